@@ -1,0 +1,18 @@
+// One `topic = (...)` clause of `run msg client` / `run kafka consumer` (EdgeLake mqtt_client.py
+// L2177-2373): name, qos, dbms, table, policy, persist, dynamic, and the column mappings
+//   column.<name>.<str|int|float|timestamp|bool> = "bring [path]" | now | <constant>
+//   column.<name> = (type = <t> | "bring .." and value = "bring .." | now | <constant> [and optional = true])
+// which are kept raw here and compiled by protocols/mapping.
+import { bool, int, required, schema, str, type Infer } from '../../runtime/config/schema.js';
+
+const shape = {
+  name: required(str()),
+  qos: int(undefined, { min: 0, max: 2 }),
+  dbms: str(),
+  table: str(),
+  policy: str(undefined, { doc: 'id of a mapping policy that maps this topic' }),
+  persist: bool(false),
+  dynamic: bool(false),
+};
+export const topicSchema = schema('topic', shape, { patterns: [/^column\.[^.]+(\.[a-z0-9]+)?$/i] });
+export type TopicConfig = Infer<typeof shape> & { extra?: Record<string, unknown> };

@@ -1,0 +1,20 @@
+// `run rest server where external_ip, external_port, internal_ip, internal_port, bind, timeout, threads, ssl,
+// ca_org, server_org` (EdgeLake member_cmd.py L8731-8800; defaults timeout 20 s, threads 5, ssl false).
+// edgelake-rt adds the TLS files (`key_file`, `cert_file`, default `<root>/data/pem/server-key.pem` and
+// `server.pem`) and the request limits.
+import { listenerFields } from '../../runtime/config/common.js';
+import { bool, int, schema, str, type Infer } from '../../runtime/config/schema.js';
+
+const shape = {
+  ...listenerFields(5),
+  timeout: int(20, { min: 0 }, { doc: 'seconds a request may take; 0 = no limit' }),
+  ssl: bool(false),
+  ca_org: str(),
+  server_org: str(),
+  key_file: str(),
+  cert_file: str(),
+  max_body_mb: int(64, { min: 1, max: 4096 }, { doc: 'largest accepted request body' }),
+  max_header_kb: int(16, { min: 1, max: 1024 }),
+};
+export const restServerSchema = schema('rest server', shape, { aliases: { workers: 'threads' } });
+export type RestServerConfig = Infer<typeof shape>;

@@ -1,0 +1,176 @@
+// The Scheduler service on the main thread: its commands and how `get processes` shows it.
+//   run scheduler [id]                 id 1 (user) by default, 0 = system, > 10 refused
+//   schedule time = <n> <unit> [and name = ..] [and scheduler = id] [and start = +1d] task <command>
+//   task stop|resume|remove|init|run where [scheduler = 1 and] name = .. | id = ..
+//   get scheduler [id]
+//   exit scheduler [id]                without id every scheduler stops (and the worker goes)
+import { CommandError } from '../../runtime/errors.js';
+import { argWords, whereObject } from '../../runtime/commands/args.js';
+import { parseWhere, optionsObject } from '../../protocols/command/where.js';
+import { tokenize } from '../../protocols/command/lexer.js';
+import { duration, int, required, schema, str } from '../../runtime/config/schema.js';
+import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import { schedulerSchema } from './config.js';
+import type { SchedulerIds, SchedulerIn, TaskOp } from './messages.js';
+
+const KIND = 'scheduler';
+
+const scheduleSchema = schema('schedule', {
+  time: required(duration()),
+  name: str(),
+  scheduler: int(1, { min: 0, max: 10 }),
+  start: str(),
+});
+
+const taskSchema = schema('task', {
+  scheduler: int(1, { min: 0, max: 10 }),
+  name: str(),
+  id: int(undefined, { min: 1 }),
+  start: str(),
+});
+
+function actorId(node: NodeApi): string | undefined {
+  return node.instances(KIND).find((i) => i.status === 'running' || i.status === 'restarting')?.id;
+}
+
+/** The scheduler worker hosts every scheduler id; start it (running `id`) when it is not there. */
+async function ensureRunning(node: NodeApi, id: number, source: string): Promise<boolean> {
+  if (actorId(node)) return false;
+  await node.startService(node.service(KIND)!, { id }, { source });
+  return true;
+}
+
+function ask<R>(node: NodeApi, msg: SchedulerIn): Promise<R> {
+  const id = actorId(node);
+  if (!id) throw new CommandError('Scheduler is not running', { code: 2 });
+  return node.ask<R>(id, msg);
+}
+
+const runScheduler: CommandSpec = {
+  words: ['run', 'scheduler'],
+  method: 'post',
+  usage: 'run scheduler [id]',
+  async run(inv, node) {
+    const [raw, extra] = argWords(inv, node);
+    if (extra !== undefined || inv.where)
+      throw new CommandError('run scheduler: expected at most one scheduler id', { code: 2 });
+    const { id } = schedulerSchema.parse(raw === undefined ? {} : { id: raw }, 'run scheduler');
+    if (!(await ensureRunning(node, id, inv.env.source))) await ask(node, { type: 'scheduler.run', id });
+    return '';
+  },
+};
+
+const scheduleTask: CommandSpec = {
+  words: ['schedule'],
+  method: 'post',
+  usage:
+    'schedule time = <n> seconds|minutes|hours|days [and name = ..] [and scheduler = id] [and start = +1d] task <command>',
+  async run(inv, node) {
+    // The options end at the word `task`; the rest of the text is the command, kept verbatim.
+    const taskTok = inv.tokens.find((t) => t.kind === 'word' && t.text === 'task');
+    if (!taskTok) throw new CommandError("Missing 'task' in schedule statement", { code: 2 });
+    const command = inv.text.slice(taskTok.pos + 4).trim();
+    if (command === '') throw new CommandError('Missing scheduled command to execute', { code: 2 });
+    const optToks = tokenize(inv.text.slice(0, taskTok.pos)).slice(1);
+    const opts = scheduleSchema.parse(
+      optionsObject(parseWhere(optToks), (w) => node.resolve(w)),
+      'schedule',
+    );
+    await ensureRunning(node, 0, inv.env.source);
+    const msg: SchedulerIn = {
+      type: 'scheduler.add',
+      scheduler: opts.scheduler,
+      name: opts.name ?? null,
+      repeatSec: opts.time,
+      command,
+    };
+    if (opts.start !== undefined) msg.start = opts.start;
+    await ask<number>(node, msg);
+    return '';
+  },
+};
+
+const taskCommand = (op: TaskOp): CommandSpec => ({
+  words: ['task', op],
+  method: 'post',
+  usage: `task ${op} where [scheduler = 1 and] name = <name> | id = <id>${op === 'init' ? ' and start = <date>' : ''}`,
+  async run(inv, node) {
+    const o = taskSchema.parse(whereObject(inv, node), `task ${op}`);
+    if ((o.name === undefined) === (o.id === undefined)) {
+      throw new CommandError(
+        o.name === undefined
+          ? 'Task Name or Task ID needs to be provided'
+          : 'Task Name and Task ID are provided - only one is needed',
+        { code: 2 },
+      );
+    }
+    if (op === 'init' && o.start === undefined)
+      throw new CommandError('Missing start date and time for scheduled task', { code: 2 });
+    const msg: SchedulerIn = { type: 'scheduler.task', op, scheduler: o.scheduler };
+    if (o.name !== undefined) msg.name = o.name;
+    if (o.id !== undefined) msg.id = o.id;
+    if (o.start !== undefined) msg.start = o.start;
+    const r = await ask<unknown>(node, msg);
+    return typeof r === 'string' ? r : '';
+  },
+});
+
+const getScheduler: CommandSpec = {
+  words: ['get', 'scheduler'],
+  method: 'get',
+  usage: 'get scheduler [id]',
+  async run(inv, node) {
+    const [raw] = argWords(inv, node);
+    const id = raw === undefined ? undefined : required(int(undefined, { min: 0 })).parse(raw, 'get scheduler');
+    if (!actorId(node)) return id === undefined ? '' : `Scheduler ${id} not declared`;
+    return ask<string>(node, id === undefined ? { type: 'scheduler.show' } : { type: 'scheduler.show', id });
+  },
+};
+
+const exitScheduler: CommandSpec = {
+  words: ['exit', 'scheduler'],
+  method: 'post',
+  usage: 'exit scheduler [id]',
+  async run(inv, node) {
+    const [raw] = argWords(inv, node);
+    const id = actorId(node);
+    if (!id) return 'Scheduler is not running';
+    if (raw === undefined) {
+      await node.stopService(id, 'exit scheduler');
+      return '';
+    }
+    const sched = required(int(undefined, { min: 0, max: 10 })).parse(raw, 'exit scheduler');
+    await ask(node, { type: 'scheduler.exit', id: sched });
+    const { running } = await ask<SchedulerIds>(node, { type: 'scheduler.ids' });
+    if (running.length === 0) await node.stopService(id, 'exit scheduler');
+    return '';
+  },
+};
+
+export const schedulerService: ServiceDescriptor = {
+  kind: KIND,
+  process: 'Scheduler',
+  run: [['scheduler']],
+  exit: ['scheduler'],
+  yaml: 'scheduler',
+  schema: schedulerSchema,
+  entry: actorEntry(import.meta.url),
+  positional: ['id'],
+  restart: 'permanent',
+  shutdownMs: 2000,
+  async details(instances, node) {
+    const id = instances.find((i) => i.status === 'running')?.id;
+    if (!id) return '';
+    const { running } = await node.ask<SchedulerIds>(id, { type: 'scheduler.ids' }, 2000);
+    if (running.length === 0) return '';
+    // EdgeLake task_scheduler.py L64-79
+    return `Schedulers IDs in use:${running.map((r) => (r === 0 ? ' [0 (system)]' : r === 1 ? ' [1 (user)]' : ` [${r}]`)).join('')}`;
+  },
+  commands: [
+    runScheduler,
+    scheduleTask,
+    ...(['stop', 'resume', 'remove', 'init', 'run'] as const).map(taskCommand),
+    getScheduler,
+    exitScheduler,
+  ],
+};

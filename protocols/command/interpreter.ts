@@ -1,0 +1,260 @@
+// Runs commands and scripts with EdgeLake's control flow (cmd/member_cmd.py L13522-13806, L14969-15045):
+//   goto <label> | call <label> | return | end script | exit scripts
+//   on error ignore | goto <label> | call <label> | end script      (stays set for the rest of the script)
+//   if <cond> then <cmd> | if <cond> then (then `do <cmd>` / `else <cmd>` / `else if ...` lines) | if <cond>
+//   wait <seconds> [for <cond>] | process <file> | thread <file>
+// A failing command with no handler ends the script ("Script terminated on line N"). Errors 1, 2
+// (command structure) and 112 (missing script) end the script even under `on error goto|call`;
+// only `on error ignore` goes past them. Everything else is handed to the command runner.
+import { CommandError, errorMessage } from '../../runtime/errors.js';
+import { evaluate, parseCondition } from './condition.js';
+import { SyntaxError, tokenize } from './lexer.js';
+import { labelIndex, locate, splitScript, type ScriptLine } from './script.js';
+
+export interface RunEnv {
+  /** Where the command came from, for method gating and logs. */
+  source: string;
+  file?: string;
+  line?: number;
+  signal?: AbortSignal;
+}
+
+export interface InterpreterHost {
+  /** Runs one ordinary command and returns its reply. Throws CommandError (with EdgeLake's code). */
+  run(text: string, env: RunEnv): Promise<string>;
+  resolve(word: string): string;
+  readFile(path: string): Promise<string>;
+  /** Where `print`-like output of a script goes as it runs (the node's console). */
+  output(text: string): void;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Starts a script in the background (`thread <file>`). */
+  spawnScript?(path: string): void;
+}
+
+export type ScriptEnd = 'completed' | 'ended' | 'exit-scripts';
+
+export interface ScriptOutcome {
+  end: ScriptEnd;
+  /** Replies of the commands, in order (non-empty ones). */
+  output: string[];
+}
+
+/** Error codes that end a script even under `on error goto|call` (EdgeLake). */
+const STRUCTURAL = new Set([1, 2, 112]);
+
+type OnError = { k: 'none' } | { k: 'ignore' } | { k: 'end' } | { k: 'goto' | 'call'; label: string };
+
+const firstWord = (s: string): string => s.trimStart().split(/\s+/, 1)[0]!.toLowerCase();
+const restAfter = (s: string, n: number): string => s.trimStart().split(/\s+/).slice(n).join(' ');
+
+/** Splits `if <cond> then <cmd>` at the top-level word `then`. */
+export function splitIf(text: string): { cond: string; condPos: number; then: string | undefined } {
+  const body = text.replace(/^\s*if\s+/i, '');
+  const condPos = text.length - body.length;
+  const toks = tokenize(body, { comparisons: true });
+  const thenTok = toks.find((t) => t.kind === 'word' && t.text.toLowerCase() === 'then');
+  if (!thenTok) return { cond: body, condPos, then: undefined };
+  return { cond: body.slice(0, thenTok.pos), condPos, then: body.slice(thenTok.pos + 4).trim() };
+}
+
+export class ScriptError extends CommandError {}
+
+/** Per-script state: the result of the last `if` evaluated, for `do` / `else` lines. */
+interface Frame {
+  lastIf: boolean | undefined;
+}
+
+export class Interpreter {
+  constructor(private readonly host: InterpreterHost) {}
+
+  /** Runs one command line (CLI, REST, TCP, scheduler): control words other than `if` need a script. */
+  async command(text: string, env: RunEnv, frame: Frame = { lastIf: undefined }): Promise<string> {
+    const w = firstWord(text);
+    if (w === 'if') {
+      const r = await this.runIf(text, env, frame);
+      return r.reply;
+    }
+    if (w === 'process') return (await this.processFile(restAfter(text, 1), env)).output.join('\n');
+    if (w === 'thread') {
+      if (!this.host.spawnScript)
+        throw new CommandError('thread: background scripts are not available here', { code: 2 });
+      this.host.spawnScript(this.host.resolve(restAfter(text, 1)));
+      return '';
+    }
+    if (w === 'wait') {
+      await this.wait(text, env);
+      return '';
+    }
+    if (['goto', 'call', 'return', 'on', 'do', 'else'].includes(w) || /^(end|exit) scripts?$/i.test(text.trim())) {
+      if (w === 'exit' || w === 'end') return '';
+      throw new CommandError(`'${w}' is only valid inside a script`, { code: 2 });
+    }
+    return this.host.run(text, env);
+  }
+
+  async processFile(path: string, env: RunEnv): Promise<ScriptOutcome> {
+    const file = this.host.resolve(path.trim());
+    let source: string;
+    try {
+      source = await this.host.readFile(file);
+    } catch (err) {
+      throw new CommandError(`Script not available: ${file} (${errorMessage(err)})`, { code: 112, cause: err });
+    }
+    return this.runScript(source, file, env);
+  }
+
+  async runScript(source: string, file: string, env: RunEnv): Promise<ScriptOutcome> {
+    const lines = splitScript(source);
+    const labels = labelIndex(lines, file);
+    const output: string[] = [];
+    const stack: number[] = [];
+    let onError: OnError = { k: 'none' };
+    const frame: Frame = { lastIf: undefined };
+    let pc = 0;
+    const jump = (label: string, sl: ScriptLine): number => {
+      const to = labels.get(label);
+      if (to === undefined)
+        throw new ScriptError(`${file} line ${sl.line}: no label ':${label}:' in the script`, { code: 2 });
+      return to;
+    };
+    while (pc < lines.length) {
+      if (env.signal?.aborted) return { end: 'exit-scripts', output };
+      const sl = lines[pc]!;
+      pc++;
+      if (sl.label !== undefined) continue;
+      const text = sl.text;
+      const w = firstWord(text);
+      const lineEnv: RunEnv = { ...env, file, line: sl.line };
+      // Control flow first.
+      if (w === 'goto') {
+        pc = jump(restAfter(text, 1), sl);
+        continue;
+      }
+      if (w === 'call') {
+        stack.push(pc);
+        pc = jump(restAfter(text, 1), sl);
+        continue;
+      }
+      if (w === 'return') {
+        if (stack.length === 0) return { end: 'completed', output };
+        pc = stack.pop()!;
+        continue;
+      }
+      if (/^end\s+script$/i.test(text)) return { end: 'ended', output };
+      if (/^exit\s+scripts$/i.test(text)) return { end: 'exit-scripts', output };
+      if (w === 'on' && /^on\s+error\s+/i.test(text)) {
+        onError = this.parseOnError(text, sl, file, labels);
+        continue;
+      }
+      try {
+        let reply: string;
+        if (w === 'process') {
+          const inner = await this.processFile(restAfter(text, 1), lineEnv);
+          output.push(...inner.output);
+          if (inner.end === 'exit-scripts') return { end: 'exit-scripts', output };
+          continue;
+        } else if (w === 'do') {
+          if (frame.lastIf !== true) continue;
+          reply = await this.command(restAfter(text, 1), lineEnv, frame);
+        } else if (w === 'else') {
+          if (frame.lastIf !== false) continue;
+          const rest = restAfter(text, 1);
+          reply =
+            firstWord(rest) === 'if'
+              ? (await this.runIf(rest, lineEnv, frame)).reply
+              : await this.command(rest, lineEnv, frame);
+        } else if (w === 'if') {
+          const r = await this.runIf(text, lineEnv, frame);
+          if (r.control) {
+            const c = r.control;
+            if (c === 'end') return { end: 'ended', output };
+            if (c === 'exit') return { end: 'exit-scripts', output };
+            if (c.k === 'goto') pc = jump(c.label, sl);
+            else if (c.k === 'call') {
+              stack.push(pc);
+              pc = jump(c.label, sl);
+            } else if (c.k === 'return') {
+              if (stack.length === 0) return { end: 'completed', output };
+              pc = stack.pop()!;
+            }
+            continue;
+          }
+          reply = r.reply;
+        } else {
+          reply = await this.command(text, lineEnv, frame);
+        }
+        if (reply !== '') {
+          output.push(reply);
+          this.host.output(reply);
+        }
+      } catch (err) {
+        const e = err instanceof CommandError ? err : new CommandError(errorMessage(err), { cause: err, code: 1 });
+        const at = e instanceof SyntaxError ? locate(sl, e.pos, file) : { file, line: sl.line, col: 1 };
+        const where = `${file} line ${at.line}${e instanceof SyntaxError ? `, column ${at.col}` : ''}`;
+        if (onError.k === 'ignore') continue;
+        if (onError.k === 'end') return { end: 'ended', output };
+        if ((onError.k === 'goto' || onError.k === 'call') && !STRUCTURAL.has(e.code ?? 0)) {
+          if (onError.k === 'call') stack.push(pc);
+          pc = jump(onError.label, sl);
+          continue;
+        }
+        throw new ScriptError(`Script terminated on ${where}: ${e.message} (command: ${text.slice(0, 200)})`, {
+          code: e.code ?? 56,
+          cause: e,
+        });
+      }
+    }
+    return { end: 'completed', output };
+  }
+
+  private parseOnError(text: string, sl: ScriptLine, file: string, labels: Map<string, number>): OnError {
+    const rest = text.replace(/^on\s+error\s+/i, '').trim();
+    if (/^ignore$/i.test(rest)) return { k: 'ignore' };
+    if (/^end\s+script$/i.test(rest)) return { k: 'end' };
+    const m = /^(goto|call)\s+(\S+)$/i.exec(rest);
+    if (m) {
+      if (!labels.has(m[2]!))
+        throw new ScriptError(`${file} line ${sl.line}: no label ':${m[2]}:' in the script`, { code: 2 });
+      return { k: m[1]!.toLowerCase() as 'goto' | 'call', label: m[2]! };
+    }
+    throw new ScriptError(
+      `${file} line ${sl.line}: expected 'on error ignore | goto <label> | call <label> | end script'`,
+      { code: 2 },
+    );
+  }
+
+  private async runIf(
+    text: string,
+    env: RunEnv,
+    frame: Frame,
+  ): Promise<{ reply: string; control?: 'end' | 'exit' | { k: 'goto' | 'call'; label: string } | { k: 'return' } }> {
+    const { cond, condPos, then } = splitIf(text);
+    const result = evaluate(parseCondition(cond, condPos), (w) => this.host.resolve(w));
+    frame.lastIf = result;
+    if (then === undefined) return { reply: result ? 'True' : 'False' };
+    if (then === '' || !result) return { reply: '' };
+    const w = firstWord(then);
+    if (w === 'goto' || w === 'call') return { reply: '', control: { k: w, label: restAfter(then, 1) } };
+    if (w === 'return') return { reply: '', control: { k: 'return' } };
+    if (/^end\s+script$/i.test(then)) return { reply: '', control: 'end' };
+    if (/^exit\s+scripts$/i.test(then)) return { reply: '', control: 'exit' };
+    return { reply: await this.command(then, env, frame) };
+  }
+
+  private async wait(text: string, env: RunEnv): Promise<void> {
+    // wait <seconds> [for <condition>]
+    const m = /^wait\s+(\S+)(?:\s+for\s+(.+))?$/i.exec(text.trim());
+    const secs = m ? Number(this.host.resolve(m[1]!)) : NaN;
+    if (!m || !Number.isFinite(secs) || secs < 0)
+      throw new CommandError(`wait: expected 'wait <seconds> [for <condition>]'`, { code: 2 });
+    if (!m[2]) {
+      await this.host.sleep(secs * 1000, env.signal);
+      return;
+    }
+    const cond = parseCondition(m[2]);
+    const deadline = Date.now() + secs * 1000;
+    while (Date.now() < deadline && !evaluate(cond, (w) => this.host.resolve(w))) {
+      await this.host.sleep(Math.min(100, deadline - Date.now()), env.signal);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// What an actor is: a logic object (XState v5 style) that the host runs in its own worker.
+//   init(ctx, cfg)            validates and acquires; its resolution is the `ready` of the handshake
+//   handle(state, msg, ctx)   one message at a time; its return value is the reply to an `ask`
+//   stop(state, reason)       releases what init acquired
+// State changes only in `handle`: socket, timer and database callbacks `ctx.send(ctx.self, ...)`.
+import type { Clock } from './clock.js';
+import type { Logger } from './log.js';
+import type { Ring } from './ring.js';
+import type { ActorMessage, NodeInfo } from './wire.js';
+
+export interface ActorContext {
+  /** This actor's id (e.g. `operator`, `msg-client-1`). */
+  readonly self: string;
+  readonly kind: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Aborted when the actor is asked to stop: long operations should listen to it. */
+  readonly signal: AbortSignal;
+  readonly node: NodeInfo;
+  /** Fire and forget. To `self` it is queued locally; to others it is routed by the supervisor. */
+  send(to: string, msg: ActorMessage): void;
+  /** Request/reply with a timeout. `node` is the node's command dispatcher on the main thread. */
+  ask<R = unknown>(to: string, msg: ActorMessage, timeoutMs?: number): Promise<R>;
+  /** Rings given at startup or attached later, by name. */
+  ring<T = unknown>(name: string): Ring<T> | undefined;
+  ringNames(): string[];
+  /** Ends this actor. `normal` is not a crash (a transient child is then not restarted). */
+  exit(reason: 'normal' | Error): void;
+}
+
+export interface ActorDefinition<Cfg, State, In extends ActorMessage> {
+  kind: string;
+  /** Validates the raw config handed to the worker; throws ConfigError naming the key. */
+  config(raw: unknown): Cfg;
+  init(ctx: ActorContext, cfg: Cfg): State | Promise<State>;
+  handle(state: State, msg: In, ctx: ActorContext): unknown;
+  stop?(state: State, reason: string, ctx: ActorContext): void | Promise<void>;
+  /** Called when a ring is attached after start (e.g. a producer that started later). */
+  onRing?(state: State, name: string, ctx: ActorContext): void;
+}
+
+// Methods (not function properties) are compared bivariantly, so any definition fits here.
+export type AnyActorDefinition = ActorDefinition<unknown, unknown, ActorMessage>;
+
+export function defineActor<Cfg, State, In extends ActorMessage>(
+  def: ActorDefinition<Cfg, State, In>,
+): ActorDefinition<Cfg, State, In> {
+  return def;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// edgelake-rt: start a node, check a configuration, talk to a running node.
+//   start [node.yaml|script.al] [--root DIR]     run a node in the foreground
+//   check node.yaml|script.al                    validate without starting
+//   cmd [--root DIR | --socket PATH] "<command>" run an EdgeLake command on a running node
+//   send [--root|--socket] <actor> '<json>'      send a raw actor message, print the reply
+//   kill [--root|--socket] <actor>               terminate an actor's worker abruptly (as a crash)
+//   stop [--root|--socket]                       stop the node gracefully
+//   console [--root|--socket]                    interactive prompt, like EdgeLake's
+import { errorMessage } from '../errors.js';
+import { runCheck } from './check.js';
+import { runClientVerb } from './client-verbs.js';
+import { runConsole } from './console.js';
+import { runStart } from './start.js';
+import { parseArgs } from './args.js';
+
+const USAGE = `usage: edgelake-rt <verb> [options]
+  start [node.yaml|script.al] [--root DIR]      run a node in the foreground
+  check <node.yaml|script.al>                   validate, print every error, start nothing
+  cmd [--root DIR|--socket PATH] "<command>"    run an EdgeLake command on a running node
+  send [--root DIR|--socket PATH] <actor> '<json message>'
+  kill [--root DIR|--socket PATH] <actor>       crash an actor's worker (the supervisor restarts it)
+  stop [--root DIR|--socket PATH]               stop the node gracefully
+  console [--root DIR|--socket PATH]            interactive prompt
+The root defaults to $EDGELAKE_RT_ROOT or ./edgelake-data.`;
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  switch (args.verb) {
+    case 'start':
+      return runStart(args);
+    case 'check':
+      return runCheck(args);
+    case 'cmd':
+    case 'send':
+    case 'kill':
+    case 'stop':
+      return runClientVerb(args);
+    case 'console':
+      return runConsole(args);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    default:
+      process.stderr.write(`unknown verb '${args.verb}'\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // `start` keeps running until a signal; the others end here.
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`edgelake-rt: ${errorMessage(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,12 @@
+// The node's own commands (service commands come from each service descriptor).
+import type { CommandSpec, ServiceDescriptor } from '../../service.js';
+import { nodeCommands } from './node.js';
+import { getProcesses } from './processes.js';
+import { serviceCommands } from './services.js';
+import { helpCommand } from './help.js';
+
+export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
+  const own = services.flatMap((s) => s.commands ?? []);
+  const table = [...nodeCommands, getProcesses, ...serviceCommands(services), ...own];
+  return [...table, helpCommand(() => table)];
+}

@@ -1,0 +1,234 @@
+// The actor host: the entry module of every actor's worker thread.
+// Handshake (Piscina style): wait for `start`, import the definition, validate the config, run
+// `init`, then answer `ready` (or `init-failed`). Only then does the supervisor count it running.
+// Messages are handled one at a time in arrival order; every handled message returns one credit
+// to the sender, which is what bounds the mailbox (see worker-ref.ts).
+import { parentPort } from 'node:worker_threads';
+import type { ActorContext, AnyActorDefinition } from './actor.js';
+import { ManualClock, systemClock, type Clock } from './clock.js';
+import {
+  ActorExitedError,
+  assertNever,
+  AskTimeoutError,
+  CommandError,
+  EdgeRtError,
+  reviveError,
+  serializeError,
+} from './errors.js';
+import { createLogger, type LogLevel } from './log.js';
+import { Ring } from './ring.js';
+import type { ActorMessage, FromHost, InEnvelope, OutItem, StartMessage, ToHost } from './wire.js';
+
+const port = parentPort;
+if (!port) throw new Error('runtime/host.ts must run in a worker thread');
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+let def: AnyActorDefinition | undefined;
+let ctx: ActorContext | undefined;
+let state: unknown;
+let running = false;
+let stopping = false;
+interface Queued {
+  env: InEnvelope;
+  /** Came through the bounded mailbox, so handling it returns a credit (self-sends do not). */
+  counted: boolean;
+}
+const queue: Queued[] = [];
+let qHead = 0;
+let draining = false;
+let out: OutItem[] = [];
+let outScheduled = false;
+let credits = 0;
+let askSeq = 0;
+const pending = new Map<number, Pending>();
+const rings = new Map<string, Ring>();
+const abort = new AbortController();
+let manualClock: ManualClock | undefined;
+
+function post(msg: FromHost): void {
+  port!.postMessage(msg);
+}
+
+function emit(item: OutItem): void {
+  out.push(item);
+  if (!outScheduled) {
+    outScheduled = true;
+    // Flush once per turn: every envelope produced in this turn travels in one postMessage.
+    setImmediate(flush);
+  }
+}
+
+function flush(): void {
+  outScheduled = false;
+  if (credits > 0) {
+    out.push({ k: 'credit', n: credits });
+    credits = 0;
+  }
+  if (out.length === 0) return;
+  const items = out;
+  out = [];
+  post({ t: 'batch', items });
+}
+
+function makeContext(start: StartMessage, clock: Clock): ActorContext {
+  const log = createLogger(start.id, (rec) => emit({ k: 'log', rec }), start.logLevel as LogLevel);
+  return {
+    self: start.id,
+    kind: start.kind,
+    clock,
+    log,
+    signal: abort.signal,
+    node: start.node,
+    send(to, msg) {
+      if (to === start.id) {
+        enqueue({ k: 'send', m: msg }, false);
+        return;
+      }
+      emit({ k: 'send', to, m: msg });
+    },
+    ask<R>(to: string, msg: ActorMessage, timeoutMs = 30_000): Promise<R> {
+      const id = ++askSeq;
+      return new Promise<R>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new AskTimeoutError(`ask ${msg.type} to ${to} timed out after ${timeoutMs} ms`, { retriable: true }));
+        }, timeoutMs);
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+        emit({ k: 'ask', id, to, m: msg, timeoutMs });
+      });
+    },
+    ring<T>(name: string) {
+      return rings.get(name) as Ring<T> | undefined;
+    },
+    ringNames: () => [...rings.keys()],
+    exit(reason) {
+      const normal = reason === 'normal';
+      void shutdown(normal ? 'normal' : reason.message).then(() => {
+        flush();
+        post(normal ? { t: 'exit', normal } : { t: 'exit', normal, e: serializeError(reason) });
+      });
+    },
+  };
+}
+
+function enqueue(env: InEnvelope, counted: boolean): void {
+  queue.push({ env, counted });
+  if (!draining) void drain();
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+async function drain(): Promise<void> {
+  if (!running || !def || !ctx) return;
+  draining = true;
+  try {
+    while (qHead < queue.length && !stopping) {
+      const { env, counted } = queue[qHead++]!;
+      try {
+        let r = def.handle(state, env.m, ctx);
+        if (isPromise(r)) r = await r;
+        if (env.k === 'ask') emit({ k: 'reply', id: env.id, ok: true, v: r });
+      } catch (err) {
+        if (env.k === 'ask') emit({ k: 'reply', id: env.id, ok: false, e: serializeError(err) });
+        if (!(err instanceof EdgeRtError)) {
+          // Not a typed error: a bug or an injected fault. Let it crash (OTP): the supervisor
+          // restarts the actor from a clean state and writes one crash report.
+          flush();
+          throw err;
+        }
+        ctx.log.warn('message failed', { type: env.m?.type, error: err.message });
+      }
+      if (counted) credits++;
+      if (qHead > 1024 && qHead * 2 > queue.length) {
+        queue.splice(0, qHead);
+        qHead = 0;
+      }
+    }
+  } finally {
+    draining = false;
+  }
+  if (credits > 0 && !outScheduled) {
+    outScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+async function shutdown(reason: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  abort.abort();
+  for (const [id, p] of pending) {
+    clearTimeout(p.timer);
+    p.reject(new ActorExitedError(`actor is stopping (${reason})`));
+    pending.delete(id);
+  }
+  if (def?.stop && ctx && running) await def.stop(state, reason, ctx);
+  running = false;
+}
+
+async function start(msg: StartMessage): Promise<void> {
+  try {
+    const mod = (await import(msg.entry)) as { default?: AnyActorDefinition };
+    if (!mod.default) throw new CommandError(`${msg.entry} has no default export (an actor definition)`);
+    def = mod.default;
+    for (const [name, sab] of Object.entries(msg.rings)) rings.set(name, Ring.attach(sab));
+    let clock: Clock = systemClock;
+    if (msg.clock.kind === 'manual') clock = manualClock = new ManualClock(msg.clock.start);
+    ctx = makeContext(msg, clock);
+    const cfg = def.config(msg.config);
+    state = await def.init(ctx, cfg);
+    running = true;
+    flush();
+    post({ t: 'ready' });
+    void drain();
+  } catch (err) {
+    flush();
+    post({ t: 'init-failed', e: serializeError(err) });
+  }
+}
+
+port.on('message', (msg: ToHost) => {
+  switch (msg.t) {
+    case 'start':
+      void start(msg);
+      return;
+    case 'batch':
+      for (const env of msg.items) queue.push({ env, counted: true });
+      if (!draining) void drain();
+      return;
+    case 'reply': {
+      const p = pending.get(msg.id);
+      if (!p) return; // timed out already; the late reply has nobody to go to
+      pending.delete(msg.id);
+      clearTimeout(p.timer);
+      if (msg.ok) p.resolve(msg.v);
+      else p.reject(reviveError(msg.e));
+      return;
+    }
+    case 'stop':
+      void shutdown(msg.reason).then(() => {
+        flush();
+        post({ t: 'stopped' });
+      });
+      return;
+    case 'clock':
+      manualClock?.advance(msg.advanceMs);
+      return;
+    case 'ring.attach':
+      rings.set(msg.name, Ring.attach(msg.sab));
+      if (def?.onRing && ctx && running) def.onRing(state, msg.name, ctx);
+      return;
+    case 'ring.detach':
+      rings.delete(msg.name);
+      return;
+    default:
+      assertNever(msg, 'host message');
+  }
+});

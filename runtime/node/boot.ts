@@ -1,0 +1,119 @@
+// Boots a node from node.yaml, an EdgeLake script (.al) or defaults: the supervisor, the control
+// socket, the system scheduler (EdgeLake starts scheduler 0 on every node), the services of node.yaml
+// in file order, then its `commands` (or the script), as EdgeLake's start script would.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SERVICES } from '../../actors/index.js';
+import { ControlServer } from '../control/server.js';
+import { parseNodeConfig, type NodeConfig } from '../config/node-config.js';
+import { CommandError, errorMessage } from '../errors.js';
+import { createLogger, levelFromEnv, streamSink, type LogSink } from '../log.js';
+import { EdgeNode } from './node.js';
+import { socketPath } from './layout.js';
+import type { ServiceDescriptor } from '../service.js';
+
+export interface BootOptions {
+  /** node.yaml, a script (.al), or nothing for defaults. */
+  file?: string;
+  /** Overrides node.root. */
+  root?: string;
+  logSink?: LogSink;
+  output?: (text: string) => void;
+  services?: readonly ServiceDescriptor[];
+  /** Tests: run actors on a manual clock. */
+  actorClock?: { kind: 'manual'; start: number };
+  onStop?: (reason: string, exitCode: number) => void;
+}
+
+export interface RunningNode {
+  node: EdgeNode;
+  control: ControlServer;
+  config: NodeConfig;
+  stop(reason?: string): Promise<void>;
+}
+
+function defaultConfig(): NodeConfig {
+  return {
+    name: 'edgelake-rt',
+    root: undefined,
+    ip: '127.0.0.1',
+    logLevel: levelFromEnv(),
+    dbms: {},
+    services: [],
+    supervisor: { strategy: 'one_for_one', intensity: 5, period: 10, restart: {} },
+    commands: [],
+  };
+}
+
+export async function bootNode(opts: BootOptions): Promise<RunningNode> {
+  const services = opts.services ?? SERVICES;
+  const file = opts.file ? resolve(opts.file) : undefined;
+  const isScript = file !== undefined && /\.al$/i.test(file);
+  const config =
+    file && !isScript ? parseNodeConfig(readFileSync(file, 'utf8'), opts.file!, services) : defaultConfig();
+  const root = resolve(opts.root ?? config.root ?? process.env['EDGELAKE_RT_ROOT'] ?? 'edgelake-data');
+  const logSink = opts.logSink ?? streamSink();
+  let stopping: Promise<void> | undefined;
+  const node = new EdgeNode({
+    name: config.name,
+    root,
+    ip: config.ip,
+    services,
+    supervisor: config.supervisor,
+    restart: config.supervisor.restart,
+    logSink,
+    logLevel: config.logLevel,
+    output: opts.output ?? ((t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`)),
+    ...(opts.actorClock ? { actorClock: opts.actorClock } : {}),
+    onStop: (reason, code) => {
+      void stop(reason).then(() => opts.onStop?.(reason, code));
+    },
+  });
+  const log = createLogger('boot', logSink, config.logLevel);
+  const control = new ControlServer(
+    socketPath(root),
+    {
+      command: (text) => node.command(text, { source: 'control' }),
+      send: (actor, msg, ask, timeoutMs) => {
+        if (ask) return node.ask(actor, msg, timeoutMs);
+        if (!node.send(actor, msg))
+          throw new CommandError(`${actor}: not running or mailbox full`, { retriable: true });
+        return Promise.resolve(undefined);
+      },
+      kill: (actor) => node.kill(actor),
+      stop: () => node.requestStop('stop requested on the control socket'),
+    },
+    log.child('control'),
+  );
+  const stop = (reason = 'shutdown'): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('node stopping', { reason });
+      await node.stop(reason);
+      await control.close();
+    })();
+    return stopping;
+  };
+
+  await node.start();
+  await control.listen();
+  log.info('node started', { name: config.name, root, socket: socketPath(root) });
+  try {
+    const scheduler = services.find((s) => s.kind === 'scheduler');
+    if (scheduler?.entry && !config.services.some((s) => s.desc.kind === 'scheduler')) {
+      await node.startService(scheduler, { id: 0 }, { source: 'boot' });
+    }
+    for (const s of config.services) await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
+    for (const c of config.commands) {
+      try {
+        await node.command(c.text, { source: `node.yaml ${c.path}` });
+      } catch (err) {
+        throw new CommandError(`node.yaml ${c.path} (${c.text}): ${errorMessage(err)}`, { cause: err });
+      }
+    }
+    if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
+  } catch (err) {
+    await stop('start failed');
+    throw err;
+  }
+  return { node, control, config, stop };
+}

@@ -1,0 +1,62 @@
+// The messages between the supervisor (main thread) and an actor host (worker thread).
+// They travel over the worker's own MessagePort. Actor messages are batched: one postMessage
+// carries every envelope produced in one turn of the sender's event loop.
+import type { SerializedError } from './errors.js';
+import type { LogRecord } from './log.js';
+
+/** Anything an actor receives: a discriminated union on `type` (dotted lower-case). */
+export interface ActorMessage {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** Facts about the node that every actor may read. */
+export interface NodeInfo {
+  name: string;
+  root: string;
+  /** Dictionary values resolved at start (watch_dir, err_dir, ...). */
+  dirs: Record<string, string>;
+}
+
+export interface StartMessage {
+  t: 'start';
+  id: string;
+  kind: string;
+  /** URL of the module whose default export is the actor definition. */
+  entry: string;
+  config: unknown;
+  rings: Record<string, SharedArrayBuffer>;
+  clock: { kind: 'system' } | { kind: 'manual'; start: number };
+  node: NodeInfo;
+  logLevel: string;
+}
+
+/** One delivery into the actor's mailbox. `from` is the asking actor, for logs. */
+export type InEnvelope = { k: 'send'; m: ActorMessage } | { k: 'ask'; id: number; m: ActorMessage };
+
+export type ToHost =
+  | StartMessage
+  | { t: 'batch'; items: InEnvelope[] }
+  | { t: 'reply'; id: number; ok: true; v: unknown }
+  | { t: 'reply'; id: number; ok: false; e: SerializedError }
+  | { t: 'stop'; reason: string }
+  | { t: 'clock'; advanceMs: number }
+  | { t: 'ring.attach'; name: string; sab: SharedArrayBuffer }
+  | { t: 'ring.detach'; name: string };
+
+export type OutItem =
+  | { k: 'reply'; id: number; ok: true; v: unknown }
+  | { k: 'reply'; id: number; ok: false; e: SerializedError }
+  | { k: 'send'; to: string; m: ActorMessage }
+  | { k: 'ask'; id: number; to: string; m: ActorMessage; timeoutMs: number }
+  /** `n` mailbox messages were handled: the sender may send that many more. */
+  | { k: 'credit'; n: number }
+  | { k: 'log'; rec: LogRecord };
+
+export type FromHost =
+  | { t: 'ready' }
+  | { t: 'init-failed'; e: SerializedError }
+  | { t: 'batch'; items: OutItem[] }
+  /** The actor ended itself (`ctx.exit`): `normal` matters to transient restarts. */
+  | { t: 'exit'; normal: boolean; e?: SerializedError }
+  | { t: 'stopped' };

@@ -1,0 +1,333 @@
+// The main-thread handle of one actor running in its own worker thread.
+//
+// Mailbox bound (credit protocol): the handle counts envelopes sent but not yet handled
+// (`inflight`). The host returns one credit per handled message. When `inflight` reaches
+// `capacity`, `send` refuses (returns false, nothing is queued) and `ask` rejects with a
+// retriable MailboxFullError: the sender learns it must wait, and `whenWritable()` tells it
+// when. Overflow policy: reject the newest message, never grow without bound. Messages that
+// workers route to each other through the supervisor follow the same rule; a refused routed
+// `send` is dropped, counted in `dropped` and logged (an `ask` fails back to its sender).
+import { Worker } from 'node:worker_threads';
+import {
+  ActorExitedError,
+  AskTimeoutError,
+  MailboxFullError,
+  StartupError,
+  reviveError,
+  serializeError,
+} from './errors.js';
+import type { LogRecord } from './log.js';
+import type { ActorMessage, FromHost, InEnvelope, NodeInfo, OutItem, StartMessage, ToHost } from './wire.js';
+
+export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface ExitInfo {
+  /** A normal exit: asked to stop, or the actor ended itself with `normal`. */
+  normal: boolean;
+  reason: string;
+  error?: Error;
+  exitCode?: number;
+}
+
+/** How a worker's messages to other actors reach them. Implemented by the node / supervisor. */
+export interface Router {
+  send(from: string, to: string, msg: ActorMessage): void;
+  ask(from: string, to: string, msg: ActorMessage, timeoutMs: number): Promise<unknown>;
+  log(rec: LogRecord): void;
+}
+
+export interface WorkerActorOptions {
+  id: string;
+  kind: string;
+  entry: string;
+  config: unknown;
+  rings: Record<string, SharedArrayBuffer>;
+  node: NodeInfo;
+  router: Router;
+  mailboxCapacity: number;
+  startTimeoutMs: number;
+  clock?: { kind: 'system' } | { kind: 'manual'; start: number };
+  logLevel?: string;
+  onExit: (info: ExitInfo) => void;
+}
+
+interface PendingAsk {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  type: string;
+}
+
+const hostUrl = new URL(`./host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/** Starts a worker on the host module. From TypeScript sources (tests) it registers tsx first. */
+function spawnHost(name: string): Worker {
+  if (hostUrl.pathname.endsWith('.ts')) {
+    // Node 20 does not apply --import loaders to a worker's entry module: bootstrap tsx by hand.
+    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(hostUrl.href)}); })`;
+    return new Worker(code, { eval: true, name });
+  }
+  return new Worker(hostUrl, { name });
+}
+
+export class WorkerActor {
+  readonly id: string;
+  readonly kind: string;
+  status: ActorStatus = 'starting';
+  startedAt = 0;
+  threadId = -1;
+  dropped = 0;
+  private worker: Worker | undefined;
+  private inflight = 0;
+  private outQ: InEnvelope[] = [];
+  private flushScheduled = false;
+  private askSeq = 0;
+  private readonly asks = new Map<number, PendingAsk>();
+  private writableWaiters: (() => void)[] = [];
+  private stopWaiter: (() => void) | undefined;
+  private exited = false;
+  private stopRequested = false;
+  private crashError: Error | undefined;
+
+  constructor(private readonly opts: WorkerActorOptions) {
+    this.id = opts.id;
+    this.kind = opts.kind;
+  }
+
+  get capacity(): number {
+    return this.opts.mailboxCapacity;
+  }
+
+  /** Messages sent and not yet handled. */
+  get mailboxDepth(): number {
+    return this.inflight;
+  }
+
+  /** Spawns the worker and completes the handshake. Rejects with StartupError if init fails. */
+  start(): Promise<void> {
+    const w = spawnHost(this.id);
+    this.worker = w;
+    this.threadId = w.threadId;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.status = 'failed';
+        void w.terminate();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new StartupError(`${this.id}: no ready within ${this.opts.startTimeoutMs} ms`)),
+        this.opts.startTimeoutMs,
+      );
+      w.on('message', (m: FromHost) => {
+        if (!settled) {
+          if (m.t === 'ready') {
+            settled = true;
+            clearTimeout(timer);
+            this.status = 'running';
+            this.startedAt = Date.now();
+            this.flush();
+            resolve();
+            return;
+          }
+          if (m.t === 'init-failed') {
+            fail(new StartupError(`${this.id}: init failed: ${m.e.message}`, { cause: reviveError(m.e) }));
+            return;
+          }
+        }
+        this.onHostMessage(m);
+      });
+      w.on('error', (err) => {
+        if (!settled) fail(new StartupError(`${this.id}: worker error during start: ${err.message}`, { cause: err }));
+        else this.crashError = err;
+      });
+      w.on('exit', (code) => {
+        if (!settled) {
+          fail(new StartupError(`${this.id}: worker exited with code ${code} during start`));
+          return;
+        }
+        this.onWorkerExit(code);
+      });
+      const start: StartMessage = {
+        t: 'start',
+        id: this.id,
+        kind: this.kind,
+        entry: this.opts.entry,
+        config: this.opts.config,
+        rings: this.opts.rings,
+        clock: this.opts.clock ?? { kind: 'system' },
+        node: this.opts.node,
+        logLevel: this.opts.logLevel ?? 'info',
+      };
+      w.postMessage(start satisfies ToHost);
+    });
+  }
+
+  /** Fire and forget. False when the mailbox is full (nothing was queued): wait for `whenWritable`. */
+  send(msg: ActorMessage): boolean {
+    if (this.status !== 'running' || this.inflight >= this.capacity) return false;
+    this.enqueue({ k: 'send', m: msg });
+    return true;
+  }
+
+  /** Resolves when at least one more message fits. */
+  whenWritable(): Promise<void> {
+    if (this.inflight < this.capacity) return Promise.resolve();
+    return new Promise((r) => this.writableWaiters.push(r));
+  }
+
+  ask<R = unknown>(msg: ActorMessage, timeoutMs = 30_000): Promise<R> {
+    if (this.status !== 'running') {
+      return Promise.reject(new ActorExitedError(`${this.id} is not running (${this.status})`, { retriable: true }));
+    }
+    if (this.inflight >= this.capacity) {
+      return Promise.reject(new MailboxFullError(`${this.id}: mailbox full (${this.capacity})`, { retriable: true }));
+    }
+    const id = ++this.askSeq;
+    return new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.asks.delete(id);
+        reject(new AskTimeoutError(`${this.id}: no reply to ${msg.type} within ${timeoutMs} ms`, { retriable: true }));
+      }, timeoutMs);
+      this.asks.set(id, { resolve: resolve as (v: unknown) => void, reject, timer, type: msg.type });
+      this.enqueue({ k: 'ask', id, m: msg });
+    });
+  }
+
+  /** Asks the actor to stop; after `shutdownMs` without `stopped`, terminates the worker. */
+  async stop(reason: string, shutdownMs: number): Promise<void> {
+    const w = this.worker;
+    if (!w || this.exited) {
+      this.status = 'stopped';
+      return;
+    }
+    this.stopRequested = true;
+    this.status = 'stopping';
+    this.flush();
+    const done = new Promise<void>((r) => (this.stopWaiter = r));
+    w.postMessage({ t: 'stop', reason } satisfies ToHost);
+    // The host answers `stopped` after its `stop` hook (then we terminate it); a hook slower
+    // than shutdownMs is cut short by terminating the worker anyway.
+    const timer = setTimeout(() => void w.terminate(), shutdownMs);
+    await done;
+    clearTimeout(timer);
+    this.status = 'stopped';
+  }
+
+  /** Terminates the worker abruptly, as a crash: the supervisor's policy applies. */
+  kill(): void {
+    this.crashError = new ActorExitedError(`${this.id} killed`);
+    void this.worker?.terminate();
+  }
+
+  advanceClock(ms: number): void {
+    this.worker?.postMessage({ t: 'clock', advanceMs: ms } satisfies ToHost);
+  }
+
+  attachRing(name: string, sab: SharedArrayBuffer): void {
+    this.worker?.postMessage({ t: 'ring.attach', name, sab } satisfies ToHost);
+  }
+
+  private enqueue(env: InEnvelope): void {
+    this.inflight++;
+    this.outQ.push(env);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // One postMessage per turn of the event loop, carrying every envelope of that turn.
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outQ.length === 0 || !this.worker || this.exited) return;
+    const items = this.outQ;
+    this.outQ = [];
+    this.worker.postMessage({ t: 'batch', items } satisfies ToHost);
+  }
+
+  private onHostMessage(m: FromHost): void {
+    switch (m.t) {
+      case 'batch':
+        for (const item of m.items) this.onItem(item);
+        return;
+      case 'exit':
+        // The actor ended itself; make the worker go and report the exit with its normality.
+        this.stopRequested = m.normal;
+        if (!m.normal && m.e) this.crashError = reviveError(m.e);
+        void this.worker?.terminate();
+        return;
+      case 'stopped':
+        void this.worker?.terminate();
+        return;
+      case 'ready':
+      case 'init-failed':
+        return;
+    }
+  }
+
+  private onItem(item: OutItem): void {
+    switch (item.k) {
+      case 'credit': {
+        this.inflight = Math.max(0, this.inflight - item.n);
+        const waiters = this.writableWaiters;
+        this.writableWaiters = [];
+        for (const w of waiters) w();
+        return;
+      }
+      case 'reply': {
+        const p = this.asks.get(item.id);
+        if (!p) return; // the ask timed out; nobody waits for this reply
+        this.asks.delete(item.id);
+        clearTimeout(p.timer);
+        if (item.ok) p.resolve(item.v);
+        else p.reject(reviveError(item.e));
+        return;
+      }
+      case 'send':
+        this.opts.router.send(this.id, item.to, item.m);
+        return;
+      case 'ask': {
+        const { id } = item;
+        this.opts.router.ask(this.id, item.to, item.m, item.timeoutMs).then(
+          (v) => this.replyToHost({ t: 'reply', id, ok: true, v }),
+          (e: unknown) => this.replyToHost({ t: 'reply', id, ok: false, e: serializeError(e) }),
+        );
+        return;
+      }
+      case 'log':
+        this.opts.router.log(item.rec);
+        return;
+    }
+  }
+
+  private replyToHost(msg: ToHost): void {
+    if (!this.exited) this.worker?.postMessage(msg);
+  }
+
+  private onWorkerExit(code: number): void {
+    this.exited = true;
+    const normal = this.stopRequested;
+    const reason = normal ? 'normal' : this.crashError ? this.crashError.message : `worker exited with code ${code}`;
+    const failed = new ActorExitedError(`${this.id} exited (${reason}) with a pending request`);
+    let n = 0;
+    for (const [id, p] of this.asks) {
+      clearTimeout(p.timer);
+      p.reject(failed);
+      this.asks.delete(id);
+      n++;
+    }
+    this.inflight = 0;
+    for (const w of this.writableWaiters) w();
+    this.writableWaiters = [];
+    this.status = normal ? 'stopped' : 'failed';
+    const info: ExitInfo = { normal, reason, exitCode: code };
+    if (this.crashError) info.error = this.crashError;
+    if (n > 0) info.reason += ` (${n} pending ask${n > 1 ? 's' : ''} failed)`;
+    this.stopWaiter?.();
+    this.opts.onExit(info);
+  }
+}
