@@ -65,6 +65,8 @@ export interface SerializedError {
   name: string;
   message: string;
   retriable: boolean;
+  /** It was an EdgeRtError (of some subclass). */
+  typed?: boolean;
   code?: number;
   stack?: string;
   cause?: SerializedError;
@@ -77,6 +79,7 @@ export function serializeError(err: unknown): SerializedError {
       message: err.message,
       retriable: err instanceof EdgeRtError ? err.retriable : false,
     };
+    if (err instanceof EdgeRtError) out.typed = true;
     if (err instanceof EdgeRtError && err.code !== undefined) out.code = err.code;
     if (err.stack !== undefined) out.stack = err.stack;
     if (err.cause !== undefined) out.cause = serializeError(err.cause);
@@ -90,9 +93,11 @@ export function reviveError(s: SerializedError): Error {
   const opts: ErrorOptions = { retriable: s.retriable };
   if (s.code !== undefined) opts.code = s.code;
   if (s.cause !== undefined) opts.cause = reviveError(s.cause);
+  // A typed error of a class this thread does not know (a command's own subclass) stays typed and
+  // keeps its name and code; an untyped one (TypeError...) stays a plain Error.
   const err = Cls
     ? new Cls(s.message, opts)
-    : Object.assign(new Error(s.message, opts.cause ? { cause: opts.cause } : {}), { name: s.name });
+    : Object.assign(s.typed ? new EdgeRtError(s.message, opts) : new Error(s.message, opts.cause ? { cause: opts.cause } : {}), { name: s.name });
   if (s.stack !== undefined) err.stack = s.stack;
   return err;
 }

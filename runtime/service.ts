@@ -9,6 +9,7 @@ import type { RestartType, StartupPolicy } from './supervisor.js';
 import type { ActorMessage } from './wire.js';
 import type { Logger } from './log.js';
 import type { Dictionary } from '../protocols/command/dictionary.js';
+import type { DbmsRegistry } from '../storage/registry.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -107,6 +108,8 @@ export interface NodeApi {
   readonly root: string;
   readonly dict: Dictionary;
   readonly log: Logger;
+  /** Logical databases (`connect dbms`), with read-only connections for queries. */
+  readonly dbms: DbmsRegistry;
   resolve(word: string): string;
   /** Runs another command through the interpreter (assignments `x = <command>`, `if ... then`). */
   command(text: string, env: RunEnv): Promise<string>;
@@ -124,6 +127,9 @@ export interface NodeApi {
   /** Addresses registered by network services, for `get connections`. */
   connections: Map<string, { external: string; internal: string; bind: string }>;
   requestStop(reason: string): void;
+  /** Per-service settings kept for the node's life, whether or not the service runs. */
+  getSettings<T>(kind: string): T | undefined;
+  setSettings(kind: string, value: unknown): void;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */

@@ -1,14 +1,94 @@
-// The REST service as the node sees it before (and while) its worker runs.
-import { notYet, type ServiceDescriptor } from '../../runtime/service.js';
+// The REST service as the node sees it: `get rest server info|calls|pool`, its `get processes`
+// details (`Listening on: 127.0.0.1:32149, Threads Pool: 5, Timeout: 20, SSL: False`) and its row in
+// `get connections`.
+import { formatTable } from '../../runtime/format/table.js';
+import { whereObject } from '../../runtime/commands/args.js';
+import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
 import { restServerSchema } from './config.js';
+import type { RestIn } from './messages.js';
+
+const KIND = 'rest-server';
+
+function running(node: NodeApi): string | undefined {
+  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+}
+
+async function ask<R>(node: NodeApi, msg: RestIn): Promise<R | undefined> {
+  const id = running(node);
+  return id ? node.ask<R>(id, msg) : undefined;
+}
+
+interface RestInfo {
+  address: string;
+  port: number;
+  connection: string;
+  timeout: number;
+  ssl: boolean;
+  bind: boolean;
+  threads: number;
+}
+
+const info: CommandSpec = {
+  words: ['get', 'rest', 'server', 'info'],
+  method: 'get',
+  usage: 'get rest server info',
+  async run(_inv, node) {
+    const i = await ask<RestInfo>(node, { type: 'rest.info' });
+    if (!i) return 'REST server not running';
+    return formatTable(
+      ['Attribute', 'Value'],
+      [
+        ['connection', i.connection],
+        ['timeout', i.timeout],
+        ['is_ssl', i.ssl],
+        ['is_bind', i.bind],
+        ['workers_count', i.threads],
+      ],
+    );
+  },
+};
+
+const calls: CommandSpec = {
+  words: ['get', 'rest', 'calls'],
+  method: 'get',
+  usage: 'get rest calls',
+  async run(_inv, node) {
+    return (await ask<string>(node, { type: 'rest.calls' })) ?? 'REST server not running';
+  },
+};
+
+const pool: CommandSpec = {
+  words: ['get', 'rest', 'pool'],
+  method: 'get',
+  usage: 'get rest pool [where details = true]',
+  async run(inv, node) {
+    const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
+    return (await ask<string>(node, { type: 'rest.pool', details })) ?? 'REST server not running';
+  },
+};
 
 export const restServerService: ServiceDescriptor = {
-  kind: 'rest-server',
+  kind: KIND,
   process: 'REST',
   run: [['rest', 'server']],
   exit: ['rest'],
   yaml: 'rest_server',
   schema: restServerSchema,
-  unavailable: notYet('the REST server'),
+  entry: actorEntry(import.meta.url),
   positional: ['external_ip', 'external_port'],
+  restart: 'permanent',
+  shutdownMs: 3000,
+  consumes: [],
+  async details(instances, node) {
+    const i = instances[0] ? await node.ask<RestInfo>(instances[0].id, { type: 'rest.info' } satisfies RestIn, 2000) : undefined;
+    if (!i) return '';
+    return `Listening on: ${i.address}:${i.port}, Threads Pool: ${i.threads}, Timeout: ${i.timeout}, SSL: ${i.ssl ? 'True' : 'False'}`;
+  },
+  async afterStart(inst, node) {
+    const i = await node.ask<RestInfo>(inst.id, { type: 'rest.info' } satisfies RestIn, 5000);
+    const cfg = inst.config as { external_ip?: string; external_port?: number };
+    const local = `${i.address}:${i.port}`;
+    node.connections.set('REST', { external: `${cfg.external_ip ?? i.address}:${cfg.external_port ?? i.port}`, internal: local, bind: local });
+  },
+  commands: [info, calls, pool],
 };

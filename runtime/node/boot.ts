@@ -9,6 +9,7 @@ import { parseNodeConfig, type NodeConfig } from '../config/node-config.js';
 import { CommandError, errorMessage } from '../errors.js';
 import { createLogger, levelFromEnv, streamSink, type LogSink } from '../log.js';
 import { EdgeNode } from './node.js';
+import { connectDbms } from '../commands/builtin/dbms.js';
 import { socketPath } from './layout.js';
 import type { ServiceDescriptor } from '../service.js';
 
@@ -98,6 +99,10 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
   await control.listen();
   log.info('node started', { name: config.name, root, socket: socketPath(root) });
   try {
+    for (const [name, d] of Object.entries(config.dbms)) {
+      const raw: Record<string, unknown> = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
+      await connectDbms(node, name, raw);
+    }
     const scheduler = services.find((s) => s.kind === 'scheduler');
     if (scheduler?.entry && !config.services.some((s) => s.desc.kind === 'scheduler')) {
       await node.startService(scheduler, { id: 0 }, { source: 'boot' });

@@ -6,7 +6,11 @@ export type NodeIn =
   | { type: 'node.identity' }
   /** Keep this actor's state on the main thread, to be handed back after a restart (not across node restarts). */
   | { type: 'node.stash.put'; value: unknown }
-  | { type: 'node.stash.get' };
+  | { type: 'node.stash.get' }
+  /** Settings a service keeps on the node while it is not running (e.g. streamer thresholds). */
+  | { type: 'node.settings.get'; kind: string }
+  /** The connected logical databases and their configs (the operator opens its own connections). */
+  | { type: 'node.dbms.list' };
 
 export interface NodeIdentity {
   name: string;

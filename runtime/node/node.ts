@@ -14,6 +14,7 @@ import type { ActorMessage, NodeInfo } from '../wire.js';
 import { RingWiring } from './wiring.js';
 import type { NodeIdentity, NodeIn } from './messages.js';
 import { createWorkDirectories, dirDictionary } from './layout.js';
+import { DbmsRegistry } from '../../storage/registry.js';
 
 export interface NodeOptions {
   name: string;
@@ -50,10 +51,12 @@ export class EdgeNode implements NodeApi {
   readonly wiring: RingWiring;
   readonly interpreter: Interpreter;
   readonly dispatcher: Dispatcher;
+  readonly dbms: DbmsRegistry;
   private readonly instancesById = new Map<string, Instance>();
   private readonly counters = new Map<string, number>();
   /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
   private readonly stash = new Map<string, unknown>();
+  private readonly settings = new Map<string, unknown>();
   private stopping = false;
 
   constructor(readonly opts: NodeOptions) {
@@ -67,6 +70,8 @@ export class EdgeNode implements NodeApi {
       external_ip: opts.ip,
     });
     this.wiring = new RingWiring(() => opts.services);
+    const dirs = dirDictionary(opts.root);
+    this.dbms = new DbmsRegistry(dirs['dbms_dir']!, dirs['tmp_dir']!, this.log.child('dbms'));
     const info: NodeInfo = { name: opts.name, root: opts.root, dirs: dirDictionary(opts.root) };
     this.supervisor = new Supervisor('root', opts.supervisor, {
       node: info,
@@ -110,6 +115,7 @@ export class EdgeNode implements NodeApi {
   async stop(reason = 'shutdown'): Promise<void> {
     this.stopping = true;
     await this.supervisor.stop(reason);
+    await this.dbms.closeAll();
   }
 
   requestStop(reason: string, exitCode = 0): void {
@@ -219,6 +225,14 @@ export class EdgeNode implements NodeApi {
     return `${this.name}@${addr}`;
   }
 
+  getSettings<T>(kind: string): T | undefined {
+    return this.settings.get(kind) as T | undefined;
+  }
+
+  setSettings(kind: string, value: unknown): void {
+    this.settings.set(kind, value);
+  }
+
   setName(name: string): void {
     this.name = name;
     this.dict.set('node_name', name);
@@ -271,6 +285,10 @@ export class EdgeNode implements NodeApi {
         return undefined;
       case 'node.stash.get':
         return this.stash.get(from);
+      case 'node.settings.get':
+        return this.settings.get(msg.kind);
+      case 'node.dbms.list':
+        return this.dbms.list();
       default:
         throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, { code: 2 });
     }

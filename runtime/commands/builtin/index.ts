@@ -4,9 +4,10 @@ import { nodeCommands } from './node.js';
 import { getProcesses } from './processes.js';
 import { serviceCommands } from './services.js';
 import { helpCommand } from './help.js';
+import { dbmsCommands } from './dbms.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
-  const table = [...nodeCommands, getProcesses, ...serviceCommands(services), ...own];
+  const table = [...nodeCommands, ...dbmsCommands, getProcesses, ...serviceCommands(services), ...own];
   return [...table, helpCommand(() => table)];
 }

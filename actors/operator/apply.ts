@@ -1,0 +1,188 @@
+// Applying journal entries (from the streamer's ring, or replayed from the journal) to a dbms.
+// Per (table, stream) entries are applied in seq order, exactly once:
+//   - an entry at or below the recorded position is already in the database: skipped
+//   - an entry above position + 1 means some came another way or not at all: the gap is read
+//     from the journal and applied first
+//   - rows and the new positions go in one transaction (DbmsAdapter.write)
+// A batch the database refuses for its data (not for a lost connection) is split entry by entry;
+// an entry that still fails goes to the error directory as a JSON file with a reason file beside it,
+// and its position is recorded so it does not block the entries after it.
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/log.js';
+import { isoMicros } from '../../runtime/format/time.js';
+import { concatJsonArrays, type BatchFrame } from '../../protocols/frames/ingest.js';
+import type { Journal } from '../../storage/journal/journal.js';
+import type { InsertBatch, JournalPosition } from '../../storage/dbms/types.js';
+import { positionKey } from '../../storage/dbms/types.js';
+import { inferFrom, type Catalog, type DbmsConn } from './catalog.js';
+import type { OperatorStats } from './stats.js';
+import type { TrimQueue } from './trim.js';
+
+export type Part = BatchFrame['parts'][number];
+
+export interface ApplyContext {
+  catalog: Catalog;
+  journal: Journal;
+  stats: OperatorStats;
+  trims: TrimQueue;
+  log: Logger;
+  errDir: string;
+  createTable: boolean;
+  tsd: boolean;
+  /** EdgeLake's tsd_name of rows this operator inserts. */
+  member: string;
+  limitTables: readonly string[] | undefined;
+}
+
+/** Does this failure come from the data (retrying will not help) rather than the connection? */
+export function isDataError(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  if (/^(22|23|42)/.test(code)) return true; // PostgreSQL data exception, integrity, syntax/name
+  if (code.startsWith('SQLITE_')) return !/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|INTERRUPT)/.test(code);
+  return false;
+}
+
+/** The parts still to apply, in order, with journal gaps filled. */
+function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
+  const out: Part[] = [];
+  const next = new Map<string, number>();
+  for (const p of parts) {
+    const at = next.get(p.stream) ?? ctx.catalog.position(c, table, p.stream);
+    if (p.seq <= at) continue;
+    if (p.seq > at + 1) {
+      for (const e of ctx.journal.range(dbms, table, p.stream, at + 1, p.seq - 1)) {
+        out.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
+      }
+    }
+    out.push(p);
+    next.set(p.stream, p.seq);
+  }
+  return out;
+}
+
+function positionsOf(table: string, parts: readonly Part[]): JournalPosition[] {
+  const max = new Map<string, number>();
+  for (const p of parts) max.set(p.stream, Math.max(max.get(p.stream) ?? 0, p.seq));
+  return [...max].map(([stream, seq]) => ({ table, stream, seq }));
+}
+
+function unionKeys(parts: readonly Part[]): string[] {
+  const s = new Set<string>();
+  for (const p of parts) for (const k of p.keys) s.add(k);
+  return [...s];
+}
+
+/** Applies the parts; returns the rows inserted. Throws (leaving them to the journal) when the dbms cannot be written. */
+export async function applyParts(ctx: ApplyContext, dbms: string, table: string, parts: readonly Part[]): Promise<number> {
+  if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
+  const c = ctx.catalog.get(dbms);
+  if (!c) throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, { code: 10, retriable: true });
+  const todo = pending(ctx, c, dbms, table, parts);
+  if (todo.length === 0) return 0;
+  try {
+    return await write(ctx, c, dbms, table, todo);
+  } catch (err) {
+    if (!isDataError(err) && !(err instanceof DbmsError && err.code === 171)) throw err;
+    if (todo.length === 1) {
+      await quarantine(ctx, c, dbms, table, todo[0]!, err);
+      return 0;
+    }
+    let rows = 0;
+    for (const p of todo) {
+      try {
+        rows += await write(ctx, c, dbms, table, [p]);
+      } catch (e) {
+        if (!isDataError(e) && !(e instanceof DbmsError && e.code === 171)) throw e;
+        await quarantine(ctx, c, dbms, table, p, e);
+      }
+    }
+    return rows;
+  }
+}
+
+async function write(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Promise<number> {
+  const keys = unionKeys(parts);
+  const t = await ctx.catalog.ensure(
+    c,
+    table,
+    keys,
+    inferFrom(function* () {
+      for (const p of parts) yield* JSON.parse(p.rows) as Record<string, unknown>[];
+    }),
+    ctx.createTable,
+    ctx.tsd,
+  );
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const batch: InsertBatch = {
+    table,
+    columns: ctx.catalog.insertColumns(t, keys),
+    rowsJson: parts.length === 1 ? parts[0]!.rows : concatJsonArrays(parts.map((p) => p.rows)),
+    rowCount: count,
+    insertTimestamp: isoMicros(),
+    tsdName: ctx.member,
+    tsdId: 0,
+  };
+  const positions = positionsOf(table, parts);
+  const t0 = performance.now();
+  const rows = await c.adapter.write([batch], positions, []);
+  ctx.stats.insert(dbms, table, rows, performance.now() - t0, false);
+  for (const p of positions) {
+    c.positions.set(positionKey(table, p.stream), p.seq);
+    ctx.trims.add(dbms, table, p.stream, p.seq);
+  }
+  return rows;
+}
+
+async function quarantine(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, p: Part, err: unknown): Promise<void> {
+  const code = err instanceof DbmsError && err.code !== undefined ? err.code : 16;
+  const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
+  const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
+  await mkdir(ctx.errDir, { recursive: true });
+  const rows = JSON.parse(p.rows) as unknown[];
+  await writeFile(join(ctx.errDir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  await writeFile(join(ctx.errDir, `${name}.reason.txt`), `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows)\n`);
+  ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
+  ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });
+  const pos = { table, stream: p.stream, seq: p.seq };
+  await c.adapter.write([], [pos], []);
+  c.positions.set(positionKey(table, p.stream), p.seq);
+  ctx.trims.add(dbms, table, p.stream, p.seq);
+}
+
+/**
+ * Replays journal entries above the recorded positions (all of them at start; later only those
+ * older than `graceMs`, which the ring path has had time to deliver). Returns the rows applied.
+ */
+export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50_000): Promise<number> {
+  const now = Date.now();
+  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
+  let rows = 0;
+  for (const e of ctx.journal.scan()) {
+    const c = ctx.catalog.get(e.dbms);
+    if (!c) continue; // waits for `connect dbms`
+    const at = ctx.catalog.position(c, e.table, e.stream);
+    if (e.seq <= at) {
+      ctx.trims.add(e.dbms, e.table, e.stream, at);
+      continue;
+    }
+    if (now - e.at < graceMs) continue;
+    const k = `${e.dbms}\u0000${e.table}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { dbms: e.dbms, table: e.table, parts: [], rows: 0 }));
+    if (g.rows >= maxRows) continue;
+    g.parts.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
+    g.rows += e.count;
+  }
+  for (const g of groups.values()) {
+    try {
+      rows += await applyParts(ctx, g.dbms, g.table, g.parts);
+    } catch (err) {
+      ctx.log.warn('journal replay deferred', { dbms: g.dbms, table: g.table, error: errorMessage(err) });
+    }
+  }
+  return rows;
+}

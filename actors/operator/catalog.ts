@@ -1,0 +1,137 @@
+// The operator's view of its databases: one writing connection per connected dbms, what tables
+// and columns exist, and the journal positions already applied. Tables are created (and widened
+// with new columns) from the rows, with EdgeLake's type inference and DDL (storage/schema).
+import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/log.js';
+import { openDbms } from '../../storage/dbms/open.js';
+import type { ColumnInfo, ConnectionConfig, DbmsAdapter, InsertBatch } from '../../storage/dbms/types.js';
+import { positionKey } from '../../storage/dbms/types.js';
+import { inferColumns, type InferredColumn, type Row } from '../../storage/schema/infer.js';
+import { addColumnStatements, createTableStatements } from '../../storage/schema/ddl.js';
+import { SYSTEM_COLUMNS } from '../../storage/schema/types.js';
+import { normalizeColumnName } from '../../storage/schema/names.js';
+
+export interface TableMeta {
+  columns: Map<string, ColumnInfo>;
+  /** JSON key -> column name (cached normalisation). */
+  keyToColumn: Map<string, string | null>;
+}
+
+export interface DbmsConn {
+  name: string;
+  adapter: DbmsAdapter;
+  tables: Map<string, TableMeta>;
+  positions: Map<string, number>;
+}
+
+export class TableError extends DbmsError {}
+
+export class Catalog {
+  private readonly conns = new Map<string, DbmsConn>();
+
+  constructor(
+    private readonly dbmsDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  async connect(name: string, config: ConnectionConfig): Promise<void> {
+    await this.disconnect(name);
+    const adapter = await openDbms(name, config, {
+      dbmsDir: this.dbmsDir,
+      onIdleError: (err) => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
+    });
+    this.conns.set(name, { name, adapter, tables: new Map(), positions: await adapter.positions() });
+  }
+
+  async disconnect(name: string): Promise<void> {
+    const c = this.conns.get(name);
+    if (!c) return;
+    this.conns.delete(name);
+    try {
+      await c.adapter.close();
+    } catch (err) {
+      this.log.warn('dbms close failed', { dbms: name, error: errorMessage(err) });
+    }
+  }
+
+  get(name: string): DbmsConn | undefined {
+    return this.conns.get(name);
+  }
+
+  names(): string[] {
+    return [...this.conns.keys()];
+  }
+
+  position(c: DbmsConn, table: string, stream: string): number {
+    return c.positions.get(positionKey(table, stream)) ?? 0;
+  }
+
+  async table(c: DbmsConn, table: string): Promise<TableMeta | undefined> {
+    let t = c.tables.get(table);
+    if (t) return t;
+    const cols = await c.adapter.describe(table);
+    if (!cols) return undefined;
+    t = { columns: new Map(cols.map((x) => [x.name, x])), keyToColumn: new Map() };
+    c.tables.set(table, t);
+    return t;
+  }
+
+  columnOf(t: TableMeta, key: string): string | null {
+    let col = t.keyToColumn.get(key);
+    if (col === undefined) {
+      const n = normalizeColumnName(key) ?? null;
+      col = n !== null && t.columns.has(n) && !SYSTEM_COLUMNS.includes(n) ? n : null;
+      t.keyToColumn.set(key, col);
+    }
+    return col;
+  }
+
+  /**
+   * Makes sure `table` exists with a column for every key. `infer` (the columns EdgeLake would infer
+   * from the new rows) is called only when something is missing, so known shapes are never parsed.
+   * Throws TableError (EdgeLake 171) when the table is missing and create_table is false.
+   */
+  async ensure(c: DbmsConn, table: string, keys: readonly string[], infer: () => InferredColumn[], createTable: boolean, tsd: boolean): Promise<TableMeta> {
+    let t = await this.table(c, table);
+    if (!t) {
+      if (!createTable) throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
+      const cols = infer();
+      if (cols.length === 0) throw new TableError(`no usable columns for '${c.name}.${table}'`, { code: 171 });
+      await c.adapter.execDDL(createTableStatements({ table, columns: cols, withTsdInfo: tsd }, c.adapter.engine));
+      this.log.info('table created', { dbms: c.name, table, columns: cols.map((x) => `${x.name} ${x.type}`) });
+      c.tables.delete(table);
+      return (await this.table(c, table))!;
+    }
+    const missing = keys.filter((k) => this.columnOf(t!, k) === null && normalizeColumnName(k) !== undefined && !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!));
+    if (missing.length === 0) return t;
+    const added: InferredColumn[] = infer().filter((x) => !t!.columns.has(x.name));
+    if (added.length > 0) {
+      await c.adapter.execDDL(added.flatMap((col) => addColumnStatements(table, col, c.adapter.engine)));
+      this.log.info('columns added', { dbms: c.name, table, columns: added.map((x) => `${x.name} ${x.type}`) });
+    }
+    c.tables.delete(table);
+    t = (await this.table(c, table))!;
+    return t;
+  }
+
+  /** The insert columns for these keys (keys mapping to one column are coalesced in key order). */
+  insertColumns(t: TableMeta, keys: readonly string[]): InsertBatch['columns'] {
+    const byCol = new Map<string, string[]>();
+    for (const k of keys) {
+      const col = this.columnOf(t, k);
+      if (col === null) continue;
+      const list = byCol.get(col);
+      if (list) list.push(k);
+      else byCol.set(col, [k]);
+    }
+    return [...byCol].map(([name, ks]) => {
+      const info = t.columns.get(name)!;
+      return { name, keys: ks, type: info.type, notNull: info.notNull };
+    });
+  }
+}
+
+/** Column inference over rows produced lazily (a journal batch parsed only when needed). */
+export function inferFrom(rows: () => Iterable<Row>): () => InferredColumn[] {
+  return () => inferColumns(rows());
+}

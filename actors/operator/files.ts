@@ -1,0 +1,165 @@
+// One watch-dir file through the operator (EdgeLake members/aloperator.py L372-808):
+//   .gz -> decompressed in place (the result is picked up next) | a bad name -> error 119
+//   claim: the file is renamed to its unique 8-segment name (`...<member>.<row id>.<YYMMDDHHMMSS>`),
+//     with tsd_info's file_id as row id when update_tsd_info is on; a restart finds it under that
+//     name and resumes from the rows already committed for it (storage: FileRecord)
+//   dbms not connected -> error 10 | bad JSON -> error 67 | table missing and create_table = false -> 171
+//   rows are inserted in chunks, each chunk with the file's progress in the same transaction
+//   then archive / backup / delete, and a copy to distr_dir with `distributor = true`
+// SQL files (`dbms.table.partition...sql`) hold INSERT statements into their table; anything else in
+// them is refused (error 16).
+import { readFile, rename, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../runtime/errors.js';
+import { parseFileName, tsdFileName, type JsonFileName, type SqlFileName } from '../../protocols/files/names.js';
+import { createFileHasher } from '../../protocols/files/hash.js';
+import { createReadStream } from 'node:fs';
+import type { ApplyContext } from './apply.js';
+import { isoMicros } from '../../runtime/format/time.js';
+import { chunks, scanFile } from './file-read.js';
+import { copyToDistr, failFile, finishFile, gunzipInPlace, type MoveDirs } from './file-moves.js';
+import type { TsdInfo } from './tsd.js';
+import type { OperatorConfig } from './config.js';
+
+export interface FileContext extends ApplyContext {
+  dirs: MoveDirs;
+  cfg: OperatorConfig;
+  tsdInfo: TsdInfo | undefined;
+  memberId: number;
+  nextRowId: () => string;
+}
+
+export type FileOutcome = { k: 'ignored' } | { k: 'done'; rows: number; dest: string | undefined } | { k: 'failed'; code: number; dest: string };
+
+/** Files the operator never touches: hidden, partial, temporary. */
+export function isCandidate(name: string): boolean {
+  return !name.startsWith('.') && !name.endsWith('.part') && !name.endsWith('.tmp');
+}
+
+async function md5File(path: string, dbms: string, table: string): Promise<string> {
+  const h = createFileHasher(dbms, table);
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export async function processFile(ctx: FileContext, path: string): Promise<FileOutcome> {
+  const fileName = basename(path);
+  if (!isCandidate(fileName)) return { k: 'ignored' };
+  const type = fileName.slice(fileName.lastIndexOf('.') + 1);
+  if (!ctx.cfg.file_type.includes(type)) return { k: 'ignored' };
+  let parsed;
+  try {
+    parsed = parseFileName(fileName);
+  } catch (err) {
+    return fail(ctx, path, fileName, err);
+  }
+  if (parsed.type === 'gz') {
+    await gunzipInPlace(path);
+    return { k: 'ignored' };
+  }
+  if (ctx.limitTables && !ctx.limitTables.includes(parsed.table)) return { k: 'ignored' };
+  try {
+    return parsed.type === 'sql' ? await sqlFile(ctx, path, parsed) : await jsonFile(ctx, path, parsed);
+  } catch (err) {
+    if (err instanceof DbmsError && err.retriable && err.code !== 10 && err.code !== 171) throw err; // connection trouble: retry later
+    return fail(ctx, path, basename(path), err);
+  }
+}
+
+async function fail(ctx: FileContext, path: string, fileName: string, err: unknown): Promise<FileOutcome> {
+  const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
+  const dest = await failFile(path, fileName, ctx.dirs, code, errorMessage(err));
+  const p = (() => {
+    try {
+      const n = parseFileName(fileName);
+      return n.type === 'gz' ? undefined : n;
+    } catch {
+      return undefined; // the name itself was the problem
+    }
+  })();
+  ctx.stats.error(fileName.endsWith('.sql') ? 'SQL Errors' : 'JSON Errors', p?.dbms ?? '', p?.table ?? '', code, errorMessage(err));
+  ctx.log.warn('file moved to the error directory', { file: fileName, code, error: errorMessage(err), dest });
+  return { k: 'failed', code, dest };
+}
+
+/** Renames a file to its unique 8-segment name (and records it in tsd_info when asked). */
+async function claim(ctx: FileContext, path: string, n: JsonFileName): Promise<{ path: string; name: JsonFileName; tsdId: number }> {
+  if (n.tsd) return { path, name: n, tsdId: Number(n.tsd.rowId) };
+  const now = new Date();
+  let rowId = ctx.nextRowId();
+  let tsdId = 0;
+  if (ctx.tsdInfo) {
+    const hash = n.hash === '0' ? await md5File(path, n.dbms, n.table) : n.hash;
+    tsdId = await ctx.tsdInfo.begin(n.dbms, n.table, n.source, hash, n.instructions, now);
+    rowId = String(tsdId);
+  }
+  const newName = tsdFileName(n, ctx.memberId, rowId, now);
+  const newPath = join(dirname(path), newName);
+  await rename(path, newPath);
+  return { path: newPath, name: parseFileName(newName) as JsonFileName, tsdId };
+}
+
+async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<FileOutcome> {
+  const c = ctx.catalog.get(n0.dbms);
+  if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: 10 });
+  const { path, name, tsdId } = await claim(ctx, path0, n0);
+  const fileName = name.fileName;
+  const progress = await c.adapter.fileProgress(fileName);
+  let rows = progress?.rows ?? 0;
+  if (!progress?.done) {
+    const scan = await scanFile(path);
+    if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: 67 });
+    const t = await ctx.catalog.ensure(c, name.table, scan.keys, () => scan.columns, ctx.createTable, ctx.tsd);
+    const columns = ctx.catalog.insertColumns(t, scan.keys);
+    const insertTimestamp = isoMicros();
+    for await (const ch of chunks(path, scan, rows)) {
+      const t0 = performance.now();
+      await c.adapter.write(
+        [{ table: name.table, columns, rowsJson: ch.text, rowCount: ch.rows, insertTimestamp, tsdName: String(name.tsd?.member ?? ctx.memberId), tsdId }],
+        [],
+        [{ name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows }],
+      );
+      ctx.stats.insert(name.dbms, name.table, ch.rows, performance.now() - t0, false);
+      rows = ch.upTo;
+    }
+    if (ctx.tsdInfo && tsdId > 0) await ctx.tsdInfo.finish(tsdId, rows);
+  }
+  ctx.stats.file('json', name.dbms, name.table, false);
+  if (ctx.cfg.distributor) await copyToDistr(path, fileName, ctx.dirs);
+  const dest = await finishFile(path, fileName, ctx.dirs, {
+    archive: ctx.cfg.archive_json,
+    compress: ctx.cfg.compress_json,
+    delete: ctx.cfg.delete_json,
+    move: ctx.cfg.move_json,
+  });
+  return { k: 'done', rows, dest };
+}
+
+const INSERT_INTO = (table: string): RegExp => new RegExp(`^insert\\s+into\\s+"?${table.replace(/[^\w]/g, '')}"?[\\s(]`, 'i');
+
+async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<FileOutcome> {
+  const c = ctx.catalog.get(n.dbms);
+  if (!c) throw new DbmsError(`dbms '${n.dbms}' is not connected`, { code: 10 });
+  if ((await stat(path)).size > 64 << 20) throw new DbmsError('SQL file over 64 MiB', { code: 16 });
+  const statements = (await readFile(path, 'utf8'))
+    .split(/;\s*(?:\r?\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const bad = statements.find((s) => !INSERT_INTO(n.table).test(s));
+  if (bad !== undefined) throw new DbmsError(`SQL files may only hold INSERT INTO ${n.table} statements (found: ${bad.slice(0, 60)})`, { code: 16 });
+  const t0 = performance.now();
+  try {
+    await c.adapter.execDDL(statements);
+  } catch (err) {
+    throw new DbmsError(`SQL file failed: ${errorMessage(err)}`, { code: 16, cause: err });
+  }
+  ctx.stats.insert(n.dbms, n.table, statements.length, performance.now() - t0, false);
+  ctx.stats.file('sql', n.dbms, n.table, false);
+  const dest = await finishFile(path, n.fileName, ctx.dirs, {
+    archive: ctx.cfg.archive_sql,
+    compress: ctx.cfg.compress_sql,
+    delete: ctx.cfg.delete_sql,
+    move: ctx.cfg.move_sql,
+  });
+  return { k: 'done', rows: statements.length, dest };
+}

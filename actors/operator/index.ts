@@ -1,0 +1,185 @@
+// The operator actor: lands rows in the local databases.
+//   - batches from the streamer's ring (journal entries, applied exactly once: apply.ts)
+//   - files in the watch directory (chokidar events plus a periodic scan: files.ts)
+//   - journal replay: at start everything not yet applied, then every second what the ring path
+//     has not delivered within the grace period (a crashed streamer, a full ring, no streamer at all)
+// EdgeLake's operator needs an operator policy and a cluster; this one also runs on a standalone
+// node with neither (member 0), which is the embedded default.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { defineActor, type ActorContext } from '../../runtime/actor.js';
+import type { TimerHandle } from '../../runtime/clock.js';
+import { assertNever, errorMessage } from '../../runtime/errors.js';
+import type { NodeIn } from '../../runtime/node/messages.js';
+import { armRing } from '../../runtime/ring-pump.js';
+import type { IngestFrame } from '../../protocols/frames/ingest.js';
+import { Journal } from '../../storage/journal/journal.js';
+import type { DbmsEntry } from '../../storage/registry.js';
+import { TSD_DBMS } from '../../storage/schema/tsd.js';
+import { applyParts, reconcile } from './apply.js';
+import { Catalog } from './catalog.js';
+import { operatorSchema, type OperatorConfig } from './config.js';
+import { isCandidate, processFile, type FileContext } from './files.js';
+import type { OperatorIn } from './messages.js';
+import { OperatorStats, renderTopics } from './stats.js';
+import { TrimQueue } from './trim.js';
+import { TsdInfo } from './tsd.js';
+
+/** Journal entries younger than this are left to the ring path. */
+const GRACE_MS = 2000;
+const RECONCILE_MS = 1000;
+const SCAN_MS = 5000;
+
+interface State {
+  cfg: OperatorConfig;
+  fctx: FileContext;
+  journal: Journal;
+  watcher: FSWatcher;
+  timers: TimerHandle[];
+  reconciling: boolean;
+}
+
+function connectAll(state: State, ctx: ActorContext, list: DbmsEntry[]): Promise<void[]> {
+  return Promise.all(
+    list.map((d) =>
+      state.fctx.catalog.connect(d.name, d.config).catch((err: unknown) => {
+        ctx.log.error('operator cannot open dbms', { dbms: d.name, error: errorMessage(err) });
+      }),
+    ),
+  );
+}
+
+async function drainRing(state: State, ctx: ActorContext, name: string): Promise<void> {
+  const ring = ctx.ring<IngestFrame>(name);
+  if (!ring) return;
+  for (const f of ring.drain(64)) {
+    const parts = f.t === 'batch' ? f.parts : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
+    try {
+      await applyParts(state.fctx, f.dbms, f.table, parts);
+    } catch (err) {
+      // The rows stay in the journal; the periodic replay applies them once the dbms is back.
+      ctx.log.warn('batch deferred to journal replay', { dbms: f.dbms, table: f.table, error: errorMessage(err) });
+    }
+  }
+  if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
+  else armRing(ctx, name, 'operator.drain', 1000);
+}
+
+async function scanWatchDir(state: State): Promise<void> {
+  const names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+  for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
+}
+
+async function fileOne(state: State, path: string): Promise<void> {
+  try {
+    await processFile(state.fctx, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
+    state.fctx.log.warn('file left for a later scan', { path, error: errorMessage(err) });
+  }
+}
+
+export default defineActor<OperatorConfig, State, OperatorIn>({
+  kind: 'operator',
+  config: (raw) => operatorSchema.parse(raw),
+  async init(ctx, cfg) {
+    const d = ctx.node.dirs;
+    const journal = Journal.open(d['journal_dir']!);
+    const catalog = new Catalog(d['dbms_dir']!, ctx.log);
+    const stats = new OperatorStats();
+    let seq = Date.now();
+    const fctx: FileContext = {
+      catalog,
+      journal,
+      stats,
+      trims: new TrimQueue(journal, ctx.log),
+      log: ctx.log,
+      errDir: cfg.error_dir ?? d['err_dir']!,
+      createTable: cfg.create_table,
+      tsd: cfg.update_tsd_info,
+      member: '0',
+      limitTables: cfg.limit_tables,
+      dirs: {
+        watchDir: cfg.watch_dir ?? d['watch_dir']!,
+        archiveDir: cfg.archive_dir ?? d['archive_dir']!,
+        bkupDir: cfg.bkup_dir ?? d['bkup_dir']!,
+        errDir: cfg.error_dir ?? d['err_dir']!,
+        distrDir: cfg.distr_dir ?? d['distr_dir']!,
+      },
+      cfg,
+      tsdInfo: cfg.update_tsd_info ? new TsdInfo(catalog) : undefined,
+      memberId: 0,
+      // A unique row id for claimed files when tsd_info does not give one.
+      nextRowId: () => String(++seq),
+    };
+    let list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
+    if (cfg.update_tsd_info && !list.some((x) => x.name === TSD_DBMS)) {
+      // EdgeLake needs `connect dbms almgm` and `create table tsd_info` first; do it for the user.
+      await ctx.ask('node', { type: 'node.command', text: `connect dbms ${TSD_DBMS} where type = sqlite`, source: 'operator' } satisfies NodeIn);
+      list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
+    }
+    const watcher = watch(fctx.dirs.watchDir, {
+      depth: 0,
+      ignoreInitial: true,
+      ignored: (p: string) => /(^|\/)\.[^/]+$/.test(p) || p.endsWith('.part') || p.endsWith('.tmp'),
+      // A file copied in slowly is read once its size stops changing.
+      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 },
+    });
+    watcher.on('add', (path: string) => ctx.send(ctx.self, { type: 'operator.file', path }));
+    watcher.on('error', (err: unknown) => ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }));
+    const state: State = { cfg, fctx, journal, watcher, timers: [], reconciling: false };
+    await connectAll(state, ctx, list);
+    state.timers.push(
+      ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.reconcile' }), RECONCILE_MS),
+      ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.file' }), SCAN_MS),
+      ctx.clock.setInterval(() => void fctx.trims.flush(), 500),
+    );
+    // At start: everything the journal holds above the recorded positions, then the files left.
+    const replayed = await reconcile(fctx, 0, Number.MAX_SAFE_INTEGER);
+    if (replayed > 0) ctx.log.info('journal replayed at start', { rows: replayed });
+    ctx.send(ctx.self, { type: 'operator.file' });
+    for (const name of ctx.ringNames()) armRing(ctx, name, 'operator.drain', 1000);
+    return state;
+  },
+  onRing(_state, name, ctx) {
+    armRing(ctx, name, 'operator.drain', 1000);
+  },
+  async handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'operator.drain':
+        await drainRing(state, ctx, msg.ring);
+        return undefined;
+      case 'operator.file':
+        if (msg.path) await fileOne(state, msg.path);
+        else await scanWatchDir(state);
+        return undefined;
+      case 'operator.reconcile':
+        await reconcile(state.fctx, GRACE_MS);
+        return undefined;
+      case 'operator.dbms':
+        await connectAll(state, ctx, [{ name: msg.name, config: msg.config }]);
+        return undefined;
+      case 'operator.dbms.disconnect':
+        await state.fctx.catalog.disconnect(msg.name);
+        return undefined;
+      case 'operator.stats':
+        return renderTopics(state.fctx.stats, msg.topics, msg.format, {
+          node: ctx.node.name,
+          active: true,
+          member: String(state.fctx.memberId),
+          policy: state.cfg.policy ?? '',
+          cluster: '',
+        });
+      default:
+        return assertNever(msg, 'operator message');
+    }
+  },
+  async stop(state) {
+    for (const t of state.timers) t.cancel();
+    await state.watcher.close();
+    await state.fctx.trims.flush();
+    for (const name of state.fctx.catalog.names()) await state.fctx.catalog.disconnect(name);
+    await state.journal.close();
+  },
+});

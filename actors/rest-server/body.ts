@@ -1,0 +1,52 @@
+// Request bodies of data PUTs: EdgeLake takes one JSON object or a JSON array of objects; here
+// newline-delimited objects are accepted too. The result keeps the rows as a JSON array *text*
+// (what the journal stores and SQLite's json_each reads), plus the union of the rows' keys.
+import { ProtocolError } from '../../runtime/errors.js';
+
+export interface ParsedRows {
+  /** `[{...},{...}]` */
+  text: string;
+  count: number;
+  keys: string[];
+  rows: Record<string, unknown>[];
+}
+
+function checkRows(values: unknown[], where: (i: number) => string): { rows: Record<string, unknown>[]; keys: string[] } {
+  const keys = new Set<string>();
+  const rows: Record<string, unknown>[] = [];
+  values.forEach((v, i) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(`${where(i)} is not a JSON object`);
+    for (const k in v) keys.add(k);
+    rows.push(v as Record<string, unknown>);
+  });
+  return { rows, keys: [...keys] };
+}
+
+export function parseRowsBody(raw: string): ParsedRows {
+  const text = raw.trim();
+  if (text === '') throw new ProtocolError('REST PUT command without new data');
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v)) {
+      const { rows, keys } = checkRows(v, (i) => `element ${i} of the array`);
+      if (rows.length === 0) throw new ProtocolError('REST PUT command without new data');
+      return { text, count: rows.length, keys, rows };
+    }
+    const { rows, keys } = checkRows([v], () => 'the body');
+    return { text: `[${text}]`, count: 1, keys, rows };
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    // Not one JSON value: newline-delimited objects?
+    if (!text.includes('\n')) throw new ProtocolError(`body is not JSON: ${(err as Error).message}`);
+  }
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const values: unknown[] = lines.map((l, i) => {
+    try {
+      return JSON.parse(l) as unknown;
+    } catch (e) {
+      throw new ProtocolError(`line ${i + 1} of the body is not JSON: ${(e as Error).message}`);
+    }
+  });
+  const { rows, keys } = checkRows(values, (i) => `line ${i + 1} of the body`);
+  return { text: `[${lines.join(',')}]`, count: rows.length, keys, rows };
+}

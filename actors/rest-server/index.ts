@@ -1,0 +1,235 @@
+// The REST server actor: node:http (or https with `ssl = true`) on the configured address.
+// Commands go to the node's dispatcher (the same one the control socket uses) through `ask('node')`;
+// data PUTs are journaled (streaming) or written to watch_dir (file) before they are acknowledged.
+// uWebSockets.js is not on npm; node:http keeps up here (bench/README.md, ingest-sqlite).
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { defineActor, type ActorContext } from '../../runtime/actor.js';
+import { listenAddress } from '../../runtime/config/common.js';
+import { CommandError, EdgeRtError, ProtocolError, assertNever, errorMessage } from '../../runtime/errors.js';
+import { formatTable } from '../../runtime/format/table.js';
+import type { NodeIn } from '../../runtime/node/messages.js';
+import { Journal } from '../../storage/journal/journal.js';
+import type { IngestFrame } from '../../protocols/frames/ingest.js';
+import { restServerSchema, type RestServerConfig } from './config.js';
+import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
+import type { RestIn, RestPutStats } from './messages.js';
+import { send, sendError, putSuccess } from './reply.js';
+import { classify, collectHeaders, productOf, type Headers } from './request.js';
+import { RestStats } from './stats.js';
+
+interface State {
+  cfg: RestServerConfig;
+  server: Server | TlsServer;
+  journal: Journal;
+  deps: IngestDeps;
+  stats: RestStats;
+  connection: string;
+  inflight: number;
+  calls: number;
+  /** user-agent product -> msg client actor id (`broker = rest` clients). */
+  agents: Map<string, string>;
+}
+
+const STREAMER_RING = 'streamer';
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new ProtocolError(`body over the limit of ${limit} bytes`, { code: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new ProtocolError('client aborted the request')));
+  });
+}
+
+function errCode(err: unknown): number {
+  return err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
+}
+
+async function runCommand(state: State, ctx: ActorContext, text: string, method: 'GET' | 'POST', h: Headers, res: ServerResponse, client: string): Promise<void> {
+  const timeoutMs = state.cfg.timeout > 0 ? state.cfg.timeout * 1000 : 3_600_000;
+  try {
+    const reply = await ctx.ask<string>('node', { type: 'node.command', text, source: `rest ${client}`, method } satisfies NodeIn, timeoutMs);
+    send(res, 200, reply);
+    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
+  } catch (err) {
+    const code = errCode(err);
+    // EdgeLake answers a wrong verb with Content-Type `json` (golden rest_run_client_via_GET_rejected.txt).
+    sendError(res, method, client, code, errorMessage(err), 400, code === 156 ? 'json' : 'text/json');
+    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
+  }
+}
+
+async function ingest(state: State, req: IncomingMessage, h: Headers, res: ServerResponse, client: string): Promise<void> {
+  const method = req.method ?? 'PUT';
+  try {
+    const target = ingestTarget(h);
+    const body = await readBody(req, state.cfg.max_body_mb << 20);
+    const r = target.mode === 'streaming' ? await ingestStreaming(target, body, state.deps) : await ingestFile(target, body, state.deps);
+    const key = `${target.dbms}.${target.table}`;
+    if (target.mode === 'streaming') state.stats.countStreamed(key, r.rows);
+    else state.stats.countFile(key, r.rows);
+    send(res, 200, putSuccess(r.hash));
+    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
+  } catch (err) {
+    const status = err instanceof ProtocolError ? (err.code === 413 ? 413 : 400) : 500;
+    sendError(res, method, client, errCode(err), errorMessage(err), status);
+    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
+  }
+}
+
+function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: ServerResponse): void {
+  const client = req.socket.remoteAddress ?? '';
+  let h = collectHeaders(req.headers, req.url);
+  state.calls++;
+  state.inflight++;
+  res.on('close', () => state.inflight--);
+  const go = async (): Promise<void> => {
+    let action = classify(req.method ?? 'GET', req.url, h, new Set(state.agents.keys()));
+    if (action.k === 'body-headers') {
+      // POST without `command`: the JSON object body carries the headers, then it runs as a GET.
+      const body = await readBody(req, 1 << 20);
+      let obj: unknown;
+      try {
+        obj = body.trim() === '' ? {} : JSON.parse(body);
+      } catch (err) {
+        throw new ProtocolError(`POST body is not JSON: ${errorMessage(err)}`);
+      }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ProtocolError('POST body must be a JSON object of headers');
+      h = { ...h, ...Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.toLowerCase(), String(v)])) };
+      action = classify('GET', req.url, h, new Set(state.agents.keys()));
+    }
+    switch (action.k) {
+      case 'command':
+        return runCommand(state, ctx, action.text, action.method, h, res, client);
+      case 'ingest':
+        return ingest(state, req, h, res, client);
+      case 'data': {
+        const agent = productOf(h, new Set(state.agents.keys()));
+        const target = agent ? state.agents.get(agent) : undefined;
+        if (!target) return sendError(res, 'post', client, 167, 'Missing data ingest mapping');
+        const body = await readBody(req, state.cfg.max_body_mb << 20);
+        const reply = await ctx.ask<string>(target, { type: 'msg.data', topic: h['topic'] ?? '', body }, 30_000);
+        return send(res, 200, reply ?? '');
+      }
+      case 'health':
+        return send(res, 200, action.body, 'application/json');
+      case 'empty':
+        return send(res, 200, '');
+      case 'bad':
+        return sendError(res, req.method ?? 'GET', client, action.code, action.text, action.status);
+      case 'body-headers':
+        return sendError(res, 'post', client, 2, 'POST body headers must not nest');
+      default:
+        return assertNever(action, 'request action');
+    }
+  };
+  go().catch((err: unknown) => {
+    if (!(err instanceof EdgeRtError)) ctx.log.error('REST request failed', { url: req.url, error: errorMessage(err) });
+    sendError(res, req.method ?? 'GET', client, errCode(err), errorMessage(err), err instanceof ProtocolError ? 400 : 500);
+  });
+}
+
+export default defineActor<RestServerConfig, State, RestIn>({
+  kind: 'rest-server',
+  config: (raw) => restServerSchema.parse(raw),
+  async init(ctx, cfg) {
+    const dirs = ctx.node.dirs;
+    const journal = Journal.open(dirs['journal_dir']!);
+    const { host, port } = listenAddress(cfg);
+    const stateRef: { s?: State } = {};
+    const handler = (req: IncomingMessage, res: ServerResponse): void => onRequest(stateRef.s!, ctx, req, res);
+    const opts = {
+      maxHeaderSize: cfg.max_header_kb * 1024,
+      // A slow client (slowloris) is cut off: headers within 10 s, the whole request within the timeout.
+      headersTimeout: 10_000,
+      requestTimeout: cfg.timeout > 0 ? cfg.timeout * 1000 : 0,
+      keepAliveTimeout: 5_000,
+    };
+    let server: Server | TlsServer;
+    if (cfg.ssl) {
+      const key = cfg.key_file ?? join(dirs['pem_dir']!, 'server-key.pem');
+      const cert = cfg.cert_file ?? join(dirs['pem_dir']!, 'server.pem');
+      let tls: { key: Buffer; cert: Buffer };
+      try {
+        tls = { key: readFileSync(key), cert: readFileSync(cert) };
+      } catch (err) {
+        throw new CommandError(`ssl = true needs a key and certificate: ${errorMessage(err)} (set key_file and cert_file)`, { cause: err });
+      }
+      server = createTlsServer({ ...opts, ...tls }, handler);
+    } else server = createServer(opts, handler);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new CommandError(`REST server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+      server.listen(port, host, () => resolve());
+    });
+    server.on('clientError', (err, socket) => {
+      // Malformed HTTP from one client: answer 400 on its socket only.
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      ctx.log.debug('REST client error', { error: err.message });
+    });
+    const addr = server.address() as AddressInfo;
+    const state: State = {
+      cfg,
+      server,
+      journal,
+      deps: {
+        journal: journal.writer(ctx.self),
+        ring: () => ctx.ring<IngestFrame>(STREAMER_RING),
+        prepDir: dirs['prep_dir']!,
+        watchDir: dirs['watch_dir']!,
+      },
+      stats: new RestStats(),
+      connection: `${cfg.ssl ? 'https' : 'http'}://${addr.address}:${addr.port}`,
+      inflight: 0,
+      calls: 0,
+      agents: new Map(),
+    };
+    stateRef.s = state;
+    ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });
+    return state;
+  },
+  handle(state, msg) {
+    switch (msg.type) {
+      case 'rest.info': {
+        const a = state.server.address() as AddressInfo;
+        return { address: a.address, port: a.port, connection: state.connection, timeout: state.cfg.timeout, ssl: state.cfg.ssl, bind: state.cfg.bind, threads: state.cfg.threads };
+      }
+      case 'rest.calls':
+        return state.stats.show(state.connection.replace(/^https?:\/\//, ''));
+      case 'rest.pool': {
+        const busy = Math.min(state.inflight, state.cfg.threads);
+        const slots = Array.from({ length: state.cfg.threads }, (_, i) => (i < busy ? 1 : 0));
+        if (!msg.details) return `${`REST Pool with ${state.cfg.threads} threads:`.padEnd(60)}[${slots.join(', ')}] (${state.calls})`;
+        return formatTable(['Thread', 'Status', 'Calls', 'Percentage'], slots.map((s, i) => [i, s ? 'Busy' : 'Idle', '', '']));
+      }
+      case 'rest.put-stats':
+        return { files: Object.fromEntries(state.stats.putFiles), streamed: Object.fromEntries(state.stats.streamed) } satisfies RestPutStats;
+      case 'rest.agents':
+        state.agents = new Map(Object.entries(msg.agents));
+        return undefined;
+      default:
+        return assertNever(msg, 'rest message');
+    }
+  },
+  async stop(state) {
+    await new Promise<void>((r) => {
+      state.server.close(() => r());
+      state.server.closeAllConnections?.();
+    });
+    await state.journal.close();
+  },
+});
+

@@ -1,0 +1,122 @@
+// Data PUTs (EdgeLake http_server.py L1844-1950, L2708-2757):
+//   headers  dbms, table (lower-cased), type (json), mode = streaming | file (default file),
+//            source (default 0), instructions (default 0)
+//   mode = streaming: the rows are appended to the durable journal, and the reply waits for that
+//     commit (EdgeLake keeps them in memory for up to 60 s); then they go to the streamer's ring.
+//   mode = file: the rows become `dbms.table.source.hash.instructions.json` (one JSON object per
+//     line, Python json.dumps spacing) written to prep_dir, fsynced and renamed into watch_dir
+//     before the reply; the reply carries the hash.
+// Deviation: EdgeLake gives byte-identical bodies the same file name (the second overwrites the first
+// or is dropped later as a duplicate, though both were answered `Success`). Here the file is linked
+// into watch_dir exclusively: a name already taken gets a distinct hash (md5 over the content and a
+// counter), and the operator claims every file under a unique 8-segment name before it inserts, so
+// every acknowledged PUT is ingested once.
+import { randomUUID } from 'node:crypto';
+import { link, open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ProtocolError } from '../../runtime/errors.js';
+import { pyJson } from '../../runtime/format/table.js';
+import type { Ring } from '../../runtime/ring.js';
+import type { JournalWriter } from '../../storage/journal/journal.js';
+import { fileHash, formatFileName } from '../../protocols/files/names.js';
+import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
+import { normalizeTableName } from '../../storage/schema/names.js';
+import { parseRowsBody } from './body.js';
+import type { Headers } from './request.js';
+
+export interface IngestTarget {
+  dbms: string;
+  table: string;
+  mode: 'streaming' | 'file';
+  source: string;
+  instructions: string;
+}
+
+const DBMS = /^[a-z_][a-z0-9_]{0,62}$/i;
+const SEGMENT = /^[\w\-]{1,64}$/;
+
+/** Validates the ingest headers; names that would reach SQL are checked here, before any ack. */
+export function ingestTarget(h: Headers): IngestTarget {
+  const dbms = h['dbms']?.trim();
+  const rawTable = h['table']?.trim();
+  if (!dbms) throw new ProtocolError("Missing 'dbms' header");
+  if (!rawTable) throw new ProtocolError("Missing 'table' header");
+  if (!DBMS.test(dbms)) throw new ProtocolError(`dbms '${dbms}': use letters, digits and _`);
+  const type = (h['type'] ?? 'json').trim().toLowerCase();
+  if (type !== 'json') throw new ProtocolError(`type '${type}' is not supported (use json)`);
+  const mode = (h['mode'] ?? 'file').trim().toLowerCase();
+  if (mode !== 'streaming' && mode !== 'file') throw new ProtocolError(`mode must be streaming or file (got '${mode}')`);
+  const source = (h['source'] ?? '0').trim();
+  const instructions = (h['instructions'] ?? '0').trim();
+  if (!SEGMENT.test(source)) throw new ProtocolError(`source '${source}': use letters, digits, _ and -`);
+  if (!SEGMENT.test(instructions)) throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
+  return { dbms: dbms.toLowerCase(), table: normalizeTableName(rawTable.toLowerCase()), mode, source, instructions };
+}
+
+export interface IngestDeps {
+  journal: JournalWriter;
+  ring: () => Ring<IngestFrame> | undefined;
+  prepDir: string;
+  watchDir: string;
+}
+
+export interface IngestResult {
+  hash: string;
+  rows: number;
+}
+
+export async function ingestStreaming(t: IngestTarget, body: string, deps: IngestDeps): Promise<IngestResult> {
+  const parsed = parseRowsBody(body);
+  const { entry, durable } = deps.journal.append(t.dbms, t.table, parsed.text, parsed.count, parsed.keys);
+  await durable;
+  const frame: RowsFrame = { t: 'rows', ...entry };
+  const ring = deps.ring();
+  // A full (or absent) ring is not an error: the entry is durable and the operator replays it.
+  if (ring && parsed.text.length < ring.maxRecordBytes() / 2) ring.push(frame);
+  return { hash: '0', rows: parsed.count };
+}
+
+async function writeDurably(path: string, content: string): Promise<void> {
+  const fh = await open(path, 'wx', 0o600);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps): Promise<IngestResult> {
+  const parsed = parseRowsBody(body);
+  // EdgeLake's file: one `json.dumps(row)` per line.
+  const content = parsed.rows.map((r) => pyJson(r)).join('\n') + '\n';
+  const prep = join(deps.prepDir, `${t.dbms}.${t.table}.${randomUUID()}.tmp`);
+  await writeDurably(prep, content);
+  try {
+    for (let n = 0; n < 1000; n++) {
+      const hash = fileHash(t.dbms, t.table, n === 0 ? content : `${content}#${n}`);
+      const name = formatFileName({ dbms: t.dbms, table: t.table, source: t.source, hash, instructions: t.instructions });
+      try {
+        // link() fails if the name exists, where rename() would silently replace an unprocessed file.
+        await link(prep, join(deps.watchDir, name));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      await syncDir(deps.watchDir);
+      return { hash, rows: parsed.count };
+    }
+    throw new ProtocolError(`could not find a free file name for ${t.dbms}.${t.table}`);
+  } finally {
+    await unlink(prep);
+  }
+}

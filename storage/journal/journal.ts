@@ -1,0 +1,141 @@
+// The durable ingest journal (LMDB through lmdb-js): every row accepted from the network is
+// appended here, and the append is durable before the sender is acknowledged.
+//
+// Keys: entries    [dbms, table, stream, seq]  -> { rows: JSON array text, count, keys, at }
+//       counters   [dbms, table, stream]       -> last seq given out
+// A `stream` is one producer (an actor id: `rest-server`, `msg-client-1`...); only that actor appends
+// to it, so it numbers its entries itself, per table, without coordination. The entry and its
+// counter are put in the same event turn, which lmdb-js commits as one transaction (group commit:
+// every put of that turn, from every request, shares one commit and one fsync).
+// The operator applies entries in seq order per (table, stream) and records the last applied seq
+// in the target database in the same transaction as the rows (storage/dbms: `write`); entries at or
+// below that position are then trimmed. On start, whatever is above the recorded position is replayed.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { DbmsError, errorMessage } from '../../runtime/errors.js';
+
+export interface JournalEntry {
+  dbms: string;
+  table: string;
+  stream: string;
+  seq: number;
+  /** JSON array text of row objects. */
+  rows: string;
+  count: number;
+  /** Union of the rows' keys, in first-seen order (lets the operator skip parsing known shapes). */
+  keys: string[];
+  /** Append time, ms since epoch. */
+  at: number;
+}
+
+type EntryKey = [string, string, string, number];
+type CounterKey = [string, string, string];
+type StoredEntry = Pick<JournalEntry, 'rows' | 'count' | 'keys' | 'at'>;
+
+export class Journal {
+  private readonly root: RootDatabase;
+  private readonly entries: Database<StoredEntry, EntryKey>;
+  private readonly counters: Database<number, CounterKey>;
+
+  private constructor(readonly path: string) {
+    try {
+      this.root = open({ path, maxDbs: 4 });
+      this.entries = this.root.openDB<StoredEntry, EntryKey>({ name: 'entries' });
+      this.counters = this.root.openDB<number, CounterKey>({ name: 'counters' });
+    } catch (err) {
+      throw new DbmsError(`journal: cannot open ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  static open(path: string): Journal {
+    return new Journal(path);
+  }
+
+  /** A writer for one stream; only one writer per stream may exist at a time. */
+  writer(stream: string): JournalWriter {
+    return new JournalWriter(this, stream);
+  }
+
+  /** @internal used by JournalWriter */
+  lastSeq(dbms: string, table: string, stream: string): number {
+    return this.counters.get([dbms, table, stream]) ?? 0;
+  }
+
+  /** @internal used by JournalWriter: both puts land in this turn's transaction. */
+  put(e: JournalEntry): Promise<boolean> {
+    const stored: StoredEntry = { rows: e.rows, count: e.count, keys: e.keys, at: e.at };
+    const a = this.entries.put([e.dbms, e.table, e.stream, e.seq], stored);
+    const b = this.counters.put([e.dbms, e.table, e.stream], e.seq);
+    return Promise.all([a, b]).then(() => this.root.flushed);
+  }
+
+  /** Every entry, in key order (dbms, table, stream, seq). */
+  *scan(): Generator<JournalEntry> {
+    for (const { key, value } of this.entries.getRange({})) {
+      const [dbms, table, stream, seq] = key;
+      yield { dbms, table, stream, seq, ...value };
+    }
+  }
+
+  /** Entries of one (dbms, table, stream) with from <= seq <= to. */
+  range(dbms: string, table: string, stream: string, from: number, to: number): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    for (const { key, value } of this.entries.getRange({ start: [dbms, table, stream, from], end: [dbms, table, stream, to + 1] })) {
+      out.push({ dbms, table, stream, seq: key[3], ...value });
+    }
+    return out;
+  }
+
+  /** Removes entries of (dbms, table, stream) with seq <= upTo (they are in the database). */
+  async trim(dbms: string, table: string, stream: string, upTo: number): Promise<number> {
+    let n = 0;
+    const removals: Promise<boolean>[] = [];
+    for (const key of this.entries.getKeys({ start: [dbms, table, stream, 0], end: [dbms, table, stream, upTo + 1] })) {
+      removals.push(this.entries.remove(key));
+      n++;
+    }
+    await Promise.all(removals);
+    return n;
+  }
+
+  /** Entries and rows not yet trimmed (for `get streaming` and tests). */
+  pending(): { entries: number; rows: number } {
+    let entries = 0;
+    let rows = 0;
+    for (const { value } of this.entries.getRange({})) {
+      entries++;
+      rows += value.count;
+    }
+    return { entries, rows };
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
+
+export class JournalWriter {
+  private readonly last = new Map<string, number>();
+
+  constructor(
+    private readonly journal: Journal,
+    readonly stream: string,
+  ) {}
+
+  /**
+   * Appends one batch of rows for dbms.table. The seq is assigned at once; the promise resolves
+   * when the entry is durable (committed and flushed), which is when the sender may be acknowledged.
+   */
+  append(dbms: string, table: string, rows: string, count: number, keys: string[]): { entry: JournalEntry; durable: Promise<void> } {
+    const k = `${dbms}\u0000${table}`;
+    const seq = (this.last.get(k) ?? this.journal.lastSeq(dbms, table, this.stream)) + 1;
+    this.last.set(k, seq);
+    const entry: JournalEntry = { dbms, table, stream: this.stream, seq, rows, count, keys, at: Date.now() };
+    const durable = this.journal.put(entry).then(
+      () => undefined,
+      (err: unknown) => {
+        throw new DbmsError(`journal append ${dbms}.${table} failed: ${errorMessage(err)}`, { cause: err, retriable: true });
+      },
+    );
+    return { entry, durable };
+  }
+}

@@ -1,0 +1,76 @@
+// The node's logical databases (`connect dbms`), on the main thread. Each has a read-only
+// connection here for `sql`, `get tables` and `get columns`; the operator opens its own writing
+// connection from the same config (it asks the node for the list).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DbmsError, errorMessage } from '../runtime/errors.js';
+import type { Logger } from '../runtime/log.js';
+import { openDbms } from './dbms/open.js';
+import type { ConnectionConfig, DbmsAdapter } from './dbms/types.js';
+
+export interface DbmsEntry {
+  name: string;
+  config: ConnectionConfig;
+}
+
+export class DbmsRegistry {
+  private readonly entries = new Map<string, { config: ConnectionConfig; reader: DbmsAdapter }>();
+
+  constructor(
+    private readonly dbmsDir: string,
+    private readonly tmpDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * `memory = true` (EdgeLake: an in-memory SQLite) becomes a file under tmp_dir that is emptied on
+   * connect: an in-memory database cannot be shared between the operator's thread and this one.
+   */
+  async connect(name: string, requested: ConnectionConfig): Promise<void> {
+    if (this.entries.has(name)) throw new DbmsError(`dbms '${name}' is already connected`, { code: 2 });
+    let config = requested;
+    if (config.type === 'sqlite' && config.memory) {
+      const file = join(this.tmpDir, `${name}.mem.dbms`);
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+      config = { type: 'sqlite', file };
+    }
+    const onIdleError = (err: Error): void => this.log.warn('dbms connection dropped', { dbms: name, error: err.message });
+    if (config.type === 'sqlite') {
+      // A writable open creates the file and edgelake-rt's internal tables; the reader cannot.
+      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError });
+      await writer.close();
+    }
+    const reader = await openDbms(name, config, { dbmsDir: this.dbmsDir, queryOnly: config.type === 'sqlite', onIdleError });
+    this.entries.set(name, { config, reader });
+  }
+
+  async disconnect(name: string): Promise<boolean> {
+    const e = this.entries.get(name);
+    if (!e) return false;
+    this.entries.delete(name);
+    try {
+      await e.reader.close();
+    } catch (err) {
+      this.log.warn('dbms close failed', { dbms: name, error: errorMessage(err) });
+    }
+    return true;
+  }
+
+  list(): DbmsEntry[] {
+    return [...this.entries].map(([name, e]) => ({ name, config: e.config })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  reader(name: string): DbmsAdapter {
+    const e = this.entries.get(name);
+    if (!e) throw new DbmsError(`dbms '${name}' is not connected (use 'connect dbms ${name} where type = sqlite')`, { code: 10 });
+    return e.reader;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const name of [...this.entries.keys()]) await this.disconnect(name);
+  }
+}
