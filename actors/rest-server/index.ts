@@ -12,8 +12,7 @@ import { listenAddress } from '../../runtime/config/common.js';
 import { CommandError, EdgeRtError, ProtocolError, assertNever, errorMessage } from '../../runtime/errors.js';
 import { formatTable } from '../../runtime/format/table.js';
 import type { NodeIn } from '../../runtime/node/messages.js';
-import { Journal } from '../../storage/journal/journal.js';
-import type { IngestFrame } from '../../protocols/frames/ingest.js';
+import { RowProducer } from '../../storage/journal/producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestIn, RestPutStats } from './messages.js';
@@ -24,7 +23,6 @@ import { RestStats } from './stats.js';
 interface State {
   cfg: RestServerConfig;
   server: Server | TlsServer;
-  journal: Journal;
   deps: IngestDeps;
   stats: RestStats;
   connection: string;
@@ -33,8 +31,6 @@ interface State {
   /** user-agent product -> msg client actor id (`broker = rest` clients). */
   agents: Map<string, string>;
 }
-
-const STREAMER_RING = 'streamer';
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -148,7 +144,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
   config: (raw) => restServerSchema.parse(raw),
   async init(ctx, cfg) {
     const dirs = ctx.node.dirs;
-    const journal = Journal.open(dirs['journal_dir']!);
+    const producer = new RowProducer(ctx);
     const { host, port } = listenAddress(cfg);
     const stateRef: { s?: State } = {};
     const handler = (req: IncomingMessage, res: ServerResponse): void => onRequest(stateRef.s!, ctx, req, res);
@@ -184,10 +180,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const state: State = {
       cfg,
       server,
-      journal,
       deps: {
-        journal: journal.writer(ctx.self),
-        ring: () => ctx.ring<IngestFrame>(STREAMER_RING),
+        producer,
         prepDir: dirs['prep_dir']!,
         watchDir: dirs['watch_dir']!,
       },
@@ -229,7 +223,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
       state.server.close(() => r());
       state.server.closeAllConnections?.();
     });
-    await state.journal.close();
+    await state.deps.producer.close();
   },
 });
 

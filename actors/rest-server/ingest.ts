@@ -16,10 +16,8 @@ import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProtocolError } from '../../runtime/errors.js';
 import { pyJson } from '../../runtime/format/table.js';
-import type { Ring } from '../../runtime/ring.js';
-import type { JournalWriter } from '../../storage/journal/journal.js';
+import type { RowProducer } from '../../storage/journal/producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
-import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
 import { normalizeTableName } from '../../storage/schema/names.js';
 import { parseRowsBody } from './body.js';
 import type { Headers } from './request.js';
@@ -54,8 +52,7 @@ export function ingestTarget(h: Headers): IngestTarget {
 }
 
 export interface IngestDeps {
-  journal: JournalWriter;
-  ring: () => Ring<IngestFrame> | undefined;
+  producer: RowProducer;
   prepDir: string;
   watchDir: string;
 }
@@ -67,12 +64,7 @@ export interface IngestResult {
 
 export async function ingestStreaming(t: IngestTarget, body: string, deps: IngestDeps): Promise<IngestResult> {
   const parsed = parseRowsBody(body);
-  const { entry, durable } = deps.journal.append(t.dbms, t.table, parsed.text, parsed.count, parsed.keys);
-  await durable;
-  const frame: RowsFrame = { t: 'rows', ...entry };
-  const ring = deps.ring();
-  // A full (or absent) ring is not an error: the entry is durable and the operator replays it.
-  if (ring && parsed.text.length < ring.maxRecordBytes() / 2) ring.push(frame);
+  await deps.producer.submitText(t.dbms, t.table, parsed.text, parsed.count, parsed.keys);
   return { hash: '0', rows: parsed.count };
 }
 
