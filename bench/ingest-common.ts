@@ -92,7 +92,7 @@ export function get(port: number, command: string): Promise<string> {
 export async function count(port: number, dbms: string, table: string): Promise<number> {
   try {
     const r = await get(port, `sql ${dbms} format = json "select count(*) as n from ${table}"`);
-    return (JSON.parse(r) as { Query: { n: number }[] }).Query[0]?.n ?? 0;
+    return Number((JSON.parse(r) as { Query: { n: number | string }[] }).Query[0]?.n ?? 0); // PostgreSQL's count is a bigint string
   } catch (err) {
     if (/no such table|does not exist/.test((err as Error).message)) return 0;
     throw err;

@@ -91,11 +91,18 @@ export class Catalog {
    * from the new rows) is called only when something is missing, so known shapes are never parsed.
    * Throws TableError (EdgeLake 171) when the table is missing and create_table is false.
    */
-  async ensure(c: DbmsConn, table: string, keys: readonly string[], infer: () => InferredColumn[], createTable: boolean, tsd: boolean): Promise<TableMeta> {
+  async ensure(
+    c: DbmsConn,
+    table: string,
+    keys: readonly string[],
+    infer: () => InferredColumn[] | Promise<InferredColumn[]>,
+    createTable: boolean,
+    tsd: boolean,
+  ): Promise<TableMeta> {
     let t = await this.table(c, table);
     if (!t) {
       if (!createTable) throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
-      const cols = infer();
+      const cols = await infer();
       if (cols.length === 0) throw new TableError(`no usable columns for '${c.name}.${table}'`, { code: 171 });
       await c.adapter.execDDL(createTableStatements({ table, columns: cols, withTsdInfo: tsd }, c.adapter.engine));
       this.log.info('table created', { dbms: c.name, table, columns: cols.map((x) => `${x.name} ${x.type}`) });
@@ -104,7 +111,7 @@ export class Catalog {
     }
     const missing = keys.filter((k) => this.columnOf(t!, k) === null && normalizeColumnName(k) !== undefined && !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!));
     if (missing.length === 0) return t;
-    const added: InferredColumn[] = infer().filter((x) => !t!.columns.has(x.name));
+    const added: InferredColumn[] = (await infer()).filter((x) => !t!.columns.has(x.name));
     if (added.length > 0) {
       await c.adapter.execDDL(added.flatMap((col) => addColumnStatements(table, col, c.adapter.engine)));
       this.log.info('columns added', { dbms: c.name, table, columns: added.map((x) => `${x.name} ${x.type}`) });

@@ -34,7 +34,11 @@ function rowsOf(v: unknown, where: string): Record<string, unknown>[] {
   return list as Record<string, unknown>[];
 }
 
-export async function scanFile(path: string): Promise<FileScan> {
+/**
+ * Pass 1. `infer` runs EdgeLake's type inference on every value (needed only for a new table or new
+ * columns: it is most of the cost of the pass); without it the columns come back empty.
+ */
+export async function scanFile(path: string, infer = true): Promise<FileScan> {
   const inf = createSchemaInferrer();
   const keys = new Set<string>();
   const lineRows: number[] = [];
@@ -58,7 +62,7 @@ export async function scanFile(path: string): Promise<FileScan> {
     }
     const list = rowsOf(v, `line ${lineNo}`);
     for (const r of list) for (const k in r) keys.add(k);
-    inf.add(list);
+    if (infer) inf.add(list);
     lineRows.push(list.length);
     rows += list.length;
   }

@@ -17,6 +17,7 @@ import { createReadStream } from 'node:fs';
 import type { ApplyContext } from './apply.js';
 import { isoMicros } from '../../runtime/format/time.js';
 import { chunks, scanFile } from './file-read.js';
+import type { InferredColumn } from '../../storage/schema/infer.js';
 import { copyToDistr, failFile, finishFile, gunzipInPlace, type MoveDirs } from './file-moves.js';
 import type { TsdInfo } from './tsd.js';
 import type { OperatorConfig } from './config.js';
@@ -40,6 +41,11 @@ async function md5File(path: string, dbms: string, table: string): Promise<strin
   const h = createFileHasher(dbms, table);
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
+}
+
+/** A second pass with inference, for a known table that gets new columns from this file. */
+async function inferNew(path: string): Promise<InferredColumn[]> {
+  return (await scanFile(path, true)).columns;
 }
 
 export async function processFile(ctx: FileContext, path: string): Promise<FileOutcome> {
@@ -107,9 +113,12 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
   const progress = await c.adapter.fileProgress(fileName);
   let rows = progress?.rows ?? 0;
   if (!progress?.done) {
-    const scan = await scanFile(path);
+    // Type inference only when the table or some column is new (it costs more than the parse).
+    const known = await ctx.catalog.table(c, name.table);
+    const scan = await scanFile(path, known === undefined);
     if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: 67 });
-    const t = await ctx.catalog.ensure(c, name.table, scan.keys, () => scan.columns, ctx.createTable, ctx.tsd);
+    const infer = (): InferredColumn[] => scan.columns;
+    const t = await ctx.catalog.ensure(c, name.table, scan.keys, known === undefined ? infer : () => inferNew(path), ctx.createTable, ctx.tsd);
     const columns = ctx.catalog.insertColumns(t, scan.keys);
     const insertTimestamp = isoMicros();
     for await (const ch of chunks(path, scan, rows)) {

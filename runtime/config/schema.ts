@@ -210,11 +210,11 @@ export function list<T>(of: Field<T | undefined>, dflt?: T[], opts?: Opts): Fiel
 }
 
 /** The key may appear several times; the values are collected in order. */
-export function repeated<T>(of: Field<T>, opts?: Opts): Field<T[]> {
+export function repeated<T>(of: Field<T>, opts?: Opts): Field<NonNullable<T>[] | undefined> {
   return {
-    ...field(
+    ...field<NonNullable<T>[] | undefined>(
       `one or more of ${of.expects}`,
-      (v, p) => (Array.isArray(v) ? v : [v]).map((x, i) => of.parse(x, Array.isArray(v) ? `${p}[${i}]` : p)),
+      (v, p) => (Array.isArray(v) ? v : [v]).map((x, i) => of.parse(x, Array.isArray(v) ? `${p}[${i}]` : p) as NonNullable<T>),
       undefined,
       opts,
     ),
