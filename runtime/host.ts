@@ -16,7 +16,7 @@ import {
   serializeError,
 } from './errors.js';
 import { createLogger, type LogLevel } from './log.js';
-import { Ring } from './ring.js';
+import type { Ring } from './ring.js';
 import type { ActorMessage, FromHost, InEnvelope, OutItem, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -47,6 +47,20 @@ let credits = 0;
 let askSeq = 0;
 const pending = new Map<number, Pending>();
 const rings = new Map<string, Ring>();
+/**
+ * ring.js (and msgpackr with it) is loaded only by actors that get a ring: it is about half of a
+ * worker's start-up imports, which every restart pays (`npm run bench -- restart`).
+ */
+let RingClass: typeof Ring | undefined;
+async function loadRing(): Promise<typeof Ring> {
+  RingClass ??= (await import('./ring.js')).Ring;
+  return RingClass;
+}
+/**
+ * Set while a `ring.attach` waits for ring.js to load: ring attach/detach stay in arrival order, and
+ * `drain` handles no message before them (as when the attach was synchronous).
+ */
+let ringsPending: Promise<void> | undefined;
 const abort = new AbortController();
 let manualClock: ManualClock | undefined;
 
@@ -130,6 +144,11 @@ async function drain(): Promise<void> {
   draining = true;
   try {
     while (qHead < queue.length && !stopping) {
+      while (ringsPending) {
+        const p = ringsPending;
+        await p;
+        if (ringsPending === p) ringsPending = undefined;
+      }
       const { env, counted } = queue[qHead++]!;
       try {
         let r = def.handle(state, env.m, ctx);
@@ -145,7 +164,15 @@ async function drain(): Promise<void> {
         }
         ctx.log.warn('message failed', { type: env.m?.type, error: err.message });
       }
-      if (counted) credits++;
+      if (counted) {
+        credits++;
+        // Return credits once per turn even while the queue is still busy: a slow handler must not hold
+        // back the credits of the messages it already handled until the whole mailbox drains.
+        if (!outScheduled) {
+          outScheduled = true;
+          setImmediate(flush);
+        }
+      }
       if (qHead > 1024 && qHead * 2 > queue.length) {
         queue.splice(0, qHead);
         qHead = 0;
@@ -178,7 +205,11 @@ async function start(msg: StartMessage): Promise<void> {
     const mod = (await import(msg.entry)) as { default?: AnyActorDefinition };
     if (!mod.default) throw new CommandError(`${msg.entry} has no default export (an actor definition)`);
     def = mod.default;
-    for (const [name, sab] of Object.entries(msg.rings)) rings.set(name, Ring.attach(sab));
+    const given = Object.entries(msg.rings);
+    if (given.length > 0) {
+      const R = await loadRing();
+      for (const [name, sab] of given) rings.set(name, R.attach(sab));
+    }
     let clock: Clock = systemClock;
     if (msg.clock.kind === 'manual') clock = manualClock = new ManualClock(msg.clock.start);
     ctx = makeContext(msg, clock);
@@ -221,12 +252,18 @@ port.on('message', (msg: ToHost) => {
     case 'clock':
       manualClock?.advance(msg.advanceMs);
       return;
-    case 'ring.attach':
-      rings.set(msg.name, Ring.attach(msg.sab));
-      if (def?.onRing && ctx && running) def.onRing(state, msg.name, ctx);
+    case 'ring.attach': {
+      const attach = (R: typeof Ring): void => {
+        rings.set(msg.name, R.attach(msg.sab));
+        if (def?.onRing && ctx && running) def.onRing(state, msg.name, ctx);
+      };
+      if (RingClass && !ringsPending) attach(RingClass);
+      else ringsPending = (ringsPending ?? Promise.resolve()).then(loadRing).then(attach);
       return;
+    }
     case 'ring.detach':
-      rings.delete(msg.name);
+      if (ringsPending) ringsPending = ringsPending.then(() => void rings.delete(msg.name));
+      else rings.delete(msg.name);
       return;
     default:
       assertNever(msg, 'host message');

@@ -1,8 +1,11 @@
 // A single-producer single-consumer ring of msgpack-framed records in a SharedArrayBuffer.
 //
-// Layout (all little-endian, as the host's typed arrays are):
-//   bytes [0, 64)        control words, Int32 each, at the named indices below
-//   bytes [64, 64 + cap) data area; `cap` is a power of two, multiple of 4
+// Layout (host byte order: both ends run in the same process; little-endian on every platform Node supports):
+//   bytes [0, 192)        control words, Int32 each, at the named indices below, on three 64-byte
+//                         cache lines: what the producer writes per record (HEAD, PUSHED), what the
+//                         consumer writes per record (TAIL, POPPED), and the rarely written wake-up
+//                         words; so neither side's per-record stores evict the line the other reads
+//   bytes [192, 192 + cap) data area; `cap` is a power of two, multiple of 4
 // A record is a u32 length followed by that many payload bytes, padded to 4 bytes, so a
 // length word never straddles the end of the data area; payload bytes may wrap around.
 //
@@ -12,26 +15,33 @@
 // the new value therefore also sees the bytes (sequentially consistent atomics order the plain
 // accesses around them: ECMA-262 memory model, "happens-before" through synchronizes-with).
 // The same argument runs backwards for TAIL: the consumer finishes reading before it publishes TAIL.
+// Each side keeps the last value it loaded of the other side's counter (`tailSeen`, `headSeen`) and
+// reloads it only when that value says full / empty: a stale value only ever understates the room or
+// the data (the counters only move forward), and the records below a HEAD value once loaded stay
+// visible (the load that saw it is the synchronizing one).
 import { Packr, Unpackr } from 'msgpackr';
 
-const CONTROL_BYTES = 64;
-/** Producer's write position (bytes, mod 2^32). */
+const CONTROL_BYTES = 192;
+/** Producer's write position (bytes, mod 2^32). Line 0. */
 const HEAD = 0;
-/** Consumer's read position (bytes, mod 2^32). */
-const TAIL = 1;
-/** Bumped by the producer after a push while the consumer sleeps; the consumer waits on it. */
-const DATA_SEQ = 2;
-/** 1 while the consumer is (about to be) asleep on DATA_SEQ. */
-const CONSUMER_WAITING = 3;
-/** Bumped by the consumer after a pop while the producer sleeps; the producer waits on it. */
-const SPACE_SEQ = 4;
-/** 1 while the producer is (about to be) asleep on SPACE_SEQ. */
-const PRODUCER_WAITING = 5;
-/** Set to 1 by either side to say no more records will come. */
-const CLOSED = 6;
 /** Records pushed and popped, for `get` commands and tests (wrap at 2^31, display only). */
-const PUSHED = 7;
-const POPPED = 8;
+const PUSHED = 1;
+/** Consumer's read position (bytes, mod 2^32). Line 1. */
+const TAIL = 16;
+const POPPED = 17;
+/** Bumped by the producer after a push while the consumer sleeps; the consumer waits on it. Line 2. */
+const DATA_SEQ = 32;
+/** 1 while the consumer is (about to be) asleep on DATA_SEQ. */
+const CONSUMER_WAITING = 33;
+/** Bumped by the consumer after a pop while the producer sleeps; the producer waits on it. */
+const SPACE_SEQ = 34;
+/** 1 while the producer is (about to be) asleep on SPACE_SEQ. */
+const PRODUCER_WAITING = 35;
+/** Set to 1 by either side to say no more records will come. */
+const CLOSED = 36;
+
+/** Word indices of the control area (Int32Array over the SharedArrayBuffer), for tests and tools. */
+export const RING_CONTROL = { HEAD, TAIL, PUSHED, POPPED, CLOSED, bytes: CONTROL_BYTES } as const;
 
 const LEN_BYTES = 4;
 
@@ -44,19 +54,41 @@ export class RingClosedError extends Error {}
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
+/**
+ * Awaits an Atomics.waitAsync promise while holding a timer. The wait itself holds no event-loop
+ * handle in Node, so a thread with nothing else to do would exit mid-wait and the timeout would never
+ * resolve; the timer keeps the thread alive until the wait settles. It is not tied to the wait's own
+ * timeout: V8 may deliver that a little after a timer of the same length fires.
+ */
+async function keepingAlive<T>(wait: Promise<T>): Promise<T> {
+  const timer = setTimeout(() => undefined, 2 ** 31 - 1);
+  try {
+    return await wait;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Ring<T = unknown> {
   readonly capacity: number;
   private readonly ctl: Int32Array;
   private readonly data: Uint8Array;
-  private readonly view: DataView;
+  /** The data area as 32-bit words, for the length words (always 4-aligned). */
+  private readonly words: Uint32Array;
   private readonly packr = new Packr({ useRecords: false, moreTypes: false });
+  /** The consumer's TAIL as this (producer) side last loaded it. */
+  private tailSeen: number;
+  /** The producer's HEAD as this (consumer) side last loaded it. */
+  private headSeen: number;
   private readonly unpackr = new Unpackr({ useRecords: false });
 
   private constructor(readonly sab: SharedArrayBuffer) {
     this.ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
     this.data = new Uint8Array(sab, CONTROL_BYTES);
-    this.view = new DataView(sab, CONTROL_BYTES);
+    this.words = new Uint32Array(sab, CONTROL_BYTES);
     this.capacity = this.data.length;
+    this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
+    this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0;
   }
 
   /** Creates a ring with at least `capacityBytes` of data space (rounded up to a power of two). */
@@ -108,15 +140,9 @@ export class Ring<T = unknown> {
     return this.pushBytes(this.packr.pack(value));
   }
 
-  /** Enqueues records in order until one does not fit; returns how many were written. */
+  /** Encodes and enqueues records in order until one does not fit (one HEAD store); returns how many. */
   pushMany(values: readonly T[]): number {
-    let n = 0;
-    for (const v of values) {
-      if (!this.write(this.packr.pack(v))) break;
-      n++;
-    }
-    if (n > 0) this.publishWake();
-    return n;
+    return this.writeMany(values.length, (i) => this.packr.pack(values[i]));
   }
 
   /** Enqueues an already msgpack-encoded record. */
@@ -124,6 +150,44 @@ export class Ring<T = unknown> {
     const ok = this.write(bytes);
     if (ok) this.publishWake();
     return ok;
+  }
+
+  /**
+   * Enqueues already-encoded records in order until one does not fit, and publishes them all with one
+   * HEAD store (one cross-thread handoff per batch instead of per record). Returns how many were
+   * written. A record larger than the ring throws RangeError when it is the first of the batch; after
+   * others, the batch stops before it (the next call throws).
+   */
+  pushBytesMany(records: readonly Uint8Array[]): number {
+    return this.writeMany(records.length, (i) => records[i]!);
+  }
+
+  /** Writes records 0..count-1 (each encoded on demand, copied at once) and publishes them with one HEAD store. */
+  private writeMany(count: number, recordAt: (i: number) => Uint8Array): number {
+    const head0 = Atomics.load(this.ctl, HEAD) >>> 0;
+    // Acquire: the space released by the consumer's TAIL store is free to overwrite.
+    const tail = (this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0);
+    let free = this.capacity - ((head0 - tail) >>> 0);
+    let head = head0;
+    let n = 0;
+    while (n < count) {
+      const bytes = recordAt(n);
+      const total = pad4(LEN_BYTES + bytes.length);
+      if (total > this.capacity) {
+        if (n === 0) throw new RangeError(`record of ${bytes.length} bytes exceeds ring capacity ${this.capacity}`);
+        break;
+      }
+      if (total > free) break;
+      head = this.put(head, bytes);
+      free -= total;
+      n++;
+    }
+    if (n === 0) return 0;
+    // Release: every record above is ordered before this store.
+    Atomics.store(this.ctl, HEAD, head | 0);
+    this.count(PUSHED, n);
+    this.publishWake();
+    return n;
   }
 
   /** Largest payload that can ever fit. */
@@ -174,7 +238,7 @@ export class Ring<T = unknown> {
         return false;
       }
       const r = Atomics.waitAsync(this.ctl, SPACE_SEQ, seq, left);
-      if (r.async) await r.value;
+      if (r.async) await keepingAlive(r.value);
       Atomics.store(this.ctl, PRODUCER_WAITING, 0);
     }
   }
@@ -184,20 +248,41 @@ export class Ring<T = unknown> {
     const total = pad4(LEN_BYTES + len);
     if (total > this.capacity) throw new RangeError(`record of ${len} bytes exceeds ring capacity ${this.capacity}`);
     const head = Atomics.load(this.ctl, HEAD) >>> 0;
-    const tail = Atomics.load(this.ctl, TAIL) >>> 0;
-    if (this.capacity - ((head - tail) >>> 0) < total) return false;
+    if (this.capacity - ((head - this.tailSeen) >>> 0) < total) {
+      // Acquire: the space released by the consumer's TAIL store is free to overwrite.
+      this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
+      if (this.capacity - ((head - this.tailSeen) >>> 0) < total) return false;
+    }
+    // Release: the record bytes written by `put` are ordered before this store.
+    Atomics.store(this.ctl, HEAD, this.put(head, bytes) | 0);
+    this.count(PUSHED, 1);
+    return true;
+  }
+
+  /** Copies one record to byte position `head` (its room already checked); returns the next head. */
+  private put(head: number, bytes: Uint8Array): number {
+    const len = bytes.length;
     const mask = this.capacity - 1;
     const at = head & mask;
     // `at` is 4-aligned and capacity is a multiple of 4, so the length word never wraps.
-    this.view.setUint32(at, len, true);
+    this.words[at >>> 2] = len;
     const start = (at + LEN_BYTES) & mask;
-    const first = Math.min(len, this.capacity - start);
-    this.data.set(first === len ? bytes : bytes.subarray(0, first), start);
-    if (first < len) this.data.set(bytes.subarray(first), 0);
-    // Release: the record bytes above are ordered before this store.
-    Atomics.store(this.ctl, HEAD, (head + total) | 0);
-    Atomics.add(this.ctl, PUSHED, 1);
-    return true;
+    if (start + len <= this.capacity) this.data.set(bytes, start);
+    else {
+      const first = this.capacity - start;
+      this.data.set(bytes.subarray(0, first), start);
+      this.data.set(bytes.subarray(first), 0);
+    }
+    return (head + pad4(LEN_BYTES + len)) >>> 0;
+  }
+
+  /**
+   * Bumps a display counter. Each has a single writer (PUSHED the producer, POPPED the consumer), so a
+   * plain read-modify-write is exact, and readers (`stats`) only need a recent value: no locked add
+   * per record (it cost about a quarter of a single push + pop).
+   */
+  private count(word: typeof PUSHED | typeof POPPED, n: number): void {
+    this.ctl[word] = (this.ctl[word]! + n) | 0;
   }
 
   private publishWake(): void {
@@ -228,6 +313,28 @@ export class Ring<T = unknown> {
     return out;
   }
 
+  /**
+   * Dequeues up to `max` raw records (private copies) and releases their space with one TAIL store
+   * (one cross-thread handoff per batch instead of per record).
+   */
+  drainBytes(max = Infinity): Uint8Array[] {
+    let tail = Atomics.load(this.ctl, TAIL) >>> 0;
+    // Acquire: bytes written before the producer's HEAD store are visible after this load.
+    const head = (this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0);
+    const out: Uint8Array[] = [];
+    while (tail !== head && out.length < max) {
+      const bytes = this.take(tail);
+      out.push(bytes);
+      tail = (tail + pad4(LEN_BYTES + bytes.length)) >>> 0;
+    }
+    if (out.length === 0) return out;
+    // Release: the records were copied out before the producer may overwrite them.
+    Atomics.store(this.ctl, TAIL, tail | 0);
+    this.count(POPPED, out.length);
+    this.releaseWake();
+    return out;
+  }
+
   /** Dequeues one raw record (a private copy, safe to keep). */
   popBytes(): Uint8Array | undefined {
     const b = this.read();
@@ -237,19 +344,30 @@ export class Ring<T = unknown> {
 
   private read(): Uint8Array | undefined {
     const tail = Atomics.load(this.ctl, TAIL) >>> 0;
-    // Acquire: bytes written before the producer's HEAD store are visible after this load.
-    const head = Atomics.load(this.ctl, HEAD) >>> 0;
-    if (head === tail) return undefined;
+    if (this.headSeen === tail) {
+      // Acquire: bytes written before the producer's HEAD store are visible after this load.
+      this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0;
+      if (this.headSeen === tail) return undefined;
+    }
+    const bytes = this.take(tail);
+    // Release: the record was copied out before the producer may overwrite it.
+    Atomics.store(this.ctl, TAIL, (tail + pad4(LEN_BYTES + bytes.length)) | 0);
+    this.count(POPPED, 1);
+    return bytes;
+  }
+
+  /** A copy of the record at byte position `tail` (known to be there). */
+  private take(tail: number): Uint8Array {
     const mask = this.capacity - 1;
     const at = tail & mask;
-    const len = this.view.getUint32(at, true);
+    const len = this.words[at >>> 2]!;
     const start = (at + LEN_BYTES) & mask;
+    // slice() copies into a fresh (non-shared) buffer in one step.
+    if (start + len <= this.capacity) return this.data.slice(start, start + len);
     const out = new Uint8Array(len);
-    const first = Math.min(len, this.capacity - start);
-    out.set(this.data.subarray(start, start + first), 0);
-    if (first < len) out.set(this.data.subarray(0, len - first), first);
-    Atomics.store(this.ctl, TAIL, (tail + pad4(LEN_BYTES + len)) | 0);
-    Atomics.add(this.ctl, POPPED, 1);
+    const first = this.capacity - start;
+    out.set(this.data.subarray(start), 0);
+    out.set(this.data.subarray(0, len - first), first);
     return out;
   }
 
@@ -279,6 +397,7 @@ export class Ring<T = unknown> {
 
   /** Resolves true when a record is available, false on timeout or close; does not block the thread. */
   async waitForData(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.used() > 0) return true;
       if (this.isClosed()) return false;
@@ -288,8 +407,13 @@ export class Ring<T = unknown> {
         Atomics.store(this.ctl, CONSUMER_WAITING, 0);
         return true;
       }
-      const r = Atomics.waitAsync(this.ctl, DATA_SEQ, seq, timeoutMs);
-      const res = r.async ? await r.value : r.value;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        Atomics.store(this.ctl, CONSUMER_WAITING, 0);
+        return false;
+      }
+      const r = Atomics.waitAsync(this.ctl, DATA_SEQ, seq, left);
+      const res = r.async ? await keepingAlive(r.value) : r.value;
       Atomics.store(this.ctl, CONSUMER_WAITING, 0);
       if (res === 'timed-out') return this.used() > 0;
     }

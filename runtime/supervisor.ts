@@ -306,7 +306,7 @@ export class Supervisor {
     }
     this.env.log.error('child exited', { ...report, action: 'restart', strategy: this.flags.strategy });
     const idx = this.children.indexOf(child);
-    const group =
+    let group =
       this.flags.strategy === 'one_for_one'
         ? [child]
         : this.flags.strategy === 'one_for_all'
@@ -316,6 +316,14 @@ export class Supervisor {
       group.filter((c) => c !== child),
       `${spec.id} restarting (${this.flags.strategy})`,
     );
+    // OTP: a temporary child is never restarted, not even when a sibling's restart took it down;
+    // it is removed like a temporary child that exited.
+    for (const c of group) {
+      if (c === child || c.spec.restart !== 'temporary') continue;
+      this.children.splice(this.children.indexOf(c), 1);
+      this.env.onChildEvent?.({ id: c.spec.id, event: 'removed' });
+    }
+    group = group.filter((c) => this.children.includes(c));
     for (const c of group) {
       c.restarts++;
       c.status = 'restarting';

@@ -12,6 +12,7 @@ import { duration, int, required, schema, str } from '../../runtime/config/schem
 import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
 import { schedulerSchema } from './config.js';
 import type { SchedulerIds, SchedulerIn, TaskOp } from './messages.js';
+import { MAX_SCHEDULER_ID } from './tasks.js';
 
 const KIND = 'scheduler';
 
@@ -54,6 +55,9 @@ const runScheduler: CommandSpec = {
     const [raw, extra] = argWords(inv, node);
     if (extra !== undefined || inv.where)
       throw new CommandError('run scheduler: expected at most one scheduler id', { code: 2 });
+    // EdgeLake: an id above 10 is error 2 with this text (member_cmd.py L11963-11994).
+    if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > MAX_SCHEDULER_ID)
+      throw new CommandError('Scheduler ID is above limit', { code: 2 });
     const { id } = schedulerSchema.parse(raw === undefined ? {} : { id: raw }, 'run scheduler');
     if (!(await ensureRunning(node, id, inv.env.source))) await ask(node, { type: 'scheduler.run', id });
     return '';

@@ -3,20 +3,26 @@
 import { readFileSync } from 'node:fs';
 import { SERVICES } from '../../actors/index.js';
 import { CommandChecker } from '../commands/check.js';
-import { NodeConfigError, parseNodeConfig } from '../config/node-config.js';
+import { NodeConfigError, parseNodeConfig, type NodeConfig } from '../config/node-config.js';
 import type { CliArgs } from './args.js';
 
 export function checkFile(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const checker = new CommandChecker(SERVICES);
   if (/\.al$/i.test(file)) return checker.checkScript(text, file);
-  try {
-    const cfg = parseNodeConfig(text, file, SERVICES);
-    return cfg.commands.flatMap((c) =>
-      checker.check(c.text).map((p) => `${file}: ${c.path} (column ${p.pos + 1}): ${p.message}`),
+  const checkCommands = (commands: NodeConfig['commands']): string[] =>
+    commands.flatMap((c) =>
+      checker
+        .check(c.text)
+        .map(
+          (p) => `${file}${c.line !== undefined ? `:${c.line}` : ''}: ${c.path} (column ${p.pos + 1}): ${p.message}`,
+        ),
     );
+  try {
+    return checkCommands(parseNodeConfig(text, file, SERVICES).commands);
   } catch (err) {
-    if (err instanceof NodeConfigError) return err.problems;
+    // Configuration errors do not hide the problems of the commands: every error is reported at once.
+    if (err instanceof NodeConfigError) return [...err.problems, ...checkCommands(err.commands)];
     throw err;
   }
 }

@@ -123,6 +123,8 @@ export class CommandChecker {
     const whereAt = after.findIndex((t) => t.kind === 'word' && t.text.toLowerCase() === 'where');
     if (whereAt < 0) return [];
     const pairs = parseWhere(after.slice(whereAt + 1));
+    // The dispatcher refuses this too ('where' with no options).
+    if (pairs.length === 0) return [{ message: `'where' with no options`, pos: after[whereAt]!.pos }];
     return this.checkOptions(desc, pairs);
   }
 
@@ -137,7 +139,9 @@ export class CommandChecker {
       for (const line of err.message.split('\n')) {
         const key = /\.([\w\-.]+?)(?:\[\d+\])?:/.exec(line)?.[1] ?? '';
         const top = key.split('.')[0]!;
-        if (/: required/.test(line) && refKeys.has(top)) continue;
+        // A key whose value is `!var`/`$ENV` is decided at run time: whatever its schema (or a
+        // cross-field check) says about it now, missing or not, is not an error yet.
+        if (refKeys.has(top)) continue;
         const pair = pairs.find((p) => p.key === key || p.key === top);
         out.push({ message: line, pos: pair?.pos ?? 0 });
       }

@@ -32,7 +32,8 @@ export interface NodeConfig {
   /** In file order; `options` is the raw section, validated by the service's schema. */
   services: { desc: ServiceDescriptor; options: Record<string, unknown>; path: string }[];
   supervisor: { strategy: Strategy; intensity: number; period: number; restart: Record<string, RestartType> };
-  commands: { text: string; path: string }[];
+  /** `line` is the command's line in the file, for error messages. */
+  commands: { text: string; path: string; line?: number }[];
 }
 
 const nodeSchema = schema('node', {
@@ -62,7 +63,11 @@ const TOP_KEYS = ['node', 'dbms', 'services', 'supervisor', 'commands'];
 const RESTART_TYPES = ['permanent', 'transient', 'temporary'];
 
 export class NodeConfigError extends ConfigError {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The commands that were read before the errors, so `check` can report their problems too. */
+    readonly commands: NodeConfig['commands'] = [],
+  ) {
     super(problems.join('\n'));
   }
 }
@@ -161,25 +166,32 @@ export function parseNodeConfig(text: string, file: string, services: readonly S
     }
   }
 
-  const sup = attempt(['supervisor'], () => {
-    const s = (top['supervisor'] ?? {}) as Record<string, unknown>;
-    const { restart, ...flags } = s;
-    const parsed = supervisorSchema.parse(flags, 'supervisor');
-    const r: Record<string, RestartType> = {};
-    if (restart !== undefined) {
-      if (typeof restart !== 'object' || restart === null)
-        throw new ConfigError('supervisor.restart: expected a mapping of service to permanent|transient|temporary');
+  // The flags and each `restart` entry are checked separately, so every error is reported at once.
+  const supRaw = top['supervisor'] ?? {};
+  const supIsMap = typeof supRaw === 'object' && supRaw !== null && !Array.isArray(supRaw);
+  if (!supIsMap) at(['supervisor'], 'supervisor: expected a mapping (strategy, intensity, period, restart)');
+  const { restart, ...flags } = (supIsMap ? supRaw : {}) as Record<string, unknown>;
+  const supFlags = attempt(['supervisor'], () => supervisorSchema.parse(flags, 'supervisor'));
+  const restartTypes: Record<string, RestartType> = {};
+  if (restart !== undefined) {
+    if (typeof restart !== 'object' || restart === null || Array.isArray(restart))
+      at(
+        ['supervisor', 'restart'],
+        'supervisor.restart: expected a mapping of service to permanent|transient|temporary',
+      );
+    else
       for (const [k, v] of Object.entries(restart)) {
-        if (!services.some((x) => x.yaml === k)) throw new ConfigError(`supervisor.restart.${k}: unknown service`);
-        if (typeof v !== 'string' || !RESTART_TYPES.includes(v))
-          throw new ConfigError(
+        if (!services.some((x) => x.yaml === k))
+          at(['supervisor', 'restart', k], `supervisor.restart.${k}: unknown service`);
+        else if (typeof v !== 'string' || !RESTART_TYPES.includes(v))
+          at(
+            ['supervisor', 'restart', k],
             `supervisor.restart.${k}: expected permanent|transient|temporary (got ${JSON.stringify(v)})`,
           );
-        r[k] = v as RestartType;
+        else restartTypes[k] = v as RestartType;
       }
-    }
-    return { ...parsed, restart: r };
-  });
+  }
+  const sup = supIsMap && supFlags ? { ...supFlags, restart: restartTypes } : undefined;
 
   const commands: NodeConfig['commands'] = [];
   const cmdRaw = top['commands'] ?? [];
@@ -187,10 +199,15 @@ export function parseNodeConfig(text: string, file: string, services: readonly S
   else
     cmdRaw.forEach((c, i) => {
       if (typeof c !== 'string') at(['commands', i], `commands[${i}]: expected a command (text)`);
-      else commands.push({ text: c, path: `commands[${i}]` });
+      else {
+        const line = lineOf(doc, lc, ['commands', i]);
+        commands.push(
+          line === undefined ? { text: c, path: `commands[${i}]` } : { text: c, path: `commands[${i}]`, line },
+        );
+      }
     });
 
-  if (problems.length > 0 || !node || !sup) throw new NodeConfigError(problems);
+  if (problems.length > 0 || !node || !sup) throw new NodeConfigError(problems, commands);
   let root = node.root;
   if (root !== undefined && !isAbsolute(root)) root = resolve(dirname(resolve(file)), root);
   return {

@@ -1,0 +1,222 @@
+// The SharedArrayBuffer ring: single-thread edge cases (full, order, padding and wrap-around at every
+// alignment, the 2^32 counter wrap, close, oversized records) and two threads pushing a few hundred
+// thousand variable-size msgpack records through a 4 KiB ring in each direction.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Packr, Unpackr } from 'msgpackr';
+import { RING_CONTROL, Ring } from '../../runtime/ring.js';
+import { ringRecord, sameRecord } from '../fixtures/ring-records.js';
+import { firstMessage, spawnTsWorker } from '../fixtures/ts-worker.js';
+
+const bytes = (n: number, seed: number): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, k) => (seed * 131 + k) & 0xff);
+
+/** A fresh ring whose HEAD and TAIL both sit at byte `offset` of the data area. */
+function ringAt(offset: number, capacity = 1024): Ring {
+  const ring = Ring.create(capacity);
+  if (offset > 0) {
+    assert.equal(ring.pushBytes(new Uint8Array(offset - 4)), true);
+    assert.equal(ring.popBytes()?.length, offset - 4);
+  }
+  assert.equal(ring.used(), 0);
+  return ring;
+}
+
+test('push fills the ring and then returns false without writing; a pop makes room again', () => {
+  const ring = Ring.create(1024);
+  assert.equal(ring.capacity, 1024);
+  let n = 0;
+  while (ring.pushBytes(bytes(36, n))) n++;
+  assert.equal(n, 25, '25 records of 4 + 36 bytes fit in 1024');
+  assert.equal(ring.used(), 1000);
+  assert.equal(ring.pushBytes(bytes(36, 99)), false);
+  assert.equal(ring.used(), 1000, 'a refused push writes nothing');
+  assert.deepEqual(ring.popBytes(), bytes(36, 0));
+  assert.equal(ring.pushBytes(bytes(36, 25)), true);
+  for (let i = 1; i <= 25; i++) assert.deepEqual(ring.popBytes(), bytes(36, i));
+  assert.equal(ring.popBytes(), undefined);
+  assert.deepEqual(ring.stats(), { pushed: 26, popped: 26, usedBytes: 0, capacity: 1024 });
+});
+
+test('values come out in the order they went in', () => {
+  const ring = Ring.create<unknown>(4096);
+  const values = [1, 'two', { three: [3] }, null, true, -5.5, '', [], { nested: { deep: 'x'.repeat(300) } }];
+  assert.equal(ring.pushMany(values), values.length);
+  assert.deepEqual(ring.drain(3), values.slice(0, 3));
+  for (const v of values.slice(3)) assert.deepEqual(ring.pop(), v);
+  assert.equal(ring.pop(), undefined);
+});
+
+test('records of 0, 1, 3, 4 and 5 bytes round-trip at every alignment around the end of the data area', () => {
+  const cap = 1024;
+  const sizes = [0, 1, 3, 4, 5, 0, 5, 4, 3, 1, 7, 8, 9];
+  for (let offset = cap - 48; offset <= cap; offset += 4) {
+    const ring = ringAt(offset, cap);
+    const sent = sizes.map((n, k) => bytes(n, offset + k));
+    for (const b of sent) assert.equal(ring.pushBytes(b), true);
+    const padded = sizes.reduce((sum, n) => sum + ((4 + n + 3) & ~3), 0);
+    assert.equal(ring.used(), padded, `framing at offset ${offset}`);
+    for (const b of sent) assert.deepEqual(ring.popBytes(), b, `record at offset ${offset}`);
+    assert.equal(ring.used(), 0);
+  }
+});
+
+test('a record whose payload is split across the end of the data area is reassembled', () => {
+  const cap = 1024;
+  for (const at of [cap - 4, cap - 8, cap - 12]) {
+    for (const n of [1, 3, 4, 5, 100, 600]) {
+      const ring = ringAt(at, cap);
+      const b = bytes(n, at + n);
+      assert.equal(ring.pushBytes(b), true);
+      assert.deepEqual(ring.popBytes(), b, `${n} bytes at ${at}`);
+    }
+  }
+});
+
+test('a record that fills the whole data area fits exactly; one byte more is a RangeError', () => {
+  const ring = Ring.create(1024);
+  assert.equal(ring.maxRecordBytes(), 1020);
+  assert.equal(ring.pushBytes(bytes(1020, 1)), true);
+  assert.equal(ring.used(), 1024);
+  assert.equal(ring.pushBytes(new Uint8Array(0)), false, 'not even an empty record fits now');
+  assert.deepEqual(ring.popBytes(), bytes(1020, 1));
+  assert.throws(() => ring.pushBytes(new Uint8Array(1021)), RangeError);
+  assert.throws(() => ring.push('x'.repeat(5000)), RangeError);
+  assert.equal(ring.used(), 0, 'a refused oversized record leaves nothing behind');
+});
+
+test('pushBytesMany writes what fits with one publish and drainBytes takes up to max', () => {
+  const ring = Ring.create(1024);
+  const recs = Array.from({ length: 30 }, (_, i) => bytes(36, i)); // 40 bytes each framed
+  assert.equal(ring.pushBytesMany(recs), 25, 'stops at the first record that does not fit');
+  assert.equal(ring.stats().pushed, 25);
+  assert.equal(ring.pushBytesMany(recs.slice(25)), 0);
+  const first = ring.drainBytes(10);
+  assert.equal(first.length, 10);
+  first.forEach((b, i) => assert.deepEqual(b, recs[i]));
+  assert.equal(ring.pushBytesMany(recs.slice(25)), 5);
+  const rest = ring.drainBytes();
+  assert.deepEqual(rest, [...recs.slice(10, 25), ...recs.slice(25)]);
+  assert.deepEqual(ring.drainBytes(), []);
+  assert.equal(ring.stats().popped, 30);
+  // An oversized record stops a batch after others, and throws when it comes first.
+  assert.equal(ring.pushBytesMany([bytes(4, 1), new Uint8Array(2000), bytes(4, 2)]), 1);
+  assert.throws(() => ring.pushBytesMany([new Uint8Array(2000)]), RangeError);
+  assert.deepEqual(ring.drainBytes(), [bytes(4, 1)]);
+  assert.equal(ring.pushMany(['a', 'b', 'x'.repeat(3000)]), 2);
+  assert.deepEqual(ring.drain(), ['a', 'b']);
+});
+
+test('the free-running HEAD and TAIL counters wrap at 2^32 without losing a record', () => {
+  const created = Ring.create<number[]>(1024);
+  const ctl = new Int32Array(created.sab, 0, RING_CONTROL.bytes / 4);
+  ctl[RING_CONTROL.HEAD] = -64; // 2^32 - 64
+  ctl[RING_CONTROL.TAIL] = -64;
+  const ring = Ring.attach<number[]>(created.sab);
+  assert.equal(ring.used(), 0);
+  for (let i = 0; i < 200; i++) {
+    const v = [i, i * 2, i * 3];
+    assert.equal(ring.push(v), true);
+    if (i % 3 === 0) assert.equal(ring.push([i]), true);
+    assert.deepEqual(ring.pop(), v);
+    if (i % 3 === 0) assert.deepEqual(ring.pop(), [i]);
+  }
+  assert.ok(ctl[RING_CONTROL.HEAD]! > 0, 'HEAD went past 2^32 and wrapped');
+  assert.equal(ring.used(), 0);
+});
+
+test('close() wakes a consumer waiting for data and a producer waiting for space', async () => {
+  const ring = Ring.create(1024);
+  const t0 = performance.now();
+  const waiting = ring.waitForData(10_000);
+  setTimeout(() => ring.close(), 20);
+  assert.equal(await waiting, false);
+  assert.ok(performance.now() - t0 < 2000);
+  assert.equal(ring.isClosed(), true);
+
+  const full = Ring.create(1024);
+  assert.equal(full.pushBytes(bytes(1020, 0)), true);
+  const t1 = performance.now();
+  const space = full.waitForSpace(16, 10_000);
+  setTimeout(() => full.close(), 20);
+  assert.equal(await space, false);
+  assert.ok(performance.now() - t1 < 2000);
+});
+
+test('waitForData resolves when a record arrives and false when the timeout passes', async () => {
+  const ring = Ring.create(1024);
+  const t0 = performance.now();
+  assert.equal(await ring.waitForData(60), false);
+  assert.ok(performance.now() - t0 >= 50);
+  setTimeout(() => ring.push('hello'), 20);
+  assert.equal(await ring.waitForData(10_000), true);
+  assert.equal(ring.pop(), 'hello');
+  // Data pushed before a close is still delivered.
+  ring.push('last');
+  ring.close();
+  assert.equal(await ring.waitForData(10), true);
+  assert.equal(ring.pop(), 'last');
+  assert.equal(await ring.waitForData(10), false);
+});
+
+test('200k variable-size records from a producer thread arrive in order and intact through a 4 KiB ring', async (t) => {
+  const count = 200_000;
+  const ring = Ring.create(4096);
+  assert.equal(ring.capacity, 4096);
+  const w = spawnTsWorker(new URL('../fixtures/ring-producer.ts', import.meta.url), { sab: ring.sab, count });
+  t.after(() => w.terminate());
+  const done = firstMessage<{ pushed: number; waits: number }>(w);
+  let next = 0;
+  let wraps = 0;
+  let lastTail = 0;
+  const deadline = Date.now() + 60_000;
+  const unpackr = new Unpackr({ useRecords: false });
+  let turn = 0;
+  while (await ring.waitForData(10_000)) {
+    assert.ok(Date.now() < deadline, 'the transfer is bounded in time');
+    for (;;) {
+      // Alternate single pops and batches, so both consumer paths see every kind of wrap.
+      const recs =
+        turn++ % 2 === 0
+          ? [ring.pop()].filter((r) => r !== undefined)
+          : ring.drainBytes(7).map((b) => unpackr.unpack(b));
+      if (recs.length === 0) break;
+      for (const rec of recs) {
+        if (!sameRecord(rec, ringRecord(next))) assert.deepEqual(rec, ringRecord(next), `record ${next}`);
+        next++;
+      }
+    }
+    const tail = new Int32Array(ring.sab, 0, RING_CONTROL.bytes / 4)[RING_CONTROL.TAIL]! >>> 0;
+    wraps += Math.floor(tail / ring.capacity) - Math.floor(lastTail / ring.capacity);
+    lastTail = tail;
+  }
+  const report = await done;
+  assert.equal(next, count, 'every record arrived');
+  assert.equal(report.pushed, count);
+  assert.ok(report.waits > 100, `the producer had to wait for space (${report.waits} times)`);
+  assert.ok(wraps > 1000, `the ring wrapped ${wraps} times`);
+  assert.equal(ring.isClosed(), true);
+  assert.deepEqual(ring.stats().pushed, count);
+  assert.deepEqual(ring.stats().popped, count);
+});
+
+test('records pushed on the main thread with waitForSpace arrive intact in a consumer thread', async (t) => {
+  const count = 50_000;
+  const ring = Ring.create(4096);
+  const w = spawnTsWorker(new URL('../fixtures/ring-consumer.ts', import.meta.url), { sab: ring.sab });
+  t.after(() => w.terminate());
+  const done = firstMessage<{ popped: number; firstBad: number | null; closed: boolean }>(w);
+  const packr = new Packr({ useRecords: false, moreTypes: false });
+  let waits = 0;
+  for (let i = 0; i < count; i++) {
+    const rec = ringRecord(i);
+    while (!ring.push(rec)) {
+      waits++;
+      assert.equal(await ring.waitForSpace(packr.pack(rec).length, 10_000), true, `space for record ${i}`);
+    }
+  }
+  ring.close();
+  const report = await done;
+  assert.deepEqual(report, { popped: count, firstBad: null, closed: true });
+  assert.ok(waits > 10, `the producer waited for space ${waits} times`);
+});
