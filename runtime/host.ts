@@ -139,6 +139,11 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+function workerStats(): { heapUsed: number; heapTotal: number; external: number } {
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
 async function drain(): Promise<void> {
   if (!running || !def || !ctx) return;
   draining = true;
@@ -151,7 +156,8 @@ async function drain(): Promise<void> {
       }
       const { env, counted } = queue[qHead++]!;
       try {
-        let r = def.handle(state, env.m, ctx);
+        // `sys.stats` is the runtime's own question (any actor): this worker's heap, for `get processes`.
+        let r = env.m.type === 'sys.stats' ? workerStats() : def.handle(state, env.m, ctx);
         if (isPromise(r)) r = await r;
         if (env.k === 'ask') emit({ k: 'reply', id: env.id, ok: true, v: r });
       } catch (err) {

@@ -19,7 +19,7 @@ export function checkFile(file: string): string[] {
         ),
     );
   try {
-    return checkCommands(parseNodeConfig(text, file, SERVICES).commands);
+    return checkCommands(parseNodeConfig(text, file, SERVICES, { lines: true }).commands);
   } catch (err) {
     // Configuration errors do not hide the problems of the commands: every error is reported at once.
     if (err instanceof NodeConfigError) return [...err.problems, ...checkCommands(err.commands)];

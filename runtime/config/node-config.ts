@@ -6,8 +6,10 @@
 //   supervisor: strategy, intensity, period, and `restart: {<service>: permanent|transient|temporary}`
 //   commands:   EdgeLake commands run in order after the services start (like a start script)
 // `edgelake-rt check node.yaml` reports every error with its YAML path and line.
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
+import { load, YAMLException } from 'js-yaml';
+import type { Document, LineCounter } from 'yaml';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { ServiceDescriptor } from '../service.js';
 import type { RestartType, Strategy } from '../supervisor.js';
@@ -72,33 +74,55 @@ export class NodeConfigError extends ConfigError {
   }
 }
 
-/** Line numbers for YAML paths, so errors say `line 12` as well as `services.operator.x`. */
-function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): number | undefined {
-  for (let n = path.length; n > 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
-    // A key with a null value has no node: try the pair's key instead.
-    const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1]);
-      const k = pair?.key as { range?: [number, number, number] } | undefined;
-      if (k?.range) return lc.linePos(k.range[0]).line;
+/**
+ * Line numbers for YAML paths, so errors say `line 12` as well as `services.operator.x`. The node reads
+ * node.yaml with js-yaml (small); the `yaml` package, which knows where each node is but costs about
+ * 5 MB of the main thread's memory, is loaded only when a line is asked for (errors, `check`).
+ */
+class Locator {
+  private doc: Document | undefined;
+  private lc: LineCounter | undefined;
+  private yaml: typeof import('yaml') | undefined;
+
+  constructor(private readonly text: string) {}
+
+  line(path: (string | number)[]): number | undefined {
+    if (!this.yaml) {
+      this.yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+      this.lc = new this.yaml.LineCounter();
+      this.doc = this.yaml.parseDocument(this.text, { lineCounter: this.lc, prettyErrors: false });
     }
+    const { doc, lc, yaml } = { doc: this.doc!, lc: this.lc!, yaml: this.yaml };
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) return lc.linePos(node.range[0]).line;
+      // A key with a null value has no node: try the pair's key instead.
+      const parent = n > 1 ? doc.getIn(path.slice(0, n - 1), true) : doc.contents;
+      if (yaml.isMap(parent)) {
+        const pair = parent.items.find((p) => (p.key as { value?: unknown })?.value === path[n - 1]);
+        const k = pair?.key as { range?: [number, number, number] } | undefined;
+        if (k?.range) return lc.linePos(k.range[0]).line;
+      }
+    }
+    return undefined;
   }
-  return undefined;
 }
 
-export function parseNodeConfig(text: string, file: string, services: readonly ServiceDescriptor[]): NodeConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+/** `lines`: give each command its YAML line (for `check`; loads the yaml package). */
+export function parseNodeConfig(text: string, file: string, services: readonly ServiceDescriptor[], opts: { lines?: boolean } = {}): NodeConfig {
+  const loc = new Locator(text);
   const problems: string[] = [];
   const at = (path: (string | number)[], msg: string): void => {
-    const line = lineOf(doc, lc, path);
+    const line = loc.line(path);
     problems.push(`${file}${line !== undefined ? `:${line}` : ''}: ${msg}`);
   };
-  for (const e of doc.errors) problems.push(`${file}:${lc.linePos(e.pos[0]).line}: YAML: ${e.message.split('\n')[0]}`);
-  if (problems.length > 0) throw new NodeConfigError(problems);
-  const raw = (doc.toJS() ?? {}) as unknown;
+  let raw: unknown;
+  try {
+    raw = load(text) ?? {};
+  } catch (err) {
+    if (!(err instanceof YAMLException)) throw err;
+    throw new NodeConfigError([`${file}:${err.mark.line + 1}: YAML: ${err.reason}`]);
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new NodeConfigError([`${file}: expected a mapping with keys ${TOP_KEYS.join(', ')}`]);
   const top = raw as Record<string, unknown>;
@@ -200,7 +224,7 @@ export function parseNodeConfig(text: string, file: string, services: readonly S
     cmdRaw.forEach((c, i) => {
       if (typeof c !== 'string') at(['commands', i], `commands[${i}]: expected a command (text)`);
       else {
-        const line = lineOf(doc, lc, ['commands', i]);
+        const line = opts.lines ? loc.line(['commands', i]) : undefined;
         commands.push(
           line === undefined ? { text: c, path: `commands[${i}]` } : { text: c, path: `commands[${i}]`, line },
         );

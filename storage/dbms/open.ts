@@ -1,8 +1,6 @@
 // Opens the adapter for a logical dbms from its connection config.
 import { join } from 'node:path';
 import { DbmsError } from '../../runtime/errors.js';
-import { PostgresAdapter } from './postgres.js';
-import { SqliteAdapter } from './sqlite.js';
 import type { ConnectionConfig, DbmsAdapter } from './types.js';
 
 export interface OpenOptions {
@@ -18,11 +16,15 @@ export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOptions): Promise<DbmsAdapter> {
   if (!DBMS_NAME.test(name)) throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: 2 });
   switch (cfg.type) {
+    // Engines load on first use: a thread that never talks to PostgreSQL never loads `pg`.
     case 'sqlite': {
+      const { SqliteAdapter } = await import('./sqlite.js');
       const path = cfg.memory ? ':memory:' : (cfg.file ?? join(opts.dbmsDir, `${name}.dbms`));
       return new SqliteAdapter(name, path, opts.queryOnly ? { queryOnly: true } : {});
     }
-    case 'psql':
+    case 'psql': {
+      const { PostgresAdapter } = await import('./postgres.js');
       return PostgresAdapter.connect(name, cfg, opts.onIdleError);
+    }
   }
 }
