@@ -1,4 +1,7 @@
 // The REST server actor's mailbox.
+
+/** Node setting holding the `broker = rest` msg clients (user-agent product -> actor id), read at start. */
+export const AGENTS_SETTING = 'rest-server.agents';
 export type RestIn =
   | { type: 'rest.info' }
   | { type: 'rest.calls' }

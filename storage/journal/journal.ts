@@ -3,6 +3,7 @@
 //
 // Keys: entries    [dbms, table, stream, seq]  -> { rows: JSON array text, count, keys, at }
 //       counters   [dbms, table, stream]       -> last seq given out
+//       marks      [stream, source]            -> the source's position journaled so far (text)
 // A `stream` is one producer (an actor id: `rest-server`, `msg-client-1`...); only that actor appends
 // to it, so it numbers its entries itself, per table, without coordination. The entry and its
 // counter are put in the same event turn, which lmdb-js commits as one transaction (group commit:
@@ -10,6 +11,10 @@
 // The operator applies entries in seq order per (table, stream) and records the last applied seq
 // in the target database in the same transaction as the rows (storage/dbms: `write`); entries at or
 // below that position are then trimmed. On start, whatever is above the recorded position is replayed.
+// Marks make a re-delivering source idempotent: a Kafka consumer writes `topic/partition -> last offset`
+// in the same transaction as the entries of those records (`appendBatch`), so after a crash between the
+// commit here and the commit of its offsets to the broker it skips what the journal already holds.
+// Marks are never trimmed (one small key per source partition).
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DbmsError, errorMessage } from '../../runtime/errors.js';
 
@@ -30,17 +35,29 @@ export interface JournalEntry {
 type EntryKey = [string, string, string, number];
 type CounterKey = [string, string, string];
 type StoredEntry = Pick<JournalEntry, 'rows' | 'count' | 'keys' | 'at'>;
+type MarkKey = [string, string];
+
+/** Rows of one dbms.table for `JournalWriter.appendBatch`. */
+export interface AppendGroup {
+  dbms: string;
+  table: string;
+  rows: string;
+  count: number;
+  keys: string[];
+}
 
 export class Journal {
   private readonly root: RootDatabase;
   private readonly entries: Database<StoredEntry, EntryKey>;
   private readonly counters: Database<number, CounterKey>;
+  private readonly marks: Database<string, MarkKey>;
 
   private constructor(readonly path: string) {
     try {
       this.root = open({ path, maxDbs: 4 });
       this.entries = this.root.openDB<StoredEntry, EntryKey>({ name: 'entries' });
       this.counters = this.root.openDB<number, CounterKey>({ name: 'counters' });
+      this.marks = this.root.openDB<string, MarkKey>({ name: 'marks' });
     } catch (err) {
       throw new DbmsError(`journal: cannot open ${path}: ${errorMessage(err)}`, { cause: err });
     }
@@ -66,6 +83,28 @@ export class Journal {
     const a = this.entries.put([e.dbms, e.table, e.stream, e.seq], stored);
     const b = this.counters.put([e.dbms, e.table, e.stream], e.seq);
     return Promise.all([a, b]).then(() => this.root.flushed);
+  }
+
+  /**
+   * @internal used by JournalWriter: entries, their counters and the stream's marks in one explicit
+   * transaction, so that a mark is durable exactly when the entries it covers are.
+   */
+  putBatch(es: readonly JournalEntry[], stream: string, marks: Readonly<Record<string, string>>): Promise<void> {
+    return this.root
+      .transaction(() => {
+        for (const e of es) {
+          void this.entries.put([e.dbms, e.table, e.stream, e.seq], { rows: e.rows, count: e.count, keys: e.keys, at: e.at });
+          void this.counters.put([e.dbms, e.table, e.stream], e.seq);
+        }
+        for (const [source, value] of Object.entries(marks)) void this.marks.put([stream, source], value);
+      })
+      .then(() => this.root.flushed)
+      .then(() => undefined);
+  }
+
+  /** The position last recorded for a source of a stream (`appendBatch` marks). */
+  mark(stream: string, source: string): string | undefined {
+    return this.marks.get([stream, source]);
   }
 
   /** Every entry, in key order (dbms, table, stream, seq). */
@@ -137,5 +176,28 @@ export class JournalWriter {
       },
     );
     return { entry, durable };
+  }
+
+  /**
+   * Appends one entry per group and records the marks (source -> position), all in one transaction:
+   * after a crash either all of them are in the journal or none is. Resolves when durable.
+   */
+  appendBatch(groups: readonly AppendGroup[], marks: Readonly<Record<string, string>>): { entries: JournalEntry[]; durable: Promise<void> } {
+    const at = Date.now();
+    const entries = groups.map((g) => {
+      const k = `${g.dbms}\u0000${g.table}`;
+      const seq = (this.last.get(k) ?? this.journal.lastSeq(g.dbms, g.table, this.stream)) + 1;
+      this.last.set(k, seq);
+      return { dbms: g.dbms, table: g.table, stream: this.stream, seq, rows: g.rows, count: g.count, keys: g.keys, at };
+    });
+    const durable = this.journal.putBatch(entries, this.stream, marks).catch((err: unknown) => {
+      throw new DbmsError(`journal append of ${entries.length} entries failed: ${errorMessage(err)}`, { cause: err, retriable: true });
+    });
+    return { entries, durable };
+  }
+
+  /** The position this stream last recorded for `source` (undefined: never). */
+  mark(source: string): string | undefined {
+    return this.journal.mark(this.stream, source);
   }
 }

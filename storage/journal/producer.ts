@@ -4,7 +4,7 @@
 // A full or absent ring is fine: the entry is durable and the operator replays it from the journal.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
-import { Journal, type JournalWriter } from './journal.js';
+import { Journal, type AppendGroup, type JournalWriter } from './journal.js';
 
 export const STREAMER_RING = 'streamer';
 
@@ -54,8 +54,13 @@ export class RowProducer {
     return frame;
   }
 
-  /** Groups mapped rows by dbms.table and submits each group; resolves when all are durable. */
-  async submitMany(rows: readonly { dbms: string; table: string; row: Record<string, unknown> }[]): Promise<number> {
+  /**
+   * Groups mapped rows by dbms.table and submits each group; resolves when all are durable.
+   * With `marks` (source -> position, e.g. `topic/partition` -> last offset), the entries and the marks
+   * are written in one transaction: a source that re-delivers after a crash reads `mark()` to skip
+   * what is already here (storage/journal/journal.ts).
+   */
+  async submitMany(rows: readonly { dbms: string; table: string; row: Record<string, unknown> }[], marks?: Readonly<Record<string, string>>): Promise<number> {
     const groups = new Map<string, { dbms: string; table: string; rows: Record<string, unknown>[] }>();
     for (const r of rows) {
       const k = `${r.dbms}\u0000${r.table}`;
@@ -63,8 +68,21 @@ export class RowProducer {
       if (!g) groups.set(k, (g = { dbms: r.dbms, table: r.table, rows: [] }));
       g.rows.push(r.row);
     }
-    await Promise.all([...groups.values()].map((g) => this.submit(g.dbms, g.table, g.rows)));
+    if (marks === undefined) {
+      await Promise.all([...groups.values()].map((g) => this.submit(g.dbms, g.table, g.rows)));
+      return rows.length;
+    }
+    const batch: AppendGroup[] = [...groups.values()].map((g) => ({ dbms: g.dbms, table: g.table, rows: rowsJson(g.rows), count: g.rows.length, keys: keysOf(g.rows) }));
+    const { entries, durable } = this.writer.appendBatch(batch, marks);
+    await durable;
+    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+    for (const entry of entries) if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
     return rows.length;
+  }
+
+  /** The position last recorded with `submitMany(rows, marks)` for this source (undefined: none). */
+  mark(source: string): string | undefined {
+    return this.writer.mark(source);
   }
 
   async close(): Promise<void> {
