@@ -10,6 +10,8 @@ import type { ActorMessage } from './wire.js';
 import type { Logger } from './log.js';
 import type { Dictionary } from '../protocols/command/dictionary.js';
 import type { DbmsRegistry } from '../storage/registry.js';
+import type { PeerNetwork } from './peer/network.js';
+import type { Ledger } from '../storage/metadata/ledger.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -52,6 +54,8 @@ export interface CommandSpec {
   words: readonly string[];
   method: MethodRule;
   usage: string;
+  /** The command reads its own `where` (conditions like `where [k] == v`): `inv.where` stays undefined. */
+  rawWhere?: boolean;
   run(inv: Invocation, node: NodeApi): Promise<string> | string;
 }
 
@@ -64,6 +68,16 @@ export interface ServiceInstance {
   threadId?: number;
   mailboxDepth?: number;
   startedAt?: number;
+}
+
+/** An actor a service starts beside its own, e.g. the TCP server's command workers (`tcp-worker-1`). */
+export interface HelperSpec {
+  /** Actor id, unique in the node. */
+  id: string;
+  desc: ServiceDescriptor;
+  config: Record<string, unknown>;
+  /** Bytes of a ring of its own from the service's actor to this helper (runtime/node/wiring.ts `link`). */
+  ringBytes?: number;
 }
 
 export interface ServiceDescriptor {
@@ -100,6 +114,13 @@ export interface ServiceDescriptor {
   consumes?: readonly string[];
   /** Called after a successful start (e.g. to record addresses for `get connections`). */
   afterStart?(inst: ServiceInstance, node: NodeApi): void | Promise<void>;
+  /**
+   * Helper actors, started after the service's actor (rings linked before either starts, so no record waits
+   * for a ring) and stopped before it. Each is supervised on its own: a crashed helper restarts alone.
+   */
+  helpers?(config: Record<string, unknown>, id: string): HelperSpec[];
+  /** Called after the service (and its helpers) stopped for good (`exit`), e.g. to drop its `get connections` row. */
+  afterStop?(id: string, node: NodeApi): void;
 }
 
 /** What command handlers may use on the main thread. */
@@ -124,6 +145,10 @@ export interface NodeApi {
   /** `name@ip:port` as EdgeLake's `get status` shows it. */
   identity(): string;
   setName(name: string): void;
+  /** Requests to peer nodes and the replies they send back (`run client`); absent on test stubs. */
+  readonly peers?: PeerNetwork;
+  /** The node's metadata (blockchain.json at `!blockchain_file`, mirrored in LMDB); absent on test stubs. */
+  metadata?(): Ledger;
   /** Addresses registered by network services, for `get connections`. */
   connections: Map<string, { external: string; internal: string; bind: string }>;
   requestStop(reason: string): void;

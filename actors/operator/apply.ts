@@ -46,6 +46,9 @@ export function isDataError(err: unknown): boolean {
   return false;
 }
 
+/** The operator may not take rows for this table (171 create_table = false, 174 no cluster): retrying will not help. */
+const isTableRefused = (err: unknown): boolean => err instanceof DbmsError && (err.code === 171 || err.code === 174);
+
 /** The parts still to apply, in order, with journal gaps filled. */
 function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
   const out: Part[] = [];
@@ -86,7 +89,7 @@ export async function applyParts(ctx: ApplyContext, dbms: string, table: string,
   try {
     return await write(ctx, c, dbms, table, todo);
   } catch (err) {
-    if (!isDataError(err) && !(err instanceof DbmsError && err.code === 171)) throw err;
+    if (!isDataError(err) && !isTableRefused(err)) throw err;
     if (todo.length === 1) {
       await quarantine(ctx, c, dbms, table, todo[0]!, err);
       return 0;
@@ -96,7 +99,7 @@ export async function applyParts(ctx: ApplyContext, dbms: string, table: string,
       try {
         rows += await write(ctx, c, dbms, table, [p]);
       } catch (e) {
-        if (!isDataError(e) && !(e instanceof DbmsError && e.code === 171)) throw e;
+        if (!isDataError(e) && !isTableRefused(e)) throw e;
         await quarantine(ctx, c, dbms, table, p, e);
       }
     }

@@ -7,7 +7,7 @@ import { openDbms } from '../../storage/dbms/open.js';
 import type { ColumnInfo, ConnectionConfig, DbmsAdapter, InsertBatch } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
 import { inferColumns, type InferredColumn, type Row } from '../../storage/schema/infer.js';
-import { addColumnStatements, createTableStatements } from '../../storage/schema/ddl.js';
+import { addColumnStatements, createTableStatements, type TableSpec } from '../../storage/schema/ddl.js';
 import { SYSTEM_COLUMNS } from '../../storage/schema/types.js';
 import { normalizeColumnName } from '../../storage/schema/names.js';
 
@@ -26,13 +26,29 @@ export interface DbmsConn {
 
 export class TableError extends DbmsError {}
 
+/**
+ * Called once per table (per catalog) before its first rows go in, with the table's spec when this catalog just
+ * created it: the operator publishes the table's policy and puts it in its cluster (actors/operator/policy.ts).
+ * A TableError fails the rows (EdgeLake 174: the operator has no cluster).
+ */
+export type TableHook = (dbms: string, table: string, created: TableSpec | undefined) => Promise<void>;
+
 export class Catalog {
   private readonly conns = new Map<string, DbmsConn>();
+  private readonly assigned = new Set<string>();
 
   constructor(
     private readonly dbmsDir: string,
     private readonly log: Logger,
+    private readonly onTable?: TableHook,
   ) {}
+
+  private async assign(dbms: string, table: string, created: TableSpec | undefined): Promise<void> {
+    const key = `${dbms}\u0000${table}`;
+    if (!this.onTable || this.assigned.has(key)) return;
+    await this.onTable(dbms, table, created);
+    this.assigned.add(key);
+  }
 
   async connect(name: string, config: ConnectionConfig): Promise<void> {
     await this.disconnect(name);
@@ -104,11 +120,14 @@ export class Catalog {
       if (!createTable) throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
       const cols = await infer();
       if (cols.length === 0) throw new TableError(`no usable columns for '${c.name}.${table}'`, { code: 171 });
-      await c.adapter.execDDL(createTableStatements({ table, columns: cols, withTsdInfo: tsd }, c.adapter.engine));
+      const spec: TableSpec = { table, columns: cols, withTsdInfo: tsd };
+      await c.adapter.execDDL(createTableStatements(spec, c.adapter.engine));
       this.log.info('table created', { dbms: c.name, table, columns: cols.map((x) => `${x.name} ${x.type}`) });
       c.tables.delete(table);
+      await this.assign(c.name, table, spec);
       return (await this.table(c, table))!;
     }
+    await this.assign(c.name, table, undefined);
     const missing = keys.filter((k) => this.columnOf(t!, k) === null && normalizeColumnName(k) !== undefined && !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!));
     if (missing.length === 0) return t;
     const added: InferredColumn[] = (await infer()).filter((x) => !t!.columns.has(x.name));

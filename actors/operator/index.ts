@@ -25,6 +25,7 @@ import type { OperatorIn } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
 import { TsdInfo } from './tsd.js';
+import { loadOperatorPolicy, tableOwner, type OperatorPolicy } from './policy.js';
 
 /** Journal entries younger than this are left to the ring path. */
 const GRACE_MS = 2000;
@@ -33,6 +34,7 @@ const SCAN_MS = 5000;
 
 interface State {
   cfg: OperatorConfig;
+  policy: OperatorPolicy | undefined;
   fctx: FileContext;
   journal: Journal;
   watcher: FSWatcher;
@@ -85,8 +87,10 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
   config: (raw) => operatorSchema.parse(raw),
   async init(ctx, cfg) {
     const d = ctx.node.dirs;
+    // EdgeLake: the operator policy must exist; its member and cluster are this operator's.
+    const policy = cfg.policy === undefined ? undefined : await loadOperatorPolicy(ctx, cfg.policy);
     const journal = Journal.open(d['journal_dir']!);
-    const catalog = new Catalog(d['dbms_dir']!, ctx.log);
+    const catalog = new Catalog(d['dbms_dir']!, ctx.log, policy ? tableOwner(ctx, policy, cfg.master_node) : undefined);
     const stats = new OperatorStats();
     let seq = Date.now();
     const fctx: FileContext = {
@@ -98,7 +102,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       errDir: cfg.error_dir ?? d['err_dir']!,
       createTable: cfg.create_table,
       tsd: cfg.update_tsd_info,
-      member: '0',
+      member: String(policy?.member ?? 0),
       limitTables: cfg.limit_tables,
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
@@ -109,7 +113,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       },
       cfg,
       tsdInfo: cfg.update_tsd_info ? new TsdInfo(catalog) : undefined,
-      memberId: 0,
+      memberId: policy?.member ?? 0,
       // A unique row id for claimed files when tsd_info does not give one.
       nextRowId: () => String(++seq),
     };
@@ -128,7 +132,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     });
     watcher.on('add', (path: string) => ctx.send(ctx.self, { type: 'operator.file', path }));
     watcher.on('error', (err: unknown) => ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }));
-    const state: State = { cfg, fctx, journal, watcher, timers: [], reconciling: false };
+    const state: State = { cfg, policy, fctx, journal, watcher, timers: [], reconciling: false };
     await connectAll(state, ctx, list);
     state.timers.push(
       ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.reconcile' }), RECONCILE_MS),
@@ -169,7 +173,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
           active: true,
           member: String(state.fctx.memberId),
           policy: state.cfg.policy ?? '',
-          cluster: '',
+          cluster: state.policy?.cluster ?? '',
         });
       default:
         return assertNever(msg, 'operator message');

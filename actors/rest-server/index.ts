@@ -15,8 +15,8 @@ import type { NodeIn } from '../../runtime/node/messages.js';
 import { RowProducer } from '../../storage/journal/producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
-import type { RestIn, RestPutStats } from './messages.js';
-import { send, sendError, putSuccess } from './reply.js';
+import { AGENTS_SETTING, type RestIn, type RestPutStats } from './messages.js';
+import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
 
@@ -55,11 +55,22 @@ function errCode(err: unknown): number {
   return err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
 }
 
-async function runCommand(state: State, ctx: ActorContext, text: string, method: 'GET' | 'POST', h: Headers, res: ServerResponse, client: string): Promise<void> {
-  const timeoutMs = state.cfg.timeout > 0 ? state.cfg.timeout * 1000 : 3_600_000;
+async function runCommand(state: State, ctx: ActorContext, action: { text: string; method: 'GET' | 'POST'; inner?: string }, h: Headers, res: ServerResponse, client: string): Promise<void> {
+  const { text, method, inner } = action;
+  let timeoutMs = state.cfg.timeout > 0 ? state.cfg.timeout * 1000 : 3_600_000;
+  // A `destination` command waits for the peers for its own `timeout` (header, else the server's): allow for it.
+  if (inner !== undefined) timeoutMs = Math.max(timeoutMs, (Number(h['timeout']) || 20) * 1000 + 5000);
   try {
-    const reply = await ctx.ask<string>('node', { type: 'node.command', text, source: `rest ${client}`, method } satisfies NodeIn, timeoutMs);
-    send(res, 200, reply);
+    const msg: NodeIn = {
+      type: 'node.command',
+      text,
+      source: `rest ${client}`,
+      method,
+      ...(inner !== undefined ? { inner } : {}),
+    };
+    const reply = await ctx.ask<string>('node', msg, timeoutMs);
+    if (inner !== undefined) sendChunked(res, reply);
+    else send(res, 200, reply);
     state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
   } catch (err) {
     const code = errCode(err);
@@ -90,6 +101,8 @@ async function ingest(state: State, req: IncomingMessage, h: Headers, res: Serve
 function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: ServerResponse): void {
   const client = req.socket.remoteAddress ?? '';
   let h = collectHeaders(req.headers, req.url);
+  // EdgeLake: a `destination` request waits for the peers for `timeout` seconds, the server's timeout by default.
+  if (h['destination'] && !h['timeout'] && state.cfg.timeout > 0) h = { ...h, timeout: String(state.cfg.timeout) };
   state.calls++;
   state.inflight++;
   res.on('close', () => state.inflight--);
@@ -110,7 +123,7 @@ function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: S
     }
     switch (action.k) {
       case 'command':
-        return runCommand(state, ctx, action.text, action.method, h, res, client);
+        return runCommand(state, ctx, action, h, res, client);
       case 'ingest':
         return ingest(state, req, h, res, client);
       case 'data': {
@@ -147,7 +160,11 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const producer = new RowProducer(ctx);
     const { host, port } = listenAddress(cfg);
     const stateRef: { s?: State } = {};
-    const handler = (req: IncomingMessage, res: ServerResponse): void => onRequest(stateRef.s!, ctx, req, res);
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      // The socket listens a moment before init completes: a request in that window waits a turn.
+      if (stateRef.s) onRequest(stateRef.s, ctx, req, res);
+      else setImmediate(() => handler(req, res));
+    };
     const opts = {
       maxHeaderSize: cfg.max_header_kb * 1024,
       // A slow client (slowloris) is cut off: headers within 10 s, the whole request within the timeout.
@@ -177,6 +194,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
       ctx.log.debug('REST client error', { error: err.message });
     });
     const addr = server.address() as AddressInfo;
+    // `broker = rest` msg clients registered before this server (re)started.
+    const agents = await ctx.ask<Record<string, string> | undefined>('node', { type: 'node.settings.get', kind: AGENTS_SETTING } satisfies NodeIn, 5000);
     const state: State = {
       cfg,
       server,
@@ -189,7 +208,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
       connection: `${cfg.ssl ? 'https' : 'http'}://${addr.address}:${addr.port}`,
       inflight: 0,
       calls: 0,
-      agents: new Map(),
+      agents: new Map(Object.entries(agents ?? {})),
     };
     stateRef.s = state;
     ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });
@@ -226,4 +245,3 @@ export default defineActor<RestServerConfig, State, RestIn>({
     await state.deps.producer.close();
   },
 });
-

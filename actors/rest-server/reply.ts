@@ -27,6 +27,17 @@ export function send(res: ServerResponse, status: number, body: string, contentT
   res.end(buf);
 }
 
+/**
+ * A network reply (`destination` header): EdgeLake writes the headers first and the body as chunks, with
+ * Content-Type `text/json` whatever the body (golden rest_destination_get_status_raw_chunked.txt).
+ */
+export function sendChunked(res: ServerResponse, body: string): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(200, { ...CORS, 'Content-Type': 'text/json', 'Transfer-Encoding': 'chunked' });
+  if (body.length > 0) res.write(body);
+  res.end();
+}
+
 export function sendError(res: ServerResponse, method: string, client: string, code: number, text: string, status = 400, contentType = 'text/json'): void {
   send(res, status, pyJson({ method: method.toLowerCase(), node: client, err_code: code, err_text: text }), contentType);
 }

@@ -9,7 +9,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 export type RequestAction =
-  | { k: 'command'; text: string; method: 'GET' | 'POST' }
+  /** `inner`: the command a `destination` header sends to peers; `text` is then its `run client (..)` wrapper. */
+  | { k: 'command'; text: string; method: 'GET' | 'POST'; inner?: string }
   | { k: 'ingest' }
   | { k: 'data' }
   /** POST without `command`: a JSON object body whose keys are the headers (EdgeLake L1243-1460). */
@@ -65,6 +66,11 @@ export function withDestination(text: string, h: Headers): string {
 
 const KNOWN = new Set(['anylog', 'grafana']);
 
+function commandAction(cmd: string, h: Headers, method: 'GET' | 'POST'): RequestAction {
+  const text = withDestination(cmd, h);
+  return text === cmd ? { k: 'command', text, method } : { k: 'command', text, method, inner: cmd };
+}
+
 export function classify(method: string, url: string | undefined, h: Headers, agents: ReadonlySet<string> = KNOWN): RequestAction {
   const ua = h['anylog-agent'] ?? h['user-agent'];
   const product = productOf(h, new Set([...KNOWN, ...agents]));
@@ -83,12 +89,12 @@ export function classify(method: string, url: string | undefined, h: Headers, ag
         if (ua && !product) return { k: 'empty' };
         return { k: 'bad', status: 400, code: 2, text: "Missing 'command' header" };
       }
-      return { k: 'command', text: withDestination(cmd, h), method: 'GET' };
+      return commandAction(cmd, h, 'GET');
     }
     case 'POST': {
       const cmd = h['command'];
       if (cmd?.trim().toLowerCase() === 'data') return { k: 'data' };
-      if (cmd) return { k: 'command', text: withDestination(cmd, h), method: 'POST' };
+      if (cmd) return commandAction(cmd, h, 'POST');
       if (h['dbms'] && h['table']) return { k: 'ingest' };
       return { k: 'body-headers' };
     }

@@ -1,14 +1,144 @@
-// The TCP service as the node sees it before (and while) its worker runs.
-import { notYet, type ServiceDescriptor } from '../../runtime/service.js';
-import { tcpServerSchema } from './config.js';
+// The TCP service as the node sees it: the dispatch actor (`tcp-server`) and its command workers
+// (`tcp-worker-1..threads`, helpers linked by a ring each), `get processes` details (`Listening on:
+// 127.0.0.1:32148, Threads Pool: 1`), the TCP row of `get connections` (which `get status` names the node by),
+// `get tcp pool`, `get tcp server info`, and `run client`, whose answers come back to this server.
+import { formatTable } from '../../runtime/format/table.js';
+import { whereObject } from '../../runtime/commands/args.js';
+import { runClient } from '../../runtime/peer/run-client.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type HelperSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+} from '../../runtime/service.js';
+import { tcpServerSchema, tcpWorkerSchema } from './config.js';
+import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpWorkerIn, type TcpWorkerInfo } from './messages.js';
+
+const KIND = 'tcp-server';
+/** Per worker: commands are one block; file transfers pass in pieces of 256 KiB (inbound.ts). */
+const WORKER_RING_BYTES = 2 << 20;
+
+function running(node: NodeApi): string | undefined {
+  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+}
+
+async function tcpInfo(node: NodeApi, timeoutMs = 2000): Promise<TcpInfo | undefined> {
+  const id = running(node);
+  return id ? node.ask<TcpInfo>(id, { type: 'tcp.info' } satisfies TcpIn, timeoutMs) : undefined;
+}
+
+async function workerInfos(node: NodeApi): Promise<(TcpWorkerInfo | undefined)[]> {
+  const workers = node.instances(tcpWorkerService.kind);
+  return Promise.all(
+    workers.map((w) =>
+      w.status === 'running'
+        ? node.ask<TcpWorkerInfo>(w.id, { type: 'tcp.worker.info' } satisfies TcpWorkerIn, 2000)
+        : Promise.resolve(undefined),
+    ),
+  );
+}
+
+const pool: CommandSpec = {
+  words: ['get', 'tcp', 'pool'],
+  method: 'get',
+  usage: 'get tcp pool [where details = true]',
+  async run(inv, node) {
+    // EdgeLake utils_threads.get_info: `TCP Pool with N threads:` padded to 60, then 0 idle / 1 busy per thread.
+    if (!running(node)) return 'Tcp Pool is not declared';
+    const infos = await workerInfos(node);
+    const calls = infos.reduce((n, i) => n + (i?.handled ?? 0), 0);
+    const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
+    if (!details) {
+      const slots = infos.map((i) => (i === undefined ? -1 : i.inflight > 0 ? 1 : 0));
+      return `${`TCP Pool with ${infos.length} threads:`.padEnd(60)}[${slots.join(', ')}] (${calls.toLocaleString('en-US')})`;
+    }
+    return formatTable(
+      ['Thread', 'Status', 'Calls', 'Percentage'],
+      infos.map((i, n) => [
+        n + 1,
+        i === undefined ? 'Ended' : i.inflight > 0 ? 'Busy' : 'Idle',
+        i?.handled ?? 0,
+        calls ? `${(((i?.handled ?? 0) * 100) / calls).toFixed(2)}%` : '0.00%',
+      ]),
+    );
+  },
+};
+
+const serverInfo: CommandSpec = {
+  words: ['get', 'tcp', 'server', 'info'],
+  method: 'get',
+  usage: 'get tcp server info',
+  async run(_inv, node) {
+    const i = await tcpInfo(node);
+    if (!i) return 'TCP server not running';
+    const s = i.stats;
+    return formatTable(
+      ['Attribute', 'Value'],
+      [
+        ['connection', `${i.host}:${i.port}`],
+        ['external', i.external],
+        ['internal', i.internal],
+        ['workers_count', i.threads],
+        ['connections', s.connections],
+        ['open', s.open],
+        ['commands', s.commands],
+        ['answers', s.answers],
+        ['file_transfers', s.files],
+        ['malformed', s.malformed],
+        ['rejected', s.rejected],
+        ['last_malformed', s.lastMalformed],
+      ],
+    );
+  },
+};
+
+/** A command worker: started by the TCP service only (no `run` of its own). */
+export const tcpWorkerService: ServiceDescriptor = {
+  kind: 'tcp-worker',
+  process: 'TCP',
+  run: [],
+  exit: [],
+  yaml: 'tcp_worker',
+  schema: tcpWorkerSchema,
+  entry: actorEntry(import.meta.url, 'worker'),
+  restart: 'permanent',
+  shutdownMs: 3000,
+};
 
 export const tcpServerService: ServiceDescriptor = {
-  kind: 'tcp-server',
+  kind: KIND,
   process: 'TCP',
   run: [['tcp', 'server']],
   exit: ['tcp'],
   yaml: 'tcp_server',
   schema: tcpServerSchema,
-  unavailable: notYet('the TCP server (EdgeLake peer protocol)'),
+  entry: actorEntry(import.meta.url),
   positional: ['external_ip', 'external_port', 'internal_ip', 'internal_port', 'threads'],
+  restart: 'permanent',
+  shutdownMs: 3000,
+  helpers(config): HelperSpec[] {
+    const threads = Number(config['threads'] ?? 1);
+    return Array.from({ length: threads }, (_, n) => ({
+      id: `${WORKER_PREFIX}${n + 1}`,
+      desc: tcpWorkerService,
+      config: { index: n + 1, command_timeout: config['command_timeout'] ?? 300 },
+      ringBytes: WORKER_RING_BYTES,
+    }));
+  },
+  async details(instances, node) {
+    if (!instances[0]) return '';
+    const i = await node.ask<TcpInfo>(instances[0].id, { type: 'tcp.info' } satisfies TcpIn, 2000);
+    // EdgeLake net_utils.get_connection_info + tcpip_server.get_info.
+    const where = i.internal === i.external ? i.external : `${i.external} and ${i.internal}`;
+    return `Listening on: ${where}, Threads Pool: ${node.instances(tcpWorkerService.kind).length}`;
+  },
+  async afterStart(inst, node) {
+    const i = await node.ask<TcpInfo>(inst.id, { type: 'tcp.info' } satisfies TcpIn, 5000);
+    node.connections.set('TCP', { external: i.external, internal: i.internal, bind: i.bind });
+  },
+  afterStop(_id, node) {
+    node.connections.delete('TCP');
+  },
+  commands: [runClient, pool, serverInfo],
 };

@@ -15,6 +15,8 @@ import type { CommandSpec, Invocation, NodeApi } from '../service.js';
 export interface DispatchEnv extends RunEnv {
   /** Set by the REST server: EdgeLake refuses state-changing commands sent by GET. */
   method?: 'GET' | 'POST';
+  /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
+  peer?: { ip: string; port: number };
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */
@@ -56,6 +58,24 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Throws WrongMethodError when `text` may not be sent by that REST verb (used for the command a `destination`
+   * header sends to peers, which is not run here). Unknown commands pass: the peer answers them.
+   */
+  checkMethod(text: string, method: 'GET' | 'POST'): void {
+    const tokens = tokenize(text);
+    const spec = this.match(tokens);
+    // As `run` gates them: `set name = value` is POST only.
+    if (!spec) {
+      const first = tokens[0];
+      const isSet = first?.kind === 'word' && first.text.toLowerCase() === 'set';
+      if (method === 'GET' && isSet) throw new WrongMethodError();
+      return;
+    }
+    if ((method === 'GET' && spec.method === 'post') || (method === 'POST' && spec.method === 'get'))
+      throw new WrongMethodError();
+  }
+
   async run(text: string, env: DispatchEnv, node: NodeApi): Promise<string> {
     const tokens = tokenize(text);
     if (tokens.length === 0) return '';
@@ -91,7 +111,7 @@ export class Dispatcher {
     if (env.method === 'GET' && spec.method === 'post') throw new WrongMethodError();
     if (env.method === 'POST' && spec.method === 'get') throw new WrongMethodError();
     const rest = tokens.slice(spec.words.length);
-    const whereAt = rest.findIndex((t) => t.kind === 'word' && t.text.toLowerCase() === 'where');
+    const whereAt = spec.rawWhere ? -1 : rest.findIndex((t) => t.kind === 'word' && t.text.toLowerCase() === 'where');
     const inv: Invocation = {
       text,
       tokens,

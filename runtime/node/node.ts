@@ -12,9 +12,14 @@ import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags
 import type { NodeApi, ServiceDescriptor, ServiceInstance } from '../service.js';
 import type { ActorMessage, NodeInfo } from '../wire.js';
 import { RingWiring } from './wiring.js';
-import type { NodeIdentity, NodeIn } from './messages.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from './messages.js';
 import { createWorkDirectories, dirDictionary } from './layout.js';
 import { DbmsRegistry } from '../../storage/registry.js';
+import { PeerNetwork } from '../peer/network.js';
+import { replyAddress } from '../peer/address.js';
+import { Ledger } from '../../storage/metadata/ledger.js';
+import { insertPolicy, policyFrom } from '../commands/builtin/blockchain.js';
+import { jsonDumps } from '../../protocols/policy/pyrepr.js';
 
 export interface NodeOptions {
   name: string;
@@ -39,6 +44,8 @@ interface Instance {
   desc: ServiceDescriptor;
   id: string;
   config: Record<string, unknown>;
+  /** Set on a helper actor: the id of the service instance that started it. */
+  helperOf?: string;
 }
 
 export class EdgeNode implements NodeApi {
@@ -52,11 +59,13 @@ export class EdgeNode implements NodeApi {
   readonly interpreter: Interpreter;
   readonly dispatcher: Dispatcher;
   readonly dbms: DbmsRegistry;
+  readonly peers: PeerNetwork;
   private readonly instancesById = new Map<string, Instance>();
   private readonly counters = new Map<string, number>();
   /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
   private readonly stash = new Map<string, unknown>();
   private readonly settings = new Map<string, unknown>();
+  private ledger: Ledger | undefined;
   private stopping = false;
 
   constructor(readonly opts: NodeOptions) {
@@ -89,6 +98,11 @@ export class EdgeNode implements NodeApi {
       this.requestStop(err.message, 1);
     };
     this.dispatcher = new Dispatcher(commandTable(opts.services));
+    this.peers = new PeerNetwork({
+      log: this.log.child('peers'),
+      output: (text) => (opts.output ?? (() => undefined))(text),
+      replyAddress: (peerIp) => replyAddress(this.connections.get('TCP'), peerIp),
+    });
     this.interpreter = new Interpreter({
       run: (text, env) => this.dispatcher.run(text, env as DispatchEnv, this),
       resolve: (w) => this.dict.resolveWord(w),
@@ -114,8 +128,22 @@ export class EdgeNode implements NodeApi {
 
   async stop(reason = 'shutdown'): Promise<void> {
     this.stopping = true;
+    this.peers.close();
     await this.supervisor.stop(reason);
     await this.dbms.closeAll();
+    await this.ledger?.close();
+    this.ledger = undefined;
+  }
+
+  /** The metadata of `!blockchain_file` (opened on first use, again when `set anylog home` moved it). */
+  metadata(): Ledger {
+    const file = this.dict.get('blockchain_file') || dirDictionary(this.root)['blockchain_file']!;
+    if (this.ledger?.file !== file) {
+      const old = this.ledger;
+      this.ledger = Ledger.open(file);
+      void old?.close().catch((err: unknown) => this.log.warn('metadata close failed', { error: errorMessage(err) }));
+    }
+    return this.ledger;
   }
 
   requestStop(reason: string, exitCode = 0): void {
@@ -168,10 +196,45 @@ export class EdgeNode implements NodeApi {
       throw new CommandError(`${desc.process} is already running (use 'exit ${desc.exit[0]}' first)`, { code: 136 });
     }
     const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    const helpers = desc.helpers?.(config, id) ?? [];
+    // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
+    // up wait in its ring.
+    for (const h of helpers) if (h.ringBytes !== undefined) this.wiring.link(id, h.id, h.ringBytes);
+    try {
+      await this.spawnActor(desc, id, config);
+    } catch (err) {
+      this.wiring.unlink(id);
+      throw new CommandError(`${desc.process} failed to start: ${errorMessage(err)}`, { code: 2, cause: err });
+    }
+    for (const h of helpers) {
+      try {
+        await this.spawnActor(h.desc, h.id, h.config, id);
+      } catch (err) {
+        await this.stopService(id, `helper ${h.id} failed to start`);
+        throw new CommandError(`${desc.process} failed to start ${h.id}: ${errorMessage(err)}`, {
+          code: 2,
+          cause: err,
+        });
+      }
+    }
+    const extra = helpers.length > 0 ? { helpers: helpers.length } : {};
+    this.log.info('service started', { service: desc.process, id, env: env.source, ...extra });
+    const inst = this.instances(desc.kind).find((i) => i.id === id)!;
+    await desc.afterStart?.(inst, this);
+    return inst;
+  }
+
+  /** Adds one actor to the root supervisor. Throws what the supervisor throws (the instance is then forgotten). */
+  private async spawnActor(
+    desc: ServiceDescriptor,
+    id: string,
+    config: Record<string, unknown>,
+    helperOf?: string,
+  ): Promise<void> {
     const spec: ActorChildSpec = {
       id,
       kind: desc.kind,
-      entry: desc.entry.href,
+      entry: desc.entry!.href,
       config,
       restart: this.opts.restart?.[desc.yaml] ?? this.opts.restart?.[desc.kind] ?? desc.restart ?? 'permanent',
       shutdownMs: desc.shutdownMs ?? 5000,
@@ -180,25 +243,30 @@ export class EdgeNode implements NodeApi {
       rings: () => this.wiring.ringsFor(id, desc.kind),
       ...(this.opts.actorClock ? { clock: this.opts.actorClock } : {}),
     };
-    this.instancesById.set(id, { desc, id, config });
+    this.instancesById.set(id, helperOf === undefined ? { desc, id, config } : { desc, id, config, helperOf });
     try {
       await this.supervisor.startChild(spec);
     } catch (err) {
       this.instancesById.delete(id);
-      throw new CommandError(`${desc.process} failed to start: ${errorMessage(err)}`, { code: 2, cause: err });
+      throw err;
     }
-    this.log.info('service started', { service: desc.process, id, env: env.source });
-    const inst = this.instances(desc.kind).find((i) => i.id === id)!;
-    await desc.afterStart?.(inst, this);
-    return inst;
   }
 
   async stopService(id: string, reason: string): Promise<boolean> {
     const inst = this.instancesById.get(id);
     if (!inst) return false;
+    // Helpers first (reverse start order): they consume what the service's actor produces.
+    const helpers = [...this.instancesById.values()].filter((i) => i.helperOf === id).reverse();
+    for (const h of helpers) {
+      await this.supervisor.removeChild(h.id, reason);
+      this.instancesById.delete(h.id);
+      this.stash.delete(h.id);
+    }
     const removed = await this.supervisor.removeChild(id, reason);
     this.instancesById.delete(id);
     this.stash.delete(id);
+    this.wiring.unlink(id);
+    inst.desc.afterStop?.(id, this);
     return removed;
   }
 
@@ -270,8 +338,20 @@ export class EdgeNode implements NodeApi {
       case 'node.command': {
         const env: DispatchEnv = { source: typeof msg.source === 'string' ? msg.source : from };
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
+        if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
+        if (typeof msg.inner === 'string') {
+          // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
+          if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
+          env.method = 'POST';
+        }
         return this.interpreter.command(String(msg.text ?? ''), env);
       }
+      case 'node.peer.reply':
+        this.peers.deliver(msg.reply);
+        return undefined;
+      case 'node.peer.failed':
+        this.peers.fail(msg.jobId, msg.receiverId, msg.reason);
+        return undefined;
       case 'node.dict.get':
         return this.dict.get(String(msg.name ?? '')) ?? '';
       case 'node.identity':
@@ -287,6 +367,14 @@ export class EdgeNode implements NodeApi {
         return this.stash.get(from);
       case 'node.settings.get':
         return this.settings.get(msg.kind);
+      case 'node.policy.insert': {
+        const r = await insertPolicy(this, policyFrom(String(msg.policy), this, `${from}: blockchain insert`), true, msg.master ? [msg.master] : []);
+        return jsonDumps(r.stored);
+      }
+      case 'node.metadata.info': {
+        const l = this.metadata();
+        return { file: l.file, version: l.version(), syncHash: l.syncHash() } satisfies MetadataInfo;
+      }
       case 'node.dbms.list':
         return this.dbms.list();
       default:

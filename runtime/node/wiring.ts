@@ -2,6 +2,10 @@
 // kept for the life of the node, so either end can restart and find the same shared memory (records
 // in flight survive a restart of the other end). Producers see the ring under the consumer's kind
 // (`operator`), consumers under the producer's actor id (`streamer`, `rest-server`).
+// A link is a ring of its own between two actor ids (the TCP server's dispatch actor and each of its
+// command workers): SPSC needs one consumer per ring, so a pool of N consumers gets N links. The
+// producer sees a link under the consumer's id (`tcp-worker-1`), the consumer under the producer's
+// (`tcp-server`).
 import { Ring } from '../ring.js';
 import type { ServiceDescriptor } from '../service.js';
 
@@ -10,6 +14,8 @@ export class RingWiring {
     string,
     { producer: string; producerKind: string; consumerKind: string; ring: Ring }
   >();
+
+  private readonly links = new Map<string, { producer: string; consumer: string; ring: Ring }>();
 
   constructor(
     private readonly services: () => readonly ServiceDescriptor[],
@@ -27,7 +33,31 @@ export class RingWiring {
     for (const r of this.rings.values()) {
       if (r.consumerKind === kind && me?.consumes?.includes(r.producerKind)) out[r.producer] = r.ring.sab;
     }
+    for (const l of this.links.values()) {
+      if (l.producer === actorId) out[l.consumer] = l.ring.sab;
+      if (l.consumer === actorId) out[l.producer] = l.ring.sab;
+    }
     return out;
+  }
+
+  /** Creates (or finds) the ring of its own from `producer` to `consumer`. */
+  link(producer: string, consumer: string, capacityBytes: number): Ring {
+    const key = `${producer}=>${consumer}`;
+    let l = this.links.get(key);
+    if (!l) {
+      l = { producer, consumer, ring: Ring.create(capacityBytes) };
+      this.links.set(key, l);
+    }
+    return l.ring;
+  }
+
+  /** Forgets the links of a producer that was stopped for good: records left in them are dropped. */
+  unlink(producer: string): void {
+    for (const [key, l] of this.links) {
+      if (l.producer !== producer) continue;
+      l.ring.close();
+      this.links.delete(key);
+    }
   }
 
   /** Rings a consumer must be told about when `producerId` (of `kind`) has just started. */
@@ -48,7 +78,10 @@ export class RingWiring {
     usedBytes: number;
     capacity: number;
   }[] {
-    return [...this.rings.values()].map((r) => ({ producer: r.producer, consumer: r.consumerKind, ...r.ring.stats() }));
+    return [
+      ...[...this.rings.values()].map((r) => ({ producer: r.producer, consumer: r.consumerKind, ...r.ring.stats() })),
+      ...[...this.links.values()].map((l) => ({ producer: l.producer, consumer: l.consumer, ...l.ring.stats() })),
+    ];
   }
 
   private ensure(producer: string, producerKind: string, consumerKind: string): Ring {

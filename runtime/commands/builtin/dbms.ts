@@ -124,6 +124,8 @@ const sql: CommandSpec = {
   words: ['sql'],
   method: 'any',
   usage: 'sql <dbms> [format = json|table] "select ..."',
+  // The query may come unquoted (EdgeLake peers send it so): its WHERE is SQL, not a `where` clause.
+  rawWhere: true,
   async run(inv, node) {
     const toks = inv.tokens;
     const dbmsTok = toks[1];

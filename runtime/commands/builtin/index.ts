@@ -5,9 +5,21 @@ import { getProcesses } from './processes.js';
 import { serviceCommands } from './services.js';
 import { helpCommand } from './help.js';
 import { dbmsCommands } from './dbms.js';
+import { blockchainCommands } from './blockchain.js';
+import { blockchainConfigCommands } from './blockchain-config.js';
+import { blockchainEvents } from './blockchain-events.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
-  const table = [...nodeCommands, ...dbmsCommands, getProcesses, ...serviceCommands(services), ...own];
+  const table = [
+    ...nodeCommands,
+    ...dbmsCommands,
+    ...blockchainCommands,
+    ...blockchainConfigCommands,
+    ...blockchainEvents,
+    getProcesses,
+    ...serviceCommands(services),
+    ...own,
+  ];
   return [...table, helpCommand(() => table)];
 }

@@ -86,7 +86,15 @@ export const getConnections: CommandSpec = {
     const get = (k: string): { external: string; internal: string; bind: string } =>
       node.connections.get(k) ?? { external: 'Not declared', internal: 'Not declared', bind: 'Not declared' };
     if (formatOf(inv, node) === 'json') {
-      return pyJson(Object.fromEntries(kinds.map(([k, label]) => [label, get(k)])));
+      // EdgeLake's keys: external, local, bind (net_utils.get_connections).
+      return pyJson(
+        Object.fromEntries(
+          kinds.map(([k, label]) => {
+            const c = get(k);
+            return [label, { external: c.external, local: c.internal, bind: c.bind }];
+          }),
+        ),
+      );
     }
     return formatTable(
       ['Type', 'External Address', 'Internal Address', 'Bind Address'],

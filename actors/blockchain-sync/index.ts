@@ -1,0 +1,139 @@
+// The Blockchain Sync actor (EdgeLake blockchain/bsync.py synchronizer L207-330): every `time` seconds it asks the
+// master for its ledger with `event get_blockchain <blockchain dir>/blockchain.new <version> 0`. The master answers
+// on our TCP server with a `file write` of its ledger (generic flag 2), or nothing when <version> is what it
+// holds; the TCP worker then runs `event blockchain_use_new <file>`, which merges the ledger into this node's
+// metadata on the main thread (runtime/commands/builtin/blockchain-events.ts). This actor only keeps the schedule
+// and sends the request, so a slow or dead master never holds up the node.
+//   source = master   the loop above; `connection = ip:port` is required
+//   source = dbms     EdgeLake's master loop (ledger table -> file): here the ledger store and the file are
+//                     written together, so there is nothing to copy; the loop only counts (`get synchronizer`)
+//   source = blockchain   refused: no blockchain platform is supported here
+// The md5 sent is that of the last ledger taken from the master, or 0 while this node has changes the master has
+// not confirmed (EdgeLake always sends 0 with `dest = file`, so its master resends the whole ledger every period).
+// `sync.now` (a bare `run blockchain sync`, a policy deletion) syncs at once; the schedule then goes on.
+import { dirname, join } from 'node:path';
+import { defineActor, type ActorContext } from '../../runtime/actor.js';
+import type { TimerHandle } from '../../runtime/clock.js';
+import { ConfigError, assertNever, errorMessage } from '../../runtime/errors.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
+import type { Address } from '../../protocols/tcp/builders.js';
+import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
+import type { SyncIn, SyncInfo } from './messages.js';
+import { parseAddress, sendCommand, sourceFor } from './send.js';
+
+interface State {
+  cfg: BlockchainSyncConfig;
+  master: Address | undefined;
+  timer: TimerHandle | undefined;
+  sending: boolean;
+  /** A sync was asked for while one was being sent: send again when it ends. */
+  again: boolean;
+  calls: number;
+  lastError: string;
+}
+
+/** The request of one sync; resolves with the error text ('' when sent). */
+async function request(ctx: ActorContext, master: Address): Promise<string> {
+  const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
+  const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
+  const tcp = ident.connections['TCP'];
+  if (!tcp) return 'no TCP server runs here to receive the ledger (run tcp server first)';
+  // EdgeLake: utils_io.get_writeable_file_name(blockchain_file, "new"); spaces travel as TAB.
+  const dest = join(dirname(info.file), 'blockchain.new').replaceAll(' ', '\t');
+  try {
+    await sendCommand(master, `event get_blockchain ${dest} ${info.syncHash} 0`, sourceFor(tcp, master, '127.0.0.1'), {
+      tries: 1,
+      connectTimeoutMs: 5000,
+    });
+    return '';
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+function schedule(state: State, ctx: ActorContext, ms: number): void {
+  state.timer?.cancel();
+  state.timer = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'sync.tick' }), ms);
+}
+
+function tick(state: State, ctx: ActorContext): void {
+  schedule(state, ctx, state.cfg.time * 1000);
+  if (state.sending) {
+    state.again = true;
+    return;
+  }
+  state.calls++;
+  if (!state.master) return; // source = dbms: the store is the file
+  state.sending = true;
+  const master = state.master;
+  request(ctx, master).then(
+    (error) => ctx.send(ctx.self, { type: 'sync.sent', ...(error ? { error } : {}) }),
+    (err: unknown) => ctx.send(ctx.self, { type: 'sync.sent', error: errorMessage(err) }),
+  );
+}
+
+export default defineActor<BlockchainSyncConfig, State, SyncIn>({
+  kind: 'blockchain-sync',
+  config: (raw) => blockchainSyncSchema.parse(raw),
+  init(ctx, cfg) {
+    if (cfg.source === 'blockchain')
+      throw new ConfigError(
+        `run blockchain sync: source = blockchain${cfg.platform ? ` (platform = ${cfg.platform})` : ''} is not supported: edgelake-rt has no blockchain platform; sync from a master node with 'source = master and connection = <ip:port>'`,
+        { code: 2 },
+      );
+    let master: Address | undefined;
+    if (cfg.source === 'master') {
+      if (!cfg.connection)
+        throw new ConfigError(
+          `run blockchain sync: source = master needs 'connection = <ip:port>' of the master node`,
+          { code: 2 },
+        );
+      master = parseAddress(cfg.connection);
+      if (!master)
+        throw new ConfigError(`run blockchain sync: connection: expected <ip:port> (got '${cfg.connection}')`, {
+          code: 2,
+        });
+    }
+    if (!(cfg.time > 0)) throw new ConfigError(`run blockchain sync: time must be more than 0 seconds`, { code: 2 });
+    const state: State = { cfg, master, timer: undefined, sending: false, again: false, calls: 0, lastError: '' };
+    // EdgeLake's loop asks at once, then sleeps.
+    schedule(state, ctx, 0);
+    return state;
+  },
+  handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'sync.tick':
+        return tick(state, ctx);
+      case 'sync.now':
+        if (state.sending) state.again = true;
+        else schedule(state, ctx, 0);
+        return undefined;
+      case 'sync.sent':
+        state.sending = false;
+        if (msg.error && msg.error !== state.lastError)
+          ctx.log.warn('Synchronizer process failed to connect to Master', {
+            connection: state.cfg.connection ?? '',
+            error: msg.error,
+          });
+        state.lastError = msg.error ?? '';
+        if (state.again) {
+          state.again = false;
+          schedule(state, ctx, 0);
+        }
+        return undefined;
+      case 'sync.info':
+        return {
+          source: state.cfg.source === 'dbms' ? 'DBMS' : state.cfg.source,
+          connection: state.master ? (state.cfg.connection ?? '') : 'table blockchain.ledger',
+          time: state.cfg.time,
+          calls: state.calls,
+          lastError: state.lastError,
+        } satisfies SyncInfo;
+      default:
+        return assertNever(msg, 'blockchain-sync message');
+    }
+  },
+  stop(state) {
+    state.timer?.cancel();
+  },
+});

@@ -1,0 +1,108 @@
+// The receiving side of `file write` (EdgeLake net_client.file_send L67-217, member_cmd.py L10826-10900, spec
+// section 1 "File transfer"): blocks are appended to `<dest>.transfer` (block 1 truncates it); on the last block
+// the transfer replaces `<dest>`, and a `.gz` destination is decompressed (suffix dropped).
+//   flag 0  `<dest>` is a path on this node, or starts with `!key` (a directory of this node's dictionary)
+//   flag 1  a file name, written into `!watch_dir`
+//   flag 2  the ledger: written like flag 0 (the blockchain layer reads it)
+//   flag 3  a large message `cmd.<ip>.<n>.lmsg`: written into `!prep_dir`, then run as one command (worker.ts)
+// Unlike EdgeLake, a destination outside the node's root and its dictionary directories is refused, so a peer
+// cannot write anywhere on the machine.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { ProtocolError } from '../../runtime/errors.js';
+
+export interface FileContext {
+  root: string;
+  /** The node's directories by dictionary key (`watch_dir` -> path). */
+  dirs: Record<string, string>;
+}
+
+function inside(path: string, dir: string): boolean {
+  const d = resolve(dir);
+  return path === d || path.startsWith(d.endsWith(sep) ? d : d + sep);
+}
+
+/** Where a `file write <dest>` with generic flag `flag` goes on this node. Throws ProtocolError if not allowed. */
+export function destinationPath(dest: string, flag: number, fc: FileContext): string {
+  const dir = (key: string): string => {
+    const d = fc.dirs[key];
+    if (!d) throw new ProtocolError(`file write: this node has no '${key}'`);
+    return d;
+  };
+  let path: string;
+  if (flag === 1) path = join(dir('watch_dir'), basename(dest));
+  else if (flag === 3) path = join(dir('prep_dir'), basename(dest));
+  else if (dest.startsWith('!')) {
+    const m = /^!([\w.]+)(.*)$/.exec(dest);
+    if (!m) throw new ProtocolError(`file write: bad destination '${dest}'`);
+    path = dir(m[1]!) + m[2]!;
+  } else path = isAbsolute(dest) ? dest : join(fc.root, dest);
+  path = resolve(path);
+  if (!inside(path, fc.root) && !Object.values(fc.dirs).some((d) => inside(path, d))) {
+    throw new ProtocolError(`file write: '${dest}' is outside this node's directories`);
+  }
+  return path;
+}
+
+/** One transfer in progress. */
+export class FileSink {
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+  ) {}
+
+  static async open(path: string): Promise<FileSink> {
+    await mkdir(dirname(path), { recursive: true });
+    return new FileSink(path, await open(`${path}.transfer`, 'w'));
+  }
+
+  get bytes(): number {
+    return this.written;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < data.length) {
+      const { bytesWritten } = await this.fh.write(data, at, data.length - at);
+      at += bytesWritten;
+    }
+    this.written += data.length;
+  }
+
+  /** Closes the transfer and puts it in place; returns the final path. */
+  async finish(): Promise<string> {
+    this.closed = true;
+    await this.fh.close();
+    const transfer = `${this.path}.transfer`;
+    if (!this.path.endsWith('.gz')) {
+      await rename(transfer, this.path);
+      return this.path;
+    }
+    const target = this.path.slice(0, -3);
+    try {
+      await pipeline(createReadStream(transfer), createGunzip(), createWriteStream(`${target}.transfer`));
+    } catch (err) {
+      await rm(`${target}.transfer`, { force: true });
+      throw err;
+    } finally {
+      await rm(transfer, { force: true });
+    }
+    // Last: whoever waits for the file sees it only complete, and with nothing of the transfer left beside it.
+    await rename(`${target}.transfer`, target);
+    return target;
+  }
+
+  async abort(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      await this.fh.close();
+    }
+    await rm(`${this.path}.transfer`, { force: true });
+  }
+}

@@ -1,0 +1,269 @@
+// One inbound connection's bytes -> what the dispatch actor does with them (spec section 1; tcpip_server.py
+// rceive_data L62-296).
+//
+//   connection := message                          EdgeLake: connect, blocks 1..N, close
+//              |  message+                         edgelake-rt sender (socket_id mark, runtime/peer/wire.ts)
+//   message    := block(1) .. block(N, last = 1)   block_counter counts 1..N within the message
+//
+// Checks, each a ProtocolError that closes this connection only: the decoder's (protocols/tcp/decoder.ts), also
+// run on the 207 header bytes as soon as they arrive, so garbage or an HTTP request is refused without waiting
+// for 2048 bytes; a body after the last block of an unmarked message; a message over its size limit; a
+// connection closed mid-block or mid-message (truncated). Memory per connection: one block, plus the message
+// being assembled for commands and answers; file transfers are passed on in pieces of FILE_RECORD_BYTES.
+import { ProtocolError } from '../../runtime/errors.js';
+import { MessageAssembler } from '../../protocols/tcp/assembler.js';
+import { decodeBlock, type DecodedBlock } from '../../protocols/tcp/decoder.js';
+import {
+  BLOCK_SIZE,
+  HEADER_SIZE,
+  MAX_BODY,
+  OFFSET_AUTHENTICATION_LENGTH,
+  OFFSET_BLOCK_COUNTER,
+  OFFSET_COMMAND_LENGTH,
+  OFFSET_DATA_LENGTH,
+  OFFSET_FLAG_LAST,
+  decodeHeader,
+  type BlockHeader,
+} from '../../protocols/tcp/header.js';
+import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../runtime/peer/wire.js';
+
+/** What a connection's bytes amount to, in order. */
+export type InboundItem =
+  /** A `print`/`echo`/`job reply`: for the node's reply registry. */
+  | { k: 'answer'; block: DecodedBlock; payload: Uint8Array }
+  /** A command to run. */
+  | { k: 'command'; block: DecodedBlock; payload: Uint8Array }
+  | { k: 'file.open'; block: DecodedBlock; dest: string }
+  | { k: 'file.data'; data: Uint8Array; last: boolean };
+
+export interface InboundLimits {
+  /** Largest command message (commands are one block unless they carry data). */
+  commandBytes: number;
+  /** Largest answer. */
+  answerBytes: number;
+}
+
+const HTTP = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
+
+/** File data goes on in pieces of this size (fewer ring records and wake-ups than one per block). */
+export const FILE_RECORD_BYTES = 256 * 1024;
+
+interface FileMode {
+  k: 'file';
+  /** Block 1's command bytes: every block repeats them. */
+  command: Buffer;
+  buf: Buffer;
+  used: number;
+}
+
+interface AssembleMode {
+  k: 'assemble';
+  item: 'answer' | 'command';
+  asm: MessageAssembler;
+  /** Block 1's header: an answer that turns out malformed is still reported to whoever waits for it. */
+  first: BlockHeader;
+}
+
+type Mode = { k: 'idle' } | AssembleMode | FileMode;
+
+export class Inbound {
+  private readonly block = new Uint8Array(BLOCK_SIZE);
+  private filled = 0;
+  /** Blocks of the current message so far. */
+  private inMessage = 0;
+  /** Blocks on this connection so far (for error positions). */
+  private total = 0;
+  private mode: Mode = { k: 'idle' };
+  /** An unmarked message ended: nothing more may come. */
+  private closedForData = false;
+  /** The peer marked its blocks as edgelake-rt: several messages may follow each other. */
+  persistent = false;
+  messages = 0;
+
+  constructor(private readonly limits: InboundLimits) {}
+
+  /** The header of the answer being assembled (block 1 arrived, the last not yet), if any. */
+  get answerInProgress(): BlockHeader | undefined {
+    return this.mode.k === 'assemble' && this.mode.item === 'answer' ? this.mode.first : undefined;
+  }
+
+  /** Bytes buffered of an incomplete block or message. */
+  get midMessage(): boolean {
+    return this.filled > 0 || this.mode.k !== 'idle';
+  }
+
+  push(chunk: Uint8Array): InboundItem[] {
+    const out: InboundItem[] = [];
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.closedForData)
+        throw new ProtocolError(`tcp: ${chunk.length - at} bytes after the last block of the message`);
+      if (this.filled === 0 && chunk.length - at >= BLOCK_SIZE && this.total > 0) {
+        // A whole block in the chunk: decoded where it is, without copying it first.
+        this.onBlock(chunk.subarray(at, at + BLOCK_SIZE), out);
+        at += BLOCK_SIZE;
+        continue;
+      }
+      const n = Math.min(BLOCK_SIZE - this.filled, chunk.length - at);
+      const before = this.filled;
+      this.block.set(chunk.subarray(at, at + n), this.filled);
+      this.filled += n;
+      at += n;
+      if (before < HEADER_SIZE && this.filled >= 4 && before < 4) this.checkHttp();
+      // A block that completes here is checked by the decoder; one still incomplete gets its header checked now.
+      if (before < HEADER_SIZE && this.filled >= HEADER_SIZE && this.filled < BLOCK_SIZE) this.checkHeader();
+      if (this.filled === BLOCK_SIZE) {
+        this.filled = 0;
+        this.onBlock(this.block, out);
+      }
+    }
+    return out;
+  }
+
+  /** The peer closed its side: anything incomplete is a truncated message. */
+  end(): void {
+    if (this.filled > 0) {
+      throw new ProtocolError(
+        `tcp block ${this.total + 1}: connection closed after ${this.filled} of ${BLOCK_SIZE} bytes (truncated block)`,
+      );
+    }
+    if (this.mode.k !== 'idle') {
+      throw new ProtocolError(`tcp message: connection closed after ${this.inMessage} block(s), before the last block`);
+    }
+  }
+
+  private where(): string {
+    return `tcp block ${this.total + 1} (message block ${this.inMessage + 1})`;
+  }
+
+  private checkHttp(): void {
+    if (this.total === 0 && HTTP.test(Buffer.from(this.block.subarray(0, 8)).toString('latin1'))) {
+      throw new ProtocolError('tcp: an HTTP request on the TCP peer port (the REST port is another one)');
+    }
+  }
+
+  /** The decoder's header checks, as soon as the 207 header bytes are in. */
+  private checkHeader(): void {
+    const where = this.where();
+    let h;
+    try {
+      h = decodeHeader(this.block.subarray(0, HEADER_SIZE));
+    } catch (err) {
+      if (err instanceof ProtocolError)
+        throw new ProtocolError(`${where}: ${err.message.replace(/^tcp header: /, '')}`, { cause: err });
+      throw err;
+    }
+    const expected = this.inMessage + 1;
+    if (h.blockNumber !== expected)
+      throw new ProtocolError(`${where}: block_counter is ${h.blockNumber}, expected ${expected}`);
+    if (h.dataLength > MAX_BODY) throw new ProtocolError(`${where}: data_length is ${h.dataLength}, max ${MAX_BODY}`);
+    if (h.commandLength + h.authLength > h.dataLength) {
+      throw new ProtocolError(
+        `${where}: command_length ${h.commandLength} + authentication_length ${h.authLength} exceed data_length ${h.dataLength}`,
+      );
+    }
+    if (h.lastFlag > 1) throw new ProtocolError(`${where}: flag_last is ${h.lastFlag}, expected 0 or 1`);
+  }
+
+  private onBlock(bytes: Uint8Array, out: InboundItem[]): void {
+    const mode = this.mode;
+    if (mode.k === 'file' && this.inMessage > 0) return this.onFileBlock(bytes, mode, out);
+    const block = decodeBlock(bytes, this.inMessage + 1, this.where());
+    this.total++;
+    this.inMessage++;
+    if (block.header.socketId === RT_SOCKET_ID) this.persistent = true;
+    if (this.inMessage === 1) this.start(bytes, block, out);
+    const last = block.header.lastFlag === 1;
+    const now = this.mode;
+    if (now.k === 'file') this.fileData(now, block.payload, last, out);
+    else if (now.k === 'assemble') {
+      const msg = now.asm.push(block);
+      if (msg)
+        out.push({
+          k: now.item,
+          block: { header: msg.header, command: msg.command, auth: msg.auth, payload: msg.payload },
+          payload: msg.payload,
+        });
+    }
+    if (last) this.endMessage();
+  }
+
+  /**
+   * Blocks 2..N of a transfer: the framing fields are checked (block_counter, flag_last, the lengths, the command
+   * repeated byte for byte, as the assembler does for other messages); the other header fields only matter in
+   * block 1, so they are not decoded again for every 1,841 bytes of file.
+   */
+  private onFileBlock(b: Uint8Array, mode: FileMode, out: InboundItem[]): void {
+    const v = new DataView(b.buffer, b.byteOffset, BLOCK_SIZE);
+    const expected = this.inMessage + 1;
+    const number = v.getUint32(OFFSET_BLOCK_COUNTER);
+    if (number !== expected)
+      throw new ProtocolError(`${this.where()}: block_counter is ${number}, expected ${expected}`);
+    const last = b[OFFSET_FLAG_LAST]!;
+    if (last > 1) throw new ProtocolError(`${this.where()}: flag_last is ${last}, expected 0 or 1`);
+    const commandLength = v.getUint16(OFFSET_COMMAND_LENGTH);
+    const authLength = v.getUint16(OFFSET_AUTHENTICATION_LENGTH);
+    const dataLength = v.getUint32(OFFSET_DATA_LENGTH);
+    if (dataLength > MAX_BODY)
+      throw new ProtocolError(`${this.where()}: data_length is ${dataLength}, max ${MAX_BODY}`);
+    if (commandLength + authLength > dataLength) {
+      throw new ProtocolError(
+        `${this.where()}: command_length ${commandLength} + authentication_length ${authLength} exceed data_length ${dataLength}`,
+      );
+    }
+    const command = b.subarray(HEADER_SIZE, HEADER_SIZE + commandLength);
+    if (
+      commandLength !== mode.command.length ||
+      !Buffer.from(command.buffer, command.byteOffset, commandLength).equals(mode.command)
+    ) {
+      throw new ProtocolError(`${this.where()}: the command differs from block 1's`);
+    }
+    this.total++;
+    this.inMessage++;
+    this.fileData(
+      mode,
+      b.subarray(HEADER_SIZE + commandLength + authLength, HEADER_SIZE + dataLength),
+      last === 1,
+      out,
+    );
+    if (last === 1) this.endMessage();
+  }
+
+  /** Copies a block's payload into the transfer's buffer; a full buffer (or the last block) becomes an item. */
+  private fileData(mode: FileMode, payload: Uint8Array, last: boolean, out: InboundItem[]): void {
+    mode.buf.set(payload, mode.used);
+    mode.used += payload.length;
+    if (!last && mode.used < FILE_RECORD_BYTES) return;
+    out.push({ k: 'file.data', data: mode.buf.subarray(0, mode.used), last });
+    mode.buf = Buffer.allocUnsafe(FILE_RECORD_BYTES + MAX_BODY);
+    mode.used = 0;
+  }
+
+  private endMessage(): void {
+    this.messages++;
+    this.inMessage = 0;
+    this.mode = { k: 'idle' };
+    if (!this.persistent) this.closedForData = true;
+  }
+
+  private start(bytes: Uint8Array, block: DecodedBlock, out: InboundItem[]): void {
+    const dest = fileWriteDest(block.command);
+    if (dest !== undefined) {
+      this.mode = {
+        k: 'file',
+        command: Buffer.from(bytes.subarray(HEADER_SIZE, HEADER_SIZE + block.header.commandLength)),
+        buf: Buffer.allocUnsafe(FILE_RECORD_BYTES + MAX_BODY),
+        used: 0,
+      };
+      out.push({ k: 'file.open', block, dest });
+      return;
+    }
+    const answer = isForNode(block.command);
+    this.mode = {
+      k: 'assemble',
+      item: answer ? 'answer' : 'command',
+      asm: new MessageAssembler({ maxMessageBytes: answer ? this.limits.answerBytes : this.limits.commandBytes }),
+      first: block.header,
+    };
+  }
+}

@@ -1,0 +1,404 @@
+// The TCP server's dispatch actor (`tcp-server`): listens on the peer port, cuts each connection into
+// EdgeLake messages (inbound.ts) and hands them on:
+//   answers (`print`, `echo`, `job reply`)  -> the node's reply registry (`node.peer.reply`), where `run client`
+//                                             waits for them
+//   commands                                -> a command worker (`tcp-worker-<n>`) through that worker's ring
+//   `file write` transfers                  -> one worker for the whole transfer, block by block
+// A worker runs the command through the node and sends the answer on a new connection (worker.ts).
+// A malformed connection is closed and counted; the server and every other connection go on.
+// Backpressure: when a worker's ring is full the connection is paused until the ring has room.
+// State changes only in `handle`: socket callbacks send `tcp.conn.*` to self (self messages stay in this thread
+// and are not cloned, so a socket may travel in one).
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { defineActor, type ActorContext } from '../../runtime/actor.js';
+import { listenAddress } from '../../runtime/config/common.js';
+import { CommandError, ProtocolError, assertNever, errorMessage } from '../../runtime/errors.js';
+import type { NodeIn } from '../../runtime/node/messages.js';
+import { replyAddress, type TcpConnection } from '../../runtime/peer/address.js';
+import type { PeerReply } from '../../runtime/peer/wire.js';
+import type { Ring } from '../../runtime/ring.js';
+import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
+import { encodeHeader } from '../../protocols/tcp/header.js';
+import { tcpServerSchema, type TcpServerConfig } from './config.js';
+import { Inbound, type InboundItem } from './inbound.js';
+import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
+
+/** Commands are one block unless they carry data; anything bigger travels as a `file write` (large message). */
+const MAX_COMMAND_BYTES = 512 * 1024;
+const PERSISTENT_IDLE_MS = 10 * 60_000;
+
+interface Conn {
+  id: number;
+  socket: Socket;
+  peerIp: string;
+  inbound: Inbound;
+  /** Records waiting for room in a ring (the socket is paused meanwhile). */
+  outbox: WorkerRecord[];
+  /** The worker ring of the file transfer in progress. */
+  fileRing: string | undefined;
+  /** Paused until a ring has room. */
+  waiting: boolean;
+  /** The peer closed while records still waited for room. */
+  ended: boolean;
+}
+
+interface State {
+  cfg: TcpServerConfig;
+  server: Server;
+  host: string;
+  port: number;
+  addresses: TcpConnection;
+  conns: Map<number, Conn>;
+  nextConn: number;
+  nextWorker: number;
+  stats: TcpStats;
+}
+
+function workerRings(ctx: ActorContext): string[] {
+  return ctx
+    .ringNames()
+    .filter((n) => n.startsWith(WORKER_PREFIX))
+    .sort((a, b) => Number(a.slice(WORKER_PREFIX.length)) - Number(b.slice(WORKER_PREFIX.length)));
+}
+
+/** The worker ring to use for a command: round robin, skipping rings without room. */
+function pickRing(state: State, ctx: ActorContext, bytes: number): string | undefined {
+  const names = workerRings(ctx);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[(state.nextWorker + i) % names.length]!;
+    const ring = ctx.ring(name)!;
+    if (ring.capacity - ring.used() >= bytes + 8) {
+      state.nextWorker = (state.nextWorker + i + 1) % names.length;
+      return name;
+    }
+  }
+  return names[state.nextWorker % Math.max(1, names.length)];
+}
+
+function answerOf(item: { block: DecodedBlock; payload: Uint8Array }, peerIp: string): PeerReply {
+  const h = item.block.header;
+  return {
+    command: item.block.command,
+    payload: item.payload,
+    infoType: h.infoType,
+    error: h.error,
+    jobLocation: h.jobLocation,
+    jobId: h.jobId,
+    receiverId: h.receiverId,
+    partitionsUsed: h.partitionsUsed,
+    genericFlag: h.genericFlag,
+    socketId: h.socketId,
+    // EdgeLake: a source IP of 0.0.0.0 means the socket's peer (tcpip_server.py L126-133).
+    sourceIp: h.sourceIp === '0.0.0.0' ? peerIp : h.sourceIp,
+    sourcePort: h.sourcePort,
+    peerIp,
+  };
+}
+
+function closeConn(state: State, conn: Conn, why: string | undefined, ctx: ActorContext): void {
+  if (!state.conns.delete(conn.id)) return;
+  state.stats.open = state.conns.size;
+  if (conn.fileRing)
+    pushOrQueue(state, conn, { k: 'file.abort', conn: conn.id, reason: why ?? 'connection closed' }, ctx, true);
+  conn.socket.destroy();
+}
+
+function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext): void {
+  const answer = conn.inbound.answerInProgress;
+  if (answer && answer.jobId !== 0) {
+    // Whoever waits for this answer learns why it will not come (instead of waiting for its timeout).
+    const reason = `bad answer from ${conn.peerIp}: ${errorMessage(err)}`;
+    ctx.send('node', {
+      type: 'node.peer.failed',
+      jobId: answer.jobId,
+      receiverId: answer.receiverId,
+      reason,
+    } satisfies NodeIn);
+  }
+  state.stats.malformed++;
+  state.stats.lastMalformed = `${conn.peerIp}: ${errorMessage(err)}`;
+  ctx.log.warn('malformed peer message: connection closed', { peer: conn.peerIp, error: errorMessage(err) });
+  closeConn(state, conn, errorMessage(err), ctx);
+}
+
+/** Pushes a record now or queues it behind the ones waiting; `force` drops it if there is no room (abort). */
+function pushOrQueue(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext, force = false): void {
+  if (force) {
+    const ring = conn.fileRing ? ctx.ring<WorkerRecord>(conn.fileRing) : undefined;
+    if (ring && !ring.push(rec)) ctx.log.warn('file transfer abort lost: worker ring full', { conn: conn.id });
+    return;
+  }
+  conn.outbox.push(rec);
+  flush(state, conn, ctx);
+}
+
+function ringFor(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext): string | undefined {
+  if (rec.k === 'cmd') return pickRing(state, ctx, recordBytes(rec));
+  if (rec.k === 'file.open') conn.fileRing = pickRing(state, ctx, recordBytes(rec));
+  return conn.fileRing;
+}
+
+function flush(state: State, conn: Conn, ctx: ActorContext): void {
+  while (conn.outbox.length > 0) {
+    const rec = conn.outbox[0]!;
+    const name = ringFor(state, conn, rec, ctx);
+    const ring = name ? ctx.ring<WorkerRecord>(name) : undefined;
+    if (!ring) {
+      // No worker ring (cannot happen once started: the node links them before this actor starts).
+      malformed(state, conn, new CommandError('no TCP command worker to hand the message to'), ctx);
+      return;
+    }
+    if (ring.push(rec)) {
+      conn.outbox.shift();
+      if (rec.k === 'file.data' && rec.last) conn.fileRing = undefined;
+      continue;
+    }
+    waitForRoom(conn, ring, recordBytes(rec), ctx);
+    return;
+  }
+}
+
+/** About the bytes a record takes in a ring (msgpack framing included). */
+function recordBytes(rec: WorkerRecord): number {
+  switch (rec.k) {
+    case 'cmd':
+      return rec.head.length + rec.command.length * 3 + rec.payload.length + 256;
+    case 'file.open':
+      return rec.head.length + rec.command.length * 3 + rec.dest.length * 3 + 256;
+    case 'file.data':
+      return rec.data.length + 64;
+    case 'file.abort':
+      return rec.reason.length * 3 + 64;
+    default:
+      return assertNever(rec, 'worker record');
+  }
+}
+
+function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: ActorContext): void {
+  if (conn.waiting) return;
+  conn.waiting = true;
+  conn.socket.pause();
+  ring.waitForSpace(bytes, 30_000).then(
+    () => ctx.send(ctx.self, { type: 'tcp.conn.space', conn: conn.id }),
+    (err: unknown) => ctx.log.error('ring wait failed', { error: errorMessage(err) }),
+  );
+}
+
+function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorContext): void {
+  const base = {
+    peerIp: conn.peerIp,
+    replyFrom: replyAddress(state.addresses, conn.peerIp)!,
+    rt: conn.inbound.persistent,
+  };
+  for (const item of items) {
+    switch (item.k) {
+      case 'answer':
+        state.stats.answers++;
+        ctx.send('node', { type: 'node.peer.reply', reply: answerOf(item, conn.peerIp) } satisfies NodeIn);
+        break;
+      case 'command':
+        state.stats.commands++;
+        conn.outbox.push({
+          ...base,
+          k: 'cmd',
+          head: encodeHeader(item.block.header),
+          command: item.block.command,
+          payload: item.payload,
+        });
+        break;
+      case 'file.open':
+        state.stats.files++;
+        conn.outbox.push({
+          ...base,
+          k: 'file.open',
+          conn: conn.id,
+          head: encodeHeader(item.block.header),
+          command: item.block.command,
+          dest: item.dest,
+        });
+        break;
+      case 'file.data':
+        conn.outbox.push({ k: 'file.data', conn: conn.id, data: item.data, last: item.last });
+        break;
+      default:
+        assertNever(item, 'inbound item');
+    }
+  }
+  flush(state, conn, ctx);
+  if (!conn.inbound.persistent && conn.inbound.messages > 0 && !conn.inbound.midMessage) {
+    // EdgeLake closes after the last block; so do we (the sender closes too).
+    conn.socket.end();
+  }
+}
+
+function open(state: State, socket: Socket, ctx: ActorContext): void {
+  state.stats.connections++;
+  if (state.conns.size >= state.cfg.max_connections) {
+    state.stats.rejected++;
+    socket.destroy();
+    return;
+  }
+  const id = ++state.nextConn;
+  const conn: Conn = {
+    id,
+    socket,
+    peerIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    inbound: new Inbound({ commandBytes: MAX_COMMAND_BYTES, answerBytes: state.cfg.max_message_mb << 20 }),
+    outbox: [],
+    fileRing: undefined,
+    waiting: false,
+    ended: false,
+  };
+  state.conns.set(id, conn);
+  state.stats.open = state.conns.size;
+  socket.setNoDelay(true);
+  socket.setTimeout(state.cfg.message_timeout * 1000);
+  socket.on('data', (chunk: Buffer) => ctx.send(ctx.self, { type: 'tcp.conn.data', conn: id, chunk }));
+  socket.on('end', () => ctx.send(ctx.self, { type: 'tcp.conn.end', conn: id }));
+  socket.on('error', (err) => ctx.send(ctx.self, { type: 'tcp.conn.error', conn: id, error: err.message }));
+  socket.on('timeout', () => ctx.send(ctx.self, { type: 'tcp.conn.timeout', conn: id }));
+}
+
+function info(state: State, ctx: ActorContext): TcpInfo {
+  return {
+    host: state.host,
+    port: state.port,
+    ...state.addresses,
+    threads: workerRings(ctx).length,
+    stats: { ...state.stats },
+  };
+}
+
+export default defineActor<TcpServerConfig, State, TcpIn>({
+  kind: 'tcp-server',
+  config: (raw) => tcpServerSchema.parse(raw),
+  async init(ctx, cfg) {
+    const { host, port: asked } = listenAddress(cfg);
+    // Port 0 (any): a restarted incarnation takes the port the first one got, which the peers were told.
+    const kept =
+      asked === 0
+        ? await ctx.ask<{ port?: number } | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn)
+        : undefined;
+    const port = kept?.port ?? asked;
+    const server = createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(new CommandError(`TCP server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })),
+      );
+      // EdgeLake listens with a backlog of 5; loopback benchmarks open connections far faster than that.
+      server.listen({ host, port, backlog: 511 }, () => resolve());
+    });
+    server.on('connection', (socket) => ctx.send(ctx.self, { type: 'tcp.conn.open', socket }));
+    server.on('error', (err) => ctx.log.error('TCP server error', { error: err.message }));
+    const a = server.address() as AddressInfo;
+    if (asked === 0) ctx.send('node', { type: 'node.stash.put', value: { port: a.port } } satisfies NodeIn);
+    const extIp = cfg.external_ip ?? cfg.internal_ip ?? a.address;
+    const extPort = cfg.external_port || cfg.internal_port || a.port;
+    const intIp = cfg.internal_ip ?? cfg.external_ip ?? a.address;
+    const intPort = cfg.internal_port || cfg.external_port || a.port;
+    // A requested port of 0 means "any": the peers must be told the real one.
+    const real = (p: number, asked: number | undefined): number => (asked ? p : a.port);
+    const addresses: TcpConnection = {
+      external: `${extIp}:${real(extPort, cfg.external_port ?? cfg.internal_port)}`,
+      internal: `${intIp}:${real(intPort, cfg.internal_port ?? cfg.external_port)}`,
+      bind: `${a.address}:${a.port}`,
+    };
+    ctx.log.info('TCP server listening', {
+      address: `${a.address}:${a.port}`,
+      external: addresses.external,
+      workers: workerRings(ctx).length,
+    });
+    return {
+      cfg,
+      server,
+      host: a.address,
+      port: a.port,
+      addresses,
+      conns: new Map(),
+      nextConn: 0,
+      nextWorker: 0,
+      stats: {
+        connections: 0,
+        open: 0,
+        commands: 0,
+        answers: 0,
+        files: 0,
+        malformed: 0,
+        rejected: 0,
+        lastMalformed: '',
+      },
+    };
+  },
+  handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'tcp.conn.open':
+        return open(state, msg.socket, ctx);
+      case 'tcp.conn.data': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        let items: InboundItem[];
+        try {
+          items = conn.inbound.push(msg.chunk);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          return malformed(state, conn, err, ctx);
+        }
+        if (conn.inbound.persistent) conn.socket.setTimeout(PERSISTENT_IDLE_MS);
+        return onItems(state, conn, items, ctx);
+      }
+      case 'tcp.conn.end': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        try {
+          conn.inbound.end();
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          return malformed(state, conn, err, ctx);
+        }
+        // Records still queued for a full ring keep the connection's slot until they are handed on.
+        conn.ended = true;
+        if (conn.outbox.length === 0) closeConn(state, conn, undefined, ctx);
+        return undefined;
+      }
+      case 'tcp.conn.error': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        if (conn.inbound.midMessage)
+          return malformed(state, conn, new ProtocolError(`connection failed mid-message: ${msg.error}`), ctx);
+        return closeConn(state, conn, msg.error, ctx);
+      }
+      case 'tcp.conn.timeout': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        if (conn.inbound.midMessage) {
+          return malformed(
+            state,
+            conn,
+            new ProtocolError(`no complete message within ${state.cfg.message_timeout} s (truncated)`),
+            ctx,
+          );
+        }
+        return closeConn(state, conn, 'idle', ctx);
+      }
+      case 'tcp.conn.space': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        conn.waiting = false;
+        flush(state, conn, ctx);
+        if (conn.waiting) return undefined;
+        if (conn.ended) closeConn(state, conn, undefined, ctx);
+        else conn.socket.resume();
+        return undefined;
+      }
+      case 'tcp.info':
+        return info(state, ctx);
+      default:
+        return assertNever(msg, 'tcp-server message');
+    }
+  },
+  async stop(state) {
+    for (const c of state.conns.values()) c.socket.destroy();
+    await new Promise<void>((r) => state.server.close(() => r()));
+  },
+});

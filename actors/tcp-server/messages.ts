@@ -1,0 +1,70 @@
+// The TCP server's mailboxes and the records its dispatch actor hands the command workers through their rings.
+import type { Socket } from 'node:net';
+import type { Address } from '../../protocols/tcp/builders.js';
+
+/** Command workers are `tcp-worker-1..threads`; the dispatch actor sees their rings under these ids. */
+export const WORKER_PREFIX = 'tcp-worker-';
+
+/** The dispatch actor (`tcp-server`). The `tcp.conn.*` messages are its own socket callbacks (never cloned). */
+export type TcpIn =
+  | { type: 'tcp.conn.open'; socket: Socket }
+  | { type: 'tcp.conn.data'; conn: number; chunk: Buffer }
+  | { type: 'tcp.conn.end'; conn: number }
+  | { type: 'tcp.conn.error'; conn: number; error: string }
+  | { type: 'tcp.conn.timeout'; conn: number }
+  /** A worker ring has room again: resume the connection that waited for it. */
+  | { type: 'tcp.conn.space'; conn: number }
+  | { type: 'tcp.info' };
+
+export interface TcpStats {
+  connections: number;
+  open: number;
+  commands: number;
+  answers: number;
+  files: number;
+  malformed: number;
+  rejected: number;
+  lastMalformed: string;
+}
+
+export interface TcpInfo {
+  /** The address listened on (`0.0.0.0` with bind = false). */
+  host: string;
+  port: number;
+  external: string;
+  internal: string;
+  bind: string;
+  threads: number;
+  stats: TcpStats;
+}
+
+/** A command worker (`tcp-worker-<n>`). */
+export type TcpWorkerIn =
+  /** The ring pump (runtime/ring-pump.ts). */
+  | { type: 'tcp.ring'; ring: string; hasData: boolean }
+  | { type: 'tcp.done'; n: number; failed?: boolean }
+  | { type: 'tcp.worker.info' };
+
+export interface TcpWorkerInfo {
+  id: string;
+  inflight: number;
+  handled: number;
+  failed: number;
+  files: number;
+}
+
+interface RecordBase {
+  /** The connection's peer IP (replaces a `0.0.0.0` source in the header). */
+  peerIp: string;
+  /** Our address as written in answers to this peer. */
+  replyFrom: Address;
+  /** The request carried the edgelake-rt mark: answer marked, on a persistent connection. */
+  rt: boolean;
+}
+
+/** What the dispatch actor pushes into a worker's ring (msgpack). `head` is block 1's 207-byte header. */
+export type WorkerRecord =
+  | (RecordBase & { k: 'cmd'; head: Uint8Array; command: string; payload: Uint8Array })
+  | (RecordBase & { k: 'file.open'; conn: number; head: Uint8Array; command: string; dest: string })
+  | { k: 'file.data'; conn: number; data: Uint8Array; last: boolean }
+  | { k: 'file.abort'; conn: number; reason: string };

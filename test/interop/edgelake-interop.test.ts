@@ -1,0 +1,137 @@
+// edgelake-rt and a real EdgeLake node on loopback talk to each other over TCP (spec section 1):
+//   our `run client (<EdgeLake>) get status` gets EdgeLake's answer, and
+//   EdgeLake's REST `get status` with a `destination` header naming our node gets ours, and
+//   our `run client (<EdgeLake operator>) sql ...` gets its rows as EdgeLake's query JSON.
+// Runs when EDGELAKE_SRC names a checkout of github.com/EdgeLake/EdgeLake and ../shared/tools/run-edgelake.sh
+// (the steering repo's launcher) is present; skips with a message otherwise (CI has neither). Nothing of
+// EdgeLake is kept in this repository.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { http, startTestNode } from '../support/test-node.js';
+import { freePort } from '../support/child-node.js';
+import { tcpNodeYaml } from '../network/peers.js';
+
+const SRC = process.env['EDGELAKE_SRC'];
+const LAUNCHER = fileURLToPath(new URL('../../../shared/tools/run-edgelake.sh', import.meta.url));
+const skip = !SRC
+  ? 'EDGELAKE_SRC is not set (a checkout of EdgeLake/EdgeLake is needed to run a real EdgeLake node)'
+  : !existsSync(LAUNCHER)
+    ? `the EdgeLake launcher ${LAUNCHER} is not here`
+    : false;
+
+interface EdgeLake {
+  tcp: string;
+  rest: number;
+  name: string;
+}
+
+/** Starts EdgeLake with the launcher (it installs Debian's python3 packages unless they import already). */
+async function startEdgeLake(t: TestContext, operator = false): Promise<EdgeLake> {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-edgelake-'));
+  // The launcher takes fixed ports: ask the OS for free ones.
+  const tcp = await freePort();
+  const rest = await freePort();
+  const haveDeps =
+    spawnSync('/usr/bin/python3', ['-c', 'import dns, netifaces, psutil, requests, pytz, dateutil']).status === 0;
+  t.after(() => {
+    const pidFile = join(dir, 'edgelake.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ESRCH') throw err;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const r = spawnSync('bash', [LAUNCHER, String(tcp), String(rest), dir, String(operator)], {
+    env: { ...process.env, EDGELAKE_SRC: SRC!, EL_NAME: 'el-node', ...(haveDeps ? { EL_SKIP_APT: '1' } : {}) },
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  assert.equal(
+    r.status,
+    0,
+    `EdgeLake did not start:\n${r.stdout}\n${r.stderr}\n${existsSync(join(dir, 'stdout.log')) ? readFileSync(join(dir, 'stdout.log'), 'utf8').slice(-2000) : ''}`,
+  );
+  return { tcp: `127.0.0.1:${tcp}`, rest, name: 'el-node' };
+}
+
+test('edgelake-rt and a real EdgeLake node answer each other over TCP', { skip, timeout: 400_000 }, async (t) => {
+  const el = await startEdgeLake(t);
+  const us = await startTestNode(tcpNodeYaml('rt-node'));
+  t.after(() => us.stop());
+  const ours = us.running.node.connections.get('TCP')!.external;
+
+  // Our run client -> EdgeLake's get status.
+  assert.equal(
+    await us.cmd(`run client (${el.tcp}) get status`),
+    `\r\n[From Node ${el.tcp}] ${el.name}@${el.tcp} running`,
+  );
+  const json = JSON.parse(await us.cmd(`run client (${el.tcp}) get status where format = json`)) as Record<
+    string,
+    { status: string }
+  >;
+  assert.equal(json[el.tcp]!.status, 'running');
+  assert.equal(
+    await us.cmd(`run client (${el.tcp}) xyzzy`),
+    `\r\n[From Node ${el.tcp}] Command 'xyzzy' not recoginzed`,
+  );
+
+  // EdgeLake's REST with a destination header -> our get status, through EdgeLake's run client.
+  const r = await http(el.rest, 'GET', { 'User-Agent': 'AnyLog/1.23', command: 'get status', destination: ours });
+  assert.equal(r.status, 200);
+  assert.equal(r.body, `\r\n[From Node ${ours}] rt-node@${ours} running`);
+  const rj = await http(el.rest, 'GET', {
+    'User-Agent': 'AnyLog/1.23',
+    command: 'get status where format = json',
+    destination: ours,
+  });
+  assert.equal(
+    (JSON.parse(rj.body) as Record<string, { assigned_name: string }>)[ours]!.assigned_name,
+    `rt-node@${ours}`,
+  );
+});
+
+test(
+  'a query sent by edgelake-rt to an EdgeLake operator comes back as EdgeLake query JSON',
+  { skip, timeout: 400_000 },
+  async (t) => {
+    const el = await startEdgeLake(t, true);
+    const us = await startTestNode(tcpNodeYaml('rt-node'));
+    t.after(() => us.stop());
+    // A file-mode PUT lands in the operator's watch dir; the operator creates the table and inserts the rows.
+    const put = await http(
+      el.rest,
+      'PUT',
+      { 'User-Agent': 'AnyLog/1.23', type: 'json', dbms: 'test', table: 'readings', mode: 'file' },
+      '[{"device":"d1","value":1.5},{"device":"d2","value":2.5},{"device":"d4","value":4.5}]',
+    );
+    assert.equal(put.status, 200);
+    const query = `run client (${el.tcp}) sql test format = json "select device, value from readings order by device"`;
+    let reply = '';
+    for (const end = Date.now() + 120_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
+      try {
+        reply = await us.cmd(query);
+        if (reply.includes('"Count": 3')) break;
+      } catch (err) {
+        // Until the operator made the table, EdgeLake answers that it does not know it.
+        if (!/not recognized|No metadata|does not exist|query failed/i.test((err as Error).message)) throw err;
+      }
+    }
+    assert.equal(
+      reply,
+      '{"Query":[{"device":"d1","value":1.5},{"device":"d2","value":2.5},{"device":"d4","value":4.5}],\n"Statistics":[{"Count": 3,"Time":"00:00:00","Nodes": 1}]}',
+    );
+    const count = JSON.parse(
+      await us.cmd(`run client (${el.tcp}) sql test format = json "select count(*) as n from readings"`),
+    ) as { Query: { n: number }[] };
+    assert.deepEqual(count.Query, [{ n: 3 }]);
+  },
+);
