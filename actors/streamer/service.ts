@@ -152,7 +152,7 @@ export const streamerService: ServiceDescriptor = {
   entry: actorEntry(import.meta.url),
   restart: 'permanent',
   shutdownMs: 3000,
-  consumes: ['rest-server', 'msg-client', 'kafka-consumer', 'grpc-client'],
+  consumes: ['rest-server', 'msg-client', 'kafka-consumer', 'grpc-client', 'blobs-archiver'],
   details(_instances, node) {
     const th = thresholds(node);
     const secs = th.time >= 1 ? `${th.time} seconds` : `${Math.round(th.time * 1000)} ms`;
