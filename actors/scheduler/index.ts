@@ -55,6 +55,11 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
   async init(ctx, cfg) {
     const stash = await ctx.ask<TablesSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
     const state: State = { tables: TaskTables.fromSnapshot(stash ?? undefined), timer: undefined, busy: new Set() };
+    if (!stash) {
+      // A fresh scheduler worker: EdgeLake's system scheduler 0 runs on every node with a scheduler.
+      // (The worker itself starts only when a scheduler or a task is asked for: no idle worker.)
+      state.tables.run(0);
+    }
     if (!state.tables.runningIds().includes(cfg.id)) state.tables.run(cfg.id);
     save(state, ctx);
     reschedule(state, ctx);

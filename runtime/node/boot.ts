@@ -1,6 +1,7 @@
 // Boots a node from node.yaml, an EdgeLake script (.al) or defaults: the supervisor, the control
-// socket, the system scheduler (EdgeLake starts scheduler 0 on every node), the services of node.yaml
-// in file order, then its `commands` (or the script), as EdgeLake's start script would.
+// socket, the services of node.yaml in file order, then its `commands` (or the script), as EdgeLake's
+// start script would. Nothing else starts: a service not asked for costs no worker (the scheduler,
+// with EdgeLake's system scheduler 0, starts at the first `run scheduler` or `schedule`).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SERVICES } from '../../actors/index.js';
@@ -102,10 +103,6 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     for (const [name, d] of Object.entries(config.dbms)) {
       const raw: Record<string, unknown> = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
       await connectDbms(node, name, raw);
-    }
-    const scheduler = services.find((s) => s.kind === 'scheduler');
-    if (scheduler?.entry && !config.services.some((s) => s.desc.kind === 'scheduler')) {
-      await node.startService(scheduler, { id: 0 }, { source: 'boot' });
     }
     for (const s of config.services) await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
     for (const c of config.commands) {
