@@ -93,7 +93,12 @@ export class Journal {
     return this.root
       .transaction(() => {
         for (const e of es) {
-          void this.entries.put([e.dbms, e.table, e.stream, e.seq], { rows: e.rows, count: e.count, keys: e.keys, at: e.at });
+          void this.entries.put([e.dbms, e.table, e.stream, e.seq], {
+            rows: e.rows,
+            count: e.count,
+            keys: e.keys,
+            at: e.at,
+          });
           void this.counters.put([e.dbms, e.table, e.stream], e.seq);
         }
         for (const [source, value] of Object.entries(marks)) void this.marks.put([stream, source], value);
@@ -118,7 +123,10 @@ export class Journal {
   /** Entries of one (dbms, table, stream) with from <= seq <= to. */
   range(dbms: string, table: string, stream: string, from: number, to: number): JournalEntry[] {
     const out: JournalEntry[] = [];
-    for (const { key, value } of this.entries.getRange({ start: [dbms, table, stream, from], end: [dbms, table, stream, to + 1] })) {
+    for (const { key, value } of this.entries.getRange({
+      start: [dbms, table, stream, from],
+      end: [dbms, table, stream, to + 1],
+    })) {
       out.push({ dbms, table, stream, seq: key[3], ...value });
     }
     return out;
@@ -164,7 +172,13 @@ export class JournalWriter {
    * Appends one batch of rows for dbms.table. The seq is assigned at once; the promise resolves
    * when the entry is durable (committed and flushed), which is when the sender may be acknowledged.
    */
-  append(dbms: string, table: string, rows: string, count: number, keys: string[]): { entry: JournalEntry; durable: Promise<void> } {
+  append(
+    dbms: string,
+    table: string,
+    rows: string,
+    count: number,
+    keys: string[],
+  ): { entry: JournalEntry; durable: Promise<void> } {
     const k = `${dbms}\u0000${table}`;
     const seq = (this.last.get(k) ?? this.journal.lastSeq(dbms, table, this.stream)) + 1;
     this.last.set(k, seq);
@@ -172,7 +186,10 @@ export class JournalWriter {
     const durable = this.journal.put(entry).then(
       () => undefined,
       (err: unknown) => {
-        throw new DbmsError(`journal append ${dbms}.${table} failed: ${errorMessage(err)}`, { cause: err, retriable: true });
+        throw new DbmsError(`journal append ${dbms}.${table} failed: ${errorMessage(err)}`, {
+          cause: err,
+          retriable: true,
+        });
       },
     );
     return { entry, durable };
@@ -182,7 +199,10 @@ export class JournalWriter {
    * Appends one entry per group and records the marks (source -> position), all in one transaction:
    * after a crash either all of them are in the journal or none is. Resolves when durable.
    */
-  appendBatch(groups: readonly AppendGroup[], marks: Readonly<Record<string, string>>): { entries: JournalEntry[]; durable: Promise<void> } {
+  appendBatch(
+    groups: readonly AppendGroup[],
+    marks: Readonly<Record<string, string>>,
+  ): { entries: JournalEntry[]; durable: Promise<void> } {
     const at = Date.now();
     const entries = groups.map((g) => {
       const k = `${g.dbms}\u0000${g.table}`;
@@ -191,7 +211,10 @@ export class JournalWriter {
       return { dbms: g.dbms, table: g.table, stream: this.stream, seq, rows: g.rows, count: g.count, keys: g.keys, at };
     });
     const durable = this.journal.putBatch(entries, this.stream, marks).catch((err: unknown) => {
-      throw new DbmsError(`journal append of ${entries.length} entries failed: ${errorMessage(err)}`, { cause: err, retriable: true });
+      throw new DbmsError(`journal append of ${entries.length} entries failed: ${errorMessage(err)}`, {
+        cause: err,
+        retriable: true,
+      });
     });
     return { entries, durable };
   }

@@ -60,7 +60,10 @@ export class RowProducer {
    * are written in one transaction: a source that re-delivers after a crash reads `mark()` to skip
    * what is already here (storage/journal/journal.ts).
    */
-  async submitMany(rows: readonly { dbms: string; table: string; row: Record<string, unknown> }[], marks?: Readonly<Record<string, string>>): Promise<number> {
+  async submitMany(
+    rows: readonly { dbms: string; table: string; row: Record<string, unknown> }[],
+    marks?: Readonly<Record<string, string>>,
+  ): Promise<number> {
     const groups = new Map<string, { dbms: string; table: string; rows: Record<string, unknown>[] }>();
     for (const r of rows) {
       const k = `${r.dbms}\u0000${r.table}`;
@@ -72,11 +75,18 @@ export class RowProducer {
       await Promise.all([...groups.values()].map((g) => this.submit(g.dbms, g.table, g.rows)));
       return rows.length;
     }
-    const batch: AppendGroup[] = [...groups.values()].map((g) => ({ dbms: g.dbms, table: g.table, rows: rowsJson(g.rows), count: g.rows.length, keys: keysOf(g.rows) }));
+    const batch: AppendGroup[] = [...groups.values()].map((g) => ({
+      dbms: g.dbms,
+      table: g.table,
+      rows: rowsJson(g.rows),
+      count: g.rows.length,
+      keys: keysOf(g.rows),
+    }));
     const { entries, durable } = this.writer.appendBatch(batch, marks);
     await durable;
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-    for (const entry of entries) if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+    for (const entry of entries)
+      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
     return rows.length;
   }
 
