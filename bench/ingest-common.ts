@@ -1,25 +1,18 @@
 // Shared pieces of the ingest benchmarks: a node in a child process (the compiled CLI, as users run
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'libsql';
+import { freePort } from '../test/support/child-node.js';
+
+export { freePort };
+import { ensureBuilt } from './lib/build.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const CLI = join(ROOT, 'dist/runtime/cli/main.js');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface BenchNode {
   root: string;
@@ -30,7 +23,7 @@ export interface BenchNode {
 
 /** Starts a node (dist CLI) with REST, streamer and operator on `dbmsYaml`; resolves when REST answers. */
 export async function startNode(dbmsYaml: string, extraServices = ''): Promise<BenchNode> {
-  if (!existsSync(CLI)) throw new Error(`build first: npm run build (${CLI} is missing)`);
+  ensureBuilt();
   const root = mkdtempSync(join(tmpdir(), 'elrt-bench-'));
   const port = await freePort();
   const yaml = join(root, 'node.yaml');
@@ -133,10 +126,25 @@ export async function pool<T>(c: number, tasks: (() => Promise<T>)[]): Promise<T
   return out;
 }
 
-export function gitSha(): string {
-  try {
-    return execSync('git rev-parse --short HEAD', { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown'; // not a git checkout
-  }
+/**
+ * The raw SQLite baseline: the fastest method measured here (one `INSERT ... SELECT json_extract(..)
+ * FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL), on the same
+ * five data columns plus EdgeLake's four system columns. `texts` are JSON array texts. Returns rows/s.
+ */
+export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: number, group = 5): number {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
+  const db = new Database(join(dir, 'raw.db'));
+  db.exec('PRAGMA journal_mode=WAL');
+  db.exec('PRAGMA synchronous=FULL');
+  db.exec('CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)');
+  const st = db.prepare(
+    `INSERT INTO t(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
+  );
+  const tx = db.transaction((text: string) => st.run(new Date().toISOString(), text));
+  const t0 = performance.now();
+  for (let i = 0; i < texts.length; i += group) tx(`[${texts.slice(i, i + group).map((t) => t.trim().slice(1, -1)).join(',')}]`);
+  const secs = (performance.now() - t0) / 1000;
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (texts.length * rowsPerText) / secs;
 }

@@ -3,12 +3,12 @@
 // queryable, against the fastest raw `pg` insert measured here of the same rows in the same run.
 // Raw methods tried (5,000 rows per transaction): one json_to_recordset INSERT...SELECT (fastest
 // here, and what the adapter uses), COPY FROM STDIN (pg-copy-streams), multi-row VALUES.
-import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { bodies, count, gitSha, pool, put, startNode, type Row } from './ingest-common.js';
+import { bodies, count, pool, put, startNode, type Row } from './ingest-common.js';
+import { jsonLine } from './lib/report.js';
 
 const BODIES = Number(process.env['BENCH_BODIES'] ?? 300);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
@@ -79,22 +79,12 @@ try {
   if (n !== total) throw new Error(`expected ${total} rows, found ${n}`);
   const r = await raw(data);
   const baseline = Math.max(r.jsonRecordset, r.copy, r.values);
-  process.stdout.write(
-    JSON.stringify({
-      bench: 'ingest-pg',
-      value: Math.round(value),
-      unit: 'rows/s',
-      baseline: Math.round(baseline),
-      ratio: Number((value / baseline).toFixed(3)),
-      cores: availableParallelism(),
-      node: process.version,
-      git: gitSha(),
-      rows: total,
-      raw_json_to_recordset: Math.round(r.jsonRecordset),
-      raw_copy: Math.round(r.copy),
-      raw_multi_values: Math.round(r.values),
-    }) + '\n',
-  );
+  jsonLine('ingest-pg', value, 'rows/s', baseline, {
+    rows: total,
+    raw_json_to_recordset: Math.round(r.jsonRecordset),
+    raw_copy: Math.round(r.copy),
+    raw_multi_values: Math.round(r.values),
+  });
 } finally {
   await node.stop();
   await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);

@@ -5,19 +5,17 @@
 // is visible. Baseline: the same reader's view of the same rows inserted directly with libsql (one
 // transaction per 100 rows, synchronous=FULL) at the same pace: what SQLite alone costs.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { count, gitSha, put, startNode } from './ingest-common.js';
+import { count, put, startNode } from './ingest-common.js';
+import { jsonLine, percentile } from './lib/report.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 15);
 const ROWS_PER_PUT = 100;
 const INTERVAL_MS = 10;
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number(s[Math.min(s.length - 1, Math.floor(s.length * p))]!.toFixed(2));
-}
+const pct = (xs: number[], p: number): number => Number(percentile(xs, p * 100).toFixed(2));
 
 function body(first: number): string {
   return JSON.stringify(Array.from({ length: ROWS_PER_PUT }, (_, i) => ({ timestamp: new Date(Date.UTC(2026, 0, 1) + first + i).toISOString(), id: first + i, v: (first + i) % 97 })));
@@ -86,21 +84,12 @@ w.close();
 r.close();
 rmSync(dir, { recursive: true, force: true });
 
-process.stdout.write(
-  JSON.stringify({
-    bench: 'latency',
-    value: pct(ours, 0.99),
-    unit: 'ms p99',
-    baseline: pct(raw, 0.99),
-    ratio: Number((pct(ours, 0.99) / Math.max(0.01, pct(raw, 0.99))).toFixed(2)),
-    cores: availableParallelism(),
-    node: process.version,
-    git: gitSha(),
-    p50_ms: pct(ours, 0.5),
-    p99_ms: pct(ours, 0.99),
-    max_ms: pct(ours, 1),
-    raw_p50_ms: pct(raw, 0.5),
-    rows_per_s: (ROWS_PER_PUT * 1000) / INTERVAL_MS,
-    puts: ours.length,
-  }) + '\n',
-);
+// Latency: lower is better, so the ratio here is ours over raw SQLite's (how much the pipeline adds).
+jsonLine('latency', pct(ours, 0.99), 'ms p99', pct(raw, 0.99), {
+  p50_ms: pct(ours, 0.5),
+  p99_ms: pct(ours, 0.99),
+  max_ms: pct(ours, 1),
+  raw_p50_ms: pct(raw, 0.5),
+  rows_per_s: (ROWS_PER_PUT * 1000) / INTERVAL_MS,
+  puts: ours.length,
+});
