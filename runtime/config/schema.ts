@@ -290,6 +290,15 @@ export function schema<S extends Shape>(
             extra[rawKey] = value;
             continue;
           }
+          // This schema's own output parsed again (e.g. a config handed to a worker): its pattern keys
+          // come back grouped under `extra`.
+          if (rawKey === 'extra' && opts.patterns && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+            for (const [k, v] of Object.entries(value)) {
+              if (opts.patterns.some((re) => re.test(k))) extra[k] = v;
+              else errors.push(`${path}.extra.${k}: unknown option`);
+            }
+            continue;
+          }
           errors.push(`${path}.${rawKey}: unknown option (known: ${Object.keys(shape).sort().join(', ')})`);
           continue;
         }
