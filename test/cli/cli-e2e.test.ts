@@ -67,7 +67,7 @@ test('start runs a node from node.yaml that cmd, send, kill and stop drive throu
   const table = await runCli(['cmd', '--root', root, 'get processes']);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.split('\r\n');
-  const golden = readFileSync('/work/shared/spec/golden/rest_get_processes.txt', 'utf8').split('\r\n');
+  const golden = readFileSync(new URL('../fixtures/golden/rest_get_processes.txt', import.meta.url), 'utf8').split('\r\n');
   const gTitle = golden.findIndex((l) => l.startsWith('    Process '));
   const title = lines.findIndex((l) => l.startsWith('    Process '));
   assert.ok(title >= 1 && lines[title - 1] === '', 'an empty line before the table, as EdgeLake');

@@ -9,9 +9,12 @@ import { startTestNode, until, type TestNode } from '../support/test-node.js';
 const NODE = (operator: string, extraDbms = '') =>
   `node:\n  name: op-node\ndbms:\n  test:\n    type: sqlite\n${extraDbms}services:\n  operator: ${operator}\n`;
 
+/** Files below `dir` (relative paths), without the ones a move is still writing (`*.part`). */
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)).map((f) => `${e.name}/${f}`) : e.name.endsWith('.part') ? [] : [e.name],
+  );
 }
 
 async function count(n: TestNode, table: string, dbms = 'test'): Promise<number> {

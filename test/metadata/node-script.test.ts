@@ -13,7 +13,7 @@ import { until } from '../support/test-node.js';
 
 const SCRIPT = new URL('./fixtures/node.al', import.meta.url).pathname;
 const GOLDEN = JSON.parse(
-  readFileSync(new URL('../../../shared/spec/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),
 ) as Record<string, Record<string, unknown>>[];
 
 const inner = (p: Record<string, Record<string, unknown>>): Record<string, unknown> => Object.values(p)[0]!;

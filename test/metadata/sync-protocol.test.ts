@@ -20,7 +20,7 @@ import { until } from '../support/test-node.js';
 
 const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex');
 const GOLDEN = JSON.parse(
-  readFileSync(new URL('../../../shared/spec/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),
 ) as unknown[];
 
 async function node(
