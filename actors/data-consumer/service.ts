@@ -1,13 +1,74 @@
-// The Consumer service as the node sees it before (and while) its worker runs.
-import { notYet, type ServiceDescriptor } from '../../runtime/service.js';
-import { dataConsumerSchema } from './config.js';
+// The Consumer service as the node sees it (seed 003 "Invoking the Data Consumer Process"):
+//   run data consumer where start_date = -3d [and end_date = ..] [and mode = active|suspend] [and cluster_id = ..]
+//                          [and interval = 10 seconds] [and max_requests = 100]
+//   set consumer mode = suspend|active
+//   get consumer [summary|files] [where format = json]
+//   exit consumer
+// and the `time file` commands the consumers of a cluster ask each other (time-file.ts), which every node
+// answers whether or not its own consumer runs.
+import { CommandError } from '../../runtime/errors.js';
+import { argWords, formatOf } from '../../runtime/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
+import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings, type ConsumerTopic } from './messages.js';
+import { timeFileCommands } from './time-file.js';
+
+const TOPICS: readonly ConsumerTopic[] = ['summary', 'files'];
+
+const getConsumer: CommandSpec = {
+  words: ['get', 'consumer'],
+  method: 'get',
+  usage: 'get consumer [summary|files] [where format = json]',
+  async run(inv, node) {
+    const [topic = 'summary', extra] = argWords(inv, node);
+    if (extra !== undefined || !TOPICS.includes(topic as ConsumerTopic))
+      throw new CommandError(`get consumer: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
+    const format = formatOf(inv, node) as 'table' | 'json';
+    const id = node.instances(CONSUMER_KIND).find((i) => i.status === 'running')?.id;
+    if (!id) return 'Consumer not active';
+    return node.ask<string>(id, { type: 'consumer.stats', topic: topic as ConsumerTopic, format } satisfies ConsumerIn);
+  },
+};
+
+const setConsumerMode: CommandSpec = {
+  words: ['set', 'consumer', 'mode'],
+  method: 'post',
+  usage: 'set consumer mode = suspend|active',
+  run(inv, node) {
+    const words = argWords(inv, node);
+    const mode = words[0] === '=' && words.length === 2 ? words[1]!.toLowerCase() : undefined;
+    if (mode === undefined || !(CONSUMER_MODES as readonly string[]).includes(mode))
+      throw new CommandError(`set consumer mode: expected 'set consumer mode = ${CONSUMER_MODES.join('|')}'`, {
+        code: 2,
+      });
+    const id = node.instances(CONSUMER_KIND).find((i) => i.status === 'running' || i.status === 'restarting')?.id;
+    if (!id)
+      throw new CommandError('set consumer mode: the consumer is not running (run data consumer first)', { code: 2 });
+    node.setSettings(CONSUMER_KIND, { mode: mode as ConsumerMode } satisfies ConsumerSettings);
+    node.send(id, { type: 'consumer.mode', mode: mode as ConsumerMode } satisfies ConsumerIn);
+    return '';
+  },
+};
 
 export const dataConsumerService: ServiceDescriptor = {
-  kind: 'data-consumer',
+  kind: CONSUMER_KIND,
   process: 'Consumer',
   run: [['data', 'consumer']],
   exit: ['consumer'],
   yaml: 'data_consumer',
   schema: dataConsumerSchema,
-  unavailable: notYet('the HA data consumer'),
+  entry: actorEntry(import.meta.url),
+  restart: 'permanent',
+  shutdownMs: 5000,
+  details(instances, node) {
+    const cfg = instances[0]?.config as DataConsumerConfig | undefined;
+    if (!cfg) return '';
+    const mode = node.getSettings<ConsumerSettings>(CONSUMER_KIND)?.mode ?? cfg.mode;
+    return `Mode: ${mode}, Start date: ${cfg.start_date}, End date: ${cfg.end_date ?? 'now'}, Cluster: ${cfg.cluster_id ?? 'of this operator'}`;
+  },
+  afterStop(_id, node) {
+    // A later `run data consumer` starts in the mode it names.
+    node.setSettings(CONSUMER_KIND, undefined);
+  },
+  commands: [getConsumer, setConsumerMode, ...timeFileCommands],
 };

@@ -1,13 +1,42 @@
-// The Distributor service as the node sees it before (and while) its worker runs.
-import { notYet, type ServiceDescriptor } from '../../runtime/service.js';
-import { dataDistributorSchema } from './config.js';
+// The Distributor service as the node sees it (seed 003 "Invoking the Data Distributor Process"):
+//   run data distributor where cluster_id = .. and distr_dir = .. and archive_dir = .. [and compress = true]
+//   get distributor [where format = json]
+//   exit distributor
+// and `run ha` / `exit ha` (ha.ts), which start and stop the distributor and the consumer together.
+import { formatOf } from '../../runtime/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
+import { exitHa, runHa } from './ha.js';
+import type { DistributorIn } from './messages.js';
+
+const KIND = 'data-distributor';
+
+const getDistributor: CommandSpec = {
+  words: ['get', 'distributor'],
+  method: 'get',
+  usage: 'get distributor [where format = json]',
+  async run(inv, node) {
+    const format = formatOf(inv, node) as 'table' | 'json';
+    const id = node.instances(KIND).find((i) => i.status === 'running')?.id;
+    if (!id) return 'Distributor not active';
+    return node.ask<string>(id, { type: 'distributor.stats', format } satisfies DistributorIn);
+  },
+};
 
 export const dataDistributorService: ServiceDescriptor = {
-  kind: 'data-distributor',
+  kind: KIND,
   process: 'Distributor',
   run: [['data', 'distributor']],
   exit: ['distributor'],
   yaml: 'data_distributor',
   schema: dataDistributorSchema,
-  unavailable: notYet('the HA data distributor'),
+  entry: actorEntry(import.meta.url),
+  restart: 'permanent',
+  shutdownMs: 5000,
+  details(instances, node) {
+    const cfg = instances[0]?.config as DataDistributorConfig | undefined;
+    if (!cfg) return '';
+    return `Cluster: ${cfg.cluster_id ?? 'of this operator'}, Distr dir: ${cfg.distr_dir ?? node.resolve('!distr_dir')}, Compress: ${cfg.compress ? 'True' : 'False'}`;
+  },
+  commands: [getDistributor, runHa, exitHa],
 };

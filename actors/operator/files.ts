@@ -6,9 +6,14 @@
 //   dbms not connected -> error 10 | bad JSON -> error 67 | table missing and create_table = false -> 171
 //   rows are inserted in chunks, each chunk with the file's progress in the same transaction
 //   then archive / backup / delete, and a copy to distr_dir with `distributor = true`
+// A file named with another member's id (8 segments) is that member's file, replicated by the HA distributor or
+// pulled by the consumer: with update_tsd_info it is recorded in tsd_<member> under the member's file id, and a
+// hash already recorded for another file (tsd_info or any tsd_<member>) is not inserted again: the copy is
+// deleted. The same file delivered twice is inserted once by its name (its progress record). It is never copied to
+// distr_dir (only the member that took a file first distributes it).
 // SQL files (`dbms.table.partition...sql`) hold INSERT statements into their table; anything else in
 // them is refused (error 16).
-import { readFile, rename, stat } from 'node:fs/promises';
+import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../runtime/errors.js';
 import { parseFileName, tsdFileName, type JsonFileName, type SqlFileName } from '../../protocols/files/names.js';
@@ -19,7 +24,8 @@ import { isoMicros } from '../../runtime/format/time.js';
 import { chunks, scanFile } from './file-read.js';
 import type { InferredColumn } from '../../storage/schema/infer.js';
 import { copyToDistr, failFile, finishFile, gunzipInPlace, type MoveDirs } from './file-moves.js';
-import type { TsdInfo } from './tsd.js';
+import { fileTimeOfDate, memberTable, type TsdInfo } from './tsd.js';
+import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
 
 export interface FileContext extends ApplyContext {
@@ -98,6 +104,8 @@ async function claim(ctx: FileContext, path: string, n: JsonFileName): Promise<{
     const hash = n.hash === '0' ? await md5File(path, n.dbms, n.table) : n.hash;
     tsdId = await ctx.tsdInfo.begin(n.dbms, n.table, n.source, hash, n.instructions, now);
     rowId = String(tsdId);
+    // The hash travels in the name: cluster members (and `time file send`) find the file by it.
+    n = { ...n, hash };
   }
   const newName = tsdFileName(n, ctx.memberId, rowId, now);
   const newPath = join(dirname(path), newName);
@@ -105,11 +113,44 @@ async function claim(ctx: FileContext, path: string, n: JsonFileName): Promise<{
   return { path: newPath, name: parseFileName(newName) as JsonFileName, tsdId };
 }
 
+/** The member that took the file first, when it is another member of the cluster (8 segments, an int member). */
+function originMember(ctx: FileContext, n: JsonFileName): number | undefined {
+  const m = n.tsd?.member;
+  return typeof m === 'number' && m !== ctx.memberId ? m : undefined;
+}
+
+/**
+ * With tsd_info: records another member's file in tsd_<member>; false when its hash is recorded for another file (a
+ * duplicate). This very file again (same member and file id: a restart mid-file, or a second delivery) goes on: its
+ * rows go in once by name (the file's progress, committed with them), and it is archived here too.
+ */
+async function admitReplica(tsd: TsdInfo, path: string, n: JsonFileName, member: number): Promise<boolean> {
+  const hash = n.hash !== '0' ? n.hash : await md5File(path, n.dbms, n.table);
+  const fileId = Number(n.tsd!.rowId);
+  const seen = await tsd.find(hash);
+  if (seen) return seen.table === memberTable(member) && seen.fileId === fileId;
+  await tsd.beginReplica(member, fileId, {
+    dbms: n.dbms,
+    table: n.table,
+    source: n.source,
+    hash,
+    instructions: n.instructions,
+    fileTime: fileTimeOfDate(n.tsd!.date) ?? tsdFileTime(new Date()),
+  });
+  return true;
+}
+
 async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<FileOutcome> {
   const c = ctx.catalog.get(n0.dbms);
   if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: 10 });
   const { path, name, tsdId } = await claim(ctx, path0, n0);
   const fileName = name.fileName;
+  const origin = originMember(ctx, name);
+  if (origin !== undefined && ctx.tsdInfo && !(await admitReplica(ctx.tsdInfo, path, name, origin))) {
+    await unlink(path);
+    ctx.log.info('replicated file already ingested: copy deleted', { file: fileName });
+    return { k: 'done', rows: 0, dest: undefined };
+  }
   const progress = await c.adapter.fileProgress(fileName);
   let rows = progress?.rows ?? 0;
   if (!progress?.done) {
@@ -131,10 +172,12 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
       ctx.stats.insert(name.dbms, name.table, ch.rows, performance.now() - t0, false);
       rows = ch.upTo;
     }
-    if (ctx.tsdInfo && tsdId > 0) await ctx.tsdInfo.finish(tsdId, rows);
   }
+  // Also after a restart between the last rows and this update (the rows are in, the count is not).
+  if (ctx.tsdInfo && origin !== undefined) await ctx.tsdInfo.finishReplica(origin, tsdId, rows);
+  else if (ctx.tsdInfo && tsdId > 0) await ctx.tsdInfo.finish(tsdId, rows);
   ctx.stats.file('json', name.dbms, name.table, false);
-  if (ctx.cfg.distributor) await copyToDistr(path, fileName, ctx.dirs);
+  if (ctx.cfg.distributor && origin === undefined) await copyToDistr(path, fileName, ctx.dirs);
   const dest = await finishFile(path, fileName, ctx.dirs, {
     archive: ctx.cfg.archive_json,
     compress: ctx.cfg.compress_json,

@@ -37,6 +37,7 @@ import { failFile, finishFile, type MoveDirs } from '../operator/file-moves.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn } from './messages.js';
 import { operatorGroups } from './route.js';
+import { DISTRIBUTION_SETTING, type DistributionRule } from './distribution-rules.js';
 import { PublisherStats } from './stats.js';
 
 const SCAN_MS = 2000;
@@ -105,6 +106,7 @@ async function publishOne(
   self: NodeAddress | undefined,
   down: Map<string, string>,
   report: Report,
+  rules: readonly DistributionRule[] | undefined,
 ): Promise<boolean> {
   const path = join(state.dirs.watchDir, name);
   let n: JsonFileName | SqlFileName;
@@ -119,7 +121,7 @@ async function publishOne(
     report('', '', '-', `${name}: ${errorMessage(err)}`);
     return true;
   }
-  const groups = operatorGroups(store, n.dbms, n.table, state.cfg.company, self);
+  const groups = operatorGroups(store, n.dbms, n.table, state.cfg.company, self, rules);
   if (groups.length === 0) {
     report(n.dbms, n.table, '-', `no operator hosts ${n.dbms}.${n.table} (no cluster lists the table)`);
     return false;
@@ -164,6 +166,10 @@ async function scan(state: State, ctx: ActorContext): Promise<number> {
   const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
   const store = openStore(state, info.file);
   const self = selfAddress(await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn));
+  const rules = await ctx.ask<DistributionRule[] | undefined>('node', {
+    type: 'node.settings.get',
+    kind: DISTRIBUTION_SETTING,
+  } satisfies NodeIn);
   const names = (await readdir(state.dirs.watchDir)).filter((x) => !skip(x)).sort();
   const down = new Map<string, string>();
   const report: Report = (dbms, table, dest, error) =>
@@ -179,7 +185,7 @@ async function scan(state: State, ctx: ActorContext): Promise<number> {
         pending++;
         continue;
       }
-      if (!(await publishOne(state, ctx, name, store, self, down, report))) pending++;
+      if (!(await publishOne(state, ctx, name, store, self, down, report, rules))) pending++;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
       pending++;

@@ -1,5 +1,7 @@
 // Which operators take a table's files (seed 003 "Publisher Process"; EdgeLake blockchain/metadata.py keeps the same
 // map for queries: table -> clusters ("distribution") -> operators, with a round robin over the clusters):
+//   0. the node's `set data distribution` rules (data-distribution.ts): each destination of the matching rule is a
+//      group of its own, so the files go round robin over them
 //   1. `distribution` policies naming the table (or every table of the dbms) and the operators to use:
 //        {"distribution": {"dbms": "<dbms>", "table": "<table>", "operator": "<operator id>" | ["<id>", ..]}}
 //      (AnyLog documents the policy type but not its fields: this shape is edgelake-rt's)
@@ -12,6 +14,7 @@ import { policyInner } from '../../protocols/policy/id.js';
 import { pyStr } from '../../protocols/policy/pyrepr.js';
 import type { Policy } from '../../protocols/policy/pyvalue.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
+import { ruleFor, type DistributionRule } from './distribution-rules.js';
 
 export interface Destination {
   /** `ip:port` of the operator's TCP server. */
@@ -58,7 +61,10 @@ export function operatorGroups(
   table: string,
   company: string | undefined,
   self: NodeAddress | undefined,
+  rules?: readonly DistributionRule[],
 ): Destination[][] {
+  const rule = ruleFor(rules, dbms, table);
+  if (rule) return rule.dest.map((address) => [{ address, name: 'set data distribution' }]);
   const distributed = byDistribution(store, dbms, table, self);
   if (distributed.length > 0) return [distributed];
   const clusters: string[] = [];

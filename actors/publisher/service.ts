@@ -5,6 +5,7 @@ import { argWords, formatOf } from '../../runtime/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn, PublisherTopic } from './messages.js';
+import { dataDistributionCommands } from './data-distribution.js';
 
 const KIND = 'publisher';
 const TOPICS: readonly PublisherTopic[] = ['files', 'summary'];
@@ -43,5 +44,5 @@ export const publisherService: ServiceDescriptor = {
     if (!cfg) return '';
     return `Using Master: ${cfg.master_node ?? 'False'}, Delete JSON: ${cfg.delete_json ? 'True' : 'False'}, Compress JSON: ${cfg.compress_json ? 'True' : 'False'}`;
   },
-  commands: [getPublisher],
+  commands: [getPublisher, ...dataDistributionCommands],
 };

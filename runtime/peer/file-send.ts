@@ -25,6 +25,25 @@ import { RT_SOCKET_ID } from './wire.js';
 /** ~470 KB per read and per socket write. */
 const BLOCKS_PER_READ = 256;
 
+/** What sendFile reads from: a FileHandle, or bytes in memory. */
+interface Source {
+  read(buf: Buffer, offset: number, length: number, position: null): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+function memorySource(bytes: Uint8Array): Source {
+  let at = 0;
+  return {
+    async read(buf, offset, length) {
+      const n = Math.min(length, bytes.length - at);
+      buf.set(bytes.subarray(at, at + n), offset);
+      at += n;
+      return { bytesRead: n };
+    },
+    async close() {},
+  };
+}
+
 function connectTo(ip: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const sock = connect({ host: ip, port });
@@ -49,10 +68,13 @@ function connectTo(ip: string, port: number, timeoutMs: number): Promise<Socket>
   });
 }
 
-/** Sends the file at `path` as `file write <dest>`; resolves with the bytes sent once the socket is flushed. */
+/**
+ * Sends the file at `path` (or, edgelake-rt's data distributor, bytes already in memory) as `file write <dest>`;
+ * resolves with the bytes sent once the socket is flushed.
+ */
 export async function sendFile(
   to: Address,
-  path: string,
+  path: string | Uint8Array,
   dest: string,
   flag: FileWriteFlag,
   source: Address,
@@ -63,7 +85,7 @@ export async function sendFile(
   if (room <= 0) throw new PeerSendError('error', `file write: destination name too long (${dest.length} characters)`);
   const base = fillHeader({ sourceIp: source.ip, sourcePort: source.port, genericFlag: flag, socketId: RT_SOCKET_ID });
   const auth = new Uint8Array(0);
-  const file = await open(path, 'r');
+  const file: Source = typeof path === 'string' ? await open(path, 'r') : memorySource(path);
   let sock: Socket | undefined;
   try {
     sock = await connectTo(to.ip, to.port, connectTimeoutMs);
