@@ -35,6 +35,8 @@ export interface ApplyContext {
   /** EdgeLake's tsd_name of rows this operator inserts. */
   member: string;
   limitTables: readonly string[] | undefined;
+  /** When the replay first saw each not-yet-applied entry (`dbms/table/stream/seq`), for the grace period. */
+  seen: Map<string, number>;
 }
 
 /** Does this failure come from the data (retrying will not help) rather than the connection? */
@@ -158,29 +160,42 @@ async function quarantine(ctx: ApplyContext, c: DbmsConn, dbms: string, table: s
 
 /**
  * Replays journal entries above the recorded positions (all of them at start; later only those
- * older than `graceMs`, which the ring path has had time to deliver). Returns the rows applied.
+ * still unapplied `graceMs` after a pass first saw them: the ring path has had its chance). Returns
+ * the rows applied.
  */
 export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50_000): Promise<number> {
   const now = Date.now();
   const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
+  const still = new Set<string>();
   let rows = 0;
-  for (const e of ctx.journal.scan()) {
-    const c = ctx.catalog.get(e.dbms);
+  // Keys only: the rows of an entry are read when it is replayed, not at every pass (under load the
+  // journal holds many entries the ring path is about to deliver).
+  for (const k of ctx.journal.keys()) {
+    const c = ctx.catalog.get(k.dbms);
     if (!c) continue; // waits for `connect dbms`
-    const at = ctx.catalog.position(c, e.table, e.stream);
-    if (e.seq <= at) {
-      ctx.trims.add(e.dbms, e.table, e.stream, at);
+    const at = ctx.catalog.position(c, k.table, k.stream);
+    if (k.seq <= at) {
+      ctx.trims.add(k.dbms, k.table, k.stream, at);
       continue;
     }
-    if (now - e.at < graceMs) continue;
-    const k = `${e.dbms}\u0000${e.table}`;
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { dbms: e.dbms, table: e.table, parts: [], rows: 0 }));
+    const id = `${k.dbms}/${k.table}/${k.stream}/${k.seq}`;
+    still.add(id);
+    if (graceMs > 0) {
+      const first = ctx.seen.get(id);
+      if (first === undefined) ctx.seen.set(id, now);
+      if (first === undefined || now - first < graceMs) continue;
+    }
+    const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? { dbms: k.dbms, table: k.table, parts: [], rows: 0 };
+    groups.set(`${k.dbms}\u0000${k.table}`, g);
     if (g.rows >= maxRows) continue;
+    const e = ctx.journal.get(k.dbms, k.table, k.stream, k.seq);
+    if (!e) continue;
     g.parts.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
     g.rows += e.count;
   }
+  for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
   for (const g of groups.values()) {
+    if (g.parts.length === 0) continue;
     try {
       rows += await applyParts(ctx, g.dbms, g.table, g.parts);
     } catch (err) {

@@ -17,7 +17,7 @@ import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyParts, reconcile } from './apply.js';
+import { applyParts, reconcile, type Part } from './apply.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
@@ -31,6 +31,8 @@ import { loadOperatorPolicy, tableOwner, type OperatorPolicy } from './policy.js
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
+/** Rows merged into one transaction at most when frames queue up. */
+const MERGE_ROWS = 50_000;
 
 interface State {
   cfg: OperatorConfig;
@@ -55,17 +57,33 @@ function connectAll(state: State, ctx: ActorContext, list: DbmsEntry[]): Promise
 async function drainRing(state: State, ctx: ActorContext, name: string): Promise<void> {
   const ring = ctx.ring<IngestFrame>(name);
   if (!ring) return;
+  // Frames that queued up while the last transaction ran are merged per table: one transaction
+  // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
+  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
   for (const f of ring.drain(64)) {
-    const parts = f.t === 'batch' ? f.parts : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
-    try {
-      await applyParts(state.fctx, f.dbms, f.table, parts);
-    } catch (err) {
-      // The rows stay in the journal; the periodic replay applies them once the dbms is back.
-      ctx.log.warn('batch deferred to journal replay', { dbms: f.dbms, table: f.table, error: errorMessage(err) });
+    const k = `${f.dbms}\u0000${f.table}`;
+    let g = byTable.get(k);
+    if (!g || g.rows >= MERGE_ROWS) {
+      if (g) await applyGroup(ctx, state, g);
+      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0 };
+      byTable.set(k, g);
     }
+    const parts = f.t === 'batch' ? f.parts : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
+    g.parts.push(...parts);
+    g.rows += parts.reduce((n, p) => n + p.count, 0);
   }
+  for (const g of byTable.values()) await applyGroup(ctx, state, g);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
   else armRing(ctx, name, 'operator.drain', 1000);
+}
+
+async function applyGroup(ctx: ActorContext, state: State, g: { dbms: string; table: string; parts: Part[] }): Promise<void> {
+  try {
+    await applyParts(state.fctx, g.dbms, g.table, g.parts);
+  } catch (err) {
+    // The rows stay in the journal; the periodic replay applies them once the dbms is back.
+    ctx.log.warn('batch deferred to journal replay', { dbms: g.dbms, table: g.table, error: errorMessage(err) });
+  }
 }
 
 async function scanWatchDir(state: State): Promise<void> {
@@ -104,6 +122,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       tsd: cfg.update_tsd_info,
       member: String(policy?.member ?? 0),
       limitTables: cfg.limit_tables,
+      seen: new Map(),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,

@@ -120,6 +120,17 @@ export class Journal {
     }
   }
 
+  /** The key of every entry, in key order, without reading the rows (cheap: LMDB keys only). */
+  *keys(): Generator<{ dbms: string; table: string; stream: string; seq: number }> {
+    for (const [dbms, table, stream, seq] of this.entries.getKeys({})) yield { dbms, table, stream, seq };
+  }
+
+  /** One entry, or undefined when it was trimmed meanwhile. */
+  get(dbms: string, table: string, stream: string, seq: number): JournalEntry | undefined {
+    const v = this.entries.get([dbms, table, stream, seq]);
+    return v ? { dbms, table, stream, seq, ...v } : undefined;
+  }
+
   /** Entries of one (dbms, table, stream) with from <= seq <= to. */
   range(dbms: string, table: string, stream: string, from: number, to: number): JournalEntry[] {
     const out: JournalEntry[] = [];
