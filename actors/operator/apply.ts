@@ -18,12 +18,13 @@ import type { Journal } from '../../storage/journal/journal.js';
 import type { InsertBatch, JournalPosition } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
 import { inferFrom, type Catalog, type DbmsConn } from './catalog.js';
+import { beginBatchFile, type BatchFileContext } from './batch-files.js';
 import type { OperatorStats } from './stats.js';
 import type { TrimQueue } from './trim.js';
 
 export type Part = BatchFrame['parts'][number];
 
-export interface ApplyContext {
+export interface ApplyContext extends BatchFileContext {
   catalog: Catalog;
   journal: Journal;
   stats: OperatorStats;
@@ -122,19 +123,23 @@ async function write(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string
     ctx.tsd,
   );
   const count = parts.reduce((n, p) => n + p.count, 0);
+  const rowsJson = parts.length === 1 ? parts[0]!.rows : concatJsonArrays(parts.map((p) => p.rows));
+  // tsd_info / HA bookkeeping for streamed rows, as EdgeLake's streamer files would get (batch-files.ts).
+  const file = await beginBatchFile(ctx, dbms, table, rowsJson);
   const batch: InsertBatch = {
     table,
     columns: ctx.catalog.insertColumns(t, keys),
-    rowsJson: parts.length === 1 ? parts[0]!.rows : concatJsonArrays(parts.map((p) => p.rows)),
+    rowsJson,
     rowCount: count,
     insertTimestamp: isoMicros(),
     tsdName: ctx.member,
-    tsdId: 0,
+    tsdId: file?.tsdId ?? 0,
   };
   const positions = positionsOf(table, parts);
   const t0 = performance.now();
   const rows = await c.adapter.write([batch], positions, []);
   ctx.stats.insert(dbms, table, rows, performance.now() - t0, false);
+  await file?.finish(rows);
   for (const p of positions) {
     c.positions.set(positionKey(table, p.stream), p.seq);
     ctx.trims.add(dbms, table, p.stream, p.seq);

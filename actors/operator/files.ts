@@ -31,9 +31,6 @@ import type { OperatorConfig } from './config.js';
 export interface FileContext extends ApplyContext {
   dirs: MoveDirs;
   cfg: OperatorConfig;
-  tsdInfo: TsdInfo | undefined;
-  memberId: number;
-  nextRowId: () => string;
 }
 
 export type FileOutcome = { k: 'ignored' } | { k: 'done'; rows: number; dest: string | undefined } | { k: 'failed'; code: number; dest: string };

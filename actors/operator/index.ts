@@ -132,6 +132,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       },
       cfg,
       tsdInfo: cfg.update_tsd_info ? new TsdInfo(catalog) : undefined,
+      distribute: cfg.distributor ? { archiveDir: cfg.archive_dir ?? d['archive_dir']!, distrDir: cfg.distr_dir ?? d['distr_dir']! } : undefined,
       memberId: policy?.member ?? 0,
       // A unique row id for claimed files when tsd_info does not give one.
       nextRowId: () => String(++seq),
