@@ -7,6 +7,7 @@
 //   flag 3  a large message `cmd.<ip>.<n>.lmsg`: written into `!prep_dir`, then run as one command (worker.ts)
 // Unlike EdgeLake, a destination outside the node's root and its dictionary directories is refused, so a peer
 // cannot write anywhere on the machine.
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
@@ -54,12 +55,15 @@ export class FileSink {
 
   private constructor(
     readonly path: string,
+    /** `<dest>.<unique>.transfer`: two transfers of one file at once (HA distributor and consumer) never share it. */
+    private readonly transfer: string,
     private readonly fh: FileHandle,
   ) {}
 
   static async open(path: string): Promise<FileSink> {
     await mkdir(dirname(path), { recursive: true });
-    return new FileSink(path, await open(`${path}.transfer`, 'w'));
+    const transfer = `${path}.${randomUUID().slice(0, 8)}.transfer`;
+    return new FileSink(path, transfer, await open(transfer, 'w'));
   }
 
   get bytes(): number {
@@ -79,22 +83,23 @@ export class FileSink {
   async finish(): Promise<string> {
     this.closed = true;
     await this.fh.close();
-    const transfer = `${this.path}.transfer`;
+    const transfer = this.transfer;
     if (!this.path.endsWith('.gz')) {
       await rename(transfer, this.path);
       return this.path;
     }
     const target = this.path.slice(0, -3);
+    const unpacked = `${transfer}.unpacked`;
     try {
-      await pipeline(createReadStream(transfer), createGunzip(), createWriteStream(`${target}.transfer`));
+      await pipeline(createReadStream(transfer), createGunzip(), createWriteStream(unpacked));
     } catch (err) {
-      await rm(`${target}.transfer`, { force: true });
+      await rm(unpacked, { force: true });
       throw err;
     } finally {
       await rm(transfer, { force: true });
     }
     // Last: whoever waits for the file sees it only complete, and with nothing of the transfer left beside it.
-    await rename(`${target}.transfer`, target);
+    await rename(unpacked, target);
     return target;
   }
 
@@ -103,6 +108,6 @@ export class FileSink {
       this.closed = true;
       await this.fh.close();
     }
-    await rm(`${this.path}.transfer`, { force: true });
+    await rm(this.transfer, { force: true });
   }
 }
