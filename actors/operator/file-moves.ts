@@ -82,3 +82,41 @@ export async function gunzipInPlace(path: string): Promise<string> {
   await unlink(path);
   return out;
 }
+
+/**
+ * Archiving in the background. A file's rows and its `done` record are committed before it is handed
+ * here, so compressing it (gzip runs on libuv's thread pool) does not hold up the next file; a file
+ * still being moved is skipped by scans, and one left by a crash is found `done` and moved again.
+ */
+export class Finisher {
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly onError: (path: string, err: unknown) => void,
+    private readonly max = 2,
+  ) {}
+
+  has(path: string): boolean {
+    return this.busy.has(path);
+  }
+
+  /** Runs `fn` for `path` once fewer than `max` moves are under way. */
+  async run(path: string, fn: () => Promise<unknown>): Promise<void> {
+    while (this.running.size >= this.max) await Promise.race(this.running);
+    this.busy.add(path);
+    const p = fn().then(
+      () => undefined,
+      (err: unknown) => this.onError(path, err),
+    );
+    const tracked = p.finally(() => {
+      this.busy.delete(path);
+      this.running.delete(tracked);
+    });
+    this.running.add(tracked);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.running]);
+  }
+}

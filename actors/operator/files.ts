@@ -23,7 +23,7 @@ import type { ApplyContext } from './apply.js';
 import { isoMicros } from '../../runtime/format/time.js';
 import { chunks, scanFile } from './file-read.js';
 import type { InferredColumn } from '../../storage/schema/infer.js';
-import { copyToDistr, failFile, finishFile, gunzipInPlace, type MoveDirs } from './file-moves.js';
+import { copyToDistr, failFile, finishFile, gunzipInPlace, type Finisher, type MoveDirs } from './file-moves.js';
 import { fileTimeOfDate, memberTable, type TsdInfo } from './tsd.js';
 import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
@@ -31,6 +31,7 @@ import type { OperatorConfig } from './config.js';
 export interface FileContext extends ApplyContext {
   dirs: MoveDirs;
   cfg: OperatorConfig;
+  finisher: Finisher;
 }
 
 export type FileOutcome = { k: 'ignored' } | { k: 'done'; rows: number; dest: string | undefined } | { k: 'failed'; code: number; dest: string };
@@ -53,7 +54,7 @@ async function inferNew(path: string): Promise<InferredColumn[]> {
 
 export async function processFile(ctx: FileContext, path: string): Promise<FileOutcome> {
   const fileName = basename(path);
-  if (!isCandidate(fileName)) return { k: 'ignored' };
+  if (!isCandidate(fileName) || ctx.finisher.has(path)) return { k: 'ignored' };
   const type = fileName.slice(fileName.lastIndexOf('.') + 1);
   if (!ctx.cfg.file_type.includes(type)) return { k: 'ignored' };
   let parsed;
@@ -175,13 +176,15 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
   else if (ctx.tsdInfo && tsdId > 0) await ctx.tsdInfo.finish(tsdId, rows);
   ctx.stats.file('json', name.dbms, name.table, false);
   if (ctx.cfg.distributor && origin === undefined) await copyToDistr(path, fileName, ctx.dirs);
-  const dest = await finishFile(path, fileName, ctx.dirs, {
-    archive: ctx.cfg.archive_json,
-    compress: ctx.cfg.compress_json,
-    delete: ctx.cfg.delete_json,
-    move: ctx.cfg.move_json,
-  });
-  return { k: 'done', rows, dest };
+  await ctx.finisher.run(path, () =>
+    finishFile(path, fileName, ctx.dirs, {
+      archive: ctx.cfg.archive_json,
+      compress: ctx.cfg.compress_json,
+      delete: ctx.cfg.delete_json,
+      move: ctx.cfg.move_json,
+    }),
+  );
+  return { k: 'done', rows, dest: undefined };
 }
 
 const INSERT_INTO = (table: string): RegExp => new RegExp(`^insert\\s+into\\s+"?${table.replace(/[^\w]/g, '')}"?[\\s(]`, 'i');
@@ -204,11 +207,13 @@ async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<
   }
   ctx.stats.insert(n.dbms, n.table, statements.length, performance.now() - t0, false);
   ctx.stats.file('sql', n.dbms, n.table, false);
-  const dest = await finishFile(path, n.fileName, ctx.dirs, {
-    archive: ctx.cfg.archive_sql,
-    compress: ctx.cfg.compress_sql,
-    delete: ctx.cfg.delete_sql,
-    move: ctx.cfg.move_sql,
-  });
-  return { k: 'done', rows: statements.length, dest };
+  await ctx.finisher.run(path, () =>
+    finishFile(path, n.fileName, ctx.dirs, {
+      archive: ctx.cfg.archive_sql,
+      compress: ctx.cfg.compress_sql,
+      delete: ctx.cfg.delete_sql,
+      move: ctx.cfg.move_sql,
+    }),
+  );
+  return { k: 'done', rows: statements.length, dest: undefined };
 }

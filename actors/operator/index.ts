@@ -21,6 +21,7 @@ import { applyParts, reconcile, type Part } from './apply.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
+import { Finisher } from './file-moves.js';
 import type { OperatorIn } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -131,6 +132,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
         distrDir: cfg.distr_dir ?? d['distr_dir']!,
       },
       cfg,
+      finisher: new Finisher((path, err) => ctx.log.error('archiving a processed file failed; it is moved again at the next scan', { path, error: errorMessage(err) })),
       tsdInfo: cfg.update_tsd_info ? new TsdInfo(catalog) : undefined,
       distribute: cfg.distributor ? { archiveDir: cfg.archive_dir ?? d['archive_dir']!, distrDir: cfg.distr_dir ?? d['distr_dir']! } : undefined,
       memberId: policy?.member ?? 0,
@@ -202,6 +204,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
   async stop(state) {
     for (const t of state.timers) t.cancel();
     await state.watcher.close();
+    await state.fctx.finisher.drain();
     await state.fctx.trims.flush();
     for (const name of state.fctx.catalog.names()) await state.fctx.catalog.disconnect(name);
     await state.journal.close();
