@@ -1,12 +1,12 @@
 // PostgreSQL through `pg`. A logical dbms maps to a PostgreSQL database of the same name (EdgeLake's
 // convention; `database` overrides it); when it does not exist yet it is created through the
-// `postgres` maintenance database. Rows go in with one
-//   INSERT ... SELECT x."k", ... FROM json_to_recordset($4::json) AS x("k" type, ...)
-// per batch: the whole batch is one bound parameter (measured against COPY and multi-VALUES in
-// bench/ingest-pg.ts). Identifiers are quoted, values bound.
+// `postgres` maintenance database. Rows go in with COPY FROM STDIN (pg-copy.ts), which measured
+// fastest against json_to_recordset and multi-row VALUES (bench/ingest-pg.ts). Identifiers are quoted;
+// values travel as COPY data or bound parameters, never as SQL text.
 import pg from 'pg';
 import { DbmsError, errorMessage } from '../../runtime/errors.js';
 import { assertReadOnly, quoteIdent } from './sql-text.js';
+import { copyBatch } from './pg-copy.js';
 import {
   FILES_TABLE,
   POSITIONS_TABLE,
@@ -20,22 +20,6 @@ import {
   type SelectResult,
 } from './types.js';
 
-/** The type json_to_recordset converts a JSON value to, for a column's declared type. */
-export function recordsetType(declared: string): string {
-  const t = declared.toLowerCase().trim();
-  if (/^(char|character|varchar|character varying|text|uuid|cidr|inet)\b/.test(t)) return 'text';
-  if (/^(int|integer|int4|smallint)\b/.test(t)) return 'bigint';
-  if (/^(bigint|int8)\b/.test(t)) return 'bigint';
-  if (/^(decimal|numeric)/.test(t)) return 'numeric';
-  if (/^(float|double|real)/.test(t)) return 'double precision';
-  if (/^bool/.test(t)) return 'boolean';
-  // Parsed with its offset, then stored in UTC (the session runs in UTC): `+02:00` is not dropped.
-  if (/^timestamp/.test(t)) return 'timestamptz';
-  if (/^date\b/.test(t)) return 'date';
-  if (/^time\b/.test(t)) return 'time';
-  return 'text';
-}
-
 export class PostgresAdapter implements DbmsAdapter {
   readonly engine = 'psql' as const;
 
@@ -45,7 +29,11 @@ export class PostgresAdapter implements DbmsAdapter {
   ) {}
 
   /** `onIdleError`: an idle pooled connection failed (server restart); the next query reconnects. */
-  static async connect(name: string, cfg: ConnectionConfig, onIdleError: (err: Error) => void): Promise<PostgresAdapter> {
+  static async connect(
+    name: string,
+    cfg: ConnectionConfig,
+    onIdleError: (err: Error) => void,
+  ): Promise<PostgresAdapter> {
     const database = cfg.database ?? name;
     const base: pg.PoolConfig = {
       host: cfg.ip ?? '127.0.0.1',
@@ -65,7 +53,11 @@ export class PostgresAdapter implements DbmsAdapter {
       await pool.query('SELECT 1');
     } catch (err) {
       await pool.end();
-      if ((err as { code?: string }).code !== '3D000') throw new DbmsError(`psql ${name}: cannot connect to ${base.host}:${base.port}/${database}: ${errorMessage(err)}`, { cause: err, retriable: true });
+      if ((err as { code?: string }).code !== '3D000')
+        throw new DbmsError(
+          `psql ${name}: cannot connect to ${base.host}:${base.port}/${database}: ${errorMessage(err)}`,
+          { cause: err, retriable: true },
+        );
       // 3D000: the database does not exist yet.
       const admin = new pg.Client({ ...base, database: 'postgres' });
       try {
@@ -95,7 +87,12 @@ export class PostgresAdapter implements DbmsAdapter {
   }
 
   async describe(table: string): Promise<ColumnInfo[] | undefined> {
-    const r = await this.pool.query<{ column_name: string; data_type: string; character_maximum_length: number | null; is_nullable: string }>(
+    const r = await this.pool.query<{
+      column_name: string;
+      data_type: string;
+      character_maximum_length: number | null;
+      is_nullable: string;
+    }>(
       `SELECT column_name, data_type, character_maximum_length, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
       [table],
@@ -103,7 +100,10 @@ export class PostgresAdapter implements DbmsAdapter {
     if (r.rows.length === 0) return undefined;
     return r.rows.map((c) => ({
       name: c.column_name,
-      type: c.data_type === 'character' && c.character_maximum_length ? `char(${c.character_maximum_length})` : c.data_type.toLowerCase(),
+      type:
+        c.data_type === 'character' && c.character_maximum_length
+          ? `char(${c.character_maximum_length})`
+          : c.data_type.toLowerCase(),
       notNull: c.is_nullable === 'NO',
     }));
   }
@@ -131,30 +131,14 @@ export class PostgresAdapter implements DbmsAdapter {
     }
   }
 
-  async write(batches: readonly InsertBatch[], positions: readonly JournalPosition[], files: readonly FileRecord[]): Promise<number> {
+  async write(
+    batches: readonly InsertBatch[],
+    positions: readonly JournalPosition[],
+    files: readonly FileRecord[],
+  ): Promise<number> {
     return this.tx(async (c) => {
       let rows = 0;
-      for (const b of batches) {
-        const cols = b.columns.map((x) => quoteIdent(x.name)).join(', ');
-        const picks = b.columns
-          .map((x) => {
-            const p = x.keys.map((k) => (recordsetType(x.type) === 'timestamptz' ? `(x.${quoteIdent(k)} AT TIME ZONE 'UTC')` : `x.${quoteIdent(k)}`));
-            if (x.notNull) p.push(/^date\b/.test(x.type) ? 'CURRENT_DATE' : /^time\b/.test(x.type) ? 'LOCALTIME' : 'NOW()');
-            return p.length === 1 ? p[0]! : `COALESCE(${p.join(', ')})`;
-          })
-          .join(', ');
-        const seen = new Set<string>();
-        const defs = b.columns
-          .flatMap((x) => x.keys.map((k) => ({ k, t: recordsetType(x.type) })))
-          .filter(({ k }) => (seen.has(k) ? false : (seen.add(k), true)))
-          .map(({ k, t }) => `${quoteIdent(k)} ${t}`)
-          .join(', ');
-        await c.query(
-          `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT $1, $2, $3, ${picks} FROM json_to_recordset($4::json) AS x(${defs})`,
-          [b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson],
-        );
-        rows += b.rowCount;
-      }
+      for (const b of batches) rows += await copyBatch(c, b, quoteIdent);
       for (const p of positions) {
         await c.query(
           `INSERT INTO ${POSITIONS_TABLE} (tbl, stream, seq) VALUES ($1, $2, $3) ON CONFLICT (tbl, stream) DO UPDATE SET seq = GREATEST(${POSITIONS_TABLE}.seq, excluded.seq)`,
@@ -172,12 +156,17 @@ export class PostgresAdapter implements DbmsAdapter {
   }
 
   async positions(): Promise<Map<string, number>> {
-    const r = await this.pool.query<{ tbl: string; stream: string; seq: string }>(`SELECT tbl, stream, seq FROM ${POSITIONS_TABLE}`);
+    const r = await this.pool.query<{ tbl: string; stream: string; seq: string }>(
+      `SELECT tbl, stream, seq FROM ${POSITIONS_TABLE}`,
+    );
     return new Map(r.rows.map((x) => [positionKey(x.tbl, x.stream), Number(x.seq)]));
   }
 
   async fileProgress(name: string): Promise<{ rows: number; done: boolean } | undefined> {
-    const r = await this.pool.query<{ rows: number; done: boolean }>(`SELECT rows, done FROM ${FILES_TABLE} WHERE name = $1`, [name]);
+    const r = await this.pool.query<{ rows: number; done: boolean }>(
+      `SELECT rows, done FROM ${FILES_TABLE} WHERE name = $1`,
+      [name],
+    );
     return r.rows[0];
   }
 
