@@ -8,7 +8,7 @@
 // encoded by protocols/tcp; the others copy its header and command and set the three fields that differ
 // (block_counter, flag_last, data_length), which is what encodeBlock would write (test/network/file-send.test.ts).
 import { open } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { encodeBlock, encodeText, fillHeader } from '../../protocols/tcp/encoder.js';
 import {
   BLOCK_SIZE,
@@ -19,7 +19,7 @@ import {
   OFFSET_FLAG_LAST,
 } from '../../protocols/tcp/header.js';
 import type { Address, FileWriteFlag } from '../../protocols/tcp/builders.js';
-import { PeerSendError } from './sender.js';
+import { PeerSendError, openConnection } from './sender.js';
 import { RT_SOCKET_ID } from './wire.js';
 
 /** ~470 KB per read and per socket write. */
@@ -44,30 +44,6 @@ function memorySource(bytes: Uint8Array): Source {
   };
 }
 
-function connectTo(ip: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const sock = connect({ host: ip, port });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new PeerSendError('connect-timeout', `${ip}:${port}: connect timed out after ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    sock.once('connect', () => {
-      clearTimeout(timer);
-      sock.removeAllListeners('error');
-      resolve(sock);
-    });
-    sock.once('error', (err) => {
-      clearTimeout(timer);
-      const code = (err as { code?: string }).code;
-      reject(
-        code === 'ECONNREFUSED'
-          ? new PeerSendError('refused', `${ip}:${port}: connection refused`, err)
-          : new PeerSendError('error', `${ip}:${port}: ${err.message}`, err),
-      );
-    });
-  });
-}
-
 /**
  * Sends the file at `path` (or, edgelake-rt's data distributor, bytes already in memory) as `file write <dest>`;
  * resolves with the bytes sent once the socket is flushed.
@@ -88,7 +64,7 @@ export async function sendFile(
   const file: Source = typeof path === 'string' ? await open(path, 'r') : memorySource(path);
   let sock: Socket | undefined;
   try {
-    sock = await connectTo(to.ip, to.port, connectTimeoutMs);
+    sock = await openConnection(to.ip, to.port, connectTimeoutMs);
     const s = sock;
     let failure: Error | undefined;
     s.on('error', (err) => (failure = err));

@@ -51,6 +51,11 @@ function classify(err: unknown, where: string, attempts: number): PeerSendError 
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One connection attempt whose failure is a PeerSendError (refused, timed out, ...). */
+export function openConnection(ip: string, port: number, timeoutMs: number): Promise<Socket> {
+  return open(ip, port, timeoutMs).catch((err: unknown) => Promise.reject(classify(err, `${ip}:${port}`, 1)));
+}
+
 /** Opens a connection, or fails with PeerSendError after `timeoutMs`. */
 function open(ip: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
