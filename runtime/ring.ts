@@ -1,13 +1,6 @@
 // A single-producer single-consumer ring of msgpack-framed records in a SharedArrayBuffer.
 //
-// Layout (host byte order: both ends run in the same process; little-endian on every platform Node supports):
-//   bytes [0, 192)        control words, Int32 each, at the named indices below, on three 64-byte
-//                         cache lines: what the producer writes per record (HEAD, PUSHED), what the
-//                         consumer writes per record (TAIL, POPPED), and the rarely written wake-up
-//                         words; so neither side's per-record stores evict the line the other reads
-//   bytes [192, 192 + cap) data area; `cap` is a power of two, multiple of 4
-// A record is a u32 length followed by that many payload bytes, padded to 4 bytes, so a
-// length word never straddles the end of the data area; payload bytes may wrap around.
+// Layout, record framing and the wait primitive: runtime/ring-layout.ts.
 //
 // HEAD and TAIL are free-running byte counters (mod 2^32): used = (HEAD - TAIL) >>> 0.
 // Only the producer writes HEAD, only the consumer writes TAIL. Payload bytes are written with
@@ -20,30 +13,23 @@
 // the data (the counters only move forward), and the records below a HEAD value once loaded stay
 // visible (the load that saw it is the synchronizing one).
 import { Packr, Unpackr } from 'msgpackr';
+import {
+  CONTROL_BYTES,
+  HEAD,
+  PUSHED,
+  TAIL,
+  POPPED,
+  DATA_SEQ,
+  CONSUMER_WAITING,
+  SPACE_SEQ,
+  PRODUCER_WAITING,
+  CLOSED,
+  LEN_BYTES,
+  pad4,
+  keepingAlive,
+} from './ring-layout.js';
 
-const CONTROL_BYTES = 192;
-/** Producer's write position (bytes, mod 2^32). Line 0. */
-const HEAD = 0;
-/** Records pushed and popped, for `get` commands and tests (wrap at 2^31, display only). */
-const PUSHED = 1;
-/** Consumer's read position (bytes, mod 2^32). Line 1. */
-const TAIL = 16;
-const POPPED = 17;
-/** Bumped by the producer after a push while the consumer sleeps; the consumer waits on it. Line 2. */
-const DATA_SEQ = 32;
-/** 1 while the consumer is (about to be) asleep on DATA_SEQ. */
-const CONSUMER_WAITING = 33;
-/** Bumped by the consumer after a pop while the producer sleeps; the producer waits on it. */
-const SPACE_SEQ = 34;
-/** 1 while the producer is (about to be) asleep on SPACE_SEQ. */
-const PRODUCER_WAITING = 35;
-/** Set to 1 by either side to say no more records will come. */
-const CLOSED = 36;
-
-/** Word indices of the control area (Int32Array over the SharedArrayBuffer), for tests and tools. */
-export const RING_CONTROL = { HEAD, TAIL, PUSHED, POPPED, CLOSED, bytes: CONTROL_BYTES } as const;
-
-const LEN_BYTES = 4;
+export { RING_CONTROL } from './ring-layout.js';
 
 export interface RingHandle {
   /** The shared memory; post it to the other thread and rebuild with `Ring.attach`. */
@@ -51,23 +37,6 @@ export interface RingHandle {
 }
 
 export class RingClosedError extends Error {}
-
-const pad4 = (n: number): number => (n + 3) & ~3;
-
-/**
- * Awaits an Atomics.waitAsync promise while holding a timer. The wait itself holds no event-loop
- * handle in Node, so a thread with nothing else to do would exit mid-wait and the timeout would never
- * resolve; the timer keeps the thread alive until the wait settles. It is not tied to the wait's own
- * timeout: V8 may deliver that a little after a timer of the same length fires.
- */
-async function keepingAlive<T>(wait: Promise<T>): Promise<T> {
-  const timer = setTimeout(() => undefined, 2 ** 31 - 1);
-  try {
-    return await wait;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export class Ring<T = unknown> {
   readonly capacity: number;

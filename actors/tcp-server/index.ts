@@ -22,7 +22,7 @@ import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
 import { tcpServerSchema, type TcpServerConfig } from './config.js';
 import { Inbound, type InboundItem } from './inbound.js';
-import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
+import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 
 /** Commands are one block unless they carry data; anything bigger travels as a `file write` (large message). */
 const MAX_COMMAND_BYTES = 512 * 1024;
@@ -156,22 +156,6 @@ function flush(state: State, conn: Conn, ctx: ActorContext): void {
     }
     waitForRoom(conn, ring, recordBytes(rec), ctx);
     return;
-  }
-}
-
-/** About the bytes a record takes in a ring (msgpack framing included). */
-function recordBytes(rec: WorkerRecord): number {
-  switch (rec.k) {
-    case 'cmd':
-      return rec.head.length + rec.command.length * 3 + rec.payload.length + 256;
-    case 'file.open':
-      return rec.head.length + rec.command.length * 3 + rec.dest.length * 3 + 256;
-    case 'file.data':
-      return rec.data.length + 64;
-    case 'file.abort':
-      return rec.reason.length * 3 + 64;
-    default:
-      return assertNever(rec, 'worker record');
   }
 }
 

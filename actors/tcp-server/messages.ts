@@ -1,6 +1,7 @@
 // The TCP server's mailboxes and the records its dispatch actor hands the command workers through their rings.
 import type { Socket } from 'node:net';
 import type { Address } from '../../protocols/tcp/builders.js';
+import { assertNever } from '../../runtime/errors.js';
 
 /** Command workers are `tcp-worker-1..threads`; the dispatch actor sees their rings under these ids. */
 export const WORKER_PREFIX = 'tcp-worker-';
@@ -68,3 +69,19 @@ export type WorkerRecord =
   | (RecordBase & { k: 'file.open'; conn: number; head: Uint8Array; command: string; dest: string })
   | { k: 'file.data'; conn: number; data: Uint8Array; last: boolean }
   | { k: 'file.abort'; conn: number; reason: string };
+
+/** About the bytes a record takes in a ring (msgpack framing included). */
+export function recordBytes(rec: WorkerRecord): number {
+  switch (rec.k) {
+    case 'cmd':
+      return rec.head.length + rec.command.length * 3 + rec.payload.length + 256;
+    case 'file.open':
+      return rec.head.length + rec.command.length * 3 + rec.dest.length * 3 + 256;
+    case 'file.data':
+      return rec.data.length + 64;
+    case 'file.abort':
+      return rec.reason.length * 3 + 64;
+    default:
+      return assertNever(rec, 'worker record');
+  }
+}

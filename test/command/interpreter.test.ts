@@ -1,44 +1,15 @@
-// The script interpreter against EdgeLake's command language (spec section 10): labels, goto,
-// call/return, on error, if/do/else, casts in comparisons, wait, print, end script / exit scripts,
-// process nesting, assignments, `<...>` joining and JSON continuation. Control flow runs on a host
-// that records commands and fails on demand; the dictionary behaviours run on a real EdgeNode (no
-// workers: only its dispatcher and dictionary are used).
+// The script interpreter's dictionary behaviours (spec section 10): if/do/else, casts in comparisons, wait,
+// print, process nesting, assignments, `<...>` joining and JSON continuation, on a real EdgeNode (no
+// workers: only its dispatcher and dictionary are used). Control flow: interpreter-flow.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SERVICES } from '../../actors/index.js';
-import { Dictionary } from '../../protocols/command/dictionary.js';
-import { Interpreter, ScriptError, type InterpreterHost } from '../../protocols/command/interpreter.js';
 import { CommandError } from '../../runtime/errors.js';
 import { MemorySink } from '../../runtime/log.js';
 import { EdgeNode } from '../../runtime/node/node.js';
-
-/** A host that records every command; `fail <code>` throws CommandError(code), `boom` an untyped Error. */
-function recorder(files: Record<string, string> = {}): { interp: Interpreter; ran: string[]; out: string[] } {
-  const ran: string[] = [];
-  const out: string[] = [];
-  const dict = new Dictionary({}, {});
-  const host: InterpreterHost = {
-    async run(text) {
-      ran.push(text);
-      const fail = /^fail (\d+)$/.exec(text);
-      if (fail) throw new CommandError(`failed with ${fail[1]}`, { code: Number(fail[1]) });
-      if (text === 'boom') throw new Error('boom');
-      return '';
-    },
-    resolve: (w) => dict.resolveWord(w),
-    readFile: async (p) => {
-      const f = files[p];
-      if (f === undefined) throw new Error(`ENOENT: ${p}`);
-      return f;
-    },
-    output: (t) => out.push(t),
-    sleep: async () => undefined,
-  };
-  return { interp: new Interpreter(host), ran, out };
-}
 
 const script = (...lines: string[]): string => lines.join('\n');
 
@@ -61,138 +32,6 @@ function edgeNode(t: TestContext): { node: EdgeNode; out: string[]; dir: string 
 async function runOn(node: EdgeNode, source: string): Promise<void> {
   await node.interpreter.runScript(source, 'test.al', { source: 'test' });
 }
-
-test('goto jumps to a label and skips the lines between', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(script('cmd a', 'goto skip', 'cmd b', ':skip:', 'cmd c'), 's.al', { source: 't' });
-  assert.deepEqual(ran, ['cmd a', 'cmd c']);
-  assert.equal(r.end, 'completed');
-});
-
-test('call runs a labelled block and return comes back after the call', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(
-    script(
-      'call sub',
-      'cmd after',
-      'end script',
-      ':sub:',
-      'cmd in sub',
-      'call deeper',
-      'return',
-      ':deeper:',
-      'cmd deeper',
-      'return',
-    ),
-    's.al',
-    { source: 't' },
-  );
-  assert.deepEqual(ran, ['cmd in sub', 'cmd deeper', 'cmd after']);
-  assert.equal(r.end, 'ended');
-});
-
-test('return outside a call ends the script', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(script('cmd a', 'return', 'cmd b'), 's.al', { source: 't' });
-  assert.deepEqual(ran, ['cmd a']);
-  assert.equal(r.end, 'completed');
-});
-
-test('a failing command without a handler ends the script, naming the file and line', async () => {
-  const { interp, ran } = recorder();
-  await assert.rejects(
-    interp.runScript(script('cmd a', 'fail 141', 'cmd b'), 's.al', { source: 't' }),
-    (err: unknown) => {
-      assert.ok(err instanceof ScriptError);
-      assert.match(err.message, /^Script terminated on s\.al line 2: failed with 141 \(command: fail 141\)/);
-      return true;
-    },
-  );
-  assert.deepEqual(ran, ['cmd a', 'fail 141']);
-});
-
-test('on error ignore goes past every error, structural ones included', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(
-    script('on error ignore', 'fail 2', 'fail 141', 'boom', 'fail 112', 'cmd end'),
-    's.al',
-    { source: 't' },
-  );
-  assert.equal(r.end, 'completed');
-  assert.deepEqual(ran, ['fail 2', 'fail 141', 'boom', 'fail 112', 'cmd end']);
-});
-
-test('on error goto jumps to the handler on a non-structural error', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(
-    script('on error goto handler', 'fail 141', 'cmd skipped', 'end script', ':handler:', 'cmd handled'),
-    's.al',
-    { source: 't' },
-  );
-  assert.deepEqual(ran, ['fail 141', 'cmd handled']);
-  assert.equal(r.end, 'completed');
-});
-
-test('on error call runs the handler and returns to the line after the failure', async () => {
-  const { interp, ran } = recorder();
-  await interp.runScript(
-    script('on error call handler', 'fail 56', 'cmd after', 'end script', ':handler:', 'cmd handled', 'return'),
-    's.al',
-    { source: 't' },
-  );
-  assert.deepEqual(ran, ['fail 56', 'cmd handled', 'cmd after']);
-});
-
-test('on error end script ends the script quietly', async () => {
-  const { interp, ran } = recorder();
-  const r = await interp.runScript(script('on error end script', 'fail 141', 'cmd b'), 's.al', { source: 't' });
-  assert.equal(r.end, 'ended');
-  assert.deepEqual(ran, ['fail 141']);
-});
-
-for (const mode of ['goto', 'call'] as const) {
-  for (const [failing, code] of [
-    ['boom', 1],
-    ['fail 2', 2],
-    ['fail 112', 112],
-    ['process /nonexistent/script.al', 112],
-  ] as const) {
-    test(`error ${code} (${failing}) ends the script even under on error ${mode}`, async () => {
-      const { interp, ran } = recorder();
-      await assert.rejects(
-        interp.runScript(script(`on error ${mode} handler`, failing, 'cmd b', ':handler:', 'cmd handled'), 's.al', {
-          source: 't',
-        }),
-        (err: unknown) => err instanceof ScriptError && err.code === code,
-      );
-      assert.ok(!ran.includes('cmd handled'), 'the handler did not run');
-      assert.ok(!ran.includes('cmd b'));
-    });
-  }
-}
-
-test('on error goto to a missing label is refused when the handler is set', async () => {
-  const { interp } = recorder();
-  await assert.rejects(
-    interp.runScript(script('on error goto nowhere', 'cmd a'), 's.al', { source: 't' }),
-    /no label ':nowhere:'/,
-  );
-});
-
-test('end script ends only the current script; exit scripts ends the calling scripts too', async () => {
-  const files = {
-    '/s/ends.al': script('cmd inner 1', 'end script', 'cmd inner 2'),
-    '/s/exits.al': script('cmd deep', 'exit scripts', 'cmd never'),
-  };
-  const { interp, ran } = recorder(files);
-  const r = await interp.runScript(
-    script('process /s/ends.al', 'cmd outer 1', 'process /s/exits.al', 'cmd outer 2'),
-    'main.al',
-    { source: 't' },
-  );
-  assert.equal(r.end, 'exit-scripts');
-  assert.deepEqual(ran, ['cmd inner 1', 'cmd outer 1', 'cmd deep']);
-});
 
 test('print and echo write resolved words to the console; if without then prints True/False', async (t) => {
   const { node, out } = edgeNode(t);
@@ -391,13 +230,4 @@ test('control words outside a script are refused with error 2; end script and ex
   );
   assert.equal(await node.command('end script', { source: 'cli' }), '');
   assert.equal(await node.command('exit scripts', { source: 'cli' }), '');
-});
-
-test('a duplicate label fails the script before anything runs', async () => {
-  const { interp, ran } = recorder();
-  await assert.rejects(
-    interp.runScript(script('cmd a', ':x:', ':x:'), 's.al', { source: 't' }),
-    /label ':x:' is used more than once/,
-  );
-  assert.deepEqual(ran, []);
 });
