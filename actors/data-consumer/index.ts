@@ -7,8 +7,7 @@ import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../runtime/errors.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
-import { storePath } from '../../storage/metadata/ledger.js';
-import { LedgerStore } from '../../storage/metadata/store.js';
+import { MetadataReader } from '../../storage/metadata/reader.js';
 import { clusterView } from '../data-distributor/members.js';
 import { runCheck, type CheckContext } from './check.js';
 import { dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
@@ -23,16 +22,7 @@ interface State {
   stats: ConsumerStats;
   timer: TimerHandle;
   busy: boolean;
-  store: LedgerStore | undefined;
-}
-
-function openStore(state: State, file: string): LedgerStore {
-  const path = storePath(file);
-  if (state.store?.path !== path) {
-    void state.store?.close();
-    state.store = LedgerStore.open(path, { readOnly: true });
-  }
-  return state.store;
+  metadata: MetadataReader;
 }
 
 function startCheck(state: State, ctx: ActorContext): void {
@@ -45,7 +35,7 @@ function startCheck(state: State, ctx: ActorContext): void {
     cluster: async () => {
       const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
       const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
-      return clusterView(openStore(state, info.file), ident, state.cfg.cluster_id);
+      return clusterView(state.metadata.at(info.file), ident, state.cfg.cluster_id);
     },
   };
   runCheck(cc, ctx).then(
@@ -91,7 +81,7 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
       stats: ConsumerStats.from(stash),
       timer,
       busy: false,
-      store: undefined,
+      metadata: new MetadataReader(),
     };
   },
   handle(state, msg, ctx) {
@@ -130,6 +120,6 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
   },
   async stop(state) {
     state.timer.cancel();
-    await state.store?.close();
+    await state.metadata.close();
   },
 });

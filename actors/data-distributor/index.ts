@@ -16,8 +16,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../runtime/errors.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
 import { FILE_NAME_ERROR, parseFileName } from '../../protocols/files/names.js';
-import { storePath } from '../../storage/metadata/ledger.js';
-import { LedgerStore } from '../../storage/metadata/store.js';
+import { MetadataReader } from '../../storage/metadata/reader.js';
 import { failFile } from '../operator/file-moves.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
 import { clusterView, selfAddress, type Member } from './members.js';
@@ -37,19 +36,10 @@ interface State {
   timer: TimerHandle;
   busy: boolean;
   again: boolean;
-  store: LedgerStore | undefined;
+  metadata: MetadataReader;
 }
 
 const skip = (name: string): boolean => name.startsWith('.') || /\.(part|tmp|transfer)$/.test(name);
-
-function openStore(state: State, file: string): LedgerStore {
-  const path = storePath(file);
-  if (state.store?.path !== path) {
-    void state.store?.close();
-    state.store = LedgerStore.open(path, { readOnly: true });
-  }
-  return state.store;
-}
 
 /** Member's own 8-section JSON names, with that member; anything else is refused (error 119). */
 async function distributable(state: State, ctx: ActorContext, names: readonly string[]): Promise<Map<string, number>> {
@@ -85,7 +75,7 @@ type Idle = Extract<DistributorIn, { type: 'distributor.idle' }>;
 async function scan(state: State, ctx: ActorContext): Promise<Idle> {
   const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
   const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
-  const view = clusterView(openStore(state, info.file), ident, state.cfg.cluster_id);
+  const view = clusterView(state.metadata.at(info.file), ident, state.cfg.cluster_id);
   const pc = state.pc;
   const self = selfAddress(ident);
   pc.source = self ? { ip: self.externalIp, port: self.externalPort } : { ip: '0.0.0.0', port: 0 };
@@ -207,7 +197,7 @@ export default defineActor<DataDistributorConfig, State, DistributorIn>({
     // A member that failed before the restart is tried again at once.
     for (const m of stats.members.values()) m.retryAt = 0;
     ctx.send(ctx.self, { type: 'distributor.scan' } satisfies DistributorIn);
-    return { cfg, pc, stats, watcher, timer, busy: false, again: false, store: undefined };
+    return { cfg, pc, stats, watcher, timer, busy: false, again: false, metadata: new MetadataReader() };
   },
   handle(state, msg, ctx) {
     switch (msg.type) {
@@ -239,6 +229,6 @@ export default defineActor<DataDistributorConfig, State, DistributorIn>({
   async stop(state) {
     state.timer.cancel();
     state.watcher.close();
-    await state.store?.close();
+    await state.metadata.close();
   },
 });

@@ -11,7 +11,7 @@
 //     before it goes (protocols/files/hash.ts), so two files of one name never overwrite each other at the
 //     operator; other names go as they are
 //   - a file name that is not EdgeLake's goes to error_dir (119); no operator for the table: it waits
-// The metadata is read from the node's ledger store, opened read-only in this worker (storage/metadata/store.ts).
+// The metadata is read from the node's ledger store, read-only in this worker (storage/metadata/reader.ts).
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,8 +31,8 @@ import {
   type SqlFileName,
 } from '../../protocols/files/names.js';
 import type { NodeAddress } from '../../protocols/policy/address.js';
-import { storePath } from '../../storage/metadata/ledger.js';
-import { LedgerStore } from '../../storage/metadata/store.js';
+import { MetadataReader } from '../../storage/metadata/reader.js';
+import type { LedgerStore } from '../../storage/metadata/store.js';
 import { failFile, finishFile, type MoveDirs } from '../operator/file-moves.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn } from './messages.js';
@@ -53,7 +53,7 @@ interface State {
   timer: TimerHandle;
   busy: boolean;
   again: boolean;
-  store: LedgerStore | undefined;
+  metadata: MetadataReader;
   /** Round robin over a table's clusters; read and written only by the scan in progress. */
   turn: Map<string, number>;
 }
@@ -85,15 +85,6 @@ async function sendName(path: string, n: JsonFileName | SqlFileName): Promise<st
     hash: await md5Of(path, n.dbms, n.table),
     instructions: n.instructions,
   });
-}
-
-function openStore(state: State, file: string): LedgerStore {
-  const path = storePath(file);
-  if (state.store?.path !== path) {
-    void state.store?.close();
-    state.store = LedgerStore.open(path, { readOnly: true });
-  }
-  return state.store;
 }
 
 type Report = (dbms: string, table: string, dest: string, error?: string) => void;
@@ -164,7 +155,7 @@ async function publishOne(
 /** One pass over the watch directory. Outcomes come back as messages (state changes in `handle`). */
 async function scan(state: State, ctx: ActorContext): Promise<number> {
   const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
-  const store = openStore(state, info.file);
+  const store = state.metadata.at(info.file);
   const self = selfAddress(await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn));
   const rules = await ctx.ask<DistributionRule[] | undefined>('node', {
     type: 'node.settings.get',
@@ -245,7 +236,7 @@ export default defineActor<PublisherConfig, State, PublisherIn>({
       timer,
       busy: false,
       again: false,
-      store: undefined,
+      metadata: new MetadataReader(),
       turn: new Map(),
     };
     ctx.send(ctx.self, { type: 'publisher.scan' });
@@ -276,6 +267,6 @@ export default defineActor<PublisherConfig, State, PublisherIn>({
   async stop(state) {
     state.timer.cancel();
     await state.watcher.close();
-    await state.store?.close();
+    await state.metadata.close();
   },
 });
