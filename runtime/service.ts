@@ -162,7 +162,7 @@ export function actorEntry(serviceModuleUrl: string, file = 'index'): URL {
   return new URL(`./${file}${serviceModuleUrl.endsWith('.ts') ? '.ts' : '.js'}`, serviceModuleUrl);
 }
 
-/** The reason given by `run` for a service that a later piece of work builds. */
-export function notYet(what: string): string {
-  return `${what} is not available yet in edgelake-rt`;
+/** The running instance of a service kind (the first, for kinds that run several), if any. */
+export function runningInstance(node: NodeApi, kind: string): ServiceInstance | undefined {
+  return node.instances(kind).find((i) => i.status === 'running');
 }

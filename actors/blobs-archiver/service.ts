@@ -24,6 +24,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   type ServiceInstance,
+  runningInstance,
 } from '../../runtime/service.js';
 import { restoreBlob } from './archive.js';
 import { find, type BlobFilter, type BlobRecord } from './catalog.js';
@@ -50,7 +51,7 @@ const storeSchema = schema(
 );
 
 function running(node: NodeApi): ServiceInstance | undefined {
-  return node.instances(KIND).find((i) => i.status === 'running');
+  return runningInstance(node, KIND);
 }
 
 /** The dbms holding the index: the running archiver's, else the one it used last, else `blobs`. */

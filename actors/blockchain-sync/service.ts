@@ -9,12 +9,18 @@ import { formatOf, withKeyPositions } from '../../runtime/commands/args.js';
 import { runOptions } from '../../runtime/commands/builtin/services.js';
 import { SYNC_KIND, ledgerOf, triggerSync } from '../../runtime/commands/builtin/blockchain.js';
 import { formatTable, pyJson } from '../../runtime/format/table.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+  runningInstance,
+} from '../../runtime/service.js';
 import { blockchainSyncSchema } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
 
 function running(node: NodeApi): string | undefined {
-  return node.instances(SYNC_KIND).find((i) => i.status === 'running')?.id;
+  return runningInstance(node, SYNC_KIND)?.id;
 }
 
 async function info(node: NodeApi): Promise<SyncInfo | undefined> {

@@ -8,7 +8,7 @@
 // answers whether or not its own consumer runs.
 import { CommandError } from '../../runtime/errors.js';
 import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';
@@ -24,7 +24,7 @@ const getConsumer: CommandSpec = {
     if (extra !== undefined || !TOPICS.includes(topic as ConsumerTopic))
       throw new CommandError(`get consumer: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
     const format = formatOf(inv, node) as 'table' | 'json';
-    const id = node.instances(CONSUMER_KIND).find((i) => i.status === 'running')?.id;
+    const id = runningInstance(node, CONSUMER_KIND)?.id;
     if (!id) return 'Consumer not active';
     return node.ask<string>(id, { type: 'consumer.stats', topic: topic as ConsumerTopic, format } satisfies ConsumerIn);
   },

@@ -4,7 +4,7 @@
 //   exit distributor
 // and `run ha` / `exit ha` (ha.ts), which start and stop the distributor and the consumer together.
 import { formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
 import { exitHa, runHa } from './ha.js';
 import type { DistributorIn } from './messages.js';
@@ -17,7 +17,7 @@ const getDistributor: CommandSpec = {
   usage: 'get distributor [where format = json]',
   async run(inv, node) {
     const format = formatOf(inv, node) as 'table' | 'json';
-    const id = node.instances(KIND).find((i) => i.status === 'running')?.id;
+    const id = runningInstance(node, KIND)?.id;
     if (!id) return 'Distributor not active';
     return node.ask<string>(id, { type: 'distributor.stats', format } satisfies DistributorIn);
   },

@@ -6,14 +6,20 @@
 // `get processes` Details: `Kafka consumer configured to <ip:port>` (EdgeLake al_kafka.py get_info).
 import { formatOf } from '../../runtime/commands/args.js';
 import { formatTable, pyJson } from '../../runtime/format/table.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+  runningInstance,
+} from '../../runtime/service.js';
 import { kafkaConsumerSchema } from './config.js';
 import type { KafkaIn, KafkaStatus } from './messages.js';
 
 const KIND = 'kafka-consumer';
 
 async function status(node: NodeApi): Promise<KafkaStatus | undefined> {
-  const id = node.instances(KIND).find((i) => i.status === 'running')?.id;
+  const id = runningInstance(node, KIND)?.id;
   return id ? node.ask<KafkaStatus>(id, { type: 'kafka.status' } satisfies KafkaIn, 5000) : undefined;
 }
 

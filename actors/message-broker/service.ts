@@ -7,7 +7,13 @@
 // message_server.get_info), `get connections` its addresses in the `Messaging` row.
 import { CommandError } from '../../runtime/errors.js';
 import { argWords } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+  runningInstance,
+} from '../../runtime/service.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import type { BrokerIn, BrokerInfo } from './messages.js';
 
@@ -15,7 +21,7 @@ const KIND = 'message-broker';
 const CONNECTION = 'Messaging';
 
 function running(node: NodeApi): string | undefined {
-  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+  return runningInstance(node, KIND)?.id;
 }
 
 const getLocalBroker: CommandSpec = {

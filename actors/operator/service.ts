@@ -3,7 +3,7 @@
 // and its `get processes` details (`Cluster Member: False, Using Master: False, Threads Pool: 1`).
 import { CommandError } from '../../runtime/errors.js';
 import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 
@@ -16,13 +16,19 @@ const getOperator: CommandSpec = {
   usage: 'get operator [json|sql|inserts|error|summary|config] [where format = json]',
   async run(inv, node) {
     const [topic, extra] = argWords(inv, node);
-    if (extra !== undefined) throw new CommandError(`get operator: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
-    if (topic !== undefined && !TOPICS.includes(topic as OperatorTopic)) throw new CommandError(`get operator: unknown topic '${topic}' (${TOPICS.join(', ')})`, { code: 2 });
+    if (extra !== undefined)
+      throw new CommandError(`get operator: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
+    if (topic !== undefined && !TOPICS.includes(topic as OperatorTopic))
+      throw new CommandError(`get operator: unknown topic '${topic}' (${TOPICS.join(', ')})`, { code: 2 });
     const format = formatOf(inv, node) as 'table' | 'json';
-    const id = node.instances(KIND).find((i) => i.status === 'running')?.id;
+    const id = runningInstance(node, KIND)?.id;
     // EdgeLake: a stopped operator shows its configuration only.
-    if (!id) return topic === undefined || topic === 'config' ? '\r\n\nStats: OPERATOR CONFIG\r\nOperator not active\r\n' : `Operator not active`;
-    const topics: OperatorTopic[] = topic === undefined ? ['json', 'sql', 'inserts', 'error'] : [topic as OperatorTopic];
+    if (!id)
+      return topic === undefined || topic === 'config'
+        ? '\r\n\nStats: OPERATOR CONFIG\r\nOperator not active\r\n'
+        : `Operator not active`;
+    const topics: OperatorTopic[] =
+      topic === undefined ? ['json', 'sql', 'inserts', 'error'] : [topic as OperatorTopic];
     return node.ask<string>(id, { type: 'operator.stats', topics, format } satisfies OperatorIn);
   },
 };

@@ -11,6 +11,7 @@
 // delivered to that destination for the rule's tables.
 // Not the HA data distributor (actors/data-distributor), which copies an operator's files to its cluster.
 import { CommandError } from '../../runtime/errors.js';
+import { runningInstance } from '../../runtime/service.js';
 import { formatOf, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
 import { bool, ipPort, repeated, required, schema, str } from '../../runtime/config/schema.js';
 import { formatTable, pyJson } from '../../runtime/format/table.js';
@@ -60,7 +61,7 @@ interface FileRow {
 }
 
 async function deliveredFiles(node: NodeApi): Promise<FileRow[]> {
-  const id = node.instances('publisher').find((i) => i.status === 'running')?.id;
+  const id = runningInstance(node, 'publisher')?.id;
   if (!id) return [];
   const text = await node.ask<string>(id, {
     type: 'publisher.stats',

@@ -2,7 +2,7 @@
 // [files|summary] [where format = json]`, `exit publisher`, and its `get processes` details.
 import { CommandError } from '../../runtime/errors.js';
 import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../runtime/service.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn, PublisherTopic } from './messages.js';
 import { dataDistributionCommands } from './data-distribution.js';
@@ -19,7 +19,7 @@ const getPublisher: CommandSpec = {
     if (extra !== undefined || !TOPICS.includes(topic as PublisherTopic))
       throw new CommandError(`get publisher: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
     const format = formatOf(inv, node) as 'table' | 'json';
-    const id = node.instances(KIND).find((i) => i.status === 'running')?.id;
+    const id = runningInstance(node, KIND)?.id;
     if (!id) return 'Publisher not active';
     return node.ask<string>(id, {
       type: 'publisher.stats',

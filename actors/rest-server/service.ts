@@ -3,14 +3,20 @@
 // `get connections`.
 import { formatTable } from '../../runtime/format/table.js';
 import { whereObject } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+  runningInstance,
+} from '../../runtime/service.js';
 import { restServerSchema } from './config.js';
 import type { RestIn } from './messages.js';
 
 const KIND = 'rest-server';
 
 function running(node: NodeApi): string | undefined {
-  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+  return runningInstance(node, KIND)?.id;
 }
 
 async function ask<R>(node: NodeApi, msg: RestIn): Promise<R | undefined> {
@@ -80,7 +86,9 @@ export const restServerService: ServiceDescriptor = {
   shutdownMs: 3000,
   consumes: [],
   async details(instances, node) {
-    const i = instances[0] ? await node.ask<RestInfo>(instances[0].id, { type: 'rest.info' } satisfies RestIn, 2000) : undefined;
+    const i = instances[0]
+      ? await node.ask<RestInfo>(instances[0].id, { type: 'rest.info' } satisfies RestIn, 2000)
+      : undefined;
     if (!i) return '';
     return `Listening on: ${i.address}:${i.port}, Threads Pool: ${i.threads}, Timeout: ${i.timeout}, SSL: ${i.ssl ? 'True' : 'False'}`;
   },
@@ -88,7 +96,11 @@ export const restServerService: ServiceDescriptor = {
     const i = await node.ask<RestInfo>(inst.id, { type: 'rest.info' } satisfies RestIn, 5000);
     const cfg = inst.config as { external_ip?: string; external_port?: number };
     const local = `${i.address}:${i.port}`;
-    node.connections.set('REST', { external: `${cfg.external_ip ?? i.address}:${cfg.external_port ?? i.port}`, internal: local, bind: local });
+    node.connections.set('REST', {
+      external: `${cfg.external_ip ?? i.address}:${cfg.external_port ?? i.port}`,
+      internal: local,
+      bind: local,
+    });
   },
   commands: [info, calls, pool],
 };

@@ -9,7 +9,13 @@ import { CommandError } from '../../runtime/errors.js';
 import { formatTable, pyJson } from '../../runtime/format/table.js';
 import { formatOf, whereObject } from '../../runtime/commands/args.js';
 import { bool, duration, schema, str } from '../../runtime/config/schema.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import {
+  actorEntry,
+  type CommandSpec,
+  type NodeApi,
+  type ServiceDescriptor,
+  runningInstance,
+} from '../../runtime/service.js';
 import { streamerSchema } from './config.js';
 import type { StreamerIn, StreamerStats } from './messages.js';
 import { DEFAULT_THRESHOLDS, parseVolume, type Thresholds } from './thresholds.js';
@@ -29,20 +35,26 @@ export function thresholds(node: NodeApi): Thresholds {
 }
 
 function actorId(node: NodeApi): string | undefined {
-  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+  return runningInstance(node, KIND)?.id;
 }
 
 const setThreshold: CommandSpec = {
   words: ['set', 'buffer', 'threshold'],
   method: 'post',
-  usage: 'set buffer threshold where time = 1 second and volume = 10KB [and dbms = d and table = t] [and write_immediate = true]',
+  usage:
+    'set buffer threshold where time = 1 second and volume = 10KB [and dbms = d and table = t] [and write_immediate = true]',
   run(inv, node) {
     const o = thresholdSchema.parse(whereObject(inv, node), 'set buffer threshold');
     const cur = thresholds(node);
     const next: Thresholds = { ...cur, tables: { ...cur.tables } };
     const volume = o.volume === undefined ? undefined : parseVolume(o.volume);
-    if (o.volume !== undefined && volume === undefined) throw new CommandError(`set buffer threshold.volume: expected bytes like 10000, 10KB or 2MB (got "${o.volume}")`, { code: 2 });
-    if ((o.dbms === undefined) !== (o.table === undefined)) throw new CommandError('set buffer threshold: give both dbms and table, or neither', { code: 2 });
+    if (o.volume !== undefined && volume === undefined)
+      throw new CommandError(
+        `set buffer threshold.volume: expected bytes like 10000, 10KB or 2MB (got "${o.volume}")`,
+        { code: 2 },
+      );
+    if ((o.dbms === undefined) !== (o.table === undefined))
+      throw new CommandError('set buffer threshold: give both dbms and table, or neither', { code: 2 });
     if (o.dbms !== undefined && o.table !== undefined) {
       const key = `${o.dbms}.${o.table}`;
       const base = next.tables[key] ?? { time: cur.time, volume: cur.volume };
@@ -70,7 +82,9 @@ const getStreaming: CommandSpec = {
     const id = actorId(node);
     const stats = id ? await node.ask<StreamerStats>(id, { type: 'streamer.stats' } satisfies StreamerIn) : undefined;
     const rest = node.instances('rest-server').find((i) => i.status === 'running');
-    const puts = rest ? await node.ask<{ files: Record<string, { files: number; rows: number }> }>(rest.id, { type: 'rest.put-stats' }) : { files: {} };
+    const puts = rest
+      ? await node.ask<{ files: Record<string, { files: number; rows: number }> }>(rest.id, { type: 'rest.put-stats' })
+      : { files: {} };
     const keys = new Set([...Object.keys(puts.files), ...(stats?.tables.map((t) => t.table) ?? [])]);
     const th = stats?.thresholds ?? thresholds(node);
     const rows = [...keys].sort().map((k) => {
@@ -93,8 +107,36 @@ const getStreaming: CommandSpec = {
     });
     if (formatOf(inv, node) === 'json') return pyJson(rows);
     return formatTable(
-      ['DBMS-Table', 'Put\nfiles', 'Put\nRows', '', 'Streaming\nCalls', 'Streaming\nRows', 'Cached\nRows', 'Counter\nImmediate', 'Threshold\nVolume(KB)', 'Buffer\nFill(%)', 'Threshold\nTime(sec)', 'Time Left\n(Sec)', 'Last Process\nHH:MM:SS'],
-      rows.map((r) => [r.table, r.putFiles, r.putRows, '', r.calls, r.rows, r.cached, r.immediate, r.volumeKb, r.fill, r.time, r.left, r.last]),
+      [
+        'DBMS-Table',
+        'Put\nfiles',
+        'Put\nRows',
+        '',
+        'Streaming\nCalls',
+        'Streaming\nRows',
+        'Cached\nRows',
+        'Counter\nImmediate',
+        'Threshold\nVolume(KB)',
+        'Buffer\nFill(%)',
+        'Threshold\nTime(sec)',
+        'Time Left\n(Sec)',
+        'Last Process\nHH:MM:SS',
+      ],
+      rows.map((r) => [
+        r.table,
+        r.putFiles,
+        r.putRows,
+        '',
+        r.calls,
+        r.rows,
+        r.cached,
+        r.immediate,
+        r.volumeKb,
+        r.fill,
+        r.time,
+        r.left,
+        r.last,
+      ]),
       { header: 'Statistics' },
     );
   },

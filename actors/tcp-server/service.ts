@@ -11,6 +11,7 @@ import {
   type HelperSpec,
   type NodeApi,
   type ServiceDescriptor,
+  runningInstance,
 } from '../../runtime/service.js';
 import { tcpServerSchema, tcpWorkerSchema } from './config.js';
 import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpWorkerIn, type TcpWorkerInfo } from './messages.js';
@@ -20,7 +21,7 @@ const KIND = 'tcp-server';
 const WORKER_RING_BYTES = 2 << 20;
 
 function running(node: NodeApi): string | undefined {
-  return node.instances(KIND).find((i) => i.status === 'running')?.id;
+  return runningInstance(node, KIND)?.id;
 }
 
 async function tcpInfo(node: NodeApi, timeoutMs = 2000): Promise<TcpInfo | undefined> {

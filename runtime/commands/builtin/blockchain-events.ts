@@ -7,6 +7,7 @@
 //        write_data_block L5836-5842): the file becomes the ledger, merged with this node's own changes, and
 //        those are sent to the master again (blockchain.py merge_ledgers)
 import { randomUUID } from 'node:crypto';
+import { runningInstance } from '../../service.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CommandError } from '../../errors.js';
@@ -60,7 +61,7 @@ const getBlockchain: CommandSpec = {
 
 /** The master the running synchronizer uses (`connection = ..`), if any. */
 function syncMaster(node: NodeApi): string | undefined {
-  const inst = node.instances(SYNC_KIND).find((i) => i.status === 'running');
+  const inst = runningInstance(node, SYNC_KIND);
   const c = inst?.config['connection'];
   return inst?.config['source'] === 'master' && typeof c === 'string' ? c : undefined;
 }

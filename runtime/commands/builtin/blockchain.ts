@@ -10,6 +10,7 @@
 // where id = <id>` commands, without waiting for an answer (actors/blockchain-sync/send.ts).
 // `blockchain = <platform>` (Ethereum, Hyperledger...) is refused: no blockchain platform is supported here.
 import { CommandError, errorMessage } from '../../errors.js';
+import { runningInstance } from '../../service.js';
 import { typedResolver, substituteJsonRefs } from '../../../protocols/policy/build.js';
 import { computePolicyId, policyInner, policyType } from '../../../protocols/policy/id.js';
 import { prepareInsert } from '../../../protocols/policy/insert.js';
@@ -154,7 +155,7 @@ function globalCopy(p: Policy): Policy {
 
 /** Asks the running synchronizer for a sync within 10 seconds; false when none runs. */
 export function triggerSync(node: NodeApi): boolean {
-  const id = node.instances(SYNC_KIND).find((i) => i.status === 'running')?.id;
+  const id = runningInstance(node, SYNC_KIND)?.id;
   return id !== undefined && node.send(id, { type: 'sync.now' });
 }
 
