@@ -83,6 +83,22 @@ async function echoChild(mode: 'edgelake' | 'persistent'): Promise<{ port: numbe
   return { port, stop: () => p.kill('SIGKILL') };
 }
 
+/** One round trip: a copy of `block` with a fresh job id (header byte 52) is written; resolves on its answer. */
+function roundTrip(block: Buffer, waiters: Map<number, () => void>, write: (b: Buffer) => void): () => Promise<void> {
+  let job = 0;
+  return () =>
+    new Promise((resolve) => {
+      const id = ++job;
+      waiters.set(id, () => {
+        waiters.delete(id);
+        resolve();
+      });
+      const b = Buffer.from(block);
+      b.writeUInt32BE(id, 52);
+      write(b);
+    });
+}
+
 /** Raw EdgeLake-pattern round trips/s: a new connection per request and per answer, matched by job id. */
 async function rawEdgeLake(ms: number): Promise<number> {
   const echo = await echoChild('edgelake');
@@ -101,19 +117,10 @@ async function rawEdgeLake(ms: number): Promise<number> {
   const block = Buffer.from(
     commandMessage('get status', { source: { ip: '127.0.0.1', port: replyPort }, jobId: 1 })[0]!,
   );
-  let job = 0;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const id = ++job;
-      waiters.set(id, () => {
-        waiters.delete(id);
-        resolve();
-      });
-      const b = Buffer.from(block);
-      b.writeUInt32BE(id, 52);
-      const c = connect(echo.port, '127.0.0.1', () => c.end(b));
-      c.on('error', () => undefined);
-    });
+  const one = roundTrip(block, waiters, (b) => {
+    const c = connect(echo.port, '127.0.0.1', () => c.end(b));
+    c.on('error', () => undefined);
+  });
   await closedLoop(CONCURRENCY, WARMUP_MS, one);
   const rate = await closedLoop(CONCURRENCY, ms, one);
   echo.stop();
@@ -138,18 +145,7 @@ async function rawPersistent(ms: number): Promise<number> {
     }
   });
   const block = Buffer.from(commandMessage('get status', { source: { ip: '127.0.0.1', port: 9 }, jobId: 1 })[0]!);
-  let job = 0;
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const id = ++job;
-      waiters.set(id, () => {
-        waiters.delete(id);
-        resolve();
-      });
-      const b = Buffer.from(block);
-      b.writeUInt32BE(id, 52);
-      sock.write(b);
-    });
+  const one = roundTrip(block, waiters, (b) => sock.write(b));
   await closedLoop(CONCURRENCY, WARMUP_MS, one);
   const rate = await closedLoop(CONCURRENCY, ms, one);
   sock.destroy();
