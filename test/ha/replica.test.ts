@@ -12,11 +12,12 @@ const NODE = `node:\n  name: ha-op\ndbms:\n  test:\n    type: sqlite\nservices:\
 
 const dir = (n: TestNode, d: string): string => join(n.root, 'data', d);
 
+/** The files under `d`, hidden ones (a copy in progress, `.<name>.part`) left out. */
 function files(d: string): string[] {
   if (!existsSync(d)) return [];
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
-  );
+  return readdirSync(d, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.'))
+    .flatMap((e) => (e.isDirectory() ? files(join(d, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
 }
 
 function md5(dbms: string, table: string, text: string): string {

@@ -67,11 +67,12 @@ const lines = (rows: object[]): string => rows.map((r) => JSON.stringify(r)).joi
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
+/** The files under `dir`, hidden ones (an archive copy in progress, `.<name>.part`) left out. */
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name],
-  );
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => !e.name.startsWith('.'))
+    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]));
 }
 
 async function query<T>(n: TestNode, dbms: string, sql: string): Promise<T[]> {
