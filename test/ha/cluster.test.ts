@@ -8,84 +8,14 @@
 //     fetched; active: fetched), and op1's distributor, started again, delivers the same file, which op2 drops as
 //     already ingested
 //   - no row twice on either side; `exit ha` / `exit consumer` stop the services
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ControlClient } from '../../runtime/control/client.js';
-import { socketPath } from '../../runtime/node/layout.js';
-import { startCli, type CliProcess } from '../fixtures/cli.js';
-import { freePort } from '../support/child-node.js';
 import { until } from '../support/test-node.js';
+import { child, cleanup, launch, type Child } from '../support/cluster.js';
 
 const SYNC_S = 2;
-
-interface Child {
-  name: string;
-  root: string;
-  file: string;
-  port: number;
-  p: CliProcess;
-  client: ControlClient;
-  addr: string;
-}
-
-interface Started {
-  procs: CliProcess[];
-  clients: ControlClient[];
-  roots: string[];
-}
-
-function cleanup(t: TestContext): Started {
-  const s: Started = { procs: [], clients: [], roots: [] };
-  t.after(async () => {
-    for (const c of s.clients) c.close();
-    for (const p of s.procs) {
-      if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
-      p.child.kill('SIGKILL');
-      await p.exited(10_000);
-    }
-    for (const r of s.roots) rmSync(r, { recursive: true, force: true });
-  });
-  return s;
-}
-
-function yaml(name: string, port: number, dbms: boolean): string {
-  return [
-    'node:',
-    `  name: ${name}`,
-    '  log_level: warn',
-    ...(dbms ? ['dbms:', '  test:', '    type: sqlite'] : []),
-    'services:',
-    '  tcp_server:',
-    '    external_ip: 127.0.0.1',
-    `    external_port: ${port}`,
-    '    internal_ip: 127.0.0.1',
-    `    internal_port: ${port}`,
-    '',
-  ].join('\n');
-}
-
-async function launch(s: Started, c: Omit<Child, 'p' | 'client' | 'addr'>): Promise<Child> {
-  const p = startCli(['start', c.file, '--root', c.root]);
-  s.procs.push(p);
-  await p.waitForStdout(/control: .*edgelake-rt\.sock\r\n/, 60_000);
-  const client = await ControlClient.connect(socketPath(c.root));
-  s.clients.push(client);
-  const addr = (JSON.parse(await client.cmd('get connections where format = json')) as { TCP: { external: string } })
-    .TCP.external;
-  return { ...c, p, client, addr };
-}
-
-async function child(s: Started, name: string, dbms = false): Promise<Child> {
-  const root = mkdtempSync(join(tmpdir(), `elrt-ha-${name}-`));
-  s.roots.push(root);
-  const port = await freePort();
-  const file = join(root, 'node.yaml');
-  writeFileSync(file, yaml(name, port, dbms));
-  return launch(s, { name, root, file, port });
-}
 
 /** Rows of table t and distinct values of v (every row of the test has its own v), or [-1, -1] before the table. */
 async function rows(c: Child): Promise<[number, number]> {

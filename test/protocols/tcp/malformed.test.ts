@@ -53,7 +53,7 @@ test('an HTTP request sent to the TCP port is rejected by field, not by accident
   rejects(() => decodeMessage(padded), /block_counter is \d+, expected 1/);
 });
 
-test('random garbage never escapes as anything but a ProtocolError', () => {
+test('random garbage only ever fails with a ProtocolError', () => {
   const rnd = seeded(7);
   for (let i = 0; i < 300; i++) {
     const bytes = randomBytes(rnd, Math.floor(rnd() * 3 * BLOCK_SIZE));
