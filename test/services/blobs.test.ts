@@ -289,7 +289,9 @@ test('a killed archiver worker is restarted by its supervisor, keeps its counter
   const { n, d } = await start(t);
   await n.cmd('run blobs archiver');
   drop(d.bwatch, 'test.shots.one.png', png(500));
-  await until(() => files(d.archive).length === 1);
+  // Counters are stashed on the main thread once a file is done (after its archive copy lands).
+  await until(async () => /Source JSON\s*\|\s*1\|\s*0\|/.test(await n.cmd('get blobs archiver')));
+  assert.equal(files(d.archive).length, 1);
   assert.ok(n.running.node.kill('blobs-archiver'));
   await until(() => {
     const i = n.running.node.instances('blobs-archiver')[0];
