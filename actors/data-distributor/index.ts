@@ -16,6 +16,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../runtime/errors.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
 import { FILE_NAME_ERROR, parseFileName } from '../../protocols/files/names.js';
+import { SerialPasses } from '../../runtime/passes.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import { failFile } from '../operator/file-moves.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
@@ -34,8 +35,7 @@ interface State {
   stats: DistributorStats;
   watcher: FSWatcher;
   timer: TimerHandle;
-  busy: boolean;
-  again: boolean;
+  passes: SerialPasses;
   metadata: MetadataReader;
 }
 
@@ -124,11 +124,7 @@ async function scan(state: State, ctx: ActorContext): Promise<Idle> {
 }
 
 function startScan(state: State, ctx: ActorContext): void {
-  if (state.busy) {
-    state.again = true;
-    return;
-  }
-  state.busy = true;
+  if (!state.passes.request()) return;
   scan(state, ctx).then(
     (idle) => ctx.send(ctx.self, idle),
     (err: unknown) => {
@@ -148,7 +144,7 @@ function startScan(state: State, ctx: ActorContext): void {
 
 function onIdle(state: State, ctx: ActorContext, msg: Idle): void {
   const s = state.stats;
-  state.busy = false;
+  const again = state.passes.done();
   s.lastScan = Date.now();
   s.scanError = msg.error ?? '';
   s.archived += msg.archived;
@@ -160,10 +156,7 @@ function onIdle(state: State, ctx: ActorContext, msg: Idle): void {
     for (const id of [...s.members.keys()]) if (!ids.has(id)) s.members.delete(id);
   }
   ctx.send('node', { type: 'node.stash.put', value: s.snapshot(state.pc.done) } satisfies NodeIn);
-  if (state.again) {
-    state.again = false;
-    startScan(state, ctx);
-  }
+  if (again) startScan(state, ctx);
 }
 
 export default defineActor<DataDistributorConfig, State, DistributorIn>({
@@ -197,7 +190,7 @@ export default defineActor<DataDistributorConfig, State, DistributorIn>({
     // A member that failed before the restart is tried again at once.
     for (const m of stats.members.values()) m.retryAt = 0;
     ctx.send(ctx.self, { type: 'distributor.scan' } satisfies DistributorIn);
-    return { cfg, pc, stats, watcher, timer, busy: false, again: false, metadata: new MetadataReader() };
+    return { cfg, pc, stats, watcher, timer, passes: new SerialPasses(), metadata: new MetadataReader() };
   },
   handle(state, msg, ctx) {
     switch (msg.type) {

@@ -31,6 +31,7 @@ import {
   type SqlFileName,
 } from '../../protocols/files/names.js';
 import type { NodeAddress } from '../../protocols/policy/address.js';
+import { SerialPasses } from '../../runtime/passes.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
 import { failFile, finishFile, type MoveDirs } from '../operator/file-moves.js';
@@ -51,8 +52,7 @@ interface State {
   stats: PublisherStats;
   watcher: FSWatcher;
   timer: TimerHandle;
-  busy: boolean;
-  again: boolean;
+  passes: SerialPasses;
   metadata: MetadataReader;
   /** Round robin over a table's clusters; read and written only by the scan in progress. */
   turn: Map<string, number>;
@@ -187,11 +187,7 @@ async function scan(state: State, ctx: ActorContext): Promise<number> {
 }
 
 function startScan(state: State, ctx: ActorContext): void {
-  if (state.busy) {
-    state.again = true;
-    return;
-  }
-  state.busy = true;
+  if (!state.passes.request()) return;
   scan(state, ctx).then(
     (pending) => ctx.send(ctx.self, { type: 'publisher.idle', pending }),
     (err: unknown) => {
@@ -234,8 +230,7 @@ export default defineActor<PublisherConfig, State, PublisherIn>({
       stats: new PublisherStats(),
       watcher,
       timer,
-      busy: false,
-      again: false,
+      passes: new SerialPasses(),
       metadata: new MetadataReader(),
       turn: new Map(),
     };
@@ -251,12 +246,8 @@ export default defineActor<PublisherConfig, State, PublisherIn>({
         else state.stats.fail(msg.dbms, msg.table, msg.dest, msg.error);
         return undefined;
       case 'publisher.idle':
-        state.busy = false;
         if (msg.pending >= 0) state.stats.pending = msg.pending;
-        if (state.again) {
-          state.again = false;
-          startScan(state, ctx);
-        }
+        if (state.passes.done()) startScan(state, ctx);
         return undefined;
       case 'publisher.stats':
         return msg.topic === 'files' ? state.stats.files(msg.format) : state.stats.summary(ctx.node.name, msg.format);
