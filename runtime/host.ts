@@ -12,6 +12,7 @@ import {
   AskTimeoutError,
   CommandError,
   EdgeRtError,
+  errorMessage,
   reviveError,
   serializeError,
 } from './errors.js';
@@ -202,7 +203,14 @@ async function shutdown(reason: string): Promise<void> {
     p.reject(new ActorExitedError(`actor is stopping (${reason})`));
     pending.delete(id);
   }
-  if (def?.stop && ctx && running) await def.stop(state, reason, ctx);
+  if (def?.stop && ctx && running) {
+    // A stop that throws still ends the actor: its resources are what it could release; the reason is logged.
+    try {
+      await def.stop(state, reason, ctx);
+    } catch (err) {
+      ctx.log.error('actor stop failed', { reason, error: errorMessage(err) });
+    }
+  }
   running = false;
 }
 

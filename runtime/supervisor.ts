@@ -270,7 +270,10 @@ export class Supervisor {
   private onChildExit(child: Child, gen: number, info: ExitInfo): void {
     // Stale report (an older incarnation) or an exit we caused while stopping: nothing to do.
     if (gen !== child.generation || child.status === 'stopping' || child.status === 'stopped') return;
-    void this.serial(() => this.handleExit(child, gen, info));
+    // handleExit handles its own failures; a throw past it (a bug) is logged, never an unhandled rejection.
+    this.serial(() => this.handleExit(child, gen, info)).catch((err: unknown) =>
+      this.env.log.error('handling a child exit failed', { child: child.spec.id, error: errorMessage(err) }),
+    );
   }
 
   private async handleExit(child: Child, gen: number, info: ExitInfo): Promise<void> {

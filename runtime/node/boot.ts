@@ -68,7 +68,13 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     output: opts.output ?? ((t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`)),
     ...(opts.actorClock ? { actorClock: opts.actorClock } : {}),
     onStop: (reason, code) => {
-      void stop(reason).then(() => opts.onStop?.(reason, code));
+      stop(reason).then(
+        () => opts.onStop?.(reason, code),
+        (err: unknown) => {
+          log.error('node stop failed', { reason, error: errorMessage(err) });
+          opts.onStop?.(reason, code === 0 ? 1 : code);
+        },
+      );
     },
   });
   const log = createLogger('boot', logSink, config.logLevel);
