@@ -1,7 +1,7 @@
 // The explicit, static registry of services (house style: no registration by import side effect,
 // no import of a computed path). `get processes` lists them in EdgeLake's order (PROCESS_ORDER);
 // this list's order is the order node.yaml services start in.
-import type { ServiceDescriptor } from '../runtime/service.js';
+import type { ServiceDescriptor } from '../node/service.js';
 import { tcpServerService } from './tcp-server/service.js';
 import { restServerService } from './rest-server/service.js';
 import { blockchainSyncService } from './blockchain-sync/service.js';

@@ -6,13 +6,13 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { freePort } from '../test/support/child-node.js';
+import { freePort } from '../harness/child-node.js';
 
 export { freePort };
 import { ensureBuilt } from './lib/build.js';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
-export const CLI = join(ROOT, 'dist/runtime/cli/main.js');
+export const CLI = join(ROOT, 'dist/main/cli/main.js');
 
 export interface BenchNode {
   root: string;
@@ -58,12 +58,23 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 export function put(port: number, headers: Record<string, string>, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'PUT', agent, headers: { 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(data) : reject(new Error(`PUT ${res.statusCode}: ${data}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        agent,
+        headers: { 'content-length': Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(data) : reject(new Error(`PUT ${res.statusCode}: ${data}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -71,12 +82,17 @@ export function put(port: number, headers: Record<string, string>, body: string)
 
 export function get(port: number, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'GET', agent, headers: { command, 'User-Agent': 'AnyLog/1.23' } }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (data += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(data) : reject(new Error(`GET ${res.statusCode}: ${data}`))));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method: 'GET', agent, headers: { command, 'User-Agent': 'AnyLog/1.23' } },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (data += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(data) : reject(new Error(`GET ${res.statusCode}: ${data}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -105,7 +121,13 @@ export function bodies(n: number, rows = 1000, base = Date.UTC(2026, 0, 1)): { t
   return Array.from({ length: n }, (_, b) => {
     const rs = Array.from({ length: rows }, (_, i) => {
       const k = b * rows + i;
-      return { timestamp: new Date(base + k).toISOString(), device: `dev-${k % 16}`, value: k * 0.25, count: k, ok: k % 2 === 0 };
+      return {
+        timestamp: new Date(base + k).toISOString(),
+        device: `dev-${k % 16}`,
+        value: k * 0.25,
+        count: k,
+        ok: k % 2 === 0,
+      };
     });
     return { text: JSON.stringify(rs), rows: rs };
   });
@@ -136,13 +158,21 @@ export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: nu
   const db = new Database(join(dir, 'raw.db'));
   db.exec('PRAGMA journal_mode=WAL');
   db.exec('PRAGMA synchronous=FULL');
-  db.exec('CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)');
+  db.exec(
+    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
+  );
   const st = db.prepare(
     `INSERT INTO t(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
   );
   const tx = db.transaction((text: string) => st.run(new Date().toISOString(), text));
   const t0 = performance.now();
-  for (let i = 0; i < texts.length; i += group) tx(`[${texts.slice(i, i + group).map((t) => t.trim().slice(1, -1)).join(',')}]`);
+  for (let i = 0; i < texts.length; i += group)
+    tx(
+      `[${texts
+        .slice(i, i + group)
+        .map((t) => t.trim().slice(1, -1))
+        .join(',')}]`,
+    );
   const secs = (performance.now() - t0) / 1000;
   db.close();
   rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,13 @@ const ROWS = Number(process.env['BENCH_FILE_ROWS'] ?? 5000);
 const lines = (f: number): string =>
   Array.from({ length: ROWS }, (_, i) => {
     const k = f * ROWS + i;
-    return JSON.stringify({ timestamp: new Date(Date.UTC(2026, 0, 1) + k).toISOString(), device: `dev-${k % 16}`, value: k * 0.25, count: k, ok: k % 2 === 0 });
+    return JSON.stringify({
+      timestamp: new Date(Date.UTC(2026, 0, 1) + k).toISOString(),
+      device: `dev-${k % 16}`,
+      value: k * 0.25,
+      count: k,
+      ok: k % 2 === 0,
+    });
   }).join('\n') + '\n';
 
 const texts = Array.from({ length: FILES }, (_, f) => lines(f));
@@ -33,7 +39,11 @@ try {
   const value = total / ((performance.now() - t0) / 1000);
   if (n !== total) throw new Error(`expected ${total} rows, found ${n}`);
   // One file's rows per transaction in the baseline, as the operator commits them.
-  const baseline = rawSqliteRowsPerSecond(texts.map((t) => `[${t.trim().split('\n').join(',')}]`), ROWS, 1);
+  const baseline = rawSqliteRowsPerSecond(
+    texts.map((t) => `[${t.trim().split('\n').join(',')}]`),
+    ROWS,
+    1,
+  );
   jsonLine('ingest-files', value, 'rows/s', baseline, { files: FILES, rows: total });
 } finally {
   await node.stop();

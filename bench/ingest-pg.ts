@@ -15,12 +15,16 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 const DB = `elrt_bench_${process.pid}`;
 const conn = { host: '127.0.0.1', port: 5432, user: process.env['PGUSER'] ?? 'postgres' };
 
-async function raw(data: { rows: Row[]; text: string }[]): Promise<{ jsonRecordset: number; copy: number; values: number }> {
+async function raw(
+  data: { rows: Row[]; text: string }[],
+): Promise<{ jsonRecordset: number; copy: number; values: number }> {
   const c = new pg.Client({ ...conn, database: DB });
   await c.connect();
   const reset = async (): Promise<void> => {
     await c.query('DROP TABLE IF EXISTS raw_t');
-    await c.query('CREATE TABLE raw_t (row_id bigserial primary key, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value numeric, count bigint, ok boolean)');
+    await c.query(
+      'CREATE TABLE raw_t (row_id bigserial primary key, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value numeric, count bigint, ok boolean)',
+    );
   };
   const time = async (fn: (group: { rows: Row[]; text: string }[]) => Promise<void>): Promise<number> => {
     await reset();
@@ -40,8 +44,13 @@ async function raw(data: { rows: Row[]; text: string }[]): Promise<{ jsonRecords
     );
   });
   const copy = await time(async (g) => {
-    const lines = g.flatMap((d) => d.rows.map((r) => `${r.timestamp}\t${r.device}\t${r.value}\t${r.count}\t${r.ok}\n`)).join('');
-    await pipeline(Readable.from([lines]), c.query(copyStreams.from('COPY raw_t (timestamp, device, value, count, ok) FROM STDIN')));
+    const lines = g
+      .flatMap((d) => d.rows.map((r) => `${r.timestamp}\t${r.device}\t${r.value}\t${r.count}\t${r.ok}\n`))
+      .join('');
+    await pipeline(
+      Readable.from([lines]),
+      c.query(copyStreams.from('COPY raw_t (timestamp, device, value, count, ok) FROM STDIN')),
+    );
   });
   const values = await time(async (g) => {
     for (const d of g) {
@@ -61,18 +70,28 @@ const admin = new pg.Client({ ...conn, database: 'test' });
 try {
   await admin.connect();
 } catch (err) {
-  process.stdout.write(JSON.stringify({ bench: 'ingest-pg', skipped: `PostgreSQL at 127.0.0.1:5432 not reachable: ${(err as Error).message}` }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      bench: 'ingest-pg',
+      skipped: `PostgreSQL at 127.0.0.1:5432 not reachable: ${(err as Error).message}`,
+    }) + '\n',
+  );
   process.exit(0);
 }
 await admin.query(`DROP DATABASE IF EXISTS ${DB}`);
 await admin.query(`CREATE DATABASE ${DB}`);
 const data = bodies(BODIES);
-const node = await startNode(`  pgb:\n    type: psql\n    ip: 127.0.0.1\n    port: 5432\n    user: ${conn.user}\n    database: ${DB}\n`);
+const node = await startNode(
+  `  pgb:\n    type: psql\n    ip: 127.0.0.1\n    port: 5432\n    user: ${conn.user}\n    database: ${DB}\n`,
+);
 try {
   await put(node.port, { type: 'json', dbms: 'pgb', table: 'warm', mode: 'streaming' }, data[0]!.text);
   const total = BODIES * 1000;
   const t0 = performance.now();
-  await pool(CONCURRENCY, data.map((d) => () => put(node.port, { type: 'json', dbms: 'pgb', table: 'readings', mode: 'streaming' }, d.text)));
+  await pool(
+    CONCURRENCY,
+    data.map((d) => () => put(node.port, { type: 'json', dbms: 'pgb', table: 'readings', mode: 'streaming' }, d.text)),
+  );
   let n = 0;
   while ((n = await count(node.port, 'pgb', 'readings')) < total) await new Promise((r) => setTimeout(r, 25));
   const value = total / ((performance.now() - t0) / 1000);

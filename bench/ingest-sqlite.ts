@@ -31,7 +31,10 @@ try {
   const secs = (performance.now() - t0) / 1000;
   if (n !== total) throw new Error(`expected ${total} rows, found ${n}`);
   const value = total / secs;
-  const baseline = rawSqliteRowsPerSecond(data.map((d) => d.text), 1000);
+  const baseline = rawSqliteRowsPerSecond(
+    data.map((d) => d.text),
+    1000,
+  );
   jsonLine('ingest-sqlite', value, 'rows/s', baseline, {
     rows: total,
     put_rows_per_s: Math.round(total / acked),

@@ -1,6 +1,6 @@
 // Kafka -> SQLite rows/s through the node's Kafka consumer (mapping, durable journal, streamer, operator)
 // against a raw kafkajs consumer that only counts the same records, in the same run, on librdkafka's mock
-// cluster (test/support/kafka-mock). Node in a child process (the compiled CLI). Skips with a message
+// cluster (harness/kafka-mock). Node in a child process (the compiled CLI). Skips with a message
 // line when the mock cannot be built (librdkafka-dev not installable).
 //   npm run bench -- kafka          BENCH_KAFKA_RECORDS (default 180000), BENCH_KAFKA_PARTITIONS (6)
 // Both clocks start when the consumer has joined its group (the mock delays a new group's first join by
@@ -13,7 +13,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { count, get, startNode } from './ingest-common.js';
 import { ensureBuilt } from './lib/build.js';
 import { jsonLine, median, note } from './lib/report.js';
-import { kafkaMock, startKafkaMock } from '../test/support/kafka-mock/index.js';
+import { kafkaMock, startKafkaMock } from '../harness/kafka-mock/index.js';
 
 const RECORDS = Number(process.env['BENCH_KAFKA_RECORDS'] ?? 180_000);
 const PARTITIONS = Number(process.env['BENCH_KAFKA_PARTITIONS'] ?? 6);

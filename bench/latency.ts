@@ -18,7 +18,13 @@ const INTERVAL_MS = 10;
 const pct = (xs: number[], p: number): number => Number(percentile(xs, p * 100).toFixed(2));
 
 function body(first: number): string {
-  return JSON.stringify(Array.from({ length: ROWS_PER_PUT }, (_, i) => ({ timestamp: new Date(Date.UTC(2026, 0, 1) + first + i).toISOString(), id: first + i, v: (first + i) % 97 })));
+  return JSON.stringify(
+    Array.from({ length: ROWS_PER_PUT }, (_, i) => ({
+      timestamp: new Date(Date.UTC(2026, 0, 1) + first + i).toISOString(),
+      id: first + i,
+      v: (first + i) % 97,
+    })),
+  );
 }
 
 /** Runs `send(first)` every INTERVAL_MS and records when id first+99 becomes visible to `maxId`. */
@@ -64,7 +70,10 @@ try {
   const reader = new Database(join(node.root, 'data', 'dbms', 'bench.dbms'));
   // libsql's pluck() still returns an object: read the first column of a raw row instead.
   const st = reader.prepare('SELECT max(id) AS m FROM lat').raw(true);
-  ours = await paced((first) => put(node.port, { type: 'json', dbms: 'bench', table: 'lat', mode: 'streaming' }, body(first)), () => Number((st.get() as unknown[])[0] ?? -1));
+  ours = await paced(
+    (first) => put(node.port, { type: 'json', dbms: 'bench', table: 'lat', mode: 'streaming' }, body(first)),
+    () => Number((st.get() as unknown[])[0] ?? -1),
+  );
   reader.close();
 } finally {
   await node.stop();
@@ -76,10 +85,15 @@ const w = new Database(join(dir, 'raw.db'));
 w.exec('PRAGMA journal_mode=WAL');
 w.exec('PRAGMA synchronous=FULL');
 w.exec('CREATE TABLE lat (ts text, id int, v int)');
-const ins = w.prepare(`INSERT INTO lat SELECT json_extract(value,'$.timestamp'), json_extract(value,'$.id'), json_extract(value,'$.v') FROM json_each(?)`);
+const ins = w.prepare(
+  `INSERT INTO lat SELECT json_extract(value,'$.timestamp'), json_extract(value,'$.id'), json_extract(value,'$.v') FROM json_each(?)`,
+);
 const r = new Database(join(dir, 'raw.db'));
 const rst = r.prepare('SELECT max(id) AS m FROM lat').raw(true);
-const raw = await paced(async (first) => ins.run(body(first)), () => Number((rst.get() as unknown[])[0] ?? -1));
+const raw = await paced(
+  async (first) => ins.run(body(first)),
+  () => Number((rst.get() as unknown[])[0] ?? -1),
+);
 w.close();
 r.close();
 rmSync(dir, { recursive: true, force: true });

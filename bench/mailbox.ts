@@ -7,7 +7,7 @@
 // A second line compares with raw postMessage of arrays of 512 payloads (the mailbox batches what one
 // turn sends into one postMessage, so that is the fairer upper bound).
 import { Worker } from 'node:worker_threads';
-import { createLogger, MemorySink } from '../runtime/log.js';
+import { createLogger, MemorySink } from '../base/log.js';
 import { Supervisor } from '../runtime/supervisor.js';
 import type { WorkerActor } from '../runtime/worker-ref.js';
 import { jsonLine, median, note } from './lib/report.js';

@@ -12,7 +12,12 @@ import { CLI, freePort, get } from './ingest-common.js';
 import { ensureBuilt } from './lib/build.js';
 import { jsonLine, note } from './lib/report.js';
 
-const rssKb = (pid: number): number => Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)]).toString().trim());
+const rssKb = (pid: number): number =>
+  Number(
+    execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+      .toString()
+      .trim(),
+  );
 
 async function idleNode(withScheduler: boolean): Promise<{ rss: number; workers: number }> {
   const root = mkdtempSync(join(tmpdir(), 'elrt-mem-'));
@@ -39,7 +44,10 @@ async function idleNode(withScheduler: boolean): Promise<{ rss: number; workers:
       }
     }
     await new Promise((r) => setTimeout(r, 5000));
-    const procs = JSON.parse(await get(rest, 'get processes where format = json')) as Record<string, { Status: string; Threads?: number[] }>;
+    const procs = JSON.parse(await get(rest, 'get processes where format = json')) as Record<
+      string,
+      { Status: string; Threads?: number[] }
+    >;
     const workers = Object.values(procs).reduce((n, p) => n + (p.Threads?.length ?? 0), 0);
     return { rss: rssKb(proc.pid!), workers };
   } finally {

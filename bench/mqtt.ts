@@ -82,7 +82,7 @@ function startNode(root: string, restPort: number, mqttPort: number): ChildProce
       '',
     ].join('\n'),
   );
-  return spawn(process.execPath, [join(REPO, 'dist/runtime/cli/main.js'), 'start', yaml], {
+  return spawn(process.execPath, [join(REPO, 'dist/main/cli/main.js'), 'start', yaml], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../runtime/control/client.js';
-import { socketPath } from '../runtime/node/layout.js';
+import { socketPath } from '../node/layout.js';
 import { REPO, note } from './lib/report.js';
 import { distUrl, ensureBuilt } from './lib/build.js';
-import type { RunningNode } from '../runtime/node/boot.js';
+import type { RunningNode } from '../main/boot.js';
 
 export function nodeYaml(name: string, root: string, extra = ''): string {
   return `node:\n  name: ${name}\n  root: ${root}\n  log_level: warn\nservices:\n  tcp_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n${extra}`;
@@ -33,7 +33,7 @@ export async function startPeer(name: string, extra = ''): Promise<PeerProcess> 
   const nodeArgs = (process.env['BENCH_PEER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const proc = spawn(
     process.execPath,
-    [...nodeArgs, join(REPO, 'dist/runtime/cli/main.js'), 'start', yaml, '--root', root],
+    [...nodeArgs, join(REPO, 'dist/main/cli/main.js'), 'start', yaml, '--root', root],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, EDGELAKE_RT_LOG: 'warn' },
@@ -67,8 +67,8 @@ export async function startPeer(name: string, extra = ''): Promise<PeerProcess> 
 /** A node in this process, from the compiled modules. */
 export async function startLocal(name: string): Promise<{ running: RunningNode; root: string; stop(): Promise<void> }> {
   ensureBuilt();
-  const { bootNode } = (await import(distUrl('runtime/node/boot.js'))) as typeof import('../runtime/node/boot.js');
-  const { MemorySink } = (await import(distUrl('runtime/log.js'))) as typeof import('../runtime/log.js');
+  const { bootNode } = (await import(distUrl('main/boot.js'))) as typeof import('../main/boot.js');
+  const { MemorySink } = (await import(distUrl('base/log.js'))) as typeof import('../base/log.js');
   const root = mkdtempSync(join(tmpdir(), `elrt-bench-${name}-`));
   const file = join(root, 'node.yaml');
   writeFileSync(file, nodeYaml(name, root));

@@ -8,7 +8,7 @@
 //                     ways (unmarked requests: what an EdgeLake peer gets); driven by PeerNetwork.request, i.e.
 //                     `run client` without its command parsing
 //   tcp-rtt           the full `run client (B) get status` command between edgelake-rt nodes, which use the
-//                     persistent-connection fast path (runtime/peer/wire.ts); `raw_persistent` is a raw echo on
+//                     persistent-connection fast path (peer/wire.ts); `raw_persistent` is a raw echo on
 //                     one persistent connection, for scale
 // Closed loop with BENCH_CONCURRENCY requests in flight; BENCH_MS per figure after a discarded warm-up.
 import { spawn } from 'node:child_process';

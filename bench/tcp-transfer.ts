@@ -1,7 +1,7 @@
 // npm run bench -- tcp-transfer
 // File transfer bytes/s between two nodes on loopback: node A (this process) runs
 // `run client (<B>) file copy <file> !tmp_dir/<name>`, EdgeLake's `file write` in 2048-byte blocks
-// (runtime/peer/file-send.ts), and node B (a child process) appends the blocks to `<name>.transfer` in a TCP
+// (peer/file-send.ts), and node B (a child process) appends the blocks to `<name>.transfer` in a TCP
 // worker and renames it on the last block (actors/tcp-server/file-receive.ts); the time runs until the file is
 // in place. Baseline, same run: a raw socket copy of the same file (fs read stream -> socket -> fs write stream in
 // a child process) until the receiver has closed the file. Rounds alternate; the figure is the median round.

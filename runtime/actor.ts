@@ -4,7 +4,7 @@
 //   stop(state, reason)       releases what init acquired
 // State changes only in `handle`: socket, timer and database callbacks `ctx.send(ctx.self, ...)`.
 import type { Clock } from './clock.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../base/log.js';
 import type { Ring } from './ring.js';
 import type { ActorMessage, NodeInfo } from './wire.js';
 

@@ -15,8 +15,8 @@ import {
   errorMessage,
   reviveError,
   serializeError,
-} from './errors.js';
-import { createLogger, type LogLevel } from './log.js';
+} from '../base/errors.js';
+import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import type { ActorMessage, FromHost, InEnvelope, OutItem, StartMessage, ToHost } from './wire.js';
 

@@ -3,7 +3,7 @@
 // ring with records never floods the mailbox. A wait that times out also sends the message,
 // which doubles as a periodic tick.
 import type { ActorContext } from './actor.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../base/errors.js';
 
 export function armRing(ctx: ActorContext, ringName: string, type: string, timeoutMs: number): void {
   const ring = ctx.ring(ringName);

@@ -14,8 +14,8 @@
 // so a child whose init always fails never respawns in a loop.
 // Supervisor operations run one at a time (an internal queue), so a crash that arrives during a
 // restart waits its turn instead of interleaving with it.
-import { EscalationError, StartupError, errorMessage } from './errors.js';
-import type { Logger } from './log.js';
+import { EscalationError, StartupError, errorMessage } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { WorkerActor, type ActorStatus, type ExitInfo, type Router } from './worker-ref.js';
 import type { NodeInfo } from './wire.js';
 

@@ -1,8 +1,8 @@
 // The messages between the supervisor (main thread) and an actor host (worker thread).
 // They travel over the worker's own MessagePort. Actor messages are batched: one postMessage
 // carries every envelope produced in one turn of the sender's event loop.
-import type { SerializedError } from './errors.js';
-import type { LogRecord } from './log.js';
+import type { SerializedError } from '../base/errors.js';
+import type { LogRecord } from '../base/log.js';
 
 /** Anything an actor receives: a discriminated union on `type` (dotted lower-case). */
 export interface ActorMessage {

@@ -15,8 +15,8 @@ import {
   StartupError,
   reviveError,
   serializeError,
-} from './errors.js';
-import type { LogRecord } from './log.js';
+} from '../base/errors.js';
+import type { LogRecord } from '../base/log.js';
 import type { ActorMessage, FromHost, InEnvelope, NodeInfo, OutItem, StartMessage, ToHost } from './wire.js';
 
 export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';

@@ -6,12 +6,12 @@ import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/runtime/cli/main.js');
+const cli = join(root, 'dist/main/cli/main.js');
 chmodSync(cli, 0o755);
 const binDir = join(root, 'node_modules/.bin');
 if (existsSync(join(root, 'node_modules'))) {
   mkdirSync(binDir, { recursive: true });
   const link = join(binDir, 'edgelake-rt');
   rmSync(link, { force: true });
-  symlinkSync('../../dist/runtime/cli/main.js', link);
+  symlinkSync('../../dist/main/cli/main.js', link);
 }

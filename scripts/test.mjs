@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const dirs = ['test', 'runtime', 'actors', 'protocols', 'storage'];
+const dirs = ['test', 'base', 'protocols', 'storage', 'runtime', 'peer', 'node', 'actors', 'main', 'harness'];
 
 function find(dir) {
   let out = [];
@@ -23,8 +23,14 @@ function find(dir) {
 const args = process.argv.slice(2);
 const paths = args.filter((a) => !a.startsWith('-'));
 const flags = args.filter((a) => a.startsWith('-'));
-let files = dirs.filter((d) => statSync(join(root, d), { throwIfNoEntry: false })?.isDirectory()).flatMap((d) => find(join(root, d)));
-if (paths.length > 0) files = files.filter((f) => paths.some((p) => relative(root, f).startsWith(p.replace(/^\.\//, ''))));
+let files = dirs
+  .filter((d) => statSync(join(root, d), { throwIfNoEntry: false })?.isDirectory())
+  .flatMap((d) => find(join(root, d)));
+if (paths.length > 0)
+  files = files.filter((f) => paths.some((p) => relative(root, f).startsWith(p.replace(/^\.\//, ''))));
 files.sort();
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], { cwd: root, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...flags, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

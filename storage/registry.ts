@@ -3,8 +3,8 @@
 // connection from the same config (it asks the node for the list).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DbmsError, errorMessage } from '../runtime/errors.js';
-import type { Logger } from '../runtime/log.js';
+import { DbmsError, errorMessage } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
 import { openDbms } from './dbms/open.js';
 import type { ConnectionConfig, DbmsAdapter } from './dbms/types.js';
 
@@ -34,13 +34,18 @@ export class DbmsRegistry {
       for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
       config = { type: 'sqlite', file };
     }
-    const onIdleError = (err: Error): void => this.log.warn('dbms connection dropped', { dbms: name, error: err.message });
+    const onIdleError = (err: Error): void =>
+      this.log.warn('dbms connection dropped', { dbms: name, error: err.message });
     if (config.type === 'sqlite') {
       // A writable open creates the file and edgelake-rt's internal tables; the reader cannot.
       const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError });
       await writer.close();
     }
-    const reader = await openDbms(name, config, { dbmsDir: this.dbmsDir, queryOnly: config.type === 'sqlite', onIdleError });
+    const reader = await openDbms(name, config, {
+      dbmsDir: this.dbmsDir,
+      queryOnly: config.type === 'sqlite',
+      onIdleError,
+    });
     this.entries.set(name, { config, reader });
   }
 
@@ -57,7 +62,9 @@ export class DbmsRegistry {
   }
 
   list(): DbmsEntry[] {
-    return [...this.entries].map(([name, e]) => ({ name, config: e.config })).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.entries]
+      .map(([name, e]) => ({ name, config: e.config }))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   has(name: string): boolean {
@@ -66,7 +73,10 @@ export class DbmsRegistry {
 
   reader(name: string): DbmsAdapter {
     const e = this.entries.get(name);
-    if (!e) throw new DbmsError(`dbms '${name}' is not connected (use 'connect dbms ${name} where type = sqlite')`, { code: 10 });
+    if (!e)
+      throw new DbmsError(`dbms '${name}' is not connected (use 'connect dbms ${name} where type = sqlite')`, {
+        code: 10,
+      });
     return e.reader;
   }
 

@@ -12,7 +12,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { EdgeRtError } from '../../runtime/errors.js';
+import { EdgeRtError } from '../../base/errors.js';
 import type { BlobRecord } from './catalog.js';
 
 export interface ArchiveOptions {

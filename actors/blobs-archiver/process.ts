@@ -12,8 +12,8 @@
 // own name, so a restart neither loses a blob nor refuses the file.
 import { access, constants, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { EdgeRtError, ProtocolError, errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
+import { EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
 import { parseFileName } from '../../protocols/files/names.js';
 import type { DbmsAdapter } from '../../storage/dbms/types.js';
 import { archiveBlob, BlobError } from './archive.js';

@@ -5,7 +5,7 @@
 // EdgeLake drops a line that is not JSON and goes on; here the whole file goes to the error directory
 // with the line named, so no row is lost silently. A mapping policy's own hash column is not read
 // (policies are not consulted by this service): the column is always `file`, EdgeLake's default.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { FILE_NAME_ERROR } from '../../protocols/files/names.js';
 
 /** EdgeLake process_status.ERR_wrong_json_structure. */

@@ -13,9 +13,9 @@
 // `dbms` names the data dbms the blob belongs to; EdgeLake's `blobs_<dbms>` spelling is accepted.
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CommandError, DbmsError, EdgeRtError, errorMessage } from '../../runtime/errors.js';
-import { argWords, formatOf, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { CommandError, DbmsError, EdgeRtError, errorMessage } from '../../base/errors.js';
+import { argWords, formatOf, whereObject, withKeyPositions } from '../../node/commands/args.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 import { int, required, schema, str } from '../../runtime/config/schema.js';
 import {
   actorEntry,
@@ -25,7 +25,7 @@ import {
   type ServiceDescriptor,
   type ServiceInstance,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { restoreBlob } from './archive.js';
 import { find, type BlobFilter, type BlobRecord } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';

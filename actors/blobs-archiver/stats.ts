@@ -2,7 +2,7 @@
 // ("Source JSON") and one per dbms.table for their blobs, with success and error counts, the last
 // error (EdgeLake's status text), the last file and the last message. Kept on the main thread between
 // worker restarts (node.stash), like the scheduler's tables.
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 
 export interface Counter {
   success: number;

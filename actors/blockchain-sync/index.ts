@@ -2,7 +2,7 @@
 // master for its ledger with `event get_blockchain <blockchain dir>/blockchain.new <version> 0`. The master answers
 // on our TCP server with a `file write` of its ledger (generic flag 2), or nothing when <version> is what it
 // holds; the TCP worker then runs `event blockchain_use_new <file>`, which merges the ledger into this node's
-// metadata on the main thread (runtime/commands/builtin/blockchain-events.ts). This actor only keeps the schedule
+// metadata on the main thread (node/commands/builtin/blockchain-events.ts). This actor only keeps the schedule
 // and sends the request, so a slow or dead master never holds up the node.
 //   source = master   the loop above; `connection = ip:port` is required
 //   source = dbms     EdgeLake's master loop (ledger table -> file): here the ledger store and the file are
@@ -14,12 +14,12 @@
 import { dirname, join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { ConfigError, assertNever, errorMessage } from '../../runtime/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
+import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
-import { parseAddress, sendCommand, sourceFor } from './send.js';
+import { parseAddress, sendCommand, sourceFor } from '../../peer/send-command.js';
 
 interface State {
   cfg: BlockchainSyncConfig;

@@ -4,18 +4,18 @@
 //   get synchronizer [where format = json]   EdgeLake's columns (member_cmd.py L15588-15620)
 //   exit synchronizer | exit sync
 // and its `get processes` details: `Sync every <n> seconds with master using: <ip:port>` (bsync.py L247-250).
-import { CommandError, errorMessage } from '../../runtime/errors.js';
-import { formatOf, withKeyPositions } from '../../runtime/commands/args.js';
-import { runOptions } from '../../runtime/commands/builtin/services.js';
-import { SYNC_KIND, ledgerOf, triggerSync } from '../../runtime/commands/builtin/blockchain.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { CommandError, errorMessage } from '../../base/errors.js';
+import { formatOf, withKeyPositions } from '../../node/commands/args.js';
+import { runOptions } from '../../node/commands/builtin/services.js';
+import { SYNC_KIND, ledgerOf, triggerSync } from '../../node/commands/builtin/blockchain.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 import {
   actorEntry,
   type CommandSpec,
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { blockchainSyncSchema } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
 

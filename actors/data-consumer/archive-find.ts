@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { createFileHasher, parseFileName } from '../../protocols/files/names.js';
 
 export interface ArchivedFile {

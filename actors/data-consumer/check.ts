@@ -13,9 +13,9 @@
 //      REQUEST_AGAIN_MS is asked again, up to MAX_TRIES times
 // In `suspend` mode steps 1-3 run (so `get consumer` shows what is missing) and no file is asked for.
 import type { ActorContext } from '../../runtime/actor.js';
-import { PeerError, errorMessage } from '../../runtime/errors.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
-import type { ClusterView, Member } from '../data-distributor/members.js';
+import { PeerError, errorMessage } from '../../base/errors.js';
+import type { NodeIn } from '../../node/messages.js';
+import type { ClusterView, Member } from '../_shared/ha-members.js';
 import type { ConsumerMode, DataConsumerConfig } from './config.js';
 import { dateWord, parseDate } from './dates.js';
 import type { ConsumerIn, PeerReport } from './messages.js';

@@ -4,7 +4,7 @@
 //                        (`-3d`, `-2 hours`; a bare `-3` is days)
 //   now
 //   YY-MM-DD[ HH:MM[:SS]]  or  YYYY-MM-DD[ HH:MM[:SS[.ffffff]]]  (a `T` may replace the space, a `Z` may end it)
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

@@ -5,10 +5,10 @@
 // The missing files and the counters are stashed on the node: a restarted worker goes on from them.
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { assertNever, errorMessage } from '../../runtime/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
+import { assertNever, errorMessage } from '../../base/errors.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
-import { clusterView } from '../data-distributor/members.js';
+import { clusterView } from '../_shared/ha-members.js';
 import { runCheck, type CheckContext } from './check.js';
 import { dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { parseDate } from './dates.js';

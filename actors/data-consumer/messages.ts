@@ -1,6 +1,6 @@
 // The Consumer actor's mailbox.
 import type { ConsumerMode } from './config.js';
-import type { Member } from '../data-distributor/members.js';
+import type { Member } from '../_shared/ha-members.js';
 
 export const CONSUMER_KIND = 'data-consumer';
 

@@ -6,9 +6,9 @@
 //   exit consumer
 // and the `time file` commands the consumers of a cluster ask each other (time-file.ts), which every node
 // answers whether or not its own consumer runs.
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, formatOf } from '../../node/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';

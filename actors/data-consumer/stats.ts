@@ -7,8 +7,8 @@
 //   files    the files found missing: DBMS|Table|Member|File ID|Hash|File time|Peer|Status|Tries|Error
 //            (status missing, requested, fetched or failed; the last 1000 fetched are kept)
 // Counters and files are kept on the node (node.stash) so a restarted worker goes on from them.
-import { formatTable, pyJson } from '../../runtime/format/table.js';
-import type { Member } from '../data-distributor/members.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
+import type { Member } from '../_shared/ha-members.js';
 import type { ConsumerMode } from './config.js';
 import type { PeerReport } from './messages.js';
 

@@ -14,14 +14,14 @@
 //       its message), which puts it in its watch directory; a `.json.gz` goes compressed under its `.gz` name and
 //       the receiving TCP server decompresses it. Answers {"file", "bytes", "dest"}.
 import { readdir } from 'node:fs/promises';
-import { CommandError } from '../../runtime/errors.js';
-import { formatOf, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
-import type { DispatchEnv } from '../../runtime/commands/dispatcher.js';
+import { CommandError } from '../../base/errors.js';
+import { formatOf, whereObject, withKeyPositions } from '../../node/commands/args.js';
+import type { DispatchEnv } from '../../node/commands/dispatcher.js';
 import { int, ipPort, required, schema, str } from '../../runtime/config/schema.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
-import { parseAddress } from '../../runtime/peer/address.js';
-import { sendFile } from '../../runtime/peer/file-send.js';
-import type { CommandSpec, NodeApi } from '../../runtime/service.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
+import { parseAddress } from '../../peer/address.js';
+import { sendFile } from '../../peer/file-send.js';
+import type { CommandSpec, NodeApi } from '../../node/service.js';
 import { TSD_DBMS, TSD_INFO, tsdFileTime } from '../../storage/schema/tsd.js';
 import { findArchived } from './archive-find.js';
 import { parseDate } from './dates.js';

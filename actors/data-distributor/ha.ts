@@ -4,16 +4,12 @@
 // members) and the data consumer (pulls what this node lacks), each unless it already runs. The options are those
 // of `run data distributor` and `run data consumer` (cluster_id goes to both); start_date defaults to -3d, the
 // seed's example. `exit ha` stops both.
-import { CommandError } from '../../runtime/errors.js';
-import { whereObject, withKeyPositions } from '../../runtime/commands/args.js';
+import { CommandError } from '../../base/errors.js';
+import { whereObject, withKeyPositions } from '../../node/commands/args.js';
 import { schema, str } from '../../runtime/config/schema.js';
-import type { CommandSpec, NodeApi, ServiceDescriptor } from '../../runtime/service.js';
-import { dataConsumerSchema } from '../data-consumer/config.js';
-import { dataDistributorSchema } from './config.js';
+import type { CommandSpec, NodeApi, ServiceDescriptor } from '../../node/service.js';
 
 const KINDS = ['data-distributor', 'data-consumer'] as const;
-
-const haSchema = schema('ha', { ...dataDistributorSchema.shape, ...dataConsumerSchema.shape, start_date: str('-3d') });
 
 function services(node: NodeApi): ServiceDescriptor[] {
   return KINDS.map((k) => {
@@ -33,8 +29,10 @@ export const runHa: CommandSpec = {
     'run ha [where cluster_id = .. and start_date = -3d and end_date = .. and mode = active|suspend and distr_dir = .. and archive_dir = ..]',
   async run(inv, node) {
     const raw = whereObject(inv, node);
-    withKeyPositions(inv.where, () => haSchema.parse(raw, 'run ha'));
     const [distributor, consumer] = services(node);
+    // The options are the two services' own (looked up in the registry, not imported from a neighbour's folder).
+    const haSchema = schema('ha', { ...distributor!.schema.shape, ...consumer!.schema.shape, start_date: str('-3d') });
+    withKeyPositions(inv.where, () => haSchema.parse(raw, 'run ha'));
     const todo = [distributor!, consumer!].filter((d) => node.instances(d.kind).length === 0);
     if (todo.length === 0) throw new CommandError('HA is already running (use exit ha first)', { code: 136 });
     for (const d of todo) {

@@ -1,5 +1,5 @@
 // The Distributor actor's mailbox.
-import type { Member } from './members.js';
+import type { Member } from '../_shared/ha-members.js';
 
 export type DistributorIn =
   /** Internal: distr_dir changed, or the periodic scan is due. */

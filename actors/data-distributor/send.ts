@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
 import type { ActorContext } from '../../runtime/actor.js';
-import { errorMessage } from '../../runtime/errors.js';
-import { parseAddress } from '../../runtime/peer/address.js';
-import { sendFile } from '../../runtime/peer/file-send.js';
+import { errorMessage } from '../../base/errors.js';
+import { parseAddress } from '../../peer/address.js';
+import { sendFile } from '../../peer/file-send.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { archivePath } from '../../protocols/files/dest.js';
-import { finishFile } from '../operator/file-moves.js';
-import type { Member } from './members.js';
+import { finishFile } from '../_shared/file-moves.js';
+import type { Member } from '../_shared/ha-members.js';
 import type { DistributorIn } from './messages.js';
 
 export const SEND_CONCURRENCY = 4;

@@ -3,8 +3,8 @@
 //   get distributor [where format = json]
 //   exit distributor
 // and `run ha` / `exit ha` (ha.ts), which start and stop the distributor and the consumer together.
-import { formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
+import { formatOf } from '../../node/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
 import { exitHa, runHa } from './ha.js';
 import type { DistributorIn } from './messages.js';

@@ -6,8 +6,8 @@
 // a row per cluster member this node distributes to. `Pending` counts the files of distr_dir that member has not
 // got yet; `Status` is `ok`, or `retry in <n> s` after a failure (the member is tried again then).
 // The counters are kept on the node (node.stash) so a restarted worker goes on from them.
-import { formatTable, pyJson } from '../../runtime/format/table.js';
-import type { Member } from './members.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
+import type { Member } from '../_shared/ha-members.js';
 
 export interface MemberStats {
   id: string;

@@ -25,9 +25,9 @@ import {
 } from '@grpc/grpc-js';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { ConfigError, assertNever, errorMessage } from '../../runtime/errors.js';
+import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
 import { isFailure, type MappedRow } from '../../protocols/mapping/index.js';
-import { RowProducer } from '../../storage/journal/producer.js';
+import { RowProducer } from '../_shared/row-producer.js';
 import { parseGrpcClientConfig, type GrpcClientConfig } from './config.js';
 import { compileMapping, type GrpcMapping } from './mapping.js';
 import type { GrpcIn, GrpcState, GrpcStatus } from './messages.js';

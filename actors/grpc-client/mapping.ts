@@ -10,7 +10,7 @@
 //                          adds `<conn>`, `<proto>`, `<request>` keys first in the message's JSON
 // `ingest = false`: messages are counted (and printed with debug = true), nothing is written.
 import type { ActorContext } from '../../runtime/actor.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import {
   compilePolicy,
   compileTopic,
@@ -20,7 +20,7 @@ import {
   type MapResult,
   type Mapper,
 } from '../../protocols/mapping/index.js';
-import { dictionaryFor, loadMappingPolicy } from './mapping-source.js';
+import { dictionaryFor, loadMappingPolicy } from '../_shared/mapping-source.js';
 import type { GrpcClientConfig } from './config.js';
 
 export interface GrpcMapping {

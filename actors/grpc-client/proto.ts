@@ -5,7 +5,7 @@
 // lowerCamelCase field names, 64-bit integers and enums as text, bytes as base64, unset fields omitted.
 import { isAbsolute, join } from 'node:path';
 import { loadSync, type MethodDefinition, type PackageDefinition } from '@grpc/proto-loader';
-import { ConfigError, errorMessage } from '../../runtime/errors.js';
+import { ConfigError, errorMessage } from '../../base/errors.js';
 
 export interface ProtoMethod {
   /** `/package.Service/Method` */

@@ -6,17 +6,17 @@
 //                        Data Msgs|Timeouts|Error, then edgelake-rt's Rows|Bad Msgs|Reconnects
 //   exit grpc [<name>|all]
 // `get processes` Details: `connected to <n> gRPC servers`.
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, formatOf, withKeyPositions } from '../../runtime/commands/args.js';
-import { runOptions } from '../../runtime/commands/builtin/services.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, formatOf, withKeyPositions } from '../../node/commands/args.js';
+import { runOptions } from '../../node/commands/builtin/services.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 import {
   actorEntry,
   type CommandSpec,
   type NodeApi,
   type ServiceDescriptor,
   type ServiceInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { grpcClientSchema } from './config.js';
 import type { GrpcIn, GrpcStatus } from './messages.js';
 

@@ -14,8 +14,8 @@ import {
   str,
   type Infer,
 } from '../../runtime/config/schema.js';
-import { ConfigError } from '../../runtime/errors.js';
-import { topicSchema } from '../msg-client/topic.js';
+import { ConfigError } from '../../base/errors.js';
+import { topicSchema } from '../_shared/topic.js';
 
 const shape = {
   ip: required(str()),

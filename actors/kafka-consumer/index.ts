@@ -7,13 +7,13 @@
 // consumer here), so a dead broker never becomes a restart storm that escalates to the node.
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { assertNever, errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
-import { RowProducer } from '../../storage/journal/producer.js';
+import { assertNever, errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
+import { RowProducer } from '../_shared/row-producer.js';
 import { markKey, planBatch } from './batch.js';
 import { parseKafkaConsumerConfig, type KafkaConsumerConfig } from './config.js';
 import { compileTopics, type TopicMapping } from './mappings.js';
-import type { TopicConfig } from '../msg-client/topic.js';
+import type { TopicConfig } from '../_shared/topic.js';
 import type { KafkaIn, KafkaStatus } from './messages.js';
 import { KafkaStats } from './stats.js';
 

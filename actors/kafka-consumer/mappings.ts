@@ -2,10 +2,10 @@
 // compileTopic, a `policy = <ref>` with compilePolicy after looking the policy up (mapping-source.ts).
 // A bad mapping fails the start with the topic named (EdgeLake: error 124 at registration).
 import type { ActorContext } from '../../runtime/actor.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { compilePolicy, compileTopic, type Mapper } from '../../protocols/mapping/index.js';
-import type { TopicConfig } from '../msg-client/topic.js';
-import { dictionaryFor, loadMappingPolicy } from '../grpc-client/mapping-source.js';
+import type { TopicConfig } from '../_shared/topic.js';
+import { dictionaryFor, loadMappingPolicy } from '../_shared/mapping-source.js';
 
 export interface TopicMapping {
   topic: string;

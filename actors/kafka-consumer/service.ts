@@ -4,15 +4,15 @@
 //   get kafka consumer [where format = json]   (edgelake-rt: EdgeLake shows Kafka only inside
 //                                               `get msg clients`, as `Connection: Kafka Consumer`)
 // `get processes` Details: `Kafka consumer configured to <ip:port>` (EdgeLake al_kafka.py get_info).
-import { formatOf } from '../../runtime/commands/args.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { formatOf } from '../../node/commands/args.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 import {
   actorEntry,
   type CommandSpec,
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { kafkaConsumerSchema } from './config.js';
 import type { KafkaIn, KafkaStatus } from './messages.js';
 

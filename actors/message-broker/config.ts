@@ -3,9 +3,9 @@
 // A port is required (net_utils.py L313-315: "Missing port in Message Broker server configuration");
 // 0 asks the system for a free one (tests). `threads` is shown by `get processes` only: the broker is one
 // event loop in its worker.
-import { LISTENER_ALIASES, listenerFields } from '../../runtime/config/common.js';
+import { LISTENER_ALIASES, listenerFields } from '../../node/config/listener.js';
 import { schema, type Infer } from '../../runtime/config/schema.js';
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 
 const shape = listenerFields(6);
 export const messageBrokerSchema = schema('message broker', shape, {

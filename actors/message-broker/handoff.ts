@@ -10,7 +10,7 @@
 // Bounds: at most MAX_QUEUED publishes wait per client; past that the publish fails (the device is
 // disconnected unacknowledged and resends). Devices are paused anyway while their publishes wait (aedes
 // reads a client's next packets only when the current ones are handled).
-import type { LocalPublish, PublishOutcome } from '../msg-client/messages.js';
+import type { LocalPublish, PublishOutcome } from '../_shared/msg-routes.js';
 
 const MAX_BATCH = 5_000;
 const MAX_QUEUED = 50_000;

@@ -14,11 +14,11 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { listenAddress } from '../../runtime/config/common.js';
-import { CommandError, assertNever, errorMessage } from '../../runtime/errors.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
-import type { LocalPublish, MsgClientIn, PublishOutcome } from '../msg-client/messages.js';
-import { topicMatches } from '../msg-client/topic-filter.js';
+import { listenAddress } from '../../node/config/listener.js';
+import { CommandError, assertNever, errorMessage } from '../../base/errors.js';
+import type { NodeIn } from '../../node/messages.js';
+import type { LocalPublish, MsgPublish, PublishOutcome } from '../_shared/msg-routes.js';
+import { topicMatches } from '../_shared/topic-filter.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import { Handoff } from './handoff.js';
 import { ROUTES_SETTING, type BrokerIn, type BrokerInfo, type LocalRoutes } from './messages.js';
@@ -106,7 +106,7 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
     const routes: State['routes'] = { list: routeList(initial) };
     const handoff = new Handoff((target, items) =>
       ctx
-        .ask<PublishOutcome[]>(target, { type: 'msg.publish', items } satisfies MsgClientIn, ASK_TIMEOUT_MS)
+        .ask<PublishOutcome[]>(target, { type: 'msg.publish', items } satisfies MsgPublish, ASK_TIMEOUT_MS)
         .catch((err: unknown) => {
           ctx.log.warn('msg client did not take publishes', {
             client: target,

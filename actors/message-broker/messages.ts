@@ -1,17 +1,16 @@
 // The message broker actor's mailbox.
 
-/** Topic filters of the `broker = local` msg clients, by msg client actor id. */
-export type LocalRoutes = Record<string, string[]>;
+import type { BrokerRoutes } from '../_shared/msg-routes.js';
 
-/** Where the node keeps the routes (node settings), so a restarted broker finds them. */
-export const ROUTES_SETTING = 'message-broker.routes';
+export type { LocalRoutes } from '../_shared/msg-routes.js';
+export { ROUTES_SETTING } from '../_shared/msg-routes.js';
 
 export type BrokerIn =
   | { type: 'broker.info' }
   /** `get local broker`: the event counters as EdgeLake's table. */
   | { type: 'broker.stats' }
   /** The `broker = local` msg clients changed (run / exit msg client). */
-  | { type: 'broker.routes'; routes: LocalRoutes };
+  | BrokerRoutes;
 
 export interface BrokerInfo {
   address: string;

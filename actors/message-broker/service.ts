@@ -5,15 +5,15 @@
 //   exit broker
 // `get processes` shows `Listening on: <external>[ and <internal>], Threads Pool: N` (EdgeLake
 // message_server.get_info), `get connections` its addresses in the `Messaging` row.
-import { CommandError } from '../../runtime/errors.js';
-import { argWords } from '../../runtime/commands/args.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords } from '../../node/commands/args.js';
 import {
   actorEntry,
   type CommandSpec,
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import type { BrokerIn, BrokerInfo } from './messages.js';
 

@@ -1,7 +1,7 @@
 // `get local broker` (EdgeLake message_server.py L1253-1320, count_event / show_info): per protocol, client
 // IP and event (CONNECT, PUBLISH, SUBSCRIBE), counters of successes and errors with their last times, the
 // last error code and details, under the header `Message Broker Stat`.
-import { formatTable, type Cell } from '../../runtime/format/table.js';
+import { formatTable, type Cell } from '../../protocols/format/table.js';
 
 interface EventStat {
   success: number;

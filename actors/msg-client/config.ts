@@ -5,8 +5,8 @@
 // edgelake-rt adds `clean` (MQTT clean session; `false` with a fixed `client_id` keeps the session on the
 // broker, so QoS 1 messages published while the node is down or unacknowledged at a crash are redelivered).
 import { bool, int, nested, port, repeated, required, schema, str, type Infer } from '../../runtime/config/schema.js';
-import { ConfigError } from '../../runtime/errors.js';
-import { topicSchema } from './topic.js';
+import { ConfigError } from '../../base/errors.js';
+import { topicSchema } from '../_shared/topic.js';
 
 const shape = {
   broker: required(str()),

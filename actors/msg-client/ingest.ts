@@ -17,10 +17,10 @@
 import { createHash } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../runtime/log.js';
-import { errorMessage } from '../../runtime/errors.js';
+import type { Logger } from '../../base/log.js';
+import { errorMessage } from '../../base/errors.js';
 import { MapCode, normalizeName, type MappedRow } from '../../protocols/mapping/index.js';
-import type { RowProducer } from '../../storage/journal/producer.js';
+import type { RowProducer } from '../_shared/row-producer.js';
 import type { TopicStats } from './messages.js';
 import { topicFor, type TopicRuntime } from './topics.js';
 

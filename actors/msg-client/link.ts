@@ -7,11 +7,11 @@
 //     subscribes again on every connection (retain handling 1: retained messages only for a new subscription).
 //   - `clean = false`: clean start off and a session that never expires, so the broker keeps the session and
 //     redelivers what was not acknowledged (with the DUP flag; ingest.ts dedupes by packet id).
-// The password goes to the broker only; it is never logged (runtime/log.ts redacts it anyway).
+// The password goes to the broker only; it is never logged (base/log.ts redacts it anyway).
 import { createConnection } from 'node:net';
 import { MqttClient, type IClientOptions, type IPublishPacket, type IStream } from 'mqtt';
-import { errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
+import { errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
 import { BarrierStream } from './barrier-stream.js';
 import type { Ingest } from './ingest.js';
 

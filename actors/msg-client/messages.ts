@@ -1,21 +1,13 @@
 // The msg client actor's mailbox, and what it answers.
+import type { MsgPublish } from '../_shared/msg-routes.js';
 
-/** One PUBLISH the node's message broker hands over (`broker = local`). */
-export interface LocalPublish {
-  topic: string;
-  payload: Uint8Array;
-  qos: 0 | 1 | 2;
-  /** The publishing device's client id and packet id (QoS > 0), for redelivery dedupe. */
-  clientId: string;
-  messageId?: number;
-  dup: boolean;
-}
+export type { LocalPublish, PublishOutcome } from '../_shared/msg-routes.js';
 
 export type MsgClientIn =
   /** `get msg clients`: counters, connection state and topics. */
   | { type: 'msg.info' }
   /** From the message broker actor: PUBLISH packets of this client's topics. The reply (once the rows are durable) lets the broker acknowledge them. */
-  | { type: 'msg.publish'; items: LocalPublish[] }
+  | MsgPublish
   /** From the REST server: POST `command: data` with this client's user-agent. Answered once the rows are durable. */
   | { type: 'msg.data'; topic: string; body: string }
   /** Internal: the MQTT connection came up. */
@@ -26,9 +18,6 @@ export type MsgClientIn =
   | { type: 'msg.conn.retry' }
   /** Internal: the subscriptions of a connection were granted (or refused) by the broker. */
   | { type: 'msg.conn.subscribed'; granted: { topic: string; qos: number }[]; error?: string };
-
-/** What `msg.publish` answers per item: `stored` (durable or deliberately dropped: acknowledge) or `failed` (do not acknowledge). */
-export type PublishOutcome = 'stored' | 'failed';
 
 export interface TopicStats {
   success: number;

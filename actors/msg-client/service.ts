@@ -8,9 +8,9 @@
 // L2254-2266): the node keeps that numbering here. `broker = local` clients are registered with the
 // message broker actor and `broker = rest` clients with the REST server; both registrations live in the
 // node's settings, so a restarted broker or REST server finds them.
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
-import { runOptions } from '../../runtime/commands/builtin/services.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, whereObject, withKeyPositions } from '../../node/commands/args.js';
+import { runOptions } from '../../node/commands/builtin/services.js';
 import { bool, int, schema, str } from '../../runtime/config/schema.js';
 import {
   actorEntry,
@@ -18,9 +18,14 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   type ServiceInstance,
-} from '../../runtime/service.js';
-import { ROUTES_SETTING, type BrokerIn, type LocalRoutes } from '../message-broker/messages.js';
-import { AGENTS_SETTING, type RestIn } from '../rest-server/messages.js';
+} from '../../node/service.js';
+import {
+  AGENTS_SETTING,
+  ROUTES_SETTING,
+  type BrokerRoutes,
+  type LocalRoutes,
+  type RestAgents,
+} from '../_shared/msg-routes.js';
 import { msgClientSchema, type MsgClientConfig } from './config.js';
 import type { MsgClientIn, MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
@@ -60,9 +65,9 @@ function refreshRegistrations(node: NodeApi): void {
     if (cfg.broker === 'rest' && ua) agents[ua.split('/')[0]!.trim().toLowerCase()] = inst.id;
   }
   node.setSettings(ROUTES_SETTING, routes);
-  node.send('message-broker', { type: 'broker.routes', routes } satisfies BrokerIn);
+  node.send('message-broker', { type: 'broker.routes', routes } satisfies BrokerRoutes);
   node.setSettings(AGENTS_SETTING, agents);
-  node.send('rest-server', { type: 'rest.agents', agents } satisfies RestIn);
+  node.send('rest-server', { type: 'rest.agents', agents } satisfies RestAgents);
 }
 
 /**

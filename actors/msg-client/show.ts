@@ -9,7 +9,7 @@
 // edgelake-rt adds one line under the counters (rows stored, redelivered duplicates skipped, the mapping's
 // own reason for the last error, which EdgeLake only wrote to its error log), and the columns Rows and
 // Last Reason at the end of the statistics table.
-import { formatTable, type Cell } from '../../runtime/format/table.js';
+import { formatTable, type Cell } from '../../protocols/format/table.js';
 import { MAP_STATUS_TEXT, type MapCodeValue } from '../../protocols/mapping/index.js';
 import type { MsgClientInfo } from './messages.js';
 

@@ -3,7 +3,7 @@
 // EdgeLake (mqtt_client.py L1117-1140, message_server.py L498-503) matches a received name exactly, or by
 // prefix for a clause ending in `#` (local broker); here MQTT's filter rules apply (`+` one level, `#` the
 // rest), which includes both.
-import { ConfigError, errorMessage } from '../../runtime/errors.js';
+import { ConfigError, errorMessage } from '../../base/errors.js';
 import {
   compilePolicy,
   compileTopic,
@@ -13,8 +13,8 @@ import {
 } from '../../protocols/mapping/index.js';
 import type { MsgClientConfig } from './config.js';
 import type { TopicInfo, TopicStats } from './messages.js';
-import { topicMatches } from './topic-filter.js';
-import type { TopicConfig } from './topic.js';
+import { topicMatches } from '../_shared/topic-filter.js';
+import type { TopicConfig } from '../_shared/topic.js';
 
 export interface TopicRuntime {
   readonly name: string;

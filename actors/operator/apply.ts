@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
-import { isoMicros } from '../../runtime/format/time.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
+import { isoMicros } from '../../protocols/format/time.js';
 import { concatJsonArrays, type BatchFrame } from '../../protocols/frames/ingest.js';
 import type { Journal } from '../../storage/journal/journal.js';
 import type { InsertBatch, JournalPosition } from '../../storage/dbms/types.js';
@@ -83,10 +83,16 @@ function unionKeys(parts: readonly Part[]): string[] {
 }
 
 /** Applies the parts; returns the rows inserted. Throws (leaving them to the journal) when the dbms cannot be written. */
-export async function applyParts(ctx: ApplyContext, dbms: string, table: string, parts: readonly Part[]): Promise<number> {
+export async function applyParts(
+  ctx: ApplyContext,
+  dbms: string,
+  table: string,
+  parts: readonly Part[],
+): Promise<number> {
   if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
   const c = ctx.catalog.get(dbms);
-  if (!c) throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, { code: 10, retriable: true });
+  if (!c)
+    throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, { code: 10, retriable: true });
   const todo = pending(ctx, c, dbms, table, parts);
   if (todo.length === 0) return 0;
   try {
@@ -110,7 +116,13 @@ export async function applyParts(ctx: ApplyContext, dbms: string, table: string,
   }
 }
 
-async function write(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Promise<number> {
+async function write(
+  ctx: ApplyContext,
+  c: DbmsConn,
+  dbms: string,
+  table: string,
+  parts: readonly Part[],
+): Promise<number> {
   const keys = unionKeys(parts);
   const t = await ctx.catalog.ensure(
     c,
@@ -147,14 +159,24 @@ async function write(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string
   return rows;
 }
 
-async function quarantine(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, p: Part, err: unknown): Promise<void> {
+async function quarantine(
+  ctx: ApplyContext,
+  c: DbmsConn,
+  dbms: string,
+  table: string,
+  p: Part,
+  err: unknown,
+): Promise<void> {
   const code = err instanceof DbmsError && err.code !== undefined ? err.code : 16;
   const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });
   const rows = JSON.parse(p.rows) as unknown[];
   await writeFile(join(ctx.errDir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  await writeFile(join(ctx.errDir, `${name}.reason.txt`), `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows)\n`);
+  await writeFile(
+    join(ctx.errDir, `${name}.reason.txt`),
+    `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows)\n`,
+  );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
   ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });
   const pos = { table, stream: p.stream, seq: p.seq };

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { archivePath } from '../../protocols/files/dest.js';
 import { fileHash, tsdFileName, type JsonFileName } from '../../protocols/files/names.js';
 import { DUPLICATE_FILE, type TsdInfo } from './tsd.js';
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 
 export interface BatchFileContext {
   tsdInfo: TsdInfo | undefined;
@@ -41,7 +41,12 @@ async function writeAtomic(path: string, content: string): Promise<void> {
 }
 
 /** Before the insert: the tsd row (when kept). After it: `finish` fills the row count and writes the files. */
-export async function beginBatchFile(ctx: BatchFileContext, dbms: string, table: string, rowsJson: string): Promise<PendingBatchFile | undefined> {
+export async function beginBatchFile(
+  ctx: BatchFileContext,
+  dbms: string,
+  table: string,
+  rowsJson: string,
+): Promise<PendingBatchFile | undefined> {
   if (!ctx.tsdInfo && !ctx.distribute) return undefined;
   const content = fileContent(rowsJson);
   const now = new Date();
@@ -63,7 +68,16 @@ export async function beginBatchFile(ctx: BatchFileContext, dbms: string, table:
     async finish(rows) {
       if (ctx.tsdInfo) await ctx.tsdInfo.finish(tsdId, rows);
       if (!ctx.distribute) return;
-      const base: JsonFileName = { type: 'json', fileName: '', dbms, table, source: '0', hash, instructions: '0', warnings: [] };
+      const base: JsonFileName = {
+        type: 'json',
+        fileName: '',
+        dbms,
+        table,
+        source: '0',
+        hash,
+        instructions: '0',
+        warnings: [],
+      };
       const name = tsdFileName(base, ctx.memberId, tsdId > 0 ? tsdId : ctx.nextRowId(), now);
       const archived = join(ctx.distribute.archiveDir, archivePath(name, now).slice(0, -3));
       await writeAtomic(archived, content);

@@ -1,8 +1,8 @@
 // The operator's view of its databases: one writing connection per connected dbms, what tables
 // and columns exist, and the journal positions already applied. Tables are created (and widened
 // with new columns) from the rows, with EdgeLake's type inference and DDL (storage/schema).
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
 import { openDbms } from '../../storage/dbms/open.js';
 import type { ColumnInfo, ConnectionConfig, DbmsAdapter, InsertBatch } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
@@ -117,7 +117,8 @@ export class Catalog {
   ): Promise<TableMeta> {
     let t = await this.table(c, table);
     if (!t) {
-      if (!createTable) throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
+      if (!createTable)
+        throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
       const cols = await infer();
       if (cols.length === 0) throw new TableError(`no usable columns for '${c.name}.${table}'`, { code: 171 });
       const spec: TableSpec = { table, columns: cols, withTsdInfo: tsd };
@@ -128,7 +129,12 @@ export class Catalog {
       return (await this.table(c, table))!;
     }
     await this.assign(c.name, table, undefined);
-    const missing = keys.filter((k) => this.columnOf(t!, k) === null && normalizeColumnName(k) !== undefined && !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!));
+    const missing = keys.filter(
+      (k) =>
+        this.columnOf(t!, k) === null &&
+        normalizeColumnName(k) !== undefined &&
+        !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!),
+    );
     if (missing.length === 0) return t;
     const added: InferredColumn[] = (await infer()).filter((x) => !t!.columns.has(x.name));
     if (added.length > 0) {

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { stat, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { createSchemaInferrer, type InferredColumn } from '../../storage/schema/infer.js';
 
 export const WHOLE_FILE_LIMIT = 64 << 20;
@@ -77,14 +77,23 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
       try {
         v = JSON.parse(text);
       } catch (err) {
-        throw new ProtocolError(`not JSON: line ${failed.line}: ${failed.message} (whole file: ${(err as Error).message})`, { code: 67 });
+        throw new ProtocolError(
+          `not JSON: line ${failed.line}: ${failed.message} (whole file: ${(err as Error).message})`,
+          { code: 67 },
+        );
       }
       const list = rowsOf(v, 'the file');
       const whole = createSchemaInferrer();
       whole.add(list);
       const k = new Set<string>();
       for (const r of list) for (const x in r) k.add(x);
-      return { rows: list.length, lineRows: undefined, keys: [...k], columns: whole.columns(), wholeText: JSON.stringify(list) };
+      return {
+        rows: list.length,
+        lineRows: undefined,
+        keys: [...k],
+        columns: whole.columns(),
+        wholeText: JSON.stringify(list),
+      };
     }
   }
   throw new ProtocolError(`line ${failed.line} is not JSON: ${failed.message}`, { code: 67 });
@@ -99,7 +108,13 @@ export interface Chunk {
 }
 
 /** Pass 2: chunks of whole lines, skipping the first `skipRows` rows (already committed). */
-export async function* chunks(path: string, scan: FileScan, skipRows: number, maxRows = 10_000, maxBytes = 4 << 20): AsyncGenerator<Chunk> {
+export async function* chunks(
+  path: string,
+  scan: FileScan,
+  skipRows: number,
+  maxRows = 10_000,
+  maxBytes = 4 << 20,
+): AsyncGenerator<Chunk> {
   if (scan.wholeText !== undefined || !scan.lineRows) {
     if (skipRows < scan.rows) yield { text: scan.wholeText ?? '[]', rows: scan.rows, upTo: scan.rows };
     return;

@@ -15,15 +15,22 @@
 // them is refused (error 16).
 import { readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
 import { parseFileName, tsdFileName, type JsonFileName, type SqlFileName } from '../../protocols/files/names.js';
 import { createFileHasher } from '../../protocols/files/hash.js';
 import { createReadStream } from 'node:fs';
 import type { ApplyContext } from './apply.js';
-import { isoMicros } from '../../runtime/format/time.js';
+import { isoMicros } from '../../protocols/format/time.js';
 import { chunks, scanFile } from './file-read.js';
 import type { InferredColumn } from '../../storage/schema/infer.js';
-import { copyToDistr, failFile, finishFile, gunzipInPlace, type Finisher, type MoveDirs } from './file-moves.js';
+import {
+  copyToDistr,
+  failFile,
+  finishFile,
+  gunzipInPlace,
+  type Finisher,
+  type MoveDirs,
+} from '../_shared/file-moves.js';
 import { fileTimeOfDate, memberTable, type TsdInfo } from './tsd.js';
 import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
@@ -34,7 +41,10 @@ export interface FileContext extends ApplyContext {
   finisher: Finisher;
 }
 
-export type FileOutcome = { k: 'ignored' } | { k: 'done'; rows: number; dest: string | undefined } | { k: 'failed'; code: number; dest: string };
+export type FileOutcome =
+  | { k: 'ignored' }
+  | { k: 'done'; rows: number; dest: string | undefined }
+  | { k: 'failed'; code: number; dest: string };
 
 /** Files the operator never touches: hidden, partial, temporary. */
 export function isCandidate(name: string): boolean {
@@ -87,13 +97,23 @@ async function fail(ctx: FileContext, path: string, fileName: string, err: unkno
       return undefined; // the name itself was the problem
     }
   })();
-  ctx.stats.error(fileName.endsWith('.sql') ? 'SQL Errors' : 'JSON Errors', p?.dbms ?? '', p?.table ?? '', code, errorMessage(err));
+  ctx.stats.error(
+    fileName.endsWith('.sql') ? 'SQL Errors' : 'JSON Errors',
+    p?.dbms ?? '',
+    p?.table ?? '',
+    code,
+    errorMessage(err),
+  );
   ctx.log.warn('file moved to the error directory', { file: fileName, code, error: errorMessage(err), dest });
   return { k: 'failed', code, dest };
 }
 
 /** Renames a file to its unique 8-segment name (and records it in tsd_info when asked). */
-async function claim(ctx: FileContext, path: string, n: JsonFileName): Promise<{ path: string; name: JsonFileName; tsdId: number }> {
+async function claim(
+  ctx: FileContext,
+  path: string,
+  n: JsonFileName,
+): Promise<{ path: string; name: JsonFileName; tsdId: number }> {
   if (n.tsd) return { path, name: n, tsdId: Number(n.tsd.rowId) };
   const now = new Date();
   let rowId = ctx.nextRowId();
@@ -157,13 +177,30 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
     const scan = await scanFile(path, known === undefined);
     if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: 67 });
     const infer = (): InferredColumn[] => scan.columns;
-    const t = await ctx.catalog.ensure(c, name.table, scan.keys, known === undefined ? infer : () => inferNew(path), ctx.createTable, ctx.tsd);
+    const t = await ctx.catalog.ensure(
+      c,
+      name.table,
+      scan.keys,
+      known === undefined ? infer : () => inferNew(path),
+      ctx.createTable,
+      ctx.tsd,
+    );
     const columns = ctx.catalog.insertColumns(t, scan.keys);
     const insertTimestamp = isoMicros();
     for await (const ch of chunks(path, scan, rows)) {
       const t0 = performance.now();
       await c.adapter.write(
-        [{ table: name.table, columns, rowsJson: ch.text, rowCount: ch.rows, insertTimestamp, tsdName: String(name.tsd?.member ?? ctx.memberId), tsdId }],
+        [
+          {
+            table: name.table,
+            columns,
+            rowsJson: ch.text,
+            rowCount: ch.rows,
+            insertTimestamp,
+            tsdName: String(name.tsd?.member ?? ctx.memberId),
+            tsdId,
+          },
+        ],
         [],
         [{ name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows }],
       );
@@ -187,7 +224,8 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
   return { k: 'done', rows, dest: undefined };
 }
 
-const INSERT_INTO = (table: string): RegExp => new RegExp(`^insert\\s+into\\s+"?${table.replace(/[^\w]/g, '')}"?[\\s(]`, 'i');
+const INSERT_INTO = (table: string): RegExp =>
+  new RegExp(`^insert\\s+into\\s+"?${table.replace(/[^\w]/g, '')}"?[\\s(]`, 'i');
 
 async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<FileOutcome> {
   const c = ctx.catalog.get(n.dbms);
@@ -198,7 +236,10 @@ async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const bad = statements.find((s) => !INSERT_INTO(n.table).test(s));
-  if (bad !== undefined) throw new DbmsError(`SQL files may only hold INSERT INTO ${n.table} statements (found: ${bad.slice(0, 60)})`, { code: 16 });
+  if (bad !== undefined)
+    throw new DbmsError(`SQL files may only hold INSERT INTO ${n.table} statements (found: ${bad.slice(0, 60)})`, {
+      code: 16,
+    });
   const t0 = performance.now();
   try {
     await c.adapter.execDDL(statements);

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { assertNever, errorMessage } from '../../runtime/errors.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
+import { assertNever, errorMessage } from '../../base/errors.js';
+import type { NodeIn } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
@@ -21,7 +21,7 @@ import { applyParts, reconcile, type Part } from './apply.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
-import { Finisher } from './file-moves.js';
+import { Finisher } from '../_shared/file-moves.js';
 import type { OperatorIn } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -69,7 +69,10 @@ async function drainRing(state: State, ctx: ActorContext, name: string): Promise
       g = { dbms: f.dbms, table: f.table, parts: [], rows: 0 };
       byTable.set(k, g);
     }
-    const parts = f.t === 'batch' ? f.parts : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
+    const parts =
+      f.t === 'batch'
+        ? f.parts
+        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
     g.parts.push(...parts);
     g.rows += parts.reduce((n, p) => n + p.count, 0);
   }
@@ -78,7 +81,11 @@ async function drainRing(state: State, ctx: ActorContext, name: string): Promise
   else armRing(ctx, name, 'operator.drain', 1000);
 }
 
-async function applyGroup(ctx: ActorContext, state: State, g: { dbms: string; table: string; parts: Part[] }): Promise<void> {
+async function applyGroup(
+  ctx: ActorContext,
+  state: State,
+  g: { dbms: string; table: string; parts: Part[] },
+): Promise<void> {
   try {
     await applyParts(state.fctx, g.dbms, g.table, g.parts);
   } catch (err) {
@@ -132,9 +139,16 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
         distrDir: cfg.distr_dir ?? d['distr_dir']!,
       },
       cfg,
-      finisher: new Finisher((path, err) => ctx.log.error('archiving a processed file failed; it is moved again at the next scan', { path, error: errorMessage(err) })),
+      finisher: new Finisher((path, err) =>
+        ctx.log.error('archiving a processed file failed; it is moved again at the next scan', {
+          path,
+          error: errorMessage(err),
+        }),
+      ),
       tsdInfo: cfg.update_tsd_info ? new TsdInfo(catalog) : undefined,
-      distribute: cfg.distributor ? { archiveDir: cfg.archive_dir ?? d['archive_dir']!, distrDir: cfg.distr_dir ?? d['distr_dir']! } : undefined,
+      distribute: cfg.distributor
+        ? { archiveDir: cfg.archive_dir ?? d['archive_dir']!, distrDir: cfg.distr_dir ?? d['distr_dir']! }
+        : undefined,
       memberId: policy?.member ?? 0,
       // A unique row id for claimed files when tsd_info does not give one.
       nextRowId: () => String(++seq),
@@ -142,7 +156,11 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     let list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
     if (cfg.update_tsd_info && !list.some((x) => x.name === TSD_DBMS)) {
       // EdgeLake needs `connect dbms almgm` and `create table tsd_info` first; do it for the user.
-      await ctx.ask('node', { type: 'node.command', text: `connect dbms ${TSD_DBMS} where type = sqlite`, source: 'operator' } satisfies NodeIn);
+      await ctx.ask('node', {
+        type: 'node.command',
+        text: `connect dbms ${TSD_DBMS} where type = sqlite`,
+        source: 'operator',
+      } satisfies NodeIn);
       list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
     }
     const watcher = watch(fctx.dirs.watchDir, {
@@ -153,7 +171,9 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 },
     });
     watcher.on('add', (path: string) => ctx.send(ctx.self, { type: 'operator.file', path }));
-    watcher.on('error', (err: unknown) => ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }));
+    watcher.on('error', (err: unknown) =>
+      ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }),
+    );
     const state: State = { cfg, policy, fctx, journal, watcher, timers: [], reconciling: false };
     await connectAll(state, ctx, list);
     state.timers.push(

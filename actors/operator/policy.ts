@@ -9,8 +9,8 @@
 //              "source": "Node at <ip>:<port>"}}; with `master_node` both go to the master too
 // Without a policy the operator runs standalone (member 0, no metadata), which EdgeLake does not allow.
 import type { ActorContext } from '../../runtime/actor.js';
-import { CommandError, DbmsError, errorMessage } from '../../runtime/errors.js';
-import type { NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
+import { CommandError, DbmsError, errorMessage } from '../../base/errors.js';
+import type { NodeIdentity, NodeIn } from '../../node/messages.js';
 import { publishedCreate, type TableSpec } from '../../storage/schema/ddl.js';
 import { TableError, type TableHook } from './catalog.js';
 

@@ -1,9 +1,9 @@
 // The Operator service as the node sees it: `run operator where ...` (every option of seed 003 and
 // EdgeLake's operator), `get operator [json|sql|inserts|error|summary|config] [where format = json]`,
 // and its `get processes` details (`Cluster Member: False, Using Master: False, Threads Pool: 1`).
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, formatOf } from '../../node/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 

@@ -1,7 +1,7 @@
 // The operator's statistics, shaped like EdgeLake's (generic/stats.py L61-520): per dbms.table
 // counters for JSON files, SQL files and inserts; the last errors; a summary; the configuration.
 // `get operator [topic] [where format = json]` prints them.
-import { formatTable, pyJson, type Cell } from '../../runtime/format/table.js';
+import { formatTable, pyJson, type Cell } from '../../protocols/format/table.js';
 import type { OperatorTopic } from './messages.js';
 
 interface FileStat {
@@ -91,7 +91,10 @@ export class OperatorStats {
     });
   }
 
-  topic(t: OperatorTopic, cfg: { node: string; active: boolean; member: string; policy: string; cluster: string }): { json: unknown; text: string } {
+  topic(
+    t: OperatorTopic,
+    cfg: { node: string; active: boolean; member: string; policy: string; cluster: string },
+  ): { json: unknown; text: string } {
     const now = Date.now();
     switch (t) {
       case 'json':
@@ -99,20 +102,59 @@ export class OperatorStats {
         const m = t === 'json' ? this.json : this.sql;
         const cols = ['DBMS', 'Table', 'Files', 'Immediate', 'Timestamp (epoch)', 'Elapsed_time (HH:MM:SS)'];
         const rows = this.perTable(m, (s) => [s.files, s.immediate, epoch(s.last), hms(now - s.last)]);
-        return { json: obj(m, (s) => ({ Files: s.files, Immediate: s.immediate, 'Timestamp (epoch)': epoch(s.last) })), text: rows.length ? formatTable(cols, rows) : '\r\n' };
+        return {
+          json: obj(m, (s) => ({ Files: s.files, Immediate: s.immediate, 'Timestamp (epoch)': epoch(s.last) })),
+          text: rows.length ? formatTable(cols, rows) : '\r\n',
+        };
       }
       case 'inserts': {
-        const cols = ['DBMS', 'Table', 'First insert', 'Last insert', 'Batch inserts', 'Immediate inserts', 'DBMS Seconds'];
-        const rows = this.perTable(this.inserts, (s) => [local(s.first), local(s.last), s.batches, s.immediate, s.dbmsSeconds.toFixed(3)]);
-        const j = obj(this.inserts, (s) => ({ 'First insert': local(s.first), 'Last insert': local(s.last), 'Batch inserts': s.batches, 'Immediate inserts': s.immediate, Rows: s.rows, 'DBMS Seconds': Number(s.dbmsSeconds.toFixed(3)) }));
+        const cols = [
+          'DBMS',
+          'Table',
+          'First insert',
+          'Last insert',
+          'Batch inserts',
+          'Immediate inserts',
+          'DBMS Seconds',
+        ];
+        const rows = this.perTable(this.inserts, (s) => [
+          local(s.first),
+          local(s.last),
+          s.batches,
+          s.immediate,
+          s.dbmsSeconds.toFixed(3),
+        ]);
+        const j = obj(this.inserts, (s) => ({
+          'First insert': local(s.first),
+          'Last insert': local(s.last),
+          'Batch inserts': s.batches,
+          'Immediate inserts': s.immediate,
+          Rows: s.rows,
+          'DBMS Seconds': Number(s.dbmsSeconds.toFixed(3)),
+        }));
         return { json: j, text: rows.length ? formatTable(cols, rows) : '\r\n' };
       }
       case 'error': {
         const list = (['JSON Errors', 'SQL Errors'] as const).map((type) => {
           const s = this.errors.get(type);
-          return { Type: type, Counter: s?.counter ?? 0, Timestamp: s ? local(s.at) : '', 'Elapsed time': s ? hms(now - s.at) : '', 'Dbms name': s?.dbms ?? '', 'Table name': s?.table ?? '', 'Last error': s?.code ?? 0, 'Last error text': s?.text ?? '' };
+          return {
+            Type: type,
+            Counter: s?.counter ?? 0,
+            Timestamp: s ? local(s.at) : '',
+            'Elapsed time': s ? hms(now - s.at) : '',
+            'Dbms name': s?.dbms ?? '',
+            'Table name': s?.table ?? '',
+            'Last error': s?.code ?? 0,
+            'Last error text': s?.text ?? '',
+          };
         });
-        return { json: list, text: formatTable(Object.keys(list[0]!), list.map((x) => Object.values(x))) };
+        return {
+          json: list,
+          text: formatTable(
+            Object.keys(list[0]!),
+            list.map((x) => Object.values(x)),
+          ),
+        };
       }
       case 'summary': {
         const up = now - this.startedAt;
@@ -131,7 +173,14 @@ export class OperatorStats {
         return { json: s, text: formatTable(Object.keys(s), [Object.values(s)]) };
       }
       case 'config': {
-        const c = { Status: cfg.active ? 'Active' : 'Not Active', 'Operational time': hms(now - this.startedAt), Timestamp: local(this.startedAt), Member: cfg.member, Policy: cfg.policy, Cluster: cfg.cluster };
+        const c = {
+          Status: cfg.active ? 'Active' : 'Not Active',
+          'Operational time': hms(now - this.startedAt),
+          Timestamp: local(this.startedAt),
+          Member: cfg.member,
+          Policy: cfg.policy,
+          Cluster: cfg.cluster,
+        };
         return { json: c, text: formatTable(Object.keys(c), [Object.values(c)]) };
       }
     }
@@ -147,7 +196,12 @@ function obj<T>(m: Map<string, T>, f: (s: T) => Record<string, unknown>): Record
   return out;
 }
 
-export function renderTopics(stats: OperatorStats, topics: OperatorTopic[], format: 'table' | 'json', cfg: Parameters<OperatorStats['topic']>[1]): string {
+export function renderTopics(
+  stats: OperatorStats,
+  topics: OperatorTopic[],
+  format: 'table' | 'json',
+  cfg: Parameters<OperatorStats['topic']>[1],
+): string {
   if (format === 'json') {
     const parts = topics.map((t) => stats.topic(t, cfg).json);
     return pyJson(parts.length === 1 ? parts[0] : parts);

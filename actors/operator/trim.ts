@@ -1,8 +1,8 @@
 // Journal trimming after the rows are in the database: positions are coalesced per
 // (dbms, table, stream) and trimmed in the background, off the insert path. A trim that fails is
 // harmless (the entries are at or below the recorded position and replay skips them) and is retried.
-import { errorMessage } from '../../runtime/errors.js';
-import type { Logger } from '../../runtime/log.js';
+import { errorMessage } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
 import type { Journal } from '../../storage/journal/journal.js';
 
 export class TrimQueue {

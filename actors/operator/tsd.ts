@@ -6,7 +6,7 @@
 // actors/data-distributor, actors/data-consumer) are kept in tsd_<member> under that member's file id.
 // A hash is unique across all these tables: a file is in the databases once, however it arrived.
 // tsd_info lives in another database than the rows, so it is written in its own transactions.
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
 import { TSD_DBMS, TSD_INFO, tsdFileTime, tsdInfoStatements, tsdMemberStatements } from '../../storage/schema/tsd.js';
 import type { Catalog } from './catalog.js';
 
@@ -69,18 +69,33 @@ export class TsdInfo {
   }
 
   /** Records a file being taken; returns its file_id. Throws code 86 for a known hash (in any TSD table). */
-  async begin(dbms: string, table: string, source: string, hash: string, instructions: string, at: Date): Promise<number> {
+  async begin(
+    dbms: string,
+    table: string,
+    source: string,
+    hash: string,
+    instructions: string,
+    at: Date,
+  ): Promise<number> {
     const c = await this.conn();
     const known = this.members!.size > 0 ? await this.find(hash) : undefined;
-    if (known) throw new DbmsError(`duplicate file: hash ${hash} is already in ${known.table}`, { code: DUPLICATE_FILE });
+    if (known)
+      throw new DbmsError(`duplicate file: hash ${hash} is already in ${known.table}`, { code: DUPLICATE_FILE });
     try {
       const rows = await c.adapter.modify(
-        ph(c.adapter.engine, 'INSERT INTO tsd_info (dbms_name, table_name, source, file_hash, instructions, file_time, rows, status1, status2) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING file_id'),
+        ph(
+          c.adapter.engine,
+          'INSERT INTO tsd_info (dbms_name, table_name, source, file_hash, instructions, file_time, rows, status1, status2) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING file_id',
+        ),
         [dbms, table, source, hash, instructions, tsdFileTime(at), '', ''],
       );
       return Number(rows[0]?.[0]);
     } catch (err) {
-      if (isUnique(err)) throw new DbmsError(`duplicate file: hash ${hash} is already in tsd_info`, { code: DUPLICATE_FILE, cause: err });
+      if (isUnique(err))
+        throw new DbmsError(`duplicate file: hash ${hash} is already in tsd_info`, {
+          code: DUPLICATE_FILE,
+          cause: err,
+        });
       throw err;
     }
   }
@@ -103,18 +118,28 @@ export class TsdInfo {
     }
     try {
       await c.adapter.modify(
-        ph(c.adapter.engine, `INSERT INTO ${t} (file_id, dbms_name, table_name, source, file_hash, instructions, file_time, rows, status1, status2) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)`),
+        ph(
+          c.adapter.engine,
+          `INSERT INTO ${t} (file_id, dbms_name, table_name, source, file_hash, instructions, file_time, rows, status1, status2) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)`,
+        ),
         [fileId, f.dbms, f.table, f.source, f.hash, f.instructions, f.fileTime, '', ''],
       );
     } catch (err) {
-      if (isUnique(err)) throw new DbmsError(`duplicate file: hash ${f.hash} or file id ${fileId} is already in ${t}`, { code: DUPLICATE_FILE, cause: err });
+      if (isUnique(err))
+        throw new DbmsError(`duplicate file: hash ${f.hash} or file id ${fileId} is already in ${t}`, {
+          code: DUPLICATE_FILE,
+          cause: err,
+        });
       throw err;
     }
   }
 
   async finishReplica(member: number, fileId: number, rows: number): Promise<void> {
     const c = await this.conn();
-    await c.adapter.modify(ph(c.adapter.engine, `UPDATE ${memberTable(member)} SET rows = $1 WHERE file_id = $2`), [rows, fileId]);
+    await c.adapter.modify(ph(c.adapter.engine, `UPDATE ${memberTable(member)} SET rows = $1 WHERE file_id = $2`), [
+      rows,
+      fileId,
+    ]);
   }
 
   /** A claimed file whose tsd row already exists (a restart mid-file): nothing to insert. */
@@ -129,6 +154,8 @@ export class TsdInfo {
 export function fileTimeOfDate(date: string): string | undefined {
   const m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/.exec(date);
   if (!m) return undefined;
-  const d = new Date(Date.UTC(2000 + Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const d = new Date(
+    Date.UTC(2000 + Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])),
+  );
   return Number.isNaN(d.getTime()) ? undefined : tsdFileTime(d);
 }

@@ -10,12 +10,12 @@
 // to the next one. Files: what the running publisher
 // delivered to that destination for the rule's tables.
 // Not the HA data distributor (actors/data-distributor), which copies an operator's files to its cluster.
-import { CommandError } from '../../runtime/errors.js';
-import { runningInstance } from '../../runtime/service.js';
-import { formatOf, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
+import { CommandError } from '../../base/errors.js';
+import { runningInstance } from '../../node/service.js';
+import { formatOf, whereObject, withKeyPositions } from '../../node/commands/args.js';
 import { bool, ipPort, repeated, required, schema, str } from '../../runtime/config/schema.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
-import type { CommandSpec, NodeApi } from '../../runtime/service.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
+import type { CommandSpec, NodeApi } from '../../node/service.js';
 import type { PublisherIn } from './messages.js';
 import { DISTRIBUTION_SETTING, ruleFor, type DistributionRule } from './distribution-rules.js';
 

@@ -1,6 +1,6 @@
 // The Publisher actor (seed 003 "Publisher Process"; AnyLog only, not in EdgeLake): ships each file of its watch
 // directory to an operator that hosts the file's table (route.ts), as EdgeLake's `file write` with generic flag 1
-// (the operator's watch directory; runtime/peer/file-send.ts), then removes it (delete_json / delete_sql) or moves
+// (the operator's watch directory; peer/file-send.ts), then removes it (delete_json / delete_sql) or moves
 // it to bkup_dir (compressed with compress_json / compress_sql).
 //   - a file is removed only once an operator took all of it; until then it stays in the watch directory and
 //     every scan (every 2 s, and on a new file) tries again: an operator that is down delays files, never loses
@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { ConfigError, assertNever, errorMessage } from '../../runtime/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../runtime/node/messages.js';
-import { parseAddress } from '../../runtime/peer/address.js';
-import { sendFile } from '../../runtime/peer/file-send.js';
+import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
+import { parseAddress } from '../../peer/address.js';
+import { sendFile } from '../../peer/file-send.js';
 import {
   createFileHasher,
   formatFileName,
@@ -31,10 +31,10 @@ import {
   type SqlFileName,
 } from '../../protocols/files/names.js';
 import type { NodeAddress } from '../../protocols/policy/address.js';
-import { SerialPasses } from '../../runtime/passes.js';
+import { SerialPasses } from '../_shared/serial-passes.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
-import { failFile, finishFile, type MoveDirs } from '../operator/file-moves.js';
+import { failFile, finishFile, type MoveDirs } from '../_shared/file-moves.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn } from './messages.js';
 import { operatorGroups } from './route.js';

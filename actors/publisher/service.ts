@@ -1,8 +1,8 @@
 // The Publisher service as the node sees it: `run publisher where ...` (seed 003 options), `get publisher
 // [files|summary] [where format = json]`, `exit publisher`, and its `get processes` details.
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, formatOf } from '../../runtime/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../runtime/service.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, formatOf } from '../../node/commands/args.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn, PublisherTopic } from './messages.js';
 import { dataDistributionCommands } from './data-distribution.js';

@@ -4,7 +4,7 @@
 //   summary  Node name|Status|Operational time|Elapsed time|New files|Total files|New errors|Total errors|Pending
 // EdgeLake appends the whole table again after each dbms (the output call sits inside its loop); here it is one
 // table. `Pending` (files waiting in the watch directory) is edgelake-rt's.
-import { formatTable, pyJson } from '../../runtime/format/table.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 
 interface Row {
   dbms: string;

@@ -1,7 +1,7 @@
 // Request bodies of data PUTs: EdgeLake takes one JSON object or a JSON array of objects; here
 // newline-delimited objects are accepted too. The result keeps the rows as a JSON array *text*
 // (what the journal stores and SQLite's json_each reads), plus the union of the rows' keys.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 
 export interface ParsedRows {
   /** `[{...},{...}]` */
@@ -11,11 +11,15 @@ export interface ParsedRows {
   rows: Record<string, unknown>[];
 }
 
-function checkRows(values: unknown[], where: (i: number) => string): { rows: Record<string, unknown>[]; keys: string[] } {
+function checkRows(
+  values: unknown[],
+  where: (i: number) => string,
+): { rows: Record<string, unknown>[]; keys: string[] } {
   const keys = new Set<string>();
   const rows: Record<string, unknown>[] = [];
   values.forEach((v, i) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(`${where(i)} is not a JSON object`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new ProtocolError(`${where(i)} is not a JSON object`);
     for (const k in v) keys.add(k);
     rows.push(v as Record<string, unknown>);
   });
@@ -39,7 +43,10 @@ export function parseRowsBody(raw: string): ParsedRows {
     // Not one JSON value: newline-delimited objects?
     if (!text.includes('\n')) throw new ProtocolError(`body is not JSON: ${(err as Error).message}`);
   }
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const values: unknown[] = lines.map((l, i) => {
     try {
       return JSON.parse(l) as unknown;

@@ -2,7 +2,7 @@
 // ca_org, server_org` (EdgeLake member_cmd.py L8731-8800; defaults timeout 20 s, threads 5, ssl false).
 // edgelake-rt adds the TLS files (`key_file`, `cert_file`, default `<root>/data/pem/server-key.pem` and
 // `server.pem`) and the request limits.
-import { listenerFields } from '../../runtime/config/common.js';
+import { listenerFields } from '../../node/config/listener.js';
 import { bool, int, schema, str, type Infer } from '../../runtime/config/schema.js';
 
 const shape = {

@@ -8,11 +8,11 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { listenAddress } from '../../runtime/config/common.js';
-import { CommandError, EdgeRtError, ProtocolError, assertNever, errorMessage } from '../../runtime/errors.js';
-import { formatTable } from '../../runtime/format/table.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
-import { RowProducer } from '../../storage/journal/producer.js';
+import { listenAddress } from '../../node/config/listener.js';
+import { CommandError, EdgeRtError, ProtocolError, assertNever, errorMessage } from '../../base/errors.js';
+import { formatTable } from '../../protocols/format/table.js';
+import type { NodeIn } from '../../node/messages.js';
+import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import { AGENTS_SETTING, type RestIn, type RestPutStats } from './messages.js';
@@ -55,7 +55,14 @@ function errCode(err: unknown): number {
   return err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
 }
 
-async function runCommand(state: State, ctx: ActorContext, action: { text: string; method: 'GET' | 'POST'; inner?: string }, h: Headers, res: ServerResponse, client: string): Promise<void> {
+async function runCommand(
+  state: State,
+  ctx: ActorContext,
+  action: { text: string; method: 'GET' | 'POST'; inner?: string },
+  h: Headers,
+  res: ServerResponse,
+  client: string,
+): Promise<void> {
   const { text, method, inner } = action;
   let timeoutMs = state.cfg.timeout > 0 ? state.cfg.timeout * 1000 : 3_600_000;
   // A `destination` command waits for the peers for its own `timeout` (header, else the server's): allow for it.
@@ -80,12 +87,21 @@ async function runCommand(state: State, ctx: ActorContext, action: { text: strin
   }
 }
 
-async function ingest(state: State, req: IncomingMessage, h: Headers, res: ServerResponse, client: string): Promise<void> {
+async function ingest(
+  state: State,
+  req: IncomingMessage,
+  h: Headers,
+  res: ServerResponse,
+  client: string,
+): Promise<void> {
   const method = req.method ?? 'PUT';
   try {
     const target = ingestTarget(h);
     const body = await readBody(req, state.cfg.max_body_mb << 20);
-    const r = target.mode === 'streaming' ? await ingestStreaming(target, body, state.deps) : await ingestFile(target, body, state.deps);
+    const r =
+      target.mode === 'streaming'
+        ? await ingestStreaming(target, body, state.deps)
+        : await ingestFile(target, body, state.deps);
     const key = `${target.dbms}.${target.table}`;
     if (target.mode === 'streaming') state.stats.countStreamed(key, r.rows);
     else state.stats.countFile(key, r.rows);
@@ -117,7 +133,8 @@ function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: S
       } catch (err) {
         throw new ProtocolError(`POST body is not JSON: ${errorMessage(err)}`);
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ProtocolError('POST body must be a JSON object of headers');
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+        throw new ProtocolError('POST body must be a JSON object of headers');
       h = { ...h, ...Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.toLowerCase(), String(v)])) };
       action = classify('GET', req.url, h, new Set(state.agents.keys()));
     }
@@ -148,7 +165,14 @@ function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: S
   };
   go().catch((err: unknown) => {
     if (!(err instanceof EdgeRtError)) ctx.log.error('REST request failed', { url: req.url, error: errorMessage(err) });
-    sendError(res, req.method ?? 'GET', client, errCode(err), errorMessage(err), err instanceof ProtocolError ? 400 : 500);
+    sendError(
+      res,
+      req.method ?? 'GET',
+      client,
+      errCode(err),
+      errorMessage(err),
+      err instanceof ProtocolError ? 400 : 500,
+    );
   });
 }
 
@@ -180,12 +204,17 @@ export default defineActor<RestServerConfig, State, RestIn>({
       try {
         tls = { key: readFileSync(key), cert: readFileSync(cert) };
       } catch (err) {
-        throw new CommandError(`ssl = true needs a key and certificate: ${errorMessage(err)} (set key_file and cert_file)`, { cause: err });
+        throw new CommandError(
+          `ssl = true needs a key and certificate: ${errorMessage(err)} (set key_file and cert_file)`,
+          { cause: err },
+        );
       }
       server = createTlsServer({ ...opts, ...tls }, handler);
     } else server = createServer(opts, handler);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new CommandError(`REST server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+      server.once('error', (err) =>
+        reject(new CommandError(`REST server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })),
+      );
       server.listen(port, host, () => resolve());
     });
     server.on('clientError', (err, socket) => {
@@ -195,7 +224,11 @@ export default defineActor<RestServerConfig, State, RestIn>({
     });
     const addr = server.address() as AddressInfo;
     // `broker = rest` msg clients registered before this server (re)started.
-    const agents = await ctx.ask<Record<string, string> | undefined>('node', { type: 'node.settings.get', kind: AGENTS_SETTING } satisfies NodeIn, 5000);
+    const agents = await ctx.ask<Record<string, string> | undefined>(
+      'node',
+      { type: 'node.settings.get', kind: AGENTS_SETTING } satisfies NodeIn,
+      5000,
+    );
     const state: State = {
       cfg,
       server,
@@ -218,18 +251,33 @@ export default defineActor<RestServerConfig, State, RestIn>({
     switch (msg.type) {
       case 'rest.info': {
         const a = state.server.address() as AddressInfo;
-        return { address: a.address, port: a.port, connection: state.connection, timeout: state.cfg.timeout, ssl: state.cfg.ssl, bind: state.cfg.bind, threads: state.cfg.threads };
+        return {
+          address: a.address,
+          port: a.port,
+          connection: state.connection,
+          timeout: state.cfg.timeout,
+          ssl: state.cfg.ssl,
+          bind: state.cfg.bind,
+          threads: state.cfg.threads,
+        };
       }
       case 'rest.calls':
         return state.stats.show(state.connection.replace(/^https?:\/\//, ''));
       case 'rest.pool': {
         const busy = Math.min(state.inflight, state.cfg.threads);
         const slots = Array.from({ length: state.cfg.threads }, (_, i) => (i < busy ? 1 : 0));
-        if (!msg.details) return `${`REST Pool with ${state.cfg.threads} threads:`.padEnd(60)}[${slots.join(', ')}] (${state.calls})`;
-        return formatTable(['Thread', 'Status', 'Calls', 'Percentage'], slots.map((s, i) => [i, s ? 'Busy' : 'Idle', '', '']));
+        if (!msg.details)
+          return `${`REST Pool with ${state.cfg.threads} threads:`.padEnd(60)}[${slots.join(', ')}] (${state.calls})`;
+        return formatTable(
+          ['Thread', 'Status', 'Calls', 'Percentage'],
+          slots.map((s, i) => [i, s ? 'Busy' : 'Idle', '', '']),
+        );
       }
       case 'rest.put-stats':
-        return { files: Object.fromEntries(state.stats.putFiles), streamed: Object.fromEntries(state.stats.streamed) } satisfies RestPutStats;
+        return {
+          files: Object.fromEntries(state.stats.putFiles),
+          streamed: Object.fromEntries(state.stats.streamed),
+        } satisfies RestPutStats;
       case 'rest.agents':
         state.agents = new Map(Object.entries(msg.agents));
         return undefined;

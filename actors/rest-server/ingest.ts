@@ -14,9 +14,9 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProtocolError } from '../../runtime/errors.js';
-import { pyJson } from '../../runtime/format/table.js';
-import type { RowProducer } from '../../storage/journal/producer.js';
+import { ProtocolError } from '../../base/errors.js';
+import { pyJson } from '../../protocols/format/table.js';
+import type { RowProducer } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
 import { normalizeTableName } from '../../storage/schema/names.js';
 import { parseRowsBody } from './body.js';
@@ -43,11 +43,13 @@ export function ingestTarget(h: Headers): IngestTarget {
   const type = (h['type'] ?? 'json').trim().toLowerCase();
   if (type !== 'json') throw new ProtocolError(`type '${type}' is not supported (use json)`);
   const mode = (h['mode'] ?? 'file').trim().toLowerCase();
-  if (mode !== 'streaming' && mode !== 'file') throw new ProtocolError(`mode must be streaming or file (got '${mode}')`);
+  if (mode !== 'streaming' && mode !== 'file')
+    throw new ProtocolError(`mode must be streaming or file (got '${mode}')`);
   const source = (h['source'] ?? '0').trim();
   const instructions = (h['instructions'] ?? '0').trim();
   if (!SEGMENT.test(source)) throw new ProtocolError(`source '${source}': use letters, digits, _ and -`);
-  if (!SEGMENT.test(instructions)) throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
+  if (!SEGMENT.test(instructions))
+    throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
   return { dbms: dbms.toLowerCase(), table: normalizeTableName(rawTable.toLowerCase()), mode, source, instructions };
 }
 
@@ -96,7 +98,13 @@ export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps
   try {
     for (let n = 0; n < 1000; n++) {
       const hash = fileHash(t.dbms, t.table, n === 0 ? content : `${content}#${n}`);
-      const name = formatFileName({ dbms: t.dbms, table: t.table, source: t.source, hash, instructions: t.instructions });
+      const name = formatFileName({
+        dbms: t.dbms,
+        table: t.table,
+        source: t.source,
+        hash,
+        instructions: t.instructions,
+      });
       try {
         // link() fails if the name exists, where rename() would silently replace an unprocessed file.
         await link(prep, join(deps.watchDir, name));

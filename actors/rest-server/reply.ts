@@ -7,7 +7,7 @@
 // Deviation: EdgeLake always answers `Connection: close`; here keep-alive works, so a client that
 // reuses its connection does not pay a TCP handshake per request.
 import type { ServerResponse } from 'node:http';
-import { pyJson } from '../../runtime/format/table.js';
+import { pyJson } from '../../protocols/format/table.js';
 
 const CORS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
@@ -38,8 +38,21 @@ export function sendChunked(res: ServerResponse, body: string): void {
   res.end();
 }
 
-export function sendError(res: ServerResponse, method: string, client: string, code: number, text: string, status = 400, contentType = 'text/json'): void {
-  send(res, status, pyJson({ method: method.toLowerCase(), node: client, err_code: code, err_text: text }), contentType);
+export function sendError(
+  res: ServerResponse,
+  method: string,
+  client: string,
+  code: number,
+  text: string,
+  status = 400,
+  contentType = 'text/json',
+): void {
+  send(
+    res,
+    status,
+    pyJson({ method: method.toLowerCase(), node: client, err_code: code, err_text: text }),
+    contentType,
+  );
 }
 
 /** The PUT acknowledgement, byte for byte (note the space before `}`): http_server.py L1939. */

@@ -24,14 +24,17 @@ export type Headers = Record<string, string>;
 /** Header values (lower-case keys), including the ones EdgeLake accepts in the URL. */
 export function collectHeaders(raw: IncomingHttpHeaders, url: string | undefined): Headers {
   const h: Headers = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(raw))
+    if (v !== undefined) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   const q = url?.indexOf('?') ?? -1;
   if (url && q >= 0) {
     for (const part of url.slice(q + 1).split(/[?&]/)) {
       const eq = part.indexOf('=');
       if (eq <= 0) continue;
       try {
-        h[decodeURIComponent(part.slice(0, eq)).toLowerCase()] = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+        h[decodeURIComponent(part.slice(0, eq)).toLowerCase()] = decodeURIComponent(
+          part.slice(eq + 1).replace(/\+/g, ' '),
+        );
       } catch {
         // A malformed %-escape: keep the raw text rather than fail the request.
         h[part.slice(0, eq).toLowerCase()] = part.slice(eq + 1);
@@ -71,7 +74,12 @@ function commandAction(cmd: string, h: Headers, method: 'GET' | 'POST'): Request
   return text === cmd ? { k: 'command', text, method } : { k: 'command', text, method, inner: cmd };
 }
 
-export function classify(method: string, url: string | undefined, h: Headers, agents: ReadonlySet<string> = KNOWN): RequestAction {
+export function classify(
+  method: string,
+  url: string | undefined,
+  h: Headers,
+  agents: ReadonlySet<string> = KNOWN,
+): RequestAction {
   const ua = h['anylog-agent'] ?? h['user-agent'];
   const product = productOf(h, new Set([...KNOWN, ...agents]));
   const path = (url ?? '/').split('?')[0]!;
@@ -84,7 +92,11 @@ export function classify(method: string, url: string | undefined, h: Headers, ag
       let cmd = h['command'];
       if (!cmd && (ua ?? '').toLowerCase().startsWith('curl')) cmd = 'get status';
       if (!cmd) {
-        if (!ua && path === '/health') return { k: 'health', body: `{"status": "healthy", "service": "anylog-rest-server", "timestamp": ${Date.now() / 1000}}` };
+        if (!ua && path === '/health')
+          return {
+            k: 'health',
+            body: `{"status": "healthy", "service": "anylog-rest-server", "timestamp": ${Date.now() / 1000}}`,
+          };
         if (!ua && path === '/api/status') return { k: 'health', body: '{"status": "ok"}' };
         if (ua && !product) return { k: 'empty' };
         return { k: 'bad', status: 400, code: 2, text: "Missing 'command' header" };

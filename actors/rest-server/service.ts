@@ -1,15 +1,15 @@
 // The REST service as the node sees it: `get rest server info|calls|pool`, its `get processes`
 // details (`Listening on: 127.0.0.1:32149, Threads Pool: 5, Timeout: 20, SSL: False`) and its row in
 // `get connections`.
-import { formatTable } from '../../runtime/format/table.js';
-import { whereObject } from '../../runtime/commands/args.js';
+import { formatTable } from '../../protocols/format/table.js';
+import { whereObject } from '../../node/commands/args.js';
 import {
   actorEntry,
   type CommandSpec,
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { restServerSchema } from './config.js';
 import type { RestIn } from './messages.js';
 

@@ -1,6 +1,6 @@
 // REST statistics for `get rest calls` (EdgeLake http_server.py L2166-2222): per caller (the
 // User-Agent product, `AnyLog-V1` when none) and call (get/post/put), counts, last error, times.
-import { formatTable } from '../../runtime/format/table.js';
+import { formatTable } from '../../protocols/format/table.js';
 
 interface CallStat {
   processed: number;
@@ -58,8 +58,12 @@ export class RestStats {
         first = false;
       }
     }
-    return formatTable(['Caller', 'Call', 'Processed', 'Errors', 'Last Error', 'First Call', 'Last Call', 'Last Caller'], rows, {
-      header: `Statistics for REST calls using ${connection}`,
-    });
+    return formatTable(
+      ['Caller', 'Call', 'Processed', 'Errors', 'Last Error', 'First Call', 'Last Call', 'Last Caller'],
+      rows,
+      {
+        header: `Statistics for REST calls using ${connection}`,
+      },
+    );
   }
 }

@@ -6,10 +6,10 @@
 // restarted scheduler comes back with its tasks, counters and modes.
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { assertNever, errorMessage } from '../../runtime/errors.js';
+import { assertNever, errorMessage } from '../../base/errors.js';
 import { schedulerSchema, type SchedulerConfig } from './config.js';
 import type { SchedulerIds, SchedulerIn } from './messages.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
+import type { NodeIn } from '../../node/messages.js';
 import { TaskTables, expandTimes, parseStart, type TablesSnapshot } from './tasks.js';
 
 interface State {

@@ -4,12 +4,12 @@
 //   task stop|resume|remove|init|run where [scheduler = 1 and] name = .. | id = ..
 //   get scheduler [id]
 //   exit scheduler [id]                without id every scheduler stops (and the worker goes)
-import { CommandError } from '../../runtime/errors.js';
-import { argWords, whereObject } from '../../runtime/commands/args.js';
+import { CommandError } from '../../base/errors.js';
+import { argWords, whereObject } from '../../node/commands/args.js';
 import { parseWhere, optionsObject } from '../../protocols/command/where.js';
 import { tokenize } from '../../protocols/command/lexer.js';
 import { duration, int, required, schema, str } from '../../runtime/config/schema.js';
-import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../runtime/service.js';
+import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../node/service.js';
 import { schedulerSchema } from './config.js';
 import type { SchedulerIds, SchedulerIn, TaskOp } from './messages.js';
 import { MAX_SCHEDULER_ID } from './tasks.js';

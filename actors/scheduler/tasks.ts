@@ -2,8 +2,8 @@
 // schedulers 0..10, each with tasks in 1-based slots; a removed task's slot is reused by the next one.
 // A task not Stopped whose start time has passed runs when it never ran or `now >= last run + repeat`;
 // after a run its mode is Active. Pure data and logic: the actor owns one table and its timers.
-import { CommandError } from '../../runtime/errors.js';
-import { formatTable } from '../../runtime/format/table.js';
+import { CommandError } from '../../base/errors.js';
+import { formatTable } from '../../protocols/format/table.js';
 
 export type TaskMode = 'Paused' | 'Active' | 'Stopped';
 

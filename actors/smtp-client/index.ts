@@ -7,7 +7,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { CommandError, assertNever, errorMessage } from '../../runtime/errors.js';
+import { CommandError, assertNever, errorMessage } from '../../base/errors.js';
 import { smtpClientSchema, smtpPort, type SmtpClientConfig } from './config.js';
 import type { SmtpIn, SmtpInfo, SmtpSent } from './messages.js';
 import { scrub, securityOf, transportOptions } from './transport.js';

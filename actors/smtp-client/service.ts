@@ -7,9 +7,9 @@
 // `get processes` shows EdgeLake's `Using '<host>' with email: '<email>'`. The login is checked when
 // the service starts (afterStart), so a wrong password fails `run smtp client` with the server's reason,
 // as EdgeLake's start_smtp_connection does; the service is then removed and the node goes on.
-import { CommandError, errorMessage } from '../../runtime/errors.js';
-import { argWords, whereObject, withKeyPositions } from '../../runtime/commands/args.js';
-import { formatTable } from '../../runtime/format/table.js';
+import { CommandError, errorMessage } from '../../base/errors.js';
+import { argWords, whereObject, withKeyPositions } from '../../node/commands/args.js';
+import { formatTable } from '../../protocols/format/table.js';
 import { repeated, required, schema, str } from '../../runtime/config/schema.js';
 import {
   actorEntry,
@@ -18,7 +18,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   type ServiceInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { smtpClientSchema, type SmtpClientConfig } from './config.js';
 import type { SmtpIn, SmtpInfo } from './messages.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SMTPPoolOptions } from 'nodemailer/lib/smtp-pool';
-import { ConfigError, errorMessage } from '../../runtime/errors.js';
+import { ConfigError, errorMessage } from '../../base/errors.js';
 import { smtpPort, type SmtpClientConfig } from './config.js';
 
 export function transportOptions(cfg: SmtpClientConfig): SMTPPoolOptions & { pool: true } {

@@ -56,7 +56,9 @@ export class StreamBuffers {
 
   /** Keys of buffers whose time has come. */
   due(now: number): string[] {
-    return [...this.buffers].filter(([key, b]) => now - b.firstAt >= thresholdFor(this.thresholds, key).time * 1000).map(([k]) => k);
+    return [...this.buffers]
+      .filter(([key, b]) => now - b.firstAt >= thresholdFor(this.thresholds, key).time * 1000)
+      .map(([k]) => k);
   }
 
   keys(): string[] {
@@ -81,7 +83,8 @@ export class StreamBuffers {
     const b = this.buffers.get(key);
     const bytes = batch.parts.reduce((n, p) => n + p.rows.length, 0);
     const rows = batch.parts.reduce((n, p) => n + p.count, 0);
-    if (!b) this.buffers.set(key, { dbms: batch.dbms, table: batch.table, parts: batch.parts, bytes, rows, firstAt: now });
+    if (!b)
+      this.buffers.set(key, { dbms: batch.dbms, table: batch.table, parts: batch.parts, bytes, rows, firstAt: now });
     else {
       b.parts.unshift(...batch.parts);
       b.bytes += bytes;

@@ -7,9 +7,9 @@
 // and counted as deferred, so memory stays bounded whatever the operator does.
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
-import { assertNever } from '../../runtime/errors.js';
+import { assertNever } from '../../base/errors.js';
 import { armRing } from '../../runtime/ring-pump.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
+import type { NodeIn } from '../../node/messages.js';
 import type { BatchFrame, IngestFrame } from '../../protocols/frames/ingest.js';
 import { StreamBuffers } from './buffers.js';
 import { streamerSchema, type StreamerConfig } from './config.js';
@@ -37,10 +37,13 @@ function reschedule(state: State, ctx: ActorContext, soonMs?: number): void {
   if (state.timer && state.timerAt <= at) return;
   state.timer?.cancel();
   state.timerAt = at;
-  state.timer = ctx.clock.setTimeout(() => {
-    state.timer = undefined;
-    ctx.send(ctx.self, { type: 'streamer.due' });
-  }, Math.max(0, wait));
+  state.timer = ctx.clock.setTimeout(
+    () => {
+      state.timer = undefined;
+      ctx.send(ctx.self, { type: 'streamer.due' });
+    },
+    Math.max(0, wait),
+  );
 }
 
 /** Splits a batch whose encoded size could exceed the ring into ring-sized pieces. */
@@ -116,7 +119,10 @@ export default defineActor<StreamerConfig, State, StreamerIn>({
   kind: 'streamer',
   config: (raw) => streamerSchema.parse(raw),
   async init(ctx) {
-    const saved = await ctx.ask<Thresholds | undefined>('node', { type: 'node.settings.get', kind: 'streamer' } satisfies NodeIn);
+    const saved = await ctx.ask<Thresholds | undefined>('node', {
+      type: 'node.settings.get',
+      kind: 'streamer',
+    } satisfies NodeIn);
     const state: State = {
       buffers: new StreamBuffers(saved ?? DEFAULT_THRESHOLDS),
       timer: undefined,
@@ -140,7 +146,8 @@ export default defineActor<StreamerConfig, State, StreamerIn>({
         for (const f of frames) {
           if (f.t !== 'rows') continue;
           const key = `${f.dbms}.${f.table}`;
-          if (state.buffers.add(f, now)) flushKey(state, ctx, key, now, thresholdFor(state.buffers.thresholds, key).time === 0);
+          if (state.buffers.add(f, now))
+            flushKey(state, ctx, key, now, thresholdFor(state.buffers.thresholds, key).time === 0);
         }
         if (ring.used() > 0) ctx.send(ctx.self, { type: 'streamer.drain', ring: msg.ring, hasData: true });
         else armRing(ctx, msg.ring, 'streamer.drain', 1000);
@@ -178,7 +185,13 @@ export default defineActor<StreamerConfig, State, StreamerIn>({
             lastFlush: s.lastFlush,
           };
         });
-        return { thresholds: th, tables, bufferedRows, flushedRows: state.flushedRows, deferredRows: state.deferredRows } satisfies StreamerStats;
+        return {
+          thresholds: th,
+          tables,
+          bufferedRows,
+          flushedRows: state.flushedRows,
+          deferredRows: state.deferredRows,
+        } satisfies StreamerStats;
       }
       default:
         return assertNever(msg, 'streamer message');

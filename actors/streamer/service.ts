@@ -5,9 +5,9 @@
 //   get streaming [where format = json] | get streaming config [where format = json]
 //   flush buffers
 // Thresholds live on the node (EdgeLake lets them be set before the streamer runs).
-import { CommandError } from '../../runtime/errors.js';
-import { formatTable, pyJson } from '../../runtime/format/table.js';
-import { formatOf, whereObject } from '../../runtime/commands/args.js';
+import { CommandError } from '../../base/errors.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
+import { formatOf, whereObject } from '../../node/commands/args.js';
 import { bool, duration, schema, str } from '../../runtime/config/schema.js';
 import {
   actorEntry,
@@ -15,7 +15,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { streamerSchema } from './config.js';
 import type { StreamerIn, StreamerStats } from './messages.js';
 import { DEFAULT_THRESHOLDS, parseVolume, type Thresholds } from './thresholds.js';

@@ -4,7 +4,7 @@
 // threads that each run a command to its end; here a worker hands the command to the node and serves many at
 // once, so 1 worker keeps up on a 2-core machine and each one more costs ~10 MB (README.md): default 1.
 // edgelake-rt adds limits EdgeLake does not have (README.md).
-import { LISTENER_ALIASES, listenerFields } from '../../runtime/config/common.js';
+import { LISTENER_ALIASES, listenerFields } from '../../node/config/listener.js';
 import { int, schema, type Infer } from '../../runtime/config/schema.js';
 
 const shape = {

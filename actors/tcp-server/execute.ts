@@ -10,13 +10,13 @@
 //                           EdgeLake's query node requires (utils_sql.make_insert_row quotes each value)
 //        to edgelake-rt     {"Query":[{"<name>":<typed value>,..}]} per row (the request carried the mark)
 //      a failed query answers `job reply`, info type 4, error = the code, payload = the error text.
-import { EdgeRtError, errorMessage } from '../../runtime/errors.js';
+import { EdgeRtError, errorMessage } from '../../base/errors.js';
 import { tokenize } from '../../protocols/command/lexer.js';
 import { notRecognizedReply, replyMessage, replyTarget, type Address } from '../../protocols/tcp/builders.js';
 import { encodeMessage, encodeText } from '../../protocols/tcp/encoder.js';
 import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
 import { resultSetMessage } from '../../protocols/tcp/resultset.js';
-import { JOB_REPLY, markBlocks } from '../../runtime/peer/wire.js';
+import { JOB_REPLY, markBlocks } from '../../peer/wire.js';
 import { fastReply } from './fast-reply.js';
 
 export interface Command {

@@ -13,7 +13,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 
 export interface FileContext {
   root: string;

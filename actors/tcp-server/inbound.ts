@@ -2,7 +2,7 @@
 // rceive_data L62-296).
 //
 //   connection := message                          EdgeLake: connect, blocks 1..N, close
-//              |  message+                         edgelake-rt sender (socket_id mark, runtime/peer/wire.ts)
+//              |  message+                         edgelake-rt sender (socket_id mark, peer/wire.ts)
 //   message    := block(1) .. block(N, last = 1)   block_counter counts 1..N within the message
 //
 // Checks, each a ProtocolError that closes this connection only: the decoder's (protocols/tcp/decoder.ts), also
@@ -10,7 +10,7 @@
 // for 2048 bytes; a body after the last block of an unmarked message; a message over its size limit; a
 // connection closed mid-block or mid-message (truncated). Memory per connection: one block, plus the message
 // being assembled for commands and answers; file transfers are passed on in pieces of FILE_RECORD_BYTES.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { MessageAssembler } from '../../protocols/tcp/assembler.js';
 import { decodeBlock, type DecodedBlock } from '../../protocols/tcp/decoder.js';
 import {
@@ -25,7 +25,7 @@ import {
   decodeHeader,
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
-import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../runtime/peer/wire.js';
+import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../peer/wire.js';
 
 /** What a connection's bytes amount to, in order. */
 export type InboundItem =

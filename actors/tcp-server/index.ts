@@ -12,11 +12,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { listenAddress } from '../../runtime/config/common.js';
-import { CommandError, ProtocolError, assertNever, errorMessage } from '../../runtime/errors.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
-import { replyAddress, type TcpConnection } from '../../runtime/peer/address.js';
-import type { PeerReply } from '../../runtime/peer/wire.js';
+import { listenAddress } from '../../node/config/listener.js';
+import { CommandError, ProtocolError, assertNever, errorMessage } from '../../base/errors.js';
+import type { NodeIn } from '../../node/messages.js';
+import { replyAddress, type TcpConnection } from '../../peer/address.js';
+import type { PeerReply } from '../../peer/wire.js';
 import type { Ring } from '../../runtime/ring.js';
 import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';

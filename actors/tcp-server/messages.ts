@@ -1,7 +1,7 @@
 // The TCP server's mailboxes and the records its dispatch actor hands the command workers through their rings.
 import type { Socket } from 'node:net';
 import type { Address } from '../../protocols/tcp/builders.js';
-import { assertNever } from '../../runtime/errors.js';
+import { assertNever } from '../../base/errors.js';
 
 /** Command workers are `tcp-worker-1..threads`; the dispatch actor sees their rings under these ids. */
 export const WORKER_PREFIX = 'tcp-worker-';

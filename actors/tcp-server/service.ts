@@ -2,9 +2,9 @@
 // (`tcp-worker-1..threads`, helpers linked by a ring each), `get processes` details (`Listening on:
 // 127.0.0.1:32148, Threads Pool: 1`), the TCP row of `get connections` (which `get status` names the node by),
 // `get tcp pool`, `get tcp server info`, and `run client`, whose answers come back to this server.
-import { formatTable } from '../../runtime/format/table.js';
-import { whereObject } from '../../runtime/commands/args.js';
-import { runClient } from '../../runtime/peer/run-client.js';
+import { formatTable } from '../../protocols/format/table.js';
+import { whereObject } from '../../node/commands/args.js';
+import { runClient } from '../../node/commands/run-client.js';
 import {
   actorEntry,
   type CommandSpec,
@@ -12,7 +12,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
-} from '../../runtime/service.js';
+} from '../../node/service.js';
 import { tcpServerSchema, tcpWorkerSchema } from './config.js';
 import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpWorkerIn, type TcpWorkerInfo } from './messages.js';
 

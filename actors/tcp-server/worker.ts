@@ -1,5 +1,5 @@
 // A TCP command worker (`tcp-worker-<n>`): consumes the ring the dispatch actor fills (runtime/ring.ts, linked by
-// the node: runtime/node/wiring.ts `link`), runs each command through the node and sends the answer to the
+// the node: node/wiring.ts `link`), runs each command through the node and sends the answer to the
 // requester (execute.ts), and writes `file write` transfers (file-receive.ts). Many records are in progress at
 // once (`max_inflight`): a command mostly waits for the node, an answer for its connection. Completions come
 // back as `tcp.done` messages, so the counters change only in `handle`.
@@ -7,10 +7,10 @@
 // new incarnation (the one being handled when it died is lost: its requester times out).
 import { readFile, rm } from 'node:fs/promises';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
-import { assertNever, errorMessage } from '../../runtime/errors.js';
-import type { NodeIn } from '../../runtime/node/messages.js';
+import { assertNever, errorMessage } from '../../base/errors.js';
+import type { NodeIn } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
-import { PeerSender } from '../../runtime/peer/sender.js';
+import { PeerSender } from '../../peer/sender.js';
 import { decodeHeader, GenericFlag } from '../../protocols/tcp/header.js';
 import { tcpWorkerSchema, type TcpWorkerConfig } from './config.js';
 import { execute, type Command, type ExecDeps } from './execute.js';

@@ -4,8 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO, note } from './report.js';
-
-const SOURCE_DIRS = ['runtime', 'actors', 'protocols', 'storage'];
+import { SOURCE_DIRS } from '../../harness/source-dirs.js';
 
 function* sources(dir: string): Generator<string> {
   if (!existsSync(dir)) return;
@@ -39,10 +38,7 @@ export function ensureBuilt(): void {
     note(`bench: tsc reported errors (${(err as Error).message.split('\n')[0]}); using what it emitted`);
   }
   const still = staleOutputs();
-  if (still.some((s) => s.startsWith('runtime/')))
-    throw new Error(
-      `dist/ is still stale after the build: ${still.filter((s) => s.startsWith('runtime/')).join(', ')}`,
-    );
+  if (still.length > 0) throw new Error(`dist/ is still stale after the build: ${still.join(', ')}`);
 }
 
 /** URL of a compiled module, e.g. distUrl('runtime/supervisor.js'). */

@@ -6,7 +6,7 @@
 // A failing command with no handler ends the script ("Script terminated on line N"). Errors 1, 2
 // (command structure) and 112 (missing script) end the script even under `on error goto|call`;
 // only `on error ignore` goes past them. Everything else is handed to the command runner.
-import { CommandError, errorMessage } from '../../runtime/errors.js';
+import { CommandError, errorMessage } from '../../base/errors.js';
 import { evaluate, parseCondition } from './condition.js';
 import { SyntaxError, tokenize } from './lexer.js';
 import { labelIndex, locate, splitScript, type ScriptLine } from './script.js';

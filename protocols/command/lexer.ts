@@ -9,7 +9,7 @@
 //   word    := run of characters up to white space, '=', or a quote/group opener
 // Brackets stay inside words (`[*][id]`, `[true/false]`). `!name` and `$NAME` are words; they are
 // resolved later, word by word, so a value can never change the structure of a command.
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 
 export type TokenKind = 'word' | 'string' | 'group' | 'json' | 'op';
 

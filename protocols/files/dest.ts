@@ -6,7 +6,7 @@
 //   backup   bkup_dir/<name>.<epoch>.gz compressed, bkup_dir/<name minus .type>.<epoch>.<type> not
 //                                                                             manipulate_file L2003-2050
 // Paths come back relative to their directory, with '/' separators.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { FILE_NAME_ERROR, dateKey } from './names.js';
 
 function splitType(fileName: string): { base: string; type: string } {

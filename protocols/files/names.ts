@@ -21,7 +21,7 @@
 // Stricter than EdgeLake, because these values end up in SQL and in table names: an empty dbms or table,
 // a member that is not plain digits (EdgeLake's int() takes " 57", "+57", "-3") and a row id that is not
 // a positive integer (EdgeLake splices it into an INSERT as text) are rejected, also with 119.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 
 // The hash segment lives in hash.ts; re-exported so one import serves the writers of file names.
 export { createFileHasher, fileHash } from './hash.js';

@@ -23,7 +23,7 @@
 // (EdgeLake's truthiness test dropped them as missing); a word with a missing path makes the whole
 // expression missing (EdgeLake built a partial name such as `machine_` from `[a] _ [b]`); objects
 // concatenate as JSON text, not Python repr; the result is never re-parsed from text.
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 
 /** One value per row (index = row). An element is `undefined` when missing for that row. */
 export class BringList {

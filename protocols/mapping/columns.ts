@@ -5,7 +5,7 @@
 //                    [and optional = true|false])                                unknown type: 188
 // `now` and `now()` both stamp the mapper's `now` (EdgeLake honoured only `now`; a literal `now()` stamped
 // only the rows begun after it). Constants are converted here, so a bad constant fails at compile time.
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { compileBring, stripBringWord, type BringFn, type CompiledBring } from './bring.js';
 import { converterFor, ConversionError, unifyType, type ColumnType } from './types.js';
 

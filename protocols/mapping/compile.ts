@@ -9,7 +9,7 @@
 // value in every row. Scalar columns (brings without a list, constants) appear in every row: EdgeLake put
 // them in the first row only, which lost them for the other rows. A row with no column other than `now`
 // is not emitted (EdgeLake's `now` only joined rows that another column began).
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { BringError, BringList, compileBring, stripBringWord, type BringFn } from './bring.js';
 import { compileColumns, type ColumnPlan, type CompileOptions } from './columns.js';
 import { normalizeName } from './names.js';
@@ -19,7 +19,7 @@ import { converterFor, ConversionError, unifyType, type Converter } from './type
 
 export type { CompileOptions } from './columns.js';
 
-/** A topic clause as the command parser hands it over (actors/msg-client/topic.ts). */
+/** A topic clause as the command parser hands it over (actors/_shared/topic.ts). */
 export interface TopicClause {
   readonly name: string;
   readonly dbms?: string | undefined;

@@ -8,7 +8,7 @@
 //   anything else     -> 299
 // The mapper does this itself, so callers (MQTT, Kafka, REST `command: data`, gRPC) pass what they received.
 // An empty array is zero messages (EdgeLake answered 158 for `[]`).
-import { EdgeRtError } from '../../runtime/errors.js';
+import { EdgeRtError } from '../../base/errors.js';
 import { fail, MapCode, type MapFailure, type MappedRow, type Mapper } from './result.js';
 import { formatNow } from './timestamp.js';
 

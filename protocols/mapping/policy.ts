@@ -15,7 +15,7 @@
 // Divergences: 0 and false are values (EdgeLake's truthiness test replaced them by the default); values
 // are converted by type (types.ts) instead of copied into JSON text; `epoch_to_datetime` keeps leading
 // zeros of the fraction (EdgeLake turned 1704067200012 into `.12Z`).
-import { ConfigError } from '../../runtime/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { BringError, compileBring, stripBringWord, type BringFn } from './bring.js';
 import { compileName, nameOf, type CompileOptions } from './compile.js';
 import { isObject, wrapMapper } from './payload.js';

@@ -9,7 +9,7 @@
 // The variable holds json.dumps text; empty means `{}` (`set new_operator = ""` starts a new policy).
 // JSON with references (`<new_policy = {"operator": {"name": !node_name, "port": !port.int}}>`): every
 // `!name` outside a string becomes its value when the policy is used (`blockchain insert`, JSON filters).
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { parseVarRef } from '../command/dictionary.js';
 import { tokenize } from '../command/lexer.js';
 import { edgeWord, type WordResolver } from './keys.js';

@@ -8,7 +8,7 @@
 // `blockchain insert` calls this before any default or `member` is filled in (cmd/member_cmd.py L10399),
 // which is why the golden ledger shows `status` and `member` after `date`.
 import { createHash } from 'node:crypto';
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { pyStr } from './pyrepr.js';
 import { clone, isDict, truthy, type Policy, type PyDict, type PyValue } from './pyvalue.js';
 

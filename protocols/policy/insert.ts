@@ -7,7 +7,7 @@
 //   3. unique keys (validate.ts), then `ledger: local` and the duplicate-id test of the local ledger
 // Other policy types (mapping, member, permissions, tag, uns...) get steps 1 and 3 only: their own
 // checks are not implemented here.
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { completePolicy, policyInner, policyType } from './id.js';
 import { pyStr } from './pyrepr.js';
 import { isDict, type Policy, type PyDict, type PyValue } from './pyvalue.js';

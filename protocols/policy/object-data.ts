@@ -6,7 +6,7 @@
 //   list marker       `[k][]` renders the list as str(); `[k][][f]` renders `[v1,v2,]`, texts in
 //                     double quotes; a value that is not a list is error 6
 // Missing values contribute nothing (with bring.json.null: the key with "").
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { policyType } from './id.js';
 import { keyName, lookup, makePullKeys, type WordResolver } from './keys.js';
 import { pyStr } from './pyrepr.js';

@@ -5,7 +5,7 @@
 //   4. split on ','                    quoted parts unquoted and stripped, true/false (any case) -> bool,
 //                                      [+-]digits -> int, float() -> float, else the stripped text
 // Texts shorter than 3 characters and `[id]`, `[type]` ... (ignored_keyword_) give undefined (not a list).
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { pyFloatOf } from './filter.js';
 import { parseJson, pyFloat, type PyValue } from './pyvalue.js';
 

@@ -8,7 +8,7 @@
 //   value   := object | array | string | number | true | false | null | NaN | Infinity | -Infinity
 //   string  := '"' (char | escape)* '"'    raw control characters allowed
 //   number  := '-'? int frac? exp?         an int without frac/exp, else a float
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 
 /** A Python float whose value is integral (1.0): keeps its float-ness through repr and json.dumps. */
 export class PyFloat {

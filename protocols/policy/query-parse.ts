@@ -7,7 +7,7 @@
 //                list ip_port children sort sort(c1,c2)
 //   conditions:= trailing `separator = x` (and `python = ..`, not supported), joined by 'and'
 // Errors are CommandError code 2, as EdgeLake's ERR_command_struct, except where noted.
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { SyntaxError, tokenize, type Token } from '../command/lexer.js';
 import { BRING_BITS, type BringName } from './object-data.js';
 import { parseWhereCondition, type WhereCondition } from './filter.js';

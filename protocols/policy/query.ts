@@ -9,7 +9,7 @@
 //               looks at the wrong level of the policy, so position is what it really does)
 //   4. bring    bring.ts; bring.table renders the JSON as a table (table.ts)
 // No bring: json.dumps of the selected list. Nothing selected: '' (EdgeLake's REST reply is then `[]`).
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import type { Token } from '../command/lexer.js';
 import type { NodeAddress } from './address.js';
 import { pullInfo } from './bring.js';

@@ -5,7 +5,7 @@
 //                             (a text against a number...) keep their order
 //   bring.table.sort(1,0)     rows sorted by those columns (0-based): text holding a letter padded on
 //                             the right, anything else on the left, to the column's widest value
-import { formatTable, type Cell } from '../../runtime/format/table.js';
+import { formatTable, type Cell } from '../format/table.js';
 import { comparePy } from './bring.js';
 import { pyStr } from './pyrepr.js';
 import { PyFloat, isDict, numberOf, parseJson, type PyValue } from './pyvalue.js';

@@ -7,7 +7,7 @@
 //   cluster without parent   name -> 180
 // An operator with a cluster and no member gets a random member id 1-255 unused in that cluster.
 import { randomBytes } from 'node:crypto';
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 import { matchesPairs, type WherePair } from './filter.js';
 import { policyInner, policyType } from './id.js';
 import { pyStr } from './pyrepr.js';

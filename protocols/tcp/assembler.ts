@@ -8,7 +8,7 @@
 // (tcpip_server.py L159-243). It also stops reading at the first block whose error field is set
 // (tcpip_server.py L251); we read on to flag_last so a long `echo` error text arrives whole, and a block after the
 // last one is an error.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { BlockReader, type DecodedBlock } from './decoder.js';
 import type { BlockHeader } from './header.js';
 

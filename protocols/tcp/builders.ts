@@ -15,7 +15,7 @@
 //             file_send sets no info type, error or job fields: they are whatever the thread's buffer held, 0 here.
 //   large message  net_client.large_message (L39-61): `file write cmd.<sender ip>.<n>.lmsg`, n = 1..100, flag 3,
 //             payload = the command text, header as prepared for the command.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { encodeMessage, encodeText, type HeaderFields } from './encoder.js';
 import { GenericFlag, HEADER_SIZE, BLOCK_SIZE, InfoType, type BlockHeader } from './header.js';
 

@@ -11,7 +11,7 @@
 //   - source_ip_length <= 128, source_ip and command are UTF-8 (EdgeLake's .decode() raises otherwise)
 //   - flag_last is 0 or 1 (EdgeLake only ever writes those; is_last_block tests == 1)
 // Bytes past data_length are not checked: EdgeLake's reused buffers leave old bytes there.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { BLOCK_SIZE, HEADER_SIZE, MAX_BODY, decodeHeader, type BlockHeader } from './header.js';
 
 export interface DecodedBlock {

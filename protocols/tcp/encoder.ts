@@ -18,7 +18,7 @@
 // EdgeLake reuses one buffer per thread, so bytes past data_length on the wire are whatever the previous block
 // left there (reset_block even fills 0xff). We write zeros, as every captured block shows; receivers never read
 // past data_length.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { BLOCK_SIZE, HEADER_SIZE, MAX_BODY, emptyHeader, writeHeader, type BlockHeader } from './header.js';
 
 type LengthKey = 'commandLength' | 'authLength' | 'dataLength';

@@ -30,7 +30,7 @@
 //   201    4  source_port
 //   205    2  generic_flag           print/echo: 1 text, 2 JSON; file write: 1 watch dir, 2 ledger, 3 large msg
 //   207       body: command, auth, payload; the block is 2048 bytes whatever data_length says
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 
 export const BLOCK_SIZE = 2048; // EdgeLake: generic/params.py TCP_BUFFER_SIZE (io_buff_size)
 export const HEADER_SIZE = 207;

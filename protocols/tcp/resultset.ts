@@ -11,7 +11,7 @@
 // than 10 bytes left is sent. The rows end with one more block flagged last, carrying what is left (possibly no
 // segment), dbms_time/send_time and the error code; on an error that block's rows are dropped (last_query_message).
 // The reply reuses the request's buffer and never sets the source address: it carries the requester's own.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { encodeBlock, encodeText, fillHeader } from './encoder.js';
 import { BLOCK_SIZE, DataStruct, HEADER_SIZE, InfoType, type BlockHeader } from './header.js';
 

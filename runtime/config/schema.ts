@@ -2,7 +2,7 @@
 // service validate through the same code. Values from commands arrive as text ("true", "30 seconds"),
 // values from YAML as typed scalars; both are coerced here. Unknown keys are errors, and every
 // error names its key path (`services.operator.compress_json: expected true|false (got "yes")`).
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../../base/errors.js';
 
 export interface Field<T> {
   /** Human description of the accepted values, for error messages and docs. */
@@ -214,7 +214,8 @@ export function repeated<T>(of: Field<T>, opts?: Opts): Field<NonNullable<T>[] |
   return {
     ...field<NonNullable<T>[] | undefined>(
       `one or more of ${of.expects}`,
-      (v, p) => (Array.isArray(v) ? v : [v]).map((x, i) => of.parse(x, Array.isArray(v) ? `${p}[${i}]` : p) as NonNullable<T>),
+      (v, p) =>
+        (Array.isArray(v) ? v : [v]).map((x, i) => of.parse(x, Array.isArray(v) ? `${p}[${i}]` : p) as NonNullable<T>),
       undefined,
       opts,
     ),
@@ -292,7 +293,13 @@ export function schema<S extends Shape>(
           }
           // This schema's own output parsed again (e.g. a config handed to a worker): its pattern keys
           // come back grouped under `extra`.
-          if (rawKey === 'extra' && opts.patterns && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+          if (
+            rawKey === 'extra' &&
+            opts.patterns &&
+            typeof value === 'object' &&
+            value !== null &&
+            !Array.isArray(value)
+          ) {
             for (const [k, v] of Object.entries(value)) {
               if (opts.patterns.some((re) => re.test(k))) extra[k] = v;
               else errors.push(`${path}.extra.${k}: unknown option`);

@@ -1,6 +1,6 @@
 // A client of the control socket (used by the CLI and by tests).
 import { createConnection, type Socket } from 'node:net';
-import { CommandError } from '../errors.js';
+import { CommandError } from '../../base/errors.js';
 import type { ControlRequest, ControlResponse } from './protocol.js';
 
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;

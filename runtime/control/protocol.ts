@@ -4,7 +4,7 @@
 //   {"id":3,"op":"kill","actor":"scheduler"}               -> {"id":3,"ok":true}
 //   {"id":4,"op":"stop"}                                    -> {"id":4,"ok":true} (then the node stops)
 // Errors: {"id":n,"ok":false,"error":{"name","message","code"?}}.
-import type { SerializedError } from '../errors.js';
+import type { SerializedError } from '../../base/errors.js';
 
 export type ControlRequest =
   | { id: number; op: 'cmd'; text: string }

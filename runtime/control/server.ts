@@ -3,8 +3,8 @@
 // a malformed line gets an error reply and the connection goes on; an oversized one closes it.
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { CommandError, errorMessage, serializeError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { CommandError, errorMessage, serializeError } from '../../base/errors.js';
+import type { Logger } from '../../base/log.js';
 import type { ActorMessage } from '../wire.js';
 import { MAX_LINE, type ControlRequest, type ControlResponse } from './protocol.js';
 

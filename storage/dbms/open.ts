@@ -1,6 +1,6 @@
 // Opens the adapter for a logical dbms from its connection config.
 import { join } from 'node:path';
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 import type { ConnectionConfig, DbmsAdapter } from './types.js';
 
 export interface OpenOptions {
@@ -14,7 +14,8 @@ export interface OpenOptions {
 export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 
 export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOptions): Promise<DbmsAdapter> {
-  if (!DBMS_NAME.test(name)) throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: 2 });
+  if (!DBMS_NAME.test(name))
+    throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: 2 });
   switch (cfg.type) {
     // Engines load on first use: a thread that never talks to PostgreSQL never loads `pg`.
     case 'sqlite': {

@@ -4,7 +4,7 @@
 // fastest against json_to_recordset and multi-row VALUES (bench/ingest-pg.ts). Identifiers are quoted;
 // values travel as COPY data or bound parameters, never as SQL text.
 import pg from 'pg';
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
 import { assertReadOnly, quoteIdent } from './sql-text.js';
 import { copyBatch } from './pg-copy.js';
 import {

@@ -1,9 +1,10 @@
 // Small SQL text helpers shared by the adapters. Identifiers are always quoted (a name from a
 // payload can never end a string or start a statement); values are always bound parameters.
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 
 export function quoteIdent(name: string): string {
-  if (name.length === 0 || name.length > 255 || name.includes('\u0000')) throw new DbmsError(`invalid SQL name ${JSON.stringify(name)}`);
+  if (name.length === 0 || name.length > 255 || name.includes('\u0000'))
+    throw new DbmsError(`invalid SQL name ${JSON.stringify(name)}`);
   return `"${name.replace(/"/g, '""')}"`;
 }
 
@@ -29,7 +30,8 @@ export function assertReadOnly(sql: string): string {
     .replace(/\/\*[\s\S]*?\*\//g, ' ')
     .trim()
     .replace(/;\s*$/, '');
-  if (!READ_ONLY.test(stripped)) throw new DbmsError(`only SELECT queries are allowed here (got "${stripped.slice(0, 40)}")`, { code: 2 });
+  if (!READ_ONLY.test(stripped))
+    throw new DbmsError(`only SELECT queries are allowed here (got "${stripped.slice(0, 40)}")`, { code: 2 });
   // A second statement after a `;` outside quotes.
   let quote: string | undefined;
   for (const c of stripped) {

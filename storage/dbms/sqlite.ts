@@ -4,7 +4,7 @@
 // Rows go in with one `INSERT ... SELECT json_extract(value, ...) FROM json_each(?)` per batch: one
 // bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md).
 import Database from 'libsql';
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
 import { assertReadOnly, jsonPath, quoteIdent } from './sql-text.js';
 import {
   FILES_TABLE,
@@ -80,21 +80,29 @@ export class SqliteAdapter implements DbmsAdapter {
   }
 
   async listTables(): Promise<string[]> {
-    const rows = this.stmt(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[];
+    const rows = this.stmt(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as {
+      name: string;
+    }[];
     return rows.map((r) => r.name);
   }
 
   async describe(table: string): Promise<ColumnInfo[] | undefined> {
-    const rows = this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string; type: string; notnull: number }[];
+    const rows = this.db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as {
+      name: string;
+      type: string;
+      notnull: number;
+    }[];
     if (rows.length === 0) return undefined;
     return rows.map((r) => ({ name: r.name, type: r.type.toLowerCase(), notNull: r.notnull === 1 }));
   }
 
   async execDDL(statements: readonly string[]): Promise<void> {
     this.stmts.clear(); // a schema change invalidates prepared inserts
-    this.db.transaction(() => {
-      for (const s of statements) this.db.exec(s);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const s of statements) this.db.exec(s);
+      })
+      .immediate();
   }
 
   private insertSql(b: InsertBatch): string {
@@ -102,14 +110,21 @@ export class SqliteAdapter implements DbmsAdapter {
     const vals = b.columns
       .map((c) => {
         const picks = c.keys.map((k) => `json_extract(value, '${jsonPath(k).replace(/'/g, "''")}')`);
-        if (c.notNull) picks.push(/^date\b/.test(c.type) ? 'current_date' : /^time\b/.test(c.type) ? 'current_time' : 'current_timestamp');
+        if (c.notNull)
+          picks.push(
+            /^date\b/.test(c.type) ? 'current_date' : /^time\b/.test(c.type) ? 'current_time' : 'current_timestamp',
+          );
         return picks.length === 1 ? picks[0]! : `coalesce(${picks.join(', ')})`;
       })
       .join(', ');
     return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(?)`;
   }
 
-  async write(batches: readonly InsertBatch[], positions: readonly JournalPosition[], files: readonly FileRecord[]): Promise<number> {
+  async write(
+    batches: readonly InsertBatch[],
+    positions: readonly JournalPosition[],
+    files: readonly FileRecord[],
+  ): Promise<number> {
     let rows = 0;
     const now = new Date().toISOString();
     try {
@@ -136,12 +151,17 @@ export class SqliteAdapter implements DbmsAdapter {
   }
 
   async positions(): Promise<Map<string, number>> {
-    const rows = this.stmt(`SELECT tbl, stream, seq FROM ${POSITIONS_TABLE}`).all() as { tbl: string; stream: string; seq: number }[];
+    const rows = this.stmt(`SELECT tbl, stream, seq FROM ${POSITIONS_TABLE}`).all() as {
+      tbl: string;
+      stream: string;
+      seq: number;
+    }[];
     return new Map(rows.map((r) => [positionKey(r.tbl, r.stream), r.seq]));
   }
 
   async fileProgress(name: string): Promise<{ rows: number; done: boolean } | undefined> {
-    const r = this.stmt(`SELECT rows, done FROM ${FILES_TABLE} WHERE name = ?`).get(name) as { rows: number; done: number } | undefined;
+    const r = this.stmt(`SELECT rows, done FROM ${FILES_TABLE} WHERE name = ?`).get(name) as
+      { rows: number; done: number } | undefined;
     return r ? { rows: r.rows, done: r.done === 1 } : undefined;
   }
 

@@ -75,7 +75,11 @@ export interface DbmsAdapter {
   describe(table: string): Promise<ColumnInfo[] | undefined>;
   /** DDL statements, in order, in one transaction where the engine allows. */
   execDDL(statements: readonly string[]): Promise<void>;
-  write(batches: readonly InsertBatch[], positions: readonly JournalPosition[], files: readonly FileRecord[]): Promise<number>;
+  write(
+    batches: readonly InsertBatch[],
+    positions: readonly JournalPosition[],
+    files: readonly FileRecord[],
+  ): Promise<number>;
   /** Every journal position recorded in this dbms, keyed `table\u0000stream`. */
   positions(): Promise<Map<string, number>>;
   fileProgress(name: string): Promise<{ rows: number; done: boolean } | undefined>;

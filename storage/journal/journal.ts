@@ -16,7 +16,7 @@
 // commit here and the commit of its offsets to the broker it skips what the journal already holds.
 // Marks are never trimmed (one small key per source partition).
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
 
 export interface JournalEntry {
   dbms: string;

@@ -22,7 +22,7 @@
 //     taken as the node's own and pushed back after the master dropped them.
 import { copyFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CommandError, ProtocolError } from '../../runtime/errors.js';
+import { CommandError, ProtocolError } from '../../base/errors.js';
 import { completePolicy, policyInner, policyType } from '../../protocols/policy/id.js';
 import { prepareInsert, type InsertOptions } from '../../protocols/policy/insert.js';
 import { jsonDumps, pyStr } from '../../protocols/policy/pyrepr.js';

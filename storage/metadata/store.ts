@@ -15,7 +15,7 @@
 // a reader in another thread (opened with `readOnly`) sees either the old ledger or the new one.
 // Parsed policies are cached per seq (a record's line never changes under a seq: a replaced policy gets a new seq).
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { DbmsError, errorMessage } from '../../runtime/errors.js';
+import { DbmsError, errorMessage } from '../../base/errors.js';
 import { policyType } from '../../protocols/policy/id.js';
 import { pyStr } from '../../protocols/policy/pyrepr.js';
 import { isDict, parsePolicy, type Policy, type PyValue } from '../../protocols/policy/pyvalue.js';

@@ -15,7 +15,7 @@
 // is written once; the executed indexes use IF NOT EXISTS, because index names are per schema and
 // `a_b` + `c` collides with `a` + `b_c` (the stored sqlite_master text is the same either way).
 import { createHash } from 'node:crypto';
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 import type { Engine } from '../dbms/types.js';
 import { isPlainIdentifier, isSafeIdentifier, sqlName } from './names.js';
 import { bareType, physicalType, type ColumnSpec } from './physical.js';

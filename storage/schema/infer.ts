@@ -11,7 +11,7 @@
 // "temp_c" share a column in both); an empty row `{}` is skipped instead of failing the whole file; keys
 // that cannot become a column (empty, too long, a system column name) are reported in `rejected()`
 // instead of being dropped silently or failing the CREATE.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { MAX_NAME_LENGTH, isSafeIdentifier, normalizeColumnName } from './names.js';
 import { SYSTEM_COLUMNS, type EdgeType } from './types.js';
 import { mergeTypes, valueType } from './value-type.js';

@@ -8,7 +8,7 @@
 // EdgeLake cannot create such columns at all: the published `create` replaces every character above
 // '~' with a space (create_table.py L212 via utils_data.replace_string_chars), so this changes no
 // table EdgeLake could have made. Any name that is not a plain lower-case identifier is double-quoted.
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 import type { Engine } from '../dbms/types.js';
 import { pyStrip } from './python.js';
 

@@ -2,7 +2,7 @@
 // (generic/utils_data.py check_timestamp/check_date/check_time). CPython (Lib/_strptime.py) turns the
 // format into a case-insensitive regex, requires the whole string to match, then builds a datetime,
 // which rejects impossible dates, second 60/61, year 0 and offsets of 24 h or more.
-import { EdgeRtError } from '../../runtime/errors.js';
+import { EdgeRtError } from '../../base/errors.js';
 import { PY_SPACE } from './python.js';
 
 // Lib/_strptime.py TimeRE (ASCII digits only, see python.ts).

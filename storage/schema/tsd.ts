@@ -3,7 +3,7 @@
 // the double space in "file_hash VARCHAR  NOT NULL" of tsd_info; on SQLite it is lowered and SERIAL
 // rewritten (sqlite_dbms.py L786), which reproduces sqlite_master of a real node
 // (spec/golden/operator_sqlite_dump.txt). IF NOT EXISTS replaces EdgeLake's is_table_exists() test.
-import { DbmsError } from '../../runtime/errors.js';
+import { DbmsError } from '../../base/errors.js';
 import type { Engine } from '../dbms/types.js';
 
 export const TSD_DBMS = 'almgm';

@@ -1,7 +1,7 @@
 // One value -> its EdgeLake type (suggest_create_table.py get_column_type_by_value, L171-223), and
 // two types -> the type that holds both (resolve_data_type, L123-165). Both verified against EdgeLake's
 // own functions: test/storage/schema/fixtures/edgelake-oracle.json.
-import { ProtocolError } from '../../runtime/errors.js';
+import { ProtocolError } from '../../base/errors.js';
 import { isDateText, isIpText, isTimeText, isTimestampText, isUuidText } from './detect.js';
 import { pyFloatRepr, pyIsDigit, pyIsFloat, pyLen } from './python.js';
 import { DATE, TIME, TIMESTAMP, charLength, charType, type EdgeType } from './types.js';

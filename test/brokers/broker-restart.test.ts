@@ -13,8 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import mqtt from 'mqtt';
-import { REST_NODE, startTestNode, until } from '../support/test-node.js';
-import { freePort } from '../support/child-node.js';
+import { REST_NODE, startTestNode, until } from '../../harness/test-node.js';
+import { freePort } from '../../harness/child-node.js';
 import { MOSQUITTO_BIN, privateMosquitto, publish, publisher, query } from './support.js';
 
 const skip = existsSync(MOSQUITTO_BIN) ? false : `${MOSQUITTO_BIN} is not installed`;

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REST_NODE, startTestNode, until, type TestNode } from '../support/test-node.js';
+import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { PROTO_DIR, SensorServer } from '../fixtures/grpc/server.js';
 import type { GrpcStatus } from '../../actors/grpc-client/messages.js';
 import { checkReadmeSamples } from '../services/readme-samples.js';

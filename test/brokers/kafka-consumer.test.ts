@@ -1,12 +1,12 @@
-// The Kafka consumer against librdkafka's mock cluster (test/support/kafka-mock): real kafkajs producer
+// The Kafka consumer against librdkafka's mock cluster (harness/kafka-mock): real kafkajs producer
 // and consumer group on loopback, real workers, real SQLite. Skips with the reason when the mock cannot
 // be built (librdkafka-dev not installable).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { REST_NODE, startTestNode, until, type TestNode } from '../support/test-node.js';
-import { freePort } from '../support/child-node.js';
-import { kafkaMock, startKafkaMock, type KafkaMockCluster } from '../support/kafka-mock/index.js';
+import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { freePort } from '../../harness/child-node.js';
+import { kafkaMock, startKafkaMock, type KafkaMockCluster } from '../../harness/kafka-mock/index.js';
 import type { KafkaStatus } from '../../actors/kafka-consumer/messages.js';
 
 const mock = kafkaMock();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Journal } from '../../storage/journal/journal.js';
-import { REST_NODE, startTestNode, until, type TestNode } from '../support/test-node.js';
+import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { publish, publisher, query } from './support.js';
 
 // Interop vector 5 (spec section 6): sensors -> table from the message, now first, typed columns.

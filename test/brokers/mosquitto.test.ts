@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { REST_NODE, startTestNode, until, type TestNode } from '../support/test-node.js';
+import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { publish, publisher, query, reachable } from './support.js';
 
 const available = await reachable(1883);

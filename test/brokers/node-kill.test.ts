@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, until } from '../support/test-node.js';
-import { freePort, spawnNode, type ChildNode } from '../support/child-node.js';
+import { http, until } from '../../harness/test-node.js';
+import { freePort, spawnNode, type ChildNode } from '../../harness/child-node.js';
 import { MOSQUITTO_BIN, privateMosquitto, publish, publisher } from './support.js';
 
 const skip = existsSync(MOSQUITTO_BIN) ? false : `${MOSQUITTO_BIN} is not installed`;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REST_NODE, http, startTestNode, until, type TestNode } from '../support/test-node.js';
+import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { query } from './support.js';
 
 async function node(t: { after(fn: () => Promise<void>): void }): Promise<TestNode> {

@@ -5,8 +5,8 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { freePort } from '../support/child-node.js';
-import { until } from '../support/test-node.js';
+import { freePort } from '../../harness/child-node.js';
+import { until } from '../../harness/test-node.js';
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 

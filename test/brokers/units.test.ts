@@ -6,7 +6,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { BarrierStream } from '../../actors/msg-client/barrier-stream.js';
 import { backoffMs } from '../../actors/msg-client/index.js';
 import { showClients } from '../../actors/msg-client/show.js';
-import { topicMatches } from '../../actors/msg-client/topic-filter.js';
+import { topicMatches } from '../../actors/_shared/topic-filter.js';
 
 test('topic filters follow MQTT: + is one level, # the rest, $ topics only by name', () => {
   assert.ok(topicMatches('a/b', 'a/b'));

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ControlClient } from '../../runtime/control/client.js';
-import { socketPath } from '../../runtime/node/layout.js';
-import { PROCESS_ORDER } from '../../runtime/service.js';
-import { REPO, runCli, startCli, type CliProcess } from '../fixtures/cli.js';
+import { socketPath } from '../../node/layout.js';
+import { PROCESS_ORDER } from '../../node/service.js';
+import { REPO, runCli, startCli, type CliProcess } from '../../harness/cli.js';
 import { waitFor } from '../fixtures/supervision.js';
 
 interface ProcessJson {
@@ -67,7 +67,9 @@ test('start runs a node from node.yaml that cmd, send, kill and stop drive throu
   const table = await runCli(['cmd', '--root', root, 'get processes']);
   assert.equal(table.code, 0, table.stderr);
   const lines = table.stdout.split('\r\n');
-  const golden = readFileSync(new URL('../fixtures/golden/rest_get_processes.txt', import.meta.url), 'utf8').split('\r\n');
+  const golden = readFileSync(new URL('../fixtures/golden/rest_get_processes.txt', import.meta.url), 'utf8').split(
+    '\r\n',
+  );
   const gTitle = golden.findIndex((l) => l.startsWith('    Process '));
   const title = lines.findIndex((l) => l.startsWith('    Process '));
   assert.ok(title >= 1 && lines[title - 1] === '', 'an empty line before the table, as EdgeLake');

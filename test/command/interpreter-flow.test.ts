@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Dictionary } from '../../protocols/command/dictionary.js';
 import { Interpreter, ScriptError, type InterpreterHost } from '../../protocols/command/interpreter.js';
-import { CommandError } from '../../runtime/errors.js';
+import { CommandError } from '../../base/errors.js';
 
 const script = (...lines: string[]): string => lines.join('\n');
 

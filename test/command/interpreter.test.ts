@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { SERVICES } from '../../actors/index.js';
-import { CommandError } from '../../runtime/errors.js';
-import { MemorySink } from '../../runtime/log.js';
-import { EdgeNode } from '../../runtime/node/node.js';
+import { CommandError } from '../../base/errors.js';
+import { MemorySink } from '../../base/log.js';
+import { EdgeNode } from '../../node/node.js';
 
 const script = (...lines: string[]): string => lines.join('\n');
 

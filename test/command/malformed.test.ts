@@ -8,10 +8,10 @@ import { Interpreter, ScriptError } from '../../protocols/command/interpreter.js
 import { SyntaxError, tokenize } from '../../protocols/command/lexer.js';
 import { splitScript } from '../../protocols/command/script.js';
 import { parseWhere } from '../../protocols/command/where.js';
-import { commandTable } from '../../runtime/commands/builtin/index.js';
-import { CommandChecker } from '../../runtime/commands/check.js';
-import { Dispatcher } from '../../runtime/commands/dispatcher.js';
-import { CommandError, EdgeRtError } from '../../runtime/errors.js';
+import { commandTable } from '../../node/commands/builtin/index.js';
+import { CommandChecker } from '../../node/commands/check.js';
+import { Dispatcher } from '../../node/commands/dispatcher.js';
+import { CommandError, EdgeRtError } from '../../base/errors.js';
 import { StubNode, runnable } from '../fixtures/stub-node.js';
 
 const services = runnable(SERVICES);

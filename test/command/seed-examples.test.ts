@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import { SERVICES } from '../../actors/index.js';
 import { tokenize } from '../../protocols/command/lexer.js';
 import { splitScript } from '../../protocols/command/script.js';
-import { commandTable } from '../../runtime/commands/builtin/index.js';
-import { CommandChecker } from '../../runtime/commands/check.js';
-import { Dispatcher } from '../../runtime/commands/dispatcher.js';
-import { EdgeRtError } from '../../runtime/errors.js';
+import { commandTable } from '../../node/commands/builtin/index.js';
+import { CommandChecker } from '../../node/commands/check.js';
+import { Dispatcher } from '../../node/commands/dispatcher.js';
+import { EdgeRtError } from '../../base/errors.js';
 import { FORCE_SYNC_EXAMPLE, SEED_RUN_EXAMPLES, TEST_DICTIONARY } from '../fixtures/seed-run-examples.js';
 import { StubNode, runnable } from '../fixtures/stub-node.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 
 const TCP = (name: string): string =>
   `node:\n  name: ${name}\nservices:\n  tcp_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n`;

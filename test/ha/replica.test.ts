@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileHasher } from '../../protocols/files/hash.js';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 
 const NODE = `node:\n  name: ha-op\ndbms:\n  test:\n    type: sqlite\nservices:\n  operator: { update_tsd_info: true, distributor: true }\n`;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 
 const NODE = (operator: string, extraDbms = '') =>
   `node:\n  name: op-node\ndbms:\n  test:\n    type: sqlite\n${extraDbms}services:\n  operator: ${operator}\n`;
@@ -19,7 +19,11 @@ function files(dir: string): string[] {
 
 async function count(n: TestNode, table: string, dbms = 'test'): Promise<number> {
   try {
-    return (JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as { Query: { n: number }[] }).Query[0]!.n;
+    return (
+      JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as {
+        Query: { n: number }[];
+      }
+    ).Query[0]!.n;
   } catch (err) {
     if (/no such table/.test((err as Error).message)) return 0;
     throw err;
@@ -29,7 +33,7 @@ async function count(n: TestNode, table: string, dbms = 'test'): Promise<number>
 const dir = (n: TestNode, d: string): string => join(n.root, 'data', d);
 const line = (o: unknown): string => JSON.stringify(o);
 
-test('a JSON file lands in a new table with EdgeLake\'s inferred types and moves to archive/yy/mm/dd', async (t) => {
+test("a JSON file lands in a new table with EdgeLake's inferred types and moves to archive/yy/mm/dd", async (t) => {
   const n = await startTestNode(NODE('{}'));
   t.after(() => n.stop());
   const rows = [
@@ -38,7 +42,9 @@ test('a JSON file lands in a new table with EdgeLake\'s inferred types and moves
   ];
   writeFileSync(join(dir(n, 'watch'), 'test.readings.0.0.0.json'), rows.map(line).join('\n') + '\n');
   await until(async () => (await count(n, 'readings')) === 2);
-  const cols = JSON.parse(await n.cmd('get columns where dbms = test and table = readings and format = json')) as Record<string, string>;
+  const cols = JSON.parse(
+    await n.cmd('get columns where dbms = test and table = readings and format = json'),
+  ) as Record<string, string>;
   // EdgeLake interop vector 8 (types as SQLite stores them)
   assert.deepEqual(cols, {
     row_id: 'integer',
@@ -56,7 +62,9 @@ test('a JSON file lands in a new table with EdgeLake\'s inferred types and moves
   await until(() => files(dir(n, 'archive')).length === 1 && files(dir(n, 'watch')).length === 0);
   const [archived] = files(dir(n, 'archive'));
   assert.match(archived!, /^\d\d\/\d\d\/\d\d\/test\.readings\.0\.0\.0\.0\.\d+\.\d{12}\.json\.gz$/);
-  const q = JSON.parse(await n.cmd('sql test format = json "select device, temp_c from readings order by device"')) as { Query: unknown[] };
+  const q = JSON.parse(await n.cmd('sql test format = json "select device, temp_c from readings order by device"')) as {
+    Query: unknown[];
+  };
   assert.deepEqual(q.Query, [
     { device: 'Dev-1', temp_c: 1 },
     { device: 'Dev-2', temp_c: 2 },
@@ -81,7 +89,10 @@ test('a malformed file goes to the error directory with a reason file and the op
   // Still alive and ingesting.
   writeFileSync(join(dir(n, 'watch'), 'test.good.json'), '{"a": 1}\n');
   await until(async () => (await count(n, 'good')) === 1);
-  const errStats = JSON.parse(await n.cmd('get operator error where format = json')) as { Type: string; Counter: number }[];
+  const errStats = JSON.parse(await n.cmd('get operator error where format = json')) as {
+    Type: string;
+    Counter: number;
+  }[];
   assert.equal(errStats.find((e) => e.Type === 'JSON Errors')!.Counter, 3);
 });
 
@@ -92,8 +103,14 @@ test('create_table = false refuses unknown tables (171) and dbms not connected i
   writeFileSync(join(dir(n, 'watch'), 'other.t.json'), '{"a": 1}\n');
   await until(() => files(dir(n, 'error')).filter((f) => f.endsWith('.json')).length === 2);
   const errs = files(dir(n, 'error'));
-  assert.ok(errs.some((f) => f.startsWith('test.nope.') && f.includes('.err_171.')), errs.join());
-  assert.ok(errs.some((f) => f.startsWith('other.t.') && f.includes('.err_10.')), errs.join());
+  assert.ok(
+    errs.some((f) => f.startsWith('test.nope.') && f.includes('.err_171.')),
+    errs.join(),
+  );
+  assert.ok(
+    errs.some((f) => f.startsWith('other.t.') && f.includes('.err_10.')),
+    errs.join(),
+  );
 });
 
 test('archive_json = false with compress_json moves to bkup as .gz; delete_json deletes; distributor copies to distr', async (t) => {
@@ -132,12 +149,20 @@ test('update_tsd_info records every file in almgm.tsd_info and names rows by mem
   writeFileSync(join(dir(n, 'watch'), 'test.tsd.0.0.0.json'), '{"a": 1}\n{"a": 2}\n');
   await until(async () => (await count(n, 'tsd')) === 2);
   await until(async () => {
-    const q = JSON.parse(await n.cmd('sql almgm format = json "select dbms_name, table_name, rows from tsd_info"')) as { Query: { rows: number }[] };
+    const q = JSON.parse(await n.cmd('sql almgm format = json "select dbms_name, table_name, rows from tsd_info"')) as {
+      Query: { rows: number }[];
+    };
     return q.Query.length === 1 && q.Query[0]!.rows === 2;
   });
-  const q = JSON.parse(await n.cmd('sql test format = json "select distinct tsd_name, tsd_id from tsd"')) as { Query: { tsd_name: string; tsd_id: number }[] };
+  const q = JSON.parse(await n.cmd('sql test format = json "select distinct tsd_name, tsd_id from tsd"')) as {
+    Query: { tsd_name: string; tsd_id: number }[];
+  };
   assert.deepEqual(q.Query, [{ tsd_name: '0', tsd_id: 1 }]);
-  const hash = (JSON.parse(await n.cmd('sql almgm format = json "select file_hash from tsd_info"')) as { Query: { file_hash: string }[] }).Query[0]!.file_hash;
+  const hash = (
+    JSON.parse(await n.cmd('sql almgm format = json "select file_hash from tsd_info"')) as {
+      Query: { file_hash: string }[];
+    }
+  ).Query[0]!.file_hash;
   assert.match(hash, /^[0-9a-f]{32}$/);
   // The same content again is a duplicate file for tsd_info (EdgeLake error 86).
   writeFileSync(join(dir(n, 'watch'), 'test.tsd.0.0.0.json'), '{"a": 1}\n{"a": 2}\n');
@@ -149,7 +174,10 @@ test('an SQL file of INSERTs into its table runs; any other statement sends it t
   t.after(() => n.stop());
   writeFileSync(join(dir(n, 'watch'), 'test.s.json'), '{"a": 1}\n');
   await until(async () => (await count(n, 's')) === 1);
-  writeFileSync(join(dir(n, 'watch'), 'test.s.0.0.0.0.sql'), 'INSERT INTO s (a) VALUES (5);\nINSERT INTO s (a) VALUES (6);\n');
+  writeFileSync(
+    join(dir(n, 'watch'), 'test.s.0.0.0.0.sql'),
+    'INSERT INTO s (a) VALUES (5);\nINSERT INTO s (a) VALUES (6);\n',
+  );
   await until(async () => (await count(n, 's')) === 3);
   writeFileSync(join(dir(n, 'watch'), 'test.s.0.0.0.1.sql'), 'DROP TABLE s;\n');
   await until(() => files(dir(n, 'error')).some((f) => f.includes('.err_16.')));
@@ -159,11 +187,18 @@ test('an SQL file of INSERTs into its table runs; any other statement sends it t
 test('a big file is read as a stream in chunks and every row lands once', async (t) => {
   const n = await startTestNode(NODE('{ compress_json: false }'));
   t.after(() => n.stop());
-  const lines = Array.from({ length: 25_000 }, (_, i) => line({ ts: new Date(1e12 + i).toISOString(), id: i, v: i % 13 }));
+  const lines = Array.from({ length: 25_000 }, (_, i) =>
+    line({ ts: new Date(1e12 + i).toISOString(), id: i, v: i % 13 }),
+  );
   writeFileSync(join(dir(n, 'watch'), 'test.big.json'), lines.join('\n') + '\n');
   await until(async () => (await count(n, 'big')) === 25_000, 30_000, 100);
-  const d = JSON.parse(await n.cmd('sql test format = json "select count(distinct id) as n from big"')) as { Query: { n: number }[] };
+  const d = JSON.parse(await n.cmd('sql test format = json "select count(distinct id) as n from big"')) as {
+    Query: { n: number }[];
+  };
   assert.equal(d.Query[0]!.n, 25_000);
-  const ins = JSON.parse(await n.cmd('get operator inserts where format = json')) as Record<string, Record<string, { 'Batch inserts': number }>>;
+  const ins = JSON.parse(await n.cmd('get operator inserts where format = json')) as Record<
+    string,
+    Record<string, { 'Batch inserts': number }>
+  >;
   assert.ok(ins['test']!['big']!['Batch inserts'] >= 3, 'inserted in several chunks');
 });

@@ -2,14 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REST_NODE, http, startTestNode, until } from '../support/test-node.js';
+import { REST_NODE, http, startTestNode, until } from '../../harness/test-node.js';
 
 const rows = (n: number, base = 0) =>
-  JSON.stringify(Array.from({ length: n }, (_, i) => ({ timestamp: new Date(Date.UTC(2026, 0, 1) + base + i).toISOString(), device: `d${(base + i) % 7}`, value: (base + i) * 0.5 })));
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({
+      timestamp: new Date(Date.UTC(2026, 0, 1) + base + i).toISOString(),
+      device: `d${(base + i) % 7}`,
+      value: (base + i) * 0.5,
+    })),
+  );
 
 async function count(cmd: (t: string) => Promise<string>, table: string): Promise<number> {
   try {
-    return (JSON.parse(await cmd(`sql test format = json "select count(*) as n from ${table}"`)) as { Query: { n: number }[] }).Query[0]!.n;
+    return (
+      JSON.parse(await cmd(`sql test format = json "select count(*) as n from ${table}"`)) as { Query: { n: number }[] }
+    ).Query[0]!.n;
   } catch (err) {
     if (/no such table/.test((err as Error).message)) return 0;
     throw err;
@@ -27,8 +35,13 @@ test('a streaming PUT of 1,000 rows is acknowledged as EdgeLake does and is quer
   assert.equal(r.headers['access-control-allow-origin'], '*');
   await until(async () => (await count(n.cmd, 'readings')) === 1000, 1000, 10);
   assert.ok(Date.now() - t0 < 1500);
-  const reply = JSON.parse(await n.cmd('sql test format = json "select device, value from readings order by value limit 2"')) as { Query: unknown[]; Statistics: { Count: number }[] };
-  assert.deepEqual(reply.Query, [{ device: 'd0', value: 0 }, { device: 'd1', value: 0.5 }]);
+  const reply = JSON.parse(
+    await n.cmd('sql test format = json "select device, value from readings order by value limit 2"'),
+  ) as { Query: unknown[]; Statistics: { Count: number }[] };
+  assert.deepEqual(reply.Query, [
+    { device: 'd0', value: 0 },
+    { device: 'd1', value: 0.5 },
+  ]);
   assert.equal(reply.Statistics[0]!.Count, 2);
 });
 
@@ -46,7 +59,9 @@ test('a file-mode PUT answers with the EdgeLake hash and the file lands in the t
 });
 
 function readdirRec(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? readdirRec(join(dir, e.name)) : [e.name]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? readdirRec(join(dir, e.name)) : [e.name],
+  );
 }
 
 test('two identical file-mode bodies are both ingested (EdgeLake drops the second)', async (t) => {
@@ -82,12 +97,19 @@ test('bad requests get a 4xx with a one-line reason and the node keeps running',
   assert.equal(badName.status, 400);
   const chunk = `{"a":"${'x'.repeat(1 << 20)}"}`;
   // 70 MiB against the default 64 MiB limit: refused (the server may also cut the upload short).
-  const big = await http(n.port, 'PUT', h, `[${Array.from({ length: 70 }, () => chunk).join(',')}]`).catch((err: Error) => ({ status: 413, headers: {}, body: err.message }));
+  const big = await http(n.port, 'PUT', h, `[${Array.from({ length: 70 }, () => chunk).join(',')}]`).catch(
+    (err: Error) => ({ status: 413, headers: {}, body: err.message }),
+  );
   assert.equal(big.status, 413);
   const wrongVerb = await http(n.port, 'GET', { command: 'run scheduler 1', 'User-Agent': 'AnyLog/1.23' });
   assert.equal(wrongVerb.status, 400);
   assert.equal(wrongVerb.headers['content-type'], 'json');
-  assert.deepEqual(JSON.parse(wrongVerb.body), { method: 'get', node: '127.0.0.1', err_code: 156, err_text: 'Wrong HTTP method used' });
+  assert.deepEqual(JSON.parse(wrongVerb.body), {
+    method: 'get',
+    node: '127.0.0.1',
+    err_code: 156,
+    err_text: 'Wrong HTTP method used',
+  });
   const status = await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' });
   assert.equal(status.status, 200);
   assert.equal(status.body, 'test-node@127.0.0.1 running');
@@ -98,10 +120,16 @@ test('newline-delimited objects and a single object are accepted; rows with new 
   const n = await startTestNode(REST_NODE());
   t.after(() => n.stop());
   const h = { type: 'json', dbms: 'test', table: 'mixed', mode: 'streaming' };
-  assert.equal((await http(n.port, 'PUT', h, '{"ts":"2024-01-01T00:00:00Z","a":1}\n{"ts":"2024-01-01T00:00:01Z","a":2}\n')).status, 200);
+  assert.equal(
+    (await http(n.port, 'PUT', h, '{"ts":"2024-01-01T00:00:00Z","a":1}\n{"ts":"2024-01-01T00:00:01Z","a":2}\n')).status,
+    200,
+  );
   assert.equal((await http(n.port, 'PUT', h, '{"ts":"2024-01-01T00:00:02Z","a":3,"Extra Col":"yes"}')).status, 200);
   await until(async () => (await count(n.cmd, 'mixed')) === 3);
-  const cols = JSON.parse(await n.cmd('get columns where dbms = test and table = mixed and format = json')) as Record<string, string>;
+  const cols = JSON.parse(await n.cmd('get columns where dbms = test and table = mixed and format = json')) as Record<
+    string,
+    string
+  >;
   assert.ok('extra_col' in cols, JSON.stringify(cols));
   assert.deepEqual(Object.keys(cols).slice(0, 4), ['row_id', 'insert_timestamp', 'tsd_name', 'tsd_id']);
 });
@@ -110,9 +138,16 @@ test('a value holding an apostrophe or SQL is stored exactly (EdgeLake splices v
   const n = await startTestNode(REST_NODE());
   t.after(() => n.stop());
   const evil = `it's a "test"; drop table x; --`;
-  const r = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'quotes', mode: 'streaming' }, JSON.stringify([{ ts: '2024-01-01T00:00:00Z', note: evil }]));
+  const r = await http(
+    n.port,
+    'PUT',
+    { type: 'json', dbms: 'test', table: 'quotes', mode: 'streaming' },
+    JSON.stringify([{ ts: '2024-01-01T00:00:00Z', note: evil }]),
+  );
   assert.equal(r.status, 200);
   await until(async () => (await count(n.cmd, 'quotes')) === 1);
-  const q = JSON.parse(await n.cmd('sql test format = json "select note from quotes"')) as { Query: { note: string }[] };
+  const q = JSON.parse(await n.cmd('sql test format = json "select note from quotes"')) as {
+    Query: { note: string }[];
+  };
   assert.equal(q.Query[0]!.note, evil);
 });

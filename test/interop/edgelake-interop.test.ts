@@ -12,8 +12,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { http, startTestNode } from '../support/test-node.js';
-import { freePort } from '../support/child-node.js';
+import { http, startTestNode } from '../../harness/test-node.js';
+import { freePort } from '../../harness/child-node.js';
 import { tcpNodeYaml } from '../network/peers.js';
 
 const SRC = process.env['EDGELAKE_SRC'];

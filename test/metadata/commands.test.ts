@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootNode, type RunningNode } from '../../runtime/node/boot.js';
-import { MemorySink } from '../../runtime/log.js';
-import { freePort } from '../support/child-node.js';
-import { http, until } from '../support/test-node.js';
+import { bootNode, type RunningNode } from '../../main/boot.js';
+import { MemorySink } from '../../base/log.js';
+import { freePort } from '../../harness/child-node.js';
+import { http, until } from '../../harness/test-node.js';
 
 async function node(
   t: TestContext,

@@ -10,10 +10,7 @@ import { md5Hex } from '../../storage/metadata/file.js';
 import { jsonDumps } from '../../protocols/policy/pyrepr.js';
 import { parsePolicy } from '../../protocols/policy/pyvalue.js';
 
-const GOLDEN = readFileSync(
-  new URL('../fixtures/golden/rest_node1_blockchain_get_all.txt', import.meta.url),
-  'utf8',
-);
+const GOLDEN = readFileSync(new URL('../fixtures/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8');
 const NOW = new Date('2026-11-24T03:02:12.636Z');
 
 function open(t: TestContext): { ledger: Ledger; file: string; dir: string } {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootNode } from '../../runtime/node/boot.js';
-import { MemorySink } from '../../runtime/log.js';
-import { until } from '../support/test-node.js';
+import { bootNode } from '../../main/boot.js';
+import { MemorySink } from '../../base/log.js';
+import { until } from '../../harness/test-node.js';
 
 const SCRIPT = new URL('./fixtures/node.al', import.meta.url).pathname;
 const GOLDEN = JSON.parse(

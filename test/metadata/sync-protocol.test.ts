@@ -11,12 +11,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootNode, type RunningNode } from '../../runtime/node/boot.js';
-import { MemorySink } from '../../runtime/log.js';
+import { bootNode, type RunningNode } from '../../main/boot.js';
+import { MemorySink } from '../../base/log.js';
 import { commandMessage, fileWriteMessage } from '../../protocols/tcp/builders.js';
 import { readMessage, type TcpMessage } from '../../protocols/tcp/assembler.js';
 import { close, listen, tcpPort, writeRaw } from '../network/peers.js';
-import { until } from '../support/test-node.js';
+import { until } from '../../harness/test-node.js';
 
 const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex');
 const GOLDEN = JSON.parse(

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlClient } from '../../runtime/control/client.js';
-import { socketPath } from '../../runtime/node/layout.js';
-import { startCli, type CliProcess } from '../fixtures/cli.js';
+import { socketPath } from '../../node/layout.js';
+import { startCli, type CliProcess } from '../../harness/cli.js';
 import { tcpNodeYaml } from './peers.js';
 
 async function child(

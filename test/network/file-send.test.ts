@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileWriteMessage } from '../../protocols/tcp/builders.js';
 import { MAX_BODY } from '../../protocols/tcp/header.js';
-import { sendFile } from '../../runtime/peer/file-send.js';
-import { markBlocks } from '../../runtime/peer/wire.js';
+import { sendFile } from '../../peer/file-send.js';
+import { markBlocks } from '../../peer/wire.js';
 import { close, listen } from './peers.js';
 
 test('a streamed file copy sends the bytes protocols/tcp fileWriteMessage encodes, edge sizes included', async (t) => {

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { until } from '../support/test-node.js';
-import { child, cleanup, launch, type Child } from '../support/cluster.js';
+import { until } from '../../harness/test-node.js';
+import { child, cleanup, launch, type Child } from '../../harness/cluster.js';
 
 const SYNC_S = 2;
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { http, startTestNode } from '../support/test-node.js';
+import { http, startTestNode } from '../../harness/test-node.js';
 import { tcpNodeYaml } from './peers.js';
 
 const AGENT = { 'User-Agent': 'AnyLog/1.23' };

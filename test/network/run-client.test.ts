@@ -4,8 +4,8 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'libsql';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
-import { PeerError } from '../../runtime/errors.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { PeerError } from '../../base/errors.js';
 import { connect } from 'node:net';
 import { readMessage } from '../../protocols/tcp/assembler.js';
 import { replyMessage } from '../../protocols/tcp/builders.js';
@@ -138,7 +138,11 @@ test('file copy writes a file into the peer watch dir, and a .gz destination arr
   const unzipped = join(b.root, 'data', 'tmp', 'copy.json');
   await until(() => existsSync(unzipped));
   assert.deepEqual(readFileSync(unzipped), body);
-  assert.deepEqual(readdirSync(join(b.root, 'data', 'tmp')).filter((f) => f.includes('.transfer')), [], 'no transfer file is left behind');
+  assert.deepEqual(
+    readdirSync(join(b.root, 'data', 'tmp')).filter((f) => f.includes('.transfer')),
+    [],
+    'no transfer file is left behind',
+  );
 });
 
 test('a command too long for one block travels as a large message and is answered', async (t) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestNode, until } from '../support/test-node.js';
+import { startTestNode, until } from '../../harness/test-node.js';
 import { commandMessage } from '../../protocols/tcp/builders.js';
 import { GenericFlag, InfoType, OFFSET_DATA_LENGTH } from '../../protocols/tcp/header.js';
 import type { TcpInfo } from '../../actors/tcp-server/messages.js';

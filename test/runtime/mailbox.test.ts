@@ -2,7 +2,7 @@
 // whenWritable waits for credits), and that nothing accepted is lost.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AskTimeoutError, MailboxFullError } from '../../runtime/errors.js';
+import { AskTimeoutError, MailboxFullError } from '../../base/errors.js';
 import { Ring } from '../../runtime/ring.js';
 import { faultSpec, harness } from '../fixtures/supervision.js';
 

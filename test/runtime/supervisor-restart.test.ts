@@ -2,7 +2,7 @@
 // crash, exit code, normal exit, hang, typed error; and what a worker's death does to its pending asks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ActorExitedError, CommandError } from '../../runtime/errors.js';
+import { ActorExitedError, CommandError } from '../../base/errors.js';
 import type { WorkerActor } from '../../runtime/worker-ref.js';
 import { faultSpec, harness, quiet, waitFor, type Harness, type WhoAmI } from '../fixtures/supervision.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { StartupError } from '../../runtime/errors.js';
+import { StartupError } from '../../base/errors.js';
 import { faultSpec, harness, quiet, waitFor } from '../fixtures/supervision.js';
 
 function incarnationFile(t: TestContext): string {

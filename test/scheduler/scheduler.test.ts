@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { localTime } from '../../actors/scheduler/tasks.js';
-import { CommandError } from '../../runtime/errors.js';
-import { MemorySink } from '../../runtime/log.js';
-import { bootNode, type RunningNode } from '../../runtime/node/boot.js';
+import { CommandError } from '../../base/errors.js';
+import { MemorySink } from '../../base/log.js';
+import { bootNode, type RunningNode } from '../../main/boot.js';
 import { waitFor } from '../fixtures/supervision.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);

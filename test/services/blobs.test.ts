@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { CommandError } from '../../runtime/errors.js';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
+import { CommandError } from '../../base/errors.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { checkReadmeSamples } from './readme-samples.js';
 
 const YAML = 'node:\n  name: blobs-node\ndbms:\n  test:\n    type: sqlite\nservices:\n  streamer: {}\n  operator: {}\n';

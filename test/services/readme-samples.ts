@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SERVICES } from '../../actors/index.js';
-import { CommandChecker } from '../../runtime/commands/check.js';
-import { parseNodeConfig } from '../../runtime/config/node-config.js';
+import { CommandChecker } from '../../node/commands/check.js';
+import { parseNodeConfig } from '../../node/config/node-config.js';
 
 export function checkReadmeSamples(actor: string): void {
   const text = readFileSync(new URL(`../../actors/${actor}/README.md`, import.meta.url), 'utf8');

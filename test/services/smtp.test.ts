@@ -3,8 +3,8 @@
 // never shown by a `get` command nor written to the logs.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { CommandError } from '../../runtime/errors.js';
-import { startTestNode, until, type TestNode } from '../support/test-node.js';
+import { CommandError } from '../../base/errors.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { checkReadmeSamples } from './readme-samples.js';
 import { selfSignedCert, startSmtpServer, type SmtpFixture } from './smtp-fixture.js';
 

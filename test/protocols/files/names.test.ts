@@ -1,7 +1,7 @@
 // watch_dir file names (utils_io.py L91-161; spec section 3, interop vectors 3 and 4).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../../../runtime/errors.js';
+import { ProtocolError } from '../../../base/errors.js';
 import {
   FILE_NAME_ERROR,
   dateKey,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BringError, BringList, compileBring, stripBringWord } from '../../../protocols/mapping/bring.js';
-import { ConfigError } from '../../../runtime/errors.js';
+import { ConfigError } from '../../../base/errors.js';
 
 const bring = (expr: string, msg: unknown, opts = {}): unknown => compileBring(expr, opts).fn(msg);
 

@@ -3,7 +3,7 @@
 // msg-client topic schema, then mapped.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { topicSchema } from '../../../actors/msg-client/topic.js';
+import { topicSchema } from '../../../actors/_shared/topic.js';
 import { tokenize } from '../../../protocols/command/lexer.js';
 import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
 import { compileTopic } from '../../../protocols/mapping/compile.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compilePolicy } from '../../../protocols/mapping/policy.js';
-import { ConfigError } from '../../../runtime/errors.js';
+import { ConfigError } from '../../../base/errors.js';
 import { failure, NOW, rows, STAMP } from './helpers.js';
 
 // A policy of the shape EdgeLake's docs use for PLC/EdgeX readings.

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileTopic, type TopicClause } from '../../../protocols/mapping/compile.js';
-import { ConfigError } from '../../../runtime/errors.js';
+import { ConfigError } from '../../../base/errors.js';
 import { failure, NOW, rows, STAMP } from './helpers.js';
 
 // topic = (name = sensors and dbms = testdb and table = "bring [sensor]" and column.timestamp.timestamp = now

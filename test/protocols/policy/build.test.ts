@@ -6,7 +6,7 @@ import { Dictionary } from '../../../protocols/command/dictionary.js';
 import { applySetPolicy, parseSetPolicy, substituteJsonRefs, typedResolver } from '../../../protocols/policy/build.js';
 import { computePolicyId } from '../../../protocols/policy/id.js';
 import { parsePolicy } from '../../../protocols/policy/pyvalue.js';
-import { CommandError } from '../../../runtime/errors.js';
+import { CommandError } from '../../../base/errors.js';
 
 const VARS = {
   node_name: 'node1',

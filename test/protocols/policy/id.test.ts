@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { completePolicy, computePolicyId, policyId, policyType, utcTimestamp } from '../../../protocols/policy/id.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { isDict, parseJson, parsePolicy, type Policy, type PyValue } from '../../../protocols/policy/pyvalue.js';
-import { CommandError } from '../../../runtime/errors.js';
+import { CommandError } from '../../../base/errors.js';
 
 const golden = parseJson(
   readFileSync(new URL('./fixtures/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsonDumps, jsonString, pyFloatRepr, pyRepr, pyStr, reprString } from '../../../protocols/policy/pyrepr.js';
 import { PyFloat, fromPlain, parseJson, parsePolicy, toPlain } from '../../../protocols/policy/pyvalue.js';
-import { CommandError } from '../../../runtime/errors.js';
+import { CommandError } from '../../../base/errors.js';
 
 const NESTED =
   '{"operator": {"name": "op-1", "port": 32148, "ok": true, "x": null, "f": 1.0, "l": [1, 2.5, "a", [], {}], "d": {"k": false}}}';

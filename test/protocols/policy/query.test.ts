@@ -8,7 +8,7 @@ import { Dictionary } from '../../../protocols/command/dictionary.js';
 import { blockchainGet, type QueryContext } from '../../../protocols/policy/query.js';
 import { parseQuery } from '../../../protocols/policy/query-parse.js';
 import { fromPlain, parsePolicy, type PyValue } from '../../../protocols/policy/pyvalue.js';
-import { CommandError } from '../../../runtime/errors.js';
+import { CommandError } from '../../../base/errors.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 const ledgers = JSON.parse(fixture('ledgers.json')) as Record<string, unknown[]>;

@@ -7,7 +7,7 @@ import { prepareInsert } from '../../../protocols/policy/insert.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { parseJson, parsePolicy, type Policy, type PyValue } from '../../../protocols/policy/pyvalue.js';
 import { assignMember, checkUnique } from '../../../protocols/policy/validate.js';
-import { CommandError } from '../../../runtime/errors.js';
+import { CommandError } from '../../../base/errors.js';
 
 const goldenText = readFileSync(new URL('./fixtures/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8');
 const golden = parseJson(goldenText) as Policy[];

@@ -15,7 +15,7 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../../../protocols/tcp/index.js';
-import { ProtocolError } from '../../../runtime/errors.js';
+import { ProtocolError } from '../../../base/errors.js';
 import { randomBytes, seeded } from './random.js';
 
 const source = { ip: '127.0.0.1', port: 32158 };

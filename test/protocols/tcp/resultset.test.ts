@@ -12,7 +12,7 @@ import {
   resultSetMessage,
   type DecodedBlock,
 } from '../../../protocols/tcp/index.js';
-import { ProtocolError } from '../../../runtime/errors.js';
+import { ProtocolError } from '../../../base/errors.js';
 import { seeded } from './random.js';
 
 const request = decodeBlock(

@@ -15,7 +15,7 @@ import {
   type BlockHeader,
   type LastBlockRule,
 } from '../../../protocols/tcp/index.js';
-import { ProtocolError } from '../../../runtime/errors.js';
+import { ProtocolError } from '../../../base/errors.js';
 import { randomBytes, randomText, seeded } from './random.js';
 
 const source = { ip: '10.0.0.5', port: 32148 };

@@ -1,0 +1,101 @@
+// What every ingest source (REST, msg clients, Kafka, gRPC) does with rows it accepted:
+// append them to the durable journal under its own stream (its actor id), wait for the commit,
+// and only then acknowledge the sender; then hand the entry to the streamer through the ring.
+// A full or absent ring is fine: the entry is durable and the operator replays it from the journal.
+import type { ActorContext } from '../../runtime/actor.js';
+import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
+import { Journal, type AppendGroup, type JournalWriter } from '../../storage/journal/journal.js';
+
+export const STREAMER_RING = 'streamer';
+
+/** JSON text of rows; BigInt values (int64 beyond 2^53) are written as exact integers. */
+export function rowsJson(rows: readonly Record<string, unknown>[]): string {
+  let big = false;
+  const text = JSON.stringify(rows, (_k, v: unknown) => {
+    if (typeof v === 'bigint') {
+      big = true;
+      return `\u0000big:${v.toString()}\u0000`;
+    }
+    return v;
+  });
+  return big ? text.replace(/"\\u0000big:(-?\d+)\\u0000"/g, '$1') : text;
+}
+
+function keysOf(rows: readonly Record<string, unknown>[]): string[] {
+  const keys = new Set<string>();
+  for (const r of rows) for (const k in r) keys.add(k);
+  return [...keys];
+}
+
+export class RowProducer {
+  private readonly journal: Journal;
+  private readonly writer: JournalWriter;
+
+  constructor(private readonly ctx: ActorContext) {
+    this.journal = Journal.open(ctx.node.dirs['journal_dir']!);
+    this.writer = this.journal.writer(ctx.self);
+  }
+
+  /**
+   * Makes the rows of one dbms.table durable; resolves when they are (acknowledge after this).
+   * Rows of several tables from one message: call once per table, await all.
+   */
+  submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<RowsFrame> {
+    return this.submitText(dbms, table, rowsJson(rows), rows.length, keysOf(rows));
+  }
+
+  /** The same for rows already as a JSON array text (REST bodies), with their count and keys. */
+  async submitText(dbms: string, table: string, text: string, count: number, keys: string[]): Promise<RowsFrame> {
+    const { entry, durable } = this.writer.append(dbms, table, text, count, keys);
+    await durable;
+    const frame: RowsFrame = { t: 'rows', ...entry };
+    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+    if (ring && text.length < ring.maxRecordBytes() / 2) ring.push(frame);
+    return frame;
+  }
+
+  /**
+   * Groups mapped rows by dbms.table and submits each group; resolves when all are durable.
+   * With `marks` (source -> position, e.g. `topic/partition` -> last offset), the entries and the marks
+   * are written in one transaction: a source that re-delivers after a crash reads `mark()` to skip
+   * what is already here (storage/journal/journal.ts).
+   */
+  async submitMany(
+    rows: readonly { dbms: string; table: string; row: Record<string, unknown> }[],
+    marks?: Readonly<Record<string, string>>,
+  ): Promise<number> {
+    const groups = new Map<string, { dbms: string; table: string; rows: Record<string, unknown>[] }>();
+    for (const r of rows) {
+      const k = `${r.dbms}\u0000${r.table}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { dbms: r.dbms, table: r.table, rows: [] }));
+      g.rows.push(r.row);
+    }
+    if (marks === undefined) {
+      await Promise.all([...groups.values()].map((g) => this.submit(g.dbms, g.table, g.rows)));
+      return rows.length;
+    }
+    const batch: AppendGroup[] = [...groups.values()].map((g) => ({
+      dbms: g.dbms,
+      table: g.table,
+      rows: rowsJson(g.rows),
+      count: g.rows.length,
+      keys: keysOf(g.rows),
+    }));
+    const { entries, durable } = this.writer.appendBatch(batch, marks);
+    await durable;
+    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+    for (const entry of entries)
+      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+    return rows.length;
+  }
+
+  /** The position last recorded with `submitMany(rows, marks)` for this source (undefined: none). */
+  mark(source: string): string | undefined {
+    return this.writer.mark(source);
+  }
+
+  async close(): Promise<void> {
+    await this.journal.close();
+  }
+}

@@ -1,0 +1,39 @@
+// `edgelake-rt start [node.yaml|script.al] [--root DIR]`: runs a node in the foreground until
+// SIGINT/SIGTERM, `edgelake-rt stop` or `exit node`; then every actor gets `stop` in reverse order.
+// Exit status: 0 after a requested stop, 1 when the root supervisor gave up or the start failed.
+import { errorMessage } from '../../base/errors.js';
+import { bootNode } from '../boot.js';
+import { socketPath } from '../../node/layout.js';
+import type { CliArgs } from './args.js';
+
+export async function runStart(args: CliArgs): Promise<number> {
+  const [file, extra] = args.positional;
+  if (extra !== undefined) throw new Error(`start takes one file (node.yaml or script.al), got also '${extra}'`);
+  let exitCode = 0;
+  let done: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((r) => (done = r));
+  const running = await bootNode({
+    ...(file !== undefined ? { file } : {}),
+    ...(args.root !== undefined ? { root: args.root } : {}),
+    onStop: (_reason, code) => {
+      exitCode = code;
+      done(code);
+    },
+  });
+  process.stdout.write(
+    `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
+  );
+  const onSignal = (sig: string): void => {
+    running.stop(`signal ${sig}`).then(
+      () => done(0),
+      (err: unknown) => {
+        process.stderr.write(`edgelake-rt: stop failed: ${errorMessage(err)}\n`);
+        done(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const code = await finished;
+  return code || exitCode;
+}

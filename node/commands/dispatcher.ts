@@ -1,0 +1,161 @@
+// The command dispatcher: one per node, shared by the control socket, REST, TCP peers, scripts and
+// the scheduler. It handles EdgeLake's assignment forms itself and hands everything else to the
+// command table entry whose words match the longest prefix of the command.
+//   name = value                 store the words (quotes dropped); `!x`/`$X` alone copies/resolves
+//   name = <command>             store the command's reply (when the value starts with a command)
+//   name = !a + "-" + !b         concatenation
+//   set name = value             store, resolving `!`/`$` words
+//   set $NAME = value            set an environment variable
+import { CommandError } from '../../base/errors.js';
+import { SyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
+import { parseWhere } from '../../protocols/command/where.js';
+import type { RunEnv } from '../../protocols/command/interpreter.js';
+import type { CommandSpec, Invocation, NodeApi } from '../service.js';
+
+export interface DispatchEnv extends RunEnv {
+  /** Set by the REST server: EdgeLake refuses state-changing commands sent by GET. */
+  method?: 'GET' | 'POST';
+  /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
+  peer?: { ip: string; port: number };
+}
+
+/** EdgeLake error 156: the REST verb does not fit the command. */
+export class WrongMethodError extends CommandError {
+  constructor() {
+    super('Wrong HTTP method used', { code: 156 });
+  }
+}
+
+const words = (tokens: Token[]): string[] => tokens.map((t) => (t.kind === 'word' ? t.text.toLowerCase() : `\u0000`));
+
+export class Dispatcher {
+  private readonly table: CommandSpec[];
+  private readonly families: Set<string>;
+
+  constructor(specs: readonly CommandSpec[]) {
+    this.table = [...specs].sort((a, b) => b.words.length - a.words.length);
+    this.families = new Set(specs.map((s) => s.words[0]!));
+  }
+
+  specs(): readonly CommandSpec[] {
+    return this.table;
+  }
+
+  /** The table entry for these tokens, or undefined. */
+  match(tokens: Token[]): CommandSpec | undefined {
+    const ws = words(tokens);
+    return this.table.find((s) => s.words.length <= ws.length && s.words.every((w, i) => ws[i] === w));
+  }
+
+  /** Does this text start with a known command (as opposed to a plain value)? */
+  isCommand(text: string): boolean {
+    try {
+      const toks = tokenize(text);
+      return this.match(toks) !== undefined || (toks[0]?.kind === 'word' && toks[0].text.toLowerCase() === 'if');
+    } catch (err) {
+      if (err instanceof SyntaxError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Throws WrongMethodError when `text` may not be sent by that REST verb (used for the command a `destination`
+   * header sends to peers, which is not run here). Unknown commands pass: the peer answers them.
+   */
+  checkMethod(text: string, method: 'GET' | 'POST'): void {
+    const tokens = tokenize(text);
+    const spec = this.match(tokens);
+    // As `run` gates them: `set name = value` is POST only.
+    if (!spec) {
+      const first = tokens[0];
+      const isSet = first?.kind === 'word' && first.text.toLowerCase() === 'set';
+      if (method === 'GET' && isSet) throw new WrongMethodError();
+      return;
+    }
+    if ((method === 'GET' && spec.method === 'post') || (method === 'POST' && spec.method === 'get'))
+      throw new WrongMethodError();
+  }
+
+  async run(text: string, env: DispatchEnv, node: NodeApi): Promise<string> {
+    const tokens = tokenize(text);
+    if (tokens.length === 0) return '';
+    const first = tokens[0]!;
+    // name = value | name = <command>
+    if (tokens[1]?.kind === 'op' && tokens[1].text === '=' && (first.kind === 'word' || first.kind === 'string')) {
+      return this.assign(first.text, text.slice(tokens[1].pos + 1).trim(), tokens.slice(2), env, node);
+    }
+    const spec = this.match(tokens);
+    if (!spec) {
+      // set name = value (only when no `set ...` command matched)
+      if (
+        first.kind === 'word' &&
+        first.text.toLowerCase() === 'set' &&
+        tokens[2]?.kind === 'op' &&
+        tokens[2].text === '='
+      ) {
+        if (env.method === 'GET') throw new WrongMethodError();
+        const name = tokens[1]!.text;
+        const value = tokens
+          .slice(3)
+          .map((t) => (t.kind === 'word' ? node.resolve(t.text) : t.text))
+          .join(' ');
+        if (name.startsWith('$')) node.dict.setEnv(name.slice(1), value);
+        else node.dict.set(name, value);
+        return '';
+      }
+      const w = first.kind === 'word' ? first.text.toLowerCase() : '';
+      if (this.families.has(w))
+        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, { code: 2 });
+      throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: 141 });
+    }
+    if (env.method === 'GET' && spec.method === 'post') throw new WrongMethodError();
+    if (env.method === 'POST' && spec.method === 'get') throw new WrongMethodError();
+    const rest = tokens.slice(spec.words.length);
+    const whereAt = spec.rawWhere ? -1 : rest.findIndex((t) => t.kind === 'word' && t.text.toLowerCase() === 'where');
+    const inv: Invocation = {
+      text,
+      tokens,
+      args: whereAt < 0 ? rest : rest.slice(0, whereAt),
+      where: whereAt < 0 ? undefined : parseWhere(rest.slice(whereAt + 1)),
+      env,
+    };
+    if (inv.where && inv.where.length === 0) throw new SyntaxError(`'where' with no options`, rest[whereAt]!.pos);
+    return spec.run(inv, node);
+  }
+
+  private async assign(name: string, rhs: string, value: Token[], env: DispatchEnv, node: NodeApi): Promise<string> {
+    if (value.length === 0) {
+      node.dict.delete(name);
+      return '';
+    }
+    let result: string;
+    if (value.some((t) => t.kind === 'word' && t.text === '+')) {
+      // Concatenation: operands between `+` signs, quotes dropped, references resolved.
+      const parts: string[] = [];
+      let expectOperand = true;
+      for (const t of value) {
+        if (t.kind === 'word' && t.text === '+') {
+          if (expectOperand) throw new SyntaxError(`'+' without a value before it`, t.pos);
+          expectOperand = true;
+          continue;
+        }
+        if (!expectOperand) throw new SyntaxError(`missing '+' before '${t.text}'`, t.pos);
+        parts.push(t.kind === 'word' ? node.resolve(t.text) : t.text);
+        expectOperand = false;
+      }
+      if (expectOperand) throw new SyntaxError(`'+' at the end of the value`, value[value.length - 1]!.pos);
+      result = parts.join('');
+    } else if (value.length === 1 && value[0]!.kind === 'word' && /^[!$]/.test(value[0]!.text)) {
+      result = node.resolve(value[0]!.text);
+    } else if (this.isCommand(rhs)) {
+      result = await node.command(rhs, env);
+    } else if (value.length === 1 && value[0]!.kind === 'json') {
+      result = value[0]!.text;
+    } else {
+      result = value.map((t) => (t.kind === 'group' ? `(${t.text})` : t.text)).join(' ');
+    }
+    if (name.startsWith('$')) node.dict.setEnv(name.slice(1), result);
+    else node.dict.set(name, result);
+    return '';
+  }
+}

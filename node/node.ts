@@ -1,0 +1,404 @@
+// The node: the main thread's owner of the supervisor tree, the dictionary, the command
+// dispatcher and the services' instances. Workers reach it as the actor `node`.
+import { readFile } from 'node:fs/promises';
+import { Interpreter, type RunEnv } from '../protocols/command/interpreter.js';
+import { Dictionary } from '../protocols/command/dictionary.js';
+import { Dispatcher, type DispatchEnv } from './commands/dispatcher.js';
+import { commandTable } from './commands/builtin/index.js';
+import { CommandError, NoSuchActorError, errorMessage } from '../base/errors.js';
+import type { Logger, LogRecord, LogSink } from '../base/log.js';
+import { createLogger } from '../base/log.js';
+import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags } from '../runtime/supervisor.js';
+import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
+import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
+import { RingWiring } from './wiring.js';
+import type { MetadataInfo, NodeIdentity, NodeIn } from './messages.js';
+import { createWorkDirectories, dirDictionary } from './layout.js';
+import { DbmsRegistry } from '../storage/registry.js';
+import { PeerNetwork } from '../peer/network.js';
+import { replyAddress } from '../peer/address.js';
+import { Ledger } from '../storage/metadata/ledger.js';
+import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
+import { jsonDumps } from '../protocols/policy/pyrepr.js';
+
+export interface NodeOptions {
+  name: string;
+  root: string;
+  /** The address EdgeLake calls `!ip` (and `!external_ip`). */
+  ip: string;
+  services: readonly ServiceDescriptor[];
+  supervisor: SupervisorFlags;
+  /** Per-service restart type overrides (node.yaml `supervisor.restart`). */
+  restart?: Record<string, RestartType>;
+  logSink: LogSink;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Console output of scripts (`print`, command replies inside scripts). */
+  output?: (text: string) => void;
+  /** Actor clocks (tests drive schedulers with a manual clock). */
+  actorClock?: { kind: 'system' } | { kind: 'manual'; start: number };
+  /** Called when the node must end (root supervisor gave up, `exit node`, `stop`). */
+  onStop?: (reason: string, exitCode: number) => void;
+}
+
+interface Instance {
+  desc: ServiceDescriptor;
+  id: string;
+  config: Record<string, unknown>;
+  /** Set on a helper actor: the id of the service instance that started it. */
+  helperOf?: string;
+}
+
+export class EdgeNode implements NodeApi {
+  name: string;
+  readonly root: string;
+  readonly dict: Dictionary;
+  readonly log: Logger;
+  readonly connections = new Map<string, { external: string; internal: string; bind: string }>();
+  readonly supervisor: Supervisor;
+  readonly wiring: RingWiring;
+  readonly interpreter: Interpreter;
+  readonly dispatcher: Dispatcher;
+  readonly dbms: DbmsRegistry;
+  readonly peers: PeerNetwork;
+  private readonly instancesById = new Map<string, Instance>();
+  private readonly counters = new Map<string, number>();
+  /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
+  private readonly stash = new Map<string, unknown>();
+  private readonly settings = new Map<string, unknown>();
+  private ledger: Ledger | undefined;
+  private stopping = false;
+
+  constructor(readonly opts: NodeOptions) {
+    this.name = opts.name;
+    this.root = opts.root;
+    this.log = createLogger('node', opts.logSink, opts.logLevel ?? 'info');
+    this.dict = new Dictionary({
+      ...dirDictionary(opts.root),
+      node_name: opts.name,
+      ip: opts.ip,
+      external_ip: opts.ip,
+    });
+    this.wiring = new RingWiring(() => opts.services);
+    const dirs = dirDictionary(opts.root);
+    this.dbms = new DbmsRegistry(dirs['dbms_dir']!, dirs['tmp_dir']!, this.log.child('dbms'));
+    const info: NodeInfo = { name: opts.name, root: opts.root, dirs: dirDictionary(opts.root) };
+    this.supervisor = new Supervisor('root', opts.supervisor, {
+      node: info,
+      log: this.log.child('supervisor'),
+      logLevel: opts.logLevel ?? 'info',
+      router: {
+        send: (from, to, msg) => this.route(from, to, msg),
+        ask: (from, to, msg, timeoutMs) => this.routeAsk(from, to, msg, timeoutMs),
+        log: (rec: LogRecord) => opts.logSink(rec),
+      },
+      onChildEvent: (ev) => this.onChildEvent(ev.id, ev.event),
+    });
+    this.supervisor.onGiveUp = (err) => {
+      this.log.error('root supervisor gave up: the node stops', { error: err.message });
+      this.requestStop(err.message, 1);
+    };
+    this.dispatcher = new Dispatcher(commandTable(opts.services));
+    this.peers = new PeerNetwork({
+      log: this.log.child('peers'),
+      output: (text) => (opts.output ?? (() => undefined))(text),
+      replyAddress: (peerIp) => replyAddress(this.connections.get('TCP'), peerIp),
+    });
+    this.interpreter = new Interpreter({
+      run: (text, env) => this.dispatcher.run(text, env as DispatchEnv, this),
+      resolve: (w) => this.dict.resolveWord(w),
+      readFile: (p) => readFile(p, 'utf8'),
+      output: opts.output ?? (() => undefined),
+      sleep: (ms, signal) =>
+        new Promise((resolve) => {
+          const t = setTimeout(resolve, ms);
+          signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        }),
+      spawnScript: (path) => {
+        void this.interpreter
+          .processFile(path, { source: 'thread' })
+          .catch((err: unknown) => this.log.error('background script failed', { path, error: errorMessage(err) }));
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    createWorkDirectories(this.root);
+    await this.supervisor.start();
+  }
+
+  async stop(reason = 'shutdown'): Promise<void> {
+    this.stopping = true;
+    this.peers.close();
+    await this.supervisor.stop(reason);
+    await this.dbms.closeAll();
+    await this.ledger?.close();
+    this.ledger = undefined;
+  }
+
+  /** The metadata of `!blockchain_file` (opened on first use, again when `set anylog home` moved it). */
+  metadata(): Ledger {
+    const file = this.dict.get('blockchain_file') || dirDictionary(this.root)['blockchain_file']!;
+    if (this.ledger?.file !== file) {
+      const old = this.ledger;
+      this.ledger = Ledger.open(file);
+      void old?.close().catch((err: unknown) => this.log.warn('metadata close failed', { error: errorMessage(err) }));
+    }
+    return this.ledger;
+  }
+
+  requestStop(reason: string, exitCode = 0): void {
+    this.opts.onStop?.(reason, exitCode);
+  }
+
+  resolve(word: string): string {
+    return this.dict.resolveWord(word);
+  }
+
+  command(text: string, env: RunEnv): Promise<string> {
+    return this.interpreter.command(text, env);
+  }
+
+  services(): readonly ServiceDescriptor[] {
+    return this.opts.services;
+  }
+
+  service(kind: string): ServiceDescriptor | undefined {
+    return this.opts.services.find((s) => s.kind === kind);
+  }
+
+  instances(kind: string): ServiceInstance[] {
+    const infos = new Map(this.supervisor.info().map((i) => [i.id, i]));
+    const out: ServiceInstance[] = [];
+    for (const inst of this.instancesById.values()) {
+      if (inst.desc.kind !== kind) continue;
+      const i = infos.get(inst.id);
+      if (!i) continue;
+      const si: ServiceInstance = { id: inst.id, status: i.status, config: inst.config, restarts: i.restarts };
+      if (i.error !== undefined) si.error = i.error;
+      if (i.threadId !== undefined) si.threadId = i.threadId;
+      if (i.mailboxDepth !== undefined) si.mailboxDepth = i.mailboxDepth;
+      if (i.startedAt !== undefined) si.startedAt = i.startedAt;
+      out.push(si);
+    }
+    return out;
+  }
+
+  async startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance> {
+    if (!desc.entry)
+      throw new CommandError(`run ${desc.run[0]!.join(' ')}: ${desc.unavailable ?? 'not available'}`, { code: 2 });
+    if (this.stopping) throw new CommandError('the node is stopping', { code: 2 });
+    let id = desc.kind;
+    if (desc.multi) {
+      const n = (this.counters.get(desc.kind) ?? 0) + 1;
+      this.counters.set(desc.kind, n);
+      id = `${desc.kind}-${n}`;
+    } else if (this.instancesById.has(id)) {
+      throw new CommandError(`${desc.process} is already running (use 'exit ${desc.exit[0]}' first)`, { code: 136 });
+    }
+    const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    const helpers = desc.helpers?.(config, id) ?? [];
+    // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
+    // up wait in its ring.
+    for (const h of helpers) if (h.ringBytes !== undefined) this.wiring.link(id, h.id, h.ringBytes);
+    try {
+      await this.spawnActor(desc, id, config);
+    } catch (err) {
+      this.wiring.unlink(id);
+      throw new CommandError(`${desc.process} failed to start: ${errorMessage(err)}`, { code: 2, cause: err });
+    }
+    for (const h of helpers) {
+      try {
+        await this.spawnActor(h.desc, h.id, h.config, id);
+      } catch (err) {
+        await this.stopService(id, `helper ${h.id} failed to start`);
+        throw new CommandError(`${desc.process} failed to start ${h.id}: ${errorMessage(err)}`, {
+          code: 2,
+          cause: err,
+        });
+      }
+    }
+    const extra = helpers.length > 0 ? { helpers: helpers.length } : {};
+    this.log.info('service started', { service: desc.process, id, env: env.source, ...extra });
+    const inst = this.instances(desc.kind).find((i) => i.id === id)!;
+    await desc.afterStart?.(inst, this);
+    return inst;
+  }
+
+  /** Adds one actor to the root supervisor. Throws what the supervisor throws (the instance is then forgotten). */
+  private async spawnActor(
+    desc: ServiceDescriptor,
+    id: string,
+    config: Record<string, unknown>,
+    helperOf?: string,
+  ): Promise<void> {
+    const spec: ActorChildSpec = {
+      id,
+      kind: desc.kind,
+      entry: desc.entry!.href,
+      config,
+      restart: this.opts.restart?.[desc.yaml] ?? this.opts.restart?.[desc.kind] ?? desc.restart ?? 'permanent',
+      shutdownMs: desc.shutdownMs ?? 5000,
+      startupError: desc.startupError ?? 'error',
+      mailboxCapacity: desc.mailboxCapacity ?? 1024,
+      rings: () => this.wiring.ringsFor(id, desc.kind),
+      ...(this.opts.actorClock ? { clock: this.opts.actorClock } : {}),
+    };
+    this.instancesById.set(id, helperOf === undefined ? { desc, id, config } : { desc, id, config, helperOf });
+    try {
+      await this.supervisor.startChild(spec);
+    } catch (err) {
+      this.instancesById.delete(id);
+      throw err;
+    }
+  }
+
+  async stopService(id: string, reason: string): Promise<boolean> {
+    const inst = this.instancesById.get(id);
+    if (!inst) return false;
+    // Helpers first (reverse start order): they consume what the service's actor produces.
+    const helpers = [...this.instancesById.values()].filter((i) => i.helperOf === id).reverse();
+    for (const h of helpers) {
+      await this.supervisor.removeChild(h.id, reason);
+      this.instancesById.delete(h.id);
+      this.stash.delete(h.id);
+    }
+    const removed = await this.supervisor.removeChild(id, reason);
+    this.instancesById.delete(id);
+    this.stash.delete(id);
+    this.wiring.unlink(id);
+    inst.desc.afterStop?.(id, this);
+    return removed;
+  }
+
+  ask<R = unknown>(actorId: string, msg: ActorMessage, timeoutMs = 10_000): Promise<R> {
+    const ref = this.supervisor.actor(actorId);
+    if (!ref) return Promise.reject(new NoSuchActorError(`no running actor '${actorId}'`));
+    return ref.ask<R>(msg, timeoutMs);
+  }
+
+  send(actorId: string, msg: ActorMessage): boolean {
+    return this.supervisor.actor(actorId)?.send(msg) ?? false;
+  }
+
+  kill(actorId: string): boolean {
+    const ref = this.supervisor.actor(actorId);
+    if (!ref) return false;
+    ref.kill();
+    return true;
+  }
+
+  identity(): string {
+    const tcp = this.connections.get('TCP');
+    const addr = tcp ? tcp.external : (this.dict.get('ip') ?? '127.0.0.1');
+    return `${this.name}@${addr}`;
+  }
+
+  getSettings<T>(kind: string): T | undefined {
+    return this.settings.get(kind) as T | undefined;
+  }
+
+  setSettings(kind: string, value: unknown): void {
+    this.settings.set(kind, value);
+  }
+
+  setName(name: string): void {
+    this.name = name;
+    this.dict.set('node_name', name);
+  }
+
+  /** Messages that workers send to other actors (or to the node itself). */
+  private route(from: string, to: string, msg: ActorMessage): void {
+    if (to === 'node') {
+      void this.handleNodeMessage(from, msg).catch((err: unknown) =>
+        this.log.warn('node message failed', { from, type: msg.type, error: errorMessage(err) }),
+      );
+      return;
+    }
+    const ref = this.supervisor.actor(to);
+    if (!ref || !ref.send(msg)) {
+      if (ref) ref.dropped++;
+      this.log.warn('routed message dropped', {
+        from,
+        to,
+        type: msg.type,
+        reason: ref ? 'mailbox full' : 'no such actor',
+      });
+    }
+  }
+
+  private routeAsk(from: string, to: string, msg: ActorMessage, timeoutMs: number): Promise<unknown> {
+    if (to === 'node') return this.handleNodeMessage(from, msg);
+    return this.ask(to, msg, timeoutMs);
+  }
+
+  /** The node's own mailbox: what workers may ask the main thread. */
+  private async handleNodeMessage(from: string, raw: ActorMessage): Promise<unknown> {
+    const msg = raw as NodeIn;
+    switch (msg.type) {
+      case 'node.command': {
+        const env: DispatchEnv = { source: typeof msg.source === 'string' ? msg.source : from };
+        if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
+        if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
+        if (typeof msg.inner === 'string') {
+          // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
+          if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
+          env.method = 'POST';
+        }
+        return this.interpreter.command(String(msg.text ?? ''), env);
+      }
+      case 'node.peer.reply':
+        this.peers.deliver(msg.reply);
+        return undefined;
+      case 'node.peer.failed':
+        this.peers.fail(msg.jobId, msg.receiverId, msg.reason);
+        return undefined;
+      case 'node.dict.get':
+        return this.dict.get(String(msg.name ?? '')) ?? '';
+      case 'node.identity':
+        return {
+          name: this.name,
+          identity: this.identity(),
+          connections: Object.fromEntries(this.connections),
+        } satisfies NodeIdentity;
+      case 'node.stash.put':
+        this.stash.set(from, msg.value);
+        return undefined;
+      case 'node.stash.get':
+        return this.stash.get(from);
+      case 'node.settings.get':
+        return this.settings.get(msg.kind);
+      case 'node.policy.insert': {
+        const r = await insertPolicy(
+          this,
+          policyFrom(String(msg.policy), this, `${from}: blockchain insert`),
+          true,
+          msg.master ? [msg.master] : [],
+        );
+        return jsonDumps(r.stored);
+      }
+      case 'node.metadata.info': {
+        const l = this.metadata();
+        return { file: l.file, version: l.version(), syncHash: l.syncHash() } satisfies MetadataInfo;
+      }
+      case 'node.dbms.list':
+        return this.dbms.list();
+      default:
+        throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, { code: 2 });
+    }
+  }
+
+  private onChildEvent(id: string, event: 'started' | 'exited' | 'removed'): void {
+    const inst = this.instancesById.get(id);
+    if (!inst) return;
+    if (event === 'removed') {
+      this.instancesById.delete(id);
+      return;
+    }
+    if (event !== 'started') return;
+    for (const { consumerKind, sab } of this.wiring.newProducerRings(id, inst.desc.kind)) {
+      for (const c of this.instancesById.values()) {
+        if (c.desc.kind === consumerKind) this.supervisor.actor(c.id)?.attachRing(id, sab);
+      }
+    }
+  }
+}

@@ -1,0 +1,168 @@
+// What the node knows about a service before any worker exists: its EdgeLake names, the schema
+// of its `run ... where` options (also its node.yaml section), its commands and how it shows in
+// `get processes`. Each `actors/<name>/service.ts` exports one; `actors/index.ts` lists them all.
+import type { Token } from '../protocols/command/lexer.js';
+import type { OptionPair } from '../protocols/command/where.js';
+import type { RunEnv } from '../protocols/command/interpreter.js';
+import type { Schema } from '../runtime/config/schema.js';
+import type { RestartType, StartupPolicy } from '../runtime/supervisor.js';
+import type { ActorMessage } from '../runtime/wire.js';
+import type { Logger } from '../base/log.js';
+import type { Dictionary } from '../protocols/command/dictionary.js';
+import type { DbmsRegistry } from '../storage/registry.js';
+import type { PeerNetwork } from '../peer/network.js';
+import type { Ledger } from '../storage/metadata/ledger.js';
+
+/** EdgeLake's process names, in the order `get processes` lists them. */
+export const PROCESS_ORDER = [
+  'TCP',
+  'REST',
+  'Operator',
+  'Publisher',
+  'Blockchain Sync',
+  'Scheduler',
+  'Blobs Archiver',
+  'MQTT',
+  'MSG Broker',
+  'SMTP',
+  'Streamer',
+  'Kafka Consumer',
+  'gRPC',
+  'Distributor',
+  'Consumer',
+] as const;
+
+export type ProcessName = (typeof PROCESS_ORDER)[number];
+
+/** A parsed command handed to a handler. */
+export interface Invocation {
+  /** The command text as received (after `!`-free structural parsing; values are resolved lazily). */
+  text: string;
+  tokens: Token[];
+  /** Tokens after the matched command words (and before `where`). */
+  args: Token[];
+  /** The `where` clause, if any. */
+  where: OptionPair[] | undefined;
+  env: RunEnv;
+}
+
+/** REST method gating (EdgeLake http_server.py L109-135): GET-only, GET or POST, or POST only. */
+export type MethodRule = 'get' | 'any' | 'post';
+
+export interface CommandSpec {
+  /** Leading words, lower case. The longest matching entry wins. */
+  words: readonly string[];
+  method: MethodRule;
+  usage: string;
+  /** The command reads its own `where` (conditions like `where [k] == v`): `inv.where` stays undefined. */
+  rawWhere?: boolean;
+  run(inv: Invocation, node: NodeApi): Promise<string> | string;
+}
+
+export interface ServiceInstance {
+  id: string;
+  status: 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+  config: Record<string, unknown>;
+  restarts: number;
+  error?: string;
+  threadId?: number;
+  mailboxDepth?: number;
+  startedAt?: number;
+}
+
+/** An actor a service starts beside its own, e.g. the TCP server's command workers (`tcp-worker-1`). */
+export interface HelperSpec {
+  /** Actor id, unique in the node. */
+  id: string;
+  desc: ServiceDescriptor;
+  config: Record<string, unknown>;
+  /** Bytes of a ring of its own from the service's actor to this helper (node/wiring.ts `link`). */
+  ringBytes?: number;
+}
+
+export interface ServiceDescriptor {
+  /** Actor kind and default actor id (`operator`, `tcp-server`). */
+  kind: string;
+  process: ProcessName;
+  /** Words after `run` (`['tcp', 'server']`); alternatives allowed (`['mqtt', 'client']`). */
+  run: readonly (readonly string[])[];
+  /** Names `exit <name>` accepts. */
+  exit: readonly string[];
+  /** Key under `services:` in node.yaml. */
+  yaml: string;
+  schema: Schema<Record<string, unknown>>;
+  /** Worker module of the actor; absent while the service is not built yet. */
+  entry?: URL;
+  /** Why `run` is refused when `entry` is absent. */
+  unavailable?: string;
+  /** Several instances (`run msg client` twice); ids get a counter. */
+  multi?: boolean;
+  /** Names of positional `run` arguments (`run tcp server <ip> <port> ...`). */
+  positional?: readonly string[];
+  /** Defaults that depend on the node (dictionary directories, addresses), applied before validation. */
+  defaults?(node: NodeApi): Record<string, unknown>;
+  /** The Details column of `get processes`. */
+  details?(instances: ServiceInstance[], node: NodeApi): string | Promise<string>;
+  /** Extra status text for `get processes` when the service is not running (EdgeLake shows some). */
+  idleDetails?: string;
+  commands?: readonly CommandSpec[];
+  restart?: RestartType;
+  shutdownMs?: number;
+  startupError?: StartupPolicy;
+  mailboxCapacity?: number;
+  /** Rings this service consumes, by producer kinds: the node creates one ring per producer. */
+  consumes?: readonly string[];
+  /** Called after a successful start (e.g. to record addresses for `get connections`). */
+  afterStart?(inst: ServiceInstance, node: NodeApi): void | Promise<void>;
+  /**
+   * Helper actors, started after the service's actor (rings linked before either starts, so no record waits
+   * for a ring) and stopped before it. Each is supervised on its own: a crashed helper restarts alone.
+   */
+  helpers?(config: Record<string, unknown>, id: string): HelperSpec[];
+  /** Called after the service (and its helpers) stopped for good (`exit`), e.g. to drop its `get connections` row. */
+  afterStop?(id: string, node: NodeApi): void;
+}
+
+/** What command handlers may use on the main thread. */
+export interface NodeApi {
+  readonly name: string;
+  readonly root: string;
+  readonly dict: Dictionary;
+  readonly log: Logger;
+  /** Logical databases (`connect dbms`), with read-only connections for queries. */
+  readonly dbms: DbmsRegistry;
+  resolve(word: string): string;
+  /** Runs another command through the interpreter (assignments `x = <command>`, `if ... then`). */
+  command(text: string, env: RunEnv): Promise<string>;
+  services(): readonly ServiceDescriptor[];
+  service(kind: string): ServiceDescriptor | undefined;
+  instances(kind: string): ServiceInstance[];
+  startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance>;
+  stopService(id: string, reason: string): Promise<boolean>;
+  ask<R = unknown>(actorId: string, msg: ActorMessage, timeoutMs?: number): Promise<R>;
+  send(actorId: string, msg: ActorMessage): boolean;
+  kill(actorId: string): boolean;
+  /** `name@ip:port` as EdgeLake's `get status` shows it. */
+  identity(): string;
+  setName(name: string): void;
+  /** Requests to peer nodes and the replies they send back (`run client`); absent on test stubs. */
+  readonly peers?: PeerNetwork;
+  /** The node's metadata (blockchain.json at `!blockchain_file`, mirrored in LMDB); absent on test stubs. */
+  metadata?(): Ledger;
+  /** Addresses registered by network services, for `get connections`. */
+  connections: Map<string, { external: string; internal: string; bind: string }>;
+  requestStop(reason: string): void;
+  /** Per-service settings kept for the node's life, whether or not the service runs. */
+  getSettings<T>(kind: string): T | undefined;
+  setSettings(kind: string, value: unknown): void;
+}
+
+/** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */
+export function actorEntry(serviceModuleUrl: string, file = 'index'): URL {
+  return new URL(`./${file}${serviceModuleUrl.endsWith('.ts') ? '.ts' : '.js'}`, serviceModuleUrl);
+}
+
+/** The running instance of a service kind (the first, for kinds that run several), if any. */
+export function runningInstance(node: NodeApi, kind: string): ServiceInstance | undefined {
+  return node.instances(kind).find((i) => i.status === 'running');
+}

@@ -1,0 +1,260 @@
+// The node's side of `run client`: sends a command to peers and collects what each sends back (EdgeLake
+// member_cmd.send_command_to_nodes L3049-3123, integrate_print_reply L7604-7650, job_instance members).
+//
+// One request = one job id (header job_id, u32, never 0); the peers answer on new connections to our TCP server
+// with the job id and their receiver id copied, and the TCP dispatch actor forwards those answers here
+// (`node.peer.reply`, node/node.ts). A receiver's outcome is its `print`/`echo` text, its `job reply`
+// rows, or why it failed (send error naming the peer, or no reply before the timeout). Answers nobody waits for
+// (job id 0, a peer asking us to show text, a reply after its timeout) are shown on the node's console, as
+// EdgeLake prints `[From Node <ip:port>] <text>`.
+import { ProtocolError } from '../base/errors.js';
+import type { Logger } from '../base/log.js';
+import { largeCommandMessage, type Address } from '../protocols/tcp/builders.js';
+import { GenericFlag, InfoType } from '../protocols/tcp/header.js';
+import { decodeSegments, joinSegments } from '../protocols/tcp/resultset.js';
+import type { Target } from './destinations.js';
+import { PeerSender, PeerSendError } from './sender.js';
+import { JOB_REPLY, RT_SOCKET_ID, markBlocks, replyText, type PeerReply } from './wire.js';
+import { RequestTemplates, type CommandHeader } from './templates.js';
+
+export type Outcome =
+  /** A `print` (error 0) or `echo` (error = the peer's code) answer. */
+  | { kind: 'text'; target: Target; error: number; json: boolean; text: string }
+  /** A `job reply` result set: one JSON text per row. `rt`: the peer is edgelake-rt (typed values, names). */
+  | { kind: 'rows'; target: Target; rows: string[]; rt: boolean }
+  | { kind: 'failed'; target: Target; code: number; reason: string };
+
+export interface RequestOptions {
+  timeoutMs: number;
+  connectTimeoutMs?: number;
+  tries?: number;
+  /**
+   * EdgeLake's pattern even with edgelake-rt peers: the request goes unmarked on a connection of its own, so the
+   * peer answers the same way (benchmarks).
+   */
+  oneShot?: boolean;
+}
+
+export interface PeerNetworkHost {
+  log: Logger;
+  /** Where answers nobody waits for are shown. */
+  output(text: string): void;
+  /** Our TCP server's address as a peer at `peerIp` must see it, or undefined when no TCP server runs. */
+  replyAddress(peerIp: string): Address | undefined;
+}
+
+interface Slot {
+  target: Target;
+  outcome: Outcome | undefined;
+  rows: string[];
+  parts: number;
+  rt: boolean;
+}
+
+interface Job {
+  slots: Slot[];
+  pending: number;
+  finish(): void;
+}
+
+const MAX_KNOWN_PEERS = 10_000;
+/** EdgeLake 26 (Time Out). */
+const TIMEOUT = 26;
+
+export class PeerNetwork {
+  private readonly sender: PeerSender;
+  private readonly jobs = new Map<number, Job>();
+  private lastJob = 0;
+  private largeSeq = 0;
+  /** Peers whose answers carried the edgelake-rt mark: requests to them go on a persistent connection. */
+  private readonly rtPeers = new Set<string>();
+  private readonly templates = new RequestTemplates();
+
+  constructor(private readonly host: PeerNetworkHost) {
+    this.sender = new PeerSender({
+      onError: (peer, err) => host.log.debug('persistent peer connection failed', { peer, error: err.message }),
+    });
+  }
+
+  /** Jobs waiting for answers (for `get` commands and tests). */
+  get waiting(): number {
+    return this.jobs.size;
+  }
+
+  /** Sends `command` to every target and resolves with one outcome per target, in target order. */
+  request(targets: readonly Target[], command: string, opts: RequestOptions): Promise<Outcome[]> {
+    const jobId = this.allocate();
+    return new Promise<Outcome[]>((resolve) => {
+      let done = false;
+      const cancelled = (): boolean => done;
+      const job: Job = {
+        slots: targets.map((target) => ({
+          target,
+          outcome: undefined,
+          rows: [],
+          parts: 0,
+          rt: this.rtPeers.has(target.label),
+        })),
+        pending: targets.length,
+        finish: () => {
+          clearTimeout(timer);
+          done = true;
+          this.jobs.delete(jobId);
+          resolve(job.slots.map((s) => s.outcome!));
+        },
+      };
+      const timer = setTimeout(() => {
+        for (const s of job.slots) {
+          s.outcome ??= {
+            kind: 'failed',
+            target: s.target,
+            code: TIMEOUT,
+            reason: `no reply within ${opts.timeoutMs / 1000} s`,
+          };
+        }
+        job.finish();
+      }, opts.timeoutMs);
+      this.jobs.set(jobId, job);
+      targets.forEach((t, i) => {
+        this.sendTo(job, jobId, i, command, opts, cancelled).catch((err: unknown) => {
+          const text = err instanceof Error ? err.message : String(err);
+          // The outcome is shown beside the peer's address: do not repeat it.
+          const reason = text.startsWith(`${t.label}: `) ? text.slice(t.label.length + 2) : text;
+          const code = err instanceof PeerSendError || err instanceof ProtocolError ? (err.code ?? 15) : 15;
+          this.settle(job, i, { kind: 'failed', target: t, code, reason });
+        });
+      });
+    });
+  }
+
+  /** An answer (or text to show) forwarded by the TCP dispatch actor. */
+  deliver(reply: PeerReply): void {
+    const job = reply.jobId === 0 ? undefined : this.jobs.get(reply.jobId);
+    const slot = job?.slots[reply.receiverId];
+    // Info type 6 marks an outgoing command: a peer asking us to print something, not an answer.
+    if (!job || !slot || slot.outcome || reply.infoType === InfoType.authenticate) {
+      if (reply.jobId !== 0 && reply.infoType !== InfoType.authenticate) {
+        this.host.log.debug('answer for no waiting job (timed out?)', {
+          job: reply.jobId,
+          from: `${reply.sourceIp}:${reply.sourcePort}`,
+        });
+        return;
+      }
+      this.show(reply);
+      return;
+    }
+    if (reply.socketId === RT_SOCKET_ID) {
+      slot.rt = true;
+      if (this.rtPeers.size < MAX_KNOWN_PEERS) this.rtPeers.add(slot.target.label);
+    }
+    const text = (): string => replyText(reply.command, reply.payload);
+    if (reply.command.startsWith(JOB_REPLY) && reply.infoType === InfoType.resultSet) {
+      try {
+        for (const row of joinSegments([decodeSegments(reply.payload)]))
+          slot.rows.push(Buffer.from(row).toString('utf8'));
+      } catch (err) {
+        this.settle(job, reply.receiverId, {
+          kind: 'failed',
+          target: slot.target,
+          code: 15,
+          reason: `bad result set: ${(err as Error).message}`,
+        });
+        return;
+      }
+      slot.parts++;
+      if (reply.error !== 0) {
+        this.settle(job, reply.receiverId, {
+          kind: 'text',
+          target: slot.target,
+          error: reply.error,
+          json: false,
+          text: text() || `error ${reply.error}`,
+        });
+      } else if (slot.parts >= Math.max(1, reply.partitionsUsed)) {
+        this.settle(job, reply.receiverId, { kind: 'rows', target: slot.target, rows: slot.rows, rt: slot.rt });
+      }
+      return;
+    }
+    this.settle(job, reply.receiverId, {
+      kind: 'text',
+      target: slot.target,
+      error: reply.error,
+      json: reply.genericFlag === GenericFlag.json,
+      text: text(),
+    });
+  }
+
+  /** A receiver's answer arrived malformed (the TCP dispatch actor closed that connection): it failed, code 15. */
+  fail(jobId: number, receiverId: number, reason: string): void {
+    const job = this.jobs.get(jobId);
+    const slot = job?.slots[receiverId];
+    if (!job || !slot) return;
+    this.settle(job, receiverId, { kind: 'failed', target: slot.target, code: 15, reason });
+  }
+
+  /** Fails every waiting request and closes persistent connections. */
+  close(): void {
+    for (const job of [...this.jobs.values()]) {
+      for (const s of job.slots)
+        s.outcome ??= { kind: 'failed', target: s.target, code: 15, reason: 'the node is stopping' };
+      job.finish();
+    }
+    this.sender.close();
+  }
+
+  private async sendTo(
+    job: Job,
+    jobId: number,
+    i: number,
+    command: string,
+    opts: RequestOptions,
+    cancelled: () => boolean,
+  ): Promise<void> {
+    const slot = job.slots[i]!;
+    const t = slot.target;
+    const source = this.host.replyAddress(t.ip);
+    if (!source)
+      throw new PeerSendError(
+        'error',
+        `${t.label}: no TCP server is running here to receive the reply (run tcp server first)`,
+      );
+    const header = { source, jobId, jobLocation: 0, receivers: job.slots.length, receiverId: i };
+    const blocks =
+      this.templates.blocks(command, header, !opts.oneShot) ?? this.largeMessage(command, header, !opts.oneShot);
+    await this.sender.send(t.ip, t.port, blocks, {
+      persistent: slot.rt && !opts.oneShot,
+      cancelled,
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.tries !== undefined ? { tries: opts.tries } : {}),
+    });
+  }
+
+  /** A command too long for one block: EdgeLake sends it as a file the peer runs (net_client.large_message). */
+  private largeMessage(command: string, header: CommandHeader, mark: boolean): Uint8Array[] {
+    this.largeSeq = (this.largeSeq % 100) + 1;
+    const blocks = largeCommandMessage(command, { ...header, senderIp: header.source.ip, sequence: this.largeSeq });
+    if (mark) markBlocks(blocks);
+    return blocks;
+  }
+
+  private settle(job: Job, i: number, outcome: Outcome): void {
+    const slot = job.slots[i];
+    if (!slot || slot.outcome) return;
+    slot.outcome = outcome;
+    if (--job.pending === 0) job.finish();
+  }
+
+  private allocate(): number {
+    do this.lastJob = this.lastJob >= 0xffffffff ? 1 : this.lastJob + 1;
+    while (this.jobs.has(this.lastJob));
+    return this.lastJob;
+  }
+
+  /** EdgeLake prints what no job waits for: `[From Node <ip:port>] <text>` (member_cmd._print / _echo). */
+  private show(reply: PeerReply): void {
+    const text = reply.command.startsWith(JOB_REPLY)
+      ? `(${reply.payload.length} bytes of query result)`
+      : replyText(reply.command, reply.payload);
+    this.host.output(`[From Node ${reply.sourceIp}:${reply.sourcePort}] ${text}`);
+  }
+}
