@@ -137,6 +137,8 @@ export const Status = {
   WrongPortValue: 221,
   /** Missing_cluster_policy: "Missing cluster policy" */
   MissingClusterPolicy: 222,
+  /** Data_type_not_supported: "Data type not supported" */
+  DataTypeNotSupported: 188,
   /** ERR_json_search_key: "Error in JSON search key" */
   JsonSearchKey: 240,
   /** Failed_to_identify_app_data: "Failed to identify application data" */
@@ -214,6 +216,7 @@ const TEXT: Partial<Record<number, string>> = {
   215: 'Non unique policy',
   221: 'Wrong port value',
   222: 'Missing cluster policy',
+  188: 'Data type not supported',
   240: 'Error in JSON search key',
   299: 'Failed to identify application data',
 };

@@ -20,6 +20,7 @@ import { replyAddress } from '../peer/address.js';
 import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
+import { Status } from '../base/status.js';
 
 export interface NodeOptions {
   name: string;
@@ -185,15 +186,19 @@ export class EdgeNode implements NodeApi {
 
   async startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance> {
     if (!desc.entry)
-      throw new CommandError(`run ${desc.run[0]!.join(' ')}: ${desc.unavailable ?? 'not available'}`, { code: 2 });
-    if (this.stopping) throw new CommandError('the node is stopping', { code: 2 });
+      throw new CommandError(`run ${desc.run[0]!.join(' ')}: ${desc.unavailable ?? 'not available'}`, {
+        code: Status.CommandStructure,
+      });
+    if (this.stopping) throw new CommandError('the node is stopping', { code: Status.CommandStructure });
     let id = desc.kind;
     if (desc.multi) {
       const n = (this.counters.get(desc.kind) ?? 0) + 1;
       this.counters.set(desc.kind, n);
       id = `${desc.kind}-${n}`;
     } else if (this.instancesById.has(id)) {
-      throw new CommandError(`${desc.process} is already running (use 'exit ${desc.exit[0]}' first)`, { code: 136 });
+      throw new CommandError(`${desc.process} is already running (use 'exit ${desc.exit[0]}' first)`, {
+        code: Status.ProcessAlreadyRunning,
+      });
     }
     const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
     const helpers = desc.helpers?.(config, id) ?? [];
@@ -204,7 +209,10 @@ export class EdgeNode implements NodeApi {
       await this.spawnActor(desc, id, config);
     } catch (err) {
       this.wiring.unlink(id);
-      throw new CommandError(`${desc.process} failed to start: ${errorMessage(err)}`, { code: 2, cause: err });
+      throw new CommandError(`${desc.process} failed to start: ${errorMessage(err)}`, {
+        code: Status.CommandStructure,
+        cause: err,
+      });
     }
     for (const h of helpers) {
       try {
@@ -212,7 +220,7 @@ export class EdgeNode implements NodeApi {
       } catch (err) {
         await this.stopService(id, `helper ${h.id} failed to start`);
         throw new CommandError(`${desc.process} failed to start ${h.id}: ${errorMessage(err)}`, {
-          code: 2,
+          code: Status.CommandStructure,
           cause: err,
         });
       }
@@ -383,7 +391,9 @@ export class EdgeNode implements NodeApi {
       case 'node.dbms.list':
         return this.dbms.list();
       default:
-        throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, { code: 2 });
+        throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, {
+          code: Status.CommandStructure,
+        });
     }
   }
 

@@ -8,6 +8,7 @@
 // blockchain layer, which edgelake-rt does not have yet: they are refused with EdgeLake's error 20.
 import { CommandError } from '../base/errors.js';
 import type { Token } from '../protocols/command/lexer.js';
+import { Status } from '../base/status.js';
 
 export interface Target {
   ip: string;
@@ -26,7 +27,8 @@ export interface Destination {
 }
 
 /** EdgeLake 20: IP and Port of destination servers are not properly provided. */
-const destError = (text: string): CommandError => new CommandError(`run client: ${text}`, { code: 20 });
+const destError = (text: string): CommandError =>
+  new CommandError(`run client: ${text}`, { code: Status.DestinationIpPorts });
 
 function target(ip: string, portText: string, entry: string): Target {
   const host = ip === 'localhost' ? '127.0.0.1' : ip;

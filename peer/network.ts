@@ -16,6 +16,7 @@ import type { Target } from './destinations.js';
 import { PeerSender, PeerSendError } from './sender.js';
 import { JOB_REPLY, RT_SOCKET_ID, markBlocks, replyText, type PeerReply } from './wire.js';
 import { RequestTemplates, type CommandHeader } from './templates.js';
+import { Status } from '../base/status.js';
 
 export type Outcome =
   /** A `print` (error 0) or `echo` (error = the peer's code) answer. */
@@ -120,7 +121,7 @@ export class PeerNetwork {
           const text = err instanceof Error ? err.message : String(err);
           // The outcome is shown beside the peer's address: do not repeat it.
           const reason = text.startsWith(`${t.label}: `) ? text.slice(t.label.length + 2) : text;
-          const code = err instanceof PeerSendError || err instanceof ProtocolError ? (err.code ?? 15) : 15;
+          const code = err instanceof PeerSendError || err instanceof ProtocolError ? (err.code ?? Status.Network) : 15;
           this.settle(job, i, { kind: 'failed', target: t, code, reason });
         });
       });
@@ -156,7 +157,7 @@ export class PeerNetwork {
         this.settle(job, reply.receiverId, {
           kind: 'failed',
           target: slot.target,
-          code: 15,
+          code: Status.Network,
           reason: `bad result set: ${(err as Error).message}`,
         });
         return;
@@ -189,14 +190,14 @@ export class PeerNetwork {
     const job = this.jobs.get(jobId);
     const slot = job?.slots[receiverId];
     if (!job || !slot) return;
-    this.settle(job, receiverId, { kind: 'failed', target: slot.target, code: 15, reason });
+    this.settle(job, receiverId, { kind: 'failed', target: slot.target, code: Status.Network, reason });
   }
 
   /** Fails every waiting request and closes persistent connections. */
   close(): void {
     for (const job of [...this.jobs.values()]) {
       for (const s of job.slots)
-        s.outcome ??= { kind: 'failed', target: s.target, code: 15, reason: 'the node is stopping' };
+        s.outcome ??= { kind: 'failed', target: s.target, code: Status.Network, reason: 'the node is stopping' };
       job.finish();
     }
     this.sender.close();

@@ -13,6 +13,7 @@
 // the data (the counters only move forward), and the records below a HEAD value once loaded stay
 // visible (the load that saw it is the synchronizing one).
 import { Packr, Unpackr } from 'msgpackr';
+import { EdgeRtError } from '../base/errors.js';
 import {
   CONTROL_BYTES,
   HEAD,
@@ -36,7 +37,8 @@ export interface RingHandle {
   sab: SharedArrayBuffer;
 }
 
-export class RingClosedError extends Error {}
+/** The ring was closed by either end: nothing more goes in, and what is left has been taken. */
+export class RingClosedError extends EdgeRtError {}
 
 export class Ring<T = unknown> {
   readonly capacity: number;

@@ -7,6 +7,7 @@ import { DbmsError, errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { openDbms } from './dbms/open.js';
 import type { ConnectionConfig, DbmsAdapter } from './dbms/types.js';
+import { Status } from '../base/status.js';
 
 export interface DbmsEntry {
   name: string;
@@ -27,7 +28,8 @@ export class DbmsRegistry {
    * connect: an in-memory database cannot be shared between the operator's thread and this one.
    */
   async connect(name: string, requested: ConnectionConfig): Promise<void> {
-    if (this.entries.has(name)) throw new DbmsError(`dbms '${name}' is already connected`, { code: 2 });
+    if (this.entries.has(name))
+      throw new DbmsError(`dbms '${name}' is already connected`, { code: Status.CommandStructure });
     let config = requested;
     if (config.type === 'sqlite' && config.memory) {
       const file = join(this.tmpDir, `${name}.mem.dbms`);
@@ -75,7 +77,7 @@ export class DbmsRegistry {
     const e = this.entries.get(name);
     if (!e)
       throw new DbmsError(`dbms '${name}' is not connected (use 'connect dbms ${name} where type = sqlite')`, {
-        code: 10,
+        code: Status.DbmsNotOpened,
       });
     return e.reader;
   }

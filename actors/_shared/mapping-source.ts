@@ -15,6 +15,7 @@ import { isAbsolute, join } from 'node:path';
 import type { ActorContext } from '../../runtime/actor.js';
 import { ConfigError, errorMessage } from '../../base/errors.js';
 import type { NodeIn } from '../../node/messages.js';
+import { Status } from '../../base/status.js';
 
 export type PolicyObject = Record<string, unknown>;
 
@@ -26,14 +27,20 @@ export function policyFromJson(text: string, where: string): PolicyObject {
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${where}: the policy is not JSON (${errorMessage(err)})`, { code: 87, cause: err });
+    throw new ConfigError(`${where}: the policy is not JSON (${errorMessage(err)})`, {
+      code: Status.WrongPolicyStructure,
+      cause: err,
+    });
   }
   if (Array.isArray(v)) {
-    if (v.length === 0) throw new ConfigError(`${where}: no such mapping policy`, { code: 87 });
+    if (v.length === 0)
+      throw new ConfigError(`${where}: no such mapping policy`, { code: Status.WrongPolicyStructure });
     v = v[0];
   }
   if (!isObject(v) || !isObject(v['mapping']))
-    throw new ConfigError(`${where}: not a mapping policy (expected {"mapping": {...}})`, { code: 87 });
+    throw new ConfigError(`${where}: not a mapping policy (expected {"mapping": {...}})`, {
+      code: Status.WrongPolicyStructure,
+    });
   return v;
 }
 
@@ -64,11 +71,11 @@ export async function loadMappingPolicy(ctx: ActorContext, ref: string, where: s
   } catch (err) {
     throw new ConfigError(
       `${where}: cannot look up mapping policy '${text}' (${command}: ${errorMessage(err)}); without the node's metadata, give the policy JSON (policy = !name) or a .json file`,
-      { code: 87, cause: err },
+      { code: Status.WrongPolicyStructure, cause: err },
     );
   }
   if (typeof reply !== 'string' || reply.trim() === '')
-    throw new ConfigError(`${where}: no mapping policy with id '${text}'`, { code: 87 });
+    throw new ConfigError(`${where}: no mapping policy with id '${text}'`, { code: Status.WrongPolicyStructure });
   return policyFromJson(reply, where);
 }
 

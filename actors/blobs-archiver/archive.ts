@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { EdgeRtError } from '../../base/errors.js';
 import type { BlobRecord } from './catalog.js';
+import { Status } from '../../base/status.js';
 
 export interface ArchiveOptions {
   archiveDir: string;
@@ -117,7 +118,7 @@ export async function restoreBlob(rec: BlobRecord, dest: string): Promise<void> 
       const md5 = tap.md5.digest('hex');
       if (md5 !== rec.md5)
         throw new BlobError(`archived blob ${rec.archivePath} is damaged: md5 ${md5}, indexed ${rec.md5}`, {
-          code: 44,
+          code: Status.FileMoveFailed,
         });
     },
   );

@@ -23,6 +23,7 @@ import { BlobError } from './archive.js';
 import { archiveOne, isCandidate, processFile, type ProcessContext } from './process.js';
 import { checkFileId, checkNames } from './refs.js';
 import { ArchiverStats, type StatsSnapshot } from './stats.js';
+import { Status } from '../../base/status.js';
 
 const SCAN_MS = 5000;
 
@@ -49,7 +50,7 @@ async function openIndex(ctx: ActorContext, cfg: BlobsArchiverConfig): Promise<D
       source: ctx.self,
     } satisfies NodeIn);
     entry = (await list()).find((d) => d.name === name);
-    if (!entry) throw new DbmsError(`dbms '${name}' did not connect`, { code: 10 });
+    if (!entry) throw new DbmsError(`dbms '${name}' did not connect`, { code: Status.DbmsNotOpened });
   }
   const db = await openDbms(name, entry.config, {
     dbmsDir: ctx.node.dirs['dbms_dir']!,
@@ -65,7 +66,7 @@ async function writableDir(dir: string, what: string): Promise<string> {
     await access(dir, constants.W_OK);
   } catch (err) {
     throw new ConfigError(`blobs archiver.${what}: '${dir}' is not a writable directory: ${errorMessage(err)}`, {
-      code: 3,
+      code: Status.ProcessFailure,
       cause: err,
     });
   }
@@ -160,7 +161,7 @@ export default defineActor<BlobsArchiverConfig, State, BlobsIn>({
         } catch (err) {
           if (err instanceof EdgeRtError) throw err;
           throw new BlobError(`file store: cannot archive '${msg.source}': ${errorMessage(err)}`, {
-            code: 44,
+            code: Status.FileMoveFailed,
             cause: err,
           });
         }

@@ -30,6 +30,7 @@ import { restoreBlob } from './archive.js';
 import { find, type BlobFilter, type BlobRecord } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';
 import type { BlobsIn } from './messages.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'blobs-archiver';
 const DEFAULT_BLOBS_DBMS = 'blobs';
@@ -72,12 +73,14 @@ function filterOf(
   if (o.id !== undefined) f.id = o.id;
   if (o.hash !== undefined) {
     if (!/^([0-9a-f]{32}|[0-9a-f]{64})$/i.test(o.hash))
-      throw new CommandError(`${cmd}: hash '${o.hash}' is neither an md5 nor a sha256 (hex)`, { code: 2 });
+      throw new CommandError(`${cmd}: hash '${o.hash}' is neither an md5 nor a sha256 (hex)`, {
+        code: Status.CommandStructure,
+      });
     f.hash = o.hash;
   }
   if (o.date !== undefined) {
     if (!/^\d{6}$/.test(o.date))
-      throw new CommandError(`The date key '${o.date}' is not in YYMMDD format`, { code: 2 });
+      throw new CommandError(`The date key '${o.date}' is not in YYMMDD format`, { code: Status.CommandStructure });
     f.date = o.date;
   }
   // EdgeLake: an id or a hash names one file.
@@ -91,7 +94,7 @@ async function lookup(node: NodeApi, f: BlobFilter): Promise<BlobRecord[]> {
   if (!node.dbms.has(name))
     throw new DbmsError(
       `DBMS '${name}' not connected (the blobs index; run the blobs archiver or 'connect dbms ${name}')`,
-      { code: 10 },
+      { code: Status.DbmsNotOpened },
     );
   try {
     return await find(node.dbms.reader(name), f);
@@ -102,8 +105,10 @@ async function lookup(node: NodeApi, f: BlobFilter): Promise<BlobRecord[]> {
 }
 
 function options<T>(inv: Invocation, node: NodeApi, parse: (raw: Record<string, unknown>) => T, cmd: string): T {
-  if (!inv.where) throw new CommandError(`${cmd}: missing 'where dbms = <dbms> ...'`, { code: 2 });
-  if (argWords(inv, node).length > 0) throw new CommandError(`${cmd}: options go after 'where'`, { code: 2 });
+  if (!inv.where)
+    throw new CommandError(`${cmd}: missing 'where dbms = <dbms> ...'`, { code: Status.CommandStructure });
+  if (argWords(inv, node).length > 0)
+    throw new CommandError(`${cmd}: options go after 'where'`, { code: Status.CommandStructure });
   return withKeyPositions(inv.where, () => parse(whereObject(inv, node)));
 }
 
@@ -130,7 +135,7 @@ const getFiles: CommandSpec = {
       throw new CommandError(
         "get files <directory> is not available in edgelake-rt; use 'get files where dbms = <dbms> ...'",
         {
-          code: 2,
+          code: Status.CommandStructure,
         },
       );
     const o = options(inv, node, (raw) => getFilesSchema.parse(raw, 'get files'), 'get files');
@@ -175,14 +180,17 @@ const fileRetrieve: CommandSpec = {
   async run(inv, node) {
     const o = options(inv, node, (raw) => retrieveSchema.parse(raw, 'file retrieve'), 'file retrieve');
     if (o.stream !== undefined)
-      throw new CommandError("file retrieve: 'stream' (to a REST caller) is not supported in edgelake-rt", { code: 2 });
+      throw new CommandError("file retrieve: 'stream' (to a REST caller) is not supported in edgelake-rt", {
+        code: Status.CommandStructure,
+      });
     const rows = await lookup(node, filterOf(o, 'file retrieve'));
-    if (rows.length === 0) throw new CommandError(`file retrieve: no blob in '${o.dbms}' matches`, { code: 12 });
+    if (rows.length === 0)
+      throw new CommandError(`file retrieve: no blob in '${o.dbms}' matches`, { code: Status.FileDoesNotExist });
     const dest = o.dest ?? `${node.dict.get('tmp_dir') ?? join(node.root, 'data', 'tmp')}/`;
     const toDir = dest.endsWith('/') || (await isDir(dest));
     if (!toDir && rows.length > 1)
       throw new CommandError('file retrieve: several files match: dest must be a directory (end it with /)', {
-        code: 2,
+        code: Status.CommandStructure,
       });
     let last = dest;
     for (const r of rows) {
@@ -192,7 +200,7 @@ const fileRetrieve: CommandSpec = {
       } catch (err) {
         if (err instanceof EdgeRtError) throw err;
         throw new CommandError(`file retrieve: cannot copy ${r.archivePath} to ${last}: ${errorMessage(err)}`, {
-          code: 12,
+          code: Status.FileDoesNotExist,
           cause: err,
         });
       }
@@ -217,16 +225,20 @@ const fileStore: CommandSpec = {
       if (parts.length < 3)
         throw new CommandError(
           `Blobs file name in the wrong format, needs to start with [dbms name].[table name].[file name] and is: '${basename(o.source)}'`,
-          { code: 119 },
+          { code: Status.FileNameStructure },
         );
       [dbms, table] = parts as [string, string];
       id ??= parts.slice(2).join('.');
     }
     if (dbms === undefined || table === undefined)
-      throw new CommandError("Missing database name or table name info in 'file store' command", { code: 2 });
+      throw new CommandError("Missing database name or table name info in 'file store' command", {
+        code: Status.CommandStructure,
+      });
     const inst = running(node);
     if (!inst)
-      throw new CommandError('file store: the blobs archiver is not running (it writes the blobs index)', { code: 3 });
+      throw new CommandError('file store: the blobs archiver is not running (it writes the blobs index)', {
+        code: Status.ProcessFailure,
+      });
     const msg: BlobsIn = { type: 'blobs.store', source: o.source, dbms: dataDbms(dbms), table };
     if (id !== undefined) msg.id = id;
     await node.ask<string>(inst.id, msg, 120_000);

@@ -20,6 +20,7 @@ import type { Address } from '../../protocols/tcp/builders.js';
 import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
 import { parseAddress, sendCommand, sourceFor } from '../../peer/send-command.js';
+import { Status } from '../../base/status.js';
 
 interface State {
   cfg: BlockchainSyncConfig;
@@ -79,22 +80,23 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
     if (cfg.source === 'blockchain')
       throw new ConfigError(
         `run blockchain sync: source = blockchain${cfg.platform ? ` (platform = ${cfg.platform})` : ''} is not supported: edgelake-rt has no blockchain platform; sync from a master node with 'source = master and connection = <ip:port>'`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     let master: Address | undefined;
     if (cfg.source === 'master') {
       if (!cfg.connection)
         throw new ConfigError(
           `run blockchain sync: source = master needs 'connection = <ip:port>' of the master node`,
-          { code: 2 },
+          { code: Status.CommandStructure },
         );
       master = parseAddress(cfg.connection);
       if (!master)
         throw new ConfigError(`run blockchain sync: connection: expected <ip:port> (got '${cfg.connection}')`, {
-          code: 2,
+          code: Status.CommandStructure,
         });
     }
-    if (!(cfg.time > 0)) throw new ConfigError(`run blockchain sync: time must be more than 0 seconds`, { code: 2 });
+    if (!(cfg.time > 0))
+      throw new ConfigError(`run blockchain sync: time must be more than 0 seconds`, { code: Status.CommandStructure });
     const state: State = { cfg, master, timer: undefined, sending: false, again: false, calls: 0, lastError: '' };
     // EdgeLake's loop asks at once, then sleeps.
     schedule(state, ctx, 0);

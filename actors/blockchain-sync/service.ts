@@ -18,6 +18,7 @@ import {
 } from '../../node/service.js';
 import { blockchainSyncSchema } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
+import { Status } from '../../base/status.js';
 
 function running(node: NodeApi): string | undefined {
   return runningInstance(node, SYNC_KIND)?.id;
@@ -85,7 +86,7 @@ const runSync: CommandSpec = {
       if (!triggerSync(node))
         throw new CommandError(
           'run blockchain sync: the synchronizer is not running (run blockchain sync where source = master and ...)',
-          { code: 2 },
+          { code: Status.CommandStructure },
         );
       return '';
     }

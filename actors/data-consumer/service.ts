@@ -12,6 +12,7 @@ import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance }
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';
+import { Status } from '../../base/status.js';
 
 const TOPICS: readonly ConsumerTopic[] = ['summary', 'files'];
 
@@ -22,7 +23,9 @@ const getConsumer: CommandSpec = {
   async run(inv, node) {
     const [topic = 'summary', extra] = argWords(inv, node);
     if (extra !== undefined || !TOPICS.includes(topic as ConsumerTopic))
-      throw new CommandError(`get consumer: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
+      throw new CommandError(`get consumer: one topic at most (${TOPICS.join(', ')})`, {
+        code: Status.CommandStructure,
+      });
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, CONSUMER_KIND)?.id;
     if (!id) return 'Consumer not active';
@@ -39,11 +42,13 @@ const setConsumerMode: CommandSpec = {
     const mode = words[0] === '=' && words.length === 2 ? words[1]!.toLowerCase() : undefined;
     if (mode === undefined || !(CONSUMER_MODES as readonly string[]).includes(mode))
       throw new CommandError(`set consumer mode: expected 'set consumer mode = ${CONSUMER_MODES.join('|')}'`, {
-        code: 2,
+        code: Status.CommandStructure,
       });
     const id = node.instances(CONSUMER_KIND).find((i) => i.status === 'running' || i.status === 'restarting')?.id;
     if (!id)
-      throw new CommandError('set consumer mode: the consumer is not running (run data consumer first)', { code: 2 });
+      throw new CommandError('set consumer mode: the consumer is not running (run data consumer first)', {
+        code: Status.CommandStructure,
+      });
     node.setSettings(CONSUMER_KIND, { mode: mode as ConsumerMode } satisfies ConsumerSettings);
     node.send(id, { type: 'consumer.mode', mode: mode as ConsumerMode } satisfies ConsumerIn);
     return '';

@@ -25,6 +25,7 @@ import type { CommandSpec, NodeApi } from '../../node/service.js';
 import { TSD_DBMS, TSD_INFO, tsdFileTime } from '../../storage/schema/tsd.js';
 import { findArchived } from './archive-find.js';
 import { parseDate } from './dates.js';
+import { Status } from '../../base/status.js';
 
 const TSD_TABLE = /^tsd_(info|\d+)$/;
 const COLUMNS = [
@@ -86,7 +87,9 @@ export async function tsdRows(node: NodeApi, q: TsdQuery): Promise<TsdRow[]> {
   const reader = node.dbms.reader(TSD_DBMS);
   const all = await tsdTables(node);
   if (q.table !== '*' && !TSD_TABLE.test(q.table))
-    throw new CommandError(`time file: '${q.table}' is not a TSD table (tsd_info, tsd_<member> or *)`, { code: 2 });
+    throw new CommandError(`time file: '${q.table}' is not a TSD table (tsd_info, tsd_<member> or *)`, {
+      code: Status.CommandStructure,
+    });
   const tables = q.table === '*' ? all : all.filter((t) => t === q.table);
   const out: TsdRow[] = [];
   const sqlite = reader.engine === 'sqlite';
@@ -188,7 +191,7 @@ const timeFileSend: CommandSpec = {
     const dest = o.dest !== undefined ? parseAddress(o.dest) : (inv.env as DispatchEnv).peer;
     if (!dest || dest.port === 0)
       throw new CommandError('time file send: no destination (give dest = <ip:port>, or send it from a peer)', {
-        code: 2,
+        code: Status.CommandStructure,
       });
     const row = (await tsdRows(node, { table: '*', hash: o.hash, limit: 1 }))[0];
     if (!row) throw new CommandError(`time file send: no file with hash ${o.hash} in the TSD tables of this node`);

@@ -8,13 +8,14 @@ import { CommandError } from '../../base/errors.js';
 import { whereObject, withKeyPositions } from '../../node/commands/args.js';
 import { schema, str } from '../../runtime/config/schema.js';
 import type { CommandSpec, NodeApi, ServiceDescriptor } from '../../node/service.js';
+import { Status } from '../../base/status.js';
 
 const KINDS = ['data-distributor', 'data-consumer'] as const;
 
 function services(node: NodeApi): ServiceDescriptor[] {
   return KINDS.map((k) => {
     const d = node.service(k);
-    if (!d) throw new CommandError(`run ha: the service '${k}' is not registered`, { code: 2 });
+    if (!d) throw new CommandError(`run ha: the service '${k}' is not registered`, { code: Status.CommandStructure });
     return d;
   });
 }
@@ -34,7 +35,8 @@ export const runHa: CommandSpec = {
     const haSchema = schema('ha', { ...distributor!.schema.shape, ...consumer!.schema.shape, start_date: str('-3d') });
     withKeyPositions(inv.where, () => haSchema.parse(raw, 'run ha'));
     const todo = [distributor!, consumer!].filter((d) => node.instances(d.kind).length === 0);
-    if (todo.length === 0) throw new CommandError('HA is already running (use exit ha first)', { code: 136 });
+    if (todo.length === 0)
+      throw new CommandError('HA is already running (use exit ha first)', { code: Status.ProcessAlreadyRunning });
     for (const d of todo) {
       const opts = pick(raw, d);
       if (d.kind === 'data-consumer' && opts['start_date'] === undefined) opts['start_date'] = '-3d';

@@ -22,6 +22,7 @@ import {
 } from '../../protocols/mapping/index.js';
 import { dictionaryFor, loadMappingPolicy } from '../_shared/mapping-source.js';
 import type { GrpcClientConfig } from './config.js';
+import { Status } from '../../base/status.js';
 
 export interface GrpcMapping {
   /** undefined: nothing is ingested (`ingest = false`). */
@@ -59,7 +60,8 @@ export async function compileMapping(ctx: ActorContext, cfg: GrpcClientConfig, w
   const hasColumns = Object.keys(extra).length > 0;
   const none: GrpcMapping = { map: undefined, policyType: '', policyName: '', policyId: '', policyInner: undefined };
   if (cfg.policy !== undefined && cfg.policy !== '') {
-    if (hasColumns) throw new ConfigError(`${where}: give a policy or column mappings, not both`, { code: 124 });
+    if (hasColumns)
+      throw new ConfigError(`${where}: give a policy or column mappings, not both`, { code: Status.MqttInfo });
     const policy = await loadMappingPolicy(ctx, cfg.policy, `${where}.policy`);
     const inner = policy['mapping'] as Record<string, unknown>;
     const mapper = compilePolicy(policy, { dictionary: await dictionaryFor(ctx, inner) });
@@ -72,12 +74,14 @@ export async function compileMapping(ctx: ActorContext, cfg: GrpcClientConfig, w
     };
   }
   if ((cfg.dbms === undefined) !== (cfg.table === undefined))
-    throw new ConfigError(`${where}: Missing dbms and table definitions (give both)`, { code: 2 });
+    throw new ConfigError(`${where}: Missing dbms and table definitions (give both)`, {
+      code: Status.CommandStructure,
+    });
   if (!cfg.ingest) return none;
   if (cfg.dbms === undefined || cfg.table === undefined) {
     throw new ConfigError(
       `${where}: nothing to map the messages to: give policy = <id>, or dbms and table (with or without column.* mappings), or ingest = false`,
-      { code: 2 },
+      { code: Status.CommandStructure },
     );
   }
   if (hasColumns) {

@@ -19,6 +19,7 @@ import {
 } from '../../node/service.js';
 import { grpcClientSchema } from './config.js';
 import type { GrpcIn, GrpcStatus } from './messages.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'grpc-client';
 const nameOf = (i: ServiceInstance): string => String(i.config['name'] ?? i.id);
@@ -121,7 +122,7 @@ const run: CommandSpec = {
     if (taken)
       throw new CommandError(
         `Failed to subscribe to '${cfg.ip}:${cfg.port}' with '${cfg.name}' as connection is already active`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     await node.startService(desc, raw, inv.env);
     return '';
@@ -134,13 +135,14 @@ const exit: CommandSpec = {
   usage: 'exit grpc [<name>|all]',
   async run(inv, node) {
     const [which, extra] = argWords(inv, node);
-    if (extra !== undefined) throw new CommandError(`exit grpc: one name at most (got '${extra}')`, { code: 2 });
+    if (extra !== undefined)
+      throw new CommandError(`exit grpc: one name at most (got '${extra}')`, { code: Status.CommandStructure });
     const all = node.instances(KIND);
     const targets =
       which === undefined || which === 'all' ? all : all.filter((i) => nameOf(i) === which || i.id === which);
     // EdgeLake gRPC_wrong_connect_info for an unknown name.
     if (which !== undefined && which !== 'all' && targets.length === 0)
-      throw new CommandError(`exit grpc: no gRPC client named '${which}'`, { code: 128 });
+      throw new CommandError(`exit grpc: no gRPC client named '${which}'`, { code: Status.MqttWrongClientId });
     if (targets.length === 0) return 'gRPC is not running';
     for (const t of targets) await node.stopService(t.id, `exit grpc ${nameOf(t)}`);
     return '';

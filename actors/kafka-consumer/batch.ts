@@ -10,6 +10,7 @@
 // A mark at or beyond the partition's high watermark cannot come from this log (the topic was deleted
 // and created again under the same name, or the group/cluster changed): it is ignored, not trusted.
 import { isFailure, type MapFailure, type MappedRow, type Mapper } from '../../protocols/mapping/index.js';
+import { Status } from '../../base/status.js';
 
 export interface BatchRecord {
   offset: string;
@@ -66,7 +67,10 @@ export function planBatch(
     plan.fresh++;
     if (r.value === null) {
       plan.failed++;
-      plan.lastFailure = { code: 299, reason: `offset ${r.offset}: a record without a value (tombstone)` };
+      plan.lastFailure = {
+        code: Status.FailedToIdentifyAppData,
+        reason: `offset ${r.offset}: a record without a value (tombstone)`,
+      };
       continue;
     }
     const res = mapper(r.value, now);

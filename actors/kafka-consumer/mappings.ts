@@ -6,6 +6,7 @@ import { ConfigError } from '../../base/errors.js';
 import { compilePolicy, compileTopic, type Mapper } from '../../protocols/mapping/index.js';
 import type { TopicConfig } from '../_shared/topic.js';
 import { dictionaryFor, loadMappingPolicy } from '../_shared/mapping-source.js';
+import { Status } from '../../base/status.js';
 
 export interface TopicMapping {
   topic: string;
@@ -22,7 +23,7 @@ export async function compileTopics(
   if (topics.length === 0)
     throw new ConfigError(
       `${where}.topic: required (at least one topic = (name = .. and dbms = .. and table = .. and column...))`,
-      { code: 124 },
+      { code: Status.MqttInfo },
     );
   const out = new Map<string, TopicMapping>();
   const dictionary = await dictionaryFor(
@@ -31,9 +32,11 @@ export async function compileTopics(
   );
   for (const t of topics) {
     const at = `${where}.topic '${t.name}'`;
-    if (out.has(t.name)) throw new ConfigError(`${at}: given twice`, { code: 124 });
+    if (out.has(t.name)) throw new ConfigError(`${at}: given twice`, { code: Status.MqttInfo });
     if (t.persist || t.dynamic)
-      throw new ConfigError(`${at}: persist and dynamic are not supported by the Kafka consumer`, { code: 124 });
+      throw new ConfigError(`${at}: persist and dynamic are not supported by the Kafka consumer`, {
+        code: Status.MqttInfo,
+      });
     if (t.policy !== undefined && t.policy !== '') {
       const policy = await loadMappingPolicy(ctx, t.policy, at);
       const inner = policy['mapping'] as Record<string, unknown>;

@@ -6,13 +6,16 @@
 import { LISTENER_ALIASES, listenerFields } from '../../node/config/listener.js';
 import { schema, type Infer } from '../../runtime/config/schema.js';
 import { ConfigError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 const shape = listenerFields(6);
 export const messageBrokerSchema = schema('message broker', shape, {
   aliases: LISTENER_ALIASES,
   refine(v, path) {
     if (v.external_port === undefined && v.internal_port === undefined)
-      throw new ConfigError(`${path}.external_port: Missing port in Message Broker server configuration`, { code: 2 });
+      throw new ConfigError(`${path}.external_port: Missing port in Message Broker server configuration`, {
+        code: Status.CommandStructure,
+      });
   },
 });
 export type MessageBrokerConfig = Infer<typeof shape>;

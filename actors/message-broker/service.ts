@@ -16,6 +16,7 @@ import {
 } from '../../node/service.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import type { BrokerIn, BrokerInfo } from './messages.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'message-broker';
 const CONNECTION = 'Messaging';
@@ -30,7 +31,9 @@ const getLocalBroker: CommandSpec = {
   usage: 'get local broker',
   async run(inv, node) {
     if (inv.args.length > 0 || inv.where)
-      throw new CommandError(`get local broker: unexpected '${argWords(inv, node)[0] ?? 'where'}'`, { code: 2 });
+      throw new CommandError(`get local broker: unexpected '${argWords(inv, node)[0] ?? 'where'}'`, {
+        code: Status.CommandStructure,
+      });
     const id = running(node);
     if (!id) return '\r\nMessage Broker is not running';
     return node.ask<string>(id, { type: 'broker.stats' } satisfies BrokerIn, 5000);
@@ -45,7 +48,7 @@ const exitBroker: CommandSpec = {
     if (inv.args.length > 0)
       throw new CommandError(
         `Process name 'exit broker ${argWords(inv, node).join(' ')}' in 'exit' command is not valid`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     const all = node.instances(KIND);
     for (const i of all) await node.stopService(i.id, 'exit broker');

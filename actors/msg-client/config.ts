@@ -7,6 +7,7 @@
 import { bool, int, nested, port, repeated, required, schema, str, type Infer } from '../../runtime/config/schema.js';
 import { ConfigError } from '../../base/errors.js';
 import { topicSchema } from '../_shared/topic.js';
+import { Status } from '../../base/status.js';
 
 const shape = {
   broker: required(str()),
@@ -37,9 +38,9 @@ const shape = {
 export const msgClientSchema = schema('msg client', shape, {
   refine(v, path) {
     if (!v.topic || v.topic.length === 0)
-      throw new ConfigError(`${path}.topic: required (one topic = (...) per topic)`, { code: 124 });
+      throw new ConfigError(`${path}.topic: required (one topic = (...) per topic)`, { code: Status.MqttInfo });
     if (v.broker === 'rest' && !v['user-agent'])
-      throw new ConfigError(`${path}.user-agent: required with broker = rest`, { code: 124 });
+      throw new ConfigError(`${path}.user-agent: required with broker = rest`, { code: Status.MqttInfo });
   },
 });
 export type MsgClientConfig = Infer<typeof shape>;

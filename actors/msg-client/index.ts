@@ -18,6 +18,7 @@ import { Ingest } from './ingest.js';
 import { MqttLink } from './link.js';
 import type { LocalPublish, MsgClientIn, MsgClientInfo, PublishOutcome } from './messages.js';
 import { compileTopics, dictionaryNames, type TopicRuntime } from './topics.js';
+import { Status } from '../../base/status.js';
 
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_CAP_MS = 30_000;
@@ -74,7 +75,7 @@ async function policiesOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<
     } catch (err) {
       throw new ConfigError(
         `topic '${t.name}': cannot read mapping policy '${t.policy}' (${text}): ${errorMessage(err)}`,
-        { code: 124, cause: err },
+        { code: Status.MqttInfo, cause: err },
       );
     }
     let list: unknown;
@@ -82,7 +83,7 @@ async function policiesOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<
       list = JSON.parse(reply);
     } catch (err) {
       throw new ConfigError(`topic '${t.name}': mapping policy '${t.policy}' is not JSON: ${errorMessage(err)}`, {
-        code: 124,
+        code: Status.MqttInfo,
         cause: err,
       });
     }

@@ -30,6 +30,7 @@ import { msgClientSchema, type MsgClientConfig } from './config.js';
 import type { MsgClientIn, MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
 import { compileTopics } from './topics.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'msg-client';
 const SUBSCRIPTIONS_SETTING = 'msg-client.subscriptions';
@@ -98,7 +99,7 @@ function checkTopics(cfg: MsgClientConfig, node: NodeApi): void {
       if (topicNames(other).includes(name)) {
         throw new CommandError(
           `MQTT Error: The Topic '${name}' was subscribed by client #${subs.byActor[inst.id] ?? 0} on this broker`,
-          { code: 124 },
+          { code: Status.MqttInfo },
         );
       }
     }
@@ -183,7 +184,9 @@ function getClients(words: readonly string[]): CommandSpec {
     usage: `${words.join(' ')} [where id = n and detailed = true and broker = ip:port and topic = t and statistics = true]`,
     async run(inv, node) {
       if (inv.args.length > 0)
-        throw new CommandError(`${words.join(' ')}: unexpected '${argWords(inv, node)[0]}'`, { code: 2 });
+        throw new CommandError(`${words.join(' ')}: unexpected '${argWords(inv, node)[0]}'`, {
+          code: Status.CommandStructure,
+        });
       const o = withKeyPositions(inv.where, () => getOptions.parse(whereObject(inv, node), words.join(' ')));
       return showClients(await shown(node), {
         id: o.id === 0 ? undefined : o.id,
@@ -214,9 +217,12 @@ function exitClients(words: readonly string[]): CommandSpec {
     usage: `exit ${words.join(' ')} ${words[0] === 'mqtt' ? '[id|all]' : 'all|pool|<id>'}`,
     async run(inv, node) {
       const [which, extra] = argWords(inv, node);
-      if (extra !== undefined) throw new CommandError(`exit ${words.join(' ')}: unexpected '${extra}'`, { code: 2 });
+      if (extra !== undefined)
+        throw new CommandError(`exit ${words.join(' ')}: unexpected '${extra}'`, { code: Status.CommandStructure });
       if (which === undefined && words[0] !== 'mqtt')
-        throw new CommandError(`Process name 'exit ${words.join(' ')}' in 'exit' command is not valid`, { code: 2 });
+        throw new CommandError(`Process name 'exit ${words.join(' ')}' in 'exit' command is not valid`, {
+          code: Status.CommandStructure,
+        });
       // EdgeLake's `exit msg client pool` ends a thread pool that edgelake-rt does not have.
       if (which === 'pool') return '';
       let targets = clients(node);
@@ -225,7 +231,8 @@ function exitClients(words: readonly string[]): CommandSpec {
           ({ inst, sub }) =>
             String(sub) === which || inst.id === which || (/^\d+$/.test(which) && sub === Number(which)),
         );
-        if (targets.length === 0) throw new CommandError(`No MQTT subscription for client: ${which}`, { code: 128 });
+        if (targets.length === 0)
+          throw new CommandError(`No MQTT subscription for client: ${which}`, { code: Status.MqttWrongClientId });
       }
       const subs = subscriptions(node);
       for (const { inst } of targets) {

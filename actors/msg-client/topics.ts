@@ -15,6 +15,7 @@ import type { MsgClientConfig } from './config.js';
 import type { TopicInfo, TopicStats } from './messages.js';
 import { topicMatches } from '../_shared/topic-filter.js';
 import type { TopicConfig } from '../_shared/topic.js';
+import { Status } from '../../base/status.js';
 
 export interface TopicRuntime {
   readonly name: string;
@@ -112,13 +113,13 @@ export function compileTopics(cfg: MsgClientConfig, deps: CompileDeps): TopicRun
   );
   return clauses.map((t, i) => {
     const where = `msg client topic[${i}] '${t.name}'`;
-    if (seen.has(t.name)) throw new ConfigError(`${where}: the topic is given twice`, { code: 124 });
+    if (seen.has(t.name)) throw new ConfigError(`${where}: the topic is given twice`, { code: Status.MqttInfo });
     seen.add(t.name);
     if (t.dynamic) {
       throw new ConfigError(
         `${where}: dynamic = true (policies created from the broker's namespace) is not supported`,
         {
-          code: 124,
+          code: Status.MqttInfo,
         },
       );
     }
@@ -128,7 +129,8 @@ export function compileTopics(cfg: MsgClientConfig, deps: CompileDeps): TopicRun
     try {
       if (t.policy !== undefined) {
         const policy = deps.policies.get(t.policy);
-        if (policy === undefined) throw new ConfigError(`mapping policy '${t.policy}' was not found`, { code: 124 });
+        if (policy === undefined)
+          throw new ConfigError(`mapping policy '${t.policy}' was not found`, { code: Status.MqttInfo });
         mapper = compilePolicy(policy, { dictionary: deps.dictionary });
       } else if (!onlyLog || t.dbms !== undefined) {
         mapper = compileTopic(
@@ -138,8 +140,8 @@ export function compileTopics(cfg: MsgClientConfig, deps: CompileDeps): TopicRun
       }
     } catch (err) {
       if (err instanceof ConfigError)
-        throw new ConfigError(`${where}: ${err.message}`, { code: err.code ?? 124, cause: err });
-      throw new ConfigError(`${where}: ${errorMessage(err)}`, { code: 124, cause: err });
+        throw new ConfigError(`${where}: ${err.message}`, { code: err.code ?? Status.MqttInfo, cause: err });
+      throw new ConfigError(`${where}: ${errorMessage(err)}`, { code: Status.MqttInfo, cause: err });
     }
     const info: Omit<TopicInfo, 'stats'> = {
       name: t.name,

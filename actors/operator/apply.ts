@@ -21,6 +21,7 @@ import { inferFrom, type Catalog, type DbmsConn } from './catalog.js';
 import { beginBatchFile, type BatchFileContext } from './batch-files.js';
 import type { OperatorStats } from './stats.js';
 import type { TrimQueue } from './trim.js';
+import { Status } from '../../base/status.js';
 
 export type Part = BatchFrame['parts'][number];
 
@@ -50,7 +51,9 @@ export function isDataError(err: unknown): boolean {
 }
 
 /** The operator may not take rows for this table (171 create_table = false, 174 no cluster): retrying will not help. */
-const isTableRefused = (err: unknown): boolean => err instanceof DbmsError && (err.code === 171 || err.code === 174);
+const isTableRefused = (err: unknown): boolean =>
+  err instanceof DbmsError &&
+  (err.code === Status.OperatorNotAllowedWithTable || err.code === Status.NoClusterAssigned);
 
 /** The parts still to apply, in order, with journal gaps filled. */
 function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
@@ -92,7 +95,10 @@ export async function applyParts(
   if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
   const c = ctx.catalog.get(dbms);
   if (!c)
-    throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, { code: 10, retriable: true });
+    throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, {
+      code: Status.DbmsNotOpened,
+      retriable: true,
+    });
   const todo = pending(ctx, c, dbms, table, parts);
   if (todo.length === 0) return 0;
   try {
@@ -167,7 +173,7 @@ async function quarantine(
   p: Part,
   err: unknown,
 ): Promise<void> {
-  const code = err instanceof DbmsError && err.code !== undefined ? err.code : 16;
+  const code = err instanceof DbmsError && err.code !== undefined ? err.code : Status.SqlFailure;
   const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });

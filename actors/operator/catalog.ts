@@ -10,6 +10,7 @@ import { inferColumns, type InferredColumn, type Row } from '../../storage/schem
 import { addColumnStatements, createTableStatements, type TableSpec } from '../../storage/schema/ddl.js';
 import { SYSTEM_COLUMNS } from '../../storage/schema/types.js';
 import { normalizeColumnName } from '../../storage/schema/names.js';
+import { Status } from '../../base/status.js';
 
 export interface TableMeta {
   columns: Map<string, ColumnInfo>;
@@ -118,9 +119,14 @@ export class Catalog {
     let t = await this.table(c, table);
     if (!t) {
       if (!createTable)
-        throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, { code: 171 });
+        throw new TableError(`table '${c.name}.${table}' does not exist and create_table = false`, {
+          code: Status.OperatorNotAllowedWithTable,
+        });
       const cols = await infer();
-      if (cols.length === 0) throw new TableError(`no usable columns for '${c.name}.${table}'`, { code: 171 });
+      if (cols.length === 0)
+        throw new TableError(`no usable columns for '${c.name}.${table}'`, {
+          code: Status.OperatorNotAllowedWithTable,
+        });
       const spec: TableSpec = { table, columns: cols, withTsdInfo: tsd };
       await c.adapter.execDDL(createTableStatements(spec, c.adapter.engine));
       this.log.info('table created', { dbms: c.name, table, columns: cols.map((x) => `${x.name} ${x.type}`) });

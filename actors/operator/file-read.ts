@@ -11,6 +11,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../base/errors.js';
 import { createSchemaInferrer, type InferredColumn } from '../../storage/schema/infer.js';
+import { Status } from '../../base/status.js';
 
 export const WHOLE_FILE_LIMIT = 64 << 20;
 
@@ -28,7 +29,9 @@ function rowsOf(v: unknown, where: string): Record<string, unknown>[] {
   const list = Array.isArray(v) ? v : [v];
   list.forEach((r, i) => {
     if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-      throw new ProtocolError(`${where}${Array.isArray(v) ? ` element ${i}` : ''} is not a JSON object`, { code: 67 });
+      throw new ProtocolError(`${where}${Array.isArray(v) ? ` element ${i}` : ''} is not a JSON object`, {
+        code: Status.FailedToAnalyzeJson,
+      });
     }
   });
   return list as Record<string, unknown>[];
@@ -79,7 +82,7 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
       } catch (err) {
         throw new ProtocolError(
           `not JSON: line ${failed.line}: ${failed.message} (whole file: ${(err as Error).message})`,
-          { code: 67 },
+          { code: Status.FailedToAnalyzeJson },
         );
       }
       const list = rowsOf(v, 'the file');
@@ -96,7 +99,7 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
       };
     }
   }
-  throw new ProtocolError(`line ${failed.line} is not JSON: ${failed.message}`, { code: 67 });
+  throw new ProtocolError(`line ${failed.line} is not JSON: ${failed.message}`, { code: Status.FailedToAnalyzeJson });
 }
 
 export interface Chunk {

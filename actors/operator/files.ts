@@ -34,6 +34,7 @@ import {
 import { fileTimeOfDate, memberTable, type TsdInfo } from './tsd.js';
 import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
+import { Status } from '../../base/status.js';
 
 export interface FileContext extends ApplyContext {
   dirs: MoveDirs;
@@ -81,13 +82,19 @@ export async function processFile(ctx: FileContext, path: string): Promise<FileO
   try {
     return parsed.type === 'sql' ? await sqlFile(ctx, path, parsed) : await jsonFile(ctx, path, parsed);
   } catch (err) {
-    if (err instanceof DbmsError && err.retriable && err.code !== 10 && err.code !== 171) throw err; // connection trouble: retry later
+    if (
+      err instanceof DbmsError &&
+      err.retriable &&
+      err.code !== Status.DbmsNotOpened &&
+      err.code !== Status.OperatorNotAllowedWithTable
+    )
+      throw err; // connection trouble: retry later
     return fail(ctx, path, basename(path), err);
   }
 }
 
 async function fail(ctx: FileContext, path: string, fileName: string, err: unknown): Promise<FileOutcome> {
-  const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
+  const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
   const dest = await failFile(path, fileName, ctx.dirs, code, errorMessage(err));
   const p = (() => {
     try {
@@ -160,7 +167,7 @@ async function admitReplica(tsd: TsdInfo, path: string, n: JsonFileName, member:
 
 async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<FileOutcome> {
   const c = ctx.catalog.get(n0.dbms);
-  if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: 10 });
+  if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: Status.DbmsNotOpened });
   const { path, name, tsdId } = await claim(ctx, path0, n0);
   const fileName = name.fileName;
   const origin = originMember(ctx, name);
@@ -175,7 +182,7 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
     // Type inference only when the table or some column is new (it costs more than the parse).
     const known = await ctx.catalog.table(c, name.table);
     const scan = await scanFile(path, known === undefined);
-    if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: 67 });
+    if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: Status.FailedToAnalyzeJson });
     const infer = (): InferredColumn[] => scan.columns;
     const t = await ctx.catalog.ensure(
       c,
@@ -229,8 +236,8 @@ const INSERT_INTO = (table: string): RegExp =>
 
 async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<FileOutcome> {
   const c = ctx.catalog.get(n.dbms);
-  if (!c) throw new DbmsError(`dbms '${n.dbms}' is not connected`, { code: 10 });
-  if ((await stat(path)).size > 64 << 20) throw new DbmsError('SQL file over 64 MiB', { code: 16 });
+  if (!c) throw new DbmsError(`dbms '${n.dbms}' is not connected`, { code: Status.DbmsNotOpened });
+  if ((await stat(path)).size > 64 << 20) throw new DbmsError('SQL file over 64 MiB', { code: Status.SqlFailure });
   const statements = (await readFile(path, 'utf8'))
     .split(/;\s*(?:\r?\n|$)/)
     .map((s) => s.trim())
@@ -238,13 +245,13 @@ async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<
   const bad = statements.find((s) => !INSERT_INTO(n.table).test(s));
   if (bad !== undefined)
     throw new DbmsError(`SQL files may only hold INSERT INTO ${n.table} statements (found: ${bad.slice(0, 60)})`, {
-      code: 16,
+      code: Status.SqlFailure,
     });
   const t0 = performance.now();
   try {
     await c.adapter.execDDL(statements);
   } catch (err) {
-    throw new DbmsError(`SQL file failed: ${errorMessage(err)}`, { code: 16, cause: err });
+    throw new DbmsError(`SQL file failed: ${errorMessage(err)}`, { code: Status.SqlFailure, cause: err });
   }
   ctx.stats.insert(n.dbms, n.table, statements.length, performance.now() - t0, false);
   ctx.stats.file('sql', n.dbms, n.table, false);

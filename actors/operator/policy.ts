@@ -13,6 +13,7 @@ import { CommandError, DbmsError, errorMessage } from '../../base/errors.js';
 import type { NodeIdentity, NodeIn } from '../../node/messages.js';
 import { publishedCreate, type TableSpec } from '../../storage/schema/ddl.js';
 import { TableError, type TableHook } from './catalog.js';
+import { Status } from '../../base/status.js';
 
 export interface OperatorPolicy {
   id: string;
@@ -36,8 +37,10 @@ const str = (v: unknown): string => (v === undefined || v === null ? '' : String
 
 export async function loadOperatorPolicy(ctx: ActorContext, id: string): Promise<OperatorPolicy> {
   const found = await query(ctx, `blockchain get operator where id = ${id}`);
-  if (found.length === 0) throw new CommandError(`Missing Operator policy with ID '${id}'`, { code: 113 });
-  if (found.length > 1) throw new CommandError(`Multiple Operator policies with identical IDs: '${id}'`, { code: 215 });
+  if (found.length === 0)
+    throw new CommandError(`Missing Operator policy with ID '${id}'`, { code: Status.NeededPolicyNotAvailable });
+  if (found.length > 1)
+    throw new CommandError(`Multiple Operator policies with identical IDs: '${id}'`, { code: Status.NonUniquePolicy });
   const op = found[0]!;
   const cluster = op['cluster'] === undefined ? undefined : str(op['cluster']);
   const member = Number(op['member'] ?? 0);
@@ -105,7 +108,7 @@ export function tableOwner(ctx: ActorContext, pol: OperatorPolicy, masterNode: s
       ctx.log.info('table added to the cluster', { dbms, table, cluster });
     } catch (err) {
       // Another operator of the cluster added it first (same child policy id): the table is in the cluster.
-      if (err instanceof CommandError && err.code === 70) return;
+      if (err instanceof CommandError && err.code === Status.DuplicateObjectId) return;
       ctx.log.error('table not added to the cluster', { dbms, table, error: errorMessage(err) });
     }
   };
@@ -113,7 +116,7 @@ export function tableOwner(ctx: ActorContext, pol: OperatorPolicy, masterNode: s
     if (pol.cluster === undefined)
       throw new TableError(
         `No cluster assigned to operator (policy ${pol.id}): table '${dbms}.${table}' is not assigned`,
-        { code: 174 },
+        { code: Status.NoClusterAssigned },
       );
     try {
       await assign(dbms, table, created, pol.cluster);

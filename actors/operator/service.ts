@@ -6,6 +6,7 @@ import { argWords, formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'operator';
 const TOPICS: readonly OperatorTopic[] = ['json', 'sql', 'inserts', 'error', 'summary', 'config'];
@@ -17,9 +18,13 @@ const getOperator: CommandSpec = {
   async run(inv, node) {
     const [topic, extra] = argWords(inv, node);
     if (extra !== undefined)
-      throw new CommandError(`get operator: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
+      throw new CommandError(`get operator: one topic at most (${TOPICS.join(', ')})`, {
+        code: Status.CommandStructure,
+      });
     if (topic !== undefined && !TOPICS.includes(topic as OperatorTopic))
-      throw new CommandError(`get operator: unknown topic '${topic}' (${TOPICS.join(', ')})`, { code: 2 });
+      throw new CommandError(`get operator: unknown topic '${topic}' (${TOPICS.join(', ')})`, {
+        code: Status.CommandStructure,
+      });
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, KIND)?.id;
     // EdgeLake: a stopped operator shows its configuration only.

@@ -9,6 +9,7 @@
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { TSD_DBMS, TSD_INFO, tsdFileTime, tsdInfoStatements, tsdMemberStatements } from '../../storage/schema/tsd.js';
 import type { Catalog } from './catalog.js';
+import { Status } from '../../base/status.js';
 
 export const DUPLICATE_FILE = 86;
 
@@ -46,7 +47,11 @@ export class TsdInfo {
 
   private async conn() {
     const c = this.catalog.get(TSD_DBMS);
-    if (!c) throw new DbmsError(`update_tsd_info needs dbms '${TSD_DBMS}' connected`, { code: 10, retriable: true });
+    if (!c)
+      throw new DbmsError(`update_tsd_info needs dbms '${TSD_DBMS}' connected`, {
+        code: Status.DbmsNotOpened,
+        retriable: true,
+      });
     if (!this.ready) {
       await c.adapter.execDDL(tsdInfoStatements(c.adapter.engine));
       this.members = new Set((await c.adapter.listTables()).filter((t) => MEMBER_TABLE.test(t)));

@@ -18,6 +18,7 @@ import { formatTable, pyJson } from '../../protocols/format/table.js';
 import type { CommandSpec, NodeApi } from '../../node/service.js';
 import type { PublisherIn } from './messages.js';
 import { DISTRIBUTION_SETTING, ruleFor, type DistributionRule } from './distribution-rules.js';
+import { Status } from '../../base/status.js';
 
 const setSchema = schema('set data distribution', {
   dbms: required(str()),
@@ -44,7 +45,7 @@ const setDataDistribution: CommandSpec = {
       // AnyLog: "Data distribution error: command requires 'dest' value or 'remove = True'"
       if (!o.dest || o.dest.length === 0)
         throw new CommandError("Data distribution error: command requires 'dest' value or 'remove = True'", {
-          code: 2,
+          code: Status.CommandStructure,
         });
       rules.push({ dbms, table, dest: [...new Set(o.dest)] });
     }

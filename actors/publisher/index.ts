@@ -40,6 +40,7 @@ import type { PublisherIn } from './messages.js';
 import { operatorGroups } from './route.js';
 import { DISTRIBUTION_SETTING, type DistributionRule } from './distribution-rules.js';
 import { PublisherStats } from './stats.js';
+import { Status } from '../../base/status.js';
 
 const SCAN_MS = 2000;
 /** A file younger than this may still be being written: the next scan takes it. */
@@ -204,7 +205,7 @@ export default defineActor<PublisherConfig, State, PublisherIn>({
     if (cfg.blockchain !== undefined && cfg.blockchain !== 'master')
       throw new ConfigError(
         `run publisher: blockchain = ${cfg.blockchain}: no blockchain platform is supported here (the metadata comes from the master through run blockchain sync)`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     const d = ctx.node.dirs;
     const dirs: MoveDirs = {

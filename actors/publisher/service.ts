@@ -6,6 +6,7 @@ import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance }
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn, PublisherTopic } from './messages.js';
 import { dataDistributionCommands } from './data-distribution.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'publisher';
 const TOPICS: readonly PublisherTopic[] = ['files', 'summary'];
@@ -17,7 +18,9 @@ const getPublisher: CommandSpec = {
   async run(inv, node) {
     const [topic = 'files', extra] = argWords(inv, node);
     if (extra !== undefined || !TOPICS.includes(topic as PublisherTopic))
-      throw new CommandError(`get publisher: one topic at most (${TOPICS.join(', ')})`, { code: 2 });
+      throw new CommandError(`get publisher: one topic at most (${TOPICS.join(', ')})`, {
+        code: Status.CommandStructure,
+      });
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, KIND)?.id;
     if (!id) return 'Publisher not active';

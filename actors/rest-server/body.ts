@@ -2,6 +2,14 @@
 // newline-delimited objects are accepted too. The result keeps the rows as a JSON array *text*
 // (what the journal stores and SQLite's json_each reads), plus the union of the rows' keys.
 import { ProtocolError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
+
+/** A request body over the server's limit: answered 413. */
+export class PayloadTooLargeError extends ProtocolError {
+  constructor(limit: number) {
+    super(`body over the limit of ${limit} bytes`, { code: Status.DataSizeLargerThanBuffer });
+  }
+}
 
 export interface ParsedRows {
   /** `[{...},{...}]` */

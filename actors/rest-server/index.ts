@@ -14,11 +14,13 @@ import { formatTable } from '../../protocols/format/table.js';
 import type { NodeIn } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
+import { PayloadTooLargeError } from './body.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import { AGENTS_SETTING, type RestIn, type RestPutStats } from './messages.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
+import { Status } from '../../base/status.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -39,7 +41,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new ProtocolError(`body over the limit of ${limit} bytes`, { code: 413 }));
+        reject(new PayloadTooLargeError(limit));
         req.destroy();
         return;
       }
@@ -52,7 +54,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 function errCode(err: unknown): number {
-  return err instanceof EdgeRtError && err.code !== undefined ? err.code : 1;
+  return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
 }
 
 async function runCommand(
@@ -82,7 +84,15 @@ async function runCommand(
   } catch (err) {
     const code = errCode(err);
     // EdgeLake answers a wrong verb with Content-Type `json` (golden rest_run_client_via_GET_rejected.txt).
-    sendError(res, method, client, code, errorMessage(err), 400, code === 156 ? 'json' : 'text/json');
+    sendError(
+      res,
+      method,
+      client,
+      code,
+      errorMessage(err),
+      400,
+      code === Status.WrongHttpMethod ? 'json' : 'text/json',
+    );
     state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
   }
 }
@@ -108,7 +118,7 @@ async function ingest(
     send(res, 200, putSuccess(r.hash));
     state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
   } catch (err) {
-    const status = err instanceof ProtocolError ? (err.code === 413 ? 413 : 400) : 500;
+    const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
     sendError(res, method, client, errCode(err), errorMessage(err), status);
     state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
   }

@@ -7,6 +7,7 @@
 //   - PUT (and POST without `command`) with `dbms` and `table` headers ingests the body
 //   - no User-Agent and no command: `/health` and `/api/status` answer JSON
 import type { IncomingHttpHeaders } from 'node:http';
+import { Status } from '../../base/status.js';
 
 export type RequestAction =
   /** `inner`: the command a `destination` header sends to peers; `text` is then its `run client (..)` wrapper. */
@@ -99,7 +100,7 @@ export function classify(
           };
         if (!ua && path === '/api/status') return { k: 'health', body: '{"status": "ok"}' };
         if (ua && !product) return { k: 'empty' };
-        return { k: 'bad', status: 400, code: 2, text: "Missing 'command' header" };
+        return { k: 'bad', status: 400, code: Status.CommandStructure, text: "Missing 'command' header" };
       }
       return commandAction(cmd, h, 'GET');
     }
@@ -111,6 +112,6 @@ export function classify(
       return { k: 'body-headers' };
     }
     default:
-      return { k: 'bad', status: 405, code: 2, text: `HTTP method ${method} is not supported` };
+      return { k: 'bad', status: 405, code: Status.CommandStructure, text: `HTTP method ${method} is not supported` };
   }
 }

@@ -13,6 +13,7 @@ import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } fr
 import { schedulerSchema } from './config.js';
 import type { SchedulerIds, SchedulerIn, TaskOp } from './messages.js';
 import { MAX_SCHEDULER_ID } from './tasks.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'scheduler';
 
@@ -43,7 +44,7 @@ async function ensureRunning(node: NodeApi, id: number, source: string): Promise
 
 function ask<R>(node: NodeApi, msg: SchedulerIn): Promise<R> {
   const id = actorId(node);
-  if (!id) throw new CommandError('Scheduler is not running', { code: 2 });
+  if (!id) throw new CommandError('Scheduler is not running', { code: Status.CommandStructure });
   return node.ask<R>(id, msg);
 }
 
@@ -54,10 +55,10 @@ const runScheduler: CommandSpec = {
   async run(inv, node) {
     const [raw, extra] = argWords(inv, node);
     if (extra !== undefined || inv.where)
-      throw new CommandError('run scheduler: expected at most one scheduler id', { code: 2 });
+      throw new CommandError('run scheduler: expected at most one scheduler id', { code: Status.CommandStructure });
     // EdgeLake: an id above 10 is error 2 with this text (member_cmd.py L11963-11994).
     if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) > MAX_SCHEDULER_ID)
-      throw new CommandError('Scheduler ID is above limit', { code: 2 });
+      throw new CommandError('Scheduler ID is above limit', { code: Status.CommandStructure });
     const { id } = schedulerSchema.parse(raw === undefined ? {} : { id: raw }, 'run scheduler');
     if (!(await ensureRunning(node, id, inv.env.source))) await ask(node, { type: 'scheduler.run', id });
     return '';
@@ -72,9 +73,10 @@ const scheduleTask: CommandSpec = {
   async run(inv, node) {
     // The options end at the word `task`; the rest of the text is the command, kept verbatim.
     const taskTok = inv.tokens.find((t) => t.kind === 'word' && t.text === 'task');
-    if (!taskTok) throw new CommandError("Missing 'task' in schedule statement", { code: 2 });
+    if (!taskTok) throw new CommandError("Missing 'task' in schedule statement", { code: Status.CommandStructure });
     const command = inv.text.slice(taskTok.pos + 4).trim();
-    if (command === '') throw new CommandError('Missing scheduled command to execute', { code: 2 });
+    if (command === '')
+      throw new CommandError('Missing scheduled command to execute', { code: Status.CommandStructure });
     const optToks = tokenize(inv.text.slice(0, taskTok.pos)).slice(1);
     const opts = scheduleSchema.parse(
       optionsObject(parseWhere(optToks), (w) => node.resolve(w)),
@@ -105,11 +107,11 @@ const taskCommand = (op: TaskOp): CommandSpec => ({
         o.name === undefined
           ? 'Task Name or Task ID needs to be provided'
           : 'Task Name and Task ID are provided - only one is needed',
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     }
     if (op === 'init' && o.start === undefined)
-      throw new CommandError('Missing start date and time for scheduled task', { code: 2 });
+      throw new CommandError('Missing start date and time for scheduled task', { code: Status.CommandStructure });
     const msg: SchedulerIn = { type: 'scheduler.task', op, scheduler: o.scheduler };
     if (o.name !== undefined) msg.name = o.name;
     if (o.id !== undefined) msg.id = o.id;

@@ -4,6 +4,7 @@
 // after a run its mode is Active. Pure data and logic: the actor owns one table and its timers.
 import { CommandError } from '../../base/errors.js';
 import { formatTable } from '../../protocols/format/table.js';
+import { Status } from '../../base/status.js';
 
 export type TaskMode = 'Paused' | 'Active' | 'Stopped';
 
@@ -51,7 +52,7 @@ export class TaskTables {
 
   private table(id: number): SchedulerTable {
     if (!Number.isInteger(id) || id < 0 || id > MAX_SCHEDULER_ID)
-      throw new CommandError('Scheduler ID is above limit', { code: 2 });
+      throw new CommandError('Scheduler ID is above limit', { code: Status.CommandStructure });
     let t = this.tables.get(id);
     if (!t) {
       t = { running: false, tasks: [null] };
@@ -63,7 +64,7 @@ export class TaskTables {
   /** Starts a scheduler. EdgeLake: an id above 10 is error 2, an active one error 136. */
   run(id: number): void {
     const t = this.table(id);
-    if (t.running) throw new CommandError('Process already active', { code: 136 });
+    if (t.running) throw new CommandError('Process already active', { code: Status.ProcessAlreadyRunning });
     t.running = true;
   }
 
@@ -89,8 +90,9 @@ export class TaskTables {
   add(schedId: number, name: string | null, repeatSec: number, startAt: number, command: string): Task {
     const t = this.table(schedId);
     if (t.tasks.some((x) => x && x.name === name))
-      throw new CommandError(`Duplicate task name: '${name ?? 'None'}'`, { code: 2 });
-    if (command.trim() === '') throw new CommandError('Missing scheduled command to execute', { code: 2 });
+      throw new CommandError(`Duplicate task name: '${name ?? 'None'}'`, { code: Status.CommandStructure });
+    if (command.trim() === '')
+      throw new CommandError('Missing scheduled command to execute', { code: Status.CommandStructure });
     let slot = t.tasks.findIndex((x, i) => i > 0 && x === null);
     if (slot < 0) slot = t.tasks.length;
     const task: Task = {
@@ -222,6 +224,8 @@ export function parseStart(text: string, now: number): number {
   }
   const t = Date.parse(text.trim().replace(' ', 'T'));
   if (Number.isNaN(t))
-    throw new CommandError(`start: '${text}' is not a date (use 'YYYY-MM-DD HH:MM:SS' or +1d)`, { code: 2 });
+    throw new CommandError(`start: '${text}' is not a date (use 'YYYY-MM-DD HH:MM:SS' or +1d)`, {
+      code: Status.CommandStructure,
+    });
   return t;
 }

@@ -21,6 +21,7 @@ import {
 } from '../../node/service.js';
 import { smtpClientSchema, type SmtpClientConfig } from './config.js';
 import type { SmtpIn, SmtpInfo } from './messages.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'smtp-client';
 /** EdgeLake process_status.ERR_process_failure. */
@@ -54,7 +55,7 @@ function recipient(inv: Invocation, node: NodeApi, cmd: string): string {
   const [to, who, extra] = argWords(inv, node);
   if (to?.toLowerCase() !== 'to' || who === undefined || who === '' || extra !== undefined)
     throw new CommandError(`${cmd}: expected '${cmd} to <${cmd === 'sms' ? 'phone' : 'address'}> [where ...]'`, {
-      code: 2,
+      code: Status.CommandStructure,
     });
   return who;
 }
@@ -66,7 +67,8 @@ const emailTo: CommandSpec = {
   async run(inv, node) {
     const to = recipient(inv, node, 'email');
     for (const a of to.split(','))
-      if (!ADDRESS.test(a.trim())) throw new CommandError(`email: '${a.trim()}' is not an email address`, { code: 2 });
+      if (!ADDRESS.test(a.trim()))
+        throw new CommandError(`email: '${a.trim()}' is not an email address`, { code: Status.CommandStructure });
     const o = withKeyPositions(inv.where, () => emailSchema.parse(whereObject(inv, node), 'email'));
     // EdgeLake: every message value is one line of the body.
     const text =
@@ -84,10 +86,13 @@ const smsTo: CommandSpec = {
   usage: 'sms to <phone> where gateway = <sms gateway> [and subject = <text>] [and message = <text>]',
   async run(inv, node) {
     const phone = recipient(inv, node, 'sms');
-    if (!PHONE.test(phone)) throw new CommandError(`sms: '${phone}' is not a phone number`, { code: 2 });
-    if (!inv.where) throw new CommandError("sms: missing 'where gateway = <sms gateway>'", { code: 2 });
+    if (!PHONE.test(phone))
+      throw new CommandError(`sms: '${phone}' is not a phone number`, { code: Status.CommandStructure });
+    if (!inv.where)
+      throw new CommandError("sms: missing 'where gateway = <sms gateway>'", { code: Status.CommandStructure });
     const o = withKeyPositions(inv.where, () => smsSchema.parse(whereObject(inv, node), 'sms'));
-    if (!GATEWAY.test(o.gateway)) throw new CommandError(`sms: '${o.gateway}' is not a gateway domain`, { code: 2 });
+    if (!GATEWAY.test(o.gateway))
+      throw new CommandError(`sms: '${o.gateway}' is not a gateway domain`, { code: Status.CommandStructure });
     const text = `${o.message ?? `AnyLog Network Alert from Node: '${node.name}'`}\n`;
     await ask(node, {
       type: 'smtp.send',

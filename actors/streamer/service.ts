@@ -19,6 +19,7 @@ import {
 import { streamerSchema } from './config.js';
 import type { StreamerIn, StreamerStats } from './messages.js';
 import { DEFAULT_THRESHOLDS, parseVolume, type Thresholds } from './thresholds.js';
+import { Status } from '../../base/status.js';
 
 const KIND = 'streamer';
 
@@ -51,10 +52,12 @@ const setThreshold: CommandSpec = {
     if (o.volume !== undefined && volume === undefined)
       throw new CommandError(
         `set buffer threshold.volume: expected bytes like 10000, 10KB or 2MB (got "${o.volume}")`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     if ((o.dbms === undefined) !== (o.table === undefined))
-      throw new CommandError('set buffer threshold: give both dbms and table, or neither', { code: 2 });
+      throw new CommandError('set buffer threshold: give both dbms and table, or neither', {
+        code: Status.CommandStructure,
+      });
     if (o.dbms !== undefined && o.table !== undefined) {
       const key = `${o.dbms}.${o.table}`;
       const base = next.tables[key] ?? { time: cur.time, volume: cur.volume };

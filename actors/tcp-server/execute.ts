@@ -18,6 +18,7 @@ import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
 import { resultSetMessage } from '../../protocols/tcp/resultset.js';
 import { JOB_REPLY, markBlocks } from '../../peer/wire.js';
 import { fastReply } from './fast-reply.js';
+import { Status } from '../../base/status.js';
 
 export interface Command {
   head: BlockHeader;
@@ -44,7 +45,7 @@ export interface ExecDeps {
  * against EdgeLake 1.4 on loopback).
  */
 function isUnknownCommand(err: unknown): boolean {
-  return err instanceof EdgeRtError && err.code === 141;
+  return err instanceof EdgeRtError && err.code === Status.NotInCommandsDict;
 }
 
 function looksJson(text: string): boolean {

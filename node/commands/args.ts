@@ -1,7 +1,7 @@
 // Helpers for command handlers: option objects from `where` clauses, `format = json`, and turning a
 // schema error into a command error that points at the offending key.
 import { ConfigError } from '../../base/errors.js';
-import { SyntaxError } from '../../protocols/command/lexer.js';
+import { CommandSyntaxError } from '../../protocols/command/lexer.js';
 import { keyPositions, optionsObject, type OptionPair } from '../../protocols/command/where.js';
 import type { Invocation, NodeApi } from '../service.js';
 
@@ -9,7 +9,7 @@ export function whereObject(inv: Invocation, node: NodeApi): Record<string, unkn
   return inv.where ? optionsObject(inv.where, (w) => node.resolve(w)) : {};
 }
 
-/** Validates through `parse`; a ConfigError becomes a SyntaxError at the first key it names. */
+/** Validates through `parse`; a ConfigError becomes a CommandSyntaxError at the first key it names. */
 export function withKeyPositions<T>(pairs: OptionPair[] | undefined, parse: () => T): T {
   try {
     return parse();
@@ -31,7 +31,7 @@ export function withKeyPositions<T>(pairs: OptionPair[] | undefined, parse: () =
       }
     }
     if (best === undefined) throw err;
-    const e = new SyntaxError(err.message, best);
+    const e = new CommandSyntaxError(err.message, best);
     throw e;
   }
 }

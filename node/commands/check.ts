@@ -4,7 +4,7 @@
 import { CommandError, ConfigError, errorMessage } from '../../base/errors.js';
 import { parseCondition } from '../../protocols/command/condition.js';
 import { splitIf } from '../../protocols/command/interpreter.js';
-import { SyntaxError, tokenize } from '../../protocols/command/lexer.js';
+import { CommandSyntaxError, tokenize } from '../../protocols/command/lexer.js';
 import { labelIndex, locate, splitScript, type ScriptLine } from '../../protocols/command/script.js';
 import { parseWhere, type OptionPair } from '../../protocols/command/where.js';
 import type { ServiceDescriptor } from '../service.js';
@@ -63,7 +63,7 @@ export class CommandChecker {
     try {
       return this.checkOrThrow(text, labels);
     } catch (err) {
-      if (err instanceof SyntaxError) return [{ message: err.message, pos: err.pos }];
+      if (err instanceof CommandSyntaxError) return [{ message: err.message, pos: err.pos }];
       return [{ message: errorMessage(err), pos: 0 }];
     }
   }

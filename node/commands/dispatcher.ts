@@ -7,10 +7,11 @@
 //   set name = value             store, resolving `!`/`$` words
 //   set $NAME = value            set an environment variable
 import { CommandError } from '../../base/errors.js';
-import { SyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
+import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import type { RunEnv } from '../../protocols/command/interpreter.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
+import { Status } from '../../base/status.js';
 
 export interface DispatchEnv extends RunEnv {
   /** Set by the REST server: EdgeLake refuses state-changing commands sent by GET. */
@@ -22,7 +23,7 @@ export interface DispatchEnv extends RunEnv {
 /** EdgeLake error 156: the REST verb does not fit the command. */
 export class WrongMethodError extends CommandError {
   constructor() {
-    super('Wrong HTTP method used', { code: 156 });
+    super('Wrong HTTP method used', { code: Status.WrongHttpMethod });
   }
 }
 
@@ -53,7 +54,7 @@ export class Dispatcher {
       const toks = tokenize(text);
       return this.match(toks) !== undefined || (toks[0]?.kind === 'word' && toks[0].text.toLowerCase() === 'if');
     } catch (err) {
-      if (err instanceof SyntaxError) return false;
+      if (err instanceof CommandSyntaxError) return false;
       throw err;
     }
   }
@@ -105,8 +106,10 @@ export class Dispatcher {
       }
       const w = first.kind === 'word' ? first.text.toLowerCase() : '';
       if (this.families.has(w))
-        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, { code: 2 });
-      throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: 141 });
+        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, {
+          code: Status.CommandStructure,
+        });
+      throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: Status.NotInCommandsDict });
     }
     if (env.method === 'GET' && spec.method === 'post') throw new WrongMethodError();
     if (env.method === 'POST' && spec.method === 'get') throw new WrongMethodError();
@@ -119,7 +122,8 @@ export class Dispatcher {
       where: whereAt < 0 ? undefined : parseWhere(rest.slice(whereAt + 1)),
       env,
     };
-    if (inv.where && inv.where.length === 0) throw new SyntaxError(`'where' with no options`, rest[whereAt]!.pos);
+    if (inv.where && inv.where.length === 0)
+      throw new CommandSyntaxError(`'where' with no options`, rest[whereAt]!.pos);
     return spec.run(inv, node);
   }
 
@@ -135,15 +139,15 @@ export class Dispatcher {
       let expectOperand = true;
       for (const t of value) {
         if (t.kind === 'word' && t.text === '+') {
-          if (expectOperand) throw new SyntaxError(`'+' without a value before it`, t.pos);
+          if (expectOperand) throw new CommandSyntaxError(`'+' without a value before it`, t.pos);
           expectOperand = true;
           continue;
         }
-        if (!expectOperand) throw new SyntaxError(`missing '+' before '${t.text}'`, t.pos);
+        if (!expectOperand) throw new CommandSyntaxError(`missing '+' before '${t.text}'`, t.pos);
         parts.push(t.kind === 'word' ? node.resolve(t.text) : t.text);
         expectOperand = false;
       }
-      if (expectOperand) throw new SyntaxError(`'+' at the end of the value`, value[value.length - 1]!.pos);
+      if (expectOperand) throw new CommandSyntaxError(`'+' at the end of the value`, value[value.length - 1]!.pos);
       result = parts.join('');
     } else if (value.length === 1 && value[0]!.kind === 'word' && /^[!$]/.test(value[0]!.text)) {
       result = node.resolve(value[0]!.text);

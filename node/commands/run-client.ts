@@ -19,6 +19,7 @@ import { parseDestination, remoteCommand, type Target } from '../../peer/destina
 import { collectRows, formatAnswers, formatQuery } from '../../peer/format.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { sendFile } from '../../peer/file-send.js';
+import { Status } from '../../base/status.js';
 
 export const DEFAULT_TIMEOUT_S = 20;
 
@@ -44,7 +45,7 @@ interface SqlCommand {
 function parseSql(text: string, resolve: (w: string) => string): SqlCommand {
   const toks = tokenize(text);
   const dbms = toks[1];
-  if (!dbms) throw new CommandError('run client: sql needs a dbms name and a query', { code: 2 });
+  if (!dbms) throw new CommandError('run client: sql needs a dbms name and a query', { code: Status.CommandStructure });
   let i = 2;
   while (i + 2 < toks.length && toks[i]!.kind === 'word' && toks[i + 1]?.kind === 'op' && toks[i + 1]!.text === '=') {
     i += 3;
@@ -52,11 +53,13 @@ function parseSql(text: string, resolve: (w: string) => string): SqlCommand {
   }
   const opts = i > 2 ? optionsObject(parseWhere(toks.slice(2, i)), resolve) : {};
   const first = toks[i];
-  if (!first) throw new CommandError('run client: sql without a query', { code: 2 });
+  if (!first) throw new CommandError('run client: sql without a query', { code: Status.CommandStructure });
   const query = first.kind === 'string' && i === toks.length - 1 ? first.text : text.slice(first.pos).trim();
   const format = String(opts['format'] ?? 'json').toLowerCase();
   if (format !== 'json' && format !== 'table')
-    throw new CommandError(`run client: sql format must be json or table (got ${format})`, { code: 2 });
+    throw new CommandError(`run client: sql format must be json or table (got ${format})`, {
+      code: Status.CommandStructure,
+    });
   return { dbms: resolve(dbms.text), format, query };
 }
 
@@ -87,15 +90,19 @@ async function fileCopy(targets: Target[], inv: Invocation, at: number, node: No
   const [srcWord, dest, flagWord, extra] = words;
   if (!srcWord || !dest || extra !== undefined)
     throw new CommandError('run client: usage: run client <dest> file copy <source> <destination> [watch_dir|ledger]', {
-      code: 2,
+      code: Status.CommandStructure,
     });
   const flags: Record<string, FileWriteFlag> = { watch_dir: 1, ledger: 2 };
   const flag: FileWriteFlag | undefined = flagWord === undefined ? 0 : flags[flagWord];
   if (flag === undefined)
-    throw new CommandError(`run client: file copy flag must be watch_dir or ledger (got '${flagWord}')`, { code: 2 });
+    throw new CommandError(`run client: file copy flag must be watch_dir or ledger (got '${flagWord}')`, {
+      code: Status.CommandStructure,
+    });
   const src = node.resolve(srcWord);
   await stat(src).catch((err: unknown) => {
-    throw new CommandError(`run client: file copy: ${src}: ${(err as Error).message}`, { code: 12 });
+    throw new CommandError(`run client: file copy: ${src}: ${(err as Error).message}`, {
+      code: Status.FileDoesNotExist,
+    });
   });
   const tcp = node.connections.get('TCP');
   const [ip, port] = tcp ? splitAddress(tcp.external) : ['0.0.0.0', 0];
@@ -117,13 +124,13 @@ export const runClient: CommandSpec = {
   usage: 'run client (<ip:port>[, <ip:port> ...][, subset = true][, timeout = <seconds>]) <command>',
   async run(inv, node) {
     const peers = node.peers;
-    if (!peers) throw new CommandError('run client: this node has no peer network', { code: 2 });
+    if (!peers) throw new CommandError('run client: this node has no peer network', { code: Status.CommandStructure });
     const resolve = (w: string): string => node.resolve(w);
     const dest = parseDestination(inv.tokens, 2, resolve);
     if (dest.commandAt >= inv.tokens.length) {
       throw new CommandError(
         'run client: expected a command after the destination (setting a default CLI target is not supported)',
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     }
     const text = remoteCommand(inv.text, inv.tokens, dest.commandAt, resolve);

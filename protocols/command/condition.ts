@@ -7,7 +7,7 @@
 //   op      := == != > >= < <= contains startswith endswith childfrom
 // Values compare as text unless an operand was cast with .int or .float (EdgeLake: `if !n > 9`
 // with n = 12.7 is false, `!n.int > 9` with n = 12 is true).
-import { SyntaxError, tokenize, type Token } from './lexer.js';
+import { CommandSyntaxError, tokenize, type Token } from './lexer.js';
 import { parseVarRef } from './dictionary.js';
 
 export type Resolve = (word: string) => string;
@@ -33,7 +33,7 @@ export function parseCondition(text: string, basePos = 0): Node {
   const operand = (): Operand => {
     const t = toks[i++];
     if (!t || t.kind === 'op')
-      throw new SyntaxError('expected a value in the condition', t?.pos ?? basePos + text.length);
+      throw new CommandSyntaxError('expected a value in the condition', t?.pos ?? basePos + text.length);
     const numeric =
       t.kind === 'word' && /^[!$]/.test(t.text) && ['int', 'float'].includes(parseVarRef(t.text.slice(1)).cast ?? '');
     return { tok: t, numeric };
@@ -77,9 +77,9 @@ export function parseCondition(text: string, basePos = 0): Node {
     }
     return n;
   };
-  if (toks.length === 0) throw new SyntaxError('empty condition', basePos);
+  if (toks.length === 0) throw new CommandSyntaxError('empty condition', basePos);
   const n = or();
-  if (i < toks.length) throw new SyntaxError(`unexpected '${toks[i]!.text}' in the condition`, toks[i]!.pos);
+  if (i < toks.length) throw new CommandSyntaxError(`unexpected '${toks[i]!.text}' in the condition`, toks[i]!.pos);
   return n;
 }
 
@@ -132,7 +132,7 @@ export function evaluate(n: Node, resolve: Resolve): boolean {
           // EdgeLake: the left path is below the right one (directory or policy path).
           return a !== b && a.startsWith(b.endsWith('/') ? b : `${b}/`);
         default:
-          throw new SyntaxError(`unknown operator '${n.op}'`, n.a.tok.pos);
+          throw new CommandSyntaxError(`unknown operator '${n.op}'`, n.a.tok.pos);
       }
     }
   }

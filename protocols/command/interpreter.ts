@@ -8,8 +8,9 @@
 // only `on error ignore` goes past them. Everything else is handed to the command runner.
 import { CommandError, errorMessage } from '../../base/errors.js';
 import { evaluate, parseCondition } from './condition.js';
-import { SyntaxError, tokenize } from './lexer.js';
+import { CommandSyntaxError, tokenize } from './lexer.js';
 import { labelIndex, locate, splitScript, type ScriptLine } from './script.js';
+import { Status } from '../../base/status.js';
 
 export interface RunEnv {
   /** Where the command came from, for method gating and logs. */
@@ -77,7 +78,7 @@ export class Interpreter {
     if (w === 'process') return (await this.processFile(restAfter(text, 1), env)).output.join('\n');
     if (w === 'thread') {
       if (!this.host.spawnScript)
-        throw new CommandError('thread: background scripts are not available here', { code: 2 });
+        throw new CommandError('thread: background scripts are not available here', { code: Status.CommandStructure });
       this.host.spawnScript(this.host.resolve(restAfter(text, 1)));
       return '';
     }
@@ -87,7 +88,7 @@ export class Interpreter {
     }
     if (['goto', 'call', 'return', 'on', 'do', 'else'].includes(w) || /^(end|exit) scripts?$/i.test(text.trim())) {
       if (w === 'exit' || w === 'end') return '';
-      throw new CommandError(`'${w}' is only valid inside a script`, { code: 2 });
+      throw new CommandError(`'${w}' is only valid inside a script`, { code: Status.CommandStructure });
     }
     return this.host.run(text, env);
   }
@@ -98,7 +99,10 @@ export class Interpreter {
     try {
       source = await this.host.readFile(file);
     } catch (err) {
-      throw new CommandError(`Script not available: ${file} (${errorMessage(err)})`, { code: 112, cause: err });
+      throw new CommandError(`Script not available: ${file} (${errorMessage(err)})`, {
+        code: Status.MissingScript,
+        cause: err,
+      });
     }
     return this.runScript(source, file, env);
   }
@@ -114,7 +118,9 @@ export class Interpreter {
     const jump = (label: string, sl: ScriptLine): number => {
       const to = labels.get(label);
       if (to === undefined)
-        throw new ScriptError(`${file} line ${sl.line}: no label ':${label}:' in the script`, { code: 2 });
+        throw new ScriptError(`${file} line ${sl.line}: no label ':${label}:' in the script`, {
+          code: Status.CommandStructure,
+        });
       return to;
     };
     while (pc < lines.length) {
@@ -188,9 +194,12 @@ export class Interpreter {
           this.host.output(reply);
         }
       } catch (err) {
-        const e = err instanceof CommandError ? err : new CommandError(errorMessage(err), { cause: err, code: 1 });
-        const at = e instanceof SyntaxError ? locate(sl, e.pos, file) : { file, line: sl.line, col: 1 };
-        const where = `${file} line ${at.line}${e instanceof SyntaxError ? `, column ${at.col}` : ''}`;
+        const e =
+          err instanceof CommandError
+            ? err
+            : new CommandError(errorMessage(err), { cause: err, code: Status.UnrecognizedCommand });
+        const at = e instanceof CommandSyntaxError ? locate(sl, e.pos, file) : { file, line: sl.line, col: 1 };
+        const where = `${file} line ${at.line}${e instanceof CommandSyntaxError ? `, column ${at.col}` : ''}`;
         if (onError.k === 'ignore') continue;
         if (onError.k === 'end') return { end: 'ended', output };
         if ((onError.k === 'goto' || onError.k === 'call') && !STRUCTURAL.has(e.code ?? 0)) {
@@ -214,12 +223,14 @@ export class Interpreter {
     const m = /^(goto|call)\s+(\S+)$/i.exec(rest);
     if (m) {
       if (!labels.has(m[2]!))
-        throw new ScriptError(`${file} line ${sl.line}: no label ':${m[2]}:' in the script`, { code: 2 });
+        throw new ScriptError(`${file} line ${sl.line}: no label ':${m[2]}:' in the script`, {
+          code: Status.CommandStructure,
+        });
       return { k: m[1]!.toLowerCase() as 'goto' | 'call', label: m[2]! };
     }
     throw new ScriptError(
       `${file} line ${sl.line}: expected 'on error ignore | goto <label> | call <label> | end script'`,
-      { code: 2 },
+      { code: Status.CommandStructure },
     );
   }
 
@@ -246,7 +257,7 @@ export class Interpreter {
     const m = /^wait\s+(\S+)(?:\s+for\s+(.+))?$/i.exec(text.trim());
     const secs = m ? Number(this.host.resolve(m[1]!)) : NaN;
     if (!m || !Number.isFinite(secs) || secs < 0)
-      throw new CommandError(`wait: expected 'wait <seconds> [for <condition>]'`, { code: 2 });
+      throw new CommandError(`wait: expected 'wait <seconds> [for <condition>]'`, { code: Status.CommandStructure });
     if (!m[2]) {
       await this.host.sleep(secs * 1000, env.signal);
       return;

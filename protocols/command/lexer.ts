@@ -10,6 +10,7 @@
 // Brackets stay inside words (`[*][id]`, `[true/false]`). `!name` and `$NAME` are words; they are
 // resolved later, word by word, so a value can never change the structure of a command.
 import { CommandError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 export type TokenKind = 'word' | 'string' | 'group' | 'json' | 'op';
 
@@ -29,12 +30,12 @@ export interface LexOptions {
 }
 
 /** A command-structure error with the offset where it was found. */
-export class SyntaxError extends CommandError {
+export class CommandSyntaxError extends CommandError {
   constructor(
     message: string,
     readonly pos: number,
   ) {
-    super(message, { code: 2 });
+    super(message, { code: Status.CommandStructure });
   }
 }
 
@@ -60,7 +61,7 @@ export function matchClose(text: string, start: number, open: string, close: str
       if (depth === 0) return i + 1;
     }
   }
-  throw new SyntaxError(quote ? `unterminated quote ${quote}` : `missing '${close}' for '${open}'`, start);
+  throw new CommandSyntaxError(quote ? `unterminated quote ${quote}` : `missing '${close}' for '${open}'`, start);
 }
 
 export function tokenize(text: string, opts: LexOptions = {}): Token[] {
@@ -75,7 +76,7 @@ export function tokenize(text: string, opts: LexOptions = {}): Token[] {
     }
     if (c === '"' || c === "'") {
       const end = text.indexOf(c, i + 1);
-      if (end < 0) throw new SyntaxError(`unterminated quote ${c}`, i);
+      if (end < 0) throw new CommandSyntaxError(`unterminated quote ${c}`, i);
       out.push({ kind: 'string', text: text.slice(i + 1, end), pos: i, quote: c });
       i = end + 1;
       continue;
@@ -92,7 +93,7 @@ export function tokenize(text: string, opts: LexOptions = {}): Token[] {
       i = end;
       continue;
     }
-    if (c === ')' || c === '}') throw new SyntaxError(`unexpected '${c}'`, i);
+    if (c === ')' || c === '}') throw new CommandSyntaxError(`unexpected '${c}'`, i);
     const two = text.slice(i, i + 2);
     if (two === '==' || two === '!=' || (opts.comparisons && (two === '>=' || two === '<='))) {
       out.push({ kind: 'op', text: two, pos: i });
@@ -118,7 +119,7 @@ export function tokenize(text: string, opts: LexOptions = {}): Token[] {
       }
       i++;
     }
-    if (bracket > 0) throw new SyntaxError(`missing ']'`, start);
+    if (bracket > 0) throw new CommandSyntaxError(`missing ']'`, start);
     out.push({ kind: 'word', text: text.slice(start, i), pos: start });
   }
   return out;

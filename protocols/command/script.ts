@@ -6,7 +6,7 @@
 //   - a line with unbalanced `{` continues on the next lines until the braces balance (JSON policies)
 // Splitting keeps, for every joined command, where each piece came from, so an error at an offset
 // of the joined text is reported as `line L, column C` of the file.
-import { SyntaxError } from './lexer.js';
+import { CommandSyntaxError } from './lexer.js';
 
 export interface ScriptLine {
   /** The command text (joined for multi-line commands). */
@@ -73,7 +73,7 @@ export function splitScript(source: string): ScriptLine[] {
         text += nt;
         closed = nt.endsWith('>');
       }
-      if (!closed) throw new SyntaxError(`line ${lineNo}: '<' multi-line command is not closed with '>'`, 0);
+      if (!closed) throw new CommandSyntaxError(`line ${lineNo}: '<' multi-line command is not closed with '>'`, 0);
       out.push({ text: text.slice(0, -1).trim(), line: lineNo, pieces });
       continue;
     }
@@ -95,7 +95,8 @@ export function labelIndex(lines: ScriptLine[], file: string): Map<string, numbe
   const m = new Map<string, number>();
   lines.forEach((l, idx) => {
     if (l.label === undefined) return;
-    if (m.has(l.label)) throw new SyntaxError(`${file} line ${l.line}: label ':${l.label}:' is used more than once`, 0);
+    if (m.has(l.label))
+      throw new CommandSyntaxError(`${file} line ${l.line}: label ':${l.label}:' is used more than once`, 0);
     m.set(l.label, idx + 1);
   });
   return m;

@@ -2,7 +2,7 @@
 //   value := token+ up to the next top-level `and` word
 //   a value that is one `( ... )` group holding `k = v` pairs is a nested clause (topic = (...))
 // Repeated keys are kept in order (`dest = file and dest = dbms`).
-import { SyntaxError, tokenize, tokenSource, type Token } from './lexer.js';
+import { CommandSyntaxError, tokenize, tokenSource, type Token } from './lexer.js';
 
 export interface OptionPair {
   key: string;
@@ -21,15 +21,18 @@ export function parseWhere(tokens: Token[], basePos = 0): OptionPair[] {
   while (i < tokens.length) {
     const key = tokens[i]!;
     if (key.kind !== 'word' && key.kind !== 'string')
-      throw new SyntaxError(`expected an option name, found '${tokenSource(key)}'`, basePos + key.pos);
+      throw new CommandSyntaxError(`expected an option name, found '${tokenSource(key)}'`, basePos + key.pos);
     const eq = tokens[i + 1];
     if (!eq || eq.kind !== 'op' || eq.text !== '=') {
-      throw new SyntaxError(`expected '=' after '${key.text}'`, basePos + (eq?.pos ?? key.pos + key.text.length));
+      throw new CommandSyntaxError(
+        `expected '=' after '${key.text}'`,
+        basePos + (eq?.pos ?? key.pos + key.text.length),
+      );
     }
     let j = i + 2;
     const value: Token[] = [];
     while (j < tokens.length && !(tokens[j]!.kind === 'word' && tokens[j]!.text === 'and')) value.push(tokens[j++]!);
-    if (value.length === 0) throw new SyntaxError(`missing value for '${key.text}'`, basePos + eq.pos + 1);
+    if (value.length === 0) throw new CommandSyntaxError(`missing value for '${key.text}'`, basePos + eq.pos + 1);
     const first = value[0]!;
     if (value.length === 1 && first.kind === 'group' && looksLikeClause(first.text)) {
       const inner = tokenize(first.text);
@@ -52,7 +55,8 @@ export function parseWhere(tokens: Token[], basePos = 0): OptionPair[] {
     }
     if (j < tokens.length) {
       j++; // the `and`
-      if (j >= tokens.length) throw new SyntaxError(`'and' at the end of the options`, basePos + tokens[j - 1]!.pos);
+      if (j >= tokens.length)
+        throw new CommandSyntaxError(`'and' at the end of the options`, basePos + tokens[j - 1]!.pos);
     }
     i = j;
   }

@@ -16,7 +16,7 @@
 //
 // Result of a compiled bring, per message: `undefined` = missing (absent key, null, ""), a JSON value,
 // a `BringList` (one value per row: `[]` iteration, or a path whose value is a JSON array), or a
-// `BringError` (bad data: `[a][]` where [a] is not a list, lists of different lengths).
+// `BringFailure` (bad data: `[a][]` where [a] is not a list, lists of different lengths).
 //
 // Not EdgeLake's bugs (spec: "Match the interface, not the bugs"): a list element lacking the key is
 // missing for that element only (EdgeLake's `[1,,]` text corrupted the row); 0 and false are values
@@ -24,6 +24,7 @@
 // expression missing (EdgeLake built a partial name such as `machine_` from `[a] _ [b]`); objects
 // concatenate as JSON text, not Python repr; the result is never re-parsed from text.
 import { ConfigError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 /** One value per row (index = row). An element is `undefined` when missing for that row. */
 export class BringList {
@@ -31,7 +32,7 @@ export class BringList {
 }
 
 /** The message does not have the shape the bring expects; `reason` says where. */
-export class BringError {
+export class BringFailure {
   constructor(readonly reason: string) {}
 }
 
@@ -72,7 +73,7 @@ export function stripBringWord(text: string): string | undefined {
 /** Compiles an expression (without the bring word). Throws ConfigError on a malformed expression. */
 export function compileBring(expr: string, opts: BringOptions = {}): CompiledBring {
   const bad = (msg: string): ConfigError =>
-    new ConfigError(`${opts.where ?? 'bring'}: ${msg} in bring '${expr}'`, { code: opts.code ?? 124 });
+    new ConfigError(`${opts.where ?? 'bring'}: ${msg} in bring '${expr}'`, { code: opts.code ?? Status.MqttInfo });
   const parts = parse(expr, opts, bad);
   if (parts.length === 0) throw bad('nothing to bring');
   return { fn: partsFn(parts, opts.expandArrays ?? true), text: expr.trim() };
@@ -186,7 +187,7 @@ function pathFn(steps: readonly Step[], expand: boolean): BringFn {
   return (m) => {
     const arr = walk(m, prefix);
     if (arr === undefined || arr === null) return undefined;
-    if (!Array.isArray(arr)) return new BringError(`'${where}' is not a list`);
+    if (!Array.isArray(arr)) return new BringFailure(`'${where}' is not a list`);
     if (arr.length === 0) return undefined;
     const items = new Array<unknown>(arr.length);
     for (let i = 0; i < arr.length; i++) items[i] = present(walk(arr[i], suffix));
@@ -233,10 +234,10 @@ function concat(fns: readonly (BringFn | string)[], m: unknown): unknown {
   for (let i = 0; i < fns.length; i++) {
     const f = fns[i]!;
     const v = typeof f === 'string' ? f : f(m);
-    if (v === undefined || v instanceof BringError) return v;
+    if (v === undefined || v instanceof BringFailure) return v;
     if (v instanceof BringList) {
       if (n === -1) n = v.items.length;
-      else if (v.items.length !== n) return new BringError(`lists of ${n} and ${v.items.length} elements`);
+      else if (v.items.length !== n) return new BringFailure(`lists of ${n} and ${v.items.length} elements`);
     }
     vals[i] = v;
   }
@@ -253,20 +254,22 @@ function joinText(vals: readonly unknown[], e: number): unknown {
     const x = v instanceof BringList ? v.items[e] : v;
     if (x === undefined) return undefined;
     const t = renderText(x);
-    if (t instanceof BringError) return t;
+    if (t instanceof BringFailure) return t;
     out += t;
   }
   return out === '' ? undefined : out;
 }
 
 /** A value as text: strings as-is, numbers and booleans as JS prints them, objects as JSON. */
-export function renderText(v: unknown): string | BringError {
+export function renderText(v: unknown): string | BringFailure {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   try {
     return JSON.stringify(v) ?? String(v);
   } catch (err) {
     // Only reachable with non-JSON input (cycles, BigInt inside objects): report it as bad data.
-    return new BringError(`value cannot be written as JSON text (${err instanceof Error ? err.message : String(err)})`);
+    return new BringFailure(
+      `value cannot be written as JSON text (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }

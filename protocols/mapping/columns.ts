@@ -7,7 +7,8 @@
 // only the rows begun after it). Constants are converted here, so a bad constant fails at compile time.
 import { ConfigError } from '../../base/errors.js';
 import { compileBring, stripBringWord, type BringFn, type CompiledBring } from './bring.js';
-import { converterFor, ConversionError, unifyType, type ColumnType } from './types.js';
+import { converterFor, ConversionFailure, unifyType, type ColumnType } from './types.js';
+import { Status } from '../../base/status.js';
 
 export interface CompileOptions {
   /** The node's dictionary, for `!var` in column groups and `[!var]` keys. Read once, at compile time. */
@@ -42,7 +43,8 @@ export function compileColumns(
   const seen = new Set<string>();
   for (const [key, raw] of Object.entries(extra)) {
     const where = `topic '${topic}' ${key}`;
-    const bad = (msg: string, code = 124): ConfigError => new ConfigError(`${where}: ${msg}`, { code });
+    const bad = (msg: string, code: number = Status.MqttInfo): ConfigError =>
+      new ConfigError(`${where}: ${msg}`, { code });
     if (!key.startsWith('column.') || key.length <= 7) throw bad('not a column mapping (column.<name>[.<type>])');
     const dot = key.indexOf('.', 7);
     const name = dot < 0 ? key.slice(7) : key.slice(7, dot);
@@ -106,14 +108,15 @@ function compileColumn(
   where: string,
   opts: CompileOptions,
 ): ColumnPlan {
-  const bad = (msg: string, code = 124): ConfigError => new ConfigError(`${where}: ${msg}`, { code });
+  const bad = (msg: string, code: number = Status.MqttInfo): ConfigError =>
+    new ConfigError(`${where}: ${msg}`, { code });
   const bringOpts = { where, ...(opts.dictionary ? { dictionary: opts.dictionary } : {}) };
   const typeExpr = stripBringWord(typeText);
   const typeBring = typeExpr === undefined ? undefined : compileBring(typeExpr, bringOpts);
   let type: ColumnType | undefined;
   if (!typeBring) {
     type = unifyType(typeText);
-    if (!type) throw bad(`data type '${typeText}' not supported`, 188);
+    if (!type) throw bad(`data type '${typeText}' not supported`, Status.DataTypeNotSupported);
   }
   const base = { name, optional, type, typeBring };
   const valueExpr = stripBringWord(valueText);
@@ -128,7 +131,7 @@ function compileColumn(
   let constant: unknown = valueText;
   if (type) {
     constant = converterFor(type)(valueText);
-    if (constant instanceof ConversionError) throw bad(`constant ${constant.reason}`);
+    if (constant instanceof ConversionFailure) throw bad(`constant ${constant.reason}`);
   }
   return { ...base, now: false, source: valueText, value: undefined, constant };
 }

@@ -10,12 +10,13 @@
 // them in the first row only, which lost them for the other rows. A row with no column other than `now`
 // is not emitted (EdgeLake's `now` only joined rows that another column began).
 import { ConfigError } from '../../base/errors.js';
-import { BringError, BringList, compileBring, stripBringWord, type BringFn } from './bring.js';
+import { BringFailure, BringList, compileBring, stripBringWord, type BringFn } from './bring.js';
 import { compileColumns, type ColumnPlan, type CompileOptions } from './columns.js';
 import { normalizeName } from './names.js';
 import { wrapMapper } from './payload.js';
 import { MapCode, type MapCodeValue, type MapFailure, type MappedRow, type Mapper } from './result.js';
-import { converterFor, ConversionError, unifyType, type Converter } from './types.js';
+import { converterFor, ConversionFailure, unifyType, type Converter } from './types.js';
+import { Status } from '../../base/status.js';
 
 export type { CompileOptions } from './columns.js';
 
@@ -36,7 +37,7 @@ export type NameSource = { kind: 'const'; name: string } | { kind: 'bring'; fn: 
 /** Compiles a dbms/table member: trimmed and normalized (spec: `" My-Tab.le/1 "` -> `my_tab_le_1`). */
 export function compileName(value: unknown, what: 'dbms' | 'table', where: string, opts: CompileOptions): NameSource {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ConfigError(`${where}: missing mapping instruction for ${what}`, { code: 124 });
+    throw new ConfigError(`${where}: missing mapping instruction for ${what}`, { code: Status.MqttInfo });
   }
   const expr = stripBringWord(value);
   if (expr === undefined) return { kind: 'const', name: normalizeName(value.trim()) };
@@ -59,24 +60,28 @@ export function nameOf(v: unknown): string | undefined {
 
 export function compileTopic(topic: TopicClause, opts: CompileOptions = {}): Mapper {
   if (typeof topic.name !== 'string' || topic.name === '') {
-    throw new ConfigError('topic: missing topic name', { code: 124 });
+    throw new ConfigError('topic: missing topic name', { code: Status.MqttInfo });
   }
   const where = `topic '${topic.name}'`;
   if (topic.policy !== undefined && topic.policy !== '') {
-    throw new ConfigError(`${where}: maps by policy '${topic.policy}' (compile the policy instead)`, { code: 124 });
+    throw new ConfigError(`${where}: maps by policy '${topic.policy}' (compile the policy instead)`, {
+      code: Status.MqttInfo,
+    });
   }
   const dbms = compileName(topic.dbms, 'dbms', where, opts);
   const table = compileName(topic.table, 'table', where, opts);
   const cols = compileColumns(topic.name, topic.extra ?? {}, opts);
   if (!cols.some((c) => !c.now)) {
-    throw new ConfigError(`${where}: missing mapping instructions (no column other than now)`, { code: 124 });
+    throw new ConfigError(`${where}: missing mapping instructions (no column other than now)`, {
+      code: Status.MqttInfo,
+    });
   }
   return wrapMapper(messageMapper(where, dbms, table, cols));
 }
 
 const pick = (v: unknown, e: number): unknown => (v instanceof BringList ? v.items[e] : v);
 /** Bring results that need a second look: lists (they set the row count) and BringErrors. */
-const special = (v: unknown): boolean => v instanceof BringList || v instanceof BringError;
+const special = (v: unknown): boolean => v instanceof BringList || v instanceof BringFailure;
 const atText = (count: number, e: number, from: string): string =>
   count === -1 ? 'in message' : `in element ${e} of '${from}'`;
 
@@ -102,7 +107,7 @@ function messageMapper(where: string, dbms: NameSource, table: NameSource, cols:
     let count = -1;
     let from = '';
     for (const [v, src] of pulled) {
-      if (v instanceof BringError) return failAt(MapCode.missingValue, `pulls '${src}': ${v.reason}`);
+      if (v instanceof BringFailure) return failAt(MapCode.missingValue, `pulls '${src}': ${v.reason}`);
       if (!(v instanceof BringList)) continue;
       if (count === -1) {
         count = v.items.length;
@@ -159,7 +164,7 @@ function messageMapper(where: string, dbms: NameSource, table: NameSource, cols:
         }
         // Constants of a static type were converted at compile time.
         const v = c.value || !c.type ? conv(raw) : raw;
-        if (v instanceof ConversionError) {
+        if (v instanceof ConversionFailure) {
           return failAt(
             MapCode.badMapping,
             `column '${c.name}' pulls '${c.source}' ${atText(count, e, from)}: ${v.reason}`,

@@ -16,11 +16,12 @@
 // are converted by type (types.ts) instead of copied into JSON text; `epoch_to_datetime` keeps leading
 // zeros of the fraction (EdgeLake turned 1704067200012 into `.12Z`).
 import { ConfigError } from '../../base/errors.js';
-import { BringError, compileBring, stripBringWord, type BringFn } from './bring.js';
+import { BringFailure, compileBring, stripBringWord, type BringFn } from './bring.js';
 import { compileName, nameOf, type CompileOptions } from './compile.js';
 import { isObject, wrapMapper } from './payload.js';
 import { MapCode, type MapFailure, type Mapper } from './result.js';
-import { converterFor, ConversionError, unifyType, type Converter } from './types.js';
+import { converterFor, ConversionFailure, unifyType, type Converter } from './types.js';
+import { Status } from '../../base/status.js';
 
 const WRONG_STRUCTURE = 6; // EdgeLake ERR_wrong_json_structure
 const WRONG_POLICY = 87; // EdgeLake Wrong_policy_structure
@@ -95,7 +96,7 @@ export function compilePolicy(policy: unknown, opts: CompileOptions = {}): Mappe
         const alt = choose(col.alts, dbmsName, tableName);
         if (!alt) continue;
         let v = alt.bring(alt.root ? m : entries[e]);
-        if (v instanceof BringError)
+        if (v instanceof BringFailure)
           return fail(MapCode.missingValue, `column '${col.name}' pulls '${alt.source}': ${v.reason}`);
         if (v === undefined) {
           if (alt.fallback.kind === 'now') v = stamp;
@@ -108,8 +109,8 @@ export function compilePolicy(policy: unknown, opts: CompileOptions = {}): Mappe
             );
         } else {
           if (alt.apply) v = alt.apply(v);
-          if (!(v instanceof ConversionError)) v = alt.conv(v);
-          if (v instanceof ConversionError)
+          if (!(v instanceof ConversionFailure)) v = alt.conv(v);
+          if (v instanceof ConversionFailure)
             return fail(
               MapCode.badMapping,
               `column '${col.name}' pulls '${alt.source}' ${at(readings, e)}: ${v.reason}`,
@@ -159,7 +160,7 @@ function compileAlternative(info: unknown, where: string, name: string, opts: Co
   const typeName = info['type'];
   if (typeof typeName !== 'string') throw bad(`missing 'type'`);
   const type = unifyType(typeName);
-  if (!type) throw bad(`data type '${typeName}' not supported`, 188);
+  if (!type) throw bad(`data type '${typeName}' not supported`, Status.DataTypeNotSupported);
   const conv = converterFor(type);
 
   let expr = `[${name}]`;
@@ -187,7 +188,7 @@ function compileAlternative(info: unknown, where: string, name: string, opts: Co
     else if (d === null || d === '') fallback = { kind: 'value', value: null };
     else {
       const c = conv(d);
-      if (c instanceof ConversionError) throw bad(`default ${c.reason}`, 124);
+      if (c instanceof ConversionFailure) throw bad(`default ${c.reason}`, Status.MqttInfo);
       fallback = { kind: 'value', value: c };
     }
   }
@@ -218,7 +219,7 @@ function applyFn(name: string | undefined, bad: (m: string, code?: number) => Co
       try {
         return JSON.stringify(v);
       } catch (err) {
-        return new ConversionError(`json_dump failed (${err instanceof Error ? err.message : String(err)})`);
+        return new ConversionFailure(`json_dump failed (${err instanceof Error ? err.message : String(err)})`);
       }
     };
   }

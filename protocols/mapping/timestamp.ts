@@ -27,7 +27,7 @@ const WITH_OFFSET = new RegExp(`^${DATE}[T ](\\d{2}):(\\d{2})(?::(\\d{2})(\\.\\d
 const DIGITS = /^-?[0-9]+$/;
 
 /** The reason a value is not a timestamp (a value, not an exception: see result.ts). */
-export class TimestampError {
+export class TimestampFailure {
   constructor(readonly reason: string) {}
 }
 
@@ -37,43 +37,43 @@ export function formatNow(now: Date): string {
   return iso.slice(0, 23) + '000Z';
 }
 
-export function toTimestamp(v: unknown): string | TimestampError {
+export function toTimestamp(v: unknown): string | TimestampFailure {
   if (typeof v === 'number') return fromMillis(v, v);
-  if (typeof v !== 'string') return new TimestampError(`${describe(v)} is not a timestamp`);
+  if (typeof v !== 'string') return new TimestampFailure(`${describe(v)} is not a timestamp`);
   if (DIGITS.test(v)) return fromMillis(Number(v), v);
   for (const re of KEPT) {
     const m = re.exec(v);
-    if (m) return validFields(m) ? v : new TimestampError(`'${v}' is not a valid date and time`);
+    if (m) return validFields(m) ? v : new TimestampFailure(`'${v}' is not a valid date and time`);
   }
   const m = WITH_OFFSET.exec(v);
   if (m) return fromOffset(v, m);
-  return new TimestampError(`'${v}' is not a timestamp (ISO date-time, +hh:mm offset, or epoch milliseconds)`);
+  return new TimestampFailure(`'${v}' is not a timestamp (ISO date-time, +hh:mm offset, or epoch milliseconds)`);
 }
 
-function fromMillis(ms: number, given: unknown): string | TimestampError {
-  if (!Number.isFinite(ms)) return new TimestampError(`${describe(given)} is not a timestamp`);
+function fromMillis(ms: number, given: unknown): string | TimestampFailure {
+  if (!Number.isFinite(ms)) return new TimestampFailure(`${describe(given)} is not a timestamp`);
   const micros = Math.round(ms * 1000);
   const whole = Math.floor(micros / 1000);
   const d = new Date(whole);
   const iso = Number.isNaN(d.getTime()) ? '' : d.toISOString();
   if (iso.length !== 24 || iso[0] === '+' || iso[0] === '-' || iso.startsWith('0000')) {
-    return new TimestampError(`${describe(given)} milliseconds is outside years 0001-9999`);
+    return new TimestampFailure(`${describe(given)} milliseconds is outside years 0001-9999`);
   }
   return iso.slice(0, 23) + String(micros - whole * 1000).padStart(3, '0') + 'Z';
 }
 
-function fromOffset(v: string, m: RegExpExecArray): string | TimestampError {
+function fromOffset(v: string, m: RegExpExecArray): string | TimestampFailure {
   const [y, mo, d, h, mi] = [1, 2, 3, 4, 5].map((i) => Number(m[i]));
   const s = m[6] === undefined ? 0 : Number(m[6]);
   const oh = Number(m[9]);
   const om = Number(m[10]);
   if (!calendarOk(y!, mo!, d!, h!, mi!, s) || oh > 23 || om > 59) {
-    return new TimestampError(`'${v}' is not a valid date and time`);
+    return new TimestampFailure(`'${v}' is not a valid date and time`);
   }
   const sign = m[8] === '-' ? -1 : 1;
   const utc = Date.UTC(y!, mo! - 1, d!, h!, mi!, s) - sign * (oh * 60 + om) * 60_000;
   const iso = new Date(utc).toISOString();
-  if (iso.length !== 24 || iso[0] === '+' || iso[0] === '-') return new TimestampError(`'${v}' is out of range`);
+  if (iso.length !== 24 || iso[0] === '+' || iso[0] === '-') return new TimestampFailure(`'${v}' is out of range`);
   const fraction = m[7];
   return iso.slice(0, 19) + (fraction === undefined ? '' : fraction + 'Z');
 }

@@ -14,8 +14,8 @@
 //   null       nonetype                                                   null
 //
 // EdgeLake copied values into JSON text unchecked (an int column given "abc" wrote `abc`, `true` wrote
-// `True`); here a value that does not fit its type is a ConversionError (error 124) naming the value.
-import { toTimestamp, TimestampError } from './timestamp.js';
+// `True`); here a value that does not fit its type is a ConversionFailure (error 124) naming the value.
+import { toTimestamp, TimestampFailure } from './timestamp.js';
 
 export type ValueKind = 'string' | 'int' | 'bigint' | 'float' | 'bool' | 'timestamp' | 'null';
 
@@ -25,7 +25,7 @@ export interface ColumnType {
   readonly kind: ValueKind;
 }
 
-export class ConversionError {
+export class ConversionFailure {
   constructor(readonly reason: string) {}
 }
 
@@ -82,18 +82,18 @@ function toText(v: unknown): unknown {
     return JSON.stringify(v);
   } catch (err) {
     // Only non-JSON input gets here (a cycle, a BigInt inside an object).
-    return new ConversionError(`value cannot be written as JSON text (${err instanceof Error ? err.message : err})`);
+    return new ConversionFailure(`value cannot be written as JSON text (${err instanceof Error ? err.message : err})`);
   }
 }
 
 function toInteger(v: unknown, big: boolean): unknown {
   if (typeof v === 'number') {
     if (Number.isSafeInteger(v)) return v;
-    return new ConversionError(
+    return new ConversionFailure(
       Number.isInteger(v) ? `${v} is beyond 2^53 and was not kept exactly` : `${describe(v)} is not an integer`,
     );
   }
-  if (typeof v === 'bigint') return big ? v : new ConversionError(`${v} is beyond the int range`);
+  if (typeof v === 'bigint') return big ? v : new ConversionFailure(`${v} is beyond the int range`);
   if (typeof v === 'string') {
     const t = v.trim();
     if (INT_TEXT.test(t)) {
@@ -101,20 +101,20 @@ function toInteger(v: unknown, big: boolean): unknown {
       const n = Number(digits);
       if (Number.isSafeInteger(n)) return n;
       if (big) return BigInt(digits);
-      return new ConversionError(`${describe(v)} is beyond 2^53 (use type int64)`);
+      return new ConversionFailure(`${describe(v)} is beyond 2^53 (use type int64)`);
     }
   }
-  return new ConversionError(`${describe(v)} is not an integer`);
+  return new ConversionFailure(`${describe(v)} is not an integer`);
 }
 
 function toFloat(v: unknown): unknown {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : new ConversionError(`${v} is not a finite number`);
+  if (typeof v === 'number') return Number.isFinite(v) ? v : new ConversionFailure(`${v} is not a finite number`);
   if (typeof v === 'string') {
     const t = v.trim();
     const n = FLOAT_TEXT.test(t) ? Number(t) : NaN;
     if (Number.isFinite(n)) return n;
   }
-  return new ConversionError(`${describe(v)} is not a number`);
+  return new ConversionFailure(`${describe(v)} is not a number`);
 }
 
 function toBool(v: unknown): unknown {
@@ -125,12 +125,12 @@ function toBool(v: unknown): unknown {
     if (t === 'true' || t === '1') return true;
     if (t === 'false' || t === '0') return false;
   }
-  return new ConversionError(`${describe(v)} is not a boolean (true, false, 1, 0)`);
+  return new ConversionFailure(`${describe(v)} is not a boolean (true, false, 1, 0)`);
 }
 
 function toTs(v: unknown): unknown {
   const r = toTimestamp(v);
-  return r instanceof TimestampError ? new ConversionError(r.reason) : r;
+  return r instanceof TimestampFailure ? new ConversionFailure(r.reason) : r;
 }
 
 const CONVERTERS: Readonly<Record<ValueKind, Converter>> = {
@@ -143,7 +143,7 @@ const CONVERTERS: Readonly<Record<ValueKind, Converter>> = {
   null: () => null,
 };
 
-/** The converter of a type: returns the JS value, or a ConversionError. Never throws. */
+/** The converter of a type: returns the JS value, or a ConversionFailure. Never throws. */
 export function converterFor(t: ColumnType): Converter {
   return CONVERTERS[t.kind];
 }

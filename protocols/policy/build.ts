@@ -16,6 +16,7 @@ import { edgeWord, type WordResolver } from './keys.js';
 import { pyStr, jsonDumps, jsonString } from './pyrepr.js';
 import { strToList } from './pyliteral.js';
 import { PyFloat, isDict, parseJson, parseJsonText, pyFloat, type PyDict, type PyValue } from './pyvalue.js';
+import { Status } from '../../base/status.js';
 
 /** A dictionary value as EdgeLake's get_value_if_available returns it: casts give numbers and bools. */
 export type Scalar = string | number | bigint | boolean | PyFloat;
@@ -42,7 +43,7 @@ export function typedResolver(resolveText: WordResolver): ValueResolver {
   };
 }
 
-const structure = (message: string): CommandError => new CommandError(message, { code: 2 });
+const structure = (message: string): CommandError => new CommandError(message, { code: Status.CommandStructure });
 
 /** word_to_value_object. */
 function wordValue(word: string, resolve: ValueResolver): PyValue {
@@ -109,7 +110,7 @@ export function applySetPolicy(
     }
     if (!isDict(v))
       throw new CommandError(`Set Policy failed: The initial value assigned to '${name}' is not in JSON structure`, {
-        code: 6,
+        code: Status.WrongJsonStructure,
       });
     policy = v;
   }

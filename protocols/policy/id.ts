@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { CommandError } from '../../base/errors.js';
 import { pyStr } from './pyrepr.js';
 import { clone, isDict, truthy, type Policy, type PyDict, type PyValue } from './pyvalue.js';
+import { Status } from '../../base/status.js';
 
 /** Keys that alone make the id of these policy types (policies.py `hash_fields`). */
 const HASH_FIELDS: Record<string, readonly string[]> = {
@@ -35,7 +36,9 @@ export function policyInner(policy: PyValue | undefined): PyDict | undefined {
 function structureError(policy: PyValue): CommandError {
   // EdgeLake: "Error in 'blockchain insert': wrong policy '<type>' structure" (member_cmd.py L10401).
   const type = isDict(policy) ? ([...policy.keys()][0] ?? '') : '';
-  return new CommandError(`Error in 'blockchain insert': wrong policy '${type}' structure`, { code: 2 });
+  return new CommandError(`Error in 'blockchain insert': wrong policy '${type}' structure`, {
+    code: Status.CommandStructure,
+  });
 }
 
 const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');

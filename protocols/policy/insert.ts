@@ -20,6 +20,7 @@ import {
   uniqueValues,
   type RandomByte,
 } from './validate.js';
+import { Status } from '../../base/status.js';
 
 const WRONG_STRUCTURE = 87;
 const wrong = (message: string): CommandError => new CommandError(message, { code: WRONG_STRUCTURE });
@@ -73,7 +74,7 @@ function testKeyVal(label: string, obj: PyDict, attrs: readonly Attr[], existing
       if (findWhere(existing, 'cluster', [['id', v]]).length !== 1)
         throw new CommandError(
           `Cluster policy '${pyStr(v)}' is referenced by an Operator and missing in the metadata`,
-          { code: 222 },
+          { code: Status.MissingClusterPolicy },
         );
     }
     if (!isType(v, type))
@@ -120,7 +121,9 @@ function newCluster(inner: PyDict, existing: readonly PyValue[]): void {
   const same = findWhere(existing, 'cluster', [['name', name]]);
   if (!inner.has('parent')) {
     if (same.length > 0)
-      throw new CommandError(`Non-unique 'name' for a new cluster policy: '${pyStr(name)}'`, { code: 180 });
+      throw new CommandError(`Non-unique 'name' for a new cluster policy: '${pyStr(name)}'`, {
+        code: Status.NonUniquePolicyValues,
+      });
     return;
   }
   if (same.length === 0)
@@ -130,13 +133,13 @@ function newCluster(inner: PyDict, existing: readonly PyValue[]): void {
     throw new CommandError(
       `Cluster policy error: Missing parent attribute with name: '${pyStr(name)}' and ID: '${pyStr(inner.get('parent')!)}'`,
       {
-        code: 118,
+        code: Status.MissingParentPolicy,
       },
     );
   if (parent.get('company') !== inner.get('company'))
     throw new CommandError(
       `Cluster policy error: Different company name for parent and child '${pyStr(name)}' policies`,
-      { code: 118 },
+      { code: Status.MissingParentPolicy },
     );
 }
 
@@ -169,7 +172,7 @@ export function prepareInsert(policy: Policy, existing: readonly PyValue[], opts
   const id = inner.get('id');
   if (existing.some((p) => policyInner(p)?.get('id') === id))
     throw new CommandError(`Error in 'blockchain insert': duplicate id: '${pyStr(id!)}' for policy type: '${type}'`, {
-      code: 70,
+      code: Status.DuplicateObjectId,
     });
   return out;
 }

@@ -11,6 +11,7 @@ import { policyType } from './id.js';
 import { keyName, lookup, makePullKeys, type WordResolver } from './keys.js';
 import { pyStr } from './pyrepr.js';
 import type { PyDict, PyValue } from './pyvalue.js';
+import { Status } from '../../base/status.js';
 
 /** Modifier bits (utils_json.py bring_types_). */
 export const BRING_BITS = {
@@ -105,7 +106,8 @@ export function objectData(
       key = m[1]! + m[2]!.replace(/\(.*\)/, '');
       mapping = /\([^)]*\)/.exec(m[2]!)?.[0];
       // EdgeLake raises here (the mapping is not in the second key): the command fails.
-      if (mapping === undefined) throw new CommandError(`Wrong mapping in bring key: '${key0}'`, { code: 2 });
+      if (mapping === undefined)
+        throw new CommandError(`Wrong mapping in bring key: '${key0}'`, { code: Status.CommandStructure });
     }
   }
   let out = key === '' ? firstOf(obj) : lookup(obj, key);
@@ -117,7 +119,7 @@ export function objectData(
   if (isList) {
     if (!Array.isArray(out)) {
       const msg = `Failed to retrieve a list from the JSON structure using the key: '${key}'`;
-      st.error = new CommandError(msg, { code: 6 });
+      st.error = new CommandError(msg, { code: Status.WrongJsonStructure });
       return '';
     }
     if (!nextKey) return pyStr(out);

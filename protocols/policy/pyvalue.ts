@@ -9,6 +9,7 @@
 //   string  := '"' (char | escape)* '"'    raw control characters allowed
 //   number  := '-'? int frac? exp?         an int without frac/exp, else a float
 import { CommandError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 /** A Python float whose value is integral (1.0): keeps its float-ness through repr and json.dumps. */
 export class PyFloat {
@@ -57,7 +58,7 @@ export function fromPlain(x: unknown): PyValue {
   if (x instanceof PyFloat || x instanceof Map) return x as PyValue;
   if (Array.isArray(x)) return x.map(fromPlain);
   if (typeof x === 'object') return new Map(Object.entries(x).map(([k, v]) => [k, fromPlain(v)]));
-  throw new CommandError(`not a JSON value: ${typeof x}`, { code: 6 });
+  throw new CommandError(`not a JSON value: ${typeof x}`, { code: Status.WrongJsonStructure });
 }
 
 /** Converts to plain JS data (PyFloat -> number, bigint kept). */
@@ -80,7 +81,7 @@ const ESC: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f
 export function parseJson(text: string): PyValue {
   let i = 0;
   const fail = (what: string): never => {
-    throw new CommandError(`Error in JSON Structure: ${what} at offset ${i}`, { code: 6 });
+    throw new CommandError(`Error in JSON Structure: ${what} at offset ${i}`, { code: Status.WrongJsonStructure });
   };
   const skip = (): void => {
     while (i < text.length && WS.has(text[i]!)) i++;
@@ -186,6 +187,7 @@ export function parseJsonText(text: string): PyValue {
 /** Parses one policy line; throws CommandError code 6 unless it is a dict. */
 export function parsePolicy(text: string): Policy {
   const v = parseJsonText(text);
-  if (!isDict(v)) throw new CommandError(`Error in JSON Structure: a policy is a JSON object`, { code: 6 });
+  if (!isDict(v))
+    throw new CommandError(`Error in JSON Structure: a policy is a JSON object`, { code: Status.WrongJsonStructure });
   return v;
 }

@@ -8,10 +8,11 @@
 //   conditions:= trailing `separator = x` (and `python = ..`, not supported), joined by 'and'
 // Errors are CommandError code 2, as EdgeLake's ERR_command_struct, except where noted.
 import { CommandError } from '../../base/errors.js';
-import { SyntaxError, tokenize, type Token } from '../command/lexer.js';
+import { CommandSyntaxError, tokenize, type Token } from '../command/lexer.js';
 import { BRING_BITS, type BringName } from './object-data.js';
 import { parseWhereCondition, type WhereCondition } from './filter.js';
 import { edgeWord } from './keys.js';
+import { Status } from '../../base/status.js';
 
 /** A where value as written: resolved at run time (`!x` words), a `with` list parsed then. */
 export interface RawPair {
@@ -42,7 +43,7 @@ export interface ParsedBring {
   withConditions: boolean;
 }
 
-const structure = (message: string): CommandError => new CommandError(message, { code: 2 });
+const structure = (message: string): CommandError => new CommandError(message, { code: Status.CommandStructure });
 
 /** A word glued to a following `( .. )` is one word for EdgeLake (`bring.table.sort(1,0)`). */
 function glue(tokens: Token[]): Token[] {
@@ -145,7 +146,8 @@ export function parseQuery(text: string): ParsedQuery {
   try {
     tokens = glue(tokenize(text));
   } catch (err) {
-    if (err instanceof SyntaxError) throw structure(`Error in blockchain get command: ${err.message} at ${err.pos}`);
+    if (err instanceof CommandSyntaxError)
+      throw structure(`Error in blockchain get command: ${err.message} at ${err.pos}`);
     throw err;
   }
   const first = tokens[0];

@@ -22,6 +22,7 @@ import { jsonDumps, pyStr } from './pyrepr.js';
 import { isDict, parseJson, type PyValue } from './pyvalue.js';
 import { parseQuery, type ParsedQuery } from './query-parse.js';
 import { jsonAsTable } from './table.js';
+import { Status } from '../../base/status.js';
 
 export interface QueryContext {
   /** `!name` / `$NAME` words (the node's dictionary and environment); '' when undefined. */
@@ -32,7 +33,7 @@ export interface QueryContext {
 
 const isRef = (t: Token): boolean => t.kind === 'word' && t.text.length > 1 && (t.text[0] === '!' || t.text[0] === '$');
 const searchKeyError = (what: string): CommandError =>
-  new CommandError(`Error in JSON search key: ${what}`, { code: 240 });
+  new CommandError(`Error in JSON search key: ${what}`, { code: Status.JsonSearchKey });
 
 function valueText(t: Token, resolve: WordResolver): string {
   if (!isRef(t)) return t.kind === 'group' ? `(${t.text})` : t.text; // quotes of either kind dropped
@@ -72,7 +73,7 @@ function wherePairs(q: ParsedQuery, resolve: WordResolver): WherePair[] {
 /** get_search_keys: `operator`, `*`, or `(operator, table)` (after resolving a `!var`). */
 function searchTypes(word: string, resolve: WordResolver): string[] {
   const text = word.length > 1 && (word[0] === '!' || word[0] === '$') ? resolve(word) : word;
-  if (text === '') throw new CommandError(`Invalid key value type: ''`, { code: 175 });
+  if (text === '') throw new CommandError(`Invalid key value type: ''`, { code: Status.WrongKeyValue });
   if (!(text.startsWith('(') && text.endsWith(')'))) return [text];
   return text
     .slice(1, -1)

@@ -12,6 +12,7 @@ import { matchesPairs, type WherePair } from './filter.js';
 import { policyInner, policyType } from './id.js';
 import { pyStr } from './pyrepr.js';
 import { clone, isDict, type Policy, type PyDict, type PyValue } from './pyvalue.js';
+import { Status } from '../../base/status.js';
 
 /** A random byte 0-255 (injectable for tests). */
 export type RandomByte = () => number;
@@ -43,7 +44,9 @@ function uniqueKeys(
   }
   // EdgeLake's query then has nothing after `where`: error 2.
   if (where.length === 0)
-    return new CommandError(`New Policy Error: '${type}' policy is missing '${keys[0]}'`, { code: 2 });
+    return new CommandError(`New Policy Error: '${type}' policy is missing '${keys[0]}'`, {
+      code: Status.CommandStructure,
+    });
   if (findWhere(existing, type, where).length === 0) return undefined;
   return new CommandError(`New Policy Error: Non unique key-values pairs: ${whereText(type, where)}`, {
     code: NON_UNIQUE,

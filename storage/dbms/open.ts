@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { DbmsError } from '../../base/errors.js';
 import type { ConnectionConfig, DbmsAdapter } from './types.js';
+import { Status } from '../../base/status.js';
 
 export interface OpenOptions {
   /** `<root>/data/dbms`: where SQLite files live (`<name>.dbms`, as EdgeLake names them). */
@@ -15,7 +16,7 @@ export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 
 export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOptions): Promise<DbmsAdapter> {
   if (!DBMS_NAME.test(name))
-    throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: 2 });
+    throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: Status.CommandStructure });
   switch (cfg.type) {
     // Engines load on first use: a thread that never talks to PostgreSQL never loads `pg`.
     case 'sqlite': {

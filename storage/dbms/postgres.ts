@@ -19,6 +19,7 @@ import {
   type JournalPosition,
   type SelectResult,
 } from './types.js';
+import { Status } from '../../base/status.js';
 
 export class PostgresAdapter implements DbmsAdapter {
   readonly engine = 'psql' as const;
@@ -190,7 +191,7 @@ export class PostgresAdapter implements DbmsAdapter {
       return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
     } catch (err) {
       broken = await rollback(c);
-      throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, code: 16 });
+      throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     } finally {
       c.release(broken);
     }

@@ -1,6 +1,7 @@
 // Small SQL text helpers shared by the adapters. Identifiers are always quoted (a name from a
 // payload can never end a string or start a statement); values are always bound parameters.
 import { DbmsError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 export function quoteIdent(name: string): string {
   if (name.length === 0 || name.length > 255 || name.includes('\u0000'))
@@ -31,14 +32,16 @@ export function assertReadOnly(sql: string): string {
     .trim()
     .replace(/;\s*$/, '');
   if (!READ_ONLY.test(stripped))
-    throw new DbmsError(`only SELECT queries are allowed here (got "${stripped.slice(0, 40)}")`, { code: 2 });
+    throw new DbmsError(`only SELECT queries are allowed here (got "${stripped.slice(0, 40)}")`, {
+      code: Status.CommandStructure,
+    });
   // A second statement after a `;` outside quotes.
   let quote: string | undefined;
   for (const c of stripped) {
     if (quote) {
       if (c === quote) quote = undefined;
     } else if (c === "'" || c === '"') quote = c;
-    else if (c === ';') throw new DbmsError('one statement per query', { code: 2 });
+    else if (c === ';') throw new DbmsError('one statement per query', { code: Status.CommandStructure });
   }
   return stripped;
 }

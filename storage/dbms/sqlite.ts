@@ -17,6 +17,7 @@ import {
   type JournalPosition,
   type SelectResult,
 } from './types.js';
+import { Status } from '../../base/status.js';
 
 interface Stmt {
   run(...args: unknown[]): unknown;
@@ -184,7 +185,7 @@ export class SqliteAdapter implements DbmsAdapter {
       const rows = st.raw(true).all(...params) as unknown[][];
       return { columns, rows };
     } catch (err) {
-      throw new DbmsError(`sqlite ${this.name}: ${errorMessage(err)}`, { cause: err, code: 16 });
+      throw new DbmsError(`sqlite ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     }
   }
 

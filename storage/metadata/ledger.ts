@@ -38,6 +38,7 @@ import {
   writeLedgerFile,
 } from './file.js';
 import { LedgerStore, type LedgerRecord } from './store.js';
+import { Status } from '../../base/status.js';
 
 export interface LedgerStats {
   /** Times the metadata was (re)loaded: open, reload, a new ledger from the master. */
@@ -69,10 +70,16 @@ function recordOf(line: string): LedgerRecord {
   try {
     policy = parsePolicy(line);
   } catch (err) {
-    throw new ProtocolError(`ledger line is not a JSON object: ${line.slice(0, 120)}`, { code: 69, cause: err });
+    throw new ProtocolError(`ledger line is not a JSON object: ${line.slice(0, 120)}`, {
+      code: Status.WrongBlockchainStructure,
+      cause: err,
+    });
   }
   const type = policyType(policy);
-  if (type === undefined) throw new ProtocolError(`ledger line is not a policy: ${line.slice(0, 120)}`, { code: 69 });
+  if (type === undefined)
+    throw new ProtocolError(`ledger line is not a policy: ${line.slice(0, 120)}`, {
+      code: Status.WrongBlockchainStructure,
+    });
   const id = policyInner(policy)?.get('id');
   return { line, type, id: id === undefined ? '' : pyStr(id) };
 }
@@ -191,7 +198,9 @@ export class Ledger {
    */
   push(policy: Policy, now: Date): PushOutcome {
     if (policyType(policy) === undefined || !isDict(policyInner(policy)))
-      throw new CommandError(`blockchain push: not a policy: ${jsonDumps(policy).slice(0, 120)}`, { code: 87 });
+      throw new CommandError(`blockchain push: not a policy: ${jsonDumps(policy).slice(0, 120)}`, {
+        code: Status.WrongPolicyStructure,
+      });
     const p = completePolicy(policy, now);
     const id = pyStr(policyInner(p)!.get('id')!);
     const line = jsonDumps(p);
@@ -229,7 +238,9 @@ export class Ledger {
   /** `blockchain delete policy where id = ..`: the policy leaves, a deletion record is appended. */
   deleteLocal(id: string): void {
     if (!this.byId(id))
-      throw new CommandError(`Error in 'blockchain delete': policy id: '${id}' not available`, { code: 113 });
+      throw new CommandError(`Error in 'blockchain delete': policy id: '${id}' not available`, {
+        code: Status.NeededPolicyNotAvailable,
+      });
     const marker = deletedLine(id);
     const lines = this.store
       .allRecords()
@@ -272,7 +283,7 @@ export class Ledger {
     }
     if (incoming.length === 0) {
       this.stats.syncErr++;
-      throw new ProtocolError('the ledger from the master is empty', { code: 59 });
+      throw new ProtocolError('the ledger from the master is empty', { code: Status.EmptyLocalBlockchainFile });
     }
     const seen = new Set<string>();
     const fresh: LedgerRecord[] = [];

@@ -1,11 +1,11 @@
-// Malformed commands and scripts give typed errors (SyntaxError / CommandError / ConfigError) that name
+// Malformed commands and scripts give typed errors (CommandSyntaxError / CommandError / ConfigError) that name
 // the key, and for scripts the line and column; a bounded fuzz loop checks that nothing else escapes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SERVICES } from '../../actors/index.js';
 import { parseCondition } from '../../protocols/command/condition.js';
 import { Interpreter, ScriptError } from '../../protocols/command/interpreter.js';
-import { SyntaxError, tokenize } from '../../protocols/command/lexer.js';
+import { CommandSyntaxError, tokenize } from '../../protocols/command/lexer.js';
 import { splitScript } from '../../protocols/command/script.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import { commandTable } from '../../node/commands/builtin/index.js';
@@ -21,7 +21,7 @@ const checker = new CommandChecker(SERVICES);
 interface Bad {
   text: string;
   message: RegExp;
-  /** Offset the SyntaxError points at, when the parser knows it. */
+  /** Offset the CommandSyntaxError points at, when the parser knows it. */
   pos?: number;
   /** The static checker validates `run` options and command words; not handler-level arguments. */
   runtimeOnly?: boolean;
@@ -85,7 +85,7 @@ for (const bad of BAD) {
       assert.ok(err instanceof EdgeRtError, `typed error, got ${String(err)}`);
       assert.match(err.message, bad.message);
       if (bad.pos !== undefined) {
-        assert.ok(err instanceof SyntaxError, 'a SyntaxError with a position');
+        assert.ok(err instanceof CommandSyntaxError, 'a CommandSyntaxError with a position');
         assert.equal(err.pos, bad.pos);
       }
       return true;

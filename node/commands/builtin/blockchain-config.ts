@@ -16,6 +16,7 @@ import type { PyDict } from '../../../protocols/policy/pyvalue.js';
 import type { RunEnv } from '../../../protocols/command/interpreter.js';
 import type { CommandSpec, NodeApi } from '../../service.js';
 import { ledgerOf, nodeAddress, restText } from './blockchain.js';
+import { Status } from '../../../base/status.js';
 
 const setPolicy: CommandSpec = {
   words: ['set', 'policy'],
@@ -39,7 +40,7 @@ function field(inner: PyDict, key: string, node: NodeApi): string {
 function portOf(text: string, what: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n > 65535)
-    throw new CommandError(`The ${what} value '${text}' is not an int`, { code: 221 });
+    throw new CommandError(`The ${what} value '${text}' is not an int`, { code: Status.WrongPortValue });
   return n;
 }
 
@@ -63,7 +64,8 @@ const SAME_KEYS = ['external_ip', 'external_port', 'internal_ip', 'internal_port
 /** Starts `kind` with these addresses, or restarts it when it listens elsewhere (EdgeLake is_new_connections). */
 async function listen(node: NodeApi, kind: string, want: Listener, env: RunEnv): Promise<void> {
   const desc = node.service(kind);
-  if (!desc) throw new CommandError(`config from policy: no '${kind}' service in this node`, { code: 2 });
+  if (!desc)
+    throw new CommandError(`config from policy: no '${kind}' service in this node`, { code: Status.CommandStructure });
   const raw: Record<string, unknown> = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, String(v)]));
   const cur = node.instances(kind)[0];
   if (cur) {
@@ -78,7 +80,9 @@ function threadsOf(inner: PyDict, key: string, node: NodeApi): { threads?: numbe
   const t = field(inner, key, node);
   if (t === '') return {};
   if (!/^\d+$/.test(t))
-    throw new CommandError(`config from policy: '${key}' is not a number of threads ('${t}')`, { code: 2 });
+    throw new CommandError(`config from policy: '${key}' is not a number of threads ('${t}')`, {
+      code: Status.CommandStructure,
+    });
   return { threads: Number(t) };
 }
 
@@ -113,7 +117,8 @@ async function configServers(node: NodeApi, inner: PyDict, id: string, env: RunE
     const p = field(inner, `${prefix}_port`, node);
     if (!p) continue;
     const own = field(inner, `${prefix}_ip`, node);
-    if (!own && !ip) throw new CommandError(`Missing IP to configure ${label} using policy ${id}`, { code: 2 });
+    if (!own && !ip)
+      throw new CommandError(`Missing IP to configure ${label} using policy ${id}`, { code: Status.CommandStructure });
     const n = portOf(p, `${label} Port`);
     const addr = own || ip;
     const bind = bindOf(inner, `${prefix}_bind`, own !== '', node);
@@ -139,7 +144,7 @@ function scriptOf(inner: PyDict, id: string): string[] {
   if (s === undefined) return [];
   if (typeof s === 'string' && s.startsWith('[') && s.endsWith(']')) return s.slice(1, -1).split(',');
   if (Array.isArray(s) && s.every((x) => typeof x === 'string')) return s as string[];
-  throw new CommandError(`Wrong script structure in config policy ${id}`, { code: 87 });
+  throw new CommandError(`Wrong script structure in config policy ${id}`, { code: Status.WrongPolicyStructure });
 }
 
 interface Applied {
@@ -164,20 +169,26 @@ const configFromPolicy: CommandSpec = {
   async run(inv, node) {
     const text = restText(inv, 3);
     if (!/^where\s/i.test(text))
-      throw new CommandError(`Missing where condition in 'config from policy' command`, { code: 2 });
+      throw new CommandError(`Missing where condition in 'config from policy' command`, {
+        code: Status.CommandStructure,
+      });
     const list = selectPolicies(parseQuery(`* ${text}`), ledgerOf(node).policies(), {
       resolve: (w) => node.resolve(w),
       node: nodeAddress(node),
     });
-    if (list.length === 0) throw new CommandError(`config from policy: no policy ${text}`, { code: 113 });
-    if (list.length !== 1) throw new CommandError(`config from policy: ${list.length} policies ${text}`, { code: 215 });
+    if (list.length === 0)
+      throw new CommandError(`config from policy: no policy ${text}`, { code: Status.NeededPolicyNotAvailable });
+    if (list.length !== 1)
+      throw new CommandError(`config from policy: ${list.length} policies ${text}`, { code: Status.NonUniquePolicy });
     const inner = policyInner(list[0]);
-    if (!inner) throw new CommandError('config from policy: wrong policy structure', { code: 87 });
-    if (!inner.has('id')) throw new CommandError('config from policy: the policy has no id', { code: 170 });
+    if (!inner)
+      throw new CommandError('config from policy: wrong policy structure', { code: Status.WrongPolicyStructure });
+    if (!inner.has('id'))
+      throw new CommandError('config from policy: the policy has no id', { code: Status.MissingIdInPolicy });
     const id = pyStr(inner.get('id')!);
     const name = inner.has('name') ? pyStr(inner.get('name')!) : '';
     const fail = (err: unknown): never => {
-      const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : 3;
+      const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
       record(node, id, { name, error: code, message: errorMessage(err) });
       throw err;
     };
@@ -196,7 +207,7 @@ const configFromPolicy: CommandSpec = {
       try {
         await node.command(cmd, inv.env);
       } catch (err) {
-        const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : 3;
+        const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
         fail(
           new CommandError(
             `Wrong format in script line ${i + 1} of policy: ${id} command: '${cmd}': ${errorMessage(err)}`,

@@ -19,6 +19,7 @@ import type { CommandSpec, NodeApi } from '../../service.js';
 import type { DispatchEnv } from '../dispatcher.js';
 import { argWords } from '../args.js';
 import { SYNC_KIND, ledgerOf, toMasters } from './blockchain.js';
+import { Status } from '../../../base/status.js';
 
 /** EdgeLake's name on the requester for the n-th copy (events.py L117-122). */
 export function masterCopyName(callerFile: string, n: number): string {
@@ -35,17 +36,19 @@ const getBlockchain: CommandSpec = {
   async run(inv, node) {
     const words = inv.args.map((t) => t.text);
     if (words.length !== 3)
-      throw new CommandError('Coded event "get_blockchain" failed: destination file name not provided', { code: 64 });
+      throw new CommandError('Coded event "get_blockchain" failed: destination file name not provided', {
+        code: Status.MissingFileName,
+      });
     const [file, hash] = words as [string, string, string];
     const peer = (inv.env as DispatchEnv).peer;
     if (!peer || peer.port === 0)
       throw new CommandError(
         'event get_blockchain: no address to send the ledger to (it is a request from a peer over TCP)',
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     const ledger = ledgerOf(node);
     const text = ledger.served();
-    if (text === '') throw new CommandError('Empty local blockchain file', { code: 59 });
+    if (text === '') throw new CommandError('Empty local blockchain file', { code: Status.EmptyLocalBlockchainFile });
     if (md5Hex(text) === hash) return '';
     const tmp = join(dirname(ledger.file), `blockchain.serve.${randomUUID()}.tmp`);
     await writeFile(tmp, text, { mode: 0o600 });
@@ -73,14 +76,14 @@ const useNew: CommandSpec = {
   async run(inv, node) {
     const [file, extra] = argWords(inv, node);
     if (!file || extra !== undefined)
-      throw new CommandError('event blockchain_use_new: expected the file name', { code: 64 });
+      throw new CommandError('event blockchain_use_new: expected the file name', { code: Status.MissingFileName });
     const ledger = ledgerOf(node);
     const path = resolve(file);
     // Only a received copy (`*.new` in the ledger's own directory) can become the ledger: the name comes from a peer,
     // and the file is deleted once taken.
     if (dirname(path) !== dirname(resolve(ledger.file)) || !path.endsWith('.new'))
       throw new CommandError(`event blockchain_use_new: '${file}' is not a ledger copy (<blockchain dir>/*.new)`, {
-        code: 2,
+        code: Status.CommandStructure,
       });
     let merged;
     try {

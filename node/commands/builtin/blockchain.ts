@@ -23,11 +23,12 @@ import { parseAddress, sendCommand, sourceFor } from '../../../peer/send-command
 import type { Ledger } from '../../../storage/metadata/ledger.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import { whereObject } from '../args.js';
+import { Status } from '../../../base/status.js';
 
 export const SYNC_KIND = 'blockchain-sync';
 
 export function ledgerOf(node: NodeApi): Ledger {
-  if (!node.metadata) throw new CommandError('this node keeps no metadata', { code: 58 });
+  if (!node.metadata) throw new CommandError('this node keeps no metadata', { code: Status.NoLocalBlockchainFile });
   return node.metadata();
 }
 
@@ -80,7 +81,10 @@ const getCommand = (word: 'get' | 'read'): CommandSpec => ({
   rawWhere: true,
   run(inv, node) {
     const text = restText(inv, 2);
-    if (text === '') throw new CommandError(`blockchain ${word}: expected a policy type (or * for all)`, { code: 2 });
+    if (text === '')
+      throw new CommandError(`blockchain ${word}: expected a policy type (or * for all)`, {
+        code: Status.CommandStructure,
+      });
     return queryLedger(node, text);
   },
 });
@@ -99,21 +103,23 @@ export function policyFrom(text: string, node: NodeApi, what: string): Policy {
     throw new CommandError(
       `${what}: provided policy is not a json object (${errorMessage(err)}): ${text.slice(0, 200)}`,
       {
-        code: 2,
+        code: Status.CommandStructure,
         cause: err,
       },
     );
   }
   if (Array.isArray(v) && v.length === 1) v = v[0]!;
   if (!isDict(v) || policyType(v) === undefined || !isDict(policyInner(v)))
-    throw new CommandError(`${what}: provided policy is not a json object: ${text.slice(0, 200)}`, { code: 2 });
+    throw new CommandError(`${what}: provided policy is not a json object: ${text.slice(0, 200)}`, {
+      code: Status.CommandStructure,
+    });
   return v;
 }
 
 const boolOpt = (v: unknown, key: string, dflt: boolean): boolean => {
   if (v === undefined) return dflt;
   if (v === 'true' || v === 'false') return v === 'true';
-  throw new CommandError(`${key}: expected true|false (got ${JSON.stringify(v)})`, { code: 2 });
+  throw new CommandError(`${key}: expected true|false (got ${JSON.stringify(v)})`, { code: Status.CommandStructure });
 };
 
 const listOpt = (v: unknown): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String));
@@ -123,7 +129,7 @@ function refusePlatform(opts: Record<string, unknown>, what: string): void {
   if (p.length > 0 && !(p.length === 1 && p[0] === 'local'))
     throw new CommandError(
       `${what}: blockchain = ${p.join(',')}: no blockchain platform is supported here (use a master node: master = ip:port)`,
-      { code: 2 },
+      { code: Status.CommandStructure },
     );
 }
 
@@ -187,7 +193,7 @@ export async function insertPolicy(
   const type = policyType(stored)!;
   if (!local)
     throw new CommandError(`New policy '${type}' failed to update the Master Node at '${failed.join('; ')}'`, {
-      code: 30,
+      code: Status.BlockchainOperationFailed,
     });
   node.log.warn('policy not sent to the master: it stays local and the next sync sends it again', {
     type,
@@ -207,11 +213,13 @@ const insert: CommandSpec = {
     const opts = whereObject(inv, node);
     const text = opts['policy'];
     if (typeof text !== 'string')
-      throw new CommandError(`blockchain insert: expected 'where policy = <policy>'`, { code: 2 });
+      throw new CommandError(`blockchain insert: expected 'where policy = <policy>'`, {
+        code: Status.CommandStructure,
+      });
     if (!('local' in opts) && !('master' in opts) && !('blockchain' in opts))
       throw new CommandError(
         `Missing ledger location information in 'blockchain insert' command - specify insert dest (local/master/blockchain)`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     refusePlatform(opts, 'blockchain insert');
     const policy = policyFrom(text, node, `Error in 'blockchain insert'`);
@@ -229,14 +237,16 @@ const push: CommandSpec = {
     const ignore = words[0]?.kind === 'word' && words[0].text === 'ignore' && words.length === 2;
     const t = words[ignore ? 1 : 0];
     if (!t || words.length !== (ignore ? 2 : 1))
-      throw new CommandError('blockchain push: usage: blockchain push [ignore] <policy>', { code: 2 });
+      throw new CommandError('blockchain push: usage: blockchain push [ignore] <policy>', {
+        code: Status.CommandStructure,
+      });
     const text = t.kind === 'word' ? node.resolve(t.text) : t.text;
     const policy = policyFrom(text, node, 'blockchain push');
     const outcome = ledgerOf(node).push(policy, new Date());
     if (outcome === 'duplicate' && !ignore)
       throw new CommandError(
         `blockchain push: a policy with id '${pyStr(policyInner(policy)?.get('id') ?? computePolicyId(policy))}' is already in the ledger`,
-        { code: 30 },
+        { code: Status.BlockchainOperationFailed },
       );
     return '';
   },
@@ -250,16 +260,20 @@ const deletePolicy: CommandSpec = {
     const opts = whereObject(inv, node);
     const id = opts['id'];
     if (typeof id !== 'string' || id === '')
-      throw new CommandError(`blockchain delete policy: expected 'where id = <policy id>'`, { code: 2 });
+      throw new CommandError(`blockchain delete policy: expected 'where id = <policy id>'`, {
+        code: Status.CommandStructure,
+      });
     if (!('local' in opts) && !('master' in opts) && !('blockchain' in opts))
       throw new CommandError(
         `Missing ledger location information in 'blockchain delete' command - specify delete dest (local/master/blockchain)`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     refusePlatform(opts, 'blockchain delete policy');
     const ledger = ledgerOf(node);
     if (!ledger.byId(id))
-      throw new CommandError(`Error in 'blockchain delete': policy id: '${id}' not available`, { code: 113 });
+      throw new CommandError(`Error in 'blockchain delete': policy id: '${id}' not available`, {
+        code: Status.NeededPolicyNotAvailable,
+      });
     if (boolOpt(opts['local'], 'local', true)) ledger.deleteLocal(id);
     const failed = await toMasters(node, listOpt(opts['master']), `blockchain drop policy where id = ${id}`);
     // EdgeLake ignores these failures (the master may be down); the deletion record makes the next merge retry.
@@ -280,13 +294,13 @@ const dropPolicy: CommandSpec = {
     if (args[0]?.kind === 'word' && args[0].text === 'from')
       throw new CommandError(
         `blockchain drop policy from ${args[1]?.text ?? ''}: no blockchain platform is supported here`,
-        { code: 2 },
+        { code: Status.CommandStructure },
       );
     let ids: string[];
     if (args[0]?.kind === 'word' && args[0].text === 'where') {
       const [k, eq, ...rest] = args.slice(1);
       if (k?.text !== 'id' || eq?.text !== '=' || rest.length === 0)
-        throw new CommandError(`blockchain drop policy: expected 'where id = <id>'`, { code: 2 });
+        throw new CommandError(`blockchain drop policy: expected 'where id = <id>'`, { code: Status.CommandStructure });
       ids = rest
         .map((t) => (t.kind === 'word' ? node.resolve(t.text) : t.text))
         .join(' ')
@@ -296,14 +310,18 @@ const dropPolicy: CommandSpec = {
     } else {
       const t = args[0];
       if (!t || args.length !== 1)
-        throw new CommandError('blockchain drop policy: expected a policy or where id = <id>', { code: 2 });
+        throw new CommandError('blockchain drop policy: expected a policy or where id = <id>', {
+          code: Status.CommandStructure,
+        });
       const p = policyFrom(t.kind === 'word' ? node.resolve(t.text) : t.text, node, 'blockchain drop policy');
       const id = policyInner(p)?.get('id');
       ids = [id !== undefined ? pyStr(id) : computePolicyId(p)];
     }
     const missing = ledger.drop(ids);
     if (missing.length > 0)
-      throw new CommandError(`blockchain drop policy: no policy with id ${missing.join(', ')}`, { code: 101 });
+      throw new CommandError(`blockchain drop policy: no policy with id ${missing.join(', ')}`, {
+        code: Status.WrongDbmsKeyInDelete,
+      });
     return '';
   },
 };

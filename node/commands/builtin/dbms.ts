@@ -13,6 +13,7 @@ import { isInternalTable, type ConnectionConfig } from '../../../storage/dbms/ty
 import type { CommandSpec, NodeApi } from '../../service.js';
 import { argWords, formatOf, whereObject } from '../args.js';
 import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
+import { Status } from '../../../base/status.js';
 
 const OPERATOR = 'operator';
 
@@ -38,7 +39,9 @@ const connect: CommandSpec = {
   async run(inv, node) {
     const [name, extra] = argWords(inv, node);
     if (!name || extra !== undefined || !inv.where)
-      throw new CommandError("Wrong command format: 'connect dbms <name> where type = ...'", { code: 2 });
+      throw new CommandError("Wrong command format: 'connect dbms <name> where type = ...'", {
+        code: Status.CommandStructure,
+      });
     await connectDbms(node, name, whereObject(inv, node));
     return '';
   },
@@ -50,8 +53,9 @@ const disconnect: CommandSpec = {
   usage: 'disconnect dbms <name>',
   async run(inv, node) {
     const [name] = argWords(inv, node);
-    if (!name) throw new CommandError('disconnect dbms: expected a name', { code: 2 });
-    if (!(await node.dbms.disconnect(name))) throw new DbmsError(`dbms '${name}' is not connected`, { code: 10 });
+    if (!name) throw new CommandError('disconnect dbms: expected a name', { code: Status.CommandStructure });
+    if (!(await node.dbms.disconnect(name)))
+      throw new DbmsError(`dbms '${name}' is not connected`, { code: Status.DbmsNotOpened });
     for (const i of node.instances(OPERATOR)) node.send(i.id, { type: 'operator.dbms.disconnect', name });
     return '';
   },
@@ -103,7 +107,7 @@ const getTables: CommandSpec = {
     const o = whereObject(inv, node);
     const format = formatOf(inv, node);
     if (typeof o['dbms'] !== 'string')
-      throw new CommandError("get tables: expected 'where dbms = <name>'", { code: 2 });
+      throw new CommandError("get tables: expected 'where dbms = <name>'", { code: Status.CommandStructure });
     const names = o['dbms'] === '*' ? node.dbms.list().map((d) => d.name) : [o['dbms']];
     const rows: Cell[][] = [];
     const json: Record<string, Record<string, { local: boolean; blockchain: boolean }>> = {};
@@ -127,9 +131,12 @@ const getColumns: CommandSpec = {
     const dbms = o['dbms'];
     const table = o['table'];
     if (typeof dbms !== 'string' || typeof table !== 'string')
-      throw new CommandError("get columns: expected 'where dbms = <name> and table = <table>'", { code: 2 });
+      throw new CommandError("get columns: expected 'where dbms = <name> and table = <table>'", {
+        code: Status.CommandStructure,
+      });
     const cols = await node.dbms.reader(dbms).describe(table);
-    if (!cols) throw new DbmsError(`table '${table}' does not exist in dbms '${dbms}'`, { code: 33 });
+    if (!cols)
+      throw new DbmsError(`table '${table}' does not exist in dbms '${dbms}'`, { code: Status.MissingConfiguration });
     if (format === 'json') return pyJson(Object.fromEntries(cols.map((c) => [c.name, c.type])));
     if (format === 'list') return pyJson(cols.map((c) => ({ column: c.name })));
     return formatTable(
@@ -157,7 +164,7 @@ const sql: CommandSpec = {
   async run(inv, node) {
     const toks = inv.tokens;
     const dbmsTok = toks[1];
-    if (!dbmsTok) throw new CommandError('sql: expected a dbms name and a query', { code: 2 });
+    if (!dbmsTok) throw new CommandError('sql: expected a dbms name and a query', { code: Status.CommandStructure });
     const dbms = node.resolve(dbmsTok.text);
     // Options (`format = json and ...`) run up to the first token that starts the query.
     let i = 2;
@@ -168,11 +175,11 @@ const sql: CommandSpec = {
     const optToks = toks.slice(2, i);
     const opts = optToks.length > 0 ? optionsObject(parseWhere(optToks), (w) => node.resolve(w)) : {};
     const first = toks[i];
-    if (!first) throw new CommandError('sql: missing the query', { code: 2 });
+    if (!first) throw new CommandError('sql: missing the query', { code: Status.CommandStructure });
     const query = first.kind === 'string' && i === toks.length - 1 ? first.text : inv.text.slice(first.pos).trim();
     const format = String(opts['format'] ?? 'table').toLowerCase();
     if (format !== 'json' && format !== 'table')
-      throw new CommandError(`sql: format must be json or table (got ${format})`, { code: 2 });
+      throw new CommandError(`sql: format must be json or table (got ${format})`, { code: Status.CommandStructure });
     const t0 = performance.now();
     const r = await node.dbms.reader(dbms).select(query);
     if (format === 'json') return queryJson(r.columns, r.rows, performance.now() - t0);

@@ -5,6 +5,7 @@ import { formatTable, pyJson } from '../../../protocols/format/table.js';
 import { createWorkDirectories, dirDictionary } from '../../layout.js';
 import type { CommandSpec } from '../../service.js';
 import { argWords, formatOf, whereObject } from '../args.js';
+import { Status } from '../../../base/status.js';
 
 export const VERSION = '0.1.0';
 
@@ -34,9 +35,12 @@ export const setNodeName: CommandSpec = {
   usage: 'set node name <name>',
   run(inv, node) {
     const [name, ...extra] = argWords(inv, node);
-    if (!name || extra.length > 0) throw new CommandError('set node name: expected one name', { code: 2 });
+    if (!name || extra.length > 0)
+      throw new CommandError('set node name: expected one name', { code: Status.CommandStructure });
     if (!/^[\w.\-]+$/.test(name))
-      throw new CommandError(`set node name: '${name}' has characters a node name cannot have`, { code: 2 });
+      throw new CommandError(`set node name: '${name}' has characters a node name cannot have`, {
+        code: Status.CommandStructure,
+      });
     node.setName(name);
     return '';
   },
@@ -122,7 +126,7 @@ const setHome = (words: string[]): CommandSpec => ({
   usage: `${words.join(' ')} <path>`,
   run(inv, node) {
     const [path] = argWords(inv, node);
-    if (!path) throw new CommandError(`${words.join(' ')}: expected a path`, { code: 2 });
+    if (!path) throw new CommandError(`${words.join(' ')}: expected a path`, { code: Status.CommandStructure });
     mkdirSync(path, { recursive: true, mode: 0o700 });
     // EdgeLake: every directory key of the dictionary follows the new home.
     for (const [k, v] of Object.entries(dirDictionary(path))) node.dict.set(k, v);
@@ -158,7 +162,7 @@ export const getEnv: CommandSpec = {
   usage: 'get env var <name>',
   run(inv, node) {
     const [name] = argWords(inv, node);
-    if (!name) throw new CommandError('get env var: expected a name', { code: 2 });
+    if (!name) throw new CommandError('get env var: expected a name', { code: Status.CommandStructure });
     return node.resolve(`$${name}`);
   },
 };
@@ -185,7 +189,9 @@ export const nodeCommands: CommandSpec[] = [
     run(inv, node) {
       const key = whereObject(inv, node)['key'];
       if (typeof key !== 'string')
-        throw new CommandError("get dictionary value: expected 'where key = <name>'", { code: 2 });
+        throw new CommandError("get dictionary value: expected 'where key = <name>'", {
+          code: Status.CommandStructure,
+        });
       return node.dict.get(key) ?? '';
     },
   },

@@ -4,6 +4,7 @@
 import { CommandError } from '../../../base/errors.js';
 import type { CommandSpec, Invocation, NodeApi, ServiceDescriptor } from '../../service.js';
 import { argWords, whereObject, withKeyPositions } from '../args.js';
+import { Status } from '../../../base/status.js';
 
 /** The raw option object of a `run` invocation: positional arguments, then `where` options. */
 export function runOptions(desc: ServiceDescriptor, inv: Invocation, node: NodeApi): Record<string, unknown> {
@@ -13,7 +14,7 @@ export function runOptions(desc: ServiceDescriptor, inv: Invocation, node: NodeA
   if (args.length > names.length) {
     throw new CommandError(
       `run ${desc.run[0]!.join(' ')}: unexpected '${args[names.length]}' (positional arguments: ${names.join(' ') || 'none'}; use 'where key = value')`,
-      { code: 2 },
+      { code: Status.CommandStructure },
     );
   }
   args.forEach((v, i) => (raw[names[i]!] = v));
@@ -27,7 +28,9 @@ function runCommand(desc: ServiceDescriptor, words: readonly string[]): CommandS
     usage: `run ${words.join(' ')} where ...`,
     async run(inv, node) {
       if (!desc.entry)
-        throw new CommandError(`run ${words.join(' ')}: ${desc.unavailable ?? 'not available'}`, { code: 2 });
+        throw new CommandError(`run ${words.join(' ')}: ${desc.unavailable ?? 'not available'}`, {
+          code: Status.CommandStructure,
+        });
       const raw = runOptions(desc, inv, node);
       // Validate here, with key positions, before the node spawns anything.
       withKeyPositions(inv.where, () =>
@@ -52,7 +55,9 @@ function exitCommand(desc: ServiceDescriptor, name: string): CommandSpec {
         const n = Number(which[0]);
         targets = all.filter((i) => i.id === which[0] || i.id === `${desc.kind}-${n}`);
         if (targets.length === 0)
-          throw new CommandError(`exit ${name}: no ${desc.process} instance '${which[0]}'`, { code: 128 });
+          throw new CommandError(`exit ${name}: no ${desc.process} instance '${which[0]}'`, {
+            code: Status.MqttWrongClientId,
+          });
       }
       if (targets.length === 0) return `${desc.process} is not running`;
       for (const t of targets) await node.stopService(t.id, `exit ${name}`);

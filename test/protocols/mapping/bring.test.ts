@@ -1,7 +1,7 @@
 // The bring language (spec section 6 "Bring", interop vector 6; EdgeLake utils_json.py L482-715).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BringError, BringList, compileBring, stripBringWord } from '../../../protocols/mapping/bring.js';
+import { BringFailure, BringList, compileBring, stripBringWord } from '../../../protocols/mapping/bring.js';
 import { ConfigError } from '../../../base/errors.js';
 
 const bring = (expr: string, msg: unknown, opts = {}): unknown => compileBring(expr, opts).fn(msg);
@@ -97,9 +97,9 @@ test('a path whose value is a JSON array yields one value per element; an empty 
   assert.deepEqual(bring('[vals]', { vals: [1] }, { expandArrays: false }), [1]);
 });
 
-test('[a][] on a value that is not a list is a BringError naming the path', () => {
+test('[a][] on a value that is not a list is a BringFailure naming the path', () => {
   const r = bring('[a][b][][v]', { a: { b: { v: 1 } } });
-  assert.ok(r instanceof BringError);
+  assert.ok(r instanceof BringFailure);
   assert.match(r.reason, /'\[a\]\[b\]' is not a list/);
 });
 
@@ -107,7 +107,7 @@ test('words concatenate per element when a list is involved', () => {
   const msg = { dev: 'D', rs: [{ n: 'a' }, { n: 'b' }, {}] };
   assert.deepEqual(bring('[dev] _ [rs][][n]', msg), new BringList(['D_a', 'D_b', undefined]));
   const r = bring('[a][] [b][]', { a: [1, 2], b: [1] });
-  assert.ok(r instanceof BringError);
+  assert.ok(r instanceof BringFailure);
 });
 
 test('literals: quotes dropped, control words mapped, literal-only expressions are constants', () => {

@@ -2,11 +2,11 @@
 // (utils_columns.py L2041-2068 and the UTC/local format checks).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatNow, TimestampError, toTimestamp } from '../../../protocols/mapping/timestamp.js';
-import { converterFor, ConversionError, unifyType } from '../../../protocols/mapping/types.js';
+import { formatNow, TimestampFailure, toTimestamp } from '../../../protocols/mapping/timestamp.js';
+import { converterFor, ConversionFailure, unifyType } from '../../../protocols/mapping/types.js';
 
 const convert = (type: string, v: unknown): unknown => converterFor(unifyType(type)!)(v);
-const rejects = (type: string, v: unknown): boolean => convert(type, v) instanceof ConversionError;
+const rejects = (type: string, v: unknown): boolean => convert(type, v) instanceof ConversionFailure;
 
 test('type names are unified as EdgeLake does, case-insensitively', () => {
   const cases: [string, string][] = [
@@ -50,7 +50,7 @@ test('int columns take integers and integer text, and reject everything else cle
     assert.ok(rejects('int', v), String(v));
   }
   const r = convert('int', '7.5');
-  assert.ok(r instanceof ConversionError && /'7.5' is not an integer/.test(r.reason));
+  assert.ok(r instanceof ConversionFailure && /'7.5' is not an integer/.test(r.reason));
 });
 
 test('bigint columns keep digit strings beyond 2^53 exactly as BigInt', () => {
@@ -133,7 +133,7 @@ test('anything else is not a timestamp', () => {
     1e20,
     '99999999999999999999',
   ]) {
-    assert.ok(toTimestamp(v) instanceof TimestampError, String(v));
+    assert.ok(toTimestamp(v) instanceof TimestampFailure, String(v));
   }
 });
 
