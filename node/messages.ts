@@ -1,5 +1,6 @@
 // What workers may send to or ask the node (the main thread), addressed as actor `node`.
 import type { PeerReply } from '../peer/wire.js';
+import type { ConnectionAddresses, ConnectionName } from './connections.js';
 
 export type NodeIn =
   /**
@@ -47,5 +48,5 @@ export interface MetadataInfo {
 export interface NodeIdentity {
   name: string;
   identity: string;
-  connections: Record<string, { external: string; internal: string; bind: string }>;
+  connections: Partial<Record<ConnectionName, ConnectionAddresses>>;
 }

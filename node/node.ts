@@ -12,6 +12,7 @@ import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags
 import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
+import { Connections } from './connections.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from './messages.js';
 import { createWorkDirectories, dirDictionary } from './layout.js';
 import { DbmsRegistry } from '../storage/registry.js';
@@ -54,7 +55,7 @@ export class EdgeNode implements NodeApi {
   readonly root: string;
   readonly dict: Dictionary;
   readonly log: Logger;
-  readonly connections = new Map<string, { external: string; internal: string; bind: string }>();
+  readonly connections = new Connections();
   readonly supervisor: Supervisor;
   readonly wiring: RingWiring;
   readonly interpreter: Interpreter;
@@ -366,7 +367,7 @@ export class EdgeNode implements NodeApi {
         return {
           name: this.name,
           identity: this.identity(),
-          connections: Object.fromEntries(this.connections),
+          connections: this.connections.list(),
         } satisfies NodeIdentity;
       case 'node.stash.put':
         this.stash.set(from, msg.value);

@@ -12,6 +12,7 @@ import type { Dictionary } from '../protocols/command/dictionary.js';
 import type { DbmsRegistry } from '../storage/registry.js';
 import type { PeerNetwork } from '../peer/network.js';
 import type { Ledger } from '../storage/metadata/ledger.js';
+import type { Connections } from './connections.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -150,7 +151,7 @@ export interface NodeApi {
   /** The node's metadata (blockchain.json at `!blockchain_file`, mirrored in LMDB); absent on test stubs. */
   metadata?(): Ledger;
   /** Addresses registered by network services, for `get connections`. */
-  connections: Map<string, { external: string; internal: string; bind: string }>;
+  readonly connections: Connections;
   requestStop(reason: string): void;
   /** Per-service settings kept for the node's life, whether or not the service runs. */
   getSettings<T>(kind: string): T | undefined;

@@ -17,9 +17,10 @@ import {
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import type { BrokerIn, BrokerInfo } from './messages.js';
 import { Status } from '../../base/status.js';
+import type { ConnectionName } from '../../node/connections.js';
 
 const KIND = 'message-broker';
-const CONNECTION = 'Messaging';
+const CONNECTION: ConnectionName = 'Messaging';
 
 function running(node: NodeApi): string | undefined {
   return runningInstance(node, KIND)?.id;
@@ -52,7 +53,7 @@ const exitBroker: CommandSpec = {
       );
     const all = node.instances(KIND);
     for (const i of all) await node.stopService(i.id, 'exit broker');
-    node.connections.delete(CONNECTION);
+    node.connections.unregister(CONNECTION);
     return all.length === 0 ? 'MSG Broker is not running' : '';
   },
 };
@@ -84,7 +85,7 @@ export const messageBrokerService: ServiceDescriptor = {
     const cfg = inst.config as MessageBrokerConfig;
     const local = `${cfg.internal_ip ?? cfg.external_ip ?? i.address}:${i.port}`;
     const bind = `${i.address}:${i.port}`;
-    node.connections.set(CONNECTION, {
+    node.connections.register(CONNECTION, {
       external: `${cfg.external_ip ?? i.address}:${cfg.external_port || i.port}`,
       internal: local,
       bind,

@@ -31,6 +31,7 @@ import type { MsgClientIn, MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
 import { compileTopics } from './topics.js';
 import { Status } from '../../base/status.js';
+import type { ConnectionName } from '../../node/connections.js';
 
 const KIND = 'msg-client';
 const SUBSCRIPTIONS_SETTING = 'msg-client.subscriptions';
@@ -78,7 +79,7 @@ function refreshRegistrations(node: NodeApi): void {
 function rewriteOwnAddress(raw: Record<string, unknown>, node: NodeApi): void {
   if (typeof raw['broker'] !== 'string' || raw['broker'] === 'local' || raw['broker'] === 'rest') return;
   const addr = `${raw['broker']}:${String(raw['port'] ?? 1883)}`;
-  const own = (k: string): boolean => {
+  const own = (k: ConnectionName): boolean => {
     const c = node.connections.get(k);
     return c !== undefined && (c.external === addr || c.internal === addr);
   };

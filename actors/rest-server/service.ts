@@ -96,7 +96,7 @@ export const restServerService: ServiceDescriptor = {
     const i = await node.ask<RestInfo>(inst.id, { type: 'rest.info' } satisfies RestIn, 5000);
     const cfg = inst.config as { external_ip?: string; external_port?: number };
     const local = `${i.address}:${i.port}`;
-    node.connections.set('REST', {
+    node.connections.register('REST', {
       external: `${cfg.external_ip ?? i.address}:${cfg.external_port ?? i.port}`,
       internal: local,
       bind: local,

@@ -136,10 +136,10 @@ export const tcpServerService: ServiceDescriptor = {
   },
   async afterStart(inst, node) {
     const i = await node.ask<TcpInfo>(inst.id, { type: 'tcp.info' } satisfies TcpIn, 5000);
-    node.connections.set('TCP', { external: i.external, internal: i.internal, bind: i.bind });
+    node.connections.register('TCP', i);
   },
   afterStop(_id, node) {
-    node.connections.delete('TCP');
+    node.connections.unregister('TCP');
   },
   commands: [runClient, pool, serverInfo],
 };

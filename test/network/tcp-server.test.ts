@@ -93,7 +93,7 @@ test('get processes, get connections and get status show the TCP server; exit tc
   await n.cmd('exit tcp');
   assert.equal(n.running.node.instances('tcp-worker').length, 0);
   assert.match(await n.cmd('get processes'), /TCP {12}\|Not declared/);
-  assert.equal(n.running.node.connections.has('TCP'), false);
+  assert.equal(n.running.node.connections.get('TCP'), undefined);
   await assert.rejects(n.cmd('run client (127.0.0.1:9) get status'), /no TCP server is running here/);
 });
 

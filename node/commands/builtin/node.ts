@@ -6,6 +6,7 @@ import { createWorkDirectories, dirDictionary } from '../../layout.js';
 import type { CommandSpec } from '../../service.js';
 import { argWords, formatOf, whereObject } from '../args.js';
 import { Status } from '../../../base/status.js';
+import { CONNECTION_NAMES, type ConnectionAddresses, type ConnectionName } from '../../connections.js';
 
 export const VERSION = '0.1.0';
 
@@ -82,29 +83,24 @@ export const getConnections: CommandSpec = {
   usage: 'get connections [where format = json]',
   run(inv, node) {
     // EdgeLake net_utils.py L1326-1400: rows TCP, REST, Messaging with external/internal/bind addresses.
-    const kinds: [string, string][] = [
-      ['TCP', 'TCP'],
-      ['REST', 'REST'],
-      ['Messaging', 'Messaging'],
-    ];
-    const get = (k: string): { external: string; internal: string; bind: string } =>
+    const get = (k: ConnectionName): ConnectionAddresses =>
       node.connections.get(k) ?? { external: 'Not declared', internal: 'Not declared', bind: 'Not declared' };
     if (formatOf(inv, node) === 'json') {
       // EdgeLake's keys: external, local, bind (net_utils.get_connections).
       return pyJson(
         Object.fromEntries(
-          kinds.map(([k, label]) => {
+          CONNECTION_NAMES.map((k) => {
             const c = get(k);
-            return [label, { external: c.external, local: c.internal, bind: c.bind }];
+            return [k, { external: c.external, local: c.internal, bind: c.bind }];
           }),
         ),
       );
     }
     return formatTable(
       ['Type', 'External Address', 'Internal Address', 'Bind Address'],
-      kinds.map(([k, label]) => {
+      CONNECTION_NAMES.map((k) => {
         const c = get(k);
-        return [label, c.external, c.internal, c.bind];
+        return [k, c.external, c.internal, c.bind];
       }),
     );
   },

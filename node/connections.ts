@@ -1,0 +1,34 @@
+// The addresses the node's network services listen on (EdgeLake net_utils.py's connection table): the TCP
+// server, the REST server and the message broker register theirs once started and drop them when they stop.
+// Read by `get connections`, `get status` (the node's name is `name@<TCP external>`), replies to peers and
+// what workers learn through `node.identity`. The only writer of those rows is this module's `register`.
+import type { TcpConnection } from '../peer/address.js';
+
+/** EdgeLake's rows, in the order `get connections` lists them (net_utils.py L1326-1400). */
+export const CONNECTION_NAMES = ['TCP', 'REST', 'Messaging'] as const;
+
+export type ConnectionName = (typeof CONNECTION_NAMES)[number];
+
+/** `ip:port` strings: the address peers use, the local-network one and the one bound. */
+export type ConnectionAddresses = TcpConnection;
+
+export class Connections {
+  private readonly rows = new Map<ConnectionName, ConnectionAddresses>();
+
+  register(name: ConnectionName, addresses: ConnectionAddresses): void {
+    this.rows.set(name, { external: addresses.external, internal: addresses.internal, bind: addresses.bind });
+  }
+
+  unregister(name: ConnectionName): void {
+    this.rows.delete(name);
+  }
+
+  get(name: ConnectionName): ConnectionAddresses | undefined {
+    return this.rows.get(name);
+  }
+
+  /** The registered rows (a copy), as workers receive them in `node.identity`. */
+  list(): Partial<Record<ConnectionName, ConnectionAddresses>> {
+    return Object.fromEntries(this.rows);
+  }
+}
