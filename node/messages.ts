@@ -24,8 +24,8 @@ export type NodeIn =
   /** Keep this actor's state on the main thread, to be handed back after a restart (not across node restarts). */
   | { type: 'node.stash.put'; value: unknown }
   | { type: 'node.stash.get' }
-  /** Settings a service keeps on the node while it is not running (e.g. streamer thresholds). */
-  | { type: 'node.settings.get'; kind: string }
+  /** A setting a service keeps on the node while it is not running (node/settings.ts `readSetting`). */
+  | { type: 'node.settings.get'; name: string }
   /** The connected logical databases and their configs (the operator opens its own connections). */
   | { type: 'node.dbms.list' }
   /**

@@ -13,6 +13,7 @@ import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
 import { Connections } from './connections.js';
+import { Settings } from './settings.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from './messages.js';
 import { createWorkDirectories, dirDictionary } from './layout.js';
 import { DbmsRegistry } from '../storage/registry.js';
@@ -66,7 +67,7 @@ export class EdgeNode implements NodeApi {
   private readonly counters = new Map<string, number>();
   /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
   private readonly stash = new Map<string, unknown>();
-  private readonly settings = new Map<string, unknown>();
+  readonly settings = new Settings();
   private ledger: Ledger | undefined;
   private stopping = false;
 
@@ -302,14 +303,6 @@ export class EdgeNode implements NodeApi {
     return `${this.name}@${addr}`;
   }
 
-  getSettings<T>(kind: string): T | undefined {
-    return this.settings.get(kind) as T | undefined;
-  }
-
-  setSettings(kind: string, value: unknown): void {
-    this.settings.set(kind, value);
-  }
-
   setName(name: string): void {
     this.name = name;
     this.dict.set('node_name', name);
@@ -375,7 +368,7 @@ export class EdgeNode implements NodeApi {
       case 'node.stash.get':
         return this.stash.get(from);
       case 'node.settings.get':
-        return this.settings.get(msg.kind);
+        return this.settings.byName(msg.name);
       case 'node.policy.insert': {
         const r = await insertPolicy(
           this,

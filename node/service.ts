@@ -13,6 +13,7 @@ import type { DbmsRegistry } from '../storage/registry.js';
 import type { PeerNetwork } from '../peer/network.js';
 import type { Ledger } from '../storage/metadata/ledger.js';
 import type { Connections } from './connections.js';
+import type { Settings } from './settings.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -153,9 +154,8 @@ export interface NodeApi {
   /** Addresses registered by network services, for `get connections`. */
   readonly connections: Connections;
   requestStop(reason: string): void;
-  /** Per-service settings kept for the node's life, whether or not the service runs. */
-  getSettings<T>(kind: string): T | undefined;
-  setSettings(kind: string, value: unknown): void;
+  /** Per-service settings kept for the node's life, whether or not the service runs (node/settings.ts). */
+  readonly settings: Settings;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */

@@ -31,9 +31,12 @@ import { find, type BlobFilter, type BlobRecord } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';
 import type { BlobsIn } from './messages.js';
 import { Status } from '../../base/status.js';
+import { defineSetting } from '../../node/settings.js';
 
 const KIND = 'blobs-archiver';
 const DEFAULT_BLOBS_DBMS = 'blobs';
+/** The dbms of the last archiver that ran: `get files` and `file retrieve` work after it exits. */
+const BLOBS_DBMS_SETTING = defineSetting<string>('blobs-archiver.dbms');
 
 const filterShape = {
   dbms: required(str()),
@@ -58,7 +61,7 @@ function running(node: NodeApi): ServiceInstance | undefined {
 /** The dbms holding the index: the running archiver's, else the one it used last, else `blobs`. */
 function blobsDbms(node: NodeApi): string {
   const cfg = running(node)?.config as BlobsArchiverConfig | undefined;
-  return cfg?.blobs_dbms ?? node.getSettings<string>(KIND) ?? DEFAULT_BLOBS_DBMS;
+  return cfg?.blobs_dbms ?? node.settings.get(BLOBS_DBMS_SETTING) ?? DEFAULT_BLOBS_DBMS;
 }
 
 /** EdgeLake names blobs databases `blobs_<dbms>`; the index keys blobs by the data dbms. */
@@ -272,7 +275,7 @@ export const blobsArchiverService: ServiceDescriptor = {
     return `Flags: dbms = ${py(c.dbms)}, folder = ${py(c.folder)}, compress = ${py(c.compress)}, reuse_blobs = ${py(c.reuse_blobs)}`;
   },
   afterStart(inst, node) {
-    node.setSettings(KIND, (inst.config as BlobsArchiverConfig).blobs_dbms);
+    node.settings.set(BLOBS_DBMS_SETTING, (inst.config as BlobsArchiverConfig).blobs_dbms);
   },
   commands: [getBlobsArchiver, getFiles, fileRetrieve, fileStore],
 };

@@ -12,7 +12,8 @@ import { clusterView } from '../_shared/ha-members.js';
 import { runCheck, type CheckContext } from './check.js';
 import { dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { parseDate } from './dates.js';
-import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings } from './messages.js';
+import { CONSUMER_KIND, CONSUMER_SETTING, type ConsumerIn } from './messages.js';
+import { readSetting } from '../../node/settings.js';
 import { ConsumerStats, renderFiles, type ConsumerSnapshot, type WantedFile } from './stats.js';
 
 interface State {
@@ -65,10 +66,7 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
   },
   async init(ctx, cfg) {
     const stash = await ctx.ask<ConsumerSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
-    const set = await ctx.ask<ConsumerSettings | undefined>('node', {
-      type: 'node.settings.get',
-      kind: CONSUMER_KIND,
-    } satisfies NodeIn);
+    const set = await readSetting(ctx, CONSUMER_SETTING);
     const timer = ctx.clock.setInterval(
       () => ctx.send(ctx.self, { type: 'consumer.check' } satisfies ConsumerIn),
       cfg.interval * 1000,

@@ -1,6 +1,7 @@
 // The Consumer actor's mailbox.
 import type { ConsumerMode } from './config.js';
 import type { Member } from '../_shared/ha-members.js';
+import { defineSetting } from '../../node/settings.js';
 
 export const CONSUMER_KIND = 'data-consumer';
 
@@ -8,6 +9,8 @@ export const CONSUMER_KIND = 'data-consumer';
 export interface ConsumerSettings {
   mode: ConsumerMode;
 }
+
+export const CONSUMER_SETTING = defineSetting<ConsumerSettings>('data-consumer.mode');
 
 export type ConsumerTopic = 'summary' | 'files';
 

@@ -10,7 +10,7 @@ import { CommandError } from '../../base/errors.js';
 import { argWords, formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
-import { CONSUMER_KIND, type ConsumerIn, type ConsumerSettings, type ConsumerTopic } from './messages.js';
+import { CONSUMER_KIND, CONSUMER_SETTING, type ConsumerIn, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';
 import { Status } from '../../base/status.js';
 
@@ -49,7 +49,7 @@ const setConsumerMode: CommandSpec = {
       throw new CommandError('set consumer mode: the consumer is not running (run data consumer first)', {
         code: Status.CommandStructure,
       });
-    node.setSettings(CONSUMER_KIND, { mode: mode as ConsumerMode } satisfies ConsumerSettings);
+    node.settings.set(CONSUMER_SETTING, { mode: mode as ConsumerMode });
     node.send(id, { type: 'consumer.mode', mode: mode as ConsumerMode } satisfies ConsumerIn);
     return '';
   },
@@ -68,12 +68,12 @@ export const dataConsumerService: ServiceDescriptor = {
   details(instances, node) {
     const cfg = instances[0]?.config as DataConsumerConfig | undefined;
     if (!cfg) return '';
-    const mode = node.getSettings<ConsumerSettings>(CONSUMER_KIND)?.mode ?? cfg.mode;
+    const mode = node.settings.get(CONSUMER_SETTING)?.mode ?? cfg.mode;
     return `Mode: ${mode}, Start date: ${cfg.start_date}, End date: ${cfg.end_date ?? 'now'}, Cluster: ${cfg.cluster_id ?? 'of this operator'}`;
   },
   afterStop(_id, node) {
     // A later `run data consumer` starts in the mode it names.
-    node.setSettings(CONSUMER_KIND, undefined);
+    node.settings.delete(CONSUMER_SETTING);
   },
   commands: [getConsumer, setConsumerMode, ...timeFileCommands],
 };

@@ -16,12 +16,11 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { listenAddress } from '../../node/config/listener.js';
 import { CommandError, assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
-import type { LocalPublish, MsgPublish, PublishOutcome } from '../_shared/msg-routes.js';
+import { readLocalRoutes, type LocalPublish, type MsgPublish, type PublishOutcome } from '../_shared/msg-routes.js';
 import { topicMatches } from '../_shared/topic-filter.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import { Handoff } from './handoff.js';
-import { ROUTES_SETTING, type BrokerIn, type BrokerInfo, type LocalRoutes } from './messages.js';
+import type { BrokerIn, BrokerInfo, LocalRoutes } from './messages.js';
 import { BrokerStats, NOT_STORED, UNREGISTERED_TOPIC } from './stats.js';
 
 const ASK_TIMEOUT_MS = 30_000;
@@ -98,12 +97,7 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
   config: (raw) => messageBrokerSchema.parse(raw),
   async init(ctx, cfg) {
     const stats = new BrokerStats();
-    const initial = await ctx.ask<LocalRoutes | undefined>(
-      'node',
-      { type: 'node.settings.get', kind: ROUTES_SETTING } satisfies NodeIn,
-      5000,
-    );
-    const routes: State['routes'] = { list: routeList(initial) };
+    const routes: State['routes'] = { list: routeList(await readLocalRoutes(ctx)) };
     const handoff = new Handoff((target, items) =>
       ctx
         .ask<PublishOutcome[]>(target, { type: 'msg.publish', items } satisfies MsgPublish, ASK_TIMEOUT_MS)

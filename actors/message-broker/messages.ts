@@ -3,7 +3,6 @@
 import type { BrokerRoutes } from '../_shared/msg-routes.js';
 
 export type { LocalRoutes } from '../_shared/msg-routes.js';
-export { ROUTES_SETTING } from '../_shared/msg-routes.js';
 
 export type BrokerIn =
   | { type: 'broker.info' }

@@ -19,32 +19,28 @@ import {
   type ServiceDescriptor,
   type ServiceInstance,
 } from '../../node/service.js';
-import {
-  AGENTS_SETTING,
-  ROUTES_SETTING,
-  type BrokerRoutes,
-  type LocalRoutes,
-  type RestAgents,
-} from '../_shared/msg-routes.js';
+import { publishRoutes, type AgentRoutes, type LocalRoutes } from '../_shared/msg-routes.js';
 import { msgClientSchema, type MsgClientConfig } from './config.js';
 import type { MsgClientIn, MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
 import { compileTopics } from './topics.js';
 import { Status } from '../../base/status.js';
 import type { ConnectionName } from '../../node/connections.js';
+import { defineSetting } from '../../node/settings.js';
 
 const KIND = 'msg-client';
-const SUBSCRIPTIONS_SETTING = 'msg-client.subscriptions';
-
 interface Subscriptions {
   /** The last subscription id given out (one per topic). */
   last: number;
   byActor: Record<string, number>;
 }
 
+/** EdgeLake's subscription numbering, kept for the node's life (ids are not reused after an exit). */
+const SUBSCRIPTIONS_SETTING = defineSetting<Subscriptions>('msg-client.subscriptions');
+
 function subscriptions(node: NodeApi): Subscriptions {
-  let s = node.getSettings<Subscriptions>(SUBSCRIPTIONS_SETTING);
-  if (!s) node.setSettings(SUBSCRIPTIONS_SETTING, (s = { last: 0, byActor: {} }));
+  let s = node.settings.get(SUBSCRIPTIONS_SETTING);
+  if (!s) node.settings.set(SUBSCRIPTIONS_SETTING, (s = { last: 0, byActor: {} }));
   return s;
 }
 
@@ -59,17 +55,14 @@ function topicNames(cfg: MsgClientConfig): string[] {
 /** Tells the message broker and the REST server which clients are theirs (after every run and exit). */
 function refreshRegistrations(node: NodeApi): void {
   const routes: LocalRoutes = {};
-  const agents: Record<string, string> = {};
+  const agents: AgentRoutes = {};
   for (const inst of node.instances(KIND)) {
     const cfg = inst.config as MsgClientConfig;
     if (cfg.broker === 'local') routes[inst.id] = topicNames(cfg);
     const ua = cfg['user-agent'];
     if (cfg.broker === 'rest' && ua) agents[ua.split('/')[0]!.trim().toLowerCase()] = inst.id;
   }
-  node.setSettings(ROUTES_SETTING, routes);
-  node.send('message-broker', { type: 'broker.routes', routes } satisfies BrokerRoutes);
-  node.setSettings(AGENTS_SETTING, agents);
-  node.send('rest-server', { type: 'rest.agents', agents } satisfies RestAgents);
+  publishRoutes(node, routes, agents);
 }
 
 /**

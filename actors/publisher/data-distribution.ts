@@ -17,7 +17,7 @@ import { bool, ipPort, repeated, required, schema, str } from '../../runtime/con
 import { formatTable, pyJson } from '../../protocols/format/table.js';
 import type { CommandSpec, NodeApi } from '../../node/service.js';
 import type { PublisherIn } from './messages.js';
-import { DISTRIBUTION_SETTING, ruleFor, type DistributionRule } from './distribution-rules.js';
+import { DISTRIBUTION_SETTING, ruleFor } from './distribution-rules.js';
 import { Status } from '../../base/status.js';
 
 const setSchema = schema('set data distribution', {
@@ -38,9 +38,7 @@ const setDataDistribution: CommandSpec = {
     const o = withKeyPositions(inv.where, () => setSchema.parse(whereObject(inv, node), 'set data distribution'));
     const dbms = lower(o.dbms);
     const table = lower(o.table);
-    const rules = (node.getSettings<DistributionRule[]>(DISTRIBUTION_SETTING) ?? []).filter(
-      (r) => r.dbms !== dbms || r.table !== table,
-    );
+    const rules = (node.settings.get(DISTRIBUTION_SETTING) ?? []).filter((r) => r.dbms !== dbms || r.table !== table);
     if (!o.remove) {
       // AnyLog: "Data distribution error: command requires 'dest' value or 'remove = True'"
       if (!o.dest || o.dest.length === 0)
@@ -49,7 +47,7 @@ const setDataDistribution: CommandSpec = {
         });
       rules.push({ dbms, table, dest: [...new Set(o.dest)] });
     }
-    node.setSettings(DISTRIBUTION_SETTING, rules);
+    node.settings.set(DISTRIBUTION_SETTING, rules);
     return '';
   },
 };
@@ -80,7 +78,7 @@ const getDataDistribution: CommandSpec = {
     const where = whereObject(inv, node);
     const format = formatOf(inv, node);
     const want = (k: string, v: string): boolean => where[k] === undefined || lower(String(where[k])) === v;
-    const all = node.getSettings<DistributionRule[]>(DISTRIBUTION_SETTING) ?? [];
+    const all = node.settings.get(DISTRIBUTION_SETTING) ?? [];
     const delivered = await deliveredFiles(node);
     const rows = all
       .filter((r) => want('dbms', r.dbms) && want('table', r.table))

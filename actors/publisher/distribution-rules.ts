@@ -1,13 +1,15 @@
 // The rules of `set data distribution` (data-distribution.ts) as the publisher's routing reads them (route.ts).
 
-/** Node settings key of the rules. */
-export const DISTRIBUTION_SETTING = 'publisher.data-distribution';
+import { defineSetting } from '../../node/settings.js';
 
 export interface DistributionRule {
   dbms: string;
   table: string;
   dest: string[];
 }
+
+/** The rules, kept on the node: `set data distribution` writes them, every publisher scan reads them. */
+export const DISTRIBUTION_SETTING = defineSetting<DistributionRule[]>('publisher.data-distribution');
 
 const lower = (s: string): string => s.toLowerCase();
 

@@ -39,6 +39,7 @@ import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn } from './messages.js';
 import { operatorGroups } from './route.js';
 import { DISTRIBUTION_SETTING, type DistributionRule } from './distribution-rules.js';
+import { readSetting } from '../../node/settings.js';
 import { PublisherStats } from './stats.js';
 import { Status } from '../../base/status.js';
 
@@ -158,10 +159,7 @@ async function scan(state: State, ctx: ActorContext): Promise<number> {
   const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
   const store = state.metadata.at(info.file);
   const self = selfAddress(await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn));
-  const rules = await ctx.ask<DistributionRule[] | undefined>('node', {
-    type: 'node.settings.get',
-    kind: DISTRIBUTION_SETTING,
-  } satisfies NodeIn);
+  const rules = await readSetting(ctx, DISTRIBUTION_SETTING);
   const names = (await readdir(state.dirs.watchDir)).filter((x) => !skip(x)).sort();
   const down = new Map<string, string>();
   const report: Report = (dbms, table, dest, error) =>

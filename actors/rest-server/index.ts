@@ -16,7 +16,8 @@ import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { PayloadTooLargeError } from './body.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
-import { AGENTS_SETTING, type RestIn, type RestPutStats } from './messages.js';
+import type { RestIn, RestPutStats } from './messages.js';
+import { readRestAgents } from '../_shared/msg-routes.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
@@ -234,11 +235,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
     });
     const addr = server.address() as AddressInfo;
     // `broker = rest` msg clients registered before this server (re)started.
-    const agents = await ctx.ask<Record<string, string> | undefined>(
-      'node',
-      { type: 'node.settings.get', kind: AGENTS_SETTING } satisfies NodeIn,
-      5000,
-    );
+    const agents = await readRestAgents(ctx);
     const state: State = {
       cfg,
       server,
@@ -251,7 +248,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
       connection: `${cfg.ssl ? 'https' : 'http'}://${addr.address}:${addr.port}`,
       inflight: 0,
       calls: 0,
-      agents: new Map(Object.entries(agents ?? {})),
+      agents: new Map(Object.entries(agents)),
     };
     stateRef.s = state;
     ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });

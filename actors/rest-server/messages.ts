@@ -2,7 +2,6 @@
 
 import type { RestAgents } from '../_shared/msg-routes.js';
 
-export { AGENTS_SETTING } from '../_shared/msg-routes.js';
 export type RestIn =
   | { type: 'rest.info' }
   | { type: 'rest.calls' }

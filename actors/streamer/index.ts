@@ -9,12 +9,12 @@ import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever } from '../../base/errors.js';
 import { armRing } from '../../runtime/ring-pump.js';
-import type { NodeIn } from '../../node/messages.js';
 import type { BatchFrame, IngestFrame } from '../../protocols/frames/ingest.js';
 import { StreamBuffers } from './buffers.js';
 import { streamerSchema, type StreamerConfig } from './config.js';
 import type { StreamerIn, StreamerStats } from './messages.js';
-import { DEFAULT_THRESHOLDS, thresholdFor, type Thresholds } from './thresholds.js';
+import { DEFAULT_THRESHOLDS, thresholdFor, THRESHOLDS_SETTING } from './thresholds.js';
+import { readSetting } from '../../node/settings.js';
 
 const OPERATOR_RING = 'operator';
 const MAX_BUFFERED_BYTES = 64 << 20;
@@ -119,10 +119,7 @@ export default defineActor<StreamerConfig, State, StreamerIn>({
   kind: 'streamer',
   config: (raw) => streamerSchema.parse(raw),
   async init(ctx) {
-    const saved = await ctx.ask<Thresholds | undefined>('node', {
-      type: 'node.settings.get',
-      kind: 'streamer',
-    } satisfies NodeIn);
+    const saved = await readSetting(ctx, THRESHOLDS_SETTING);
     const state: State = {
       buffers: new StreamBuffers(saved ?? DEFAULT_THRESHOLDS),
       timer: undefined,

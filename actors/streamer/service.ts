@@ -18,7 +18,7 @@ import {
 } from '../../node/service.js';
 import { streamerSchema } from './config.js';
 import type { StreamerIn, StreamerStats } from './messages.js';
-import { DEFAULT_THRESHOLDS, parseVolume, type Thresholds } from './thresholds.js';
+import { DEFAULT_THRESHOLDS, parseVolume, THRESHOLDS_SETTING, type Thresholds } from './thresholds.js';
 import { Status } from '../../base/status.js';
 
 const KIND = 'streamer';
@@ -32,7 +32,7 @@ const thresholdSchema = schema('set buffer threshold', {
 });
 
 export function thresholds(node: NodeApi): Thresholds {
-  return node.getSettings<Thresholds>(KIND) ?? DEFAULT_THRESHOLDS;
+  return node.settings.get(THRESHOLDS_SETTING) ?? DEFAULT_THRESHOLDS;
 }
 
 function actorId(node: NodeApi): string | undefined {
@@ -67,7 +67,7 @@ const setThreshold: CommandSpec = {
       if (volume !== undefined) next.volume = volume;
     }
     if (o.write_immediate !== undefined) next.writeImmediate = o.write_immediate;
-    node.setSettings(KIND, next);
+    node.settings.set(THRESHOLDS_SETTING, next);
     const id = actorId(node);
     if (id) node.send(id, { type: 'streamer.thresholds', thresholds: next } satisfies StreamerIn);
     return '';

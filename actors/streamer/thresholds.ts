@@ -4,6 +4,8 @@
 // exists to merge small requests into bigger transactions: the defaults are 20 ms / 1 MiB, which
 // keeps publish-to-queryable under 100 ms while the operator still inserts thousands of rows per
 // transaction under load.
+import { defineSetting } from '../../node/settings.js';
+
 export interface Threshold {
   /** Seconds a buffer may wait before it is flushed. */
   time: number;
@@ -16,6 +18,9 @@ export interface Thresholds extends Threshold {
   /** Per `dbms.table` overrides (EdgeLake accepts dbms/table but ignores them; here they work). */
   tables: Record<string, Threshold>;
 }
+
+/** `set buffer threshold` keeps them on the node: a restarted streamer starts with them. */
+export const THRESHOLDS_SETTING = defineSetting<Thresholds>('streamer.thresholds');
 
 export const DEFAULT_THRESHOLDS: Thresholds = { time: 0.02, volume: 1 << 20, writeImmediate: false, tables: {} };
 

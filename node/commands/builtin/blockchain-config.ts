@@ -17,6 +17,7 @@ import type { RunEnv } from '../../../protocols/command/interpreter.js';
 import type { CommandSpec, NodeApi } from '../../service.js';
 import { ledgerOf, nodeAddress, restText } from './blockchain.js';
 import { Status } from '../../../base/status.js';
+import { defineSetting } from '../../settings.js';
 
 const setPolicy: CommandSpec = {
   words: ['set', 'policy'],
@@ -153,12 +154,12 @@ interface Applied {
   message: string;
 }
 
-const CONFIG_SETTINGS = 'config-policies';
+const CONFIG_SETTINGS = defineSetting<Map<string, Applied>>('node.config-policies');
 
 function record(node: NodeApi, id: string, a: Applied): void {
-  const m = node.getSettings<Map<string, Applied>>(CONFIG_SETTINGS) ?? new Map<string, Applied>();
+  const m = node.settings.get(CONFIG_SETTINGS) ?? new Map<string, Applied>();
   m.set(id, a);
-  node.setSettings(CONFIG_SETTINGS, m);
+  node.settings.set(CONFIG_SETTINGS, m);
 }
 
 const configFromPolicy: CommandSpec = {
@@ -227,7 +228,7 @@ const getConfigPolicies: CommandSpec = {
   method: 'get',
   usage: 'get config policies',
   run(_inv, node) {
-    const m = node.getSettings<Map<string, Applied>>(CONFIG_SETTINGS) ?? new Map<string, Applied>();
+    const m = node.settings.get(CONFIG_SETTINGS) ?? new Map<string, Applied>();
     return formatTable(
       ['Policy ID', 'Policy_name', 'Error', 'Message'],
       [...m].map(([id, a]) => [id, a.name, a.error, a.message]),
