@@ -14,6 +14,7 @@ import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
 import { Connections } from './connections.js';
 import { Settings } from './settings.js';
+import { Stash } from './stash.js';
 import type { MetadataInfo, NodeIdentity, NodeIn } from './messages.js';
 import { createWorkDirectories, dirDictionary } from './layout.js';
 import { DbmsRegistry } from '../storage/registry.js';
@@ -66,7 +67,7 @@ export class EdgeNode implements NodeApi {
   private readonly instancesById = new Map<string, Instance>();
   private readonly counters = new Map<string, number>();
   /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
-  private readonly stash = new Map<string, unknown>();
+  private readonly stash = new Stash();
   readonly settings = new Settings();
   private ledger: Ledger | undefined;
   private stopping = false;
@@ -270,11 +271,11 @@ export class EdgeNode implements NodeApi {
     for (const h of helpers) {
       await this.supervisor.removeChild(h.id, reason);
       this.instancesById.delete(h.id);
-      this.stash.delete(h.id);
+      this.stash.drop(h.id);
     }
     const removed = await this.supervisor.removeChild(id, reason);
     this.instancesById.delete(id);
-    this.stash.delete(id);
+    this.stash.drop(id);
     this.wiring.unlink(id);
     inst.desc.afterStop?.(id, this);
     return removed;
@@ -363,7 +364,7 @@ export class EdgeNode implements NodeApi {
           connections: this.connections.list(),
         } satisfies NodeIdentity;
       case 'node.stash.put':
-        this.stash.set(from, msg.value);
+        this.stash.put(from, msg.value);
         return undefined;
       case 'node.stash.get':
         return this.stash.get(from);

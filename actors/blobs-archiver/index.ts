@@ -24,6 +24,9 @@ import { archiveOne, isCandidate, processFile, type ProcessContext } from './pro
 import { checkFileId, checkNames } from './refs.js';
 import { ArchiverStats, type StatsSnapshot } from './stats.js';
 import { Status } from '../../base/status.js';
+import { defineStash } from '../../node/stash.js';
+
+const STASH = defineStash<StatsSnapshot>();
 
 const SCAN_MS = 5000;
 
@@ -74,7 +77,7 @@ async function writableDir(dir: string, what: string): Promise<string> {
 }
 
 function saveStats(state: State, ctx: ActorContext): void {
-  ctx.send('node', { type: 'node.stash.put', value: state.pc.stats.snapshot() } satisfies NodeIn);
+  STASH.put(ctx, state.pc.stats.snapshot());
 }
 
 async function one(state: State, ctx: ActorContext, path: string): Promise<void> {
@@ -104,7 +107,7 @@ export default defineActor<BlobsArchiverConfig, State, BlobsIn>({
     };
     const index = cfg.dbms ? await openIndex(ctx, cfg) : undefined;
     const producer = new RowProducer(ctx);
-    const stash = await ctx.ask<StatsSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
+    const stash = await STASH.get(ctx);
     const pc: ProcessContext = {
       cfg,
       dirs,

@@ -15,6 +15,9 @@ import { parseDate } from './dates.js';
 import { CONSUMER_KIND, CONSUMER_SETTING, type ConsumerIn } from './messages.js';
 import { readSetting } from '../../node/settings.js';
 import { ConsumerStats, renderFiles, type ConsumerSnapshot, type WantedFile } from './stats.js';
+import { defineStash } from '../../node/stash.js';
+
+const STASH = defineStash<ConsumerSnapshot>();
 
 interface State {
   cfg: DataConsumerConfig;
@@ -65,7 +68,7 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
     return cfg;
   },
   async init(ctx, cfg) {
-    const stash = await ctx.ask<ConsumerSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
+    const stash = await STASH.get(ctx);
     const set = await readSetting(ctx, CONSUMER_SETTING);
     const timer = ctx.clock.setInterval(
       () => ctx.send(ctx.self, { type: 'consumer.check' } satisfies ConsumerIn),
@@ -100,7 +103,7 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
           const ids = new Set(msg.peers.map((r) => r.peer.id));
           for (const id of [...s.peers.keys()]) if (!ids.has(id)) s.peers.delete(id);
         }
-        ctx.send('node', { type: 'node.stash.put', value: s.snapshot(state.files) } satisfies NodeIn);
+        STASH.put(ctx, s.snapshot(state.files));
         return undefined;
       }
       case 'consumer.mode':

@@ -24,6 +24,9 @@ import { clusterView, selfAddress, type Member } from '../_shared/ha-members.js'
 import type { DistributorIn } from './messages.js';
 import { GzCache, archiveFile, sendToMember, type PassContext } from './send.js';
 import { DistributorStats, type DistributorSnapshot } from './stats.js';
+import { defineStash } from '../../node/stash.js';
+
+const STASH = defineStash<DistributorSnapshot>();
 
 const SCAN_MS = 2000;
 /** Files taken per scan (oldest names first); the rest wait for the next one. */
@@ -155,7 +158,7 @@ function onIdle(state: State, ctx: ActorContext, msg: Idle): void {
     for (const m of msg.members) s.member(m).pending = msg.pending[m.id] ?? 0;
     for (const id of [...s.members.keys()]) if (!ids.has(id)) s.members.delete(id);
   }
-  ctx.send('node', { type: 'node.stash.put', value: s.snapshot(state.pc.done) } satisfies NodeIn);
+  STASH.put(ctx, s.snapshot(state.pc.done));
   if (again) startScan(state, ctx);
 }
 
@@ -164,7 +167,7 @@ export default defineActor<DataDistributorConfig, State, DistributorIn>({
   config: (raw) => dataDistributorSchema.parse(raw),
   async init(ctx, cfg) {
     const d = ctx.node.dirs;
-    const stash = await ctx.ask<DistributorSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
+    const stash = await STASH.get(ctx);
     const pc: PassContext = {
       distrDir: cfg.distr_dir ?? d['distr_dir']!,
       archiveDir: cfg.archive_dir ?? d['archive_dir']!,

@@ -11,6 +11,9 @@ import { schedulerSchema, type SchedulerConfig } from './config.js';
 import type { SchedulerIds, SchedulerIn } from './messages.js';
 import type { NodeIn } from '../../node/messages.js';
 import { TaskTables, expandTimes, parseStart, type TablesSnapshot } from './tasks.js';
+import { defineStash } from '../../node/stash.js';
+
+const STASH = defineStash<TablesSnapshot>();
 
 interface State {
   tables: TaskTables;
@@ -23,7 +26,7 @@ interface State {
 const WAKE_SEC = 10;
 
 function save(state: State, ctx: ActorContext): void {
-  ctx.send('node', { type: 'node.stash.put', value: state.tables.snapshot() } satisfies NodeIn);
+  STASH.put(ctx, state.tables.snapshot());
 }
 
 function reschedule(state: State, ctx: ActorContext): void {
@@ -53,7 +56,7 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
   kind: 'scheduler',
   config: (raw) => schedulerSchema.parse(raw),
   async init(ctx, cfg) {
-    const stash = await ctx.ask<TablesSnapshot | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn);
+    const stash = await STASH.get(ctx);
     const state: State = { tables: TaskTables.fromSnapshot(stash ?? undefined), timer: undefined, busy: new Set() };
     if (!stash) {
       // A fresh scheduler worker: EdgeLake's system scheduler 0 runs on every node with a scheduler.

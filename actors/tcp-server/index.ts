@@ -23,6 +23,10 @@ import { encodeHeader } from '../../protocols/tcp/header.js';
 import { tcpServerSchema, type TcpServerConfig } from './config.js';
 import { Inbound, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
+import { defineStash } from '../../node/stash.js';
+
+/** The port an `external_port = 0` server got, so a restarted dispatch actor listens on the same one. */
+const STASH = defineStash<{ port: number }>();
 
 /** Commands are one block unless they carry data; anything bigger travels as a `file write` (large message). */
 const MAX_COMMAND_BYTES = 512 * 1024;
@@ -260,10 +264,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
   async init(ctx, cfg) {
     const { host, port: asked } = listenAddress(cfg);
     // Port 0 (any): a restarted incarnation takes the port the first one got, which the peers were told.
-    const kept =
-      asked === 0
-        ? await ctx.ask<{ port?: number } | undefined>('node', { type: 'node.stash.get' } satisfies NodeIn)
-        : undefined;
+    const kept = asked === 0 ? await STASH.get(ctx) : undefined;
     const port = kept?.port ?? asked;
     const server = createServer({ noDelay: true });
     await new Promise<void>((resolve, reject) => {
@@ -276,7 +277,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
     server.on('connection', (socket) => ctx.send(ctx.self, { type: 'tcp.conn.open', socket }));
     server.on('error', (err) => ctx.log.error('TCP server error', { error: err.message }));
     const a = server.address() as AddressInfo;
-    if (asked === 0) ctx.send('node', { type: 'node.stash.put', value: { port: a.port } } satisfies NodeIn);
+    if (asked === 0) STASH.put(ctx, { port: a.port });
     const extIp = cfg.external_ip ?? cfg.internal_ip ?? a.address;
     const extPort = cfg.external_port || cfg.internal_port || a.port;
     const intIp = cfg.internal_ip ?? cfg.external_ip ?? a.address;
