@@ -13,6 +13,8 @@ import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
 import { socketPath } from '../node/layout.js';
 import type { ServiceDescriptor } from '../node/service.js';
+import { actorAddress } from '../runtime/address.js';
+import type { ActorMessage } from '../runtime/wire.js';
 
 export interface BootOptions {
   /** node.yaml, a script (.al), or nothing for defaults. */
@@ -82,10 +84,11 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     socketPath(root),
     {
       command: (text) => node.command(text, { source: 'control' }),
+      // The control socket takes any actor id and message (a tool for operators and tests): untyped on purpose.
       send: (actor, msg, ask, timeoutMs) => {
-        if (ask) return node.ask(actor, msg, timeoutMs);
-        if (!node.send(actor, msg))
-          throw new CommandError(`${actor}: not running or mailbox full`, { retriable: true });
+        const to = actorAddress<ActorMessage>(actor);
+        if (ask) return node.ask(to, msg, timeoutMs);
+        if (!node.send(to, msg)) throw new CommandError(`${actor}: not running or mailbox full`, { retriable: true });
         return Promise.resolve(undefined);
       },
       kill: (actor) => node.kill(actor),

@@ -1,40 +1,50 @@
-// What workers may send to or ask the node (the main thread), addressed as actor `node`.
+// What workers may send to or ask the node (the main thread), addressed as actor `node` (`NODE`).
 import type { PeerReply } from '../peer/wire.js';
 import type { ConnectionAddresses, ConnectionName } from './connections.js';
+import { actorAddress, type Ask } from '../runtime/address.js';
+import type { DbmsEntry } from '../storage/registry.js';
 
 export type NodeIn =
   /**
    * Run an EdgeLake command through the dispatcher; the reply is its text. With `inner` (a REST `destination`
    * header), `text` is the `run client (..) <inner>` wrapper and the REST method is checked against `inner`.
    */
-  | {
-      type: 'node.command';
-      text: string;
-      source: string;
-      method?: 'GET' | 'POST';
-      inner?: string;
-      peer?: { ip: string; port: number };
-    }
+  | Ask<
+      {
+        type: 'node.command';
+        text: string;
+        source: string;
+        method?: 'GET' | 'POST';
+        inner?: string;
+        peer?: { ip: string; port: number };
+      },
+      string
+    >
   /** A peer's answer (or text to show), forwarded by the TCP dispatch actor to the reply registry. */
   | { type: 'node.peer.reply'; reply: PeerReply }
   /** An answer for job `jobId` arrived malformed: that receiver has failed (the dispatch actor says why). */
   | { type: 'node.peer.failed'; jobId: number; receiverId: number; reason: string }
-  | { type: 'node.dict.get'; name: string }
-  | { type: 'node.identity' }
+  /** A dictionary value ('' when not set). */
+  | Ask<{ type: 'node.dict.get'; name: string }, string>
+  | Ask<{ type: 'node.identity' }, NodeIdentity>
   /** Keep this actor's state on the main thread, to be handed back after a restart (not across node restarts). */
   | { type: 'node.stash.put'; value: unknown }
-  | { type: 'node.stash.get' }
+  /** What this actor put: typed by node/stash.ts `defineStash`. */
+  | Ask<{ type: 'node.stash.get' }, unknown>
   /** A setting a service keeps on the node while it is not running (node/settings.ts `readSetting`). */
-  | { type: 'node.settings.get'; name: string }
+  | Ask<{ type: 'node.settings.get'; name: string }, unknown>
   /** The connected logical databases and their configs (the operator opens its own connections). */
-  | { type: 'node.dbms.list' }
+  | Ask<{ type: 'node.dbms.list' }, DbmsEntry[]>
   /**
    * `blockchain insert` of a policy (JSON text) into the local ledger, and to `master` (ip:port) when given. The
    * reply is the stored policy's JSON text.
    */
-  | { type: 'node.policy.insert'; policy: string; master?: string }
+  | Ask<{ type: 'node.policy.insert'; policy: string; master?: string }, string>
   /** The metadata's file and versions (the synchronizer's request names them): MetadataInfo. */
-  | { type: 'node.metadata.info' };
+  | Ask<{ type: 'node.metadata.info' }, MetadataInfo>;
+
+/** The node's own mailbox, on the main thread. */
+export const NODE = actorAddress<NodeIn>('node');
 
 export interface MetadataInfo {
   /** blockchain.json (`!blockchain_file`). */

@@ -12,6 +12,7 @@ import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags
 import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
+import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from '../runtime/address.js';
 import { Connections } from './connections.js';
 import { Settings } from './settings.js';
 import { Stash } from './stash.js';
@@ -281,14 +282,19 @@ export class EdgeNode implements NodeApi {
     return removed;
   }
 
-  ask<R = unknown>(actorId: string, msg: ActorMessage, timeoutMs = 10_000): Promise<R> {
-    const ref = this.supervisor.actor(actorId);
-    if (!ref) return Promise.reject(new NoSuchActorError(`no running actor '${actorId}'`));
-    return ref.ask<R>(msg, timeoutMs);
+  ask<In extends ActorMessage, T extends In['type']>(
+    to: ActorAddress<In>,
+    msg: AskMessage<In, T>,
+    timeoutMs = 10_000,
+  ): Promise<ReplyOf<In, T>> {
+    const ref = this.supervisor.actor(to);
+    if (!ref) return Promise.reject(new NoSuchActorError(`no running actor '${to}'`));
+    // The worker answers with what its handler returned: the type its mailbox declares (runtime/address.ts).
+    return ref.ask<ReplyOf<In, T>>(msg, timeoutMs);
   }
 
-  send(actorId: string, msg: ActorMessage): boolean {
-    return this.supervisor.actor(actorId)?.send(msg) ?? false;
+  send<In extends ActorMessage>(to: ActorAddress<In>, msg: NoInfer<In>): boolean {
+    return this.supervisor.actor(to)?.send(msg) ?? false;
   }
 
   kill(actorId: string): boolean {
@@ -331,7 +337,7 @@ export class EdgeNode implements NodeApi {
 
   private routeAsk(from: string, to: string, msg: ActorMessage, timeoutMs: number): Promise<unknown> {
     if (to === 'node') return this.handleNodeMessage(from, msg);
-    return this.ask(to, msg, timeoutMs);
+    return this.ask(actorAddress<ActorMessage>(to), msg, timeoutMs);
   }
 
   /** The node's own mailbox: what workers may ask the main thread. */

@@ -7,6 +7,7 @@ import type { RunEnv } from '../protocols/command/interpreter.js';
 import type { Schema } from '../runtime/config/schema.js';
 import type { RestartType, StartupPolicy } from '../runtime/supervisor.js';
 import type { ActorMessage } from '../runtime/wire.js';
+import type { ActorAddress, AskMessage, ReplyOf } from '../runtime/address.js';
 import type { Logger } from '../base/log.js';
 import type { Dictionary } from '../protocols/command/dictionary.js';
 import type { DbmsRegistry } from '../storage/registry.js';
@@ -141,8 +142,14 @@ export interface NodeApi {
   instances(kind: string): ServiceInstance[];
   startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance>;
   stopService(id: string, reason: string): Promise<boolean>;
-  ask<R = unknown>(actorId: string, msg: ActorMessage, timeoutMs?: number): Promise<R>;
-  send(actorId: string, msg: ActorMessage): boolean;
+  /** Asks a running actor; the reply's type is the one its mailbox declares for `msg` (runtime/address.ts). */
+  ask<In extends ActorMessage, T extends In['type']>(
+    to: ActorAddress<In>,
+    msg: AskMessage<In, T>,
+    timeoutMs?: number,
+  ): Promise<ReplyOf<In, T>>;
+  /** False when no such actor runs or its mailbox is full. */
+  send<In extends ActorMessage>(to: ActorAddress<In>, msg: NoInfer<In>): boolean;
   kill(actorId: string): boolean;
   /** `name@ip:port` as EdgeLake's `get status` shows it. */
   identity(): string;

@@ -5,7 +5,7 @@
 // `readSetting(ctx, KEY)` (the node answers `node.settings.get`). The value type travels with the key, so
 // no caller names it: the two casts below are the only place a stored value meets its type.
 import type { ActorContext } from '../runtime/actor.js';
-import type { NodeIn } from './messages.js';
+import { NODE } from './messages.js';
 
 declare const valueType: unique symbol;
 
@@ -47,10 +47,5 @@ export class Settings {
 
 /** A worker reads a setting from the node (undefined when never set). */
 export async function readSetting<T>(ctx: ActorContext, key: Setting<T>, timeoutMs = 5000): Promise<T | undefined> {
-  const value = await ctx.ask<unknown>(
-    'node',
-    { type: 'node.settings.get', name: key.name } satisfies NodeIn,
-    timeoutMs,
-  );
-  return value as T | undefined;
+  return (await ctx.ask(NODE, { type: 'node.settings.get', name: key.name }, timeoutMs)) as T | undefined;
 }

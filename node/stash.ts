@@ -5,7 +5,7 @@
 // `STASH.put(ctx, value)` / `await STASH.get(ctx)`: the value type is declared once, beside the actor, and the
 // cast in `get` is the only place a stored value meets it (the node hands back what this actor id put).
 import type { ActorContext } from '../runtime/actor.js';
-import type { NodeIn } from './messages.js';
+import { NODE } from './messages.js';
 
 export class Stash {
   private readonly byActor = new Map<string, unknown>();
@@ -34,11 +34,10 @@ export interface ActorStash<T> {
 export function defineStash<T>(): ActorStash<T> {
   return {
     put(ctx, value) {
-      ctx.send('node', { type: 'node.stash.put', value } satisfies NodeIn);
+      ctx.send(NODE, { type: 'node.stash.put', value });
     },
     async get(ctx) {
-      const value = await ctx.ask<unknown>('node', { type: 'node.stash.get' } satisfies NodeIn);
-      return value as T | undefined;
+      return (await ctx.ask(NODE, { type: 'node.stash.get' })) as T | undefined;
     },
   };
 }

@@ -7,20 +7,28 @@ import type { Clock } from './clock.js';
 import type { Logger } from '../base/log.js';
 import type { Ring } from './ring.js';
 import type { ActorMessage, NodeInfo } from './wire.js';
+import type { ActorAddress, AskMessage, ReplyOf } from './address.js';
 
-export interface ActorContext {
-  /** This actor's id (e.g. `operator`, `msg-client-1`). */
-  readonly self: string;
+export interface ActorContext<In extends ActorMessage = ActorMessage> {
+  /** This actor's id (e.g. `operator`, `msg-client-1`), typed by its own mailbox. */
+  readonly self: ActorAddress<In>;
   readonly kind: string;
   readonly clock: Clock;
   readonly log: Logger;
   /** Aborted when the actor is asked to stop: long operations should listen to it. */
   readonly signal: AbortSignal;
   readonly node: NodeInfo;
-  /** Fire and forget. To `self` it is queued locally; to others it is routed by the supervisor. */
-  send(to: string, msg: ActorMessage): void;
-  /** Request/reply with a timeout. `node` is the node's command dispatcher on the main thread. */
-  ask<R = unknown>(to: string, msg: ActorMessage, timeoutMs?: number): Promise<R>;
+  /** Fire and forget: `msg` must be a member of `to`'s mailbox. To `self` it is queued locally; to others it is routed by the supervisor. */
+  send<To extends ActorMessage>(to: ActorAddress<To>, msg: NoInfer<To>): void;
+  /**
+   * Request/reply with a timeout; the reply's type is the one `to`'s mailbox declares for `msg` (runtime/address.ts).
+   * `node` is the node's command dispatcher on the main thread.
+   */
+  ask<To extends ActorMessage, T extends To['type']>(
+    to: ActorAddress<To>,
+    msg: AskMessage<To, T>,
+    timeoutMs?: number,
+  ): Promise<ReplyOf<To, T>>;
   /** Rings given at startup or attached later, by name. */
   ring<T = unknown>(name: string): Ring<T> | undefined;
   ringNames(): string[];
@@ -32,11 +40,11 @@ export interface ActorDefinition<Cfg, State, In extends ActorMessage> {
   kind: string;
   /** Validates the raw config handed to the worker; throws ConfigError naming the key. */
   config(raw: unknown): Cfg;
-  init(ctx: ActorContext, cfg: Cfg): State | Promise<State>;
-  handle(state: State, msg: In, ctx: ActorContext): unknown;
-  stop?(state: State, reason: string, ctx: ActorContext): void | Promise<void>;
+  init(ctx: ActorContext<In>, cfg: Cfg): State | Promise<State>;
+  handle(state: State, msg: In, ctx: ActorContext<In>): unknown;
+  stop?(state: State, reason: string, ctx: ActorContext<In>): void | Promise<void>;
   /** Called when a ring is attached after start (e.g. a producer that started later). */
-  onRing?(state: State, name: string, ctx: ActorContext): void;
+  onRing?(state: State, name: string, ctx: ActorContext<In>): void;
 }
 
 // Methods (not function properties) are compared bivariantly, so any definition fits here.

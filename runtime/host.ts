@@ -5,6 +5,7 @@
 // to the sender, which is what bounds the mailbox (see worker-ref.ts).
 import { parentPort } from 'node:worker_threads';
 import type { ActorContext, AnyActorDefinition } from './actor.js';
+import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from './address.js';
 import { ManualClock, systemClock, type Clock } from './clock.js';
 import {
   ActorExitedError,
@@ -93,7 +94,7 @@ function flush(): void {
 function makeContext(start: StartMessage, clock: Clock): ActorContext {
   const log = createLogger(start.id, (rec) => emit({ k: 'log', rec }), start.logLevel as LogLevel);
   return {
-    self: start.id,
+    self: actorAddress(start.id),
     kind: start.kind,
     clock,
     log,
@@ -106,9 +107,15 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
       }
       emit({ k: 'send', to, m: msg });
     },
-    ask<R>(to: string, msg: ActorMessage, timeoutMs = 30_000): Promise<R> {
+    ask<To extends ActorMessage, T extends To['type']>(
+      to: ActorAddress<To>,
+      msg: AskMessage<To, T>,
+      timeoutMs = 30_000,
+    ): Promise<ReplyOf<To, T>> {
       const id = ++askSeq;
-      return new Promise<R>((resolve, reject) => {
+      // The reply is whatever the target's handler returned: its type is the one the target's mailbox declares
+      // (runtime/address.ts), which the host carries but cannot check.
+      return new Promise<ReplyOf<To, T>>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
           reject(new AskTimeoutError(`ask ${msg.type} to ${to} timed out after ${timeoutMs} ms`, { retriable: true }));

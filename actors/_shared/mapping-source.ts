@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { ActorContext } from '../../runtime/actor.js';
 import { ConfigError, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { Status } from '../../base/status.js';
 
 export type PolicyObject = Record<string, unknown>;
@@ -63,11 +63,7 @@ export async function loadMappingPolicy(ctx: ActorContext, ref: string, where: s
   const command = `blockchain get mapping where id = ${text}`;
   let reply: string;
   try {
-    reply = await ctx.ask<string>(
-      'node',
-      { type: 'node.command', text: command, source: ctx.self } satisfies NodeIn,
-      10_000,
-    );
+    reply = await ctx.ask(NODE, { type: 'node.command', text: command, source: ctx.self }, 10_000);
   } catch (err) {
     throw new ConfigError(
       `${where}: cannot look up mapping policy '${text}' (${command}: ${errorMessage(err)}); without the node's metadata, give the policy JSON (policy = !name) or a .json file`,
@@ -95,7 +91,7 @@ export function dictionaryNames(values: unknown): string[] {
 export async function dictionaryFor(ctx: ActorContext, values: unknown): Promise<(name: string) => string | undefined> {
   const found = new Map<string, string>();
   for (const name of dictionaryNames(values)) {
-    const v = await ctx.ask<string>('node', { type: 'node.dict.get', name } satisfies NodeIn, 5_000);
+    const v = await ctx.ask(NODE, { type: 'node.dict.get', name }, 5_000);
     if (typeof v === 'string' && v !== '') found.set(name, v);
   }
   return (name) => found.get(name.replace(/^!/, ''));

@@ -5,6 +5,7 @@
 // exit) is their only writer; it keeps them in the node's settings, so a restarted broker or REST server reads
 // them at start (`readLocalRoutes`, `readRestAgents`), and tells the running ones (`broker.routes`, `rest.agents`).
 import type { ActorContext } from '../../runtime/actor.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 import type { NodeApi } from '../../node/service.js';
 import { defineSetting, readSetting } from '../../node/settings.js';
 
@@ -23,7 +24,13 @@ export interface LocalPublish {
 export type PublishOutcome = 'stored' | 'failed';
 
 /** From the message broker to a msg client: PUBLISH packets of its topics; answered once the rows are durable. */
-export type MsgPublish = { type: 'msg.publish'; items: LocalPublish[] };
+export type MsgPublish = Ask<{ type: 'msg.publish'; items: LocalPublish[] }, PublishOutcome[]>;
+
+/** From the REST server to a `broker = rest` msg client: a POST `command: data` body; answered ('') once durable. */
+export type MsgData = Ask<{ type: 'msg.data'; topic: string; body: string }, string>;
+
+/** A msg client (`msg-client-<n>`) as the broker and the REST server hand it data. */
+export const msgSinkAt = (id: string) => actorAddress<MsgPublish | MsgData>(id);
 
 /** Topic filters of the `broker = local` msg clients, by msg client actor id. */
 export type LocalRoutes = Record<string, string[]>;
@@ -44,9 +51,9 @@ export type RestAgents = { type: 'rest.agents'; agents: AgentRoutes };
 /** Stores both tables on the node and tells the running broker and REST server (a stopped one reads them at start). */
 export function publishRoutes(node: NodeApi, routes: LocalRoutes, agents: AgentRoutes): void {
   node.settings.set(ROUTES_SETTING, routes);
-  node.send('message-broker', { type: 'broker.routes', routes } satisfies BrokerRoutes);
+  node.send(actorAddress<BrokerRoutes>('message-broker'), { type: 'broker.routes', routes });
   node.settings.set(AGENTS_SETTING, agents);
-  node.send('rest-server', { type: 'rest.agents', agents } satisfies RestAgents);
+  node.send(actorAddress<RestAgents>('rest-server'), { type: 'rest.agents', agents });
 }
 
 /** The message broker's table at its start (empty when no `broker = local` client ever ran). */

@@ -10,12 +10,11 @@ import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, DbmsError, EdgeRtError, assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { createUniqueEpoch } from '../../protocols/files/dest.js';
 import { DBMS_NAME, openDbms } from '../../storage/dbms/open.js';
 import type { DbmsAdapter } from '../../storage/dbms/types.js';
 import { RowProducer } from '../_shared/row-producer.js';
-import type { DbmsEntry } from '../../storage/registry.js';
 import { ddl } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';
 import type { BlobsIn } from './messages.js';
@@ -43,15 +42,15 @@ async function openIndex(ctx: ActorContext, cfg: BlobsArchiverConfig): Promise<D
   const name = cfg.blobs_dbms;
   if (!DBMS_NAME.test(name))
     throw new ConfigError(`blobs archiver.blobs_dbms: '${name}' is not a dbms name (letters, digits, _)`);
-  const list = () => ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
+  const list = () => ctx.ask(NODE, { type: 'node.dbms.list' });
   let entry = (await list()).find((d) => d.name === name);
   if (!entry) {
     // EdgeLake needs `connect dbms blobs_<dbms>` first; here the archiver connects its dbms itself.
-    await ctx.ask('node', {
+    await ctx.ask(NODE, {
       type: 'node.command',
       text: `connect dbms ${name} where type = sqlite`,
       source: ctx.self,
-    } satisfies NodeIn);
+    });
     entry = (await list()).find((d) => d.name === name);
     if (!entry) throw new DbmsError(`dbms '${name}' did not connect`, { code: Status.DbmsNotOpened });
   }

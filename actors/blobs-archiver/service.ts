@@ -29,7 +29,7 @@ import {
 import { restoreBlob } from './archive.js';
 import { find, type BlobFilter, type BlobRecord } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';
-import type { BlobsIn } from './messages.js';
+import { BLOBS_ARCHIVER, type BlobsIn } from './messages.js';
 import { Status } from '../../base/status.js';
 import { defineSetting } from '../../node/settings.js';
 
@@ -124,7 +124,7 @@ const getBlobsArchiver: CommandSpec = {
     const inst = running(node);
     // EdgeLake alarchiver.get_archiver
     if (!inst) return '\r\nArchiver not active';
-    return node.ask<string>(inst.id, { type: 'blobs.stats', format } satisfies BlobsIn);
+    return node.ask(BLOBS_ARCHIVER, { type: 'blobs.stats', format });
   },
 };
 
@@ -244,7 +244,7 @@ const fileStore: CommandSpec = {
       });
     const msg: BlobsIn = { type: 'blobs.store', source: o.source, dbms: dataDbms(dbms), table };
     if (id !== undefined) msg.id = id;
-    await node.ask<string>(inst.id, msg, 120_000);
+    await node.ask(BLOBS_ARCHIVER, msg, 120_000);
     return '';
   },
 };

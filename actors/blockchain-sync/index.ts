@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
@@ -35,8 +35,8 @@ interface State {
 
 /** The request of one sync; resolves with the error text ('' when sent). */
 async function request(ctx: ActorContext, master: Address): Promise<string> {
-  const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
-  const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
+  const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
+  const ident = await ctx.ask(NODE, { type: 'node.identity' });
   const tcp = ident.connections['TCP'];
   if (!tcp) return 'no TCP server runs here to receive the ledger (run tcp server first)';
   // EdgeLake: utils_io.get_writeable_file_name(blockchain_file, "new"); spaces travel as TAB.

@@ -1,12 +1,17 @@
 // The Blockchain Sync actor's mailbox.
+import { actorAddress, type Ask } from '../../runtime/address.js';
+import type { SyncNow } from '../../node/notices.js';
+
 export type SyncIn =
   /** Internal: the period elapsed (or a forced sync is due). */
   | { type: 'sync.tick' }
   /** `run blockchain sync` (no options), a deletion: sync within 10 seconds (EdgeLake's forced sync). */
-  | { type: 'sync.now' }
+  | SyncNow
   /** Internal: the request to the master was sent, or could not be. */
   | { type: 'sync.sent'; error?: string }
-  | { type: 'sync.info' };
+  | Ask<{ type: 'sync.info' }, SyncInfo>;
+
+export const BLOCKCHAIN_SYNC = actorAddress<SyncIn>('blockchain-sync');
 
 /** What `get synchronizer` and `get processes` show of the running synchronizer. */
 export interface SyncInfo {

@@ -17,7 +17,7 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { blockchainSyncSchema } from './config.js';
-import type { SyncIn, SyncInfo } from './messages.js';
+import { BLOCKCHAIN_SYNC, type SyncInfo } from './messages.js';
 import { Status } from '../../base/status.js';
 
 function running(node: NodeApi): string | undefined {
@@ -26,7 +26,7 @@ function running(node: NodeApi): string | undefined {
 
 async function info(node: NodeApi): Promise<SyncInfo | undefined> {
   const id = running(node);
-  return id ? node.ask<SyncInfo>(id, { type: 'sync.info' } satisfies SyncIn) : undefined;
+  return id ? node.ask(BLOCKCHAIN_SYNC, { type: 'sync.info' }) : undefined;
 }
 
 const hms = (ms: number): string => {

@@ -14,7 +14,7 @@
 // In `suspend` mode steps 1-3 run (so `get consumer` shows what is missing) and no file is asked for.
 import type { ActorContext } from '../../runtime/actor.js';
 import { PeerError, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import type { ClusterView, Member } from '../_shared/ha-members.js';
 import type { ConsumerMode, DataConsumerConfig } from './config.js';
 import { dateWord, parseDate } from './dates.js';
@@ -40,7 +40,7 @@ export interface CheckContext {
 type Checked = Extract<ConsumerIn, { type: 'consumer.checked' }>;
 
 function command(ctx: ActorContext, text: string, timeoutMs: number): Promise<string> {
-  return ctx.ask<string>('node', { type: 'node.command', text, source: ctx.self } satisfies NodeIn, timeoutMs);
+  return ctx.ask(NODE, { type: 'node.command', text, source: ctx.self }, timeoutMs);
 }
 
 /** The JSON one peer answered through `run client` ({"ip:port" : <json>}); its text answer is an error. */

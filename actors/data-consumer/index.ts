@@ -6,7 +6,7 @@
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import { clusterView } from '../_shared/ha-members.js';
 import { runCheck, type CheckContext } from './check.js';
@@ -37,8 +37,8 @@ function startCheck(state: State, ctx: ActorContext): void {
     files: state.files,
     mode: () => state.mode,
     cluster: async () => {
-      const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
-      const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
+      const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
+      const ident = await ctx.ask(NODE, { type: 'node.identity' });
       return clusterView(state.metadata.at(info.file), ident, state.cfg.cluster_id);
     },
   };
@@ -53,7 +53,7 @@ function startCheck(state: State, ctx: ActorContext): void {
         end: state.stats.end,
         peers: [],
         error: errorMessage(err),
-      } satisfies ConsumerIn);
+      });
     },
   );
 }
@@ -70,11 +70,8 @@ export default defineActor<DataConsumerConfig, State, ConsumerIn>({
   async init(ctx, cfg) {
     const stash = await STASH.get(ctx);
     const set = await readSetting(ctx, CONSUMER_SETTING);
-    const timer = ctx.clock.setInterval(
-      () => ctx.send(ctx.self, { type: 'consumer.check' } satisfies ConsumerIn),
-      cfg.interval * 1000,
-    );
-    ctx.send(ctx.self, { type: 'consumer.check' } satisfies ConsumerIn);
+    const timer = ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'consumer.check' }), cfg.interval * 1000);
+    ctx.send(ctx.self, { type: 'consumer.check' });
     return {
       cfg,
       mode: set?.mode ?? cfg.mode,

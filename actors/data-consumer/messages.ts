@@ -2,6 +2,7 @@
 import type { ConsumerMode } from './config.js';
 import type { Member } from '../_shared/ha-members.js';
 import { defineSetting } from '../../node/settings.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export const CONSUMER_KIND = 'data-consumer';
 
@@ -31,4 +32,6 @@ export type ConsumerIn =
   /** Internal: a check ended; `error` says why it could not compare (no cluster, almgm not connected). */
   | { type: 'consumer.checked'; cluster: string; start: string; end: string; peers: PeerReport[]; error?: string }
   | { type: 'consumer.mode'; mode: ConsumerMode }
-  | { type: 'consumer.stats'; topic: ConsumerTopic; format: 'table' | 'json' };
+  | Ask<{ type: 'consumer.stats'; topic: ConsumerTopic; format: 'table' | 'json' }, string>;
+
+export const DATA_CONSUMER = actorAddress<ConsumerIn>(CONSUMER_KIND);

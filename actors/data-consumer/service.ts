@@ -10,7 +10,7 @@ import { CommandError } from '../../base/errors.js';
 import { argWords, formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
-import { CONSUMER_KIND, CONSUMER_SETTING, type ConsumerIn, type ConsumerTopic } from './messages.js';
+import { DATA_CONSUMER, CONSUMER_KIND, CONSUMER_SETTING, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';
 import { Status } from '../../base/status.js';
 
@@ -29,7 +29,7 @@ const getConsumer: CommandSpec = {
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, CONSUMER_KIND)?.id;
     if (!id) return 'Consumer not active';
-    return node.ask<string>(id, { type: 'consumer.stats', topic: topic as ConsumerTopic, format } satisfies ConsumerIn);
+    return node.ask(DATA_CONSUMER, { type: 'consumer.stats', topic: topic as ConsumerTopic, format });
   },
 };
 
@@ -50,7 +50,7 @@ const setConsumerMode: CommandSpec = {
         code: Status.CommandStructure,
       });
     node.settings.set(CONSUMER_SETTING, { mode: mode as ConsumerMode });
-    node.send(id, { type: 'consumer.mode', mode: mode as ConsumerMode } satisfies ConsumerIn);
+    node.send(DATA_CONSUMER, { type: 'consumer.mode', mode: mode as ConsumerMode });
     return '';
   },
 };

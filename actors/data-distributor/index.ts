@@ -14,7 +14,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { FILE_NAME_ERROR, parseFileName } from '../../protocols/files/names.js';
 import { SerialPasses } from '../_shared/serial-passes.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
@@ -76,8 +76,8 @@ async function distributable(state: State, ctx: ActorContext, names: readonly st
 type Idle = Extract<DistributorIn, { type: 'distributor.idle' }>;
 
 async function scan(state: State, ctx: ActorContext): Promise<Idle> {
-  const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
-  const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
+  const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
+  const ident = await ctx.ask(NODE, { type: 'node.identity' });
   const view = clusterView(state.metadata.at(info.file), ident, state.cfg.cluster_id);
   const pc = state.pc;
   const self = selfAddress(ident);
@@ -140,7 +140,7 @@ function startScan(state: State, ctx: ActorContext): void {
         waiting: state.stats.waiting,
         archived: 0,
         error: errorMessage(err),
-      } satisfies DistributorIn);
+      });
     },
   );
 }
@@ -180,19 +180,16 @@ export default defineActor<DataDistributorConfig, State, DistributorIn>({
     // A plain inotify watch as the trigger (chokidar stats every file it sees: a distr_dir taking thousands of
     // files a second kept a core busy); the scan reads the directory itself.
     const watcher = watch(pc.distrDir, { persistent: false }, (_event, name) => {
-      if (name === null || !skip(name)) ctx.send(ctx.self, { type: 'distributor.scan' } satisfies DistributorIn);
+      if (name === null || !skip(name)) ctx.send(ctx.self, { type: 'distributor.scan' });
     });
     watcher.on('error', (err: unknown) =>
       ctx.log.error('distr_dir watch error', { dir: pc.distrDir, error: errorMessage(err) }),
     );
-    const timer = ctx.clock.setInterval(
-      () => ctx.send(ctx.self, { type: 'distributor.scan' } satisfies DistributorIn),
-      SCAN_MS,
-    );
+    const timer = ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'distributor.scan' }), SCAN_MS);
     const stats = DistributorStats.from(stash);
     // A member that failed before the restart is tried again at once.
     for (const m of stats.members.values()) m.retryAt = 0;
-    ctx.send(ctx.self, { type: 'distributor.scan' } satisfies DistributorIn);
+    ctx.send(ctx.self, { type: 'distributor.scan' });
     return { cfg, pc, stats, watcher, timer, passes: new SerialPasses(), metadata: new MetadataReader() };
   },
   handle(state, msg, ctx) {

@@ -1,5 +1,6 @@
 // The Distributor actor's mailbox.
 import type { Member } from '../_shared/ha-members.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type DistributorIn =
   /** Internal: distr_dir changed, or the periodic scan is due. */
@@ -21,4 +22,6 @@ export type DistributorIn =
       archived: number;
       error?: string;
     }
-  | { type: 'distributor.stats'; format: 'table' | 'json' };
+  | Ask<{ type: 'distributor.stats'; format: 'table' | 'json' }, string>;
+
+export const DATA_DISTRIBUTOR = actorAddress<DistributorIn>('data-distributor');

@@ -20,7 +20,6 @@ import type { Address } from '../../protocols/tcp/builders.js';
 import { archivePath } from '../../protocols/files/dest.js';
 import { finishFile } from '../_shared/file-moves.js';
 import type { Member } from '../_shared/ha-members.js';
-import type { DistributorIn } from './messages.js';
 
 export const SEND_CONCURRENCY = 4;
 const RETRY_MIN_MS = 1000;
@@ -123,7 +122,7 @@ export async function sendToMember(
         let set = pc.done.get(file);
         if (!set) pc.done.set(file, (set = new Set()));
         set.add(m.id);
-        ctx.send(ctx.self, { type: 'distributor.sent', member: m, file, bytes } satisfies DistributorIn);
+        ctx.send(ctx.self, { type: 'distributor.sent', member: m, file, bytes });
       } catch (err) {
         if (failed) continue;
         failed = true;
@@ -136,7 +135,7 @@ export async function sendToMember(
           file,
           error: errorMessage(err),
           retryAt: until,
-        } satisfies DistributorIn);
+        });
         ctx.log.warn('file not delivered to a cluster member: retried later', {
           file,
           member: m.address,

@@ -7,7 +7,7 @@ import { formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
 import { exitHa, runHa } from './ha.js';
-import type { DistributorIn } from './messages.js';
+import { DATA_DISTRIBUTOR } from './messages.js';
 
 const KIND = 'data-distributor';
 
@@ -19,7 +19,7 @@ const getDistributor: CommandSpec = {
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, KIND)?.id;
     if (!id) return 'Distributor not active';
-    return node.ask<string>(id, { type: 'distributor.stats', format } satisfies DistributorIn);
+    return node.ask(DATA_DISTRIBUTOR, { type: 'distributor.stats', format });
   },
 };
 

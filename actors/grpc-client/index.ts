@@ -151,8 +151,8 @@ function connect(s: State, ctx: ActorContext): void {
         ok: false,
         reason: `cannot connect to ${s.address}: ${err.message}`,
         timeout: true,
-      } satisfies GrpcIn);
-    else ctx.send(ctx.self, { type: 'grpc.ready', gen } satisfies GrpcIn);
+      });
+    else ctx.send(ctx.self, { type: 'grpc.ready', gen });
   });
 }
 
@@ -162,7 +162,7 @@ function startCall(s: State, ctx: ActorContext): void {
   s.callMsgs = 0;
   s.status = 'Active';
   const ended = (ok: boolean, reason: string): void =>
-    ctx.send(ctx.self, { type: 'grpc.ended', gen, ok, reason, timeout: false } satisfies GrpcIn);
+    ctx.send(ctx.self, { type: 'grpc.ended', gen, ok, reason, timeout: false });
   if (!m.streaming) {
     // A unary method is polled: one call at a time, the next one when this one is handled.
     s.call = s.client.makeUnaryRequest(
@@ -212,7 +212,7 @@ function onEnded(s: State, ctx: ActorContext, msg: Extract<GrpcIn, { type: 'grpc
   s.reconnects++;
   s.status = 'Reconnecting';
   const gen = s.gen;
-  s.retry = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'grpc.connect', gen } satisfies GrpcIn), delay);
+  s.retry = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'grpc.connect', gen }), delay);
 }
 
 export default defineActor<GrpcClientConfig, State, GrpcIn>({
@@ -279,7 +279,7 @@ export default defineActor<GrpcClientConfig, State, GrpcIn>({
       retry: undefined,
       lastWarn: 0,
     };
-    ctx.send(ctx.self, { type: 'grpc.connect', gen: 0 } satisfies GrpcIn);
+    ctx.send(ctx.self, { type: 'grpc.connect', gen: 0 });
     ctx.log.info('gRPC client started', { name: cfg.name, address, method: method.path, streaming: method.streaming });
     return s;
   },

@@ -1,11 +1,16 @@
 // The gRPC client actor's mailbox: `grpc.status` from the node; the others are its own lifecycle events
 // (callbacks of the channel, the call and the retry timer send them to `self`, tagged with the
 // generation of the call they belong to, so that a late event of a replaced call is ignored).
+import { actorAddress, type Ask } from '../../runtime/address.js';
+
 export type GrpcIn =
-  | { type: 'grpc.status' }
+  | Ask<{ type: 'grpc.status' }, GrpcStatus>
   | { type: 'grpc.connect'; gen: number }
   | { type: 'grpc.ready'; gen: number }
   | { type: 'grpc.ended'; gen: number; ok: boolean; reason: string; timeout: boolean };
+
+/** `grpc-client-<n>`: one actor per `run grpc client`. */
+export const grpcClientAt = (id: string) => actorAddress<GrpcIn>(id);
 
 export type GrpcState = 'Connecting' | 'Active' | 'Reconnecting' | 'Terminated (Success)' | 'Terminated (Error)';
 

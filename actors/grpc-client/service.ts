@@ -18,7 +18,7 @@ import {
   type ServiceInstance,
 } from '../../node/service.js';
 import { grpcClientSchema } from './config.js';
-import type { GrpcIn, GrpcStatus } from './messages.js';
+import { grpcClientAt, type GrpcStatus } from './messages.js';
 import { Status } from '../../base/status.js';
 
 const KIND = 'grpc-client';
@@ -27,8 +27,7 @@ const nameOf = (i: ServiceInstance): string => String(i.config['name'] ?? i.id);
 async function statuses(node: NodeApi): Promise<GrpcStatus[]> {
   const out: GrpcStatus[] = [];
   for (const i of node.instances(KIND)) {
-    if (i.status === 'running')
-      out.push(await node.ask<GrpcStatus>(i.id, { type: 'grpc.status' } satisfies GrpcIn, 5000));
+    if (i.status === 'running') out.push(await node.ask(grpcClientAt(i.id), { type: 'grpc.status' }, 5000));
     else {
       const c = i.config as {
         name?: string;

@@ -1,9 +1,13 @@
 // The Kafka consumer actor's mailbox, and the status it reports (`get kafka consumer`, `get processes`;
 // a `get msg clients` that lists Kafka subscriptions as EdgeLake does can read the same status).
+import { actorAddress, type Ask } from '../../runtime/address.js';
+
 export type KafkaIn =
-  | { type: 'kafka.status' }
+  | Ask<{ type: 'kafka.status' }, KafkaStatus>
   /** From its own timer: commit the durable offsets of partitions that no batch committed lately. */
   | { type: 'kafka.commit' };
+
+export const KAFKA_CONSUMER = actorAddress<KafkaIn>('kafka-consumer');
 
 export interface KafkaTopicStatus {
   topic: string;

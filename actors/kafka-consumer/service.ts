@@ -14,13 +14,13 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { kafkaConsumerSchema } from './config.js';
-import type { KafkaIn, KafkaStatus } from './messages.js';
+import { KAFKA_CONSUMER, type KafkaStatus } from './messages.js';
 
 const KIND = 'kafka-consumer';
 
 async function status(node: NodeApi): Promise<KafkaStatus | undefined> {
   const id = runningInstance(node, KIND)?.id;
-  return id ? node.ask<KafkaStatus>(id, { type: 'kafka.status' } satisfies KafkaIn, 5000) : undefined;
+  return id ? node.ask(KAFKA_CONSUMER, { type: 'kafka.status' }, 5000) : undefined;
 }
 
 export function formatKafkaStatus(s: KafkaStatus): string {

@@ -16,7 +16,7 @@ import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { listenAddress } from '../../node/config/listener.js';
 import { CommandError, assertNever, errorMessage } from '../../base/errors.js';
-import { readLocalRoutes, type LocalPublish, type MsgPublish, type PublishOutcome } from '../_shared/msg-routes.js';
+import { msgSinkAt, readLocalRoutes, type LocalPublish } from '../_shared/msg-routes.js';
 import { topicMatches } from '../_shared/topic-filter.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import { Handoff } from './handoff.js';
@@ -99,16 +99,14 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
     const stats = new BrokerStats();
     const routes: State['routes'] = { list: routeList(await readLocalRoutes(ctx)) };
     const handoff = new Handoff((target, items) =>
-      ctx
-        .ask<PublishOutcome[]>(target, { type: 'msg.publish', items } satisfies MsgPublish, ASK_TIMEOUT_MS)
-        .catch((err: unknown) => {
-          ctx.log.warn('msg client did not take publishes', {
-            client: target,
-            count: items.length,
-            error: errorMessage(err),
-          });
-          throw err;
-        }),
+      ctx.ask(msgSinkAt(target), { type: 'msg.publish', items }, ASK_TIMEOUT_MS).catch((err: unknown) => {
+        ctx.log.warn('msg client did not take publishes', {
+          client: target,
+          count: items.length,
+          error: errorMessage(err),
+        });
+        throw err;
+      }),
     );
     const shared = { stats, handoff, routes };
     const broker = await Aedes.createBroker({

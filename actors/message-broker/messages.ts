@@ -1,15 +1,17 @@
 // The message broker actor's mailbox.
-
 import type { BrokerRoutes } from '../_shared/msg-routes.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type { LocalRoutes } from '../_shared/msg-routes.js';
 
 export type BrokerIn =
-  | { type: 'broker.info' }
+  | Ask<{ type: 'broker.info' }, BrokerInfo>
   /** `get local broker`: the event counters as EdgeLake's table. */
-  | { type: 'broker.stats' }
+  | Ask<{ type: 'broker.stats' }, string>
   /** The `broker = local` msg clients changed (run / exit msg client). */
   | BrokerRoutes;
+
+export const MESSAGE_BROKER = actorAddress<BrokerIn>('message-broker');
 
 export interface BrokerInfo {
   address: string;

@@ -15,7 +15,7 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
-import type { BrokerIn, BrokerInfo } from './messages.js';
+import { MESSAGE_BROKER } from './messages.js';
 import { Status } from '../../base/status.js';
 import type { ConnectionName } from '../../node/connections.js';
 
@@ -37,7 +37,7 @@ const getLocalBroker: CommandSpec = {
       });
     const id = running(node);
     if (!id) return '\r\nMessage Broker is not running';
-    return node.ask<string>(id, { type: 'broker.stats' } satisfies BrokerIn, 5000);
+    return node.ask(MESSAGE_BROKER, { type: 'broker.stats' }, 5000);
   },
 };
 
@@ -72,16 +72,14 @@ export const messageBrokerService: ServiceDescriptor = {
   shutdownMs: 5000,
   mailboxCapacity: 1024,
   async details(instances, node) {
-    const i = instances[0]
-      ? await node.ask<BrokerInfo>(instances[0].id, { type: 'broker.info' } satisfies BrokerIn, 2000)
-      : undefined;
+    const i = instances[0] ? await node.ask(MESSAGE_BROKER, { type: 'broker.info' }, 2000) : undefined;
     const c = node.connections.get(CONNECTION);
     if (!i || !c) return 'No active connection';
     const listen = c.external === c.internal ? c.external : `${c.external} and ${c.internal}`;
     return `Listening on: ${listen}, Threads Pool: ${i.threads}`;
   },
   async afterStart(inst, node) {
-    const i = await node.ask<BrokerInfo>(inst.id, { type: 'broker.info' } satisfies BrokerIn, 5000);
+    const i = await node.ask(MESSAGE_BROKER, { type: 'broker.info' }, 5000);
     const cfg = inst.config as MessageBrokerConfig;
     const local = `${cfg.internal_ip ?? cfg.external_ip ?? i.address}:${i.port}`;
     const bind = `${i.address}:${i.port}`;

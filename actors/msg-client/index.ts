@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { parseWorkerConfig, type MsgClientConfig } from './config.js';
 import { Ingest } from './ingest.js';
@@ -58,7 +58,7 @@ export function backoffMs(attempt: number, random = Math.random): number {
 async function dictionaryOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of dictionaryNames(cfg)) {
-    out.set(name, await ctx.ask<string>('node', { type: 'node.dict.get', name } satisfies NodeIn, 5000));
+    out.set(name, await ctx.ask(NODE, { type: 'node.dict.get', name }, 5000));
   }
   return out;
 }
@@ -71,7 +71,7 @@ async function policiesOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<
     const text = `blockchain get mapping where id = ${t.policy}`;
     let reply: string;
     try {
-      reply = await ctx.ask<string>('node', { type: 'node.command', text, source: ctx.self } satisfies NodeIn, 10_000);
+      reply = await ctx.ask(NODE, { type: 'node.command', text, source: ctx.self }, 10_000);
     } catch (err) {
       throw new ConfigError(
         `topic '${t.name}': cannot read mapping policy '${t.policy}' (${text}): ${errorMessage(err)}`,

@@ -1,15 +1,16 @@
 // The msg client actor's mailbox, and what it answers.
-import type { MsgPublish } from '../_shared/msg-routes.js';
+import type { MsgData, MsgPublish } from '../_shared/msg-routes.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type { LocalPublish, PublishOutcome } from '../_shared/msg-routes.js';
 
 export type MsgClientIn =
   /** `get msg clients`: counters, connection state and topics. */
-  | { type: 'msg.info' }
+  | Ask<{ type: 'msg.info' }, MsgClientInfo>
   /** From the message broker actor: PUBLISH packets of this client's topics. The reply (once the rows are durable) lets the broker acknowledge them. */
   | MsgPublish
   /** From the REST server: POST `command: data` with this client's user-agent. Answered once the rows are durable. */
-  | { type: 'msg.data'; topic: string; body: string }
+  | MsgData
   /** Internal: the MQTT connection came up. */
   | { type: 'msg.conn.up'; sessionPresent: boolean }
   /** Internal: the MQTT connection went down or was refused. */
@@ -18,6 +19,9 @@ export type MsgClientIn =
   | { type: 'msg.conn.retry' }
   /** Internal: the subscriptions of a connection were granted (or refused) by the broker. */
   | { type: 'msg.conn.subscribed'; granted: { topic: string; qos: number }[]; error?: string };
+
+/** `msg-client-<n>`: one actor per `run msg client`. */
+export const msgClientAt = (id: string) => actorAddress<MsgClientIn>(id);
 
 export interface TopicStats {
   success: number;

@@ -21,7 +21,7 @@ import {
 } from '../../node/service.js';
 import { publishRoutes, type AgentRoutes, type LocalRoutes } from '../_shared/msg-routes.js';
 import { msgClientSchema, type MsgClientConfig } from './config.js';
-import type { MsgClientIn, MsgClientInfo } from './messages.js';
+import { msgClientAt, type MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
 import { compileTopics } from './topics.js';
 import { Status } from '../../base/status.js';
@@ -154,7 +154,7 @@ async function shown(node: NodeApi): Promise<ShownClient[]> {
     clients(node).map(async ({ inst, sub }) => {
       if (inst.status !== 'running') return { sub, info: unavailable(inst) };
       try {
-        return { sub, info: await node.ask<MsgClientInfo>(inst.id, { type: 'msg.info' } satisfies MsgClientIn, 5000) };
+        return { sub, info: await node.ask(msgClientAt(inst.id), { type: 'msg.info' }, 5000) };
       } catch (err) {
         node.log.warn('msg client did not answer msg.info', { id: inst.id, error: String(err) });
         return { sub, info: unavailable(inst) };

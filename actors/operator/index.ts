@@ -11,7 +11,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
@@ -153,15 +153,15 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       // A unique row id for claimed files when tsd_info does not give one.
       nextRowId: () => String(++seq),
     };
-    let list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
+    let list = await ctx.ask(NODE, { type: 'node.dbms.list' });
     if (cfg.update_tsd_info && !list.some((x) => x.name === TSD_DBMS)) {
       // EdgeLake needs `connect dbms almgm` and `create table tsd_info` first; do it for the user.
-      await ctx.ask('node', {
+      await ctx.ask(NODE, {
         type: 'node.command',
         text: `connect dbms ${TSD_DBMS} where type = sqlite`,
         source: 'operator',
-      } satisfies NodeIn);
-      list = await ctx.ask<DbmsEntry[]>('node', { type: 'node.dbms.list' } satisfies NodeIn);
+      });
+      list = await ctx.ask(NODE, { type: 'node.dbms.list' });
     }
     const watcher = watch(fctx.dirs.watchDir, {
       depth: 0,

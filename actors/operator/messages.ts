@@ -1,5 +1,6 @@
 // The operator actor's mailbox.
-import type { ConnectionConfig } from '../../storage/dbms/types.js';
+import type { DbmsNotice } from '../../node/notices.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type OperatorTopic = 'json' | 'sql' | 'inserts' | 'error' | 'summary' | 'config';
 
@@ -10,6 +11,8 @@ export type OperatorIn =
   | { type: 'operator.file'; path?: string }
   /** Internal: replay journal entries that never came through a ring. */
   | { type: 'operator.reconcile' }
-  | { type: 'operator.dbms'; name: string; config: ConnectionConfig }
-  | { type: 'operator.dbms.disconnect'; name: string }
-  | { type: 'operator.stats'; topics: OperatorTopic[]; format: 'table' | 'json' };
+  /** `connect dbms` / `disconnect dbms`. */
+  | DbmsNotice
+  | Ask<{ type: 'operator.stats'; topics: OperatorTopic[]; format: 'table' | 'json' }, string>;
+
+export const OPERATOR = actorAddress<OperatorIn>('operator');

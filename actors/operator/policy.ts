@@ -10,7 +10,7 @@
 // Without a policy the operator runs standalone (member 0, no metadata), which EdgeLake does not allow.
 import type { ActorContext } from '../../runtime/actor.js';
 import { CommandError, DbmsError, errorMessage } from '../../base/errors.js';
-import type { NodeIdentity, NodeIn } from '../../node/messages.js';
+import { NODE, type NodeIn } from '../../node/messages.js';
 import { publishedCreate, type TableSpec } from '../../storage/schema/ddl.js';
 import { TableError, type TableHook } from './catalog.js';
 import { Status } from '../../base/status.js';
@@ -27,7 +27,7 @@ export interface OperatorPolicy {
 type Inner = Record<string, unknown>;
 
 async function query(ctx: ActorContext, text: string): Promise<Inner[]> {
-  const reply = await ctx.ask<string>('node', { type: 'node.command', text, source: 'operator' } satisfies NodeIn);
+  const reply = await ctx.ask(NODE, { type: 'node.command', text, source: 'operator' });
   if (reply.trim() === '') return [];
   const list = JSON.parse(reply) as Record<string, Inner>[];
   return list.map((p) => Object.values(p)[0] ?? {});
@@ -73,7 +73,7 @@ export function tableOwner(ctx: ActorContext, pol: OperatorPolicy, masterNode: s
       policy: JSON.stringify(policy),
       ...(masterNode ? { master: masterNode } : {}),
     };
-    await ctx.ask<string>('node', msg);
+    await ctx.ask(NODE, msg);
   };
   const assign = async (
     dbms: string,
@@ -93,7 +93,7 @@ export function tableOwner(ctx: ActorContext, pol: OperatorPolicy, masterNode: s
       }
     }
     if (inCluster(await query(ctx, 'blockchain get cluster'), cluster, dbms, table)) return;
-    const ident = await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn);
+    const ident = await ctx.ask(NODE, { type: 'node.identity' });
     const source = ident.connections['TCP']?.external ?? ident.identity.slice(ident.identity.indexOf('@') + 1);
     try {
       await insert({

@@ -5,7 +5,7 @@ import { CommandError } from '../../base/errors.js';
 import { argWords, formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
-import type { OperatorIn, OperatorTopic } from './messages.js';
+import { OPERATOR, type OperatorTopic } from './messages.js';
 import { Status } from '../../base/status.js';
 
 const KIND = 'operator';
@@ -34,7 +34,7 @@ const getOperator: CommandSpec = {
         : `Operator not active`;
     const topics: OperatorTopic[] =
       topic === undefined ? ['json', 'sql', 'inserts', 'error'] : [topic as OperatorTopic];
-    return node.ask<string>(id, { type: 'operator.stats', topics, format } satisfies OperatorIn);
+    return node.ask(OPERATOR, { type: 'operator.stats', topics, format });
   },
 };
 

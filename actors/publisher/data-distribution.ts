@@ -16,7 +16,7 @@ import { formatOf, whereObject, withKeyPositions } from '../../node/commands/arg
 import { bool, ipPort, repeated, required, schema, str } from '../../runtime/config/schema.js';
 import { formatTable, pyJson } from '../../protocols/format/table.js';
 import type { CommandSpec, NodeApi } from '../../node/service.js';
-import type { PublisherIn } from './messages.js';
+import { PUBLISHER } from './messages.js';
 import { DISTRIBUTION_SETTING, ruleFor } from './distribution-rules.js';
 import { Status } from '../../base/status.js';
 
@@ -62,11 +62,11 @@ interface FileRow {
 async function deliveredFiles(node: NodeApi): Promise<FileRow[]> {
   const id = runningInstance(node, 'publisher')?.id;
   if (!id) return [];
-  const text = await node.ask<string>(id, {
+  const text = await node.ask(PUBLISHER, {
     type: 'publisher.stats',
     topic: 'files',
     format: 'json',
-  } satisfies PublisherIn);
+  });
   return JSON.parse(text) as FileRow[];
 }
 

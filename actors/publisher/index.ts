@@ -19,7 +19,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import type { MetadataInfo, NodeIdentity, NodeIn } from '../../node/messages.js';
+import { NODE, type NodeIdentity } from '../../node/messages.js';
 import { parseAddress } from '../../peer/address.js';
 import { sendFile } from '../../peer/file-send.js';
 import {
@@ -156,9 +156,9 @@ async function publishOne(
 
 /** One pass over the watch directory. Outcomes come back as messages (state changes in `handle`). */
 async function scan(state: State, ctx: ActorContext): Promise<number> {
-  const info = await ctx.ask<MetadataInfo>('node', { type: 'node.metadata.info' } satisfies NodeIn);
+  const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
   const store = state.metadata.at(info.file);
-  const self = selfAddress(await ctx.ask<NodeIdentity>('node', { type: 'node.identity' } satisfies NodeIn));
+  const self = selfAddress(await ctx.ask(NODE, { type: 'node.identity' }));
   const rules = await readSetting(ctx, DISTRIBUTION_SETTING);
   const names = (await readdir(state.dirs.watchDir)).filter((x) => !skip(x)).sort();
   const down = new Map<string, string>();

@@ -1,4 +1,6 @@
 // The Publisher actor's mailbox.
+import { actorAddress, type Ask } from '../../runtime/address.js';
+
 export type PublisherTopic = 'files' | 'summary';
 
 export type PublisherIn =
@@ -8,4 +10,6 @@ export type PublisherIn =
   | { type: 'publisher.result'; dbms: string; table: string; dest: string; error?: string }
   /** Internal: a scan ended with `pending` files still waiting for an operator. */
   | { type: 'publisher.idle'; pending: number }
-  | { type: 'publisher.stats'; topic: PublisherTopic; format: 'table' | 'json' };
+  | Ask<{ type: 'publisher.stats'; topic: PublisherTopic; format: 'table' | 'json' }, string>;
+
+export const PUBLISHER = actorAddress<PublisherIn>('publisher');

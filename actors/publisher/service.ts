@@ -4,7 +4,7 @@ import { CommandError } from '../../base/errors.js';
 import { argWords, formatOf } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
-import type { PublisherIn, PublisherTopic } from './messages.js';
+import { PUBLISHER, type PublisherTopic } from './messages.js';
 import { dataDistributionCommands } from './data-distribution.js';
 import { Status } from '../../base/status.js';
 
@@ -24,11 +24,11 @@ const getPublisher: CommandSpec = {
     const format = formatOf(inv, node) as 'table' | 'json';
     const id = runningInstance(node, KIND)?.id;
     if (!id) return 'Publisher not active';
-    return node.ask<string>(id, {
+    return node.ask(PUBLISHER, {
       type: 'publisher.stats',
       topic: topic as PublisherTopic,
       format,
-    } satisfies PublisherIn);
+    });
   },
 };
 

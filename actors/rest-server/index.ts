@@ -11,13 +11,13 @@ import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { listenAddress } from '../../node/config/listener.js';
 import { CommandError, EdgeRtError, ProtocolError, assertNever, errorMessage } from '../../base/errors.js';
 import { formatTable } from '../../protocols/format/table.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE, type NodeIn } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { PayloadTooLargeError } from './body.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestIn, RestPutStats } from './messages.js';
-import { readRestAgents } from '../_shared/msg-routes.js';
+import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
@@ -78,7 +78,7 @@ async function runCommand(
       method,
       ...(inner !== undefined ? { inner } : {}),
     };
-    const reply = await ctx.ask<string>('node', msg, timeoutMs);
+    const reply = await ctx.ask(NODE, msg, timeoutMs);
     if (inner !== undefined) sendChunked(res, reply);
     else send(res, 200, reply);
     state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
@@ -159,8 +159,8 @@ function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: S
         const target = agent ? state.agents.get(agent) : undefined;
         if (!target) return sendError(res, 'post', client, 167, 'Missing data ingest mapping');
         const body = await readBody(req, state.cfg.max_body_mb << 20);
-        const reply = await ctx.ask<string>(target, { type: 'msg.data', topic: h['topic'] ?? '', body }, 30_000);
-        return send(res, 200, reply ?? '');
+        const reply = await ctx.ask(msgSinkAt(target), { type: 'msg.data', topic: h['topic'] ?? '', body }, 30_000);
+        return send(res, 200, reply);
       }
       case 'health':
         return send(res, 200, action.body, 'application/json');

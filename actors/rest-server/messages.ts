@@ -1,15 +1,27 @@
 // The REST server actor's mailbox.
-
 import type { RestAgents } from '../_shared/msg-routes.js';
+import type { PutStatsQuery } from '../_shared/put-stats.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
+
+export type { RestPutStats } from '../_shared/put-stats.js';
 
 export type RestIn =
-  | { type: 'rest.info' }
-  | { type: 'rest.calls' }
-  | { type: 'rest.pool'; details: boolean }
-  | { type: 'rest.put-stats' }
+  | Ask<{ type: 'rest.info' }, RestInfo>
+  /** `get rest calls`: EdgeLake's table. */
+  | Ask<{ type: 'rest.calls' }, string>
+  /** `get rest pool`: EdgeLake's line, or its table with `details`. */
+  | Ask<{ type: 'rest.pool'; details: boolean }, string>
+  | PutStatsQuery
   | RestAgents;
 
-export interface RestPutStats {
-  files: Record<string, { files: number; rows: number }>;
-  streamed: Record<string, { calls: number; rows: number }>;
+export const REST_SERVER = actorAddress<RestIn>('rest-server');
+
+export interface RestInfo {
+  address: string;
+  port: number;
+  connection: string;
+  timeout: number;
+  ssl: boolean;
+  bind: boolean;
+  threads: number;
 }

@@ -11,7 +11,8 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { restServerSchema } from './config.js';
-import type { RestIn } from './messages.js';
+import { REST_SERVER, type RestIn } from './messages.js';
+import type { AskMessage, ReplyOf } from '../../runtime/address.js';
 
 const KIND = 'rest-server';
 
@@ -19,19 +20,12 @@ function running(node: NodeApi): string | undefined {
   return runningInstance(node, KIND)?.id;
 }
 
-async function ask<R>(node: NodeApi, msg: RestIn): Promise<R | undefined> {
-  const id = running(node);
-  return id ? node.ask<R>(id, msg) : undefined;
-}
-
-interface RestInfo {
-  address: string;
-  port: number;
-  connection: string;
-  timeout: number;
-  ssl: boolean;
-  bind: boolean;
-  threads: number;
+/** The running REST server's answer, undefined when it does not run. */
+async function ask<T extends RestIn['type']>(
+  node: NodeApi,
+  msg: AskMessage<RestIn, T>,
+): Promise<ReplyOf<RestIn, T> | undefined> {
+  return running(node) ? node.ask(REST_SERVER, msg) : undefined;
 }
 
 const info: CommandSpec = {
@@ -39,7 +33,7 @@ const info: CommandSpec = {
   method: 'get',
   usage: 'get rest server info',
   async run(_inv, node) {
-    const i = await ask<RestInfo>(node, { type: 'rest.info' });
+    const i = await ask(node, { type: 'rest.info' });
     if (!i) return 'REST server not running';
     return formatTable(
       ['Attribute', 'Value'],
@@ -59,7 +53,7 @@ const calls: CommandSpec = {
   method: 'get',
   usage: 'get rest calls',
   async run(_inv, node) {
-    return (await ask<string>(node, { type: 'rest.calls' })) ?? 'REST server not running';
+    return (await ask(node, { type: 'rest.calls' })) ?? 'REST server not running';
   },
 };
 
@@ -69,7 +63,7 @@ const pool: CommandSpec = {
   usage: 'get rest pool [where details = true]',
   async run(inv, node) {
     const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
-    return (await ask<string>(node, { type: 'rest.pool', details })) ?? 'REST server not running';
+    return (await ask(node, { type: 'rest.pool', details })) ?? 'REST server not running';
   },
 };
 
@@ -86,14 +80,12 @@ export const restServerService: ServiceDescriptor = {
   shutdownMs: 3000,
   consumes: [],
   async details(instances, node) {
-    const i = instances[0]
-      ? await node.ask<RestInfo>(instances[0].id, { type: 'rest.info' } satisfies RestIn, 2000)
-      : undefined;
+    const i = instances[0] ? await node.ask(REST_SERVER, { type: 'rest.info' }, 2000) : undefined;
     if (!i) return '';
     return `Listening on: ${i.address}:${i.port}, Threads Pool: ${i.threads}, Timeout: ${i.timeout}, SSL: ${i.ssl ? 'True' : 'False'}`;
   },
   async afterStart(inst, node) {
-    const i = await node.ask<RestInfo>(inst.id, { type: 'rest.info' } satisfies RestIn, 5000);
+    const i = await node.ask(REST_SERVER, { type: 'rest.info' }, 5000);
     const cfg = inst.config as { external_ip?: string; external_port?: number };
     const local = `${i.address}:${i.port}`;
     node.connections.register('REST', {

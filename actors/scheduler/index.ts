@@ -9,7 +9,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
 import { schedulerSchema, type SchedulerConfig } from './config.js';
 import type { SchedulerIds, SchedulerIn } from './messages.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { TaskTables, expandTimes, parseStart, type TablesSnapshot } from './tasks.js';
 import { defineStash } from '../../node/stash.js';
 
@@ -40,11 +40,7 @@ function reschedule(state: State, ctx: ActorContext): void {
 async function execute(ctx: ActorContext, scheduler: number, task: number, command: string): Promise<void> {
   let status = 'Success';
   try {
-    await ctx.ask(
-      'node',
-      { type: 'node.command', text: command, source: `scheduler ${scheduler}` } satisfies NodeIn,
-      120_000,
-    );
+    await ctx.ask(NODE, { type: 'node.command', text: command, source: `scheduler ${scheduler}` }, 120_000);
   } catch (err) {
     status = errorMessage(err);
     ctx.log.warn('scheduled task failed', { scheduler, task, command, error: status });
@@ -102,9 +98,9 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
             break;
           case 'run':
             // EdgeLake: runs the command once now; the counter does not change.
-            return ctx.ask<string>(
-              'node',
-              { type: 'node.command', text: task.command, source: `scheduler ${msg.scheduler}` } satisfies NodeIn,
+            return ctx.ask(
+              NODE,
+              { type: 'node.command', text: task.command, source: `scheduler ${msg.scheduler}` },
               120_000,
             );
           default:

@@ -11,9 +11,10 @@ import { tokenize } from '../../protocols/command/lexer.js';
 import { duration, int, required, schema, str } from '../../runtime/config/schema.js';
 import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } from '../../node/service.js';
 import { schedulerSchema } from './config.js';
-import type { SchedulerIds, SchedulerIn, TaskOp } from './messages.js';
+import { SCHEDULER, type SchedulerIn, type TaskOp } from './messages.js';
 import { MAX_SCHEDULER_ID } from './tasks.js';
 import { Status } from '../../base/status.js';
+import type { AskMessage, MessageOf, ReplyOf } from '../../runtime/address.js';
 
 const KIND = 'scheduler';
 
@@ -42,10 +43,12 @@ async function ensureRunning(node: NodeApi, id: number, source: string): Promise
   return true;
 }
 
-function ask<R>(node: NodeApi, msg: SchedulerIn): Promise<R> {
-  const id = actorId(node);
-  if (!id) throw new CommandError('Scheduler is not running', { code: Status.CommandStructure });
-  return node.ask<R>(id, msg);
+function ask<T extends SchedulerIn['type']>(
+  node: NodeApi,
+  msg: AskMessage<SchedulerIn, T>,
+): Promise<ReplyOf<SchedulerIn, T>> {
+  if (!actorId(node)) throw new CommandError('Scheduler is not running', { code: Status.CommandStructure });
+  return node.ask(SCHEDULER, msg);
 }
 
 const runScheduler: CommandSpec = {
@@ -91,7 +94,7 @@ const scheduleTask: CommandSpec = {
       command,
     };
     if (opts.start !== undefined) msg.start = opts.start;
-    await ask<number>(node, msg);
+    await ask(node, msg);
     return '';
   },
 };
@@ -112,12 +115,11 @@ const taskCommand = (op: TaskOp): CommandSpec => ({
     }
     if (op === 'init' && o.start === undefined)
       throw new CommandError('Missing start date and time for scheduled task', { code: Status.CommandStructure });
-    const msg: SchedulerIn = { type: 'scheduler.task', op, scheduler: o.scheduler };
+    const msg: MessageOf<SchedulerIn, 'scheduler.task'> = { type: 'scheduler.task', op, scheduler: o.scheduler };
     if (o.name !== undefined) msg.name = o.name;
     if (o.id !== undefined) msg.id = o.id;
     if (o.start !== undefined) msg.start = o.start;
-    const r = await ask<unknown>(node, msg);
-    return typeof r === 'string' ? r : '';
+    return (await ask(node, msg)) ?? '';
   },
 });
 
@@ -129,7 +131,7 @@ const getScheduler: CommandSpec = {
     const [raw] = argWords(inv, node);
     const id = raw === undefined ? undefined : required(int(undefined, { min: 0 })).parse(raw, 'get scheduler');
     if (!actorId(node)) return id === undefined ? '' : `Scheduler ${id} not declared`;
-    return ask<string>(node, id === undefined ? { type: 'scheduler.show' } : { type: 'scheduler.show', id });
+    return ask(node, id === undefined ? { type: 'scheduler.show' } : { type: 'scheduler.show', id });
   },
 };
 
@@ -147,7 +149,7 @@ const exitScheduler: CommandSpec = {
     }
     const sched = required(int(undefined, { min: 0, max: 10 })).parse(raw, 'exit scheduler');
     await ask(node, { type: 'scheduler.exit', id: sched });
-    const { running } = await ask<SchedulerIds>(node, { type: 'scheduler.ids' });
+    const { running } = await ask(node, { type: 'scheduler.ids' });
     if (running.length === 0) await node.stopService(id, 'exit scheduler');
     return '';
   },
@@ -167,7 +169,7 @@ export const schedulerService: ServiceDescriptor = {
   async details(instances, node) {
     const id = instances.find((i) => i.status === 'running')?.id;
     if (!id) return '';
-    const { running } = await node.ask<SchedulerIds>(id, { type: 'scheduler.ids' }, 2000);
+    const { running } = await node.ask(SCHEDULER, { type: 'scheduler.ids' }, 2000);
     if (running.length === 0) return '';
     // EdgeLake task_scheduler.py L64-79
     return `Schedulers IDs in use:${running.map((r) => (r === 0 ? ' [0 (system)]' : r === 1 ? ' [1 (user)]' : ` [${r}]`)).join('')}`;

@@ -1,10 +1,14 @@
 // The SMTP client actor's mailbox.
+import { actorAddress, type Ask } from '../../runtime/address.js';
+
 export type SmtpIn =
   /** Send one message; the reply is the server's acceptance (SmtpSent), a CommandError otherwise. */
-  | { type: 'smtp.send'; kind: 'email' | 'sms'; to: string; subject: string; text: string }
+  | Ask<{ type: 'smtp.send'; kind: 'email' | 'sms'; to: string; subject: string; text: string }, SmtpSent>
   /** Connect and log in (at `run smtp client`): a CommandError names what failed. */
-  | { type: 'smtp.verify' }
-  | { type: 'smtp.info' };
+  | Ask<{ type: 'smtp.verify' }, true>
+  | Ask<{ type: 'smtp.info' }, SmtpInfo>;
+
+export const SMTP_CLIENT = actorAddress<SmtpIn>('smtp-client');
 
 export interface SmtpSent {
   messageId: string;

@@ -20,8 +20,9 @@ import {
   type ServiceInstance,
 } from '../../node/service.js';
 import { smtpClientSchema, type SmtpClientConfig } from './config.js';
-import type { SmtpIn, SmtpInfo } from './messages.js';
+import { SMTP_CLIENT, type SmtpIn } from './messages.js';
 import { Status } from '../../base/status.js';
+import type { AskMessage, ReplyOf } from '../../runtime/address.js';
 
 const KIND = 'smtp-client';
 /** EdgeLake process_status.ERR_process_failure. */
@@ -44,10 +45,10 @@ function askTimeout(inst: ServiceInstance): number {
   return Math.round((inst.config as SmtpClientConfig).timeout * 1000) * 3 + 5000;
 }
 
-function ask<R>(node: NodeApi, msg: SmtpIn): Promise<R> {
+function ask<T extends SmtpIn['type']>(node: NodeApi, msg: AskMessage<SmtpIn, T>): Promise<ReplyOf<SmtpIn, T>> {
   const inst = running(node);
   if (!inst) throw new CommandError('SMTP client is not running', { code: PROCESS_FAILURE });
-  return node.ask<R>(inst.id, msg, askTimeout(inst));
+  return node.ask(SMTP_CLIENT, msg, askTimeout(inst));
 }
 
 /** `<cmd> to <recipient>`: the recipient, resolved (`!var` works, as in EdgeLake). */
@@ -111,7 +112,7 @@ const getSmtpClient: CommandSpec = {
   usage: 'get smtp client',
   async run(_inv, node) {
     if (!running(node)) return 'SMTP client is not running';
-    const i = await ask<SmtpInfo>(node, { type: 'smtp.info' });
+    const i = await ask(node, { type: 'smtp.info' });
     return formatTable(
       ['Attribute', 'Value'],
       [
@@ -148,7 +149,7 @@ export const smtpClientService: ServiceDescriptor = {
   },
   async afterStart(inst, node) {
     try {
-      await node.ask(inst.id, { type: 'smtp.verify' } satisfies SmtpIn, askTimeout(inst));
+      await node.ask(SMTP_CLIENT, { type: 'smtp.verify' }, askTimeout(inst));
     } catch (err) {
       await node.stopService(inst.id, 'smtp login failed');
       throw err instanceof CommandError

@@ -1,5 +1,6 @@
 // The streamer actor's mailbox.
 import type { Thresholds } from './thresholds.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type StreamerIn =
   /** Internal: a producer ring has records (or its wait timed out). */
@@ -9,7 +10,9 @@ export type StreamerIn =
   | { type: 'streamer.thresholds'; thresholds: Thresholds }
   /** Flush every buffer now (EdgeLake `flush buffers`). */
   | { type: 'streamer.flush' }
-  | { type: 'streamer.stats' };
+  | Ask<{ type: 'streamer.stats' }, StreamerStats>;
+
+export const STREAMER = actorAddress<StreamerIn>('streamer');
 
 export interface StreamerTableStats {
   table: string;

@@ -17,9 +17,10 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { streamerSchema } from './config.js';
-import type { StreamerIn, StreamerStats } from './messages.js';
+import { STREAMER } from './messages.js';
 import { DEFAULT_THRESHOLDS, parseVolume, THRESHOLDS_SETTING, type Thresholds } from './thresholds.js';
 import { Status } from '../../base/status.js';
+import { PUT_STATS, type RestPutStats } from '../_shared/put-stats.js';
 
 const KIND = 'streamer';
 
@@ -69,7 +70,7 @@ const setThreshold: CommandSpec = {
     if (o.write_immediate !== undefined) next.writeImmediate = o.write_immediate;
     node.settings.set(THRESHOLDS_SETTING, next);
     const id = actorId(node);
-    if (id) node.send(id, { type: 'streamer.thresholds', thresholds: next } satisfies StreamerIn);
+    if (id) node.send(STREAMER, { type: 'streamer.thresholds', thresholds: next });
     return '';
   },
 };
@@ -83,10 +84,10 @@ const getStreaming: CommandSpec = {
   async run(inv, node) {
     // EdgeLake generic/streaming_data.py L713-820: one row per dbms.table.
     const id = actorId(node);
-    const stats = id ? await node.ask<StreamerStats>(id, { type: 'streamer.stats' } satisfies StreamerIn) : undefined;
+    const stats = id ? await node.ask(STREAMER, { type: 'streamer.stats' }) : undefined;
     const rest = node.instances('rest-server').find((i) => i.status === 'running');
-    const puts = rest
-      ? await node.ask<{ files: Record<string, { files: number; rows: number }> }>(rest.id, { type: 'rest.put-stats' })
+    const puts: Pick<RestPutStats, 'files'> = rest
+      ? await node.ask(PUT_STATS, { type: 'rest.put-stats' })
       : { files: {} };
     const keys = new Set([...Object.keys(puts.files), ...(stats?.tables.map((t) => t.table) ?? [])]);
     const th = stats?.thresholds ?? thresholds(node);
@@ -151,7 +152,7 @@ const getStreamingConfig: CommandSpec = {
   usage: 'get streaming config [where format = json]',
   async run(inv, node) {
     const id = actorId(node);
-    const stats = id ? await node.ask<StreamerStats>(id, { type: 'streamer.stats' } satisfies StreamerIn) : undefined;
+    const stats = id ? await node.ask(STREAMER, { type: 'streamer.stats' }) : undefined;
     const th = thresholds(node);
     const o = {
       status: id ? 'Running' : 'Not Running',
@@ -182,7 +183,7 @@ const flushBuffers: CommandSpec = {
   usage: 'flush buffers',
   run(_inv, node) {
     const id = actorId(node);
-    if (id) node.send(id, { type: 'streamer.flush' } satisfies StreamerIn);
+    if (id) node.send(STREAMER, { type: 'streamer.flush' });
     return '';
   },
 };

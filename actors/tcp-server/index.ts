@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { listenAddress } from '../../node/config/listener.js';
 import { CommandError, ProtocolError, assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { replyAddress, type TcpConnection } from '../../peer/address.js';
 import type { PeerReply } from '../../peer/wire.js';
 import type { Ring } from '../../runtime/ring.js';
@@ -113,12 +113,12 @@ function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext): v
   if (answer && answer.jobId !== 0) {
     // Whoever waits for this answer learns why it will not come (instead of waiting for its timeout).
     const reason = `bad answer from ${conn.peerIp}: ${errorMessage(err)}`;
-    ctx.send('node', {
+    ctx.send(NODE, {
       type: 'node.peer.failed',
       jobId: answer.jobId,
       receiverId: answer.receiverId,
       reason,
-    } satisfies NodeIn);
+    });
   }
   state.stats.malformed++;
   state.stats.lastMalformed = `${conn.peerIp}: ${errorMessage(err)}`;
@@ -183,7 +183,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
     switch (item.k) {
       case 'answer':
         state.stats.answers++;
-        ctx.send('node', { type: 'node.peer.reply', reply: answerOf(item, conn.peerIp) } satisfies NodeIn);
+        ctx.send(NODE, { type: 'node.peer.reply', reply: answerOf(item, conn.peerIp) });
         break;
       case 'command':
         state.stats.commands++;

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { assertNever } from '../../base/errors.js';
+import { actorAddress, type Ask } from '../../runtime/address.js';
 
 /** Command workers are `tcp-worker-1..threads`; the dispatch actor sees their rings under these ids. */
 export const WORKER_PREFIX = 'tcp-worker-';
@@ -15,7 +16,9 @@ export type TcpIn =
   | { type: 'tcp.conn.timeout'; conn: number }
   /** A worker ring has room again: resume the connection that waited for it. */
   | { type: 'tcp.conn.space'; conn: number }
-  | { type: 'tcp.info' };
+  | Ask<{ type: 'tcp.info' }, TcpInfo>;
+
+export const TCP_SERVER = actorAddress<TcpIn>('tcp-server');
 
 export interface TcpStats {
   connections: number;
@@ -44,7 +47,10 @@ export type TcpWorkerIn =
   /** The ring pump (runtime/ring-pump.ts). */
   | { type: 'tcp.ring'; ring: string; hasData: boolean }
   | { type: 'tcp.done'; n: number; failed?: boolean }
-  | { type: 'tcp.worker.info' };
+  | Ask<{ type: 'tcp.worker.info' }, TcpWorkerInfo>;
+
+/** `tcp-worker-<n>`. */
+export const tcpWorkerAt = (id: string) => actorAddress<TcpWorkerIn>(id);
 
 export interface TcpWorkerInfo {
   id: string;

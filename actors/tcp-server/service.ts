@@ -14,7 +14,7 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { tcpServerSchema, tcpWorkerSchema } from './config.js';
-import { WORKER_PREFIX, type TcpIn, type TcpInfo, type TcpWorkerIn, type TcpWorkerInfo } from './messages.js';
+import { tcpWorkerAt, TCP_SERVER, WORKER_PREFIX, type TcpInfo, type TcpWorkerInfo } from './messages.js';
 
 const KIND = 'tcp-server';
 /** Per worker: commands are one block; file transfers pass in pieces of 256 KiB (inbound.ts). */
@@ -26,7 +26,7 @@ function running(node: NodeApi): string | undefined {
 
 async function tcpInfo(node: NodeApi, timeoutMs = 2000): Promise<TcpInfo | undefined> {
   const id = running(node);
-  return id ? node.ask<TcpInfo>(id, { type: 'tcp.info' } satisfies TcpIn, timeoutMs) : undefined;
+  return id ? node.ask(TCP_SERVER, { type: 'tcp.info' }, timeoutMs) : undefined;
 }
 
 async function workerInfos(node: NodeApi): Promise<(TcpWorkerInfo | undefined)[]> {
@@ -34,7 +34,7 @@ async function workerInfos(node: NodeApi): Promise<(TcpWorkerInfo | undefined)[]
   return Promise.all(
     workers.map((w) =>
       w.status === 'running'
-        ? node.ask<TcpWorkerInfo>(w.id, { type: 'tcp.worker.info' } satisfies TcpWorkerIn, 2000)
+        ? node.ask(tcpWorkerAt(w.id), { type: 'tcp.worker.info' }, 2000)
         : Promise.resolve(undefined),
     ),
   );
@@ -129,13 +129,13 @@ export const tcpServerService: ServiceDescriptor = {
   },
   async details(instances, node) {
     if (!instances[0]) return '';
-    const i = await node.ask<TcpInfo>(instances[0].id, { type: 'tcp.info' } satisfies TcpIn, 2000);
+    const i = await node.ask(TCP_SERVER, { type: 'tcp.info' }, 2000);
     // EdgeLake net_utils.get_connection_info + tcpip_server.get_info.
     const where = i.internal === i.external ? i.external : `${i.external} and ${i.internal}`;
     return `Listening on: ${where}, Threads Pool: ${node.instances(tcpWorkerService.kind).length}`;
   },
-  async afterStart(inst, node) {
-    const i = await node.ask<TcpInfo>(inst.id, { type: 'tcp.info' } satisfies TcpIn, 5000);
+  async afterStart(_inst, node) {
+    const i = await node.ask(TCP_SERVER, { type: 'tcp.info' }, 5000);
     node.connections.register('TCP', i);
   },
   afterStop(_id, node) {

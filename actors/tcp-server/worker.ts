@@ -8,7 +8,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
-import type { NodeIn } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
 import { PeerSender } from '../../peer/sender.js';
 import { decodeHeader, GenericFlag } from '../../protocols/tcp/header.js';
@@ -189,11 +189,7 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       sender,
       deps: {
         run: (text, source, peer) =>
-          ctx.ask<string>(
-            'node',
-            { type: 'node.command', text, source, ...(peer ? { peer } : {}) } satisfies NodeIn,
-            cfg.command_timeout * 1000,
-          ),
+          ctx.ask(NODE, { type: 'node.command', text, source, ...(peer ? { peer } : {}) }, cfg.command_timeout * 1000),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
         threadNumber: cfg.index,
       },

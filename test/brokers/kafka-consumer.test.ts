@@ -7,7 +7,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { freePort } from '../../harness/child-node.js';
 import { kafkaMock, startKafkaMock, type KafkaMockCluster } from '../../harness/kafka-mock/index.js';
-import type { KafkaStatus } from '../../actors/kafka-consumer/messages.js';
+import { KAFKA_CONSUMER } from '../../actors/kafka-consumer/messages.js';
 
 const mock = kafkaMock();
 const skip = mock.ok ? false : `Kafka mock cluster unavailable: ${mock.reason}`;
@@ -68,7 +68,7 @@ async function counts(n: TestNode, table: string): Promise<{ rows: number; ids: 
   }
 }
 
-const status = (n: TestNode) => n.running.node.ask<KafkaStatus>('kafka-consumer', { type: 'kafka.status' });
+const status = (n: TestNode) => n.running.node.ask(KAFKA_CONSUMER, { type: 'kafka.status' });
 
 test(
   '100k records on 3 partitions land exactly once although the consumer worker is killed mid-stream',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestNode, until } from '../../harness/test-node.js';
 import { commandMessage } from '../../protocols/tcp/builders.js';
 import { GenericFlag, InfoType, OFFSET_DATA_LENGTH } from '../../protocols/tcp/header.js';
-import type { TcpInfo } from '../../actors/tcp-server/messages.js';
+import { TCP_SERVER, type TcpInfo } from '../../actors/tcp-server/messages.js';
 import { askRaw, tcpNodeYaml, tcpPort, writeRaw } from './peers.js';
 import { checkReadmeSamples } from '../services/readme-samples.js';
 
@@ -11,7 +11,7 @@ async function node(t: { after(fn: () => Promise<void>): void }) {
   const n = await startTestNode(tcpNodeYaml('node-b'));
   t.after(() => n.stop());
   const addr = n.running.node.connections.get('TCP')!.external;
-  const info = (): Promise<TcpInfo> => n.running.node.ask<TcpInfo>('tcp-server', { type: 'tcp.info' });
+  const info = (): Promise<TcpInfo> => n.running.node.ask(TCP_SERVER, { type: 'tcp.info' });
   return { n, addr, port: tcpPort(addr), info };
 }
 
@@ -105,7 +105,7 @@ test('run tcp server takes the positional form and threads, and bind = false lis
   assert.match(await n.cmd('get processes'), /Threads Pool: 2/);
   await n.cmd('exit tcp');
   await n.cmd('run tcp server where external_ip = 127.0.0.1 and external_port = 0 and bind = false');
-  const i = await n.running.node.ask<TcpInfo>('tcp-server', { type: 'tcp.info' });
+  const i = await n.running.node.ask(TCP_SERVER, { type: 'tcp.info' });
   assert.equal(i.host, '0.0.0.0');
   assert.match(i.external, /^127\.0\.0\.1:\d+$/);
   assert.equal(i.bind, `0.0.0.0:${i.port}`);

@@ -24,6 +24,7 @@ import type { Ledger } from '../../../storage/metadata/ledger.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import { whereObject } from '../args.js';
 import { Status } from '../../../base/status.js';
+import { syncNowTo } from '../../notices.js';
 
 export const SYNC_KIND = 'blockchain-sync';
 
@@ -162,7 +163,7 @@ function globalCopy(p: Policy): Policy {
 /** Asks the running synchronizer for a sync within 10 seconds; false when none runs. */
 export function triggerSync(node: NodeApi): boolean {
   const id = runningInstance(node, SYNC_KIND)?.id;
-  return id !== undefined && node.send(id, { type: 'sync.now' });
+  return id !== undefined && node.send(syncNowTo(id), { type: 'sync.now' });
 }
 
 export interface InsertOutcome {

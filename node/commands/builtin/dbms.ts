@@ -14,6 +14,7 @@ import type { CommandSpec, NodeApi } from '../../service.js';
 import { argWords, formatOf, whereObject } from '../args.js';
 import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
 import { Status } from '../../../base/status.js';
+import { dbmsNoticeTo } from '../../notices.js';
 
 const OPERATOR = 'operator';
 
@@ -28,7 +29,11 @@ export async function connectDbms(node: NodeApi, name: string, raw: Record<strin
   await node.dbms.connect(name, config);
   // A running operator opens its own connection now; one that starts later asks for the list.
   for (const i of node.instances(OPERATOR))
-    node.send(i.id, { type: 'operator.dbms', name, config: node.dbms.list().find((d) => d.name === name)!.config });
+    node.send(dbmsNoticeTo(i.id), {
+      type: 'operator.dbms',
+      name,
+      config: node.dbms.list().find((d) => d.name === name)!.config,
+    });
 }
 
 const connect: CommandSpec = {
@@ -56,7 +61,7 @@ const disconnect: CommandSpec = {
     if (!name) throw new CommandError('disconnect dbms: expected a name', { code: Status.CommandStructure });
     if (!(await node.dbms.disconnect(name)))
       throw new DbmsError(`dbms '${name}' is not connected`, { code: Status.DbmsNotOpened });
-    for (const i of node.instances(OPERATOR)) node.send(i.id, { type: 'operator.dbms.disconnect', name });
+    for (const i of node.instances(OPERATOR)) node.send(dbmsNoticeTo(i.id), { type: 'operator.dbms.disconnect', name });
     return '';
   },
 };

@@ -1,0 +1,15 @@
+// What the node's own commands tell services that live above it (node/ may not import actors/): the
+// services' mailbox unions include these members, and the node addresses them by the part it knows.
+import { actorAddress } from '../runtime/address.js';
+import type { ConnectionConfig } from '../storage/dbms/types.js';
+
+/** To every operator: `connect dbms` / `disconnect dbms` (a running operator opens or closes its own connection). */
+export type DbmsNotice =
+  | { type: 'operator.dbms'; name: string; config: ConnectionConfig }
+  | { type: 'operator.dbms.disconnect'; name: string };
+
+/** To the blockchain synchronizer: sync within 10 seconds (EdgeLake's forced sync after a policy change). */
+export type SyncNow = { type: 'sync.now' };
+
+export const dbmsNoticeTo = (operatorId: string) => actorAddress<DbmsNotice>(operatorId);
+export const syncNowTo = (syncId: string) => actorAddress<SyncNow>(syncId);
