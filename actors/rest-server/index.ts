@@ -1,7 +1,12 @@
 // The REST server actor: node:http (or https with `ssl = true`) on the configured address.
-// Commands go to the node's dispatcher (the same one the control socket uses) through `ask('node')`;
+// Commands go to the node's dispatcher (the same one the control socket uses) through `ask(NODE)`;
 // data PUTs are journaled (streaming) or written to watch_dir (file) before they are acknowledged.
 // uWebSockets.js is not on npm; node:http keeps up here (bench/README.md, ingest-sqlite).
+// Requests come through the mailbox, as the TCP server's sockets do: the server's callback sends `rest.request`
+// to `self`, and `handle` counts it and starts serving it. Serving (reading the body, asking the node, journaling)
+// runs concurrently, outside `handle`, on what `handle` gave it; what it changes comes back as `rest.done` and
+// `rest.closed`. So state changes only in `handle`, and a request that arrives while `init` still runs waits in
+// the mailbox (the host drains it once the actor is running).
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
@@ -16,7 +21,7 @@ import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { PayloadTooLargeError } from './body.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
-import type { RestIn, RestPutStats } from './messages.js';
+import type { RestCall, RestIn, RestPut, RestPutStats } from './messages.js';
 import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
@@ -58,16 +63,33 @@ function errCode(err: unknown): number {
   return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
 }
 
+/** What serving one request may use: read-only, taken in `handle` when the request arrived. */
+interface Serve {
+  cfg: RestServerConfig;
+  deps: IngestDeps;
+  /** user-agent product -> msg client actor id, as it was when the request arrived. */
+  agents: ReadonlyMap<string, string>;
+  ctx: ActorContext<RestIn>;
+  client: string;
+}
+
+const KNOWN_CALLERS = new Set(['anylog', 'grafana']);
+
+/** Sends the request's `get rest calls` row (and the rows it put) back to `handle`. */
+function done(s: Serve, h: Headers, method: string, error: string | undefined, put?: RestPut): void {
+  const call: RestCall = { caller: productOf(h, KNOWN_CALLERS), call: method.toLowerCase(), error, client: s.client };
+  s.ctx.send(s.ctx.self, put ? { type: 'rest.done', call, put } : { type: 'rest.done', call });
+}
+
 async function runCommand(
-  state: State,
-  ctx: ActorContext,
+  s: Serve,
   action: { text: string; method: 'GET' | 'POST'; inner?: string },
   h: Headers,
   res: ServerResponse,
-  client: string,
 ): Promise<void> {
   const { text, method, inner } = action;
-  let timeoutMs = state.cfg.timeout > 0 ? state.cfg.timeout * 1000 : 3_600_000;
+  const client = s.client;
+  let timeoutMs = s.cfg.timeout > 0 ? s.cfg.timeout * 1000 : 3_600_000;
   // A `destination` command waits for the peers for its own `timeout` (header, else the server's): allow for it.
   if (inner !== undefined) timeoutMs = Math.max(timeoutMs, (Number(h['timeout']) || 20) * 1000 + 5000);
   try {
@@ -78,10 +100,10 @@ async function runCommand(
       method,
       ...(inner !== undefined ? { inner } : {}),
     };
-    const reply = await ctx.ask(NODE, msg, timeoutMs);
+    const reply = await s.ctx.ask(NODE, msg, timeoutMs);
     if (inner !== undefined) sendChunked(res, reply);
     else send(res, 200, reply);
-    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
+    done(s, h, method, undefined);
   } catch (err) {
     const code = errCode(err);
     // EdgeLake answers a wrong verb with Content-Type `json` (golden rest_run_client_via_GET_rejected.txt).
@@ -94,47 +116,41 @@ async function runCommand(
       400,
       code === Status.WrongHttpMethod ? 'json' : 'text/json',
     );
-    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
+    done(s, h, method, errorMessage(err));
   }
 }
 
-async function ingest(
-  state: State,
-  req: IncomingMessage,
-  h: Headers,
-  res: ServerResponse,
-  client: string,
-): Promise<void> {
+async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'PUT';
   try {
     const target = ingestTarget(h);
-    const body = await readBody(req, state.cfg.max_body_mb << 20);
+    const body = await readBody(req, s.cfg.max_body_mb << 20);
     const r =
       target.mode === 'streaming'
-        ? await ingestStreaming(target, body, state.deps)
-        : await ingestFile(target, body, state.deps);
-    const key = `${target.dbms}.${target.table}`;
-    if (target.mode === 'streaming') state.stats.countStreamed(key, r.rows);
-    else state.stats.countFile(key, r.rows);
+        ? await ingestStreaming(target, body, s.deps)
+        : await ingestFile(target, body, s.deps);
     send(res, 200, putSuccess(r.hash));
-    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), undefined, client);
+    done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
     const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
-    sendError(res, method, client, errCode(err), errorMessage(err), status);
-    state.stats.record(productOf(h, new Set(['anylog', 'grafana'])), method.toLowerCase(), errorMessage(err), client);
+    sendError(res, method, s.client, errCode(err), errorMessage(err), status);
+    done(s, h, method, errorMessage(err));
   }
 }
 
-function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: ServerResponse): void {
+/** In `handle`: counts the request and starts serving it (not awaited: requests are served concurrently). */
+function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage, res: ServerResponse): void {
   const client = req.socket.remoteAddress ?? '';
   let h = collectHeaders(req.headers, req.url);
   // EdgeLake: a `destination` request waits for the peers for `timeout` seconds, the server's timeout by default.
   if (h['destination'] && !h['timeout'] && state.cfg.timeout > 0) h = { ...h, timeout: String(state.cfg.timeout) };
   state.calls++;
   state.inflight++;
-  res.on('close', () => state.inflight--);
+  res.on('close', () => ctx.send(ctx.self, { type: 'rest.closed' }));
+  const s: Serve = { cfg: state.cfg, deps: state.deps, agents: state.agents, ctx, client };
+  const products = new Set(s.agents.keys());
   const go = async (): Promise<void> => {
-    let action = classify(req.method ?? 'GET', req.url, h, new Set(state.agents.keys()));
+    let action = classify(req.method ?? 'GET', req.url, h, products);
     if (action.k === 'body-headers') {
       // POST without `command`: the JSON object body carries the headers, then it runs as a GET.
       const body = await readBody(req, 1 << 20);
@@ -147,18 +163,18 @@ function onRequest(state: State, ctx: ActorContext, req: IncomingMessage, res: S
       if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
         throw new ProtocolError('POST body must be a JSON object of headers');
       h = { ...h, ...Object.fromEntries(Object.entries(obj).map(([k, v]) => [k.toLowerCase(), String(v)])) };
-      action = classify('GET', req.url, h, new Set(state.agents.keys()));
+      action = classify('GET', req.url, h, products);
     }
     switch (action.k) {
       case 'command':
-        return runCommand(state, ctx, action, h, res, client);
+        return runCommand(s, action, h, res);
       case 'ingest':
-        return ingest(state, req, h, res, client);
+        return ingest(s, req, h, res);
       case 'data': {
-        const agent = productOf(h, new Set(state.agents.keys()));
-        const target = agent ? state.agents.get(agent) : undefined;
+        const agent = productOf(h, products);
+        const target = agent ? s.agents.get(agent) : undefined;
         if (!target) return sendError(res, 'post', client, 167, 'Missing data ingest mapping');
-        const body = await readBody(req, state.cfg.max_body_mb << 20);
+        const body = await readBody(req, s.cfg.max_body_mb << 20);
         const reply = await ctx.ask(msgSinkAt(target), { type: 'msg.data', topic: h['topic'] ?? '', body }, 30_000);
         return send(res, 200, reply);
       }
@@ -194,12 +210,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const dirs = ctx.node.dirs;
     const producer = new RowProducer(ctx);
     const { host, port } = listenAddress(cfg);
-    const stateRef: { s?: State } = {};
-    const handler = (req: IncomingMessage, res: ServerResponse): void => {
-      // The socket listens a moment before init completes: a request in that window waits a turn.
-      if (stateRef.s) onRequest(stateRef.s, ctx, req, res);
-      else setImmediate(() => handler(req, res));
-    };
+    const handler = (req: IncomingMessage, res: ServerResponse): void =>
+      ctx.send(ctx.self, { type: 'rest.request', req, res });
     const opts = {
       maxHeaderSize: cfg.max_header_kb * 1024,
       // A slow client (slowloris) is cut off: headers within 10 s, the whole request within the timeout.
@@ -250,12 +262,21 @@ export default defineActor<RestServerConfig, State, RestIn>({
       calls: 0,
       agents: new Map(Object.entries(agents)),
     };
-    stateRef.s = state;
     ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });
     return state;
   },
-  handle(state, msg) {
+  handle(state, msg, ctx) {
     switch (msg.type) {
+      case 'rest.request':
+        return onRequest(state, ctx, msg.req, msg.res);
+      case 'rest.done':
+        state.stats.record(msg.call.caller, msg.call.call, msg.call.error, msg.call.client);
+        if (msg.put?.mode === 'streaming') state.stats.countStreamed(msg.put.key, msg.put.rows);
+        else if (msg.put) state.stats.countFile(msg.put.key, msg.put.rows);
+        return undefined;
+      case 'rest.closed':
+        state.inflight--;
+        return undefined;
       case 'rest.info': {
         const a = state.server.address() as AddressInfo;
         return {

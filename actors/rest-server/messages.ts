@@ -1,4 +1,6 @@
-// The REST server actor's mailbox.
+// The REST server actor's mailbox. The `rest.request`, `rest.done` and `rest.closed` messages are its own
+// server's callbacks, sent to `self` (never cloned: they carry the request and response objects).
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RestAgents } from '../_shared/msg-routes.js';
 import type { PutStatsQuery } from '../_shared/put-stats.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
@@ -12,7 +14,31 @@ export type RestIn =
   /** `get rest pool`: EdgeLake's line, or its table with `details`. */
   | Ask<{ type: 'rest.pool'; details: boolean }, string>
   | PutStatsQuery
-  | RestAgents;
+  | RestAgents
+  /** Internal: a request arrived. */
+  | { type: 'rest.request'; req: IncomingMessage; res: ServerResponse }
+  /** Internal: a request was answered: its `get rest calls` row, and the rows it put (`get streaming`). */
+  | { type: 'rest.done'; call: RestCall; put?: RestPut }
+  /** Internal: a response closed (answered or aborted): one request fewer in flight. */
+  | { type: 'rest.closed' };
+
+/** One answered request, as `get rest calls` counts it. */
+export interface RestCall {
+  /** The User-Agent product (`anylog`, `grafana`), undefined for others. */
+  caller: string | undefined;
+  /** The method, lower case. */
+  call: string;
+  /** Why it failed, undefined when it did not. */
+  error: string | undefined;
+  client: string;
+}
+
+/** Rows a PUT accepted into `key` (`dbms.table`). */
+export interface RestPut {
+  key: string;
+  mode: 'streaming' | 'file';
+  rows: number;
+}
 
 export const REST_SERVER = actorAddress<RestIn>('rest-server');
 
