@@ -40,6 +40,15 @@ export interface RingHandle {
 /** The ring was closed by either end: nothing more goes in, and what is left has been taken. */
 export class RingClosedError extends EdgeRtError {}
 
+type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+/** One sleep of the wait protocol: on control word `word` while it holds `seq`, at most `ms`. */
+interface Sleep {
+  word: number;
+  seq: number;
+  ms: number;
+}
+
 export class Ring<T = unknown> {
   readonly capacity: number;
   private readonly ctl: Int32Array;
@@ -168,50 +177,19 @@ export class Ring<T = unknown> {
 
   /** Blocks this thread (Atomics.wait) until `bytes` more can be written, the ring closes, or the timeout passes. */
   waitForSpaceSync(bytes: number, timeoutMs: number): boolean {
-    const need = pad4(LEN_BYTES + bytes);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.capacity - this.used() >= need) return true;
-      if (this.isClosed()) return false;
-      const seq = Atomics.load(this.ctl, SPACE_SEQ);
-      Atomics.store(this.ctl, PRODUCER_WAITING, 1);
-      // Re-check after announcing we sleep: a pop between the check and the flag would otherwise be missed.
-      if (this.capacity - this.used() >= need) {
-        Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-        return true;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-        return false;
-      }
-      Atomics.wait(this.ctl, SPACE_SEQ, seq, left);
-      Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-    }
+    const room = this.hasRoom(bytes);
+    return room() || this.sleepSync(this.sleepUntil(room, SPACE_SEQ, PRODUCER_WAITING, timeoutMs));
   }
 
   /** Resolves when `bytes` more can be written (true) or on timeout/close (false); does not block the thread. */
   async waitForSpace(bytes: number, timeoutMs: number): Promise<boolean> {
+    const room = this.hasRoom(bytes);
+    return room() || this.sleepAsync(this.sleepUntil(room, SPACE_SEQ, PRODUCER_WAITING, timeoutMs));
+  }
+
+  private hasRoom(bytes: number): () => boolean {
     const need = pad4(LEN_BYTES + bytes);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.capacity - this.used() >= need) return true;
-      if (this.isClosed()) return false;
-      const seq = Atomics.load(this.ctl, SPACE_SEQ);
-      Atomics.store(this.ctl, PRODUCER_WAITING, 1);
-      if (this.capacity - this.used() >= need) {
-        Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-        return true;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-        return false;
-      }
-      const r = Atomics.waitAsync(this.ctl, SPACE_SEQ, seq, left);
-      if (r.async) await keepingAlive(r.value);
-      Atomics.store(this.ctl, PRODUCER_WAITING, 0);
-    }
+    return () => this.capacity - this.used() >= need;
   }
 
   private write(bytes: Uint8Array): boolean {
@@ -351,42 +329,62 @@ export class Ring<T = unknown> {
 
   /** Blocks this thread until a record is available, the ring closes, or the timeout passes. */
   waitForDataSync(timeoutMs: number): boolean {
-    for (;;) {
-      if (this.used() > 0) return true;
-      if (this.isClosed()) return false;
-      const seq = Atomics.load(this.ctl, DATA_SEQ);
-      Atomics.store(this.ctl, CONSUMER_WAITING, 1);
-      if (this.used() > 0) {
-        Atomics.store(this.ctl, CONSUMER_WAITING, 0);
-        return true;
-      }
-      const res = Atomics.wait(this.ctl, DATA_SEQ, seq, timeoutMs);
-      Atomics.store(this.ctl, CONSUMER_WAITING, 0);
-      if (res === 'timed-out') return this.used() > 0;
-    }
+    return this.hasData() || this.sleepSync(this.sleepUntil(this.hasData, DATA_SEQ, CONSUMER_WAITING, timeoutMs));
   }
 
   /** Resolves true when a record is available, false on timeout or close; does not block the thread. */
   async waitForData(timeoutMs: number): Promise<boolean> {
+    return this.hasData() || this.sleepAsync(this.sleepUntil(this.hasData, DATA_SEQ, CONSUMER_WAITING, timeoutMs));
+  }
+
+  private readonly hasData = (): boolean => this.used() > 0;
+
+  /**
+   * The sleep protocol of either side, written once for the blocking and the async waits: announce the sleep in
+   * `flagWord` (the other side then bumps `seqWord` and notifies after its next push or pop), re-check, and sleep
+   * on `seqWord` while it still holds the value read before the announcement, until `ready`, close, or the
+   * deadline. Each sleep is yielded to the driver (`sleepSync`, `sleepAsync`), which hands back its result.
+   */
+  private *sleepUntil(
+    ready: () => boolean,
+    seqWord: number,
+    flagWord: number,
+    timeoutMs: number,
+  ): Generator<Sleep, boolean, WaitResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.used() > 0) return true;
+      if (ready()) return true;
       if (this.isClosed()) return false;
-      const seq = Atomics.load(this.ctl, DATA_SEQ);
-      Atomics.store(this.ctl, CONSUMER_WAITING, 1);
-      if (this.used() > 0) {
-        Atomics.store(this.ctl, CONSUMER_WAITING, 0);
+      const seq = Atomics.load(this.ctl, seqWord);
+      Atomics.store(this.ctl, flagWord, 1);
+      // Re-check after announcing the sleep: a push or pop between the check and the flag would otherwise be missed.
+      if (ready()) {
+        Atomics.store(this.ctl, flagWord, 0);
         return true;
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        Atomics.store(this.ctl, CONSUMER_WAITING, 0);
+        Atomics.store(this.ctl, flagWord, 0);
         return false;
       }
-      const r = Atomics.waitAsync(this.ctl, DATA_SEQ, seq, left);
-      const res = r.async ? await keepingAlive(r.value) : r.value;
-      Atomics.store(this.ctl, CONSUMER_WAITING, 0);
-      if (res === 'timed-out') return this.used() > 0;
+      const res = yield { word: seqWord, seq, ms: left };
+      Atomics.store(this.ctl, flagWord, 0);
+      if (res === 'timed-out') return ready();
     }
+  }
+
+  private sleepSync(steps: Generator<Sleep, boolean, WaitResult>): boolean {
+    let step = steps.next();
+    while (!step.done) step = steps.next(Atomics.wait(this.ctl, step.value.word, step.value.seq, step.value.ms));
+    return step.value;
+  }
+
+  private async sleepAsync(steps: Generator<Sleep, boolean, WaitResult>): Promise<boolean> {
+    let step = steps.next();
+    while (!step.done) {
+      const r = Atomics.waitAsync(this.ctl, step.value.word, step.value.seq, step.value.ms);
+      step = steps.next(r.async ? await keepingAlive(r.value) : r.value);
+    }
+    return step.value;
   }
 }
