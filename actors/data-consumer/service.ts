@@ -7,31 +7,22 @@
 // and the `time file` commands the consumers of a cluster ask each other (time-file.ts), which every node
 // answers whether or not its own consumer runs.
 import { CommandError } from '../../base/errors.js';
-import { argWords, formatOf } from '../../node/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
+import { argWords } from '../../node/commands/args.js';
+import { statsCommand } from '../../node/commands/stats-command.js';
+import { actorEntry, type CommandSpec, type ServiceDescriptor } from '../../node/service.js';
 import { CONSUMER_MODES, dataConsumerSchema, type ConsumerMode, type DataConsumerConfig } from './config.js';
 import { DATA_CONSUMER, CONSUMER_KIND, CONSUMER_SETTING, type ConsumerTopic } from './messages.js';
 import { timeFileCommands } from './time-file.js';
 import { Status } from '../../base/status.js';
 
-const TOPICS: readonly ConsumerTopic[] = ['summary', 'files'];
-
-const getConsumer: CommandSpec = {
+const getConsumer = statsCommand<ConsumerTopic>({
   words: ['get', 'consumer'],
-  method: 'get',
-  usage: 'get consumer [summary|files] [where format = json]',
-  async run(inv, node) {
-    const [topic = 'summary', extra] = argWords(inv, node);
-    if (extra !== undefined || !TOPICS.includes(topic as ConsumerTopic))
-      throw new CommandError(`get consumer: one topic at most (${TOPICS.join(', ')})`, {
-        code: Status.CommandStructure,
-      });
-    const format = formatOf(inv, node) as 'table' | 'json';
-    const id = runningInstance(node, CONSUMER_KIND)?.id;
-    if (!id) return 'Consumer not active';
-    return node.ask(DATA_CONSUMER, { type: 'consumer.stats', topic: topic as ConsumerTopic, format });
-  },
-};
+  kind: CONSUMER_KIND,
+  topics: ['summary', 'files'],
+  defaultTopic: 'summary',
+  idle: () => 'Consumer not active',
+  ask: (node, topic = 'summary', format) => node.ask(DATA_CONSUMER, { type: 'consumer.stats', topic, format }),
+});
 
 const setConsumerMode: CommandSpec = {
   words: ['set', 'consumer', 'mode'],

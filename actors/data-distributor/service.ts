@@ -3,25 +3,21 @@
 //   get distributor [where format = json]
 //   exit distributor
 // and `run ha` / `exit ha` (ha.ts), which start and stop the distributor and the consumer together.
-import { formatOf } from '../../node/commands/args.js';
-import { actorEntry, type CommandSpec, type ServiceDescriptor, runningInstance } from '../../node/service.js';
+import { statsCommand } from '../../node/commands/stats-command.js';
+import { actorEntry, type ServiceDescriptor } from '../../node/service.js';
 import { dataDistributorSchema, type DataDistributorConfig } from './config.js';
 import { exitHa, runHa } from './ha.js';
 import { DATA_DISTRIBUTOR } from './messages.js';
 
 const KIND = 'data-distributor';
 
-const getDistributor: CommandSpec = {
+const getDistributor = statsCommand({
   words: ['get', 'distributor'],
-  method: 'get',
-  usage: 'get distributor [where format = json]',
-  async run(inv, node) {
-    const format = formatOf(inv, node) as 'table' | 'json';
-    const id = runningInstance(node, KIND)?.id;
-    if (!id) return 'Distributor not active';
-    return node.ask(DATA_DISTRIBUTOR, { type: 'distributor.stats', format });
-  },
-};
+  kind: KIND,
+  topics: [],
+  idle: () => 'Distributor not active',
+  ask: (node, _topic, format) => node.ask(DATA_DISTRIBUTOR, { type: 'distributor.stats', format }),
+});
 
 export const dataDistributorService: ServiceDescriptor = {
   kind: KIND,
