@@ -2,7 +2,8 @@
 // server, the REST server and the message broker register theirs once started and drop them when they stop.
 // Read by `get connections`, `get status` (the node's name is `name@<TCP external>`), replies to peers and
 // what workers learn through `node.identity`. The only writer of those rows is this module's `register`.
-import type { TcpConnection } from '../peer/address.js';
+import { parseAddress, type TcpConnection } from '../peer/address.js';
+import type { NodeAddress } from '../protocols/policy/address.js';
 
 /** EdgeLake's rows, in the order `get connections` lists them (net_utils.py L1326-1400). */
 export const CONNECTION_NAMES = ['TCP', 'REST', 'Messaging'] as const;
@@ -31,4 +32,15 @@ export class Connections {
   list(): Partial<Record<ConnectionName, ConnectionAddresses>> {
     return Object.fromEntries(this.rows);
   }
+}
+
+/**
+ * The TCP row as policies name a node (`bring.ip_port`, a cluster member): the internal address defaults to the
+ * external one; undefined without a TCP server.
+ */
+export function policyAddressOf(tcp: ConnectionAddresses | undefined): NodeAddress | undefined {
+  const ext = tcp ? parseAddress(tcp.external) : undefined;
+  const int = tcp ? parseAddress(tcp.internal) : undefined;
+  if (!ext) return undefined;
+  return { externalIp: ext.ip, externalPort: ext.port, localIp: int?.ip ?? ext.ip, localPort: int?.port ?? ext.port };
 }

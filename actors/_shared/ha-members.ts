@@ -7,12 +7,12 @@
 // Read from the node's ledger store opened read-only in the worker (storage/metadata/store.ts), so a member
 // published or removed at the master is seen at the next scan after the synchronizer brought it.
 import type { NodeIdentity } from '../../node/messages.js';
-import { parseAddress } from '../../peer/address.js';
 import { validIpPorts, type NodeAddress } from '../../protocols/policy/address.js';
 import { policyInner } from '../../protocols/policy/id.js';
 import { pyStr } from '../../protocols/policy/pyrepr.js';
 import { numberOf, type Policy } from '../../protocols/policy/pyvalue.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
+import { policyAddressOf } from '../../node/connections.js';
 
 /** A cluster member (an operator policy). */
 export interface Member {
@@ -30,12 +30,7 @@ export type ClusterView =
 
 /** This node's addresses as the policy layer wants them; undefined without a TCP server. */
 export function selfAddress(ident: NodeIdentity): NodeAddress | undefined {
-  const tcp = ident.connections['TCP'];
-  const ext = tcp ? parseAddress(tcp.external) : undefined;
-  const int = tcp ? parseAddress(tcp.internal) : undefined;
-  return ext
-    ? { externalIp: ext.ip, externalPort: ext.port, localIp: int?.ip ?? ext.ip, localPort: int?.port ?? ext.port }
-    : undefined;
+  return policyAddressOf(ident.connections['TCP']);
 }
 
 const text = (p: Policy, key: string): string => {

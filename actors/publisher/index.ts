@@ -19,7 +19,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import { NODE, type NodeIdentity } from '../../node/messages.js';
+import { NODE } from '../../node/messages.js';
 import { parseAddress } from '../../peer/address.js';
 import { sendFile } from '../../peer/file-send.js';
 import {
@@ -32,6 +32,7 @@ import {
 } from '../../protocols/files/names.js';
 import type { NodeAddress } from '../../protocols/policy/address.js';
 import { SerialPasses } from '../_shared/serial-passes.js';
+import { selfAddress } from '../_shared/ha-members.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
 import { failFile, finishFile, type MoveDirs } from '../_shared/file-moves.js';
@@ -61,15 +62,6 @@ interface State {
 }
 
 const skip = (name: string): boolean => name.startsWith('.') || /\.(part|tmp|transfer)$/.test(name);
-
-function selfAddress(ident: NodeIdentity): NodeAddress | undefined {
-  const tcp = ident.connections['TCP'];
-  const ext = tcp ? parseAddress(tcp.external) : undefined;
-  const int = tcp ? parseAddress(tcp.internal) : undefined;
-  return ext
-    ? { externalIp: ext.ip, externalPort: ext.port, localIp: int?.ip ?? ext.ip, localPort: int?.port ?? ext.port }
-    : undefined;
-}
 
 async function md5Of(path: string, dbms: string, table: string): Promise<string> {
   const h = createFileHasher(dbms, table);

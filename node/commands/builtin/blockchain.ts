@@ -25,6 +25,7 @@ import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import { whereObject } from '../args.js';
 import { Status } from '../../../base/status.js';
 import { syncNowTo } from '../../notices.js';
+import { policyAddressOf } from '../../connections.js';
 
 export const SYNC_KIND = 'blockchain-sync';
 
@@ -35,11 +36,7 @@ export function ledgerOf(node: NodeApi): Ledger {
 
 /** This node's TCP addresses, for `bring.ip_port`. */
 export function nodeAddress(node: NodeApi): NodeAddress | undefined {
-  const tcp = node.connections.get('TCP');
-  const ext = tcp ? parseAddress(tcp.external) : undefined;
-  const int = tcp ? parseAddress(tcp.internal) : undefined;
-  if (!ext) return undefined;
-  return { externalIp: ext.ip, externalPort: ext.port, localIp: int?.ip ?? ext.ip, localPort: int?.port ?? ext.port };
+  return policyAddressOf(node.connections.get('TCP'));
 }
 
 /** The text after the command words. */
