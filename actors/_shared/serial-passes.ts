@@ -1,5 +1,6 @@
-// Periodic scans (publisher, data distributor) must not overlap: a scan asked for while one runs becomes one
-// more scan after it, however many times it was asked (a burst of new files costs one extra pass, not many).
+// Periodic passes must not overlap (the publisher's and the data distributor's scans, the blockchain
+// synchronizer's requests): a pass asked for while one runs becomes one more pass after it, however many times
+// it was asked (a burst of new files costs one extra pass, not many).
 
 export class SerialPasses {
   private busy = false;

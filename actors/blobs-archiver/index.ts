@@ -38,7 +38,7 @@ interface State {
   stuck: Set<string>;
 }
 
-async function openIndex(ctx: ActorContext, cfg: BlobsArchiverConfig): Promise<DbmsAdapter> {
+async function openIndex(ctx: ActorContext<BlobsIn>, cfg: BlobsArchiverConfig): Promise<DbmsAdapter> {
   const name = cfg.blobs_dbms;
   if (!DBMS_NAME.test(name))
     throw new ConfigError(`blobs archiver.blobs_dbms: '${name}' is not a dbms name (letters, digits, _)`);
@@ -75,11 +75,11 @@ async function writableDir(dir: string, what: string): Promise<string> {
   return dir;
 }
 
-function saveStats(state: State, ctx: ActorContext): void {
+function saveStats(state: State, ctx: ActorContext<BlobsIn>): void {
   STASH.put(ctx, state.pc.stats.snapshot());
 }
 
-async function one(state: State, ctx: ActorContext, path: string): Promise<void> {
+async function one(state: State, ctx: ActorContext<BlobsIn>, path: string): Promise<void> {
   try {
     const outcome = await processFile(state.pc, path);
     state.stuck.delete(path);

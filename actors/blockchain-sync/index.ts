@@ -21,20 +21,20 @@ import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
 import { parseAddress, sendCommand, sourceFor } from '../../peer/send-command.js';
 import { Status } from '../../base/status.js';
+import { SerialPasses } from '../_shared/serial-passes.js';
 
 interface State {
   cfg: BlockchainSyncConfig;
   master: Address | undefined;
   timer: TimerHandle | undefined;
-  sending: boolean;
-  /** A sync was asked for while one was being sent: send again when it ends. */
-  again: boolean;
+  /** One request at a time; a sync asked for while one is being sent is sent once more when it ends. */
+  passes: SerialPasses;
   calls: number;
   lastError: string;
 }
 
 /** The request of one sync; resolves with the error text ('' when sent). */
-async function request(ctx: ActorContext, master: Address): Promise<string> {
+async function request(ctx: ActorContext<SyncIn>, master: Address): Promise<string> {
   const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
   const ident = await ctx.ask(NODE, { type: 'node.identity' });
   const tcp = ident.connections['TCP'];
@@ -52,20 +52,19 @@ async function request(ctx: ActorContext, master: Address): Promise<string> {
   }
 }
 
-function schedule(state: State, ctx: ActorContext, ms: number): void {
+function schedule(state: State, ctx: ActorContext<SyncIn>, ms: number): void {
   state.timer?.cancel();
   state.timer = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'sync.tick' }), ms);
 }
 
-function tick(state: State, ctx: ActorContext): void {
+function tick(state: State, ctx: ActorContext<SyncIn>): void {
   schedule(state, ctx, state.cfg.time * 1000);
-  if (state.sending) {
-    state.again = true;
+  if (!state.passes.request()) return;
+  state.calls++;
+  if (!state.master) {
+    state.passes.done(); // source = dbms: the store is the file
     return;
   }
-  state.calls++;
-  if (!state.master) return; // source = dbms: the store is the file
-  state.sending = true;
   const master = state.master;
   request(ctx, master).then(
     (error) => ctx.send(ctx.self, { type: 'sync.sent', ...(error ? { error } : {}) }),
@@ -97,7 +96,7 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
     }
     if (!(cfg.time > 0))
       throw new ConfigError(`run blockchain sync: time must be more than 0 seconds`, { code: Status.CommandStructure });
-    const state: State = { cfg, master, timer: undefined, sending: false, again: false, calls: 0, lastError: '' };
+    const state: State = { cfg, master, timer: undefined, passes: new SerialPasses(), calls: 0, lastError: '' };
     // EdgeLake's loop asks at once, then sleeps.
     schedule(state, ctx, 0);
     return state;
@@ -107,22 +106,20 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
       case 'sync.tick':
         return tick(state, ctx);
       case 'sync.now':
-        if (state.sending) state.again = true;
-        else schedule(state, ctx, 0);
+        // At once (or, while a request is being sent, once more after it: the tick queues it).
+        schedule(state, ctx, 0);
         return undefined;
-      case 'sync.sent':
-        state.sending = false;
+      case 'sync.sent': {
+        const again = state.passes.done();
         if (msg.error && msg.error !== state.lastError)
           ctx.log.warn('Synchronizer process failed to connect to Master', {
             connection: state.cfg.connection ?? '',
             error: msg.error,
           });
         state.lastError = msg.error ?? '';
-        if (state.again) {
-          state.again = false;
-          schedule(state, ctx, 0);
-        }
+        if (again) schedule(state, ctx, 0);
         return undefined;
+      }
       case 'sync.info':
         return {
           source: state.cfg.source === 'dbms' ? 'DBMS' : state.cfg.source,

@@ -39,7 +39,7 @@ export interface CheckContext {
 
 type Checked = Extract<ConsumerIn, { type: 'consumer.checked' }>;
 
-function command(ctx: ActorContext, text: string, timeoutMs: number): Promise<string> {
+function command(ctx: ActorContext<ConsumerIn>, text: string, timeoutMs: number): Promise<string> {
   return ctx.ask(NODE, { type: 'node.command', text, source: ctx.self }, timeoutMs);
 }
 
@@ -56,7 +56,7 @@ function peerJson(reply: string, label: string): unknown {
   throw new PeerError(reply.replace(/^\s*\[From Node [^\]]*\]\s*/, '').trim() || `no answer from ${label}`);
 }
 
-async function ask(ctx: ActorContext, peer: Member, text: string): Promise<unknown> {
+async function ask(ctx: ActorContext<ConsumerIn>, peer: Member, text: string): Promise<unknown> {
   const reply = await command(
     ctx,
     `run client (${peer.address}, timeout = ${PEER_TIMEOUT_S}) ${text}`,
@@ -78,7 +78,7 @@ function prune(files: Map<string, WantedFile>): void {
   for (const f of fetched.slice(KEEP_FETCHED)) files.delete(f.hash);
 }
 
-export async function runCheck(cc: CheckContext, ctx: ActorContext): Promise<Checked> {
+export async function runCheck(cc: CheckContext, ctx: ActorContext<ConsumerIn>): Promise<Checked> {
   const now = Date.now();
   const start = parseDate(cc.cfg.start_date, now, 'start_date');
   const end = cc.cfg.end_date === undefined ? new Date(now) : parseDate(cc.cfg.end_date, now, 'end_date');
@@ -177,7 +177,7 @@ export async function runCheck(cc: CheckContext, ctx: ActorContext): Promise<Che
 
 async function requestFiles(
   cc: CheckContext,
-  ctx: ActorContext,
+  ctx: ActorContext<ConsumerIn>,
   reports: Map<string, PeerReport>,
   now: number,
 ): Promise<void> {

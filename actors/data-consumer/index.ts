@@ -29,7 +29,7 @@ interface State {
   metadata: MetadataReader;
 }
 
-function startCheck(state: State, ctx: ActorContext): void {
+function startCheck(state: State, ctx: ActorContext<ConsumerIn>): void {
   if (state.busy) return;
   state.busy = true;
   const cc: CheckContext = {

@@ -45,7 +45,11 @@ interface State {
 const skip = (name: string): boolean => name.startsWith('.') || /\.(part|tmp|transfer)$/.test(name);
 
 /** Member's own 8-section JSON names, with that member; anything else is refused (error 119). */
-async function distributable(state: State, ctx: ActorContext, names: readonly string[]): Promise<Map<string, number>> {
+async function distributable(
+  state: State,
+  ctx: ActorContext<DistributorIn>,
+  names: readonly string[],
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const name of names) {
     let reason =
@@ -75,7 +79,7 @@ async function distributable(state: State, ctx: ActorContext, names: readonly st
 
 type Idle = Extract<DistributorIn, { type: 'distributor.idle' }>;
 
-async function scan(state: State, ctx: ActorContext): Promise<Idle> {
+async function scan(state: State, ctx: ActorContext<DistributorIn>): Promise<Idle> {
   const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
   const ident = await ctx.ask(NODE, { type: 'node.identity' });
   const view = clusterView(state.metadata.at(info.file), ident, state.cfg.cluster_id);
@@ -126,7 +130,7 @@ async function scan(state: State, ctx: ActorContext): Promise<Idle> {
   return idle(view.cluster, view.peers, archived);
 }
 
-function startScan(state: State, ctx: ActorContext): void {
+function startScan(state: State, ctx: ActorContext<DistributorIn>): void {
   if (!state.passes.request()) return;
   scan(state, ctx).then(
     (idle) => ctx.send(ctx.self, idle),
@@ -145,7 +149,7 @@ function startScan(state: State, ctx: ActorContext): void {
   );
 }
 
-function onIdle(state: State, ctx: ActorContext, msg: Idle): void {
+function onIdle(state: State, ctx: ActorContext<DistributorIn>, msg: Idle): void {
   const s = state.stats;
   const again = state.passes.done();
   s.lastScan = Date.now();

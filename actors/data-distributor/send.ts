@@ -20,6 +20,7 @@ import type { Address } from '../../protocols/tcp/builders.js';
 import { archivePath } from '../../protocols/files/dest.js';
 import { finishFile } from '../_shared/file-moves.js';
 import type { Member } from '../_shared/ha-members.js';
+import type { DistributorIn } from './messages.js';
 
 export const SEND_CONCURRENCY = 4;
 const RETRY_MIN_MS = 1000;
@@ -95,7 +96,7 @@ async function payload(
 /** Sends `member` the files it lacks; reports each outcome to the actor. */
 export async function sendToMember(
   pc: PassContext,
-  ctx: ActorContext,
+  ctx: ActorContext<DistributorIn>,
   m: Member,
   files: readonly string[],
   gz: GzCache,

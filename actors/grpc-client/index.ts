@@ -79,7 +79,7 @@ function protoOption(
   return v;
 }
 
-function warnBad(s: State, ctx: ActorContext, reason: string): void {
+function warnBad(s: State, ctx: ActorContext<GrpcIn>, reason: string): void {
   s.badMsgs++;
   s.error = reason;
   if (Date.now() - s.lastWarn > 1000) {
@@ -88,7 +88,7 @@ function warnBad(s: State, ctx: ActorContext, reason: string): void {
   }
 }
 
-function flush(s: State, ctx: ActorContext): void {
+function flush(s: State, ctx: ActorContext<GrpcIn>): void {
   if (s.flushing || s.queue.length === 0) return;
   s.flushing = (async () => {
     while (s.queue.length > 0) {
@@ -112,7 +112,7 @@ function flush(s: State, ctx: ActorContext): void {
   });
 }
 
-function onMessage(s: State, ctx: ActorContext, gen: number, m: object | BadMessage): void {
+function onMessage(s: State, ctx: ActorContext<GrpcIn>, gen: number, m: object | BadMessage): void {
   if (gen !== s.gen) return;
   if (m instanceof BadMessage) return warnBad(s, ctx, m.reason);
   s.dataMsgs++;
@@ -140,7 +140,7 @@ function onMessage(s: State, ctx: ActorContext, gen: number, m: object | BadMess
   }
 }
 
-function connect(s: State, ctx: ActorContext): void {
+function connect(s: State, ctx: ActorContext<GrpcIn>): void {
   const gen = s.gen;
   s.status = s.reconnects === 0 && s.dataMsgs === 0 ? 'Connecting' : 'Reconnecting';
   s.client.waitForReady(Date.now() + s.cfg.timeout * 1000, (err) => {
@@ -156,7 +156,7 @@ function connect(s: State, ctx: ActorContext): void {
   });
 }
 
-function startCall(s: State, ctx: ActorContext): void {
+function startCall(s: State, ctx: ActorContext<GrpcIn>): void {
   const gen = s.gen;
   const m = s.method;
   s.callMsgs = 0;
@@ -191,7 +191,7 @@ function startCall(s: State, ctx: ActorContext): void {
   });
 }
 
-function onEnded(s: State, ctx: ActorContext, msg: Extract<GrpcIn, { type: 'grpc.ended' }>): void {
+function onEnded(s: State, ctx: ActorContext<GrpcIn>, msg: Extract<GrpcIn, { type: 'grpc.ended' }>): void {
   if (msg.gen !== s.gen) return;
   s.call = undefined;
   s.paused = false;

@@ -91,7 +91,7 @@ function markOf(s: State, key: string): bigint | undefined {
   return m;
 }
 
-async function processBatch(s: State, ctx: ActorContext, p: EachBatchPayload): Promise<void> {
+async function processBatch(s: State, ctx: ActorContext<KafkaIn>, p: EachBatchPayload): Promise<void> {
   const { batch } = p;
   const mapping = s.mappings.get(batch.topic);
   const now = new Date();
@@ -152,7 +152,7 @@ function committed(s: State, topic: string, partition: number, offset: string): 
 }
 
 /** Commits the durable offsets that no batch has committed yet (idle partitions, and at stop). */
-async function commitPending(s: State, ctx: ActorContext): Promise<void> {
+async function commitPending(s: State, ctx: ActorContext<KafkaIn>): Promise<void> {
   const consumer = s.consumer;
   if (!consumer || s.pending.size === 0) return;
   const list = [...s.pending.values()].filter((p) => !s.assigned || s.assigned.has(tp(p.topic, p.partition)));
@@ -166,7 +166,7 @@ async function commitPending(s: State, ctx: ActorContext): Promise<void> {
   }
 }
 
-async function onBatch(s: State, ctx: ActorContext, p: EachBatchPayload): Promise<void> {
+async function onBatch(s: State, ctx: ActorContext<KafkaIn>, p: EachBatchPayload): Promise<void> {
   if (s.stopping || !p.isRunning() || p.isStale()) return;
   const run = processBatch(s, ctx, p);
   s.inflight.add(run);
@@ -178,7 +178,7 @@ async function onBatch(s: State, ctx: ActorContext, p: EachBatchPayload): Promis
 }
 
 /** Connects, runs until a non-retriable crash, then backs off and starts a new consumer; ends at stop. */
-async function runLoop(s: State, ctx: ActorContext): Promise<void> {
+async function runLoop(s: State, ctx: ActorContext<KafkaIn>): Promise<void> {
   let attempt = 0;
   const sessionMs = Math.round(s.cfg.session_timeout * 1000);
   while (!ctx.signal.aborted && !s.stopping) {

@@ -55,7 +55,7 @@ export function backoffMs(attempt: number, random = Math.random): number {
   return Math.round(BACKOFF_BASE_MS + random() * Math.max(0, ceiling - BACKOFF_BASE_MS));
 }
 
-async function dictionaryOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<string, string>> {
+async function dictionaryOf(ctx: ActorContext<MsgClientIn>, cfg: MsgClientConfig): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const name of dictionaryNames(cfg)) {
     out.set(name, await ctx.ask(NODE, { type: 'node.dict.get', name }, 5000));
@@ -64,7 +64,7 @@ async function dictionaryOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Ma
 }
 
 /** Mapping policies named by `policy = <id>` topics, through the node's `blockchain get` command. */
-async function policiesOf(ctx: ActorContext, cfg: MsgClientConfig): Promise<Map<string, unknown>> {
+async function policiesOf(ctx: ActorContext<MsgClientIn>, cfg: MsgClientConfig): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   for (const t of cfg.topic ?? []) {
     if (t === undefined || t.policy === undefined || out.has(t.policy)) continue;

@@ -45,7 +45,7 @@ interface State {
   reconciling: boolean;
 }
 
-function connectAll(state: State, ctx: ActorContext, list: DbmsEntry[]): Promise<void[]> {
+function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry[]): Promise<void[]> {
   return Promise.all(
     list.map((d) =>
       state.fctx.catalog.connect(d.name, d.config).catch((err: unknown) => {
@@ -55,7 +55,7 @@ function connectAll(state: State, ctx: ActorContext, list: DbmsEntry[]): Promise
   );
 }
 
-async function drainRing(state: State, ctx: ActorContext, name: string): Promise<void> {
+async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: string): Promise<void> {
   const ring = ctx.ring<IngestFrame>(name);
   if (!ring) return;
   // Frames that queued up while the last transaction ran are merged per table: one transaction
@@ -82,7 +82,7 @@ async function drainRing(state: State, ctx: ActorContext, name: string): Promise
 }
 
 async function applyGroup(
-  ctx: ActorContext,
+  ctx: ActorContext<OperatorIn>,
   state: State,
   g: { dbms: string; table: string; parts: Part[] },
 ): Promise<void> {

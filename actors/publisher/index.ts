@@ -85,7 +85,7 @@ type Report = (dbms: string, table: string, dest: string, error?: string) => voi
 
 async function publishOne(
   state: State,
-  ctx: ActorContext,
+  ctx: ActorContext<PublisherIn>,
   name: string,
   store: LedgerStore,
   self: NodeAddress | undefined,
@@ -147,7 +147,7 @@ async function publishOne(
 }
 
 /** One pass over the watch directory. Outcomes come back as messages (state changes in `handle`). */
-async function scan(state: State, ctx: ActorContext): Promise<number> {
+async function scan(state: State, ctx: ActorContext<PublisherIn>): Promise<number> {
   const info = await ctx.ask(NODE, { type: 'node.metadata.info' });
   const store = state.metadata.at(info.file);
   const self = selfAddress(await ctx.ask(NODE, { type: 'node.identity' }));
@@ -177,7 +177,7 @@ async function scan(state: State, ctx: ActorContext): Promise<number> {
   return pending;
 }
 
-function startScan(state: State, ctx: ActorContext): void {
+function startScan(state: State, ctx: ActorContext<PublisherIn>): void {
   if (!state.passes.request()) return;
   scan(state, ctx).then(
     (pending) => ctx.send(ctx.self, { type: 'publisher.idle', pending }),

@@ -25,11 +25,11 @@ interface State {
 /** EdgeLake's wake time, used for the first TIME(PREVIOUS) of a task (now - 10 s). */
 const WAKE_SEC = 10;
 
-function save(state: State, ctx: ActorContext): void {
+function save(state: State, ctx: ActorContext<SchedulerIn>): void {
   STASH.put(ctx, state.tables.snapshot());
 }
 
-function reschedule(state: State, ctx: ActorContext): void {
+function reschedule(state: State, ctx: ActorContext<SchedulerIn>): void {
   state.timer?.cancel();
   state.timer = undefined;
   const wait = state.tables.nextDueIn(ctx.clock.now());
@@ -37,7 +37,12 @@ function reschedule(state: State, ctx: ActorContext): void {
   state.timer = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'scheduler.tick' }), Math.max(1, wait));
 }
 
-async function execute(ctx: ActorContext, scheduler: number, task: number, command: string): Promise<void> {
+async function execute(
+  ctx: ActorContext<SchedulerIn>,
+  scheduler: number,
+  task: number,
+  command: string,
+): Promise<void> {
   let status = 'Success';
   try {
     await ctx.ask(NODE, { type: 'node.command', text: command, source: `scheduler ${scheduler}` }, 120_000);

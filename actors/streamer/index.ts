@@ -29,7 +29,7 @@ interface State {
   deferredRows: number;
 }
 
-function reschedule(state: State, ctx: ActorContext, soonMs?: number): void {
+function reschedule(state: State, ctx: ActorContext<StreamerIn>, soonMs?: number): void {
   const now = ctx.clock.now();
   const wait = soonMs ?? state.buffers.nextDueIn(now);
   if (wait === undefined) return;
@@ -66,7 +66,7 @@ function pieces(batch: BatchFrame, maxBytes: number): BatchFrame[] {
 }
 
 /** Sends one buffer to the operator. False when it must wait (ring full). */
-function flushKey(state: State, ctx: ActorContext, key: string, now: number, immediate: boolean): boolean {
+function flushKey(state: State, ctx: ActorContext<StreamerIn>, key: string, now: number, immediate: boolean): boolean {
   const ring = ctx.ring<IngestFrame>(OPERATOR_RING);
   const batch = state.buffers.take(key, now, immediate);
   if (!batch) return true;
@@ -93,7 +93,7 @@ function flushKey(state: State, ctx: ActorContext, key: string, now: number, imm
   return true;
 }
 
-function flushDue(state: State, ctx: ActorContext, all: boolean): void {
+function flushDue(state: State, ctx: ActorContext<StreamerIn>, all: boolean): void {
   const now = ctx.clock.now();
   for (const key of all ? state.buffers.keys() : state.buffers.due(now)) {
     if (!flushKey(state, ctx, key, now, false)) {
@@ -111,7 +111,7 @@ function flushDue(state: State, ctx: ActorContext, all: boolean): void {
   reschedule(state, ctx);
 }
 
-function armProducers(ctx: ActorContext): void {
+function armProducers(ctx: ActorContext<StreamerIn>): void {
   for (const name of ctx.ringNames()) if (name !== OPERATOR_RING) armRing(ctx, name, 'streamer.drain', 1000);
 }
 

@@ -59,7 +59,7 @@ interface State {
   stats: TcpStats;
 }
 
-function workerRings(ctx: ActorContext): string[] {
+function workerRings(ctx: ActorContext<TcpIn>): string[] {
   return ctx
     .ringNames()
     .filter((n) => n.startsWith(WORKER_PREFIX))
@@ -67,7 +67,7 @@ function workerRings(ctx: ActorContext): string[] {
 }
 
 /** The worker ring to use for a command: round robin, skipping rings without room. */
-function pickRing(state: State, ctx: ActorContext, bytes: number): string | undefined {
+function pickRing(state: State, ctx: ActorContext<TcpIn>, bytes: number): string | undefined {
   const names = workerRings(ctx);
   for (let i = 0; i < names.length; i++) {
     const name = names[(state.nextWorker + i) % names.length]!;
@@ -100,7 +100,7 @@ function answerOf(item: { block: DecodedBlock; payload: Uint8Array }, peerIp: st
   };
 }
 
-function closeConn(state: State, conn: Conn, why: string | undefined, ctx: ActorContext): void {
+function closeConn(state: State, conn: Conn, why: string | undefined, ctx: ActorContext<TcpIn>): void {
   if (!state.conns.delete(conn.id)) return;
   state.stats.open = state.conns.size;
   if (conn.fileRing)
@@ -108,7 +108,7 @@ function closeConn(state: State, conn: Conn, why: string | undefined, ctx: Actor
   conn.socket.destroy();
 }
 
-function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext): void {
+function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext<TcpIn>): void {
   const answer = conn.inbound.answerInProgress;
   if (answer && answer.jobId !== 0) {
     // Whoever waits for this answer learns why it will not come (instead of waiting for its timeout).
@@ -127,7 +127,7 @@ function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext): v
 }
 
 /** Pushes a record now or queues it behind the ones waiting; `force` drops it if there is no room (abort). */
-function pushOrQueue(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext, force = false): void {
+function pushOrQueue(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext<TcpIn>, force = false): void {
   if (force) {
     const ring = conn.fileRing ? ctx.ring<WorkerRecord>(conn.fileRing) : undefined;
     if (ring && !ring.push(rec)) ctx.log.warn('file transfer abort lost: worker ring full', { conn: conn.id });
@@ -137,13 +137,13 @@ function pushOrQueue(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorCont
   flush(state, conn, ctx);
 }
 
-function ringFor(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext): string | undefined {
+function ringFor(state: State, conn: Conn, rec: WorkerRecord, ctx: ActorContext<TcpIn>): string | undefined {
   if (rec.k === 'cmd') return pickRing(state, ctx, recordBytes(rec));
   if (rec.k === 'file.open') conn.fileRing = pickRing(state, ctx, recordBytes(rec));
   return conn.fileRing;
 }
 
-function flush(state: State, conn: Conn, ctx: ActorContext): void {
+function flush(state: State, conn: Conn, ctx: ActorContext<TcpIn>): void {
   while (conn.outbox.length > 0) {
     const rec = conn.outbox[0]!;
     const name = ringFor(state, conn, rec, ctx);
@@ -163,7 +163,7 @@ function flush(state: State, conn: Conn, ctx: ActorContext): void {
   }
 }
 
-function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: ActorContext): void {
+function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: ActorContext<TcpIn>): void {
   if (conn.waiting) return;
   conn.waiting = true;
   conn.socket.pause();
@@ -173,7 +173,7 @@ function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: A
   );
 }
 
-function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorContext): void {
+function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorContext<TcpIn>): void {
   const base = {
     peerIp: conn.peerIp,
     replyFrom: replyAddress(state.addresses, conn.peerIp)!,
@@ -220,7 +220,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
   }
 }
 
-function open(state: State, socket: Socket, ctx: ActorContext): void {
+function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
   state.stats.connections++;
   if (state.conns.size >= state.cfg.max_connections) {
     state.stats.rejected++;
@@ -248,7 +248,7 @@ function open(state: State, socket: Socket, ctx: ActorContext): void {
   socket.on('timeout', () => ctx.send(ctx.self, { type: 'tcp.conn.timeout', conn: id }));
 }
 
-function info(state: State, ctx: ActorContext): TcpInfo {
+function info(state: State, ctx: ActorContext<TcpIn>): TcpInfo {
   return {
     host: state.host,
     port: state.port,

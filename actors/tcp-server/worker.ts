@@ -47,7 +47,7 @@ interface State {
 }
 
 /** Starts an async step; its end comes back as `tcp.done`. */
-function track(state: State, ctx: ActorContext, work: Promise<unknown>, what: string): void {
+function track(state: State, ctx: ActorContext<TcpWorkerIn>, work: Promise<unknown>, what: string): void {
   state.inflight++;
   work.then(
     () => ctx.send(ctx.self, { type: 'tcp.done', n: 1 }),
@@ -58,7 +58,7 @@ function track(state: State, ctx: ActorContext, work: Promise<unknown>, what: st
   );
 }
 
-function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext): void {
+function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn>): void {
   switch (rec.k) {
     case 'cmd': {
       const cmd: Command = {
@@ -146,7 +146,7 @@ async function runLargeMessage(state: State, path: string, cmd: Omit<Command, 'c
   await execute({ ...cmd, command: text }, state.deps);
 }
 
-function pump(state: State, ctx: ActorContext): void {
+function pump(state: State, ctx: ActorContext<TcpWorkerIn>): void {
   const ring = ctx.ring<WorkerRecord>(RING);
   if (!ring) return;
   const room = state.cfg.max_inflight - state.inflight;
@@ -157,7 +157,7 @@ function pump(state: State, ctx: ActorContext): void {
   }
 }
 
-function expireTransfers(state: State, ctx: ActorContext): void {
+function expireTransfers(state: State, ctx: ActorContext<TcpWorkerIn>): void {
   const now = Date.now();
   for (const [conn, t] of state.transfers) {
     if (now - t.lastActivity < TRANSFER_IDLE_MS) continue;
