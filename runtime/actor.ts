@@ -18,7 +18,10 @@ export interface ActorContext<In extends ActorMessage = ActorMessage> {
   /** Aborted when the actor is asked to stop: long operations should listen to it. */
   readonly signal: AbortSignal;
   readonly node: NodeInfo;
-  /** Fire and forget: `msg` must be a member of `to`'s mailbox. To `self` it is queued locally; to others it is routed by the supervisor. */
+  /**
+   * Fire and forget: `msg` must be a member of `to`'s mailbox. To `self` it is queued locally; to others it is
+   * routed by the supervisor.
+   */
   send<To extends ActorMessage>(to: ActorAddress<To>, msg: NoInfer<To>): void;
   /**
    * Request/reply with a timeout; the reply's type is the one `to`'s mailbox declares for `msg` (runtime/address.ts).
