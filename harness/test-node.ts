@@ -44,11 +44,17 @@ export interface HttpReply {
   body: string;
 }
 
-export function http(port: number, method: string, headers: Record<string, string>, body?: string): Promise<HttpReply> {
+export function http(
+  port: number,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+  path = '/',
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const h: Record<string, string | number> = { ...headers };
     if (body !== undefined) h['content-length'] = Buffer.byteLength(body);
-    const req = request({ host: '127.0.0.1', port, method, headers: h }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: h }, (res) => {
       let data = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (data += c));

@@ -122,6 +122,7 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
       }
     }
     if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
+    node.startDone();
   } catch (err) {
     await stop('start failed');
     throw err;

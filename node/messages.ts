@@ -3,6 +3,7 @@ import type { PeerReply } from '../peer/wire.js';
 import type { ConnectionAddresses, ConnectionName } from './connections.js';
 import { actorAddress, type Ask } from '../runtime/address.js';
 import type { DbmsEntry } from '../storage/registry.js';
+import type { Readiness, StatusSnapshot } from './metrics/status.js';
 
 export type NodeIn =
   /**
@@ -41,7 +42,15 @@ export type NodeIn =
    */
   | Ask<{ type: 'node.policy.insert'; policy: string; master?: string }, string>
   /** The metadata's file and versions (the synchronizer's request names them): MetadataInfo. */
-  | Ask<{ type: 'node.metadata.info' }, MetadataInfo>;
+  | Ask<{ type: 'node.metadata.info' }, MetadataInfo>
+  /** `/metrics`: the Prometheus text exposition of the node's metrics (node/metrics/). */
+  | Ask<{ type: 'node.metrics' }, string>
+  /** `/readyz`: every service running, start done, no start task (journal replay) in progress. */
+  | Ask<{ type: 'node.ready' }, Readiness>
+  /** `/status.json`: what the status page shows. */
+  | Ask<{ type: 'node.status' }, StatusSnapshot>
+  /** A long task's progress (journal replay at start, a large file load): logged, `get progress`, `/status`. */
+  | { type: 'node.progress'; task: string; done: number; total: number; unit: string; finished: boolean };
 
 /** The node's own mailbox, on the main thread. */
 export const NODE = actorAddress<NodeIn>('node');

@@ -25,6 +25,8 @@ import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import { StatusBoard } from './metrics/status.js';
 
 export interface NodeOptions {
   name: string;
@@ -72,11 +74,29 @@ export class EdgeNode implements NodeApi {
   readonly settings = new Settings();
   private ledger: Ledger | undefined;
   private stopping = false;
+  /** `/metrics`: counters kept here outlive the workers that report them. */
+  readonly metrics: NodeMetrics;
+  /** `/readyz` and `/status`: recent errors, progress, ingest rates. */
+  readonly board: StatusBoard;
+  /** Progress log lines: at most one a second per task (the first and the last always). */
+  private readonly progressLogged = new Map<string, number>();
 
   constructor(readonly opts: NodeOptions) {
     this.name = opts.name;
     this.root = opts.root;
-    this.log = createLogger('node', opts.logSink, opts.logLevel ?? 'info');
+    this.metrics = new NodeMetrics({
+      children: () => this.supervisor.info(),
+      capacity: (id) => this.supervisor.actor(id)?.capacity,
+      rings: () => this.wiring.stats(),
+    });
+    this.board = new StatusBoard(this.metrics);
+    const sink = opts.logSink;
+    // Every record passes the status board on its way out (recent warnings and errors for `/status`).
+    const logSink: LogSink = (rec) => {
+      this.board.onLog(rec);
+      sink(rec);
+    };
+    this.log = createLogger('node', logSink, opts.logLevel ?? 'info');
     this.dict = new Dictionary({
       ...dirDictionary(opts.root),
       node_name: opts.name,
@@ -94,7 +114,8 @@ export class EdgeNode implements NodeApi {
       router: {
         send: (from, to, msg) => this.route(from, to, msg),
         ask: (from, to, msg, timeoutMs) => this.routeAsk(from, to, msg, timeoutMs),
-        log: (rec: LogRecord) => opts.logSink(rec),
+        log: (rec: LogRecord) => logSink(rec),
+        metrics: (_from, reports) => this.metrics.apply(reports),
       },
       onChildEvent: (ev) => this.onChildEvent(ev.id, ev.event),
     });
@@ -107,6 +128,11 @@ export class EdgeNode implements NodeApi {
       log: this.log.child('peers'),
       output: (text) => (opts.output ?? (() => undefined))(text),
       replyAddress: (peerIp) => replyAddress(this.connections.get('TCP'), peerIp),
+      onOutcome: (peer, outcome, seconds) => {
+        this.metrics.counter('edgelake_rt_peer_requests_total').inc({ peer, outcome });
+        if (outcome !== 'timeout')
+          this.metrics.histogram('edgelake_rt_peer_round_trip_seconds').observe({ peer }, seconds);
+      },
     });
     this.interpreter = new Interpreter({
       run: (text, env) => this.dispatcher.run(text, env as DispatchEnv, this),
@@ -128,11 +154,13 @@ export class EdgeNode implements NodeApi {
 
   async start(): Promise<void> {
     createWorkDirectories(this.root);
+    this.board.start();
     await this.supervisor.start();
   }
 
   async stop(reason = 'shutdown'): Promise<void> {
     this.stopping = true;
+    this.board.stop();
     this.peers.close();
     await this.supervisor.stop(reason);
     await this.dbms.closeAll();
@@ -326,6 +354,7 @@ export class EdgeNode implements NodeApi {
     const ref = this.supervisor.actor(to);
     if (!ref || !ref.send(msg)) {
       if (ref) ref.dropped++;
+      this.metrics.counter('edgelake_rt_dead_letters_total').inc({ to, reason: ref ? 'mailbox_full' : 'no_actor' });
       this.log.warn('routed message dropped', {
         from,
         to,
@@ -391,11 +420,41 @@ export class EdgeNode implements NodeApi {
       }
       case 'node.dbms.list':
         return this.dbms.list();
+      case 'node.metrics':
+        return this.metrics.text();
+      case 'node.ready':
+        return this.board.readiness(this.supervisor.info());
+      case 'node.status':
+        return this.board.snapshot(this.name, this.supervisor.info());
+      case 'node.progress':
+        this.onProgress(from, msg);
+        return undefined;
       default:
         throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, {
           code: Status.CommandStructure,
         });
     }
+  }
+
+  /** The node's start (node.yaml services and commands, or the script) is over: `/readyz` may say ready. */
+  startDone(): void {
+    this.board.booting = false;
+  }
+
+  private onProgress(from: string, msg: Extract<NodeIn, { type: 'node.progress' }>): void {
+    const p = this.board.onProgress(from, msg);
+    const now = Date.now();
+    const last = this.progressLogged.get(p.task);
+    if (last !== undefined && !p.finished && now - last < 1000) return;
+    this.progressLogged.set(p.task, now);
+    if (p.finished) this.progressLogged.delete(p.task);
+    this.log.info(p.finished ? 'progress: done' : 'progress', {
+      task: p.task,
+      done: p.done,
+      total: p.total,
+      unit: p.unit,
+      rate: Math.round(p.rate),
+    });
   }
 
   private onChildEvent(id: string, event: 'started' | 'exited' | 'removed'): void {

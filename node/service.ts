@@ -15,6 +15,7 @@ import type { PeerNetwork } from '../peer/network.js';
 import type { Ledger } from '../storage/metadata/ledger.js';
 import type { Connections } from './connections.js';
 import type { Settings } from './settings.js';
+import type { NodeMetrics } from './metrics/node-metrics.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -156,6 +157,8 @@ export interface NodeApi {
   setName(name: string): void;
   /** Requests to peer nodes and the replies they send back (`run client`); absent on test stubs. */
   readonly peers?: PeerNetwork;
+  /** The node's Prometheus metrics (node/metrics/); absent on test stubs. */
+  readonly metrics?: NodeMetrics;
   /** The node's metadata (blockchain.json at `!blockchain_file`, mirrored in LMDB); absent on test stubs. */
   metadata?(): Ledger;
   /** Addresses registered by network services, for `get connections`. */

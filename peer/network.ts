@@ -42,6 +42,8 @@ export interface PeerNetworkHost {
   output(text: string): void;
   /** Our TCP server's address as a peer at `peerIp` must see it, or undefined when no TCP server runs. */
   replyAddress(peerIp: string): Address | undefined;
+  /** Each target's outcome and the time from the request to it (the node's `/metrics`). */
+  onOutcome?(peer: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
 }
 
 interface Slot {
@@ -54,6 +56,8 @@ interface Slot {
 
 interface Job {
   slots: Slot[];
+  /** performance.now() when the request was sent. */
+  t0: number;
   pending: number;
   finish(): void;
 }
@@ -97,6 +101,7 @@ export class PeerNetwork {
           rt: this.rtPeers.has(target.label),
         })),
         pending: targets.length,
+        t0: performance.now(),
         finish: () => {
           clearTimeout(timer);
           done = true;
@@ -106,6 +111,7 @@ export class PeerNetwork {
       };
       const timer = setTimeout(() => {
         for (const s of job.slots) {
+          if (!s.outcome) this.host.onOutcome?.(s.target.label, 'timeout', opts.timeoutMs / 1000);
           s.outcome ??= {
             kind: 'failed',
             target: s.target,
@@ -242,6 +248,8 @@ export class PeerNetwork {
     const slot = job.slots[i];
     if (!slot || slot.outcome) return;
     slot.outcome = outcome;
+    const ok = outcome.kind === 'rows' || (outcome.kind === 'text' && outcome.error === 0);
+    this.host.onOutcome?.(slot.target.label, ok ? 'ok' : 'error', (performance.now() - job.t0) / 1000);
     if (--job.pending === 0) job.finish();
   }
 

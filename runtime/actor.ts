@@ -8,6 +8,7 @@ import type { Logger } from '../base/log.js';
 import type { Ring } from './ring.js';
 import type { ActorMessage, NodeInfo } from './wire.js';
 import type { ActorAddress, AskMessage, ReplyOf } from './address.js';
+import type { ActorMetrics } from './metrics.js';
 
 export interface ActorContext<In extends ActorMessage = ActorMessage> {
   /** This actor's id (e.g. `operator`, `msg-client-1`), typed by its own mailbox. */
@@ -18,6 +19,8 @@ export interface ActorContext<In extends ActorMessage = ActorMessage> {
   /** Aborted when the actor is asked to stop: long operations should listen to it. */
   readonly signal: AbortSignal;
   readonly node: NodeInfo;
+  /** Counters, histograms and gauges for the node's `/metrics` (names from node/metrics/catalog.ts). */
+  readonly metrics: ActorMetrics;
   /**
    * Fire and forget: `msg` must be a member of `to`'s mailbox. To `self` it is queued locally; to others it is
    * routed by the supervisor.

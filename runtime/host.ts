@@ -3,6 +3,7 @@
 // `init`, then answer `ready` (or `init-failed`). Only then does the supervisor count it running.
 // Messages are handled one at a time in arrival order; every handled message returns one credit
 // to the sender, which is what bounds the mailbox (see worker-ref.ts).
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import type { ActorContext, AnyActorDefinition } from './actor.js';
 import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from './address.js';
@@ -19,6 +20,7 @@ import {
 } from '../base/errors.js';
 import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
+import { MetricsBuffer } from './metrics.js';
 import type { ActorMessage, FromHost, InEnvelope, OutItem, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -64,6 +66,10 @@ async function loadRing(): Promise<typeof Ring> {
  */
 let ringsPending: Promise<void> | undefined;
 const abort = new AbortController();
+const metrics = new MetricsBuffer();
+/** How often metrics go to the main thread: what a crash may lose, and the scrape's freshness. */
+const METRICS_MS = 1000;
+let metricsTimer: NodeJS.Timeout | undefined;
 let manualClock: ManualClock | undefined;
 
 function post(msg: FromHost): void {
@@ -91,6 +97,34 @@ function flush(): void {
   post({ t: 'batch', items });
 }
 
+/**
+ * Every METRICS_MS: this worker's heap and event-loop delay (a blocked loop is what a slow actor looks like), then
+ * everything the actor reported, as one `metrics` item. The timer is unref'd: it never keeps a worker alive.
+ */
+function startMetrics(id: string): void {
+  const delay = monitorEventLoopDelay({ resolution: 20 });
+  delay.enable();
+  const labels = { actor: id };
+  metricsTimer = setInterval(() => {
+    const m = process.memoryUsage();
+    metrics.set('edgelake_rt_worker_heap_used_bytes', labels, m.heapUsed);
+    // Nanoseconds from perf_hooks; a histogram with no sample yet reports 0 for its percentiles.
+    metrics.set(
+      'edgelake_rt_worker_event_loop_delay_seconds',
+      { ...labels, quantile: '0.99' },
+      delay.percentile(99) / 1e9,
+    );
+    metrics.set('edgelake_rt_worker_event_loop_delay_seconds', { ...labels, quantile: '1' }, delay.max / 1e9);
+    delay.reset();
+    flushMetrics();
+  }, METRICS_MS);
+  metricsTimer.unref();
+}
+
+function flushMetrics(): void {
+  if (!metrics.empty) emit({ k: 'metrics', r: metrics.take() });
+}
+
 function makeContext(start: StartMessage, clock: Clock): ActorContext {
   const log = createLogger(start.id, (rec) => emit({ k: 'log', rec }), start.logLevel as LogLevel);
   return {
@@ -100,6 +134,7 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
     log,
     signal: abort.signal,
     node: start.node,
+    metrics,
     send(to, msg) {
       if (to === start.id) {
         enqueue({ k: 'send', m: msg }, false);
@@ -173,6 +208,7 @@ async function drain(): Promise<void> {
         if (!(err instanceof EdgeRtError)) {
           // Not a typed error: a bug or an injected fault. Let it crash (OTP): the supervisor
           // restarts the actor from a clean state and writes one crash report.
+          flushMetrics();
           flush();
           throw err;
         }
@@ -219,6 +255,9 @@ async function shutdown(reason: string): Promise<void> {
     }
   }
   running = false;
+  if (metricsTimer) clearInterval(metricsTimer);
+  // What the actor counted up to its stop goes out with its last batch.
+  flushMetrics();
 }
 
 async function start(msg: StartMessage): Promise<void> {
@@ -234,13 +273,18 @@ async function start(msg: StartMessage): Promise<void> {
     let clock: Clock = systemClock;
     if (msg.clock.kind === 'manual') clock = manualClock = new ManualClock(msg.clock.start);
     ctx = makeContext(msg, clock);
+    // Before init: a long init (the operator's journal replay) reports its progress as it goes.
+    startMetrics(msg.id);
     const cfg = def.config(msg.config);
     state = await def.init(ctx, cfg);
     running = true;
+    flushMetrics();
     flush();
     post({ t: 'ready' });
     void drain();
   } catch (err) {
+    if (metricsTimer) clearInterval(metricsTimer);
+    flushMetrics();
     flush();
     post({ t: 'init-failed', e: serializeError(err) });
   }

@@ -3,6 +3,7 @@
 // carries every envelope produced in one turn of the sender's event loop.
 import type { SerializedError } from '../base/errors.js';
 import type { LogRecord } from '../base/log.js';
+import type { MetricReport } from './metrics.js';
 
 /** Anything an actor receives: a discriminated union on `type` (dotted lower-case). */
 export interface ActorMessage {
@@ -51,7 +52,9 @@ export type OutItem =
   | { k: 'ask'; id: number; to: string; m: ActorMessage; timeoutMs: number }
   /** `n` mailbox messages were handled: the sender may send that many more. */
   | { k: 'credit'; n: number }
-  | { k: 'log'; rec: LogRecord };
+  | { k: 'log'; rec: LogRecord }
+  /** What the actor reported for the node's metrics since the last item (runtime/metrics.ts). */
+  | { k: 'metrics'; r: MetricReport[] };
 
 export type FromHost =
   | { t: 'ready' }

@@ -17,6 +17,7 @@ import {
   serializeError,
 } from '../base/errors.js';
 import type { LogRecord } from '../base/log.js';
+import type { MetricReport } from './metrics.js';
 import type { ActorMessage, FromHost, InEnvelope, NodeInfo, OutItem, StartMessage, ToHost } from './wire.js';
 
 export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -34,6 +35,8 @@ export interface Router {
   send(from: string, to: string, msg: ActorMessage): void;
   ask(from: string, to: string, msg: ActorMessage, timeoutMs: number): Promise<unknown>;
   log(rec: LogRecord): void;
+  /** What the actor reported for the node's metrics (runtime/metrics.ts); absent: dropped. */
+  metrics?(from: string, reports: MetricReport[]): void;
 }
 
 export interface WorkerActorOptions {
@@ -319,6 +322,9 @@ export class WorkerActor {
       }
       case 'log':
         this.opts.router.log(item.rec);
+        return;
+      case 'metrics':
+        this.opts.router.metrics?.(this.id, item.r);
         return;
     }
   }

@@ -46,8 +46,10 @@ export class RowProducer {
 
   /** The same for rows already as a JSON array text (REST bodies), with their count and keys. */
   async submitText(dbms: string, table: string, text: string, count: number, keys: string[]): Promise<RowsFrame> {
+    const t0 = performance.now();
     const { entry, durable } = this.writer.append(dbms, table, text, count, keys);
     await durable;
+    this.counted([{ dbms, table, count }], t0);
     const frame: RowsFrame = { t: 'rows', ...entry };
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
     if (ring && text.length < ring.maxRecordBytes() / 2) ring.push(frame);
@@ -82,12 +84,22 @@ export class RowProducer {
       count: g.rows.length,
       keys: keysOf(g.rows),
     }));
+    const t0 = performance.now();
     const { entries, durable } = this.writer.appendBatch(batch, marks);
     await durable;
+    this.counted(batch, t0);
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
     for (const entry of entries)
       if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
     return rows.length;
+  }
+
+  /** `/metrics`: rows acknowledged per table, and the time the commit (with its fsync) took. */
+  private counted(groups: readonly { dbms: string; table: string; count: number }[], t0: number): void {
+    const source = this.ctx.self;
+    const m = this.ctx.metrics;
+    m.observe('edgelake_rt_journal_commit_duration_seconds', { source }, (performance.now() - t0) / 1000);
+    for (const g of groups) m.inc('edgelake_rt_rows_ingested_total', { dbms: g.dbms, table: g.table, source }, g.count);
   }
 
   /** The position last recorded with `submitMany(rows, marks)` for this source (undefined: none). */

@@ -12,6 +12,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
+import type { ActorMetrics } from '../../runtime/metrics.js';
 import { isoMicros } from '../../protocols/format/time.js';
 import { concatJsonArrays, type BatchFrame } from '../../protocols/frames/ingest.js';
 import type { Journal } from '../../storage/journal/journal.js';
@@ -39,6 +40,10 @@ export interface ApplyContext extends BatchFileContext {
   limitTables: readonly string[] | undefined;
   /** When the replay first saw each not-yet-applied entry (`dbms/table/stream/seq`), for the grace period. */
   seen: Map<string, number>;
+  /** `/metrics` (absent in tests that apply without a worker). */
+  metrics?: ActorMetrics;
+  /** Rows and append time of the unapplied entries a replay pass saw (read once per entry), for the lag gauges. */
+  lag?: Map<string, { count: number; at: number }>;
 }
 
 /** Does this failure come from the data (retrying will not help) rather than the connection? */
@@ -156,7 +161,10 @@ async function write(
   const positions = positionsOf(table, parts);
   const t0 = performance.now();
   const rows = await c.adapter.write([batch], positions, []);
-  ctx.stats.insert(dbms, table, rows, performance.now() - t0, false);
+  const ms = performance.now() - t0;
+  ctx.stats.insert(dbms, table, rows, ms, false);
+  ctx.metrics?.observe('edgelake_rt_dbms_write_duration_seconds', { dbms }, ms / 1000);
+  ctx.metrics?.inc('edgelake_rt_rows_applied_total', { dbms, table }, rows);
   await file?.finish(rows);
   for (const p of positions) {
     c.positions.set(positionKey(table, p.stream), p.seq);
@@ -184,6 +192,7 @@ async function quarantine(
     `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows)\n`,
   );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
+  ctx.metrics?.inc('edgelake_rt_rows_rejected_total', { dbms, table, reason: 'quarantined' }, p.count);
   ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });
   const pos = { table, stream: p.stream, seq: p.seq };
   await c.adapter.write([], [pos], []);
@@ -196,7 +205,12 @@ async function quarantine(
  * still unapplied `graceMs` after a pass first saw them: the ring path has had its chance). Returns
  * the rows applied.
  */
-export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50_000): Promise<number> {
+export async function reconcile(
+  ctx: ApplyContext,
+  graceMs: number,
+  maxRows = 50_000,
+  onApplied?: (entries: number, rows: number) => void,
+): Promise<number> {
   const now = Date.now();
   const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
   const still = new Set<string>();
@@ -213,6 +227,11 @@ export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50
     }
     const id = `${k.dbms}/${k.table}/${k.stream}/${k.seq}`;
     still.add(id);
+    if (graceMs > 0 && ctx.lag && !ctx.lag.has(id)) {
+      // Read once per entry that outlives a pass (the ring path applies most entries before any pass sees them).
+      const e = ctx.journal.get(k.dbms, k.table, k.stream, k.seq);
+      if (e) ctx.lag.set(id, { count: e.count, at: e.at });
+    }
     if (graceMs > 0) {
       const first = ctx.seen.get(id);
       if (first === undefined) ctx.seen.set(id, now);
@@ -227,13 +246,42 @@ export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50
     g.rows += e.count;
   }
   for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
+  if (graceMs > 0) reportLag(ctx, still);
   for (const g of groups.values()) {
     if (g.parts.length === 0) continue;
     try {
-      rows += await applyParts(ctx, g.dbms, g.table, g.parts);
+      const n = await applyParts(ctx, g.dbms, g.table, g.parts);
+      rows += n;
+      onApplied?.(g.parts.length, n);
     } catch (err) {
       ctx.log.warn('journal replay deferred', { dbms: g.dbms, table: g.table, error: errorMessage(err) });
     }
   }
   return rows;
+}
+
+/** `/metrics`: journal entries and rows acknowledged but not applied, and the age of the oldest. */
+function reportLag(ctx: ApplyContext, still: ReadonlySet<string>): void {
+  const lag = ctx.lag;
+  if (!ctx.metrics || !lag) return;
+  for (const id of lag.keys()) if (!still.has(id)) lag.delete(id);
+  let rows = 0;
+  let oldest = Infinity;
+  for (const v of lag.values()) {
+    rows += v.count;
+    oldest = Math.min(oldest, v.at);
+  }
+  ctx.metrics.set('edgelake_rt_journal_unapplied_entries', {}, still.size);
+  ctx.metrics.set('edgelake_rt_journal_unapplied_rows', {}, rows);
+  ctx.metrics.set('edgelake_rt_journal_oldest_unapplied_age_seconds', {}, lag.size ? (Date.now() - oldest) / 1000 : 0);
+}
+
+/** Entries above the recorded positions (keys only): the start replay's N. */
+export function countUnapplied(ctx: ApplyContext): number {
+  let n = 0;
+  for (const k of ctx.journal.keys()) {
+    const c = ctx.catalog.get(k.dbms);
+    if (c && k.seq > ctx.catalog.position(c, k.table, k.stream)) n++;
+  }
+  return n;
 }

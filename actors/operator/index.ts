@@ -17,7 +17,7 @@ import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyParts, reconcile, type Part } from './apply.js';
+import { applyParts, countUnapplied, reconcile, type Part } from './apply.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
@@ -34,6 +34,8 @@ const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
 /** Rows merged into one transaction at most when frames queue up. */
 const MERGE_ROWS = 50_000;
+/** Rows per transaction of the start replay (progress is told after each). */
+const REPLAY_ROWS = 20_000;
 
 interface State {
   cfg: OperatorConfig;
@@ -94,6 +96,38 @@ async function applyGroup(
   }
 }
 
+/**
+ * The start replay, in passes of at most REPLAY_ROWS rows (one transaction each), with its progress (n of N
+ * entries, rate) told to the node (`node.progress`: logs, `get progress`, `/status`, `/readyz`) and to `/metrics`.
+ * Bounded: every pass applies at least one entry or the loop ends (what is left, the periodic replay retries).
+ */
+async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): Promise<number> {
+  const total = countUnapplied(fctx);
+  const task = 'journal replay';
+  const remaining = 'edgelake_rt_journal_replay_remaining_entries';
+  ctx.metrics.set(remaining, {}, total);
+  let entries = 0;
+  let rows = 0;
+  const tell = (finished: boolean): void =>
+    ctx.send(NODE, { type: 'node.progress', task, done: entries, total, unit: 'entries', finished });
+  // Told even when there is nothing to replay: a replay an earlier incarnation left unfinished is over.
+  if (total === 0) return (tell(true), 0);
+  tell(false);
+  for (let pass = 0; pass <= total; pass++) {
+    const before = entries;
+    await reconcile(fctx, 0, REPLAY_ROWS, (e, r) => {
+      entries += e;
+      rows += r;
+      ctx.metrics.set(remaining, {}, Math.max(0, total - entries));
+      tell(false);
+    });
+    if (entries === before) break;
+  }
+  ctx.metrics.set(remaining, {}, 0);
+  tell(true);
+  return rows;
+}
+
 async function scanWatchDir(state: State): Promise<void> {
   const names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
   for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
@@ -131,6 +165,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       member: String(policy?.member ?? 0),
       limitTables: cfg.limit_tables,
       seen: new Map(),
+      metrics: ctx.metrics,
+      lag: new Map(),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,
@@ -182,7 +218,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       ctx.clock.setInterval(() => void fctx.trims.flush(), 500),
     );
     // At start: everything the journal holds above the recorded positions, then the files left.
-    const replayed = await reconcile(fctx, 0, Number.MAX_SAFE_INTEGER);
+    const replayed = await replayAtStart(ctx, fctx);
     if (replayed > 0) ctx.log.info('journal replayed at start', { rows: replayed });
     ctx.send(ctx.self, { type: 'operator.file' });
     for (const name of ctx.ringNames()) armRing(ctx, name, 'operator.drain', 1000);

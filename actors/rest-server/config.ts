@@ -3,7 +3,7 @@
 // edgelake-rt adds the TLS files (`key_file`, `cert_file`, default `<root>/data/pem/server-key.pem` and
 // `server.pem`) and the request limits.
 import { listenerFields } from '../../node/config/listener.js';
-import { bool, int, schema, str, type Infer } from '../../runtime/config/schema.js';
+import { bool, int, port, schema, str, type Infer } from '../../runtime/config/schema.js';
 
 const shape = {
   ...listenerFields(5),
@@ -15,6 +15,9 @@ const shape = {
   cert_file: str(),
   max_body_mb: int(64, { min: 1, max: 4096 }, { doc: 'largest accepted request body' }),
   max_header_kb: int(16, { min: 1, max: 1024 }),
+  metrics_port: port(undefined, {
+    doc: 'a port of its own for /metrics, /healthz, /readyz and /status (plain HTTP, on the REST address)',
+  }),
 };
 export const restServerSchema = schema('rest server', shape, { aliases: { workers: 'threads' } });
 export type RestServerConfig = Infer<typeof shape>;

@@ -27,6 +27,8 @@ import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
 import { Status } from '../../base/status.js';
+import { observeRoute, serveObserve } from './observe/routes.js';
+import { startMetricsServer } from './observe/metrics-port.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -38,6 +40,8 @@ interface State {
   calls: number;
   /** user-agent product -> msg client actor id (`broker = rest` clients). */
   agents: Map<string, string>;
+  /** The `metrics_port` server (observability routes only), when configured. */
+  metricsServer: Server | undefined;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -141,6 +145,12 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
 /** In `handle`: counts the request and starts serving it (not awaited: requests are served concurrently). */
 function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage, res: ServerResponse): void {
   const client = req.socket.remoteAddress ?? '';
+  // Observability routes (/metrics, /healthz, /readyz, /status): not EdgeLake commands, served apart.
+  const observe = observeRoute(req.url);
+  if (observe) {
+    void serveObserve(observe, req, res, ctx);
+    return;
+  }
   let h = collectHeaders(req.headers, req.url);
   // EdgeLake: a `destination` request waits for the peers for `timeout` seconds, the server's timeout by default.
   if (h['destination'] && !h['timeout'] && state.cfg.timeout > 0) h = { ...h, timeout: String(state.cfg.timeout) };
@@ -248,7 +258,9 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const addr = server.address() as AddressInfo;
     // `broker = rest` msg clients registered before this server (re)started.
     const agents = await readRestAgents(ctx);
+    const metricsServer = cfg.metrics_port === undefined ? undefined : await startMetricsServer(ctx, cfg, host);
     const state: State = {
+      metricsServer,
       cfg,
       server,
       deps: {
@@ -279,9 +291,11 @@ export default defineActor<RestServerConfig, State, RestIn>({
         return undefined;
       case 'rest.info': {
         const a = state.server.address() as AddressInfo;
+        const mp = state.metricsServer?.address() as AddressInfo | undefined;
         return {
           address: a.address,
           port: a.port,
+          ...(mp ? { metricsPort: mp.port } : {}),
           connection: state.connection,
           timeout: state.cfg.timeout,
           ssl: state.cfg.ssl,
@@ -314,6 +328,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
     }
   },
   async stop(state) {
+    const m = state.metricsServer;
+    if (m) await new Promise<void>((r) => (m.close(() => r()), m.closeAllConnections()));
     await new Promise<void>((r) => {
       state.server.close(() => r());
       state.server.closeAllConnections?.();

@@ -45,6 +45,8 @@ export const REST_SERVER = actorAddress<RestIn>('rest-server');
 export interface RestInfo {
   address: string;
   port: number;
+  /** The `metrics_port` server's port, when one runs. */
+  metricsPort?: number;
   connection: string;
   timeout: number;
   ssl: boolean;

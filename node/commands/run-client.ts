@@ -20,6 +20,7 @@ import { collectRows, formatAnswers, formatQuery } from '../../peer/format.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { sendFile } from '../../peer/file-send.js';
 import { Status } from '../../base/status.js';
+import { timedQuery } from '../metrics/query.js';
 
 export const DEFAULT_TIMEOUT_S = 20;
 
@@ -75,7 +76,13 @@ async function runQuery(
   // EdgeLake sends the query as one word, spaces as TAB (capture tcp_sql_query): `sql test format = json select\t..`
   const wire = `sql ${q.dbms} format = json ${q.query.replace(/[ \r\n]/g, '\t')}`;
   const t0 = performance.now();
-  const outcomes = await peers.request(targets, wire, { timeoutMs });
+  const outcomes = await timedQuery(
+    node.metrics,
+    'network',
+    () => peers.request(targets, wire, { timeoutMs }),
+    // EdgeLake 26 (Time Out): a peer that did not answer in time.
+    (os) => os.some((o) => o.kind === 'failed' && o.code === Status.Timeout),
+  );
   const failedQuery = outcomes.find((o) => o.kind === 'text' && o.error !== 0);
   if (failedQuery && !subset)
     throw new CommandError(`run client: query failed on ${formatAnswers([failedQuery]).trim()}`, {

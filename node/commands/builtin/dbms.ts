@@ -15,6 +15,7 @@ import { argWords, formatOf, whereObject } from '../args.js';
 import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
 import { Status } from '../../../base/status.js';
 import { dbmsNoticeTo } from '../../notices.js';
+import { timedQuery } from '../../metrics/query.js';
 
 const OPERATOR = 'operator';
 
@@ -186,7 +187,7 @@ const sql: CommandSpec = {
     if (format !== 'json' && format !== 'table')
       throw new CommandError(`sql: format must be json or table (got ${format})`, { code: Status.CommandStructure });
     const t0 = performance.now();
-    const r = await node.dbms.reader(dbms).select(query);
+    const r = await timedQuery(node.metrics, 'local', () => node.dbms.reader(dbms).select(query));
     if (format === 'json') return queryJson(r.columns, r.rows, performance.now() - t0);
     return formatTable(
       r.columns,
