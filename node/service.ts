@@ -16,6 +16,7 @@ import type { Ledger } from '../storage/metadata/ledger.js';
 import type { Connections } from './connections.js';
 import type { Settings } from './settings.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
+import type { StatusBoard } from './metrics/status.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -159,6 +160,8 @@ export interface NodeApi {
   readonly peers?: PeerNetwork;
   /** The node's Prometheus metrics (node/metrics/); absent on test stubs. */
   readonly metrics?: NodeMetrics;
+  /** Progress, readiness and recent errors (node/metrics/status.ts); absent on test stubs. */
+  readonly board?: StatusBoard;
   /** The node's metadata (blockchain.json at `!blockchain_file`, mirrored in LMDB); absent on test stubs. */
   metadata?(): Ledger;
   /** Addresses registered by network services, for `get connections`. */

@@ -122,6 +122,9 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
       tell(false);
     });
     if (entries === before) break;
+    // The dbms writes may complete without a macrotask turn (SQLite is synchronous): yield one, so the progress
+    // and the metrics go out now and not all at the end.
+    await new Promise<void>((r) => setImmediate(r));
   }
   ctx.metrics.set(remaining, {}, 0);
   tell(true);

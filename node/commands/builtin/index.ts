@@ -8,6 +8,7 @@ import { dbmsCommands } from './dbms.js';
 import { blockchainCommands } from './blockchain.js';
 import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
+import { getProgress } from './progress.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -18,6 +19,7 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainConfigCommands,
     ...blockchainEvents,
     getProcesses,
+    getProgress,
     ...serviceCommands(services),
     ...own,
   ];
