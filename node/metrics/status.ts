@@ -87,8 +87,9 @@ export class StatusBoard {
     return e;
   }
 
+  /** Tasks in progress or done (a replay that found nothing to do is not listed). */
   progressList(): Progress[] {
-    return [...this.progress.values()];
+    return [...this.progress.values()].filter((p) => !(p.finished && p.total === 0));
   }
 
   readiness(children: ChildInfo[]): Readiness {
