@@ -114,6 +114,10 @@ async function processBatch(s: State, ctx: ActorContext<KafkaIn>, p: EachBatchPa
     s.stats.durable(batch.topic, batch.partition, plan.last);
   }
   s.stats.batch(batch.topic, now, plan.fresh, plan.failed, plan.rows.length, plan.skipped, plan.lastFailure);
+  const l = { topic: batch.topic, partition: String(batch.partition) };
+  // kafkajs: high watermark - last offset of this batch - 1, what is left in the partition after it.
+  ctx.metrics.set('edgelake_rt_kafka_consumer_lag_messages', l, Number(batch.offsetLag()));
+  ctx.metrics.inc('edgelake_rt_msg_messages_total', { client: ctx.self, topic: batch.topic }, batch.messages.length);
   if (plan.lastFailure && Date.now() - s.lastWarn > 1000) {
     s.lastWarn = Date.now();
     ctx.log.warn('Kafka record not mapped', {

@@ -182,6 +182,7 @@ export default defineActor<MsgClientConfig, State, MsgClientIn>({
           ? join(dirs.prep, `log_${label.replace(/:/g, '_')}.dat`)
           : undefined,
       brokerName: mode === 'mqtt' ? cfg.broker : mode,
+      onMessage: (topic) => ctx.metrics.inc('edgelake_rt_msg_messages_total', { client: ctx.self, topic }),
     });
     const state: State = {
       cfg,

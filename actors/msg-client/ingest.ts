@@ -64,6 +64,8 @@ export interface IngestOptions {
   rawLogFile: string | undefined;
   /** Name used in error files (`err_<broker>`). */
   brokerName: string;
+  /** Each message, by its topic clause's name (`unrecognized` when none): the node's `/metrics`. */
+  onMessage?: (topic: string) => void;
 }
 
 export class Ingest {
@@ -102,6 +104,8 @@ export class Ingest {
     const now = new Date();
     this.lastMessageTime = stamp(now);
     const topic = topicFor(this.o.topics, received);
+    // By the clause (a bounded set), not the received name: wildcard topics would make unbounded series.
+    this.o.onMessage?.(topic?.name ?? 'unrecognized');
     if (!topic) {
       this.o.log.warn('Unrecognized topic in Message Client process', { topic: received, code: UNRECOGNIZED_TOPIC });
       this.fail(

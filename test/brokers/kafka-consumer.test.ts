@@ -116,6 +116,11 @@ test(
     await produce(producer, 'events', 0, 2_000, 2);
     await n.cmd(run);
     await until(async () => (await status(n)).topics[0]!.rows === 2_000, 30_000);
+    // /metrics: every message counted, and no lag left on either partition (reported about once a second).
+    const metric = (line: string) => async () => (await n.running.node.metrics.text()).split('\n').includes(line);
+    await until(metric('edgelake_rt_msg_messages_total{client="kafka-consumer",topic="events"} 2000'), 5_000, 100);
+    for (const p of ['0', '1'])
+      await until(metric(`edgelake_rt_kafka_consumer_lag_messages{topic="events",partition="${p}"} 0`), 5_000, 100);
     const processes = await n.cmd('get processes');
     assert.match(
       processes,
