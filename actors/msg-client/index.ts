@@ -183,6 +183,7 @@ export default defineActor<MsgClientConfig, State, MsgClientIn>({
           : undefined,
       brokerName: mode === 'mqtt' ? cfg.broker : mode,
       onMessage: (topic) => ctx.metrics.inc('edgelake_rt_msg_messages_total', { client: ctx.self, topic }),
+      onReject: () => ctx.metrics.inc('edgelake_rt_ingest_requests_rejected_total', { source: ctx.self }),
     });
     const state: State = {
       cfg,

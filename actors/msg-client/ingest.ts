@@ -66,6 +66,8 @@ export interface IngestOptions {
   brokerName: string;
   /** Each message, by its topic clause's name (`unrecognized` when none): the node's `/metrics`. */
   onMessage?: (topic: string) => void;
+  /** Each message not mapped (lost, counted in `get msg clients` errors): the node's `/metrics`. */
+  onReject?: () => void;
 }
 
 export class Ingest {
@@ -216,6 +218,7 @@ export class Ingest {
     received: string,
   ): void {
     this.countFailure(topic, code, reason);
+    this.o.onReject?.();
     // EdgeLake logs 299/158 (not JSON) and 159 without counting them; here every lost message counts.
     if (code !== MapCode.unrecognized && code !== MapCode.notJson)
       this.o.log.warn('message not mapped', { topic: received, code, reason });

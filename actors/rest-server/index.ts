@@ -137,6 +137,7 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
     done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
     const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
+    s.ctx.metrics.inc('edgelake_rt_ingest_requests_rejected_total', { source: s.ctx.self });
     sendError(res, method, s.client, errCode(err), errorMessage(err), status);
     done(s, h, method, errorMessage(err));
   }

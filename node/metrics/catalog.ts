@@ -72,7 +72,7 @@ export const METRICS = {
   },
   edgelake_rt_ingest_requests_rejected_total: {
     type: 'counter',
-    help: 'Ingest requests refused before any row was accepted (bad body, bad headers)',
+    help: 'Ingest requests or messages refused before any row was accepted (bad body or headers, not mapped)',
     labels: ['source'],
   },
   edgelake_rt_journal_commit_duration_seconds: {

@@ -52,6 +52,16 @@ test('/metrics parses strictly, and its counters move with ingest and survive an
     100,
   );
   assert.equal(valueOf(after, 'edgelake_rt_rows_ingested_total', ingested), 300);
+  // A body that is not JSON rows is refused and counted, and no row of it is.
+  const bad = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'readings', mode: 'streaming' }, '{oops');
+  assert.notEqual(bad.status, 200);
+  await until(
+    async () =>
+      valueOf(await scrape(n.port), 'edgelake_rt_ingest_requests_rejected_total', { source: 'rest-server' }) === 1,
+    5000,
+    100,
+  );
+  assert.equal(valueOf(await scrape(n.port), 'edgelake_rt_rows_ingested_total', ingested), 300);
   assert.ok(valueOf(after, 'edgelake_rt_journal_commit_duration_seconds_count', { source: 'rest-server' })! >= 1);
   assert.ok(valueOf(after, 'edgelake_rt_dbms_write_duration_seconds_count', { dbms: 'test' })! >= 1);
   assert.ok(valueOf(after, 'edgelake_rt_worker_heap_used_bytes', { actor: 'operator' })! > 0);
