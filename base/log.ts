@@ -62,6 +62,40 @@ export function streamSink(write: (line: string) => void = (l) => process.stderr
   return (rec) => write(JSON.stringify(rec) + '\n');
 }
 
+const LEVEL_TEXT: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+const LEVEL_COLOR: Record<LogLevel, string> = {
+  debug: '\x1b[90m',
+  info: '\x1b[36m',
+  warn: '\x1b[33m',
+  error: '\x1b[31m',
+};
+
+/** One record as a terminal line: `12:00:01.234 INFO  operator: msg key=value ...` (`--log-format pretty`). */
+export function prettyLine(rec: LogRecord, color = false): string {
+  const { ts, level, src, msg, ...fields } = rec;
+  const time = ts.length >= 23 ? ts.slice(11, 23) : ts;
+  const kv = Object.entries(fields)
+    .map(([k, v]) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return `${k}=${typeof v === 'string' && /[\s"=]/.test(v) ? JSON.stringify(v) : text}`;
+    })
+    .join(' ');
+  const lvl = color ? `${LEVEL_COLOR[level]}${LEVEL_TEXT[level]}\x1b[0m` : LEVEL_TEXT[level];
+  return `${time} ${lvl} ${src}: ${msg}${kv ? ` ${kv}` : ''}`;
+}
+
+/** A sink for people at a terminal: `prettyLine` per record (secrets were redacted by the logger already). */
+export function prettySink(
+  write: (line: string) => void = (l) => process.stderr.write(l),
+  color = process.stderr.isTTY === true,
+): LogSink {
+  return (rec) => write(prettyLine(rec, color) + '\n');
+}
+
+export function isLogLevel(v: string): v is LogLevel {
+  return v === 'debug' || v === 'info' || v === 'warn' || v === 'error';
+}
+
 /** Keeps the last `max` records in memory (for tests and `get error log`-style commands). */
 export class MemorySink {
   readonly records: LogRecord[] = [];

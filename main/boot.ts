@@ -8,7 +8,7 @@ import { SERVICES } from '../actors/index.js';
 import { ControlServer } from '../runtime/control/server.js';
 import { parseNodeConfig, type NodeConfig } from '../node/config/node-config.js';
 import { CommandError, errorMessage } from '../base/errors.js';
-import { createLogger, levelFromEnv, streamSink, type LogSink } from '../base/log.js';
+import { createLogger, levelFromEnv, streamSink, type LogLevel, type LogSink } from '../base/log.js';
 import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
 import { socketPath } from '../node/layout.js';
@@ -22,6 +22,8 @@ export interface BootOptions {
   /** Overrides node.root. */
   root?: string;
   logSink?: LogSink;
+  /** Overrides node.yaml's `node.log_level` (`--log-level`). */
+  logLevel?: LogLevel;
   output?: (text: string) => void;
   services?: readonly ServiceDescriptor[];
   /** Tests: run actors on a manual clock. */
@@ -57,6 +59,7 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     file && !isScript ? parseNodeConfig(readFileSync(file, 'utf8'), opts.file!, services) : defaultConfig();
   const root = resolve(opts.root ?? config.root ?? process.env['EDGELAKE_RT_ROOT'] ?? 'edgelake-data');
   const logSink = opts.logSink ?? streamSink();
+  if (opts.logLevel !== undefined) config.logLevel = opts.logLevel;
   let stopping: Promise<void> | undefined;
   const node = new EdgeNode({
     name: config.name,

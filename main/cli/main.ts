@@ -14,6 +14,7 @@ import { parseArgs } from './args.js';
 
 const USAGE = `usage: edgelake-rt <verb> [options]
   start [node.yaml|script.al] [--root DIR]      run a node in the foreground
+        [--log-level debug|info|warn|error] [--log-format json|pretty]
   check <node.yaml|script.al>                   validate, print every error, start nothing
   cmd [--root DIR|--socket PATH] "<command>"    run an EdgeLake command on a running node
   send [--root DIR|--socket PATH] <actor> '<json message>'

@@ -1,8 +1,9 @@
-// `edgelake-rt start [node.yaml|script.al] [--root DIR]`: runs a node in the foreground until
+// `edgelake-rt start [node.yaml|script.al] [--root DIR] [--log-level L] [--log-format json|pretty]`: runs a node in the foreground until
 // SIGINT/SIGTERM, `edgelake-rt stop` or `exit node`; then every actor gets `stop` in reverse order.
 // Exit status: 0 after a requested stop, 1 when the root supervisor gave up or the start failed.
 import { errorMessage } from '../../base/errors.js';
 import { bootNode } from '../boot.js';
+import { prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
 
@@ -15,6 +16,8 @@ export async function runStart(args: CliArgs): Promise<number> {
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),
     ...(args.root !== undefined ? { root: args.root } : {}),
+    ...(args.logLevel !== undefined ? { logLevel: args.logLevel } : {}),
+    logSink: args.logFormat === 'pretty' ? prettySink() : streamSink(),
     onStop: (_reason, code) => {
       exitCode = code;
       done(code);
