@@ -50,7 +50,16 @@ export type NodeIn =
   /** `/status.json`: what the status page shows. */
   | Ask<{ type: 'node.status' }, StatusSnapshot>
   /** A long task's progress (journal replay at start, a large file load): logged, `get progress`, `/status`. */
-  | { type: 'node.progress'; task: string; done: number; total: number; unit: string; finished: boolean };
+  | {
+      type: 'node.progress';
+      task: string;
+      done: number;
+      total: number;
+      unit: string;
+      finished: boolean;
+      /** The node is not ready (`/readyz`) while this task runs (the start replay). */
+      gate?: boolean;
+    };
 
 /** The node's own mailbox, on the main thread. */
 export const NODE = actorAddress<NodeIn>('node');

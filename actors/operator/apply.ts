@@ -42,6 +42,8 @@ export interface ApplyContext extends BatchFileContext {
   seen: Map<string, number>;
   /** `/metrics` (absent in tests that apply without a worker). */
   metrics?: ActorMetrics;
+  /** A long task's progress (n of N): told to the node (`node.progress`). Absent in tests without a worker. */
+  progress?: (task: string, done: number, total: number, unit: string, finished: boolean) => void;
   /** Rows and append time of the unapplied entries a replay pass saw (read once per entry), for the lag gauges. */
   lag?: Map<string, { count: number; at: number }>;
 }

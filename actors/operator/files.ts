@@ -36,6 +36,9 @@ import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
 import { Status } from '../../base/status.js';
 
+/** Files with at least this many rows report their load progress. */
+const PROGRESS_ROWS = 50_000;
+
 export interface FileContext extends ApplyContext {
   dirs: MoveDirs;
   cfg: OperatorConfig;
@@ -194,6 +197,9 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
     );
     const columns = ctx.catalog.insertColumns(t, scan.keys);
     const insertTimestamp = isoMicros();
+    // A large file tells its progress (rows of rows, with the rate) to the node: logs, `get progress`, `/status`.
+    const task = scan.rows >= PROGRESS_ROWS ? `file load ${fileName}` : undefined;
+    if (task) ctx.progress?.(task, rows, scan.rows, 'rows', false);
     for await (const ch of chunks(path, scan, rows)) {
       const t0 = performance.now();
       await c.adapter.write(
@@ -211,8 +217,12 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
         [],
         [{ name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows }],
       );
-      ctx.stats.insert(name.dbms, name.table, ch.rows, performance.now() - t0, false);
+      const ms = performance.now() - t0;
+      ctx.stats.insert(name.dbms, name.table, ch.rows, ms, false);
+      ctx.metrics?.observe('edgelake_rt_dbms_write_duration_seconds', { dbms: name.dbms }, ms / 1000);
+      ctx.metrics?.inc('edgelake_rt_rows_applied_total', { dbms: name.dbms, table: name.table }, ch.rows);
       rows = ch.upTo;
+      if (task) ctx.progress?.(task, rows, scan.rows, 'rows', rows >= scan.rows);
     }
   }
   // Also after a restart between the last rows and this update (the rows are in, the count is not).

@@ -109,7 +109,7 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
   let entries = 0;
   let rows = 0;
   const tell = (finished: boolean): void =>
-    ctx.send(NODE, { type: 'node.progress', task, done: entries, total, unit: 'entries', finished });
+    ctx.send(NODE, { type: 'node.progress', task, done: entries, total, unit: 'entries', finished, gate: true });
   // Told even when there is nothing to replay: a replay an earlier incarnation left unfinished is over.
   if (total === 0) return (tell(true), 0);
   tell(false);
@@ -170,6 +170,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       seen: new Map(),
       metrics: ctx.metrics,
       lag: new Map(),
+      progress: (task, done, total, unit, finished) =>
+        ctx.send(NODE, { type: 'node.progress', task, done, total, unit, finished }),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,

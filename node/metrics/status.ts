@@ -21,6 +21,8 @@ export interface Progress {
   startedAt: number;
   updatedAt: number;
   finished: boolean;
+  /** Holds `/readyz` while it runs. */
+  gate: boolean;
 }
 
 export interface Readiness {
@@ -75,14 +77,24 @@ export class StatusBoard {
   /** A task's progress: `done` of `total`; the rate is computed here, from the first report. */
   onProgress(
     from: string,
-    p: { task: string; done: number; total: number; unit: string; finished: boolean },
+    p: { task: string; done: number; total: number; unit: string; finished: boolean; gate?: boolean },
   ): Progress {
     const key = `${from}: ${p.task}`;
     const now = Date.now();
     const prev = this.progress.get(key);
     const startedAt = prev && !prev.finished ? prev.startedAt : now;
     const secs = Math.max((now - startedAt) / 1000, 0.001);
-    const e: Progress = { ...p, task: key, rate: p.done / secs, startedAt, updatedAt: now };
+    const e: Progress = {
+      task: key,
+      done: p.done,
+      total: p.total,
+      unit: p.unit,
+      finished: p.finished,
+      gate: p.gate === true,
+      rate: p.done / secs,
+      startedAt,
+      updatedAt: now,
+    };
     this.progress.set(key, e);
     return e;
   }
@@ -97,7 +109,7 @@ export class StatusBoard {
     if (this.booting) reasons.push('node start in progress (node.yaml services and commands)');
     for (const c of children) if (c.status !== 'running') reasons.push(`${c.id}: ${c.status}`);
     for (const p of this.progress.values())
-      if (!p.finished) reasons.push(`${p.task}: ${p.done} of ${p.total} ${p.unit}`);
+      if (p.gate && !p.finished) reasons.push(`${p.task}: ${p.done} of ${p.total} ${p.unit}`);
     return { ready: reasons.length === 0, reasons };
   }
 
