@@ -76,20 +76,19 @@ async function runQuery(
   // EdgeLake sends the query as one word, spaces as TAB (capture tcp_sql_query): `sql test format = json select\t..`
   const wire = `sql ${q.dbms} format = json ${q.query.replace(/[ \r\n]/g, '\t')}`;
   const t0 = performance.now();
-  const outcomes = await timedQuery(
-    node.metrics,
-    'network',
-    () => peers.request(targets, wire, { timeoutMs }),
-    // EdgeLake 26 (Time Out): a peer that did not answer in time.
-    (os) => os.some((o) => o.kind === 'failed' && o.code === Status.Timeout),
-  );
-  const failedQuery = outcomes.find((o) => o.kind === 'text' && o.error !== 0);
-  if (failedQuery && !subset)
-    throw new CommandError(`run client: query failed on ${formatAnswers([failedQuery]).trim()}`, {
-      code: (failedQuery as { error: number }).error,
-    });
-  checkFailures(outcomes, subset);
-  return formatQuery(collectRows(outcomes, q.query), targets.length, performance.now() - t0, q.format);
+  // Counted whole (a peer's failure fails the query unless `subset`): outcome, latency, and a timeout when some
+  // peer did not answer in time (EdgeLake 26), whatever `subset` made of it.
+  return timedQuery(node.metrics, 'network', async (timedOut) => {
+    const outcomes = await peers.request(targets, wire, { timeoutMs });
+    if (outcomes.some((o) => o.kind === 'failed' && o.code === Status.Timeout)) timedOut();
+    const failedQuery = outcomes.find((o) => o.kind === 'text' && o.error !== 0);
+    if (failedQuery && !subset)
+      throw new CommandError(`run client: query failed on ${formatAnswers([failedQuery]).trim()}`, {
+        code: (failedQuery as { error: number }).error,
+      });
+    checkFailures(outcomes, subset);
+    return formatQuery(collectRows(outcomes, q.query), targets.length, performance.now() - t0, q.format);
+  });
 }
 
 async function fileCopy(targets: Target[], inv: Invocation, at: number, node: NodeApi): Promise<string> {

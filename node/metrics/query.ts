@@ -3,24 +3,28 @@ import type { NodeMetrics } from './node-metrics.js';
 
 export type QueryScope = 'local' | 'network';
 
-/** Runs `fn` and counts it: `timedOut(result)` tells a network query that some peer did not answer in time. */
+/**
+ * Runs `fn` and counts it (`ok` or `error` by whether it throws) with its latency; `fn` calls `timedOut()` when a
+ * peer did not answer in time (a network query may still succeed with `subset = true`).
+ */
 export async function timedQuery<T>(
   metrics: NodeMetrics | undefined,
   scope: QueryScope,
-  fn: () => Promise<T>,
-  timedOut?: (r: T) => boolean,
+  fn: (timedOut: () => void) => Promise<T>,
 ): Promise<T> {
-  if (!metrics) return fn();
+  let late = false;
+  const timedOut = (): void => void (late = true);
+  if (!metrics) return fn(timedOut);
   const t0 = performance.now();
   try {
-    const r = await fn();
+    const r = await fn(timedOut);
     metrics.counter('edgelake_rt_queries_total').inc({ scope, outcome: 'ok' });
-    if (timedOut?.(r)) metrics.counter('edgelake_rt_query_timeouts_total').inc();
     return r;
   } catch (err) {
     metrics.counter('edgelake_rt_queries_total').inc({ scope, outcome: 'error' });
     throw err;
   } finally {
+    if (late) metrics.counter('edgelake_rt_query_timeouts_total').inc();
     metrics.histogram('edgelake_rt_query_duration_seconds').observe({ scope }, (performance.now() - t0) / 1000);
   }
 }
