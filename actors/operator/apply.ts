@@ -219,21 +219,30 @@ export async function reconcile(
   let rows = 0;
   // Keys only: the rows of an entry are read when it is replayed, not at every pass (under load the
   // journal holds many entries the ring path is about to deliver).
-  for (const k of ctx.journal.keys()) {
-    const c = ctx.catalog.get(k.dbms);
-    if (!c) continue; // waits for `connect dbms`
-    const at = ctx.catalog.position(c, k.table, k.stream);
-    if (k.seq <= at) {
-      ctx.trims.add(k.dbms, k.table, k.stream, at);
-      continue;
-    }
-    const id = `${k.dbms}/${k.table}/${k.stream}/${k.seq}`;
-    still.add(id);
+  /** Acknowledged and not applied, including the entries that wait for `connect dbms` (the lag gauges). */
+  const unapplied = new Set<string>();
+  const noteLag = (k: { dbms: string; table: string; stream: string; seq: number }, id: string): void => {
+    unapplied.add(id);
     if (graceMs > 0 && ctx.lag && !ctx.lag.has(id)) {
       // Read once per entry that outlives a pass (the ring path applies most entries before any pass sees them).
       const e = ctx.journal.get(k.dbms, k.table, k.stream, k.seq);
       if (e) ctx.lag.set(id, { count: e.count, at: e.at });
     }
+  };
+  for (const k of ctx.journal.keys()) {
+    const id = `${k.dbms}/${k.table}/${k.stream}/${k.seq}`;
+    const c = ctx.catalog.get(k.dbms);
+    if (!c) {
+      noteLag(k, id);
+      continue; // waits for `connect dbms`
+    }
+    const at = ctx.catalog.position(c, k.table, k.stream);
+    if (k.seq <= at) {
+      ctx.trims.add(k.dbms, k.table, k.stream, at);
+      continue;
+    }
+    still.add(id);
+    noteLag(k, id);
     if (graceMs > 0) {
       const first = ctx.seen.get(id);
       if (first === undefined) ctx.seen.set(id, now);
@@ -248,7 +257,7 @@ export async function reconcile(
     g.rows += e.count;
   }
   for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
-  if (graceMs > 0) reportLag(ctx, still);
+  if (graceMs > 0) reportLag(ctx, unapplied);
   for (const g of groups.values()) {
     if (g.parts.length === 0) continue;
     try {

@@ -126,3 +126,43 @@ test('the metrics port serves /metrics, /healthz and /readyz only, and GET only'
   assert.equal((await http(mp, 'POST', {}, '', '/metrics')).status, 405);
   assert.equal((await http(n.port, 'DELETE', {}, undefined, '/readyz')).status, 405);
 });
+
+test('journal lag: rows acknowledged for a dbms not yet connected show as unapplied and aging, then drain', async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  const r = await http(n.port, 'PUT', { type: 'json', dbms: 'later', table: 'waiting', mode: 'streaming' }, rows(120));
+  assert.equal(r.status, 200);
+  let m = await scrape(n.port);
+  await until(
+    async () => {
+      m = await scrape(n.port);
+      return valueOf(m, 'edgelake_rt_journal_unapplied_rows') === 120;
+    },
+    10_000,
+    100,
+  );
+  assert.equal(valueOf(m, 'edgelake_rt_journal_unapplied_entries'), 1);
+  assert.equal(
+    valueOf(m, 'edgelake_rt_rows_ingested_total', { dbms: 'later', table: 'waiting', source: 'rest-server' }),
+    120,
+  );
+  const age1 = valueOf(m, 'edgelake_rt_journal_oldest_unapplied_age_seconds')!;
+  assert.ok(age1 > 0);
+  await until(
+    async () => valueOf(await scrape(n.port), 'edgelake_rt_journal_oldest_unapplied_age_seconds')! >= age1 + 1,
+    10_000,
+    200,
+  );
+  await n.cmd('connect dbms later where type = sqlite');
+  await until(
+    async () => {
+      m = await scrape(n.port);
+      return valueOf(m, 'edgelake_rt_journal_unapplied_rows') === 0;
+    },
+    15_000,
+    100,
+  );
+  assert.equal(valueOf(m, 'edgelake_rt_journal_unapplied_entries'), 0);
+  assert.equal(valueOf(m, 'edgelake_rt_journal_oldest_unapplied_age_seconds'), 0);
+  assert.equal(valueOf(m, 'edgelake_rt_rows_applied_total', { dbms: 'later', table: 'waiting' }), 120);
+});
