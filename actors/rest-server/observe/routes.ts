@@ -6,14 +6,14 @@
 //   GET /status       the status page (static/status.html + status.js, plain HTML and JS)
 //   GET /status.json  what the page shows
 // They are not EdgeLake commands: they never reach the dispatcher and change nothing (GET and HEAD only).
-// Who may read them is `observeAccess` (./access.ts), the hook user authentication plugs into.
+// Who may read them is the `access` hook (./access.ts), where user authentication plugs in.
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActorContext } from '../../../runtime/actor.js';
 import { errorMessage } from '../../../base/errors.js';
 import { NODE } from '../../../node/messages.js';
 import type { RestIn } from '../messages.js';
-import { observeAccess } from './access.js';
+import { PROBES, openAccess, type ObserveAccess } from './access.js';
 
 export type ObserveRoute = 'metrics' | 'healthz' | 'readyz' | 'status' | 'status.js' | 'status.json';
 
@@ -54,6 +54,7 @@ export async function serveObserve(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: ActorContext<RestIn>,
+  access: ObserveAccess = openAccess,
 ): Promise<void> {
   const method = req.method ?? 'GET';
   const head = method === 'HEAD';
@@ -61,7 +62,7 @@ export async function serveObserve(
     res.setHeader('Allow', 'GET, HEAD');
     return reply(res, 405, 'text/plain', `${method} not allowed on ${route}: GET only\n`, false);
   }
-  const denied = observeAccess(route, req);
+  const denied = PROBES.has(route) ? undefined : await access(route, req);
   if (denied) {
     if (denied.challenge) res.setHeader('WWW-Authenticate', denied.challenge);
     return reply(res, denied.status, 'text/plain', `${denied.reason}\n`, head);
