@@ -46,7 +46,11 @@ test('/metrics parses strictly, and its counters move with ingest and survive an
   await until(
     async () => {
       after = await scrape(n.port);
-      return valueOf(after, 'edgelake_rt_rows_applied_total', { dbms: 'test', table: 'readings' }) === 300;
+      // Each worker reports on its own one-second beat: the operator's count may come before the REST server's.
+      return (
+        valueOf(after, 'edgelake_rt_rows_applied_total', { dbms: 'test', table: 'readings' }) === 300 &&
+        valueOf(after, 'edgelake_rt_rows_ingested_total', ingested) === 300
+      );
     },
     10_000,
     100,
@@ -94,7 +98,10 @@ test('/metrics parses strictly, and its counters move with ingest and survive an
   await until(
     async () => {
       const m = await scrape(n.port);
-      return valueOf(m, 'edgelake_rt_rows_applied_total', { dbms: 'test', table: 'readings' }) === 500;
+      return (
+        valueOf(m, 'edgelake_rt_rows_applied_total', { dbms: 'test', table: 'readings' }) === 500 &&
+        valueOf(m, 'edgelake_rt_rows_ingested_total', ingested) === 500
+      );
     },
     10_000,
     100,
@@ -136,7 +143,11 @@ test('journal lag: rows acknowledged for a dbms not yet connected show as unappl
   await until(
     async () => {
       m = await scrape(n.port);
-      return valueOf(m, 'edgelake_rt_journal_unapplied_rows') === 120;
+      return (
+        valueOf(m, 'edgelake_rt_journal_unapplied_rows') === 120 &&
+        valueOf(m, 'edgelake_rt_rows_ingested_total', { dbms: 'later', table: 'waiting', source: 'rest-server' }) ===
+          120
+      );
     },
     10_000,
     100,
