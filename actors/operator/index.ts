@@ -43,6 +43,8 @@ interface State {
   watcher: FSWatcher;
   timers: TimerHandle[];
   reconciling: boolean;
+  /** The last error logged per watch-dir path (`logOnce`). */
+  leftLogged: Map<string, string>;
 }
 
 function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry[]): Promise<void[]> {
@@ -95,17 +97,35 @@ async function applyGroup(
 }
 
 async function scanWatchDir(state: State): Promise<void> {
-  const names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+  let names: string[];
+  try {
+    names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+  } catch (err) {
+    // Removed or made unreadable while running: one line per distinct error, and the operator goes on (its
+    // streamed rows do not depend on the directory); the next scan tries again.
+    logOnce(state, state.fctx.dirs.watchDir, 'watch directory cannot be read', err);
+    return;
+  }
   for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
 }
 
 async function fileOne(state: State, path: string): Promise<void> {
   try {
     await processFile(state.fctx, path);
+    state.leftLogged.delete(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
-    state.fctx.log.warn('file left for a later scan', { path, error: errorMessage(err) });
+    logOnce(state, path, 'file left for a later scan', err);
   }
+}
+
+/** A failure that repeats at every scan is logged when it first happens or changes, not every 5 s. */
+function logOnce(state: State, key: string, what: string, err: unknown): void {
+  const text = errorMessage(err);
+  if (state.leftLogged.get(key) === text) return;
+  if (state.leftLogged.size >= 10_000) state.leftLogged.clear();
+  state.leftLogged.set(key, text);
+  state.fctx.log.warn(what, { path: key, error: text });
 }
 
 export default defineActor<OperatorConfig, State, OperatorIn>({
@@ -131,6 +151,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       member: String(policy?.member ?? 0),
       limitTables: cfg.limit_tables,
       seen: new Map(),
+      skipped: new Set(),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,
@@ -174,7 +195,16 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     watcher.on('error', (err: unknown) =>
       ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }),
     );
-    const state: State = { cfg, policy, fctx, journal, watcher, timers: [], reconciling: false };
+    const state: State = {
+      cfg,
+      policy,
+      fctx,
+      journal,
+      watcher,
+      timers: [],
+      reconciling: false,
+      leftLogged: new Map(),
+    };
     await connectAll(state, ctx, list);
     state.timers.push(
       ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.reconcile' }), RECONCILE_MS),
