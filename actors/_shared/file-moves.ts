@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
-import { ProtocolError } from '../../base/errors.js';
+import { ConfigError, ProtocolError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { archivePath, bkupFileName, createUniqueEpoch, errorFileName } from '../../protocols/files/dest.js';
 
@@ -74,6 +74,27 @@ export async function classifyEntry(path: string, dir: string): Promise<EntryKin
   const root = await realpath(dir);
   if (!target.startsWith(root + sep)) return 'symlink leaving the directory';
   return kindOf(await stat(target));
+}
+
+/**
+ * A directory a service watches must exist and be a directory (it is not created: a typo would otherwise make an
+ * empty directory nobody writes to). Throws ConfigError naming the option.
+ */
+export async function checkWatchDir(dir: string, option: string): Promise<void> {
+  let st;
+  try {
+    st = await stat(dir);
+  } catch (err) {
+    throw new ConfigError(
+      `${option} = ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : errorMessage(err)}`,
+      {
+        code: Status.FileDoesNotExist,
+        cause: err,
+      },
+    );
+  }
+  if (!st.isDirectory())
+    throw new ConfigError(`${option} = ${dir}: not a directory`, { code: Status.FileDoesNotExist });
 }
 
 /**

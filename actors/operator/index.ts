@@ -21,7 +21,7 @@ import { applyParts, reconcile, type Part } from './apply.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
-import { Finisher } from '../_shared/file-moves.js';
+import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
 import type { OperatorIn } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -184,6 +184,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       });
       list = await ctx.ask(NODE, { type: 'node.dbms.list' });
     }
+    // Also checked on the main thread before the worker starts; here for a directory removed in between (a restart).
+    await checkWatchDir(fctx.dirs.watchDir, 'watch_dir');
     const watcher = watch(fctx.dirs.watchDir, {
       depth: 0,
       ignoreInitial: true,

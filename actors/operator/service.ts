@@ -5,6 +5,8 @@ import { statsCommand } from '../../node/commands/stats-command.js';
 import { actorEntry, type ServiceDescriptor } from '../../node/service.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { OPERATOR, type OperatorTopic } from './messages.js';
+import { checkWatchDir } from '../_shared/file-moves.js';
+import { dirDictionary } from '../../node/layout.js';
 
 const KIND = 'operator';
 
@@ -36,6 +38,12 @@ export const operatorService: ServiceDescriptor = {
   restart: 'permanent',
   shutdownMs: 10_000,
   consumes: ['streamer'],
+  // The watch directory must exist (EdgeLake: member_cmd.py `_run_operator` types watch_dir "dir", which
+  // interpreter.py checks with utils_io.test_dir_exists_and_writeable); the other directories are created when
+  // first written to.
+  async check(config, node) {
+    await checkWatchDir((config as OperatorConfig).watch_dir ?? dirDictionary(node.root)['watch_dir']!, 'watch_dir');
+  },
   details(instances) {
     const cfg = instances[0]?.config as OperatorConfig | undefined;
     if (!cfg) return '';
