@@ -23,6 +23,7 @@ import { PayloadTooLargeError } from './body.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestCall, RestIn, RestPut, RestPutStats } from './messages.js';
 import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
+import { operatorWatchDir } from '../_shared/watch-dir.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
@@ -125,14 +126,22 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
   try {
     const target = ingestTarget(h);
     const body = await readBody(req, s.cfg.max_body_mb << 20);
+    // A file goes to the running operator's watch directory, never to one nobody reads (issue 12 item 9).
     const r =
       target.mode === 'streaming'
         ? await ingestStreaming(target, body, s.deps)
-        : await ingestFile(target, body, s.deps);
+        : await ingestFile(target, body, { ...s.deps, watchDir: await operatorWatchDir(s.ctx) });
     send(res, 200, putSuccess(r.hash));
     done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
-    const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
+    const status =
+      err instanceof PayloadTooLargeError
+        ? 413
+        : err instanceof ProtocolError
+          ? 400
+          : err instanceof EdgeRtError && err.code === Status.OperatorNotAvailable
+            ? 503
+            : 500;
     sendError(res, method, s.client, errCode(err), errorMessage(err), status);
     done(s, h, method, errorMessage(err));
   }

@@ -95,6 +95,7 @@ export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps
   const content = parsed.rows.map((r) => pyJson(r)).join('\n') + '\n';
   const prep = join(deps.prepDir, `${t.dbms}.${t.table}.${randomUUID()}.tmp`);
   await writeDurably(prep, content);
+  let src = prep;
   try {
     for (let n = 0; n < 1000; n++) {
       const hash = fileHash(t.dbms, t.table, n === 0 ? content : `${content}#${n}`);
@@ -107,9 +108,17 @@ export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps
       });
       try {
         // link() fails if the name exists, where rename() would silently replace an unprocessed file.
-        await link(prep, join(deps.watchDir, name));
+        await link(src, join(deps.watchDir, name));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        if ((err as NodeJS.ErrnoException).code === 'EXDEV' && src === prep) {
+          // The operator watches a directory on another file system: the temporary file is written there instead,
+          // under a name the operator skips (hidden, `.tmp`).
+          src = join(deps.watchDir, `.${t.dbms}.${t.table}.${randomUUID()}.tmp`);
+          await writeDurably(src, content);
+          n--;
+          continue;
+        }
         throw err;
       }
       await syncDir(deps.watchDir);
@@ -118,5 +127,6 @@ export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps
     throw new ProtocolError(`could not find a free file name for ${t.dbms}.${t.table}`);
   } finally {
     await unlink(prep);
+    if (src !== prep) await unlink(src);
   }
 }
