@@ -68,6 +68,11 @@ test('a PUT to an engine table (sqlite_master, pg_class) is refused with 400 and
     [],
   );
   assert.deepEqual(readdirSync(join(n.root, 'data', 'watch')), []);
+  // The watch dir is a door too: such a file goes to the error dir with its reason.
+  writeFileSync(join(n.root, 'data', 'watch', 'test.sqlite_master.json'), '{"a":1}\n');
+  await until(() => errorFiles(n).some((f) => f.includes('sqlite_master') && f.endsWith('.reason.txt')));
+  const reason = errorFiles(n).find((f) => f.includes('sqlite_master') && f.endsWith('.reason.txt'))!;
+  assert.match(readFileSync(join(n.root, 'data', 'error', reason), 'utf8'), /reserved/);
 });
 
 test('a poison batch goes to the error dir with a reason after bounded attempts; the table takes later rows; idle CPU stays low', async (t) => {
