@@ -18,9 +18,10 @@ import { ProtocolError } from '../../base/errors.js';
 import { pyJson } from '../../protocols/format/table.js';
 import type { RowProducer } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
-import { normalizeTableName } from '../../storage/schema/names.js';
+import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
 import { parseRowsBody } from './body.js';
 import type { Headers } from './request.js';
+import { Status } from '../../base/status.js';
 
 export interface IngestTarget {
   dbms: string;
@@ -50,7 +51,10 @@ export function ingestTarget(h: Headers): IngestTarget {
   if (!SEGMENT.test(source)) throw new ProtocolError(`source '${source}': use letters, digits, _ and -`);
   if (!SEGMENT.test(instructions))
     throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
-  return { dbms: dbms.toLowerCase(), table: normalizeTableName(rawTable.toLowerCase()), mode, source, instructions };
+  const table = normalizeTableName(rawTable.toLowerCase());
+  if (isReservedTableName(table))
+    throw new ProtocolError(reservedTableMessage(table), { code: Status.CommandStructure });
+  return { dbms: dbms.toLowerCase(), table, mode, source, instructions };
 }
 
 export interface IngestDeps {
