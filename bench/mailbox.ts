@@ -143,15 +143,17 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
     };
     const perRound = (b: number[]): number[] => actor.map((a, i) => Number((a / b[i]!).toFixed(3)));
-    jsonLine('mailbox', median(actor), 'msg/s', median(base), {
-      baselineIs: 'raw postMessage, one payload per call, to a counting worker',
-      roundRatios: perRound(base),
+    // The target is scored against the batched baseline: the mailbox batches what a turn sends, so 512-payload
+    // arrays are the fair upper bound; one postMessage per payload is shown for information.
+    jsonLine('mailbox', median(actor), 'msg/s', median(batched), {
+      baselineIs: 'raw postMessage of 512-payload arrays to a counting worker',
+      innerRoundRatios: perRound(batched),
       target: 'ratio >= 0.8',
       ...common,
     });
-    jsonLine('mailbox.vs-batched', median(actor), 'msg/s', median(batched), {
-      baselineIs: 'raw postMessage of 512-payload arrays to a counting worker',
-      roundRatios: perRound(batched),
+    jsonLine('mailbox.vs-single', median(actor), 'msg/s', median(base), {
+      baselineIs: 'raw postMessage, one payload per call, to a counting worker',
+      innerRoundRatios: perRound(base),
       ...common,
     });
   } finally {
