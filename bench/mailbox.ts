@@ -40,6 +40,8 @@ async function actorRound(ref: WorkerActor, ms: number): Promise<number> {
       while (!ref.send(m)) await ref.whenWritable();
     }
   }
+  // The round ends with the mailbox full: wait for room before the ask, or it is refused (MailboxFullError).
+  await ref.whenWritable();
   const after = await ref.ask<number>({ type: 'bench.get' });
   return (after - before) / ((performance.now() - t0) / 1000);
 }
