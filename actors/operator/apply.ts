@@ -55,22 +55,42 @@ const isTableRefused = (err: unknown): boolean =>
   err instanceof DbmsError &&
   (err.code === Status.OperatorNotAllowedWithTable || err.code === Status.NoClusterAssigned);
 
-/** The parts still to apply, in order, with journal gaps filled. */
-function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
+/**
+ * Row text applied in one transaction at most when gaps are filled from the journal: a gap can be a whole large
+ * PUT (the streamer dropped its buffers), and reading it all at once held it all in this worker (issue 12, item 6).
+ */
+const MAX_APPLY_BYTES = 8 << 20;
+
+/**
+ * The parts still to apply, in order, with journal gaps filled; at most about MAX_APPLY_BYTES of them. `more`
+ * says the list was cut: what follows is a contiguous rest, applied by calling again once these are in.
+ */
+function pending(
+  ctx: ApplyContext,
+  c: DbmsConn,
+  dbms: string,
+  table: string,
+  parts: readonly Part[],
+): { todo: Part[]; more: boolean } {
   const out: Part[] = [];
   const next = new Map<string, number>();
+  let bytes = 0;
   for (const p of parts) {
     const at = next.get(p.stream) ?? ctx.catalog.position(c, table, p.stream);
     if (p.seq <= at) continue;
+    if (bytes >= MAX_APPLY_BYTES) return { todo: out, more: true };
     if (p.seq > at + 1) {
       for (const e of ctx.journal.range(dbms, table, p.stream, at + 1, p.seq - 1)) {
+        if (bytes >= MAX_APPLY_BYTES) return { todo: out, more: true };
         out.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
+        bytes += e.rows.length;
       }
     }
     out.push(p);
+    bytes += p.rows.length;
     next.set(p.stream, p.seq);
   }
-  return out;
+  return { todo: out, more: false };
 }
 
 function positionsOf(table: string, parts: readonly Part[]): JournalPosition[] {
@@ -99,8 +119,23 @@ export async function applyParts(
       code: Status.DbmsNotOpened,
       retriable: true,
     });
-  const todo = pending(ctx, c, dbms, table, parts);
-  if (todo.length === 0) return 0;
+  let rows = 0;
+  for (;;) {
+    const { todo, more } = pending(ctx, c, dbms, table, parts);
+    if (todo.length === 0) return rows;
+    rows += await applyPending(ctx, c, dbms, table, todo);
+    if (!more) return rows;
+  }
+}
+
+/** Applies parts with no gap between them and the recorded positions. */
+async function applyPending(
+  ctx: ApplyContext,
+  c: DbmsConn,
+  dbms: string,
+  table: string,
+  todo: readonly Part[],
+): Promise<number> {
   try {
     return await write(ctx, c, dbms, table, todo);
   } catch (err) {
