@@ -57,7 +57,7 @@ export class RowsSplitter {
 
   constructor(
     private readonly onChunk: (c: RowsChunk) => void,
-    private readonly chunkBytes = CHUNK_BYTES,
+    readonly chunkBytes = CHUNK_BYTES,
   ) {}
 
   get rowsSeen(): number {
@@ -123,6 +123,18 @@ export class RowsSplitter {
       else if (c === OPEN_BRACE || c === OPEN_BRACKET) this.depth = 1;
     }
     if (this.rowStarted && rowFrom >= 0) this.partial.push(Buffer.from(buf.subarray(rowFrom)));
+  }
+
+  /**
+   * A whole body of at most one piece, parsed at once without the byte scan (most PUTs: ~100 KB; the scan cost
+   * about a fifth of the REST worker's time in the ingest profile, bench/README.md "Profile").
+   */
+  whole(body: Buffer): void {
+    if (this.shape !== 'start' || this.rowStarted) throw new Error('RowsSplitter.whole after push');
+    const parsed = parseRowsBody(body.toString('utf8'));
+    this.shape = 'closed';
+    this.total = parsed.count;
+    this.onChunk({ text: parsed.text, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
   }
 
   /** The body ended: the last piece is handed on; an unfinished body is a ProtocolError. */
@@ -192,9 +204,15 @@ export function readRowsBody(req: IncomingMessage, limit: number, splitter: Rows
       discard(req);
       return;
     }
+    // A body that fits one piece (Content-Length says so) is gathered and parsed whole: no byte scan.
+    const small: Buffer[] | undefined = Number.isFinite(declared) && declared <= splitter.chunkBytes ? [] : undefined;
     req.on('data', (c: Buffer) => {
       if (failed) return;
       size += c.length;
+      if (small && size <= splitter.chunkBytes) {
+        small.push(c);
+        return;
+      }
       if (size > limit) {
         fail(new PayloadTooLargeError(limit));
         discard(req);
@@ -210,7 +228,8 @@ export function readRowsBody(req: IncomingMessage, limit: number, splitter: Rows
     req.on('end', () => {
       if (failed) return;
       try {
-        splitter.end();
+        if (small && size <= splitter.chunkBytes) splitter.whole(small.length === 1 ? small[0]! : Buffer.concat(small));
+        else splitter.end();
         resolve();
       } catch (err) {
         fail(err);
