@@ -276,6 +276,10 @@ export function planQuery(sel: ParsedSelect, opts: PlanOptions): QueryPlan {
       });
       continue;
     }
+    // An extended column named in the projection is the one `extend` adds (make_sql_stmt: `name_pulled in
+    // query_columns`): the operator has no such column.
+    const bare = item.expr.toLowerCase();
+    if (!item.func && extend.some((x) => x.key === bare || x.title.toLowerCase() === bare)) continue;
     pieces.push(item.func ? functionPiece(item, ++id, opts.columns) : columnPiece(item, opts.columns));
   }
   if (star && pieces.length > 1) throw selectError("'*' with other projection items is not supported");
