@@ -14,6 +14,7 @@
 import { stat } from 'node:fs/promises';
 import { CommandError, PeerError } from '../../base/errors.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
+import type { RunEnv } from '../../protocols/command/interpreter.js';
 import type { FileWriteFlag } from '../../protocols/tcp/builders.js';
 import { parseDestination, remoteCommand, targetList, type Destination, type Target } from '../../peer/destinations.js';
 import { formatAnswers } from '../../peer/format.js';
@@ -50,10 +51,16 @@ function chooserOf(peers: PeerNetwork): OperatorChooser {
   return c;
 }
 
+/**
+ * The env of the metadata look-ups a `run client` makes for itself (`blockchain get`, read-only): without the
+ * REST method of the request, which is the `run client`'s POST, not theirs.
+ */
+const lookupEnv = (inv: Invocation): RunEnv => ({ source: inv.env.source });
+
 /** `blockchain get <type>` through the node, as the inner objects of the policies. */
 function policyReader(node: NodeApi, inv: Invocation): PolicyReader {
   return async (type) => {
-    const text = (await node.command(`blockchain get ${type}`, inv.env)).trim();
+    const text = (await node.command(`blockchain get ${type}`, lookupEnv(inv))).trim();
     if (text === '') return [];
     const list = JSON.parse(text) as Record<string, Record<string, unknown>>[];
     return list.map((p) => Object.values(p)[0] ?? {});
@@ -63,7 +70,9 @@ function policyReader(node: NodeApi, inv: Invocation): PolicyReader {
 /** The table policy's `create`, if the metadata has it (dbms and table are checked names). */
 function createReader(node: NodeApi, inv: Invocation) {
   return async (dbms: string, table: string): Promise<string | undefined> => {
-    const text = (await node.command(`blockchain get table where dbms = ${dbms} and name = ${table}`, inv.env)).trim();
+    const text = (
+      await node.command(`blockchain get table where dbms = ${dbms} and name = ${table}`, lookupEnv(inv))
+    ).trim();
     if (text === '') return undefined;
     const list = JSON.parse(text) as { table?: { create?: unknown } }[];
     const create = list[0]?.table?.create;
@@ -82,7 +91,7 @@ async function metadataTargets(
 ): Promise<Target[][]> {
   const md = dest.metadata!;
   if (md.kind === 'blockchain') {
-    const list = targetList(await node.command(md.command, inv.env));
+    const list = targetList(await node.command(md.command, lookupEnv(inv)));
     if (list.length === 0)
       throw new CommandError(`run client: no destination from '${md.command}'`, { code: Status.DestinationIpPorts });
     return list.map((t) => [t]);

@@ -6,13 +6,14 @@
 //   - every function, group by, order by + limit, distinct, increments, extend, limit per, select *
 //   - `(dbms = .. and table = ..)`, `(blockchain get operator bring ...)` destinations, `nodes = all`
 //   - a statement an operator cannot read is answered with error 134 at once
+//   - REST `destination: network` answers the same as `run client ()`
 //   - one operator down: the query fails naming it; with subset = true the others answer and it is reported
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
-import { until } from '../../harness/test-node.js';
+import { http, until } from '../../harness/test-node.js';
 import { child, cleanup, type Child } from '../../harness/cluster.js';
 import { askRaw } from './peers.js';
 
@@ -199,6 +200,22 @@ test(
       10,
     );
     assert.equal(bad2.header.error, 134);
+
+    // REST `destination: network` is `run client ()`.
+    assert.equal(await q.client.cmd('run rest server where internal_ip = 127.0.0.1 and internal_port = 0'), '');
+    const conns = JSON.parse(await q.client.cmd('get connections where format = json')) as {
+      REST: { local: string };
+    };
+    const rest = await http(Number(conns.REST.local.split(':').pop()), 'GET', {
+      'User-Agent': 'AnyLog/1.23',
+      command: 'sql test format = json "select device, count(*) as c from readings group by device order by device"',
+      destination: 'network',
+    });
+    assert.equal(rest.status, 200, rest.body);
+    assert.deepEqual(
+      (JSON.parse(rest.body) as { Query: Record<string, unknown>[] }).Query.map((o) => Object.values(o)),
+      local('select device, count(*) as c from readings group by device order by device'),
+    );
 
     // One operator down: the query fails naming it; with subset = true the others answer and it is named.
     op3.p.child.kill('SIGKILL');
