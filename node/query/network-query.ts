@@ -28,7 +28,8 @@ export interface NetworkQuery {
 function forwarded(cmd: SqlCommand): string {
   const parts: string[] = ['format = json'];
   const extend = listOption(cmd.options.get('extend'));
-  if (extend.length > 0) parts.push(`extend = (${extend.join(', ')})`);
+  // EdgeLake's form (member_cmd.get_generic_query): one `key = value` pair per value of a list.
+  for (const e of extend) parts.push(/\s/.test(e) ? `extend = "${e.replace(/"/g, '')}"` : `extend = ${e}`);
   const committed = cmd.options.get('committed');
   if (typeof committed === 'string') parts.push(`committed = ${committed}`);
   return parts.join(' and ');

@@ -1,7 +1,8 @@
 // The `sql` command as peers send it (member_cmd.get_sql_processing_info L3651+):
 //   sql <dbms> [<key> = <value> [and <key> = <value> ...]] <query>
 // The query is quoted or not (EdgeLake's query node sends it unquoted, spaces as TAB); a value is a word, a
-// quoted string or a parenthesised list (`extend = (@ip, @port)`, `include = (t2, t3)`).
+// quoted string or a parenthesised list (`extend = (@ip, @port)`, `include = (t2, t3)`); a key may repeat
+// (`extend = @ip and extend = @port`, as EdgeLake's query node forwards a list).
 import { tokenize, type Token } from '../command/lexer.js';
 import { selectError } from './select.js';
 
@@ -34,7 +35,12 @@ export function parseSqlCommand(text: string): SqlCommand {
   const options = new Map<string, string | string[]>();
   let i = 2;
   while (i + 2 < toks.length && toks[i]!.kind === 'word' && toks[i + 1]?.kind === 'op' && toks[i + 1]!.text === '=') {
-    options.set(toks[i]!.text.toLowerCase(), optionValue(toks[i + 2]!));
+    // A key given again adds to it: EdgeLake's query node sends `extend = @ip and extend = @port`
+    // (member_cmd.get_generic_query writes one pair per value).
+    const key = toks[i]!.text.toLowerCase();
+    const value = optionValue(toks[i + 2]!);
+    const had = options.get(key);
+    options.set(key, had === undefined ? value : [...listOption(had), ...listOption(value)]);
     i += 3;
     if (toks[i]?.kind === 'word' && toks[i]!.text.toLowerCase() === 'and') i++;
   }
