@@ -143,10 +143,20 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
         throw new CommandError(`node.yaml ${c.path} (${c.text}): ${errorMessage(err)}`, { cause: err });
       }
     }
-    if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
   } catch (err) {
     await stop('start failed');
     throw err;
+  }
+  if (isScript) {
+    // A script that ends on an error ends there; the node keeps running with what the script started, as
+    // EdgeLake's node does after `process` fails (member_cmd.py `exec_script` returns the error to the CLI).
+    try {
+      await node.interpreter.processFile(file!, { source: 'script' });
+    } catch (err) {
+      const text = `${errorMessage(err)}`;
+      log.error('start script ended with an error; the node keeps running', { file, error: text });
+      (opts.output ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
+    }
   }
   return { node, control, config, stop };
 }
