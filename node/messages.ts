@@ -17,6 +17,10 @@ export type NodeIn =
         method?: 'GET' | 'POST';
         inner?: string;
         peer?: { ip: string; port: number };
+        /** Who sent it from outside: a REST client or a TCP peer (the control socket and scripts send none). */
+        via?: 'rest' | 'peer';
+        /** The REST user that authenticated the request (user authentication on). */
+        user?: { name: string; type: 'admin' | 'user' };
       },
       string
     >

@@ -27,6 +27,8 @@ import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
 import { Status } from '../../base/status.js';
+import { AUTH_FAILED_TEXT, AUTH_USERS, Authenticator, type UserType } from '../../node/auth/users.js';
+import { readSetting } from '../../node/settings.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -38,6 +40,8 @@ interface State {
   calls: number;
   /** user-agent product -> msg client actor id (`broker = rest` clients). */
   agents: Map<string, string>;
+  /** The user table (node/auth/users.ts), replaced on every `auth.users` notice. */
+  auth: Authenticator;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -71,6 +75,8 @@ interface Serve {
   agents: ReadonlyMap<string, string>;
   ctx: ActorContext<RestIn>;
   client: string;
+  /** The authenticated user (user authentication on). */
+  user?: { name: string; type: UserType };
 }
 
 const KNOWN_CALLERS = new Set(['anylog', 'grafana']);
@@ -97,6 +103,8 @@ async function runCommand(
       type: 'node.command',
       text,
       source: `rest ${client}`,
+      via: 'rest',
+      ...(s.user ? { user: s.user } : {}),
       method,
       ...(inner !== undefined ? { inner } : {}),
     };
@@ -149,7 +157,21 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
   res.on('close', () => ctx.send(ctx.self, { type: 'rest.closed' }));
   const s: Serve = { cfg: state.cfg, deps: state.deps, agents: state.agents, ctx, client };
   const products = new Set(s.agents.keys());
+  const auth = state.auth;
   const go = async (): Promise<void> => {
+    // User authentication (AnyLog): every request but a CORS preflight (browsers send those without credentials).
+    if (auth.enabled && req.method !== 'OPTIONS') {
+      const user = await auth.checkHeader(req.headers['authorization']);
+      if (!user) {
+        auth.refused++;
+        res.setHeader('WWW-Authenticate', 'Basic realm="edgelake-rt", charset="UTF-8"');
+        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
+        // The request's body is not read: close the connection rather than parse it as the next request.
+        res.setHeader('Connection', 'close');
+        return done(s, h, req.method ?? 'GET', AUTH_FAILED_TEXT);
+      }
+      s.user = user;
+    }
     let action = classify(req.method ?? 'GET', req.url, h, products);
     if (action.k === 'body-headers') {
       // POST without `command`: the JSON object body carries the headers, then it runs as a GET.
@@ -248,6 +270,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const addr = server.address() as AddressInfo;
     // `broker = rest` msg clients registered before this server (re)started.
     const agents = await readRestAgents(ctx);
+    const auth = new Authenticator(await readSetting(ctx, AUTH_USERS));
     const state: State = {
       cfg,
       server,
@@ -261,6 +284,7 @@ export default defineActor<RestServerConfig, State, RestIn>({
       inflight: 0,
       calls: 0,
       agents: new Map(Object.entries(agents)),
+      auth,
     };
     ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });
     return state;
@@ -308,6 +332,9 @@ export default defineActor<RestServerConfig, State, RestIn>({
         } satisfies RestPutStats;
       case 'rest.agents':
         state.agents = new Map(Object.entries(msg.agents));
+        return undefined;
+      case 'auth.users':
+        state.auth.replace(msg.table);
         return undefined;
       default:
         return assertNever(msg, 'rest message');

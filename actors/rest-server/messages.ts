@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RestAgents } from '../_shared/msg-routes.js';
 import type { PutStatsQuery } from '../_shared/put-stats.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
+import type { AuthNotice } from '../../node/notices.js';
 
 export type { RestPutStats } from '../_shared/put-stats.js';
 
@@ -15,6 +16,8 @@ export type RestIn =
   | Ask<{ type: 'rest.pool'; details: boolean }, string>
   | PutStatsQuery
   | RestAgents
+  /** The user table changed (node/auth/store.ts). */
+  | AuthNotice
   /** Internal: a request arrived. */
   | { type: 'rest.request'; req: IncomingMessage; res: ServerResponse }
   /** Internal: a request was answered: its `get rest calls` row, and the rows it put (`get streaming`). */

@@ -189,7 +189,11 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       sender,
       deps: {
         run: (text, source, peer) =>
-          ctx.ask(NODE, { type: 'node.command', text, source, ...(peer ? { peer } : {}) }, cfg.command_timeout * 1000),
+          ctx.ask(
+            NODE,
+            { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) },
+            cfg.command_timeout * 1000,
+          ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
         threadNumber: cfg.index,
       },

@@ -18,6 +18,10 @@ export interface DispatchEnv extends RunEnv {
   method?: 'GET' | 'POST';
   /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
   peer?: { ip: string; port: number };
+  /** Who sent it from outside: a REST client or a TCP peer; undefined for the node's owner (control socket, scripts). */
+  via?: 'rest' | 'peer';
+  /** The REST user that authenticated the request, when user authentication is on. */
+  user?: { name: string; type: 'admin' | 'user' };
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */
