@@ -23,7 +23,9 @@ export type RestIn =
   /** Internal: a request was answered: its `get rest calls` row, and the rows it put (`get streaming`). */
   | { type: 'rest.done'; call: RestCall; put?: RestPut }
   /** Internal: a response closed (answered or aborted): one request fewer in flight. */
-  | { type: 'rest.closed' };
+  | { type: 'rest.closed' }
+  /** Internal: a request was refused: no valid user, or a browser's cross-site or simple request (browser.ts). */
+  | { type: 'rest.refused'; why: 'auth' | 'browser' };
 
 /** One answered request, as `get rest calls` counts it. */
 export interface RestCall {
@@ -53,4 +55,8 @@ export interface RestInfo {
   ssl: boolean;
   bind: boolean;
   threads: number;
+  /** Origins allowed to call from a browser. */
+  cors: string[];
+  /** Requests refused: without a valid user, and as a browser's cross-site or simple request. */
+  refused: { auth: number; browser: number };
 }
