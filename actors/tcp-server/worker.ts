@@ -91,7 +91,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       state.files++;
       const step = (async () => {
         try {
-          t.sink = await FileSink.open(destinationPath(rec.dest, head.genericFlag, state.fc));
+          t.sink = await FileSink.open(await destinationPath(rec.dest, head.genericFlag, state.fc));
         } catch (err) {
           t.failed = errorMessage(err);
           throw err;
