@@ -27,7 +27,7 @@ export type NodeIn =
   /** A peer's answer (or text to show), forwarded by the TCP dispatch actor to the reply registry. */
   | { type: 'node.peer.reply'; reply: PeerReply }
   /** An answer for job `jobId` arrived malformed: that receiver has failed (the dispatch actor says why). */
-  | { type: 'node.peer.failed'; jobId: number; receiverId: number; reason: string }
+  | { type: 'node.peer.failed'; jobId: number; receiverId: number; peerIp: string; reason: string }
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>

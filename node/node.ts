@@ -374,7 +374,7 @@ export class EdgeNode implements NodeApi {
         this.peers.deliver(msg.reply);
         return undefined;
       case 'node.peer.failed':
-        this.peers.fail(msg.jobId, msg.receiverId, msg.reason);
+        this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);
         return undefined;
       case 'node.dict.get':
         return this.dict.get(String(msg.name ?? '')) ?? '';
