@@ -1,8 +1,10 @@
 // Where a watch-dir file goes after the operator is done with it (generic/utils_io.py, names in
 // protocols/files/dest.ts): archive/YY/MM/DD (compressed when asked), the backup directory,
 // deletion, or the error directory with a `.reason.txt` file beside it saying why.
+// Modes: a file keeps its mode across a rename, and a device or peer may have written it world-readable, so what
+// lands in the archive or backup is set to 0640 and what lands in the error directory to 0600.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
@@ -26,6 +28,7 @@ async function moveTo(src: string, dest: string, compress: boolean): Promise<voi
     await rename(tmp, dest);
     await unlink(src);
   } else await rename(src, dest);
+  await chmod(dest, 0o640);
 }
 
 /** Processed: archive (YY/MM/DD, `.gz` when compressed), else backup or delete (EdgeLake's options). */
@@ -67,6 +70,7 @@ export async function failFile(
   await mkdir(dirs.errDir, { recursive: true });
   const dest = join(dirs.errDir, errorFileName(fileName, code, uniqueEpoch()));
   await rename(path, dest);
+  await chmod(dest, 0o600);
   await writeFile(`${dest}.reason.txt`, `error ${code}: ${reason}\n`, { mode: 0o600 });
   return dest;
 }

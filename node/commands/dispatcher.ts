@@ -7,6 +7,7 @@
 //   set name = value             store, resolving `!`/`$` words
 //   set $NAME = value            set an environment variable
 import { CommandError } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import type { RunEnv } from '../../protocols/command/interpreter.js';
@@ -110,7 +111,7 @@ export class Dispatcher {
       }
       const w = first.kind === 'word' ? first.text.toLowerCase() : '';
       if (this.families.has(w))
-        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, {
+        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${maskSecrets(text.slice(0, 120))}`, {
           code: Status.CommandStructure,
         });
       throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: Status.NotInCommandsDict });
