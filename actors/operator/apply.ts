@@ -262,10 +262,12 @@ async function quarantine(
   const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });
-  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows));
+  // The rows and the reason are the node's data: readable by its user only.
+  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows), { mode: 0o600 });
   await writeFile(
     join(ctx.errDir, `${name}.reason.txt`),
     `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows, ${attempts} attempt${attempts === 1 ? '' : 's'})\n`,
+    { mode: 0o600 },
   );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
   ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });
