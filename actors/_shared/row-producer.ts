@@ -76,7 +76,14 @@ export class RowProducer {
     table: string,
     pieces: readonly { text: string; count: number; keys: string[] }[],
   ): Promise<void> {
-    const batch: AppendGroup[] = pieces.map((p) => ({ dbms, table, rows: p.text, count: p.count, keys: p.keys }));
+    assertTableAllowed(table);
+    const batch: AppendGroup[] = pieces.map((p) => ({
+      dbms,
+      table,
+      rows: wellFormedJson(p.text),
+      count: p.count,
+      keys: p.keys.map(wellFormed),
+    }));
     const { entries, durable } = this.writer.appendBatch(batch, {});
     await durable;
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
