@@ -1,9 +1,9 @@
 // `run rest server where external_ip, external_port, internal_ip, internal_port, bind, timeout, threads, ssl,
 // ca_org, server_org` (EdgeLake member_cmd.py L8731-8800; defaults timeout 20 s, threads 5, ssl false).
 // edgelake-rt adds the TLS files (`key_file`, `cert_file`, default `<root>/data/pem/server-key.pem` and
-// `server.pem`) and the request limits.
+// `server.pem`), the request limits and `cors` (origins allowed to call from a browser; actors/rest-server/browser.ts).
 import { listenerFields } from '../../node/config/listener.js';
-import { bool, int, port, schema, str, type Infer } from '../../runtime/config/schema.js';
+import { bool, int, list, port, schema, str, type Infer } from '../../runtime/config/schema.js';
 
 const shape = {
   ...listenerFields(5),
@@ -17,6 +17,9 @@ const shape = {
   max_header_kb: int(16, { min: 1, max: 1024 }),
   metrics_port: port(undefined, {
     doc: 'a port of its own for /metrics, /healthz, /readyz and /status (plain HTTP, on the REST address)',
+  }),
+  cors: list(str(), [], {
+    doc: 'origins (https://host:port) whose pages may call the node (CORS); * for any; none by default',
   }),
 };
 export const restServerSchema = schema('rest server', shape, { aliases: { workers: 'threads' } });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import Database from 'libsql';
 import { startTestNode } from '../../harness/test-node.js';
 import { close, listen, tcpNodeYaml } from '../network/peers.js';
 import { parsePrometheusText, valueOf } from './prom-text.js';
@@ -21,12 +23,15 @@ test('peer round trips, peer timeouts and network query timeouts are counted per
     await close(silent.server);
   });
   const bAddr = b.running.node.connections.get('TCP')!.external;
+  const db = new Database(join(b.root, 'data', 'dbms', 'test.dbms'));
+  db.exec('create table t (one integer); insert into t values (1)');
+  db.close();
   const quiet = `127.0.0.1:${silent.port}`;
 
   for (let i = 0; i < 3; i++) assert.match(await a.cmd(`run client (${bAddr}) get status`), /running/i);
   await assert.rejects(a.cmd(`run client (${quiet}, timeout = 1) get status`));
-  await assert.rejects(a.cmd(`run client (${quiet}, timeout = 1) sql test format = json "select 1"`));
-  const ok = await a.cmd(`run client (${bAddr}) sql test format = json "select 1 as one"`);
+  await assert.rejects(a.cmd(`run client (${quiet}, timeout = 1) sql test format = json "select one from t"`));
+  const ok = await a.cmd(`run client (${bAddr}) sql test format = json "select one from t"`);
   assert.match(ok, /"one"/);
 
   const m = parsePrometheusText(await a.running.node.metrics.text());

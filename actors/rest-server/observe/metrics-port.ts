@@ -8,15 +8,17 @@ import { CommandError } from '../../../base/errors.js';
 import type { RestServerConfig } from '../config.js';
 import type { RestIn } from '../messages.js';
 import { observeRoute, serveObserve } from './routes.js';
+import type { ObserveAccess } from './access.js';
 
 export async function startMetricsServer(
   ctx: ActorContext<RestIn>,
   cfg: RestServerConfig,
   host: string,
+  access: ObserveAccess,
 ): Promise<Server> {
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     const route = observeRoute(req.url);
-    if (route) return void serveObserve(route, req, res, ctx);
+    if (route) return void serveObserve(route, req, res, ctx, access);
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('not found: this port serves /metrics, /healthz, /readyz, /status\n');
   });

@@ -9,6 +9,8 @@ import { blockchainCommands } from './blockchain.js';
 import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
 import { getProgress } from './progress.js';
+import { compatCommands } from './compat.js';
+import { authCommands } from './auth.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -18,6 +20,8 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainCommands,
     ...blockchainConfigCommands,
     ...blockchainEvents,
+    ...compatCommands,
+    ...authCommands,
     getProcesses,
     getProgress,
     ...serviceCommands(services),
