@@ -18,9 +18,10 @@ import { ProtocolError } from '../../base/errors.js';
 import { pyJson } from '../../protocols/format/table.js';
 import type { RowProducer } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
-import { normalizeTableName } from '../../storage/schema/names.js';
+import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
 import { RowsSplitter, type RowsChunk } from './body-stream.js';
 import type { Headers } from './request.js';
+import { Status } from '../../base/status.js';
 
 export interface IngestTarget {
   dbms: string;
@@ -50,7 +51,10 @@ export function ingestTarget(h: Headers): IngestTarget {
   if (!SEGMENT.test(source)) throw new ProtocolError(`source '${source}': use letters, digits, _ and -`);
   if (!SEGMENT.test(instructions))
     throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
-  return { dbms: dbms.toLowerCase(), table: normalizeTableName(rawTable.toLowerCase()), mode, source, instructions };
+  const table = normalizeTableName(rawTable.toLowerCase());
+  if (isReservedTableName(table))
+    throw new ProtocolError(reservedTableMessage(table), { code: Status.CommandStructure });
+  return { dbms: dbms.toLowerCase(), table, mode, source, instructions };
 }
 
 export interface IngestDeps {
@@ -117,6 +121,7 @@ export async function ingestFile(t: IngestTarget, read: BodyReader, deps: Ingest
   lines.length = 0;
   const prep = join(deps.prepDir, `${t.dbms}.${t.table}.${randomUUID()}.tmp`);
   await writeDurably(prep, content);
+  let src = prep;
   try {
     for (let n = 0; n < 1000; n++) {
       const hash = fileHash(t.dbms, t.table, n === 0 ? content : `${content}#${n}`);
@@ -129,9 +134,17 @@ export async function ingestFile(t: IngestTarget, read: BodyReader, deps: Ingest
       });
       try {
         // link() fails if the name exists, where rename() would silently replace an unprocessed file.
-        await link(prep, join(deps.watchDir, name));
+        await link(src, join(deps.watchDir, name));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        if ((err as NodeJS.ErrnoException).code === 'EXDEV' && src === prep) {
+          // The operator watches a directory on another file system: the temporary file is written there instead,
+          // under a name the operator skips (hidden, `.tmp`).
+          src = join(deps.watchDir, `.${t.dbms}.${t.table}.${randomUUID()}.tmp`);
+          await writeDurably(src, content);
+          n--;
+          continue;
+        }
         throw err;
       }
       await syncDir(deps.watchDir);
@@ -140,5 +153,6 @@ export async function ingestFile(t: IngestTarget, read: BodyReader, deps: Ingest
     throw new ProtocolError(`could not find a free file name for ${t.dbms}.${t.table}`);
   } finally {
     await unlink(prep);
+    if (src !== prep) await unlink(src);
   }
 }

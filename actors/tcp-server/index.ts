@@ -120,6 +120,7 @@ function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext<Tcp
       type: 'node.peer.failed',
       jobId: answer.jobId,
       receiverId: answer.receiverId,
+      peerIp: conn.peerIp,
       reason,
     });
   }
