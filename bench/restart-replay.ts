@@ -88,7 +88,12 @@ async function scenario(tableRows: number): Promise<{ startMs: number; backMs: n
     await waitUp(port);
     note(`restart-replay: filling ${tableRows} rows`);
     await fill(port, 0, tableRows);
-    while ((await count(port, 'bench', 'rr')) < tableRows) await new Promise((r) => setTimeout(r, 200));
+    const filled = Date.now() + 300_000;
+    let have = 0;
+    while ((have = await count(port, 'bench', 'rr')) < tableRows) {
+      if (Date.now() > filled) throw new Error(`${have} of ${tableRows} acknowledged rows landed within 300 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await post(port, 'exit operator');
     note(`restart-replay: ${TAIL_ROWS} rows acknowledged with the operator stopped, then kill -9`);
     await fill(port, tableRows, TAIL_ROWS);

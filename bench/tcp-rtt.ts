@@ -75,12 +75,12 @@ async function measure(one: () => Promise<void>, peerPid: number): Promise<{ rat
   return { rate, cpuUs: Math.round(((cpuSeconds() - a0 + cpuSeconds(peerPid) - b0) * 1e6) / trips) };
 }
 
-async function echoChild(mode: 'edgelake' | 'persistent'): Promise<{ port: number; stop(): void }> {
+async function echoChild(mode: 'edgelake' | 'persistent'): Promise<{ port: number; pid: number; stop(): void }> {
   const p = spawn(process.execPath, ['-e', ECHO_CHILD, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) =>
     p.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim()))),
   );
-  return { port, stop: () => p.kill('SIGKILL') };
+  return { port, pid: p.pid!, stop: () => p.kill('SIGKILL') };
 }
 
 /** One round trip: a copy of `block` with a fresh job id (header byte 52) is written; resolves on its answer. */
@@ -128,8 +128,11 @@ async function rawEdgeLake(ms: number): Promise<number> {
   return rate;
 }
 
-/** Raw round trips/s on one persistent connection (requests pipelined, answers on the same socket). */
-async function rawPersistent(ms: number): Promise<number> {
+/**
+ * Raw round trips/s on one persistent connection (requests pipelined, answers on the same socket), and the CPU
+ * both processes spent per round trip (µs), to set beside the runtime's.
+ */
+async function rawPersistent(ms: number): Promise<{ rate: number; cpuUs: number }> {
   const echo = await echoChild('persistent');
   const sock: Socket = await new Promise((resolve) => {
     const s = connect(echo.port, '127.0.0.1', () => resolve(s));
@@ -147,10 +150,15 @@ async function rawPersistent(ms: number): Promise<number> {
   const block = Buffer.from(commandMessage('get status', { source: { ip: '127.0.0.1', port: 9 }, jobId: 1 })[0]!);
   const one = roundTrip(block, waiters, (b) => sock.write(b));
   await closedLoop(CONCURRENCY, WARMUP_MS, one);
+  const a0 = cpuSeconds();
+  const b0 = cpuSeconds(echo.pid);
+  const t0 = performance.now();
   const rate = await closedLoop(CONCURRENCY, ms, one);
+  const trips = (rate * (performance.now() - t0)) / 1000;
+  const cpuUs = Math.round(((cpuSeconds() - a0 + cpuSeconds(echo.pid) - b0) * 1e6) / trips);
   sock.destroy();
   echo.stop();
-  return rate;
+  return { rate, cpuUs };
 }
 
 const b = await startPeer('node-b');
@@ -189,10 +197,11 @@ try {
   const rawP = await rawPersistent(MS);
   // The baseline is the raw echo over one persistent connection: the same transport shape as the fast path
   // (issue 14: dividing by the one-connection-per-message echo flattered it 10x).
-  jsonLine('tcp-rtt', fast.rate, 'round trips/s', rawP, {
+  jsonLine('tcp-rtt', fast.rate, 'round trips/s', rawP.rate, {
     baselineIs: 'raw node:net echo of the same 2048-byte block on one persistent connection',
     concurrency: CONCURRENCY,
     cpu_us_per_trip: fast.cpuUs,
+    raw_cpu_us_per_trip: rawP.cpuUs,
     raw_edgelake_pattern: Math.round(raw),
     path: 'run client command, persistent edgelake-rt connections',
   });

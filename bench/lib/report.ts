@@ -81,6 +81,11 @@ export function gitDirty(root = REPO): boolean {
   return dirtyMemo;
 }
 
+// Read when the bench starts: the tree that ran is the one to judge, not the one at the end of a long run (an
+// edit made meanwhile must not clean or dirty a figure already being measured).
+const DIRTY_AT_START = gitDirty();
+const SHA_AT_START = gitSha();
+
 const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(4)));
 
 /** Prints one figure as a JSON line on stdout and returns it. */
@@ -99,8 +104,8 @@ export function jsonLine(
     ratio: baseline === 0 ? 0 : Number((value / baseline).toFixed(3)),
     cores: availableParallelism(),
     node: process.version,
-    git: gitSha(),
-    dirty: gitDirty(),
+    git: SHA_AT_START,
+    dirty: DIRTY_AT_START,
     // The machine is shared (other sessions' tests and benches): the 1-minute load says how much.
     load1: Number(loadavg()[0]!.toFixed(2)),
     ...extra,
