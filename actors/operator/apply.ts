@@ -328,12 +328,16 @@ export interface ReconcileOptions {
  * waiting out a backoff are skipped. Returns the rows applied and whether a table hit `maxRows`
  * (more to replay now).
  */
-export async function reconcile(ctx: ApplyContext, opts: ReconcileOptions): Promise<{ rows: number; more: boolean }> {
+export async function reconcile(
+  ctx: ApplyContext,
+  opts: ReconcileOptions,
+): Promise<{ rows: number; more: boolean; tried: number }> {
   const now = Date.now();
   const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
   const still = new Set<string>();
   let rows = 0;
   let more = false;
+  let tried = 0;
   // Keys only: the rows of an entry are read when it is replayed, not at every pass (under load the
   // journal holds many entries the ring path is about to deliver).
   for (const k of ctx.journal.keys()) {
@@ -367,7 +371,8 @@ export async function reconcile(ctx: ApplyContext, opts: ReconcileOptions): Prom
   if (!opts.only) for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
   for (const g of groups.values()) {
     if (g.parts.length === 0) continue;
+    tried += g.parts.length;
     rows += await applyTracked(ctx, g.dbms, g.table, g.parts);
   }
-  return { rows, more };
+  return { rows, more, tried };
 }

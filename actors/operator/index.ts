@@ -68,7 +68,14 @@ function armRetry(state: State, ctx: ActorContext<OperatorIn>): void {
 async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
   let more = false;
   for (const r of state.fctx.retries.due(Date.now())) {
+    if (!state.fctx.catalog.get(r.dbms)) {
+      // Nothing to try until `connect dbms`: wait another (longer) backoff.
+      state.fctx.retries.failed(r.dbms, r.table, 'transient', `dbms '${r.dbms}' is not connected`, Date.now());
+      continue;
+    }
     const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, only: r });
+    // Nothing pending any more (applied by another path): the table is fine.
+    if (out.tried === 0) state.fctx.retries.succeeded(r.dbms, r.table);
     // A backlog behind the retried batch: the next slice at once (after what the mailbox holds).
     if (out.more && !state.fctx.retries.waiting(r.dbms, r.table, Date.now())) more = true;
   }
