@@ -144,13 +144,14 @@ export async function applyParts(
     });
   const todo = pending(ctx, c, dbms, table, parts);
   let rows = 0;
+  const suspects = ctx.retries.anyEntryFailed();
   for (let i = 0; i < todo.length;) {
     // One transaction of up to MAX_TX_ROWS rows; an entry that failed before goes alone.
     const chunk: Part[] = [];
     let n = 0;
     while (i < todo.length) {
       const p = todo[i]!;
-      const suspect = ctx.retries.entryFailures(entryId(dbms, table, p.stream, p.seq)) > 0;
+      const suspect = suspects && ctx.retries.entryFailures(entryId(dbms, table, p.stream, p.seq)) > 0;
       if (chunk.length > 0 && (suspect || n + p.count > MAX_TX_ROWS)) break;
       chunk.push(p);
       n += p.count;
@@ -171,7 +172,8 @@ async function applyChunk(
 ): Promise<number> {
   try {
     const rows = await write(ctx, c, dbms, table, chunk);
-    if (chunk.length === 1) ctx.retries.entryDone(entryId(dbms, table, chunk[0]!.stream, chunk[0]!.seq));
+    if (chunk.length === 1 && ctx.retries.anyEntryFailed())
+      ctx.retries.entryDone(entryId(dbms, table, chunk[0]!.stream, chunk[0]!.seq));
     return rows;
   } catch (err) {
     const kind = classifyFailure(err);
