@@ -111,7 +111,8 @@ test('a poison batch goes to the error dir with a reason after bounded attempts;
   await until(async () => (await count(n, 'p')) === 3);
   assert.match(await n.cmd('get operator retry'), /No table waits for a retry/);
   // Idle: the retry loop is over, so the whole process (main thread and every worker) sleeps.
-  await new Promise((r) => setTimeout(r, 1500));
+  // (after a settle: the 100,000-deep row left garbage for the collectors of several threads)
+  await new Promise((r) => setTimeout(r, 3000));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 3000));
