@@ -105,7 +105,8 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     const k = `${f.dbms}\u0000${f.table}`;
     let g = byTable.get(k);
     if (!g || g.rows >= MERGE_ROWS) {
-      if (g) await applyGroup(ctx, state, g);
+      // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
+      if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
       g = { dbms: f.dbms, table: f.table, parts: [], rows: 0 };
       byTable.set(k, g);
     }
@@ -116,18 +117,9 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     g.parts.push(...parts);
     g.rows += parts.reduce((n, p) => n + p.count, 0);
   }
-  for (const g of byTable.values()) await applyGroup(ctx, state, g);
+  for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
   else armRing(ctx, name, 'operator.drain', 1000);
-}
-
-async function applyGroup(
-  _ctx: ActorContext<OperatorIn>,
-  state: State,
-  g: { dbms: string; table: string; parts: Part[] },
-): Promise<void> {
-  // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
-  await applyTracked(state.fctx, g.dbms, g.table, g.parts);
 }
 
 async function scanWatchDir(state: State): Promise<void> {
