@@ -44,7 +44,7 @@ function defaultConfig(): NodeConfig {
     logLevel: levelFromEnv(),
     dbms: {},
     services: [],
-    supervisor: { strategy: 'one_for_one', intensity: 5, period: 10, restart: {} },
+    supervisor: { strategy: 'one_for_one', intensity: 5, period: 10, restart: {}, startupError: {} },
     commands: [],
   };
 }
@@ -65,6 +65,7 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     services,
     supervisor: config.supervisor,
     restart: config.supervisor.restart,
+    startupError: config.supervisor.startupError,
     logSink,
     logLevel: config.logLevel,
     output: opts.output ?? ((t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`)),
@@ -122,7 +123,19 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
   await control.listen();
   log.info('node started', { name: config.name, root, socket: socketPath(root) });
   try {
-    for (const s of config.services) await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
+    for (const s of config.services) {
+      // A service that cannot start does not stop the node nor the services after it (issue 12): its startup
+      // policy (`supervisor.startup_error`) has had its retries; the error is logged with the reason.
+      try {
+        await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
+      } catch (err) {
+        log.error('service failed to start; the node goes on without it', {
+          service: s.desc.process,
+          path: s.path,
+          error: errorMessage(err),
+        });
+      }
+    }
     for (const c of config.commands) {
       try {
         await node.command(c.text, { source: `node.yaml ${c.path}` });
@@ -130,10 +143,20 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
         throw new CommandError(`node.yaml ${c.path} (${c.text}): ${errorMessage(err)}`, { cause: err });
       }
     }
-    if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
   } catch (err) {
     await stop('start failed');
     throw err;
+  }
+  if (isScript) {
+    // A script that ends on an error ends there; the node keeps running with what the script started, as
+    // EdgeLake's node does after `process` fails (member_cmd.py `exec_script` returns the error to the CLI).
+    try {
+      await node.interpreter.processFile(file!, { source: 'script' });
+    } catch (err) {
+      const text = `${errorMessage(err)}`;
+      log.error('start script ended with an error; the node keeps running', { file, error: text });
+      (opts.output ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
+    }
   }
   return { node, control, config, stop };
 }

@@ -67,6 +67,27 @@ export class DbmsRegistry {
     return true;
   }
 
+  /**
+   * Runs DDL on a connected database through a writing connection of its own, closed after (the node's reader is
+   * read-only): `create table` of EdgeLake's system tables and of table policies.
+   */
+  async ddl(name: string, statements: readonly string[]): Promise<void> {
+    const e = this.entries.get(name);
+    if (!e)
+      throw new DbmsError(`dbms '${name}' is not connected`, {
+        code: Status.DbmsNotOpened,
+      });
+    const writer = await openDbms(name, e.config, {
+      dbmsDir: this.dbmsDir,
+      onIdleError: (err: Error): void => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
+    });
+    try {
+      await writer.execDDL(statements);
+    } finally {
+      await writer.close();
+    }
+  }
+
   list(): DbmsEntry[] {
     return [...this.entries]
       .map(([name, e]) => ({ name, config: e.config }))

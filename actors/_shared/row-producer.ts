@@ -68,6 +68,30 @@ export class RowProducer {
   }
 
   /**
+   * Rows of one dbms.table in several pieces (a large REST body read in bounded chunks): one journal entry per
+   * piece, all in one transaction (none is durable unless all are); resolves when durable.
+   */
+  async submitTexts(
+    dbms: string,
+    table: string,
+    pieces: readonly { text: string; count: number; keys: string[] }[],
+  ): Promise<void> {
+    assertTableAllowed(table);
+    const batch: AppendGroup[] = pieces.map((p) => ({
+      dbms,
+      table,
+      rows: wellFormedJson(p.text),
+      count: p.count,
+      keys: p.keys.map(wellFormed),
+    }));
+    const { entries, durable } = this.writer.appendBatch(batch, {});
+    await durable;
+    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+    for (const entry of entries)
+      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+  }
+
+  /**
    * Groups mapped rows by dbms.table and submits each group; resolves when all are durable.
    * With `marks` (source -> position, e.g. `topic/partition` -> last offset), the entries and the marks
    * are written in one transaction: a source that re-delivers after a crash reads `mark()` to skip

@@ -55,6 +55,11 @@ const MAX_TX_ROWS = 50_000;
 /** Rows read from the journal to fill gaps, per call (the rest is applied by the next call). */
 const MAX_PENDING_ROWS = 200_000;
 /**
+ * Row text read from the journal to fill gaps, per call: a gap can be a whole large PUT (the streamer dropped its
+ * buffers), and reading it all at once held it all in this worker (issue 12, item 6).
+ */
+const MAX_PENDING_BYTES = 8 << 20;
+/**
  * A seq missing from the journal below an entry appended this long ago is a hole for good (an append
  * that failed, never acknowledged), not an entry this thread's read snapshot does not see yet.
  */
@@ -78,6 +83,7 @@ function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, pa
   const last = new Map<string, number>();
   const stopped = new Set<string>();
   let rows = 0;
+  let bytes = 0;
   // False when x cannot follow `prev` now (the stream stops there).
   const take = (x: Part, prev: number): boolean => {
     if (x.seq !== prev + 1) {
@@ -90,9 +96,10 @@ function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, pa
         to: x.seq - 1,
       });
     }
-    if (rows >= MAX_PENDING_ROWS && out.length > 0) return false;
+    if ((rows >= MAX_PENDING_ROWS || bytes >= MAX_PENDING_BYTES) && out.length > 0) return false;
     out.push(x);
     rows += x.count;
+    bytes += x.rows.length;
     last.set(x.stream, x.seq);
     return true;
   };
@@ -257,10 +264,12 @@ async function quarantine(
   const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });
-  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows));
+  // The rows and the reason are the node's data: readable by its user only.
+  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows), { mode: 0o600 });
   await writeFile(
     join(ctx.errDir, `${name}.reason.txt`),
     `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows, ${attempts} attempt${attempts === 1 ? '' : 's'})\n`,
+    { mode: 0o600 },
   );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
   ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });

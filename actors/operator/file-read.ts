@@ -8,12 +8,12 @@
 // A file that is one JSON document over several lines (pretty-printed) is read whole, up to 64 MiB.
 // Lone UTF-16 surrogates in keys and values become U+FFFD (protocols/format/unicode.ts), as for rows
 // that come by the journal.
-import { createReadStream } from 'node:fs';
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../base/errors.js';
 import { createSchemaInferrer, type InferredColumn } from '../../storage/schema/infer.js';
 import { Status } from '../../base/status.js';
+import { readRegular, regularStream } from '../_shared/file-moves.js';
 import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
 
 export const WHOLE_FILE_LIMIT = 64 << 20;
@@ -50,7 +50,7 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
   const lineRows: number[] = [];
   let rows = 0;
   let lineNo = 0;
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rl = createInterface({ input: await regularStream(path, 'utf8'), crlfDelay: Infinity });
   let failed: { line: number; message: string } | undefined;
   for await (const raw of rl) {
     lineNo++;
@@ -78,7 +78,7 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
   const size = (await stat(path)).size;
   if (failed.line === 1 || rows === 0) {
     if (size <= WHOLE_FILE_LIMIT) {
-      const text = await readFile(path, 'utf8');
+      const text = await readRegular(path);
       let v: unknown;
       try {
         v = JSON.parse(text);
@@ -130,7 +130,7 @@ export async function* chunks(
   let parts: string[] = [];
   let rows = 0;
   let bytes = 0;
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rl = createInterface({ input: await regularStream(path, 'utf8'), crlfDelay: Infinity });
   try {
     for await (const raw of rl) {
       const n = scan.lineRows[idx++] ?? 0;

@@ -24,7 +24,7 @@ import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
-import { Finisher } from '../_shared/file-moves.js';
+import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -37,6 +37,8 @@ const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
 /** Rows merged into one transaction at most when frames queue up. */
 const MERGE_ROWS = 50_000;
+/** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
+const MERGE_BYTES = 8 << 20;
 
 interface State {
   cfg: OperatorConfig;
@@ -46,6 +48,8 @@ interface State {
   watcher: FSWatcher;
   timers: TimerHandle[];
   reconciling: boolean;
+  /** The last error logged per watch-dir path (`logOnce`). */
+  leftLogged: Map<string, string>;
   retryTimer: TimerHandle | undefined;
   retryAt: number;
 }
@@ -97,17 +101,21 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
   if (!ring) return;
   // Frames that queued up while the last transaction ran are merged per table: one transaction
   // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
-  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
+  // Frames are popped one by one (not drained 64 at once): with ~512 KB frames of a large PUT, 64 decoded
+  // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
+  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
   const now = Date.now();
-  for (const f of ring.drain(64)) {
+  for (let n = 0; n < 64; n++) {
+    const f = ring.pop();
+    if (f === undefined) break;
     // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
     if (state.fctx.retries.waiting(f.dbms, f.table, now)) continue;
     const k = `${f.dbms}\u0000${f.table}`;
     let g = byTable.get(k);
-    if (!g || g.rows >= MERGE_ROWS) {
+    if (!g || g.rows >= MERGE_ROWS || g.bytes >= MERGE_BYTES) {
       // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
       if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
-      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0 };
+      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
       byTable.set(k, g);
     }
     const parts =
@@ -116,6 +124,7 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
         : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
     g.parts.push(...parts);
     g.rows += parts.reduce((n, p) => n + p.count, 0);
+    g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
   }
   for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
@@ -123,17 +132,35 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
 }
 
 async function scanWatchDir(state: State): Promise<void> {
-  const names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+  let names: string[];
+  try {
+    names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+  } catch (err) {
+    // Removed or made unreadable while running: one line per distinct error, and the operator goes on (its
+    // streamed rows do not depend on the directory); the next scan tries again.
+    logOnce(state, state.fctx.dirs.watchDir, 'watch directory cannot be read', err);
+    return;
+  }
   for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
 }
 
 async function fileOne(state: State, path: string): Promise<void> {
   try {
     await processFile(state.fctx, path);
+    state.leftLogged.delete(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
-    state.fctx.log.warn('file left for a later scan', { path, error: errorMessage(err) });
+    logOnce(state, path, 'file left for a later scan', err);
   }
+}
+
+/** A failure that repeats at every scan is logged when it first happens or changes, not every 5 s. */
+function logOnce(state: State, key: string, what: string, err: unknown): void {
+  const text = errorMessage(err);
+  if (state.leftLogged.get(key) === text) return;
+  if (state.leftLogged.size >= 10_000) state.leftLogged.clear();
+  state.leftLogged.set(key, text);
+  state.fctx.log.warn(what, { path: key, error: text });
 }
 
 async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<OperatorIn>): Promise<unknown> {
@@ -198,6 +225,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       member: String(policy?.member ?? 0),
       limitTables: cfg.limit_tables,
       seen: new Map(),
+      skipped: new Set(),
       retries: new RetryBook(),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
@@ -231,6 +259,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       });
       list = await ctx.ask(NODE, { type: 'node.dbms.list' });
     }
+    // Also checked on the main thread before the worker starts; here for a directory removed in between (a restart).
+    await checkWatchDir(fctx.dirs.watchDir, 'watch_dir');
     const watcher = watch(fctx.dirs.watchDir, {
       depth: 0,
       ignoreInitial: true,
@@ -250,6 +280,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       watcher,
       timers: [],
       reconciling: false,
+      leftLogged: new Map(),
       retryTimer: undefined,
       retryAt: 0,
     };
