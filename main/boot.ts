@@ -119,7 +119,7 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
       await connectDbms(node, name, raw);
     }
   } catch (err) {
-    await node.dbms.closeAll();
+    await node.stop('start failed');
     throw err;
   }
   await node.start();

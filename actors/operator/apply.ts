@@ -158,13 +158,14 @@ export async function applyParts(
     });
   const todo = pending(ctx, c, dbms, table, parts);
   let rows = 0;
+  const suspects = ctx.retries.anyEntryFailed();
   for (let i = 0; i < todo.length;) {
     // One transaction of up to MAX_TX_ROWS rows; an entry that failed before goes alone.
     const chunk: Part[] = [];
     let n = 0;
     while (i < todo.length) {
       const p = todo[i]!;
-      const suspect = ctx.retries.entryFailures(entryId(dbms, table, p.stream, p.seq)) > 0;
+      const suspect = suspects && ctx.retries.entryFailures(entryId(dbms, table, p.stream, p.seq)) > 0;
       if (chunk.length > 0 && (suspect || n + p.count > MAX_TX_ROWS)) break;
       chunk.push(p);
       n += p.count;
@@ -185,7 +186,8 @@ async function applyChunk(
 ): Promise<number> {
   try {
     const rows = await write(ctx, c, dbms, table, chunk);
-    if (chunk.length === 1) ctx.retries.entryDone(entryId(dbms, table, chunk[0]!.stream, chunk[0]!.seq));
+    if (chunk.length === 1 && ctx.retries.anyEntryFailed())
+      ctx.retries.entryDone(entryId(dbms, table, chunk[0]!.stream, chunk[0]!.seq));
     return rows;
   } catch (err) {
     const kind = classifyFailure(err);
@@ -350,12 +352,16 @@ export interface ReconcileOptions {
  * waiting out a backoff are skipped. Returns the rows applied and whether a table hit `maxRows`
  * (more to replay now).
  */
-export async function reconcile(ctx: ApplyContext, opts: ReconcileOptions): Promise<{ rows: number; more: boolean }> {
+export async function reconcile(
+  ctx: ApplyContext,
+  opts: ReconcileOptions,
+): Promise<{ rows: number; more: boolean; tried: number }> {
   const now = Date.now();
   const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
   const still = new Set<string>();
   let rows = 0;
   let more = false;
+  let tried = 0;
   // Keys only: the rows of an entry are read when it is replayed, not at every pass (under load the
   // journal holds many entries the ring path is about to deliver).
   /** Acknowledged and not applied, including the entries that wait for `connect dbms` (the lag gauges). */
@@ -405,12 +411,13 @@ export async function reconcile(ctx: ApplyContext, opts: ReconcileOptions): Prom
   if (lagPass) reportLag(ctx, unapplied);
   for (const g of groups.values()) {
     if (g.parts.length === 0) continue;
+    tried += g.parts.length;
     const n = await applyTracked(ctx, g.dbms, g.table, g.parts);
     rows += n;
     // applyTracked answers 0 for a table it put in backoff: those entries are still to do.
     opts.onApplied?.(n > 0 ? g.parts.length : 0, n);
   }
-  return { rows, more };
+  return { rows, more, tried };
 }
 
 /** `/metrics`: journal entries and rows acknowledged but not applied, and the age of the oldest. */

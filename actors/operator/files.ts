@@ -38,6 +38,7 @@ import { fileTimeOfDate, memberTable, type TsdInfo } from './tsd.js';
 import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
 import { Status } from '../../base/status.js';
+import { classifyFailure } from './failures.js';
 
 /** Files with at least this many rows report their load progress. */
 const PROGRESS_ROWS = 50_000;
@@ -94,13 +95,11 @@ export async function processFile(ctx: FileContext, path: string): Promise<FileO
   try {
     return parsed.type === 'sql' ? await sqlFile(ctx, path, parsed) : await jsonFile(ctx, path, parsed);
   } catch (err) {
-    if (
-      err instanceof DbmsError &&
-      err.retriable &&
-      err.code !== Status.DbmsNotOpened &&
-      err.code !== Status.OperatorNotAllowedWithTable
-    )
-      throw err; // connection trouble: retry later
+    // Database trouble (locked, down, full: failures.ts) leaves the file for a later scan; anything
+    // else about its rows sends it to the error directory (a PostgreSQL data error used to be retried
+    // every scan, a SQLite lock used to send the file to the error directory).
+    if (classifyFailure(err) === 'transient' && !(err instanceof DbmsError && err.code === Status.DbmsNotOpened))
+      throw err;
     return fail(ctx, path, basename(path), err);
   }
 }

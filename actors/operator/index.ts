@@ -74,7 +74,14 @@ function armRetry(state: State, ctx: ActorContext<OperatorIn>): void {
 async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
   let more = false;
   for (const r of state.fctx.retries.due(Date.now())) {
+    if (!state.fctx.catalog.get(r.dbms)) {
+      // Nothing to try until `connect dbms`: wait another (longer) backoff.
+      state.fctx.retries.failed(r.dbms, r.table, 'transient', `dbms '${r.dbms}' is not connected`, Date.now());
+      continue;
+    }
     const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, only: r });
+    // Nothing pending any more (applied by another path): the table is fine.
+    if (out.tried === 0) state.fctx.retries.succeeded(r.dbms, r.table);
     // A backlog behind the retried batch: the next slice at once (after what the mailbox holds).
     if (out.more && !state.fctx.retries.waiting(r.dbms, r.table, Date.now())) more = true;
   }
@@ -108,7 +115,8 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     const k = `${f.dbms}\u0000${f.table}`;
     let g = byTable.get(k);
     if (!g || g.rows >= MERGE_ROWS || g.bytes >= MERGE_BYTES) {
-      if (g) await applyGroup(ctx, state, g);
+      // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
+      if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
       g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
       byTable.set(k, g);
     }
@@ -120,18 +128,9 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     g.rows += parts.reduce((n, p) => n + p.count, 0);
     g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
   }
-  for (const g of byTable.values()) await applyGroup(ctx, state, g);
+  for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
   else armRing(ctx, name, 'operator.drain', 1000);
-}
-
-async function applyGroup(
-  _ctx: ActorContext<OperatorIn>,
-  state: State,
-  g: { dbms: string; table: string; parts: Part[] },
-): Promise<void> {
-  // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
-  await applyTracked(state.fctx, g.dbms, g.table, g.parts);
 }
 
 /**

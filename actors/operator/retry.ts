@@ -71,6 +71,11 @@ export class RetryBook {
     return this.entries.get(id) ?? 0;
   }
 
+  /** Has any entry failed (and not landed or gone to the error dir since)? Cheap: the hot path asks. */
+  anyEntryFailed(): boolean {
+    return this.entries.size > 0;
+  }
+
   entryDone(id: string): void {
     this.entries.delete(id);
   }

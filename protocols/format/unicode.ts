@@ -7,8 +7,11 @@
 // (WHATWG "encode", Node's Buffer.from), done here once, at the door, for every engine.
 // `String.prototype.toWellFormed` does not see escapes inside JSON text, hence this scanner.
 
-/** Either a surrogate code unit or a `\uD8..`-`\uDF..` escape: the only texts the slow path can change. */
-const MAYBE = /[\ud800-\udfff]|\\u[dD][89a-fA-F]/;
+// The only texts the slow path can change hold a surrogate code unit or a `\uD8..`-`\uDF..` escape. Two
+// tests, cheapest first: V8 answers RAW at once for a one-byte string, and indexOf skips ESCAPE for a
+// text without escapes (an alternation of both measured 1.6 ms per 750 KB body, these 0.005 ms).
+const RAW = /[\ud800-\udfff]/;
+const ESCAPE = /\\u[dD][89a-fA-F]/;
 
 const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
@@ -25,7 +28,7 @@ function escapeAt(text: string, i: number): number {
  * (no copy) when there is none, which a single regex test decides for almost every input.
  */
 export function wellFormedJson(text: string): string {
-  if (!MAYBE.test(text)) return text;
+  if (!RAW.test(text) && (text.indexOf('\\u') < 0 || !ESCAPE.test(text))) return text;
   let out = '';
   let from = 0;
   const n = text.length;
@@ -62,7 +65,7 @@ export function wellFormedJson(text: string): string {
 
 /** A plain string (a JSON key or value already parsed) with lone surrogates replaced by U+FFFD. */
 export function wellFormed(s: string): string {
-  if (!/[\ud800-\udfff]/.test(s)) return s;
+  if (!RAW.test(s)) return s;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

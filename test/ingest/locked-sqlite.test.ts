@@ -6,11 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { freePort, spawnNode, type ChildNode } from '../../harness/child-node.js';
+import { bootNode } from '../../main/boot.js';
+import { MemorySink } from '../../base/log.js';
+import { socketPath } from '../../node/layout.js';
 
 const LIBSQL = createRequire(import.meta.url).resolve('libsql');
 
@@ -194,3 +197,25 @@ test(
     assert.equal(await stopped, 0);
   },
 );
+
+test('a start whose database cannot be opened fails before any port, socket or worker is up', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'elrt-nodb-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const [pgPort, restPort] = [await freePort(), await freePort()];
+  const file = join(root, 'node.yaml');
+  writeFileSync(
+    file,
+    `node:\n  name: nodb\ndbms:\n  gone:\n    type: psql\n    ip: 127.0.0.1\n    port: ${pgPort}\nservices:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: ${restPort}\n`,
+  );
+  const logs = new MemorySink();
+  await assert.rejects(
+    bootNode({ file, root, logSink: logs.sink, output: () => undefined }),
+    /cannot connect to 127\.0\.0\.1/,
+  );
+  assert.equal(existsSync(socketPath(root)), false, 'no control socket was opened');
+  await assert.rejects(http(restPort, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' }), /ECONNREFUSED/);
+  assert.equal(
+    logs.records.some((r) => r.msg === 'node started'),
+    false,
+  );
+});

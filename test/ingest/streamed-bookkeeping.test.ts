@@ -32,9 +32,13 @@ test('streamed batches are recorded in tsd_info and copied to distr_dir as EdgeL
       }
     });
   }
-  const tsd = JSON.parse(
-    await n.cmd('sql almgm format = json "select file_id, file_hash, rows from tsd_info order by file_id"'),
-  ) as { Query: { file_id: number; file_hash: string; rows: number }[] };
+  // tsd_info's row count is filled in after the rows commit (batch-files.ts), in its own transaction: wait for it.
+  const readTsd = async () =>
+    JSON.parse(
+      await n.cmd('sql almgm format = json "select file_id, file_hash, rows from tsd_info order by file_id"'),
+    ) as { Query: { file_id: number; file_hash: string; rows: number }[] };
+  await until(async () => (await readTsd()).Query.every((r) => r.rows === 2));
+  const tsd = await readTsd();
   assert.equal(tsd.Query.length, 2);
   assert.deepEqual(
     tsd.Query.map((r) => r.rows),
