@@ -23,7 +23,7 @@
 //   partition <dbms> <table>|* using <column> by <n> <unit>  `_partition_data` recorded (`get partitions`)
 //   drop partition [name] where dbms = .. and table = .. [and keep = n]  `_drop_partition` drops partition tables
 // Platform commands this runtime does not carry (video, OPC-UA/PLC, blockchain platforms, buckets, import
-// function) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
+// function, the MCP server, node keys: `id ...`, `get private key`) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -570,6 +570,10 @@ export const compatCommands: CommandSpec[] = [
     },
   },
   notSupported(['video'], 'video streaming'),
+  notSupported(['set', 'function', 'params'], 'video functions (func_references.py)'),
+  notSupported(['run', 'mcp', 'server'], 'the MCP server'),
+  notSupported(['id'], 'node keys and signing (authentication)'),
+  notSupported(['get', 'private', 'key'], 'node keys and signing (authentication)'),
   notSupported(['run', 'video', 'stream'], 'video streaming'),
   notSupported(['run', 'opcua', 'client'], 'OPC-UA'),
   notSupported(['run', 'plc', 'client'], 'the PLC client'),
