@@ -194,3 +194,12 @@ test('partition is recorded; drop partition keeps the newest partition tables', 
     'par_t_2026_01_29_d14_insert_timestamp',
   ]);
 });
+
+test('system scheduler 0 runs EdgeLake\'s "Metadata Ping" (set servers ping) every minute', async (t) => {
+  const n = await boot(t);
+  await n.cmd('run scheduler 1');
+  const s0 = await n.cmd('get scheduler 0');
+  assert.match(s0, /Scheduler Status: Running/);
+  assert.match(s0, /Metadata Ping\|.*\|0:1:0\s*\|set servers ping\|/);
+  assert.equal(await n.cmd('set servers ping'), '');
+});

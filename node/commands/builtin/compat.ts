@@ -7,6 +7,7 @@
 //   set internal ip with <nic>|default `set_internal_ip`     !ip = the IPv4 address of that interface
 //   set cli on|off                    node_info.py `set_cli` recorded (the console is `edgelake-rt console`)
 //   reset error log                   `reset_logged_data`
+//   set servers ping                  `set_servers_ping`     the task of system scheduler 0 ("Metadata Ping")
 //   get hostname                      net_utils.py `get_local_host_name`
 //   file test <path>                  `file_test_exists`     True | False
 //   from <json> bring ...             `_execute_from`        the bring of blockchain get over that JSON
@@ -275,6 +276,15 @@ export const compatCommands: CommandSpec[] = [
       node.dict.set('ip', ip);
       return '';
     },
+  },
+  {
+    words: ['set', 'servers', 'ping'],
+    method: 'post',
+    usage: 'set servers ping',
+    // EdgeLake `set_servers_ping` sends `event metadata_ping` to the servers metadata.get_failed_servers() lists.
+    // This node keeps no such list (a peer send retries and reports on its own), so there is nobody to ping;
+    // the command exists so that system scheduler 0's "Metadata Ping" task runs as on EdgeLake.
+    run: () => '',
   },
   {
     words: ['reset', 'error', 'log'],
