@@ -91,7 +91,9 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       state.files++;
       const step = (async () => {
         try {
-          t.sink = await FileSink.open(destinationPath(rec.dest, head.genericFlag, state.fc));
+          t.sink = await FileSink.open(
+            destinationPath(rec.dest, head.genericFlag, await liveDirs(ctx, rec.dest, state.fc)),
+          );
         } catch (err) {
           t.failed = errorMessage(err);
           throw err;
@@ -170,6 +172,23 @@ function expireTransfers(state: State, ctx: ActorContext<TcpWorkerIn>): void {
       'idle file transfer abort',
     );
   }
+}
+
+/**
+ * The node's directories now: `set anylog home` moves them after this worker started (the start-time copy in
+ * `fc` would refuse a ledger file the master sends to the new home). The home keys and a `!key` destination are
+ * read from the dictionary; the directories of the start stay allowed.
+ */
+async function liveDirs(ctx: ActorContext<TcpWorkerIn>, dest: string, fc: FileContext): Promise<FileContext> {
+  const keys = ['edgelake_path', 'anylog_path'];
+  const m = /^!([\w.]+)/.exec(dest);
+  if (m) keys.push(m[1]!);
+  const dirs = { ...fc.dirs };
+  for (const k of keys) {
+    const v = await ctx.ask(NODE, { type: 'node.dict.get', name: k });
+    if (v !== '') dirs[k] = v;
+  }
+  return { root: fc.root, dirs };
 }
 
 export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
