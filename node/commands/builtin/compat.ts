@@ -398,6 +398,7 @@ export const compatCommands: CommandSpec[] = [
       if (!engine) throw new CommandError(`dbms '${dbms}' is not connected`, { code: Status.DbmsNotOpened });
       if (dbms === 'blockchain' && table === 'ledger') {
         await node.dbms.ddl(dbms, ledgerStatements(engine));
+        await mirrorLedger(node);
         return '';
       }
       if (dbms === 'almgm' && table === 'tsd_info') {
@@ -595,3 +596,48 @@ export const compatCommands: CommandSpec[] = [
   notSupported(['blockchain', 'deploy', 'contract'], 'a blockchain platform'),
   notSupported(['get', 'platforms'], 'a blockchain platform'),
 ];
+
+/**
+ * A node whose `blockchain` database has EdgeLake's `ledger` table keeps its policies there too, as EdgeLake's
+ * master does (dbms/db_info.py `blockchain_create_local_table`, blockchain_insert_entry): rows are added for new
+ * policies and removed for dropped ones, keyed by policy_id. Called after `create table ledger` and after each
+ * command that changes the metadata. Values are bound, never spliced.
+ */
+export async function mirrorLedger(node: NodeApi): Promise<void> {
+  const entry = node.dbms.list().find((d) => d.name === 'blockchain');
+  if (!entry || !node.metadata || !(await tableExists(node, 'blockchain', 'ledger'))) return;
+  const reader = node.dbms.reader('blockchain');
+  const have = new Set((await reader.select('SELECT policy_id FROM ledger')).rows.map((r) => String(r[0])));
+  const policies = ledgerOf(node).policies();
+  const ids = new Set<string>();
+  const p = (i: number): string => (entry.config.type === 'psql' ? `$${i}` : '?');
+  const statements: { sql: string; params: unknown[] }[] = [];
+  const host = node.dict.get('ip') ?? '';
+  for (const pol of policies) {
+    const inner = policyInner(pol);
+    const type = [...pol.keys()][0];
+    const id = inner?.get('id');
+    if (!inner || type === undefined || typeof id !== 'string') continue;
+    ids.add(id);
+    if (have.has(id)) continue;
+    const company = inner.get('company');
+    const date = inner.get('date');
+    statements.push({
+      sql:
+        'INSERT INTO ledger (policy_type, policy_id, company_name, date, host, status, policy) ' +
+        `VALUES (${[1, 2, 3, 4, 5, 6, 7].map(p).join(', ')})`,
+      params: [
+        type,
+        id,
+        typeof company === 'string' ? company : null,
+        typeof date === 'string' ? date.replace('T', ' ').replace(/Z$/, '') : new Date().toISOString(),
+        host,
+        'active',
+        jsonDumps(pol),
+      ],
+    });
+  }
+  for (const id of have)
+    if (!ids.has(id)) statements.push({ sql: `DELETE FROM ledger WHERE policy_id = ${p(1)}`, params: [id] });
+  if (statements.length > 0) await node.dbms.write('blockchain', statements);
+}
