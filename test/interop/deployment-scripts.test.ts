@@ -108,6 +108,12 @@ test(
       30_000,
       250,
     );
+    // configure_dbms_blockchain.al gave the master EdgeLake's ledger table: it holds the same policies.
+    const inFile = Number(await master.cmd('blockchain get * bring.count'));
+    const inTable = JSON.parse(await master.cmd('sql blockchain format = json "select count(*) from ledger"')) as {
+      Query: { 'count(*)': number }[];
+    };
+    assert.equal(inTable.Query[0]!['count(*)'], inFile);
     // The operator, whose home moved away from its --root, takes the ledger files the master sends to the new
     // home: it learns the query node's policy by the sync.
     await until(
