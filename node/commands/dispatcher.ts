@@ -50,7 +50,9 @@ export class Dispatcher {
   /** The table entry for these tokens, or undefined. */
   match(tokens: Token[]): CommandSpec | undefined {
     const ws = words(tokens);
-    return this.table.find((s) => s.words.length <= ws.length && s.words.every((w, i) => ws[i] === w));
+    return this.table.find(
+      (s) => s.words.length <= ws.length && s.words.every((w, i) => ws[i] === w) && (s.minWords ?? 0) <= ws.length,
+    );
   }
 
   /** Does this text start with a known command (as opposed to a plain value)? */

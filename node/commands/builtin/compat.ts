@@ -100,6 +100,7 @@ function jsonObjects(text: string, what: string): PyValue[] {
 
 const notSupported = (words: string[], what: string): CommandSpec => ({
   words,
+  ...(words.length === 1 ? { minWords: 2 } : {}),
   method: 'any',
   usage: `${words.join(' ')} ...`,
   run() {
@@ -312,6 +313,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['from'],
+    minWords: 2,
     method: 'get',
     usage: 'from <json>|!var bring ...',
     rawWhere: true,
@@ -334,6 +336,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['python'],
+    minWords: 2,
     method: 'get',
     usage: 'python <expression>',
     run(inv, node) {
@@ -344,6 +347,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['json'],
+    minWords: 2,
     method: 'get',
     usage: 'json <json object>|!var [test|<key>]',
     run(inv, node) {
@@ -499,6 +503,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['system'],
+    minWords: 2,
     method: 'post',
     usage: 'system <shell command>',
     run(inv) {
@@ -520,6 +525,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['partition'],
+    minWords: 2,
     method: 'post',
     usage: 'partition <dbms> <table>|* using <column> by <n> days|weeks|months|years',
     run(inv, node) {
