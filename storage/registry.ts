@@ -38,15 +38,19 @@ export class DbmsRegistry {
     }
     const onIdleError = (err: Error): void =>
       this.log.warn('dbms connection dropped', { dbms: name, error: err.message });
+    // A database file another process holds locked is waited for (bounded), not a failed start.
+    const onLocked = (attempt: number, err: unknown): void =>
+      this.log.warn('dbms locked by another process; waiting', { dbms: name, attempt, error: errorMessage(err) });
     if (config.type === 'sqlite') {
       // A writable open creates the file and edgelake-rt's internal tables; the reader cannot.
-      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError });
+      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError, onLocked });
       await writer.close();
     }
     const reader = await openDbms(name, config, {
       dbmsDir: this.dbmsDir,
       queryOnly: config.type === 'sqlite',
       onIdleError,
+      onLocked,
     });
     this.entries.set(name, { config, reader });
   }

@@ -15,6 +15,7 @@ import { decodeHeader, GenericFlag } from '../../protocols/tcp/header.js';
 import { tcpWorkerSchema, type TcpWorkerConfig } from './config.js';
 import { execute, type Command, type ExecDeps } from './execute.js';
 import { FileSink, destinationPath, type FileContext } from './file-receive.js';
+import { DATA_DIR_KEYS, PROTECTED_DIR_KEYS } from '../../node/files/confine.js';
 import type { TcpWorkerIn, TcpWorkerInfo, WorkerRecord } from './messages.js';
 
 const RING = 'tcp-server';
@@ -92,7 +93,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       const step = (async () => {
         try {
           t.sink = await FileSink.open(
-            destinationPath(rec.dest, head.genericFlag, await liveDirs(ctx, rec.dest, state.fc)),
+            await destinationPath(rec.dest, head.genericFlag, await liveDirs(ctx, rec.dest, state.fc)),
           );
         } catch (err) {
           t.failed = errorMessage(err);
@@ -176,13 +177,13 @@ function expireTransfers(state: State, ctx: ActorContext<TcpWorkerIn>): void {
 
 /**
  * The node's directories now: `set anylog home` moves them after this worker started (the start-time copy in
- * `fc` would refuse a ledger file the master sends to the new home). The home keys and a `!key` destination are
- * read from the dictionary; the directories of the start stay allowed.
+ * `fc` would refuse a ledger file the master sends to the new home). Every directory key, and a `!key`
+ * destination, is read from the dictionary when a transfer starts; node/files/confine.ts then decides.
  */
 async function liveDirs(ctx: ActorContext<TcpWorkerIn>, dest: string, fc: FileContext): Promise<FileContext> {
-  const keys = ['edgelake_path', 'anylog_path'];
+  const keys: string[] = [...DATA_DIR_KEYS, ...PROTECTED_DIR_KEYS];
   const m = /^!([\w.]+)/.exec(dest);
-  if (m) keys.push(m[1]!);
+  if (m && !keys.includes(m[1]!)) keys.push(m[1]!);
   const dirs = { ...fc.dirs };
   for (const k of keys) {
     const v = await ctx.ask(NODE, { type: 'node.dict.get', name: k });
@@ -208,7 +209,11 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       sender,
       deps: {
         run: (text, source, peer) =>
-          ctx.ask(NODE, { type: 'node.command', text, source, ...(peer ? { peer } : {}) }, cfg.command_timeout * 1000),
+          ctx.ask(
+            NODE,
+            { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) },
+            cfg.command_timeout * 1000,
+          ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
         threadNumber: cfg.index,
       },

@@ -10,6 +10,7 @@
 //   set name = value             store, resolving `!`/`$` words
 //   set $NAME = value            set an environment variable
 import { CommandError, errorMessage } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { mirrorLedger } from './builtin/compat.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
@@ -23,6 +24,10 @@ export interface DispatchEnv extends RunEnv {
   method?: 'GET' | 'POST';
   /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
   peer?: { ip: string; port: number };
+  /** Who sent it from outside: a REST client or a TCP peer; undefined for the node's owner (control socket, scripts). */
+  via?: 'rest' | 'peer';
+  /** The REST user that authenticated the request, when user authentication is on. */
+  user?: { name: string; type: 'admin' | 'user' };
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */
@@ -116,7 +121,7 @@ export class Dispatcher {
       if (w === 'get' && tokens.length === 2 && tokens[1]!.kind === 'word' && /^[!$]./.test(tokens[1]!.text))
         return node.resolve(tokens[1]!.text);
       if (this.families.has(w))
-        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, {
+        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${maskSecrets(text.slice(0, 120))}`, {
           code: Status.CommandStructure,
         });
       throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: Status.NotInCommandsDict });

@@ -13,6 +13,8 @@
 export type Cast = 'int' | 'float' | 'str' | 'bool' | 'len' | 'name';
 const CASTS = new Set<string>(['int', 'float', 'str', 'bool', 'len', 'name']);
 
+import { maskSecrets } from '../../base/mask.js';
+
 const SECRET_NAME = /pass(word)?|secret|token|private_key|api_key/i;
 
 export interface VarRef {
@@ -109,7 +111,8 @@ export class Dictionary {
 
   /** Entries for display: secrets masked. */
   displayEntries(): [string, string][] {
-    return this.entries().map(([k, v]) => [k, SECRET_NAME.test(k) ? '******' : v]);
+    // A value may be a command with a password in it (`cmd = connect dbms ... password = x`).
+    return this.entries().map(([k, v]) => [k, SECRET_NAME.test(k) ? '******' : maskSecrets(v)]);
   }
 
   /** Resolves one word: `!name...` from here, `$NAME` from the environment, anything else as is. */

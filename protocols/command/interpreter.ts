@@ -11,6 +11,7 @@
 // (command structure) and 112 (missing script) end the script even under `on error goto|call`;
 // only `on error ignore` goes past them. Everything else is handed to the command runner.
 import { CommandError, errorMessage } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { evaluate, parseCondition } from './condition.js';
 import { CommandSyntaxError, tokenize } from './lexer.js';
 import { labelIndex, locate, splitScript, type ScriptLine } from './script.js';
@@ -233,10 +234,13 @@ export class Interpreter {
           pc = jump(onError.label, sl);
           continue;
         }
-        throw new ScriptError(`Script terminated on ${where}: ${e.message} (command: ${text.slice(0, 200)})`, {
-          code: e.code ?? 56,
-          cause: e,
-        });
+        throw new ScriptError(
+          `Script terminated on ${where}: ${e.message} (command: ${maskSecrets(text.slice(0, 200))})`,
+          {
+            code: e.code ?? 56,
+            cause: e,
+          },
+        );
       }
       if (!flow) continue;
       switch (flow.k) {
