@@ -62,6 +62,11 @@ export interface CommandSpec {
   usage: string;
   /** The command reads its own `where` (conditions like `where [k] == v`): `inv.where` stays undefined. */
   rawWhere?: boolean;
+  /**
+   * Fewest words (its own included) the command needs to be this command (EdgeLake's `words_min`): with fewer,
+   * `x = python` is the text "python", not a call.
+   */
+  minWords?: number;
   run(inv: Invocation, node: NodeApi): Promise<string> | string;
 }
 

@@ -88,6 +88,21 @@ export class DbmsRegistry {
     }
   }
 
+  /** Runs parameterised writes on a connected database through a writing connection of its own, closed after. */
+  async write(name: string, statements: readonly { sql: string; params: readonly unknown[] }[]): Promise<void> {
+    const e = this.entries.get(name);
+    if (!e) throw new DbmsError(`dbms '${name}' is not connected`, { code: Status.DbmsNotOpened });
+    const writer = await openDbms(name, e.config, {
+      dbmsDir: this.dbmsDir,
+      onIdleError: (err: Error): void => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
+    });
+    try {
+      for (const st of statements) await writer.modify(st.sql, st.params);
+    } finally {
+      await writer.close();
+    }
+  }
+
   list(): DbmsEntry[] {
     return [...this.entries]
       .map(([name, e]) => ({ name, config: e.config }))

@@ -63,6 +63,8 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
       // A fresh scheduler worker: EdgeLake's system scheduler 0 runs on every node with a scheduler.
       // (The worker itself starts only when a scheduler or a task is asked for: no idle worker.)
       state.tables.run(0);
+      // EdgeLake's start_init_commands (job/task_scheduler.py): scheduler 0 pings unresponsive servers each minute.
+      state.tables.add(0, 'Metadata Ping', 60, ctx.clock.now(), 'set servers ping');
     }
     if (!state.tables.runningIds().includes(cfg.id)) state.tables.run(cfg.id);
     save(state, ctx);

@@ -15,6 +15,7 @@ import { decodeHeader, GenericFlag } from '../../protocols/tcp/header.js';
 import { tcpWorkerSchema, type TcpWorkerConfig } from './config.js';
 import { execute, type Command, type ExecDeps } from './execute.js';
 import { FileSink, destinationPath, type FileContext } from './file-receive.js';
+import { DATA_DIR_KEYS, PROTECTED_DIR_KEYS } from '../../node/files/confine.js';
 import type { TcpWorkerIn, TcpWorkerInfo, WorkerRecord } from './messages.js';
 
 const RING = 'tcp-server';
@@ -91,7 +92,9 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       state.files++;
       const step = (async () => {
         try {
-          t.sink = await FileSink.open(await destinationPath(rec.dest, head.genericFlag, state.fc));
+          t.sink = await FileSink.open(
+            await destinationPath(rec.dest, head.genericFlag, await liveDirs(ctx, rec.dest, state.fc)),
+          );
         } catch (err) {
           t.failed = errorMessage(err);
           throw err;
@@ -170,6 +173,23 @@ function expireTransfers(state: State, ctx: ActorContext<TcpWorkerIn>): void {
       'idle file transfer abort',
     );
   }
+}
+
+/**
+ * The node's directories now: `set anylog home` moves them after this worker started (the start-time copy in
+ * `fc` would refuse a ledger file the master sends to the new home). Every directory key, and a `!key`
+ * destination, is read from the dictionary when a transfer starts; node/files/confine.ts then decides.
+ */
+async function liveDirs(ctx: ActorContext<TcpWorkerIn>, dest: string, fc: FileContext): Promise<FileContext> {
+  const keys: string[] = [...DATA_DIR_KEYS, ...PROTECTED_DIR_KEYS];
+  const m = /^!([\w.]+)/.exec(dest);
+  if (m && !keys.includes(m[1]!)) keys.push(m[1]!);
+  const dirs = { ...fc.dirs };
+  for (const k of keys) {
+    const v = await ctx.ask(NODE, { type: 'node.dict.get', name: k });
+    if (v !== '') dirs[k] = v;
+  }
+  return { root: fc.root, dirs };
 }
 
 export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({

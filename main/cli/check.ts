@@ -6,10 +6,14 @@ import { CommandChecker } from '../../node/commands/check.js';
 import { NodeConfigError, parseNodeConfig, type NodeConfig } from '../../node/config/node-config.js';
 import type { CliArgs } from './args.js';
 
-export function checkFile(file: string): string[] {
+export function checkFile(file: string, warnings: string[] = []): string[] {
   const text = readFileSync(file, 'utf8');
   const checker = new CommandChecker(SERVICES);
-  if (/\.al$/i.test(file)) return checker.checkScript(text, file);
+  if (/\.al$/i.test(file)) {
+    const r = checker.checkScriptReport(text, file);
+    warnings.push(...r.warnings);
+    return r.errors;
+  }
   const checkCommands = (commands: NodeConfig['commands']): string[] =>
     commands.flatMap((c) =>
       checker
@@ -30,7 +34,10 @@ export function checkFile(file: string): string[] {
 export function runCheck(args: CliArgs): number {
   const [file] = args.positional;
   if (!file) throw new Error('check needs a file: node.yaml or script.al');
-  const problems = checkFile(file);
+  const warnings: string[] = [];
+  const problems = checkFile(file, warnings);
+  // Warnings are what only run time decides (a missing label, a `goto` EdgeLake never runs): printed, not failed.
+  for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
   if (problems.length === 0) {
     process.stdout.write(`${file}: OK\n`);
     return 0;

@@ -9,8 +9,9 @@
 //   name = !a + "-" + !b         concatenation
 //   set name = value             store, resolving `!`/`$` words
 //   set $NAME = value            set an environment variable
-import { CommandError } from '../../base/errors.js';
+import { CommandError, errorMessage } from '../../base/errors.js';
 import { maskSecrets } from '../../base/mask.js';
+import { mirrorLedger } from './builtin/compat.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import type { RunEnv } from '../../protocols/command/interpreter.js';
@@ -54,7 +55,9 @@ export class Dispatcher {
   /** The table entry for these tokens, or undefined. */
   match(tokens: Token[]): CommandSpec | undefined {
     const ws = words(tokens);
-    return this.table.find((s) => s.words.length <= ws.length && s.words.every((w, i) => ws[i] === w));
+    return this.table.find(
+      (s) => s.words.length <= ws.length && s.words.every((w, i) => ws[i] === w) && (s.minWords ?? 0) <= ws.length,
+    );
   }
 
   /** Does this text start with a known command (as opposed to a plain value)? */
@@ -136,7 +139,13 @@ export class Dispatcher {
     };
     if (inv.where && inv.where.length === 0)
       throw new CommandSyntaxError(`'where' with no options`, rest[whereAt]!.pos);
-    return spec.run(inv, node);
+    const reply = await spec.run(inv, node);
+    // A master that keeps its ledger in dbms `blockchain` (EdgeLake's `create table ledger`) updates the table too.
+    if (spec.words[0] === 'blockchain' && spec.method === 'post')
+      await mirrorLedger(node).catch((err: unknown) =>
+        node.log.warn('ledger table not updated (the ledger file is)', { error: errorMessage(err) }),
+      );
+    return reply;
   }
 
   /** Does the value start with one of EdgeLake's command keys (its leading plain words)? */

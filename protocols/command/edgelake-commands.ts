@@ -71,7 +71,11 @@ export const EDGELAKE_COMMAND_KEYS: readonly string[] = [
 
 const KEYS = EDGELAKE_COMMAND_KEYS.map((k) => k.split(' '));
 
-/** Do these words (lower case) start with one of EdgeLake's command keys? */
+/**
+ * Do these words (lower case) start with one of EdgeLake's command keys? A value of one word is text (`x = test`,
+ * `x = print`): EdgeLake's one-word keys (`get`, `test`, `file`...) all need more words to be a command.
+ */
 export function startsWithCommandKey(words: readonly string[]): boolean {
+  if (words.length < 2) return false;
   return KEYS.some((k) => k.length <= words.length && k.every((w, i) => words[i] === w));
 }

@@ -63,6 +63,19 @@ export function splitIf(text: string): { cond: string; condPos: number; then: st
   return { cond: body.slice(0, thenTok.pos), condPos, then: body.slice(thenTok.pos + 4).trim() };
 }
 
+/**
+ * splitIf, and for an `if` without `then` whose condition runs into `goto|call <label>` (`if !x goto y`): the
+ * condition before that word, and the words EdgeLake's `analyze_if` takes into the condition and never runs.
+ */
+export function splitIfLenient(text: string): ReturnType<typeof splitIf> & { ignored?: string } {
+  const r = splitIf(text);
+  if (r.then !== undefined) return r;
+  const toks = tokenize(r.cond, { comparisons: true });
+  const at = toks.findIndex((t, i) => i > 0 && t.kind === 'word' && /^(goto|call)$/i.test(t.text));
+  if (at < 0) return r;
+  return { ...r, cond: r.cond.slice(0, toks[at]!.pos).trimEnd(), ignored: r.cond.slice(toks[at]!.pos).trim() };
+}
+
 export class ScriptError extends CommandError {}
 
 /** Per-script state: the result of the last `if` evaluated, for `do` / `else` lines. */
@@ -142,7 +155,8 @@ export class Interpreter {
       return flow;
     }
     if (w === 'if') {
-      const { cond, condPos, then } = splitIf(text);
+      // `if <cond> goto x` without `then`: EdgeLake evaluates the condition and jumps nowhere.
+      const { cond, condPos, then } = splitIfLenient(text);
       const result = evaluate(parseCondition(cond, condPos), (x) => this.host.resolve(x));
       frame.lastIf = result;
       if (then === undefined) {

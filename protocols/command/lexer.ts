@@ -64,6 +64,16 @@ export function matchClose(text: string, start: number, open: string, close: str
   throw new CommandSyntaxError(quote ? `unterminated quote ${quote}` : `missing '${close}' for '${open}'`, start);
 }
 
+/** Index after the bracket matching the one at `start`, quotes not considered; -1 when unbalanced. */
+function bracketEnd(text: string, start: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === open) depth++;
+    else if (text[i] === close && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
 export function tokenize(text: string, opts: LexOptions = {}): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -88,7 +98,16 @@ export function tokenize(text: string, opts: LexOptions = {}): Token[] {
       continue;
     }
     if (c === '{' || (c === '[' && /^\[\s*\{/.test(text.slice(i, i + 40)))) {
-      const end = c === '{' ? matchClose(text, i, '{', '}') : matchClose(text, i, '[', ']');
+      const close = c === '{' ? '}' : ']';
+      let end: number;
+      try {
+        end = matchClose(text, i, c, close);
+      } catch (err) {
+        // EdgeLake's find_parentheses_offset counts brackets without quotes: a policy text with a stray quote is
+        // still one value (its JSON is refused where it is used, not here).
+        end = err instanceof CommandSyntaxError ? bracketEnd(text, i, c, close) : -1;
+        if (end < 0) throw err;
+      }
       out.push({ kind: 'json', text: text.slice(i, end), pos: i });
       i = end;
       continue;

@@ -5,7 +5,7 @@
 // bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md).
 import Database from 'libsql';
 import { DbmsError, errorMessage } from '../../base/errors.js';
-import { assertReadOnly, jsonPath, quoteIdent } from './sql-text.js';
+import { assertReadOnly, jsonPath, quoteIdent, sqliteTimeComparisons } from './sql-text.js';
 import {
   FILES_TABLE,
   POSITIONS_TABLE,
@@ -219,7 +219,7 @@ export class SqliteAdapter implements DbmsAdapter {
   }
 
   async select(sql: string, params: readonly unknown[] = []): Promise<SelectResult> {
-    const text = assertReadOnly(sql);
+    const text = sqliteTimeComparisons(assertReadOnly(sql));
     try {
       const st = this.db.prepare(text);
       const columns = st.columns().map((c) => c.name);

@@ -194,3 +194,32 @@ test('partition is recorded; drop partition keeps the newest partition tables', 
     'par_t_2026_01_29_d14_insert_timestamp',
   ]);
 });
+
+test('system scheduler 0 runs EdgeLake\'s "Metadata Ping" (set servers ping) every minute', async (t) => {
+  const n = await boot(t);
+  await n.cmd('run scheduler 1');
+  const s0 = await n.cmd('get scheduler 0');
+  assert.match(s0, /Scheduler Status: Running/);
+  assert.match(s0, /Metadata Ping\|.*\|0:1:0\s*\|set servers ping\|/);
+  assert.equal(await n.cmd('set servers ping'), '');
+});
+
+test('with dbms blockchain and its ledger table, the node keeps its policies there too', async (t) => {
+  const n = await boot(t);
+  await n.cmd('blockchain insert where policy = {"cluster": {"name": "c0", "company": "Co"}} and local = true');
+  await n.cmd('connect dbms blockchain where type = sqlite');
+  await n.cmd('create table ledger where dbms = blockchain');
+  const rows = async (): Promise<string> =>
+    n.cmd('sql blockchain format = json "select policy_type, company_name, policy from ledger order by policy_type"');
+  assert.match(await rows(), /"policy_type":"cluster","company_name":"Co"/);
+  await n.cmd('blockchain push {"operator": {"name": "o1", "company": "Co", "ip": "10.0.0.1", "port": 32148}}');
+  const after = JSON.parse(await rows()) as { Query: { policy_type: string; policy: string }[] };
+  assert.deepEqual(
+    after.Query.map((r) => r.policy_type),
+    ['cluster', 'operator'],
+  );
+  assert.equal((JSON.parse(after.Query[1]!.policy) as { operator: { name: string } }).operator.name, 'o1');
+  const id = await n.cmd('blockchain get operator bring [operator][id]');
+  await n.cmd(`blockchain drop policy where id = ${id}`);
+  assert.doesNotMatch(await rows(), /operator/);
+});

@@ -163,3 +163,12 @@ test('schedule name = .. and time = .. and task <cmd> is accepted (the `and` bef
   await n.cmd('schedule name = remove_archive and time = 1 day and task set scheduled_ran = yes');
   assert.match(await n.cmd('get scheduler 1'), /remove_archive/);
 });
+
+test('a one-word value that names a command needing more words is text (EdgeLake words_min)', async (t) => {
+  const n = await boot(t);
+  await run(n, 'one-word.al', 'f = json', 's = system', 'p = python', 'd = test');
+  assert.equal(n.get('f'), 'json');
+  assert.equal(n.get('s'), 'system');
+  assert.equal(n.get('p'), 'python');
+  assert.equal(n.get('d'), 'test');
+});

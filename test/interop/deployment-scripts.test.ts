@@ -8,7 +8,8 @@
 //
 // LEDGER_CONN names the master as 127.0.0.2:<port>: set_params.al (:ledger-config:) replaces a LEDGER_CONN whose
 // host is 127.0.0.1 with `!ip:32048`, EdgeLake's fixed master port, which a test on free ports cannot use. The
-// master's TCP server binds every address (TCP_BIND=false), so 127.0.0.2 reaches it on Linux's loopback.
+// master's TCP server binds every address (TCP_BIND=false), so 127.0.0.2 reaches it on Linux's loopback. The
+// operator's ANYLOG_PATH is not its --root: the ledger files its master sends go to the moved home.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -32,8 +33,15 @@ interface Started {
   cmd(command: string, headers?: Record<string, string>): Promise<string>;
 }
 
-async function startScripted(t: TestContext, type: string, master: number | undefined): Promise<Started> {
+async function startScripted(
+  t: TestContext,
+  type: string,
+  master: number | undefined,
+  separateHome = false,
+): Promise<Started> {
   const root = mkdtempSync(join(tmpdir(), `elrt-deploy-${type}-`));
+  // ANYLOG_PATH apart from --root: main.al's `set anylog home` moves the node's directories there.
+  const home = separateHome ? mkdtempSync(join(tmpdir(), `elrt-deploy-${type}-home-`)) : root;
   const [tcp, rest] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
     // docker-makefiles/<type>-configs/base_configs.env and advance_configs.env, ports and paths made local.
@@ -49,7 +57,7 @@ async function startScripted(t: TestContext, type: string, master: number | unde
     BLOCKCHAIN_SOURCE: 'master',
     BLOCKCHAIN_SYNC: '30 second',
     THRESHOLD_TIME: '1 second',
-    ANYLOG_PATH: root,
+    ANYLOG_PATH: home,
     LOCAL_SCRIPTS: SCRIPTS!,
     EDGELAKE_RT_LOG: 'warn',
   };
@@ -59,6 +67,7 @@ async function startScripted(t: TestContext, type: string, master: number | unde
     const done = await Promise.race([child.exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
     if (done === 'timeout') child.proc.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   });
   const cmd = async (command: string, headers: Record<string, string> = {}): Promise<string> =>
     (await http(rest, 'GET', { command, 'User-Agent': 'AnyLog/1.23', ...headers })).body;
@@ -74,7 +83,7 @@ async function startScripted(t: TestContext, type: string, master: number | unde
         return false; // REST is not listening yet
       }
     },
-    120_000,
+    240_000,
     250,
   );
   return { child, tcp, rest, cmd };
@@ -82,12 +91,12 @@ async function startScripted(t: TestContext, type: string, master: number | unde
 
 test(
   'the deployment scripts, unmodified, bring up master, operator and query; a PUT to the operator is queryable from the query node',
-  { skip, timeout: 300_000 },
+  { skip, timeout: 600_000 },
   async (t) => {
     const master = await startScripted(t, 'master', undefined);
     assert.match(await master.cmd('blockchain get master bring [master][name]'), /^edgelake-master$/);
     const [operator, query] = await Promise.all([
-      startScripted(t, 'operator', master.tcp),
+      startScripted(t, 'operator', master.tcp, true),
       startScripted(t, 'query', master.tcp),
     ]);
     // The operator's and the query node's policies reach the master (pushed by `blockchain insert ... master=`).
@@ -98,6 +107,19 @@ test(
         (await master.cmd('blockchain get cluster bring.count')) === '1',
       30_000,
       250,
+    );
+    // configure_dbms_blockchain.al gave the master EdgeLake's ledger table: it holds the same policies.
+    const inFile = Number(await master.cmd('blockchain get * bring.count'));
+    const inTable = JSON.parse(await master.cmd('sql blockchain format = json "select count(*) from ledger"')) as {
+      Query: { 'count(*)': number }[];
+    };
+    assert.equal(inTable.Query[0]!['count(*)'], inFile);
+    // The operator, whose home moved away from its --root, takes the ledger files the master sends to the new
+    // home: it learns the query node's policy by the sync.
+    await until(
+      async () => (await operator.cmd('blockchain get query bring [query][name]')) === 'edgelake-query',
+      90_000,
+      500,
     );
     const rows = [
       { timestamp: '2026-01-02T03:04:05Z', value: 1 },

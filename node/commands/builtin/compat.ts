@@ -7,6 +7,7 @@
 //   set internal ip with <nic>|default `set_internal_ip`     !ip = the IPv4 address of that interface
 //   set cli on|off                    node_info.py `set_cli` recorded (the console is `edgelake-rt console`)
 //   reset error log                   `reset_logged_data`
+//   set servers ping                  `set_servers_ping`     the task of system scheduler 0 ("Metadata Ping")
 //   get hostname                      net_utils.py `get_local_host_name`
 //   file test <path>                  `file_test_exists`     True | False
 //   from <json> bring ...             `_execute_from`        the bring of blockchain get over that JSON
@@ -23,7 +24,7 @@
 //   partition <dbms> <table>|* using <column> by <n> <unit>  `_partition_data` recorded (`get partitions`)
 //   drop partition [name] where dbms = .. and table = .. [and keep = n]  `_drop_partition` drops partition tables
 // Platform commands this runtime does not carry (video, OPC-UA/PLC, blockchain platforms, buckets, import
-// function) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
+// function, the MCP server, node keys: `id ...`, `get private key`) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -99,6 +100,7 @@ function jsonObjects(text: string, what: string): PyValue[] {
 
 const notSupported = (words: string[], what: string): CommandSpec => ({
   words,
+  ...(words.length === 1 ? { minWords: 2 } : {}),
   method: 'any',
   usage: `${words.join(' ')} ...`,
   run() {
@@ -277,6 +279,15 @@ export const compatCommands: CommandSpec[] = [
     },
   },
   {
+    words: ['set', 'servers', 'ping'],
+    method: 'post',
+    usage: 'set servers ping',
+    // EdgeLake `set_servers_ping` sends `event metadata_ping` to the servers metadata.get_failed_servers() lists.
+    // This node keeps no such list (a peer send retries and reports on its own), so there is nobody to ping;
+    // the command exists so that system scheduler 0's "Metadata Ping" task runs as on EdgeLake.
+    run: () => '',
+  },
+  {
     words: ['reset', 'error', 'log'],
     method: 'post',
     usage: 'reset error log',
@@ -302,6 +313,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['from'],
+    minWords: 2,
     method: 'get',
     usage: 'from <json>|!var bring ...',
     rawWhere: true,
@@ -324,6 +336,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['python'],
+    minWords: 2,
     method: 'get',
     usage: 'python <expression>',
     run(inv, node) {
@@ -334,6 +347,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['json'],
+    minWords: 2,
     method: 'get',
     usage: 'json <json object>|!var [test|<key>]',
     run(inv, node) {
@@ -388,6 +402,7 @@ export const compatCommands: CommandSpec[] = [
       if (!engine) throw new CommandError(`dbms '${dbms}' is not connected`, { code: Status.DbmsNotOpened });
       if (dbms === 'blockchain' && table === 'ledger') {
         await node.dbms.ddl(dbms, ledgerStatements(engine));
+        await mirrorLedger(node);
         return '';
       }
       if (dbms === 'almgm' && table === 'tsd_info') {
@@ -488,6 +503,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['system'],
+    minWords: 2,
     method: 'post',
     usage: 'system <shell command>',
     run(inv) {
@@ -509,6 +525,7 @@ export const compatCommands: CommandSpec[] = [
   },
   {
     words: ['partition'],
+    minWords: 2,
     method: 'post',
     usage: 'partition <dbms> <table>|* using <column> by <n> days|weeks|months|years',
     run(inv, node) {
@@ -570,6 +587,10 @@ export const compatCommands: CommandSpec[] = [
     },
   },
   notSupported(['video'], 'video streaming'),
+  notSupported(['set', 'function', 'params'], 'video functions (func_references.py)'),
+  notSupported(['run', 'mcp', 'server'], 'the MCP server'),
+  notSupported(['id'], 'node keys and signing (authentication)'),
+  notSupported(['get', 'private', 'key'], 'node keys and signing (authentication)'),
   notSupported(['run', 'video', 'stream'], 'video streaming'),
   notSupported(['run', 'opcua', 'client'], 'OPC-UA'),
   notSupported(['run', 'plc', 'client'], 'the PLC client'),
@@ -581,3 +602,48 @@ export const compatCommands: CommandSpec[] = [
   notSupported(['blockchain', 'deploy', 'contract'], 'a blockchain platform'),
   notSupported(['get', 'platforms'], 'a blockchain platform'),
 ];
+
+/**
+ * A node whose `blockchain` database has EdgeLake's `ledger` table keeps its policies there too, as EdgeLake's
+ * master does (dbms/db_info.py `blockchain_create_local_table`, blockchain_insert_entry): rows are added for new
+ * policies and removed for dropped ones, keyed by policy_id. Called after `create table ledger` and after each
+ * command that changes the metadata. Values are bound, never spliced.
+ */
+export async function mirrorLedger(node: NodeApi): Promise<void> {
+  const entry = node.dbms.list().find((d) => d.name === 'blockchain');
+  if (!entry || !node.metadata || !(await tableExists(node, 'blockchain', 'ledger'))) return;
+  const reader = node.dbms.reader('blockchain');
+  const have = new Set((await reader.select('SELECT policy_id FROM ledger')).rows.map((r) => String(r[0])));
+  const policies = ledgerOf(node).policies();
+  const ids = new Set<string>();
+  const p = (i: number): string => (entry.config.type === 'psql' ? `$${i}` : '?');
+  const statements: { sql: string; params: unknown[] }[] = [];
+  const host = node.dict.get('ip') ?? '';
+  for (const pol of policies) {
+    const inner = policyInner(pol);
+    const type = [...pol.keys()][0];
+    const id = inner?.get('id');
+    if (!inner || type === undefined || typeof id !== 'string') continue;
+    ids.add(id);
+    if (have.has(id)) continue;
+    const company = inner.get('company');
+    const date = inner.get('date');
+    statements.push({
+      sql:
+        'INSERT INTO ledger (policy_type, policy_id, company_name, date, host, status, policy) ' +
+        `VALUES (${[1, 2, 3, 4, 5, 6, 7].map(p).join(', ')})`,
+      params: [
+        type,
+        id,
+        typeof company === 'string' ? company : null,
+        typeof date === 'string' ? date.replace('T', ' ').replace(/Z$/, '') : new Date().toISOString(),
+        host,
+        'active',
+        jsonDumps(pol),
+      ],
+    });
+  }
+  for (const id of have)
+    if (!ids.has(id)) statements.push({ sql: `DELETE FROM ledger WHERE policy_id = ${p(1)}`, params: [id] });
+  if (statements.length > 0) await node.dbms.write('blockchain', statements);
+}
