@@ -3,10 +3,10 @@
 // column names and types of the table policy's `create`; every operator gets the statement as the user wrote
 // it (each rewrites it into the remote query itself, as EdgeLake's operators do), answers its rows by
 // position, and the rows of all operators are consolidated with the plan's local query (consolidate.ts).
-//   options forwarded to the operators: extend, committed (theirs to apply); kept here: format, timezone, stat
+//   options forwarded to the operators: extend, committed, include (theirs to apply); kept here: format, stat
 //   output: {"Query":[..],"Statistics":[{"Count","Time","Nodes"}]} (golden rest_network_sql_query.txt) or a
 //   table; a failed operator with `subset = true` is named in Statistics ("Errors": [{"node","code","error"}])
-import { CommandError, PeerError } from '../../base/errors.js';
+import { assertNever, CommandError, PeerError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { formatTable, pyJson, type Cell } from '../../protocols/format/table.js';
 import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sql/command.js';
@@ -19,7 +19,8 @@ import { Consolidation, type Consolidated } from './consolidate.js';
 
 export interface NetworkQuery {
   cmd: SqlCommand;
-  format: 'json' | 'table';
+  format: OutputFormat;
+  stat: boolean;
   plan: QueryPlan;
   table: string;
 }
@@ -30,6 +31,7 @@ function forwarded(cmd: SqlCommand): string {
   const extend = listOption(cmd.options.get('extend'));
   // EdgeLake's form (member_cmd.get_generic_query): one `key = value` pair per value of a list.
   for (const e of extend) parts.push(/\s/.test(e) ? `extend = "${e.replace(/"/g, '')}"` : `extend = ${e}`);
+  for (const t of listOption(cmd.options.get('include'))) parts.push(`include = ${t}`);
   const committed = cmd.options.get('committed');
   if (typeof committed === 'string') parts.push(`committed = ${committed}`);
   return parts.join(' and ');
@@ -54,8 +56,13 @@ export async function prepareQuery(
   const raw = parseSqlCommand(text);
   const cmd: SqlCommand = { ...raw, dbms: resolve(raw.dbms) };
   const format = String(cmd.options.get('format') ?? 'json').toLowerCase();
-  if (format !== 'json' && format !== 'table')
-    throw new CommandError(`run client: sql format must be json or table (got ${format})`, {
+  if (!FORMATS.includes(format))
+    throw new CommandError(`run client: sql format must be one of ${FORMATS.join(', ')} (got ${format})`, {
+      code: Status.CommandStructure,
+    });
+  const statText = String(cmd.options.get('stat') ?? 'true').toLowerCase();
+  if (statText !== 'true' && statText !== 'false')
+    throw new CommandError(`run client: sql stat must be true or false (got ${statText})`, {
       code: Status.CommandStructure,
     });
   const sel = parseSelect(cmd.query);
@@ -68,7 +75,7 @@ export async function prepareQuery(
     ...(columns && columns.size > 0 ? { columns } : {}),
     extend: listOption(cmd.options.get('extend')),
   });
-  return { cmd, format, plan, table };
+  return { cmd, format: format as OutputFormat, stat: statText === 'true', plan, table };
 }
 
 /** One row of an answer: EdgeLake's positional keys in order, an edgelake-rt row's values in order. */
@@ -139,10 +146,21 @@ function toCell(v: unknown): Cell {
   return v as Cell;
 }
 
-/** EdgeLake's network query reply, JSON (the default) or a table. */
+export type OutputFormat = 'json' | 'json:list' | 'json:output' | 'table';
+const FORMATS: readonly string[] = ['json', 'json:list', 'json:output', 'table'];
+
+/**
+ * EdgeLake's network query reply (output_data.OutputManager):
+ *   json          {"Query":[<row>,..],\n"Statistics":[{..}]}      (rest_network_sql_query.txt)
+ *   json:list     [<row>,..]  then \n{"Statistics":[{..}]}
+ *   json:output   <row> per line, then {"Statistics":[{..}]}
+ *   table         EdgeLake's text table
+ * `stat = false` leaves the statistics out.
+ */
 export function formatResult(
   r: Consolidated,
-  format: 'json' | 'table',
+  format: OutputFormat,
+  stat: boolean,
   nodes: number,
   elapsedMs: number,
   failures: readonly NodeFailure[],
@@ -154,7 +172,17 @@ export function formatResult(
     );
   const rows = r.rows.map((row) => JSON.stringify(Object.fromEntries(r.columns.map((c, i) => [c, row[i] ?? null]))));
   const errors = failures.length > 0 ? `,"Errors":${JSON.stringify(failures)}` : '';
-  return `{"Query":[${rows.join(',')}],\n"Statistics":[{"Count": ${r.rows.length},"Time":"${hms(elapsedMs)}","Nodes": ${nodes}${errors}}]}`;
+  const stats = `"Statistics":[{"Count": ${r.rows.length},"Time":"${hms(elapsedMs)}","Nodes": ${nodes}${errors}}]`;
+  switch (format) {
+    case 'json':
+      return stat ? `{"Query":[${rows.join(',')}],\n${stats}}` : `{"Query":[${rows.join(',')}]}`;
+    case 'json:list':
+      return `[${rows.join(',')}]${stat ? `\n{${stats}}` : ''}`;
+    case 'json:output':
+      return [...rows, ...(stat ? [`{${stats}}`] : [])].join('\n');
+    default:
+      return assertNever(format, 'output format');
+  }
 }
 
 /** A failed operator: `failed` (not reached, timed out) or a query error it answered. */
@@ -213,5 +241,5 @@ export async function runNetworkQuery(
     });
   }
   const result = consolidate(q, finals);
-  return formatResult(result, q.format, clusters.length, performance.now() - t0, failures);
+  return formatResult(result, q.format, q.stat, clusters.length, performance.now() - t0, failures);
 }
