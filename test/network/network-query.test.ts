@@ -8,6 +8,7 @@
 //   - `(dbms = .. and table = ..)`, `(blockchain get operator bring ...)` destinations, `nodes = all`
 //   - a statement an operator cannot read is answered with error 134 at once
 //   - REST `destination: network` answers the same as `run client ()`
+//   - a main operator that cannot be reached: the next one of its cluster answers
 //   - one operator down: the query fails naming it; with subset = true the others answer and it is reported
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { http, until } from '../../harness/test-node.js';
 import { child, cleanup, type Child } from '../../harness/cluster.js';
+import { freePort } from '../../harness/child-node.js';
 import { askRaw } from './peers.js';
 
 const SYNC_S = 1;
@@ -265,6 +267,19 @@ test(
       (JSON.parse(rest.body) as { Query: Record<string, unknown>[] }).Query.map((o) => Object.values(o)),
       local('select device, count(*) as c from readings group by device order by device'),
     );
+
+    // A main operator that cannot be reached: the query goes to the next operator of its cluster.
+    const c3 = await q.client.cmd('blockchain get cluster where name = c3 bring.first [*][id]');
+    const ghostPort = await freePort();
+    await m.client.cmd(
+      `blockchain insert where policy = {"operator": {"name": "ghost", "company": "Co", "ip": "127.0.0.1", "port": ${ghostPort}, "cluster": "${c3}", "main": true}} and local = true`,
+    );
+    await until(
+      async () => (await q.client.cmd('blockchain get operator where name = ghost bring.count')) === '1',
+      20_000,
+      100,
+    );
+    assert.deepEqual((await network(q, 'select count(*) from readings')).rows, total);
 
     // One operator down: the query fails naming it; with subset = true the others answer and it is named.
     op3.p.child.kill('SIGKILL');
