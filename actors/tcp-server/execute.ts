@@ -18,6 +18,7 @@ import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sq
 import { limitPer } from '../../protocols/sql/limit-per.js';
 import { planQuery, type QueryPlan, type SqlEngine } from '../../protocols/sql/plan.js';
 import { parseSelect, selectError } from '../../protocols/sql/select.js';
+import { resolveTimes } from '../../protocols/sql/time.js';
 import { notRecognizedReply, replyMessage, replyTarget, type Address } from '../../protocols/tcp/builders.js';
 import { encodeMessage, encodeText } from '../../protocols/tcp/encoder.js';
 import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
@@ -124,7 +125,8 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
   let parts: { dbms: string; table: string; plan: QueryPlan }[];
   try {
     q = parseSqlCommand(text);
-    const sel = parseSelect(q.query);
+    // EdgeLake's query node sends now() already set; a caller that did not gets this node's instant.
+    const sel = parseSelect(resolveTimes(q.query, new Date()));
     const extend = listOption(q.options.get('extend'));
     // `include = t2 and include = dbms2.t3` (member_cmd.partition_query L5431+): the same statement over
     // those tables too, as if they were the queried one.

@@ -13,6 +13,7 @@ import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sq
 import { columnsOfCreate } from '../../protocols/sql/create.js';
 import { planQuery, type QueryPlan } from '../../protocols/sql/plan.js';
 import { parseSelect } from '../../protocols/sql/select.js';
+import { resolveTimes } from '../../protocols/sql/time.js';
 import type { Target } from '../../peer/destinations.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { Consolidation, type Consolidated } from './consolidate.js';
@@ -54,7 +55,8 @@ export async function prepareQuery(
   policyCreate: (dbms: string, table: string) => Promise<string | undefined>,
 ): Promise<NetworkQuery> {
   const raw = parseSqlCommand(text);
-  const cmd: SqlCommand = { ...raw, dbms: resolve(raw.dbms) };
+  // now() and date() are this node's instant, the same for every operator (EdgeLake: get_generic_query).
+  const cmd: SqlCommand = { ...raw, dbms: resolve(raw.dbms), query: resolveTimes(raw.query, new Date()) };
   const format = String(cmd.options.get('format') ?? 'json').toLowerCase();
   if (!FORMATS.includes(format))
     throw new CommandError(`run client: sql format must be one of ${FORMATS.join(', ')} (got ${format})`, {
