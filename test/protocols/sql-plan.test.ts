@@ -90,6 +90,8 @@ const SAME: [string, string?][] = [
   ['select device, count(*) as c, avg(value) as a from readings group by device order by device'],
   ['select device, max(value) as m from readings where n > 1 group by device order by m desc, device limit 3'],
   ['select count(distinct device) from readings'],
+  ['select n, count(distinct device) as d, count(*) as c from readings group by n order by n'],
+  ['select count(*) as c, count(distinct n) as d, avg(value) as a, max(value) as m from readings'],
   ['select distinct device from readings order by device'],
   ['select row_id, value from readings order by value desc, row_id limit 5'],
   ['select device, count(*) from readings group by device order by count(*) desc, device limit 2'],
