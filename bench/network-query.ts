@@ -10,6 +10,8 @@
 // REST API with `destination: network` in the same run: `network-query-*-edgelake`, baseline the same one
 // database. Its answers are checked against the baseline's too.
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
 import Database from 'libsql';
 import { jsonLine, median, note } from './lib/report.js';
 import { startLocal, startPeer, type PeerProcess } from './tcp-common.js';
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
       if (r.status !== 200) throw new Error(`EdgeLake: ${sql}: ${r.status} ${r.body.slice(0, 300)}`);
       // A large reply's chunks are not always well formed (harness/edgelake.ts): EdgeLake's own row count.
       const count = /"Statistics"\s*:\s*\[\s*\{\s*"Count"\s*:\s*(\d+)/.exec(r.body.slice(-2000));
+      if (!count) require('node:fs').writeFileSync('/tmp/el-body.txt', r.body);
       return count ? Number(count[1]) : (JSON.parse(r.body) as { Query: unknown[] }).Query.length;
     };
     if (el) {

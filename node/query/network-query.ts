@@ -99,8 +99,9 @@ function starPlan(plan: QueryPlan, first: Record<string, unknown>, rt: boolean):
   return { ...plan, create: [...plan.create, ...cols], titles: [...plan.titles, ...cols.map((c) => c.name)] };
 }
 
+/** A `select *` whose columns are not known yet (no table policy). */
 function needsColumns(plan: QueryPlan): boolean {
-  return plan.local.startsWith('select * ') || plan.local.startsWith('select distinct * ');
+  return plan.star && plan.create.length === plan.extend.length;
 }
 
 /** Consolidates the answers of the operators (a pure step: no node state). */
@@ -113,13 +114,13 @@ export function consolidate(q: NetworkQuery, outcomes: readonly Outcome[]): Cons
     for (const text of o.rows) {
       const obj = JSON.parse(text) as { Query?: Record<string, unknown>[] };
       for (const r of obj.Query ?? []) {
-        if (needsColumns(plan) && plan.create.length === plan.extend.length) plan = starPlan(plan, r, o.rt);
+        if (needsColumns(plan)) plan = starPlan(plan, r, o.rt);
         rows.push(rowValues(r, o.rt));
       }
     }
     parsed.push({ rows, rt: o.rt });
   }
-  if (needsColumns(plan) && plan.create.length === plan.extend.length) return { columns: plan.titles, rows: [] };
+  if (needsColumns(plan)) return { columns: plan.titles, rows: [] };
   const c = new Consolidation(plan);
   try {
     for (const p of parsed) c.add(p.rows, !p.rt);

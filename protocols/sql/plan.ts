@@ -50,6 +50,8 @@ export interface QueryPlan {
   /** The names the user sees, in output order. */
   titles: string[];
   passThrough: boolean;
+  /** `select *`: the columns are the table's (`columns`), or unknown until a first row names them. */
+  star: boolean;
   limit: number | undefined;
   perColumn: string | undefined;
   extend: ExtendColumn[];
@@ -364,6 +366,7 @@ export function planQuery(sel: ParsedSelect, opts: PlanOptions): QueryPlan {
     titles,
     passThrough:
       !hasFunction && !sel.distinct && sel.groupBy.length === 0 && sel.orderBy.length === 0 && !sel.perColumn,
+    star,
     limit: sel.limit,
     perColumn: sel.perColumn,
     extend,
