@@ -188,8 +188,17 @@ export function formatResult(
   }
 }
 
+/** EdgeLake's codes from 1000 up are not errors (process_status.NON_ERROR_RET_VALUE): 1006 is an empty set. */
+const NON_ERROR = 1000;
+
+/** An answer that is an empty set (an EdgeLake operator answers no rows with error 1006, Empty_data_set). */
+function isEmptySet(o: Outcome): boolean {
+  return o.kind === 'text' && o.error >= NON_ERROR;
+}
+
 /** A failed operator: `failed` (not reached, timed out) or a query error it answered. */
 export function failureOf(o: Outcome): NodeFailure | undefined {
+  if (isEmptySet(o)) return undefined;
   if (o.kind === 'failed') return { node: o.target.label, code: o.code, error: o.reason };
   if (o.kind === 'text' && o.error !== 0) return { node: o.target.label, code: o.error, error: o.text.trim() };
   if (o.kind === 'text') return { node: o.target.label, code: Status.Network, error: `not a query answer: ${o.text}` };
@@ -230,7 +239,7 @@ export async function runNetworkQuery(
   const failures = finals.map(failureOf).filter((f): f is NodeFailure => f !== undefined);
   if (failures.length > 0 && (!opts.subset || failures.length === finals.length)) {
     const f = failures[0]!;
-    const queryError = finals.find((o) => o.kind === 'text' && o.error !== 0);
+    const queryError = finals.find((o) => o.kind === 'text' && o.error !== 0 && !isEmptySet(o));
     if (queryError && queryError.kind === 'text')
       throw new CommandError(
         `run client: query failed on [From Node ${queryError.target.label}] ${queryError.text.trim()}`,
