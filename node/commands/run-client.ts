@@ -24,6 +24,7 @@ import { OperatorChooser, operatorsFor, type PolicyReader, type TableRef } from 
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { sendFile } from '../../peer/file-send.js';
 import { Status } from '../../base/status.js';
+import { commandPath } from '../files/confine.js';
 
 export const DEFAULT_TIMEOUT_S = 20;
 
@@ -135,7 +136,8 @@ async function fileCopy(targets: Target[], inv: Invocation, at: number, node: No
     throw new CommandError(`run client: file copy flag must be watch_dir or ledger (got '${flagWord}')`, {
       code: Status.CommandStructure,
     });
-  const src = node.resolve(srcWord);
+  // From outside (`run client (me) file copy /etc/passwd ..` sent by a peer), only the node's data files.
+  const src = await commandPath(inv, node, node.resolve(srcWord), 'read', 'run client: file copy');
   await stat(src).catch((err: unknown) => {
     throw new CommandError(`run client: file copy: ${src}: ${(err as Error).message}`, {
       code: Status.FileDoesNotExist,
