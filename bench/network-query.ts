@@ -5,12 +5,15 @@
 //   network-query-agg     `count, avg, min, max` over all rows: ms per query (lower is better; ratio = ms/baseline ms)
 //   network-query-group   group by device (20 groups) with count and avg: ms per query
 //   network-query-rows    rows shipped and consolidated (`where row_id % 10 = 0`, BENCH_ROWS/10 rows): rows/s
-// EdgeLake's query node on the same data is not part of this run (it needs EDGELAKE_SRC and three EdgeLake
-// operators; see test/interop/network-query-interop.test.ts for the pairing).
+// With EDGELAKE_SRC (and the launcher, harness/edgelake.ts): EdgeLake 1.4's query node over the same three
+// operators, found from its ledger (a cluster and an operator policy each, the table policy), timed through its
+// REST API with `destination: network` in the same run: `network-query-*-edgelake`, baseline the same one
+// database. Its answers are checked against the baseline's too.
 import { join } from 'node:path';
 import Database from 'libsql';
 import { jsonLine, median, note } from './lib/report.js';
 import { startLocal, startPeer, type PeerProcess } from './tcp-common.js';
+import { edgeLakeSkip, elCmd, startEdgeLake, type EdgeLake } from '../harness/edgelake.js';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
@@ -41,12 +44,37 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
   return performance.now() - t0;
 }
 
+const TABLE_CREATE =
+  'CREATE TABLE IF NOT EXISTS readings(  row_id SERIAL PRIMARY KEY,  insert_timestamp TIMESTAMP NOT NULL DEFAULT NOW(),  tsd_name CHAR(3),  tsd_id INT,  device varchar,  value float,  timestamp timestamp );';
+
+/** EdgeLake's query node with the three operators and the table in its ledger, or undefined without EDGELAKE_SRC. */
+async function edgeLakeQueryNode(ops: PeerProcess[], cleanups: (() => void)[]): Promise<EdgeLake | undefined> {
+  if (edgeLakeSkip) {
+    note(`EdgeLake's query node not measured: ${edgeLakeSkip}`);
+    return undefined;
+  }
+  const el = await startEdgeLake({ after: (fn: () => void) => cleanups.push(fn) }, false, 'el-query');
+  const insert = async (policy: object): Promise<void> => {
+    const r = await elCmd(el, `blockchain insert where policy = ${JSON.stringify(policy)} and local = true`, 'POST');
+    if (r.status !== 200) throw new Error(`EdgeLake blockchain insert: ${r.status} ${r.body}`);
+  };
+  await insert({ table: { name: 'readings', dbms: 'test', create: TABLE_CREATE } });
+  for (const [i, op] of ops.entries()) {
+    await insert({ cluster: { name: `bc${i}`, company: 'Bench', table: [{ dbms: 'test', name: 'readings' }] } });
+    const id = (await elCmd(el, `blockchain get cluster where name = bc${i} bring.first [*][id]`)).body.trim();
+    const [ip, port] = [op.addr.slice(0, op.addr.lastIndexOf(':')), Number(op.addr.split(':').pop())];
+    await insert({ operator: { name: `bop${i}`, company: 'Bench', ip, port, cluster: id } });
+  }
+  return el;
+}
+
 async function main(): Promise<void> {
   const ops: PeerProcess[] = [];
   const dbmsYaml = 'dbms:\n  test:\n    type: sqlite\n';
   for (let i = 0; i < 3; i++) ops.push(await startPeer(`op${i}`, dbmsYaml));
   const qn = await startLocal('query');
   const one = new Database(':memory:') as unknown as Db;
+  const cleanups: (() => void)[] = [];
   try {
     note(`filling ${ROWS} rows over 3 operators`);
     const cut = [0, Math.floor(ROWS / 3), Math.floor((2 * ROWS) / 3), ROWS];
@@ -70,6 +98,28 @@ async function main(): Promise<void> {
       const want = one.prepare(sql).raw(true).all().length;
       if (got !== want) throw new Error(`${sql}: ${got} rows over the network, ${want} in one database`);
     }
+    const el = await edgeLakeQueryNode(ops, cleanups);
+    let elTruncated = false;
+    const elQuery = async (sql: string): Promise<number> => {
+      const r = await elCmd(el!, `sql test format = json "${sql}"`, 'GET', { destination: 'network' });
+      if (r.status !== 200) throw new Error(`EdgeLake: ${sql}: ${r.status} ${r.body.slice(0, 300)}`);
+      // EdgeLake's own row count; a large reply (100k rows) arrives without its end and Statistics (seen with
+      // EdgeLake 1.4: the rows are all there), so its rows are counted then.
+      const count = /"Statistics"\s*:\s*\[\s*\{\s*"Count"\s*:\s*(\d+)/.exec(r.body.slice(-2000));
+      if (count) return Number(count[1]);
+      if (r.body.startsWith('{"Query":[{')) {
+        elTruncated = true;
+        return r.body.split('},{').length;
+      }
+      return (JSON.parse(r.body) as { Query: unknown[] }).Query.length;
+    };
+    if (el) {
+      for (const sql of Object.values(queries)) {
+        const got = await elQuery(sql);
+        const want = one.prepare(sql).raw(true).all().length;
+        if (got !== want) throw new Error(`EdgeLake: ${sql}: ${got} rows over the network, ${want} in one database`);
+      }
+    }
     for (const [name, sql] of Object.entries(queries)) {
       await cmd(sql); // warm-up
       const net: number[] = [];
@@ -80,6 +130,12 @@ async function main(): Promise<void> {
       }
       const ms = median(net);
       const baseMs = median(base);
+      const elMs: number[] = [];
+      if (el) {
+        await elQuery(sql);
+        for (let r = 0; r < RUNS; r++) elMs.push(await timed(() => elQuery(sql)));
+      }
+      const edgeLake = el ? { edgelake_ms: Math.round(median(elMs)) } : {};
       if (name === 'rows') {
         const n = ROWS / 10;
         jsonLine('network-query-rows', (n * 1000) / ms, 'rows/s', (n * 1000) / baseMs, {
@@ -87,17 +143,26 @@ async function main(): Promise<void> {
           total_rows: ROWS,
           operators: 3,
           ms: Math.round(ms),
+          ...edgeLake,
           note: 'rows shipped from 3 operators and consolidated; baseline: the same select on one database',
         });
+        if (el)
+          jsonLine('network-query-rows-edgelake', (n * 1000) / median(elMs), 'rows/s', (n * 1000) / baseMs, {
+            rows: n,
+            ...(elTruncated ? { note: 'EdgeLake reply without its end and Statistics (rows all there)' } : {}),
+          });
       } else {
         jsonLine(`network-query-${name}`, ms, 'ms', baseMs, {
           total_rows: ROWS,
           operators: 3,
+          ...edgeLake,
           note: 'latency, lower is better; baseline: the same query on one database holding all rows',
         });
+        if (el) jsonLine(`network-query-${name}-edgelake`, median(elMs), 'ms', baseMs, { total_rows: ROWS });
       }
     }
   } finally {
+    for (const f of cleanups.reverse()) f();
     one.close();
     await qn.stop();
     for (const op of ops) await op.stop();

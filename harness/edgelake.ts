@@ -32,7 +32,11 @@ export interface EdgeLake {
 }
 
 /** Starts EdgeLake with the launcher (it installs Debian's python3 packages unless they import already). */
-export async function startEdgeLake(t: TestContext, operator = false, name = 'el-node'): Promise<EdgeLake> {
+export async function startEdgeLake(
+  t: Pick<TestContext, 'after'> | { after(fn: () => void): void },
+  operator = false,
+  name = 'el-node',
+): Promise<EdgeLake> {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-edgelake-'));
   // The launcher takes fixed ports: ask the OS for free ones.
   const tcp = await freePort();

@@ -17,7 +17,8 @@ import { assertNever, EdgeRtError, errorMessage } from '../../base/errors.js';
 import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sql/command.js';
 import { limitPer } from '../../protocols/sql/limit-per.js';
 import { planQuery, type QueryPlan, type SqlEngine } from '../../protocols/sql/plan.js';
-import { parseSelect } from '../../protocols/sql/select.js';
+import { parseSelect, selectError } from '../../protocols/sql/select.js';
+import { resolveTimes } from '../../protocols/sql/time.js';
 import { notRecognizedReply, replyMessage, replyTarget, type Address } from '../../protocols/tcp/builders.js';
 import { encodeMessage, encodeText } from '../../protocols/tcp/encoder.js';
 import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
@@ -121,35 +122,57 @@ function extendValues(plan: QueryPlan, from: Address, dbms: string, table: strin
 async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: string): Promise<Uint8Array[]> {
   const t0 = performance.now();
   let q: SqlCommand;
-  let plan: QueryPlan;
-  let table: string;
+  let parts: { dbms: string; table: string; plan: QueryPlan }[];
   try {
     q = parseSqlCommand(text);
-    const sel = parseSelect(q.query);
-    table = sel.table;
-    const engine = await engineOf(deps, q.dbms, source);
-    plan = planQuery(sel, { engine, localTable: 'query', extend: listOption(q.options.get('extend')) });
+    // EdgeLake's query node sends now() already set; a caller that did not gets this node's instant.
+    const sel = parseSelect(resolveTimes(q.query, new Date()));
+    const extend = listOption(q.options.get('extend'));
+    // `include = t2 and include = dbms2.t3` (member_cmd.partition_query L5431+): the same statement over
+    // those tables too, as if they were the queried one.
+    const tables = [
+      { dbms: q.dbms, table: sel.table },
+      ...listOption(q.options.get('include')).map((e) => {
+        const dot = e.indexOf('.');
+        return dot < 0 ? { dbms: q.dbms, table: e } : { dbms: e.slice(0, dot), table: e.slice(dot + 1) };
+      }),
+    ];
+    parts = [];
+    for (const t of tables) {
+      if (!/^[\w$]+$/.test(t.dbms) || !/^[\w$]+$/.test(t.table))
+        throw selectError(`include: '${t.dbms}.${t.table}' is not a table name`);
+      const engine = await engineOf(deps, t.dbms, source);
+      parts.push({ ...t, plan: planQuery({ ...sel, table: t.table }, { engine, localTable: 'query', extend }) });
+    }
   } catch (err) {
     return errorReply(cmd, deps, err, Status.SelectStatement);
   }
   // `committed = true` (member_cmd._issue_sql L5237): rows on every node of the cluster. Without HA peers
   // sharing this node's tables (edgelake-rt's operator keeps no safe ids), all local rows are committed.
-  let reply: string;
-  try {
-    reply = await deps.run(`sql ${q.dbms} format = json ${plan.remote}`, source);
-  } catch (err) {
-    return errorReply(cmd, deps, err, Status.SqlFailure);
-  }
-  const objects = (JSON.parse(reply) as { Query?: Record<string, unknown>[] }).Query ?? [];
-  const extra = extendValues(plan, cmd.replyFrom, q.dbms, table);
-  let rows = objects.map((r) => [...extra, ...Object.values(r)]);
-  if (plan.perColumn !== undefined && plan.limit !== undefined && objects[0]) {
-    const at = Object.keys(objects[0]).findIndex((k) => k.toLowerCase() === plan.perColumn!.toLowerCase());
-    if (at >= 0) rows = limitPer(rows, extra.length + at, plan.limit);
+  const plan = parts[0]!.plan;
+  let rows: unknown[][] = [];
+  let names: string[] = [];
+  for (const part of parts) {
+    let reply: string;
+    try {
+      reply = await deps.run(`sql ${part.dbms} format = json ${part.plan.remote}`, source);
+    } catch (err) {
+      // EdgeLake skips a table this node does not have when several are queried.
+      if (parts.length > 1 && /no such table|does not exist/i.test(errorMessage(err))) continue;
+      return errorReply(cmd, deps, err, Status.SqlFailure);
+    }
+    const objects = (JSON.parse(reply) as { Query?: Record<string, unknown>[] }).Query ?? [];
+    const extra = extendValues(plan, cmd.replyFrom, part.dbms, part.table);
+    if (names.length === 0 && objects[0]) names = [...plan.extend.map((x) => x.key), ...Object.keys(objects[0])];
+    let some = objects.map((r) => [...extra, ...Object.values(r)]);
+    if (plan.perColumn !== undefined && plan.limit !== undefined && objects[0]) {
+      const at = Object.keys(objects[0]).findIndex((k) => k.toLowerCase() === plan.perColumn!.toLowerCase());
+      if (at >= 0) some = limitPer(some, extra.length + at, plan.limit);
+    }
+    rows = rows.concat(some);
   }
   // edgelake-rt query nodes read the values by position too; the names let a node without the table's
   // metadata still name the columns of a `select *`.
-  const names = [...plan.extend.map((x) => x.key), ...Object.keys(objects[0] ?? {})];
   const texts = rows.map((r) =>
     JSON.stringify({
       Query: [Object.fromEntries(r.map((v, i) => (cmd.rt ? [names[i] ?? String(i), v] : [String(i), pyText(v)])))],

@@ -3,23 +3,25 @@
 // column names and types of the table policy's `create`; every operator gets the statement as the user wrote
 // it (each rewrites it into the remote query itself, as EdgeLake's operators do), answers its rows by
 // position, and the rows of all operators are consolidated with the plan's local query (consolidate.ts).
-//   options forwarded to the operators: extend, committed (theirs to apply); kept here: format, timezone, stat
+//   options forwarded to the operators: extend, committed, include (theirs to apply); kept here: format, stat
 //   output: {"Query":[..],"Statistics":[{"Count","Time","Nodes"}]} (golden rest_network_sql_query.txt) or a
 //   table; a failed operator with `subset = true` is named in Statistics ("Errors": [{"node","code","error"}])
-import { CommandError, PeerError } from '../../base/errors.js';
+import { assertNever, CommandError, PeerError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { formatTable, pyJson, type Cell } from '../../protocols/format/table.js';
 import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sql/command.js';
 import { columnsOfCreate } from '../../protocols/sql/create.js';
 import { planQuery, type QueryPlan } from '../../protocols/sql/plan.js';
 import { parseSelect } from '../../protocols/sql/select.js';
+import { resolveTimes } from '../../protocols/sql/time.js';
 import type { Target } from '../../peer/destinations.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { Consolidation, type Consolidated } from './consolidate.js';
 
 export interface NetworkQuery {
   cmd: SqlCommand;
-  format: 'json' | 'table';
+  format: OutputFormat;
+  stat: boolean;
   plan: QueryPlan;
   table: string;
 }
@@ -30,6 +32,7 @@ function forwarded(cmd: SqlCommand): string {
   const extend = listOption(cmd.options.get('extend'));
   // EdgeLake's form (member_cmd.get_generic_query): one `key = value` pair per value of a list.
   for (const e of extend) parts.push(/\s/.test(e) ? `extend = "${e.replace(/"/g, '')}"` : `extend = ${e}`);
+  for (const t of listOption(cmd.options.get('include'))) parts.push(`include = ${t}`);
   const committed = cmd.options.get('committed');
   if (typeof committed === 'string') parts.push(`committed = ${committed}`);
   return parts.join(' and ');
@@ -52,10 +55,16 @@ export async function prepareQuery(
   policyCreate: (dbms: string, table: string) => Promise<string | undefined>,
 ): Promise<NetworkQuery> {
   const raw = parseSqlCommand(text);
-  const cmd: SqlCommand = { ...raw, dbms: resolve(raw.dbms) };
+  // now() and date() are this node's instant, the same for every operator (EdgeLake: get_generic_query).
+  const cmd: SqlCommand = { ...raw, dbms: resolve(raw.dbms), query: resolveTimes(raw.query, new Date()) };
   const format = String(cmd.options.get('format') ?? 'json').toLowerCase();
-  if (format !== 'json' && format !== 'table')
-    throw new CommandError(`run client: sql format must be json or table (got ${format})`, {
+  if (!FORMATS.includes(format))
+    throw new CommandError(`run client: sql format must be one of ${FORMATS.join(', ')} (got ${format})`, {
+      code: Status.CommandStructure,
+    });
+  const statText = String(cmd.options.get('stat') ?? 'true').toLowerCase();
+  if (statText !== 'true' && statText !== 'false')
+    throw new CommandError(`run client: sql stat must be true or false (got ${statText})`, {
       code: Status.CommandStructure,
     });
   const sel = parseSelect(cmd.query);
@@ -68,7 +77,7 @@ export async function prepareQuery(
     ...(columns && columns.size > 0 ? { columns } : {}),
     extend: listOption(cmd.options.get('extend')),
   });
-  return { cmd, format, plan, table };
+  return { cmd, format: format as OutputFormat, stat: statText === 'true', plan, table };
 }
 
 /** One row of an answer: EdgeLake's positional keys in order, an edgelake-rt row's values in order. */
@@ -90,8 +99,9 @@ function starPlan(plan: QueryPlan, first: Record<string, unknown>, rt: boolean):
   return { ...plan, create: [...plan.create, ...cols], titles: [...plan.titles, ...cols.map((c) => c.name)] };
 }
 
+/** A `select *` whose columns are not known yet (no table policy). */
 function needsColumns(plan: QueryPlan): boolean {
-  return plan.local.startsWith('select * ') || plan.local.startsWith('select distinct * ');
+  return plan.star && plan.create.length === plan.extend.length;
 }
 
 /** Consolidates the answers of the operators (a pure step: no node state). */
@@ -104,13 +114,13 @@ export function consolidate(q: NetworkQuery, outcomes: readonly Outcome[]): Cons
     for (const text of o.rows) {
       const obj = JSON.parse(text) as { Query?: Record<string, unknown>[] };
       for (const r of obj.Query ?? []) {
-        if (needsColumns(plan) && plan.create.length === plan.extend.length) plan = starPlan(plan, r, o.rt);
+        if (needsColumns(plan)) plan = starPlan(plan, r, o.rt);
         rows.push(rowValues(r, o.rt));
       }
     }
     parsed.push({ rows, rt: o.rt });
   }
-  if (needsColumns(plan) && plan.create.length === plan.extend.length) return { columns: plan.titles, rows: [] };
+  if (needsColumns(plan)) return { columns: plan.titles, rows: [] };
   const c = new Consolidation(plan);
   try {
     for (const p of parsed) c.add(p.rows, !p.rt);
@@ -139,10 +149,21 @@ function toCell(v: unknown): Cell {
   return v as Cell;
 }
 
-/** EdgeLake's network query reply, JSON (the default) or a table. */
+export type OutputFormat = 'json' | 'json:list' | 'json:output' | 'table';
+const FORMATS: readonly string[] = ['json', 'json:list', 'json:output', 'table'];
+
+/**
+ * EdgeLake's network query reply (output_data.OutputManager):
+ *   json          {"Query":[<row>,..],\n"Statistics":[{..}]}      (rest_network_sql_query.txt)
+ *   json:list     [<row>,..]  then \n{"Statistics":[{..}]}
+ *   json:output   <row> per line, then {"Statistics":[{..}]}
+ *   table         EdgeLake's text table
+ * `stat = false` leaves the statistics out.
+ */
 export function formatResult(
   r: Consolidated,
-  format: 'json' | 'table',
+  format: OutputFormat,
+  stat: boolean,
   nodes: number,
   elapsedMs: number,
   failures: readonly NodeFailure[],
@@ -154,11 +175,30 @@ export function formatResult(
     );
   const rows = r.rows.map((row) => JSON.stringify(Object.fromEntries(r.columns.map((c, i) => [c, row[i] ?? null]))));
   const errors = failures.length > 0 ? `,"Errors":${JSON.stringify(failures)}` : '';
-  return `{"Query":[${rows.join(',')}],\n"Statistics":[{"Count": ${r.rows.length},"Time":"${hms(elapsedMs)}","Nodes": ${nodes}${errors}}]}`;
+  const stats = `"Statistics":[{"Count": ${r.rows.length},"Time":"${hms(elapsedMs)}","Nodes": ${nodes}${errors}}]`;
+  switch (format) {
+    case 'json':
+      return stat ? `{"Query":[${rows.join(',')}],\n${stats}}` : `{"Query":[${rows.join(',')}]}`;
+    case 'json:list':
+      return `[${rows.join(',')}]${stat ? `\n{${stats}}` : ''}`;
+    case 'json:output':
+      return [...rows, ...(stat ? [`{${stats}}`] : [])].join('\n');
+    default:
+      return assertNever(format, 'output format');
+  }
+}
+
+/** EdgeLake's codes from 1000 up are not errors (process_status.NON_ERROR_RET_VALUE): 1006 is an empty set. */
+const NON_ERROR = 1000;
+
+/** An answer that is an empty set (an EdgeLake operator answers no rows with error 1006, Empty_data_set). */
+function isEmptySet(o: Outcome): boolean {
+  return o.kind === 'text' && o.error >= NON_ERROR;
 }
 
 /** A failed operator: `failed` (not reached, timed out) or a query error it answered. */
 export function failureOf(o: Outcome): NodeFailure | undefined {
+  if (isEmptySet(o)) return undefined;
   if (o.kind === 'failed') return { node: o.target.label, code: o.code, error: o.reason };
   if (o.kind === 'text' && o.error !== 0) return { node: o.target.label, code: o.error, error: o.text.trim() };
   if (o.kind === 'text') return { node: o.target.label, code: Status.Network, error: `not a query answer: ${o.text}` };
@@ -201,7 +241,7 @@ export async function runNetworkQuery(
   const failures = finals.map(failureOf).filter((f): f is NodeFailure => f !== undefined);
   if (failures.length > 0 && (!opts.subset || failures.length === finals.length)) {
     const f = failures[0]!;
-    const queryError = finals.find((o) => o.kind === 'text' && o.error !== 0);
+    const queryError = finals.find((o) => o.kind === 'text' && o.error !== 0 && !isEmptySet(o));
     if (queryError && queryError.kind === 'text')
       throw new CommandError(
         `run client: query failed on [From Node ${queryError.target.label}] ${queryError.text.trim()}`,
@@ -215,5 +255,5 @@ export async function runNetworkQuery(
     });
   }
   const result = consolidate(q, finals);
-  return formatResult(result, q.format, clusters.length, performance.now() - t0, failures);
+  return formatResult(result, q.format, q.stat, clusters.length, performance.now() - t0, failures);
 }

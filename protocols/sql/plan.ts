@@ -5,7 +5,7 @@
 //   column c [as a]      c [as a]                                        c <type>                        c [as a]
 //   count(*)             count(*)                                        count_all integer               sum(count_all)
 //   count(x)             count(x)                                        count_func_N integer            sum(count_func_N)
-//   count(distinct x)    distinct x                                      distinct_N <type>               count(distinct distinct_N)
+//   count(distinct x)    x, grouped by x                                 distinct_N <type>               count(distinct distinct_N)
 //   avg(x)               SUM (x) as sum_x, COUNT(x) as count_x           SUM__x numeric, COUNT__x int    SUM(CAST(SUM__x AS FLOAT))/NULLIF(SUM(COUNT__x),0)
 //   min|max|sum(x)       min(x)                                          min_N <type>                    min(min_N)
 //   range(x)             MIN(x), MAX(x)                                  RANGE__x_MIN, RANGE__x_MAX      abs(MAX(RANGE__x_MAX) - MIN(RANGE__x_MIN))
@@ -16,6 +16,8 @@
 // Increments come first (EdgeLake's proprietary functions), then the items in order; `extend = (@ip, @port,
 // @dbms_name, @table_name)` columns come before all of them in the local table and in each operator's rows
 // (member_cmd.get_extend_data), and are the first local group-by columns of a query with functions.
+// count(distinct x): EdgeLake sends `distinct x`, which is valid SQL only when it is the one item; grouping by x
+// gives the same rows alone and stays right next to other items (their partial aggregates per x add up again).
 // Where: sent to the operators as written. Group by: remote as written (extend columns removed), local on the
 // local names. Order by: remote as written (an alias replaced by its expression), local on the local names.
 // Limit: remote and local (EdgeLake), except where a per-operator limit would change the answer: a query
@@ -48,6 +50,8 @@ export interface QueryPlan {
   /** The names the user sees, in output order. */
   titles: string[];
   passThrough: boolean;
+  /** `select *`: the columns are the table's (`columns`), or unknown until a first row names them. */
+  star: boolean;
   limit: number | undefined;
   perColumn: string | undefined;
   extend: ExtendColumn[];
@@ -108,6 +112,8 @@ export function parseExtend(entries: readonly string[]): ExtendColumn[] {
 interface Piece {
   item: SelectItem | undefined;
   remote: string;
+  /** A column the remote query must group by for this item (count(distinct x)). */
+  remoteGroup?: string;
   create: LocalColumn[];
   /** The local expression, without alias; '' when not shown. */
   localExpr: string;
@@ -167,7 +173,8 @@ function functionPiece(item: SelectItem, id: number, cols: PlanOptions['columns'
       const name = `distinct_${id}`;
       return {
         ...base,
-        remote: `distinct ${col}${as}`,
+        remote: `${col}${as}`,
+        remoteGroup: col,
         create: [{ name, type: typeOf(cols, col) }],
         localExpr: `count(distinct ${name})`,
       };
@@ -302,7 +309,10 @@ export function planQuery(sel: ParsedSelect, opts: PlanOptions): QueryPlan {
   const remoteGroup = sel.groupBy.filter((g) => !extendNames.has(g.toLowerCase()));
   const incrGroup = increments.flatMap((p) => p.create.map((_, i) => i + 1));
   // EdgeLake groups increments by position: they are the first remote columns.
-  const groupAll = [...remoteGroup, ...incrGroup.map(String)];
+  const distinctGroup = pieces.flatMap((p) =>
+    p.remoteGroup && !remoteGroup.includes(p.remoteGroup) ? [p.remoteGroup] : [],
+  );
+  const groupAll = [...remoteGroup, ...distinctGroup, ...incrGroup.map(String)];
   if (groupAll.length > 0) remote += ` group by ${groupAll.join(', ')}`;
   const remoteOrder = sel.orderBy.filter((o) => !extendNames.has(o.expr.toLowerCase()));
   if (remoteOrder.length > 0)
@@ -356,6 +366,7 @@ export function planQuery(sel: ParsedSelect, opts: PlanOptions): QueryPlan {
     titles,
     passThrough:
       !hasFunction && !sel.distinct && sel.groupBy.length === 0 && sel.orderBy.length === 0 && !sel.perColumn,
+    star,
     limit: sel.limit,
     perColumn: sel.perColumn,
     extend,

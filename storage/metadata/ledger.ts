@@ -96,11 +96,16 @@ function withLedger(p: Policy, value: string): Policy {
   return out;
 }
 
+/** How long a policy the master took is not pushed again from a ledger copy that lacks it (noteSentToMaster). */
+export const SENT_GRACE_MS = 60_000;
+
 export class Ledger {
   readonly store: LedgerStore;
   readonly stats: LedgerStats = { loads: 0, updatedAt: undefined, syncOk: 0, syncErr: 0 };
   private readonly md5 = new RunningMd5();
   private servedCache: { version: string; text: string } | undefined;
+  /** Local policies a master took (id -> when), not pushed again by a sync for SENT_GRACE_MS (takeMaster). */
+  private readonly sentToMaster = new Map<string, number>();
   private serveId = 0;
 
   private constructor(readonly file: string) {
@@ -273,7 +278,16 @@ export class Ledger {
    * A ledger from the master (its file text) becomes this node's, merged with this node's own changes. A ledger
    * that is not a list of policies is refused (ProtocolError 69) and changes nothing.
    */
-  takeMaster(text: string): MergeResult {
+  /**
+   * A local policy the master took (`blockchain insert ... master =` succeeded). A ledger copy the master made
+   * before it got the policy can arrive afterwards; pushing the policy again from that copy sent it twice at
+   * every start (`blockchain insert` then the first sync), so it is not pushed again for SENT_GRACE_MS.
+   */
+  noteSentToMaster(id: string, at = Date.now()): void {
+    this.sentToMaster.set(id, at);
+  }
+
+  takeMaster(text: string, now = Date.now()): MergeResult {
     let incoming: LedgerRecord[];
     try {
       incoming = ledgerLines(text).map(recordOf);
@@ -306,8 +320,14 @@ export class Ledger {
         continue;
       }
       const p = parsePolicy(r.line);
-      if (ledgerOf(p) !== 'local' || seen.has(r.id)) continue;
+      if (ledgerOf(p) !== 'local' || seen.has(r.id)) {
+        this.sentToMaster.delete(r.id);
+        continue;
+      }
       keep.push(r);
+      const sent = this.sentToMaster.get(r.id);
+      if (sent !== undefined && now - sent < SENT_GRACE_MS) continue;
+      this.sentToMaster.delete(r.id);
       push.push(withLedger(p, 'global'));
     }
     const result = [...fresh.filter((r) => !drop.includes(r.id)), ...keep];

@@ -3,7 +3,8 @@
 // table `test.readings` and is declared in EdgeLake's ledger as the operator of a second cluster.
 //   - EdgeLake's query node over EdgeLake + the edgelake-rt operator answers as one database holding all rows:
 //     count, sum/min/max/avg, group by, order by + limit, count(distinct), increments, extend
-//   - an edgelake-rt query node over the same two operators gives the same answers as EdgeLake's
+//   - an edgelake-rt query node over the same two operators gives the same answers as EdgeLake's, and takes
+//     EdgeLake's empty-set reply (1006) as no rows
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -116,6 +117,12 @@ test(
       const ours = await rt.cmd(`run client () sql test format = json "${sql}"`);
       assert.deepEqual(round(rowsOf(ours)), expected, `edgelake-rt query node: ${sql}\n${ours}`);
     }
+
+    // No rows anywhere: EdgeLake's operator answers error 1006 (Empty_data_set), which is not a failure.
+    assert.deepEqual(
+      rowsOf(await rt.cmd('run client () sql test format = json "select device from readings where value > 1000"')),
+      [],
+    );
 
     // extend: one row per operator, the edgelake-rt one with its own address.
     const ext = 'sql test format = json and extend = (@ip, @port, @table_name) "select count(*) from readings"';

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Ledger, storePath } from '../../storage/metadata/ledger.js';
+import { Ledger, SENT_GRACE_MS, storePath } from '../../storage/metadata/ledger.js';
 import { md5Hex } from '../../storage/metadata/file.js';
 import { jsonDumps } from '../../protocols/policy/pyrepr.js';
 import { parsePolicy } from '../../protocols/policy/pyvalue.js';
@@ -206,4 +206,17 @@ test('syncHash: the master ledger md5, or 0 while local changes wait for the mas
   assert.equal(ledger.syncHash(), md5Hex(confirmed));
   ledger.deleteLocal('t1');
   assert.equal(ledger.syncHash(), '0', 'a deletion waits for the master');
+});
+
+test('takeMaster does not push again a local policy the master just took, from a copy made before it had it', (t) => {
+  const { ledger } = open(t);
+  const mine = ledger.insertLocal(parsePolicy('{"cluster": {"name": "mine", "company": "C"}}'), { now: NOW });
+  const id = String((mine.get('cluster') as Map<string, unknown>).get('id'));
+  ledger.noteSentToMaster(id, 1_000);
+  const stale =
+    '{"table": {"name": "t", "dbms": "d", "id": "t1", "date": "2026-01-01T00:00:00.000000Z", "ledger": "global"}}\n';
+  assert.deepEqual(ledger.takeMaster(stale, 2_000).push, [], 'sent moments ago: not again');
+  assert.ok(ledger.byId(id), 'kept locally meanwhile');
+  // Still missing from the master's copies long after: pushed again.
+  assert.equal(ledger.takeMaster(stale, 1_000 + SENT_GRACE_MS).push.length, 1);
 });

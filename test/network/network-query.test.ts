@@ -4,9 +4,11 @@
 // the statement (avg, increments, extend, limit per), and the consolidated answers must equal the same query
 // on one database holding all rows (built here from the operators' own databases).
 //   - every function, group by, order by + limit, distinct, increments, extend, limit per, select *
+//   - `include = (t2)`, output formats json:list and json:output, stat = false
 //   - `(dbms = .. and table = ..)`, `(blockchain get operator bring ...)` destinations, `nodes = all`
 //   - a statement an operator cannot read is answered with error 134 at once
 //   - REST `destination: network` answers the same as `run client ()`
+//   - a main operator that cannot be reached: the next one of its cluster answers
 //   - one operator down: the query fails naming it; with subset = true the others answer and it is reported
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { http, until } from '../../harness/test-node.js';
 import { child, cleanup, type Child } from '../../harness/cluster.js';
+import { freePort } from '../../harness/child-node.js';
 import { askRaw } from './peers.js';
 
 const SYNC_S = 1;
@@ -100,6 +103,16 @@ test(
     const parts: object[][] = [[], [], []];
     for (let i = 0; i < TOTAL; i++) parts[i % 6 < 3 ? 0 : i % 6 < 5 ? 1 : 2]!.push(rowsFor(i));
     for (const [i, op] of ops.entries()) drop(op, `p${i}`, parts[i]!);
+    // A second table on op2 only, for `include`.
+    drop(
+      op2,
+      'extra',
+      [rowsFor(1), rowsFor(2), rowsFor(3)].map((r) => ({ ...r })),
+    );
+    renameSync(
+      join(op2.root, 'data', 'watch', 'test.readings.extra.json'),
+      join(op2.root, 'data', 'watch', 'test.readings2.extra.json'),
+    );
     for (const [i, op] of ops.entries()) await until(async () => (await count(op)) === parts[i]!.length, 60_000, 200);
     // The query node knows the table and the three clusters that hold it.
     await until(
@@ -161,6 +174,44 @@ test(
     );
     assert.deepEqual((await network(q, 'select count(*) from readings', '()', 'nodes = all')).rows, total);
 
+    // include: the operators of readings2 too, and each operator queries both tables it has.
+    await until(
+      async () => (await q.client.cmd('blockchain get cluster where table[name] = readings2 bring.count')) === '1',
+      30_000,
+      200,
+    );
+    assert.deepEqual((await network(q, 'select count(*) from readings', '()', 'include = (readings2)')).rows, [
+      [TOTAL + 3],
+    ]);
+    const perTable = await network(
+      q,
+      'select count(*) from readings',
+      '()',
+      'include = (readings2) and extend = (@table_name)',
+    );
+    assert.deepEqual(perTable.rows.sort(), [
+      ['readings', TOTAL],
+      ['readings2', 3],
+    ]);
+
+    // Output formats and stat = false.
+    const sqlText = (opts: string): Promise<string> =>
+      q.client.cmd(
+        `run client () sql test ${opts} "select device, count(*) as c from readings group by device order by device limit 2"`,
+      );
+    const groups = local('select device, count(*) as c from readings group by device order by device limit 2').map(
+      ([d, c]) => ({ device: d, c }),
+    );
+    assert.equal(await sqlText('format = json and stat = false'), JSON.stringify({ Query: groups }));
+    const list = await sqlText('format = json:list and stat = false');
+    assert.deepEqual(JSON.parse(list), groups);
+    const lines = (await sqlText('format = json:output')).split('\n');
+    assert.deepEqual(
+      lines.slice(0, 2).map((l) => JSON.parse(l) as unknown),
+      groups,
+    );
+    assert.match(lines[2]!, /^\{"Statistics":\[\{"Count": 2,"Time":"\d\d:\d\d:\d\d","Nodes": 3\}\]\}$/);
+
     // extend: one row per operator, with its address; limit per: two rows for each operator.
     const ext = await network(
       q,
@@ -216,6 +267,19 @@ test(
       (JSON.parse(rest.body) as { Query: Record<string, unknown>[] }).Query.map((o) => Object.values(o)),
       local('select device, count(*) as c from readings group by device order by device'),
     );
+
+    // A main operator that cannot be reached: the query goes to the next operator of its cluster.
+    const c3 = await q.client.cmd('blockchain get cluster where name = c3 bring.first [*][id]');
+    const ghostPort = await freePort();
+    await m.client.cmd(
+      `blockchain insert where policy = {"operator": {"name": "ghost", "company": "Co", "ip": "127.0.0.1", "port": ${ghostPort}, "cluster": "${c3}", "main": true}} and local = true`,
+    );
+    await until(
+      async () => (await q.client.cmd('blockchain get operator where name = ghost bring.count')) === '1',
+      20_000,
+      100,
+    );
+    assert.deepEqual((await network(q, 'select count(*) from readings')).rows, total);
 
     // One operator down: the query fails naming it; with subset = true the others answer and it is named.
     op3.p.child.kill('SIGKILL');

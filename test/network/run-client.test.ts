@@ -116,6 +116,20 @@ test('a query on a peer comes back as EdgeLake query JSON', async (t) => {
     ),
     /^\{"Query":\[\{"device":"d3"\},\{"device":"d3"\},\{"device":"d4"\}\],\n/,
   );
+  // select * without the table's metadata: the edgelake-rt peer names the columns.
+  assert.equal(
+    await a.cmd(
+      `run client (${bAddr}) sql test format = json and stat = false "select * from readings order by value desc limit 2"`,
+    ),
+    '{"Query":[{"device":"d4","value":4.5},{"device":"d3","value":3.5}]}',
+  );
+  // The same peer named twice is asked once: its count is not added twice.
+  assert.match(
+    await a.cmd(
+      `run client (${bAddr}, ${bAddr.replace('127.0.0.1', 'localhost')}) sql test format = json "select count(*) from readings"`,
+    ),
+    /^\{"Query":\[\{"count\(\*\)":5\}\]/,
+  );
   await assert.rejects(
     a.cmd(`run client (${bAddr}) sql test format = json "select nope from readings"`),
     /query failed on \[From Node .*no such column/,

@@ -8,6 +8,7 @@ import { parseSelect } from '../../protocols/sql/select.js';
 import { planQuery } from '../../protocols/sql/plan.js';
 import { parseSqlCommand } from '../../protocols/sql/command.js';
 import { columnsOfCreate } from '../../protocols/sql/create.js';
+import { resolveTimes } from '../../protocols/sql/time.js';
 import { Consolidation } from '../../node/query/consolidate.js';
 import { EdgeRtError } from '../../base/errors.js';
 
@@ -89,6 +90,8 @@ const SAME: [string, string?][] = [
   ['select device, count(*) as c, avg(value) as a from readings group by device order by device'],
   ['select device, max(value) as m from readings where n > 1 group by device order by m desc, device limit 3'],
   ['select count(distinct device) from readings'],
+  ['select n, count(distinct device) as d, count(*) as c from readings group by n order by n'],
+  ['select count(*) as c, count(distinct n) as d, avg(value) as a, max(value) as m from readings'],
   ['select distinct device from readings order by device'],
   ['select row_id, value from readings order by value desc, row_id limit 5'],
   ['select device, count(*) from readings group by device order by count(*) desc, device limit 2'],
@@ -188,4 +191,24 @@ test('sql command options: extend as a list, the query after them', () => {
   assert.equal(c.dbms, 'test');
   assert.deepEqual(c.options.get('extend'), ['@ip', '@table_name']);
   assert.equal(c.query, 'select count(*) from t');
+});
+
+test('now() and date() become UTC literals of one instant, with offsets; quoted text is left alone', () => {
+  const now = new Date(Date.UTC(2025, 2, 31, 10, 20, 30, 456));
+  assert.equal(
+    resolveTimes("select a from t where ts >= now() - 2 hours and ts < now() and d = date() and s = 'now()'", now),
+    "select a from t where ts >= '2025-03-31 08:20:30.456000' and ts < '2025-03-31 10:20:30.456000' and d = '2025-03-31' and s = 'now()'",
+  );
+  assert.equal(resolveTimes('where ts > now() - 1 month + 3d', now), "where ts > '2025-03-03 10:20:30.456000'");
+  assert.equal(resolveTimes('where ts > NOW() -1y', now), "where ts > '2024-03-31 10:20:30.456000'");
+});
+
+test('a where with now() selects the same rows over three databases as on one', (t) => {
+  const s = setup(t);
+  const sql = resolveTimes(
+    'select count(*), max(timestamp) from readings where timestamp >= now() - 1 hour',
+    new Date(Date.UTC(2025, 0, 1, 2, 0, 0)),
+  );
+  assert.deepEqual(network(s, sql).rows, local(s, sql));
+  assert.ok((local(s, sql)[0]![0] as number) > 0);
 });

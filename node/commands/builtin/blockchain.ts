@@ -12,7 +12,7 @@
 import { CommandError, errorMessage } from '../../../base/errors.js';
 import { runningInstance } from '../../service.js';
 import { typedResolver, substituteJsonRefs } from '../../../protocols/policy/build.js';
-import { computePolicyId, policyInner, policyType } from '../../../protocols/policy/id.js';
+import { computePolicyId, policyId, policyInner, policyType } from '../../../protocols/policy/id.js';
 import { prepareInsert } from '../../../protocols/policy/insert.js';
 import { runQuery } from '../../../protocols/policy/query.js';
 import { parseQuery, type ParsedQuery } from '../../../protocols/policy/query-parse.js';
@@ -187,7 +187,10 @@ export async function insertPolicy(
     : prepareInsert(policy, ledger.policies(), { now: new Date() });
   if (masters.length === 0) return { stored };
   const failed = await toMasters(node, masters, `blockchain push ${jsonDumps(globalCopy(stored))}`);
-  if (failed.length === 0) return { stored };
+  if (failed.length === 0) {
+    if (local) ledger.noteSentToMaster(policyId(stored));
+    return { stored };
+  }
   const type = policyType(stored)!;
   if (!local)
     throw new CommandError(`New policy '${type}' failed to update the Master Node at '${failed.join('; ')}'`, {
