@@ -9,7 +9,11 @@
 // the mailbox (the host drains it once the actor is running).
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type ServerOptions as TlsOptions,
+} from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
@@ -30,6 +34,7 @@ import { RestStats } from './stats.js';
 import { Status } from '../../base/status.js';
 import { AUTH_FAILED_TEXT, AUTH_USERS, Authenticator, type UserType } from '../../node/auth/users.js';
 import { readSetting } from '../../node/settings.js';
+import { pemFiles } from '../../node/auth/certs.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -68,6 +73,38 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('error', reject);
     req.on('aborted', () => reject(new ProtocolError('client aborted the request')));
   });
+}
+
+/**
+ * The TLS files. With `ca_org` and `server_org` (AnyLog): the node's `server-[server_org]-*` key and certificate
+ * from `id sign certificate request`, and clients must present a certificate signed by `ca-[ca_org]` (the
+ * handshake fails otherwise, before any HTTP). Without them: `key_file` / `cert_file`, no client certificate.
+ */
+function tlsOptions(cfg: RestServerConfig, pemDir: string): TlsOptions {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new CommandError(`ssl = true: cannot read the ${what} ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  if (cfg.ca_org !== undefined || cfg.server_org !== undefined) {
+    if (cfg.ca_org === undefined || cfg.server_org === undefined)
+      throw new CommandError('ssl = true: ca_org and server_org go together (the CA that signs clients, the node)');
+    const ca = pemFiles(pemDir, cfg.ca_org);
+    const srv = pemFiles(pemDir, cfg.server_org);
+    return {
+      key: read('key', cfg.key_file ?? srv.key),
+      cert: read('certificate', cfg.cert_file ?? srv.cert),
+      ca: read('CA certificate', ca.caCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    };
+  }
+  return {
+    key: read('key', cfg.key_file ?? join(pemDir, 'server-key.pem')),
+    cert: read('certificate', cfg.cert_file ?? join(pemDir, 'server.pem')),
+  };
 }
 
 function errCode(err: unknown): number {
@@ -257,20 +294,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
       keepAliveTimeout: 5_000,
     };
     let server: Server | TlsServer;
-    if (cfg.ssl) {
-      const key = cfg.key_file ?? join(dirs['pem_dir']!, 'server-key.pem');
-      const cert = cfg.cert_file ?? join(dirs['pem_dir']!, 'server.pem');
-      let tls: { key: Buffer; cert: Buffer };
-      try {
-        tls = { key: readFileSync(key), cert: readFileSync(cert) };
-      } catch (err) {
-        throw new CommandError(
-          `ssl = true needs a key and certificate: ${errorMessage(err)} (set key_file and cert_file)`,
-          { cause: err },
-        );
-      }
-      server = createTlsServer({ ...opts, ...tls }, handler);
-    } else server = createServer(opts, handler);
+    if (cfg.ssl) server = createTlsServer({ ...opts, ...tlsOptions(cfg, dirs['pem_dir']!) }, handler);
+    else server = createServer(opts, handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
         reject(new CommandError(`REST server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })),

@@ -28,7 +28,7 @@ function store(node: NodeApi): AuthStore {
 }
 
 /** Refuses the command unless the node's owner or an admin user sent it (see the header). */
-function ownerOnly(inv: Invocation, node: NodeApi, what: string): void {
+export function ownerOnly(inv: Invocation, node: NodeApi, what: string): void {
   const env = inv.env as DispatchEnv;
   if (env.via === 'peer' || env.peer) fail(`${what}: not accepted from a TCP peer`, Status.UnauthorizedCommand);
   if (env.via === 'rest' && store(node).enabled && env.user?.type !== 'admin')

@@ -9,6 +9,7 @@ import { blockchainCommands } from './blockchain.js';
 import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
 import { authCommands } from './auth.js';
+import { certCommands } from './certs.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -19,6 +20,7 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainConfigCommands,
     ...blockchainEvents,
     ...authCommands,
+    ...certCommands,
     getProcesses,
     ...serviceCommands(services),
     ...own,
