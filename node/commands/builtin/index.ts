@@ -10,6 +10,7 @@ import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
 import { authCommands } from './auth.js';
 import { certCommands } from './certs.js';
+import { identityCommands } from './identity.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -21,6 +22,7 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainEvents,
     ...authCommands,
     ...certCommands,
+    ...identityCommands,
     getProcesses,
     ...serviceCommands(services),
     ...own,
