@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { CommandError, ConfigError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { hashPassword, open, scryptAsync, seal, verifyPassword, type PasswordHash, type Sealed } from './crypto.js';
-import type { AuthTable, UserRecord, UserType } from './users.js';
+import { isIP } from 'node:net';
+import { normalIp, type AuthTable, type PeerPolicy, type UserRecord, type UserType } from './users.js';
 
 interface AuthFile {
   version: 1;
   enabled: boolean;
   users: UserRecord[];
+  peers?: PeerPolicy;
   local?: PasswordHash;
   keySalt?: string;
   secrets: Record<string, Sealed>;
@@ -62,7 +64,22 @@ export class AuthStore {
   }
 
   table(): AuthTable {
-    return { enabled: this.data.enabled, users: this.data.users.map((u) => ({ ...u })) };
+    return { enabled: this.data.enabled, users: this.data.users.map((u) => ({ ...u })), peers: this.peers };
+  }
+
+  get peers(): PeerPolicy {
+    const p = this.data.peers ?? { enabled: false, allow: [] };
+    return { enabled: p.enabled, allow: [...p.allow] };
+  }
+
+  /** `set node authentication on|off [where allow = ..]`: on needs the IPs of the peers to accept. */
+  setPeers(enabled: boolean, allow: string[] | undefined): void {
+    const list = (allow ?? this.peers.allow).map(normalIp);
+    for (const ip of list) if (isIP(ip) === 0) fail(`set node authentication: '${ip}' is not an IP address`);
+    if (enabled && list.length === 0)
+      fail("set node authentication on: name the peers to accept ('where allow = <ip>, <ip>')");
+    this.data.peers = { enabled, allow: [...new Set(list)] };
+    this.commit();
   }
 
   get hasLocalPassword(): boolean {
