@@ -193,6 +193,7 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
   const s: Serve = { cfg: state.cfg, deps: state.deps, agents: state.agents, ctx, client };
   const products = new Set(s.agents.keys());
   const auth = state.auth;
+  const cors = state.cors;
   const method = req.method ?? 'GET';
   for (const [k, v] of Object.entries({ ...BASE_HEADERS, ...state.cors.headers(req.headers) })) res.setHeader(k, v);
   if (method === 'OPTIONS') for (const [k, v] of Object.entries(state.cors.preflight(req.headers))) res.setHeader(k, v);
@@ -203,9 +204,9 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
       if (!user) {
         ctx.send(ctx.self, { type: 'rest.refused', why: 'auth' });
         res.setHeader('WWW-Authenticate', 'Basic realm="edgelake-rt", charset="UTF-8"');
-        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
         // The request's body is not read: close the connection rather than parse it as the next request.
         res.setHeader('Connection', 'close');
+        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
         return done(s, h, req.method ?? 'GET', AUTH_FAILED_TEXT);
       }
       s.user = user;
@@ -214,7 +215,7 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
     if (action.k === 'command' || action.k === 'ingest' || action.k === 'data' || action.k === 'body-headers') {
       // A browser on another site must never run anything here (browser.ts).
       const why =
-        state.cors.refusal(req.headers) ??
+        cors.refusal(req.headers) ??
         (notBrowserSimple(method, req.headers)
           ? undefined
           : "a request a browser can send from any site: the command must come in a 'command' header");

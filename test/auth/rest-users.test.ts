@@ -64,6 +64,12 @@ test('with user authentication on, REST commands and PUTs need a valid Basic use
 
   await n.cmd('set user authentication off');
   assert.equal((await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' })).status, 200);
+  // Refusals are answers, not failures of the server.
+  assert.ok(
+    !n.logs.records.some((r) => r.level === 'error'),
+    JSON.stringify(n.logs.records.filter((r) => r.level === 'error')),
+  );
+  assert.match(await n.cmd('get rest server info'), /refused_auth\s*\|\s*5/);
 });
 
 test('users are kept as salted scrypt hashes in a 0600 file; types, expiration and password changes apply', async (t) => {
