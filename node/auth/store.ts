@@ -151,7 +151,17 @@ export class AuthStore {
   async addUser(name: string, password: string, type: UserType, expires: number | undefined): Promise<void> {
     if (!NAME.test(name)) fail(`id add user: '${name}' is not a valid user name (letters, digits, _ . @ -)`);
     if (password === '') fail('id add user: the password is empty');
-    if (this.data.users.some((u) => u.name === name)) fail(`id add user: user '${name}' exists`);
+    const known = this.data.users.find((u) => u.name === name);
+    if (known) {
+      // A start script run again adds the same user again: same password, nothing to refuse (type and
+      // expiration follow the command). Another password is an error: that is `id update user password`.
+      if (!(await verifyPassword(password, known.password)))
+        fail(`id add user: user '${name}' exists with another password (id update user password)`);
+      known.type = type;
+      if (expires !== undefined) known.expires = expires;
+      else delete known.expires;
+      return this.commit();
+    }
     const rec: UserRecord = { name, type, password: await hashPassword(password) };
     if (expires !== undefined) rec.expires = expires;
     this.data.users.push(rec);
