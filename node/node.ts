@@ -5,10 +5,16 @@ import { Interpreter, type RunEnv } from '../protocols/command/interpreter.js';
 import { Dictionary } from '../protocols/command/dictionary.js';
 import { Dispatcher, type DispatchEnv } from './commands/dispatcher.js';
 import { commandTable } from './commands/builtin/index.js';
-import { CommandError, NoSuchActorError, errorMessage } from '../base/errors.js';
+import { CommandError, EdgeRtError, NoSuchActorError, errorMessage } from '../base/errors.js';
 import type { Logger, LogRecord, LogSink } from '../base/log.js';
 import { createLogger } from '../base/log.js';
-import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags } from '../runtime/supervisor.js';
+import {
+  Supervisor,
+  type ActorChildSpec,
+  type RestartType,
+  type StartupPolicy,
+  type SupervisorFlags,
+} from '../runtime/supervisor.js';
 import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
@@ -38,6 +44,8 @@ export interface NodeOptions {
   supervisor: SupervisorFlags;
   /** Per-service restart type overrides (node.yaml `supervisor.restart`). */
   restart?: Record<string, RestartType>;
+  /** Per-service startup policy overrides (node.yaml `supervisor.startup_error`). */
+  startupError?: Record<string, StartupPolicy>;
   logSink: LogSink;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Console output of scripts (`print`, command replies inside scripts). */
@@ -206,6 +214,10 @@ export class EdgeNode implements NodeApi {
       });
     if (this.stopping) throw new CommandError('the node is stopping', { code: Status.CommandStructure });
     let id = desc.kind;
+    // A single-instance service left Failed by its `ignore` startup policy is replaced by a new `run`.
+    const stale = this.instancesById.get(id);
+    if (!desc.multi && stale && this.instances(desc.kind).find((i) => i.id === id)?.status === 'failed')
+      await this.stopService(id, 'replaced by a new run');
     if (desc.multi) {
       const n = (this.counters.get(desc.kind) ?? 0) + 1;
       this.counters.set(desc.kind, n);
@@ -216,6 +228,15 @@ export class EdgeNode implements NodeApi {
       });
     }
     const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    // Settings the worker could only fail on (a missing directory) are refused here, before any worker exists.
+    try {
+      await desc.check?.(config, this);
+    } catch (err) {
+      throw new CommandError(`${desc.process} cannot start: ${errorMessage(err)}`, {
+        code: err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.CommandStructure,
+        cause: err,
+      });
+    }
     const helpers = desc.helpers?.(config, id) ?? [];
     // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
     // up wait in its ring.
@@ -240,6 +261,14 @@ export class EdgeNode implements NodeApi {
         });
       }
     }
+    const started = this.instances(desc.kind).find((i) => i.id === id);
+    if (started?.status === 'failed') {
+      // `ignore` startup policy: the supervisor keeps it listed as Failed (`get processes` shows why), but the
+      // command that asked for it is answered with the error.
+      throw new CommandError(`${desc.process} failed to start: ${started.error ?? 'unknown error'}`, {
+        code: Status.CommandStructure,
+      });
+    }
     const extra = helpers.length > 0 ? { helpers: helpers.length } : {};
     this.log.info('service started', { service: desc.process, id, env: env.source, ...extra });
     const inst = this.instances(desc.kind).find((i) => i.id === id)!;
@@ -261,7 +290,8 @@ export class EdgeNode implements NodeApi {
       config,
       restart: this.opts.restart?.[desc.yaml] ?? this.opts.restart?.[desc.kind] ?? desc.restart ?? 'permanent',
       shutdownMs: desc.shutdownMs ?? 5000,
-      startupError: desc.startupError ?? 'error',
+      startupError:
+        this.opts.startupError?.[desc.yaml] ?? this.opts.startupError?.[desc.kind] ?? desc.startupError ?? 'error',
       mailboxCapacity: desc.mailboxCapacity ?? 1024,
       rings: () => this.wiring.ringsFor(id, desc.kind),
       ...(this.opts.actorClock ? { clock: this.opts.actorClock } : {}),

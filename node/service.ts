@@ -105,6 +105,11 @@ export interface ServiceDescriptor {
   positional?: readonly string[];
   /** Defaults that depend on the node (dictionary directories, addresses), applied before validation. */
   defaults?(node: NodeApi): Record<string, unknown>;
+  /**
+   * Checks the validated options against the machine before any worker starts (a directory that must exist):
+   * throws a typed error, which answers the `run` command (or the node.yaml start) and starts nothing.
+   */
+  check?(config: Record<string, unknown>, node: NodeApi): void | Promise<void>;
   /** The Details column of `get processes`. */
   details?(instances: ServiceInstance[], node: NodeApi): string | Promise<string>;
   /** Extra status text for `get processes` when the service is not running (EdgeLake shows some). */

@@ -24,9 +24,11 @@ import { NODE, type NodeIn } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { PayloadTooLargeError } from './body.js';
+import { discard, readRowsBody, type RowsSplitter } from './body-stream.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestCall, RestIn, RestPut, RestPutStats } from './messages.js';
 import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
+import { operatorWatchDir } from '../_shared/watch-dir.js';
 import { BASE_HEADERS, JSON_TYPE, send, sendChunked, sendError, putSuccess } from './reply.js';
 import { CorsPolicy, notBrowserSimple } from './browser.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
@@ -60,11 +62,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new PayloadTooLargeError(limit));
+      discard(req); // read and dropped, so the client gets the 413 rather than a reset
+      return;
+    }
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
         reject(new PayloadTooLargeError(limit));
-        req.destroy();
+        chunks.length = 0;
+        discard(req);
         return;
       }
       chunks.push(c);
@@ -167,15 +176,27 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
   const method = req.method ?? 'PUT';
   try {
     const target = ingestTarget(h);
-    const body = await readBody(req, s.cfg.max_body_mb << 20);
+    // Streamed: the body is read in bounded pieces (body-stream.ts), never held whole as text and objects.
+    const read = (splitter: RowsSplitter): Promise<void> =>
+      readRowsBody(req, s.cfg.max_body_mb * 1024 * 1024, splitter);
+    // A file goes to the running operator's watch directory, never to one nobody reads (issue 12 item 9).
     const r =
       target.mode === 'streaming'
-        ? await ingestStreaming(target, body, s.deps)
-        : await ingestFile(target, body, s.deps);
+        ? await ingestStreaming(target, read, s.deps)
+        : await ingestFile(target, read, { ...s.deps, watchDir: await operatorWatchDir(s.ctx) });
     send(res, 200, putSuccess(r.hash));
     done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
-    const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
+    // A body not read to its end (refused headers, bad JSON midway) is drained, or the client sees a reset.
+    if (!req.complete) discard(req);
+    const status =
+      err instanceof PayloadTooLargeError
+        ? 413
+        : err instanceof ProtocolError
+          ? 400
+          : err instanceof EdgeRtError && err.code === Status.OperatorNotAvailable
+            ? 503
+            : 500;
     sendError(res, method, s.client, errCode(err), errorMessage(err), status);
     done(s, h, method, errorMessage(err));
   }

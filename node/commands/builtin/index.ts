@@ -8,6 +8,7 @@ import { dbmsCommands } from './dbms.js';
 import { blockchainCommands } from './blockchain.js';
 import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
+import { compatCommands } from './compat.js';
 import { authCommands } from './auth.js';
 import { certCommands } from './certs.js';
 import { identityCommands } from './identity.js';
@@ -20,6 +21,7 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainCommands,
     ...blockchainConfigCommands,
     ...blockchainEvents,
+    ...compatCommands,
     ...authCommands,
     ...certCommands,
     ...identityCommands,
