@@ -164,3 +164,24 @@ test('a TCP peer or an unauthenticated REST client cannot turn authentication of
   assert.match(reply, /not accepted from a TCP peer/);
   assert.match(await n.cmd('get authentication'), /User authentication\s*\|\s*ON/);
 });
+
+test('a command scheduled by a REST user runs with that user’s rights, not the owner’s', async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  await n.cmd('id add user where name = ann and password = annpw and type = admin');
+  await n.cmd('id add user where name = joe and password = joepw');
+  await n.cmd('set user authentication on');
+  await n.cmd('run scheduler 1');
+  const r = await http(n.port, 'POST', {
+    command:
+      'schedule time = 1 hour and name = sneaky task id add user where name = eve and password = evepw and type = admin',
+    'User-Agent': 'AnyLog/1.23',
+    Authorization: basic('joe', 'joepw'),
+  });
+  assert.equal(r.status, 200, r.body);
+  await until(async () => /needs an admin user/.test(await n.cmd('get scheduler 1')), 15_000, 250);
+  assert.doesNotMatch(await n.cmd('get users'), /eve/);
+  // The owner's own task still has the owner's rights.
+  await n.cmd('schedule time = 1 hour and name = mine task id add user where name = amy and password = amypw');
+  await until(async () => /amy/.test(await n.cmd('get users')), 15_000, 250);
+});
