@@ -20,5 +20,5 @@ export type AuthNotice = { type: 'auth.users'; table: AuthTable };
 
 export const authNoticeTo = (actorId: string) => actorAddress<AuthNotice>(actorId);
 
-/** The services that check users: they read `AUTH_USERS` at start and get `auth.users` on every change. */
-export const AUTH_CHECKERS = ['rest-server', 'message-broker'] as const;
+/** The services that check users or peers: they read `AUTH_USERS` at start and get `auth.users` on every change. */
+export const AUTH_CHECKERS = ['rest-server', 'message-broker', 'tcp-server'] as const;

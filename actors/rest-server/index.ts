@@ -9,7 +9,11 @@
 // the mailbox (the host drains it once the actor is running).
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type ServerOptions as TlsOptions,
+} from 'node:https';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
@@ -35,6 +39,7 @@ import { userAccess } from './observe/access.js';
 import { startMetricsServer } from './observe/metrics-port.js';
 import { AUTH_FAILED_TEXT, AUTH_USERS, Authenticator, type UserType } from '../../node/auth/users.js';
 import { readSetting } from '../../node/settings.js';
+import { pemFiles } from '../../node/auth/certs.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -82,6 +87,38 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('error', reject);
     req.on('aborted', () => reject(new ProtocolError('client aborted the request')));
   });
+}
+
+/**
+ * The TLS files. With `ca_org` and `server_org` (AnyLog): the node's `server-[server_org]-*` key and certificate
+ * from `id sign certificate request`, and clients must present a certificate signed by `ca-[ca_org]` (the
+ * handshake fails otherwise, before any HTTP). Without them: `key_file` / `cert_file`, no client certificate.
+ */
+function tlsOptions(cfg: RestServerConfig, pemDir: string): TlsOptions {
+  const read = (what: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new CommandError(`ssl = true: cannot read the ${what} ${path}: ${errorMessage(err)}`, { cause: err });
+    }
+  };
+  if (cfg.ca_org !== undefined || cfg.server_org !== undefined) {
+    if (cfg.ca_org === undefined || cfg.server_org === undefined)
+      throw new CommandError('ssl = true: ca_org and server_org go together (the CA that signs clients, the node)');
+    const ca = pemFiles(pemDir, cfg.ca_org);
+    const srv = pemFiles(pemDir, cfg.server_org);
+    return {
+      key: read('key', cfg.key_file ?? srv.key),
+      cert: read('certificate', cfg.cert_file ?? srv.cert),
+      ca: read('CA certificate', ca.caCert),
+      requestCert: true,
+      rejectUnauthorized: true,
+    };
+  }
+  return {
+    key: read('key', cfg.key_file ?? join(pemDir, 'server-key.pem')),
+    cert: read('certificate', cfg.cert_file ?? join(pemDir, 'server.pem')),
+  };
 }
 
 function errCode(err: unknown): number {
@@ -195,6 +232,7 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
   const s: Serve = { cfg: state.cfg, deps: state.deps, agents: state.agents, ctx, client };
   const products = new Set(s.agents.keys());
   const auth = state.auth;
+  const cors = state.cors;
   const method = req.method ?? 'GET';
   for (const [k, v] of Object.entries({ ...BASE_HEADERS, ...state.cors.headers(req.headers) })) res.setHeader(k, v);
   if (method === 'OPTIONS') for (const [k, v] of Object.entries(state.cors.preflight(req.headers))) res.setHeader(k, v);
@@ -205,9 +243,9 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
       if (!user) {
         ctx.send(ctx.self, { type: 'rest.refused', why: 'auth' });
         res.setHeader('WWW-Authenticate', 'Basic realm="edgelake-rt", charset="UTF-8"');
-        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
         // The request's body is not read: close the connection rather than parse it as the next request.
         res.setHeader('Connection', 'close');
+        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
         return done(s, h, req.method ?? 'GET', AUTH_FAILED_TEXT);
       }
       s.user = user;
@@ -216,7 +254,7 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
     if (action.k === 'command' || action.k === 'ingest' || action.k === 'data' || action.k === 'body-headers') {
       // A browser on another site must never run anything here (browser.ts).
       const why =
-        state.cors.refusal(req.headers) ??
+        cors.refusal(req.headers) ??
         (notBrowserSimple(method, req.headers)
           ? undefined
           : "a request a browser can send from any site: the command must come in a 'command' header");
@@ -296,20 +334,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
       keepAliveTimeout: 5_000,
     };
     let server: Server | TlsServer;
-    if (cfg.ssl) {
-      const key = cfg.key_file ?? join(dirs['pem_dir']!, 'server-key.pem');
-      const cert = cfg.cert_file ?? join(dirs['pem_dir']!, 'server.pem');
-      let tls: { key: Buffer; cert: Buffer };
-      try {
-        tls = { key: readFileSync(key), cert: readFileSync(cert) };
-      } catch (err) {
-        throw new CommandError(
-          `ssl = true needs a key and certificate: ${errorMessage(err)} (set key_file and cert_file)`,
-          { cause: err },
-        );
-      }
-      server = createTlsServer({ ...opts, ...tls }, handler);
-    } else server = createServer(opts, handler);
+    if (cfg.ssl) server = createTlsServer({ ...opts, ...tlsOptions(cfg, dirs['pem_dir']!) }, handler);
+    else server = createServer(opts, handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
         reject(new CommandError(`REST server cannot listen on ${host}:${port}: ${err.message}`, { cause: err })),

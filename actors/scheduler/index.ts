@@ -9,8 +9,9 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
 import { schedulerSchema, type SchedulerConfig } from './config.js';
 import type { SchedulerIds, SchedulerIn } from './messages.js';
-import { NODE } from '../../node/messages.js';
-import { TaskTables, expandTimes, parseStart, type TablesSnapshot } from './tasks.js';
+import { NODE, type NodeIn } from '../../node/messages.js';
+import type { MessageOf } from '../../runtime/address.js';
+import { TaskTables, expandTimes, parseStart, type TablesSnapshot, type TaskOrigin } from './tasks.js';
 import { defineStash } from '../../node/stash.js';
 
 const STASH = defineStash<TablesSnapshot>();
@@ -37,15 +38,25 @@ function reschedule(state: State, ctx: ActorContext<SchedulerIn>): void {
   state.timer = ctx.clock.setTimeout(() => ctx.send(ctx.self, { type: 'scheduler.tick' }), Math.max(1, wait));
 }
 
+/** The node command for a task's run: with the rights of whoever scheduled it (tasks.ts `TaskOrigin`). */
+function taskCommand(
+  text: string,
+  scheduler: number,
+  origin: TaskOrigin | undefined,
+): MessageOf<NodeIn, 'node.command'> {
+  return { type: 'node.command', text, source: `scheduler ${scheduler}`, ...(origin ?? {}) };
+}
+
 async function execute(
   ctx: ActorContext<SchedulerIn>,
   scheduler: number,
   task: number,
   command: string,
+  origin: TaskOrigin | undefined,
 ): Promise<void> {
   let status = 'Success';
   try {
-    await ctx.ask(NODE, { type: 'node.command', text: command, source: `scheduler ${scheduler}` }, 120_000);
+    await ctx.ask(NODE, taskCommand(command, scheduler, origin), 120_000);
   } catch (err) {
     status = errorMessage(err);
     ctx.log.warn('scheduled task failed', { scheduler, task, command, error: status });
@@ -82,7 +93,7 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
         break;
       case 'scheduler.add': {
         const start = msg.start === undefined ? now : parseStart(msg.start, now);
-        const task = state.tables.add(msg.scheduler, msg.name, msg.repeatSec, start, msg.command);
+        const task = state.tables.add(msg.scheduler, msg.name, msg.repeatSec, start, msg.command, msg.origin);
         save(state, ctx);
         reschedule(state, ctx);
         return task.id;
@@ -105,11 +116,7 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
             break;
           case 'run':
             // EdgeLake: runs the command once now; the counter does not change.
-            return ctx.ask(
-              NODE,
-              { type: 'node.command', text: task.command, source: `scheduler ${msg.scheduler}` },
-              120_000,
-            );
+            return ctx.ask(NODE, taskCommand(task.command, msg.scheduler, task.origin), 120_000);
           default:
             return assertNever(msg.op, 'task operation');
         }
@@ -127,7 +134,7 @@ export default defineActor<SchedulerConfig, State, SchedulerIn>({
           task.mode = 'Active';
           task.counter++;
           task.lastRun = now;
-          void execute(ctx, schedId, task.id, expandTimes(task, task.command, now, WAKE_SEC));
+          void execute(ctx, schedId, task.id, expandTimes(task, task.command, now, WAKE_SEC), task.origin);
         }
         break;
       case 'scheduler.ran': {

@@ -3,6 +3,8 @@ import { actorAddress, type Ask } from '../../runtime/address.js';
 
 export type TaskOp = 'stop' | 'resume' | 'remove' | 'init' | 'run';
 
+import type { TaskOrigin } from './tasks.js';
+
 export type SchedulerIn =
   | { type: 'scheduler.run'; id: number }
   | { type: 'scheduler.exit'; id?: number }
@@ -15,6 +17,8 @@ export type SchedulerIn =
         repeatSec: number;
         start?: string;
         command: string;
+        /** Scheduled from outside: the runs carry the sender's rights (tasks.ts `TaskOrigin`). */
+        origin?: TaskOrigin;
       },
       number
     >

@@ -13,6 +13,7 @@ import { actorEntry, type CommandSpec, type NodeApi, type ServiceDescriptor } fr
 import { schedulerSchema } from './config.js';
 import { SCHEDULER, type SchedulerIn, type TaskOp } from './messages.js';
 import { MAX_SCHEDULER_ID } from './tasks.js';
+import type { DispatchEnv } from '../../node/commands/dispatcher.js';
 import { Status } from '../../base/status.js';
 import type { AskMessage, MessageOf, ReplyOf } from '../../runtime/address.js';
 
@@ -98,6 +99,10 @@ const scheduleTask: CommandSpec = {
       command,
     };
     if (opts.start !== undefined) msg.start = opts.start;
+    // A REST client or a peer must not gain the owner's rights by scheduling a command: its runs keep the sender's.
+    const env = inv.env as DispatchEnv;
+    const via = env.via ?? (env.peer ? 'peer' : undefined);
+    if (via) msg.origin = env.user ? { via, user: env.user } : { via };
     await ask(node, msg);
     return '';
   },

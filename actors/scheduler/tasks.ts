@@ -9,8 +9,16 @@ import { Status } from '../../base/status.js';
 
 export type TaskMode = 'Paused' | 'Active' | 'Stopped';
 
+/** Who scheduled a task from outside (REST or a peer): its runs have that sender's rights, not the owner's. */
+export interface TaskOrigin {
+  via: 'rest' | 'peer';
+  user?: { name: string; type: 'admin' | 'user' };
+}
+
 export interface Task {
   id: number;
+  /** Absent when the node's owner scheduled it (control socket, scripts). */
+  origin?: TaskOrigin;
   /** Unnamed tasks are `null` (EdgeLake's None): a second unnamed task is a duplicate. */
   name: string | null;
   command: string;
@@ -88,7 +96,14 @@ export class TaskTables {
     return [...this.tables.keys()].sort((a, b) => a - b);
   }
 
-  add(schedId: number, name: string | null, repeatSec: number, startAt: number, command: string): Task {
+  add(
+    schedId: number,
+    name: string | null,
+    repeatSec: number,
+    startAt: number,
+    command: string,
+    origin?: TaskOrigin,
+  ): Task {
     const t = this.table(schedId);
     if (t.tasks.some((x) => x && x.name === name))
       throw new CommandError(`Duplicate task name: '${name ?? 'None'}'`, { code: Status.CommandStructure });
@@ -107,6 +122,7 @@ export class TaskTables {
       lastRun: null,
       runStatus: null,
       previousTime: null,
+      ...(origin ? { origin } : {}),
     };
     t.tasks[slot] = task;
     return task;

@@ -24,6 +24,8 @@ import { tcpServerSchema, type TcpServerConfig } from './config.js';
 import { Inbound, type AssemblyBudget, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 import { defineStash } from '../../node/stash.js';
+import { AUTH_USERS, NO_AUTH, peerAllowed, type PeerPolicy } from '../../node/auth/users.js';
+import { readSetting } from '../../node/settings.js';
 
 /** The port an `external_port = 0` server got, so a restarted dispatch actor listens on the same one. */
 const STASH = defineStash<{ port: number }>();
@@ -57,6 +59,8 @@ interface State {
   nextConn: number;
   nextWorker: number;
   stats: TcpStats;
+  /** `set node authentication`: connections only from the listed peers while on. */
+  peers: PeerPolicy;
   /** Payload bytes held by all messages being assembled (inbound.ts `AssemblyBudget`). */
   assembly: AssemblyBudget;
 }
@@ -231,6 +235,13 @@ function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
     socket.destroy();
     return;
   }
+  if (!peerAllowed(state.peers, socket.remoteAddress ?? '')) {
+    // Node authentication on and a peer not listed: not one byte of its message is read.
+    state.stats.unlisted++;
+    ctx.log.debug('TCP peer not in the allow list', { peer: socket.remoteAddress });
+    socket.destroy();
+    return;
+  }
   const id = ++state.nextConn;
   const conn: Conn = {
     id,
@@ -320,8 +331,10 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         files: 0,
         malformed: 0,
         rejected: 0,
+        unlisted: 0,
         lastMalformed: '',
       },
+      peers: (await readSetting(ctx, AUTH_USERS))?.peers ?? NO_AUTH.peers,
     };
   },
   handle(state, msg, ctx) {
@@ -385,6 +398,15 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         else conn.socket.resume();
         return undefined;
       }
+      case 'auth.users':
+        state.peers = msg.table.peers;
+        // Connections already open (edgelake-rt peers keep theirs) from peers no longer allowed are closed.
+        for (const conn of [...state.conns.values()])
+          if (!peerAllowed(state.peers, conn.peerIp)) {
+            state.stats.unlisted++;
+            closeConn(state, conn, 'peer not in the allow list', ctx);
+          }
+        return undefined;
       case 'tcp.info':
         return info(state, ctx);
       default:

@@ -2,6 +2,7 @@
 import type { Socket } from 'node:net';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { assertNever } from '../../base/errors.js';
+import type { AuthNotice } from '../../node/notices.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
 
 /** Command workers are `tcp-worker-1..threads`; the dispatch actor sees their rings under these ids. */
@@ -16,7 +17,9 @@ export type TcpIn =
   | { type: 'tcp.conn.timeout'; conn: number }
   /** A worker ring has room again: resume the connection that waited for it. */
   | { type: 'tcp.conn.space'; conn: number }
-  | Ask<{ type: 'tcp.info' }, TcpInfo>;
+  | Ask<{ type: 'tcp.info' }, TcpInfo>
+  /** The user table and the peer allow list changed (node/auth/store.ts). */
+  | AuthNotice;
 
 export const TCP_SERVER = actorAddress<TcpIn>('tcp-server');
 
@@ -28,6 +31,8 @@ export interface TcpStats {
   files: number;
   malformed: number;
   rejected: number;
+  /** Connections refused because node authentication is on and the peer is not in its allow list. */
+  unlisted: number;
   lastMalformed: string;
 }
 

@@ -13,12 +13,14 @@ import { join } from 'node:path';
 import { CommandError, ConfigError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { hashPassword, open, scryptAsync, seal, verifyPassword, type PasswordHash, type Sealed } from './crypto.js';
-import type { AuthTable, UserRecord, UserType } from './users.js';
+import { isIP } from 'node:net';
+import { normalIp, type AuthTable, type PeerPolicy, type UserRecord, type UserType } from './users.js';
 
 interface AuthFile {
   version: 1;
   enabled: boolean;
   users: UserRecord[];
+  peers?: PeerPolicy;
   local?: PasswordHash;
   keySalt?: string;
   secrets: Record<string, Sealed>;
@@ -62,7 +64,22 @@ export class AuthStore {
   }
 
   table(): AuthTable {
-    return { enabled: this.data.enabled, users: this.data.users.map((u) => ({ ...u })) };
+    return { enabled: this.data.enabled, users: this.data.users.map((u) => ({ ...u })), peers: this.peers };
+  }
+
+  get peers(): PeerPolicy {
+    const p = this.data.peers ?? { enabled: false, allow: [] };
+    return { enabled: p.enabled, allow: [...p.allow] };
+  }
+
+  /** `set node authentication on|off [where allow = ..]`: on needs the IPs of the peers to accept. */
+  setPeers(enabled: boolean, allow: string[] | undefined): void {
+    const list = (allow ?? this.peers.allow).map(normalIp);
+    for (const ip of list) if (isIP(ip) === 0) fail(`set node authentication: '${ip}' is not an IP address`);
+    if (enabled && list.length === 0)
+      fail("set node authentication on: name the peers to accept ('where allow = <ip>, <ip>')");
+    this.data.peers = { enabled, allow: [...new Set(list)] };
+    this.commit();
   }
 
   get hasLocalPassword(): boolean {
@@ -134,7 +151,17 @@ export class AuthStore {
   async addUser(name: string, password: string, type: UserType, expires: number | undefined): Promise<void> {
     if (!NAME.test(name)) fail(`id add user: '${name}' is not a valid user name (letters, digits, _ . @ -)`);
     if (password === '') fail('id add user: the password is empty');
-    if (this.data.users.some((u) => u.name === name)) fail(`id add user: user '${name}' exists`);
+    const known = this.data.users.find((u) => u.name === name);
+    if (known) {
+      // A start script run again adds the same user again: same password, nothing to refuse (type and
+      // expiration follow the command). Another password is an error: that is `id update user password`.
+      if (!(await verifyPassword(password, known.password)))
+        fail(`id add user: user '${name}' exists with another password (id update user password)`);
+      known.type = type;
+      if (expires !== undefined) known.expires = expires;
+      else delete known.expires;
+      return this.commit();
+    }
     const rec: UserRecord = { name, type, password: await hashPassword(password) };
     if (expires !== undefined) rec.expires = expires;
     this.data.users.push(rec);

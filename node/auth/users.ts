@@ -17,14 +17,35 @@ export interface UserRecord {
   expires?: number;
 }
 
+/** `set node authentication`: TCP peers accepted only from these IPs while on. */
+export interface PeerPolicy {
+  enabled: boolean;
+  allow: string[];
+}
+
 export interface AuthTable {
   enabled: boolean;
   users: UserRecord[];
+  peers: PeerPolicy;
+}
+
+/** An IP as the TCP server sees it (IPv4-mapped IPv6 and `localhost` normalised). */
+export function normalIp(ip: string): string {
+  const x = ip
+    .trim()
+    .replace(/^::ffff:/i, '')
+    .toLowerCase();
+  return x === 'localhost' || x === '::1' ? '127.0.0.1' : x;
+}
+
+/** May a TCP peer at `ip` connect? */
+export function peerAllowed(p: PeerPolicy, ip: string): boolean {
+  return !p.enabled || p.allow.includes(normalIp(ip));
 }
 
 export const AUTH_USERS = defineSetting<AuthTable>('auth.users');
 
-export const NO_AUTH: AuthTable = { enabled: false, users: [] };
+export const NO_AUTH: AuthTable = { enabled: false, users: [], peers: { enabled: false, allow: [] } };
 
 /** EdgeLake/AnyLog's 401 text (AnyLog documentation, authentication.md). */
 export const AUTH_FAILED_TEXT = 'Failed AnyLog Client Authentication';

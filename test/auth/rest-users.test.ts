@@ -64,6 +64,12 @@ test('with user authentication on, REST commands and PUTs need a valid Basic use
 
   await n.cmd('set user authentication off');
   assert.equal((await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' })).status, 200);
+  // Refusals are answers, not failures of the server.
+  assert.ok(
+    !n.logs.records.some((r) => r.level === 'error'),
+    JSON.stringify(n.logs.records.filter((r) => r.level === 'error')),
+  );
+  assert.match(await n.cmd('get rest server info'), /refused_auth\s*\|\s*5/);
 });
 
 test('users are kept as salted scrypt hashes in a 0600 file; types, expiration and password changes apply', async (t) => {
@@ -72,7 +78,9 @@ test('users are kept as salted scrypt hashes in a 0600 file; types, expiration a
   await n.cmd('id add user where name = ann and password = adminpw and type = admin');
   await n.cmd('id add user where name = joe and password = userpw');
   await n.cmd('id add user where name = tmp and password = tmppw and expiration = "1 second"');
-  await assert.rejects(n.cmd('id add user where name = joe and password = x'), /exists/);
+  await assert.rejects(n.cmd('id add user where name = joe and password = x'), /exists with another password/);
+  // A start script run again: the same user and password are accepted as they are.
+  await n.cmd('id add user where name = joe and password = userpw');
   await n.cmd('set user authentication on');
   const file = join(n.root, 'state', 'auth.json');
   assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -155,4 +163,25 @@ test('a TCP peer or an unauthenticated REST client cannot turn authentication of
   const reply = await n.cmd(`run client (${tcp}) set user authentication off`);
   assert.match(reply, /not accepted from a TCP peer/);
   assert.match(await n.cmd('get authentication'), /User authentication\s*\|\s*ON/);
+});
+
+test('a command scheduled by a REST user runs with that user’s rights, not the owner’s', async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  await n.cmd('id add user where name = ann and password = annpw and type = admin');
+  await n.cmd('id add user where name = joe and password = joepw');
+  await n.cmd('set user authentication on');
+  await n.cmd('run scheduler 1');
+  const r = await http(n.port, 'POST', {
+    command:
+      'schedule time = 1 hour and name = sneaky task id add user where name = eve and password = evepw and type = admin',
+    'User-Agent': 'AnyLog/1.23',
+    Authorization: basic('joe', 'joepw'),
+  });
+  assert.equal(r.status, 200, r.body);
+  await until(async () => /needs an admin user/.test(await n.cmd('get scheduler 1')), 15_000, 250);
+  assert.doesNotMatch(await n.cmd('get users'), /eve/);
+  // The owner's own task still has the owner's rights.
+  await n.cmd('schedule time = 1 hour and name = mine task id add user where name = amy and password = amypw');
+  await until(async () => /amy/.test(await n.cmd('get users')), 15_000, 250);
 });

@@ -8,6 +8,8 @@
 //   id remove user where name = ..
 //   id update user password where name = .. and old = .. and new = ..
 //   get users                                     names, types, expirations (never hashes)
+//   set node authentication on where allow = <ip>, ..   TCP peers only from these IPs (connections from others are
+//   set node authentication off                         closed unread); messages are not signed yet
 // Who may run them: the node's owner (control socket, scripts); a REST client while user authentication is off,
 // or an `admin` user while it is on; never a TCP peer (a peer must not switch its neighbour's authentication off).
 import { CommandError } from '../../../base/errors.js';
@@ -28,7 +30,7 @@ function store(node: NodeApi): AuthStore {
 }
 
 /** Refuses the command unless the node's owner or an admin user sent it (see the header). */
-function ownerOnly(inv: Invocation, node: NodeApi, what: string): void {
+export function ownerOnly(inv: Invocation, node: NodeApi, what: string): void {
   const env = inv.env as DispatchEnv;
   if (env.via === 'peer' || env.peer) fail(`${what}: not accepted from a TCP peer`, Status.UnauthorizedCommand);
   if (env.via === 'rest' && store(node).enabled && env.user?.type !== 'admin')
@@ -111,6 +113,31 @@ const setUserAuth: CommandSpec = {
   },
 };
 
+const setNodeAuth: CommandSpec = {
+  words: ['set', 'node', 'authentication'],
+  method: 'post',
+  usage: 'set node authentication on where allow = <ip>[, <ip>...] | set node authentication off',
+  run(inv, node) {
+    ownerOnly(inv, node, 'set node authentication');
+    const [w, ...extra] = inv.args.map((t) => t.text.toLowerCase());
+    if ((w !== 'on' && w !== 'off') || extra.length > 0) fail('set node authentication: expected on or off');
+    const allow = whereObject(inv, node)['allow'];
+    const list =
+      allow === undefined
+        ? undefined
+        : (Array.isArray(allow)
+            ? allow.map(String)
+            : String(allow)
+                .replace(/^[[(]|[\])]$/g, '')
+                .split(',')
+          )
+            .map((x) => x.trim())
+            .filter((x) => x !== '');
+    store(node).setPeers(w === 'on', list);
+    return '';
+  },
+};
+
 const getAuth: CommandSpec = {
   words: ['get', 'authentication'],
   method: 'get',
@@ -123,6 +150,8 @@ const getAuth: CommandSpec = {
         ['User authentication', s.enabled ? 'ON' : 'OFF'],
         ['Users', s.users().length],
         ['Local password', s.hasLocalPassword ? (s.unlocked ? 'Set' : 'Set, not given since start') : 'Not set'],
+        ['Node authentication', s.peers.enabled ? 'ON' : 'OFF'],
+        ['Peers allowed', s.peers.allow.join(', ')],
       ],
     );
   },
@@ -191,6 +220,7 @@ export const authCommands: CommandSpec[] = [
   setLocal,
   setPrivate,
   setUserAuth,
+  setNodeAuth,
   getAuth,
   getUsers,
   addUser,

@@ -11,6 +11,8 @@ import { blockchainEvents } from './blockchain-events.js';
 import { getProgress } from './progress.js';
 import { compatCommands } from './compat.js';
 import { authCommands } from './auth.js';
+import { certCommands } from './certs.js';
+import { identityCommands } from './identity.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -22,6 +24,8 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainEvents,
     ...compatCommands,
     ...authCommands,
+    ...certCommands,
+    ...identityCommands,
     getProcesses,
     getProgress,
     ...serviceCommands(services),
