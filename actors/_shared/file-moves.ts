@@ -132,6 +132,16 @@ export async function readRegular(path: string): Promise<string> {
   }
 }
 
+/**
+ * Writes a reason file whole or not at all (a temporary name, then rename): whoever watches the error directory
+ * sees the reason's name only once its text is there.
+ */
+export async function writeReason(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${createHash('md5').update(path).digest('hex')}.part`);
+  await writeFile(tmp, text, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
 export interface MoveDirs {
   watchDir: string;
   archiveDir: string;
@@ -236,7 +246,7 @@ export async function failFile(
   }
   await chmod(dest, 0o600);
   const original = short ? `original name: ${fileName}\n` : '';
-  await writeFile(`${dest}.reason.txt`, `error ${code}: ${reason}\n${original}`, { mode: 0o600 });
+  await writeReason(`${dest}.reason.txt`, `error ${code}: ${reason}\n${original}`);
   return dest;
 }
 

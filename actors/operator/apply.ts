@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeReason } from '../_shared/file-moves.js';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { ActorMetrics } from '../../runtime/metrics.js';
@@ -276,10 +277,9 @@ async function quarantine(
   await mkdir(ctx.errDir, { recursive: true });
   // The rows and the reason are the node's data: readable by its user only.
   await writeFile(join(ctx.errDir, name), deadLetterText(p.rows), { mode: 0o600 });
-  await writeFile(
+  await writeReason(
     join(ctx.errDir, `${name}.reason.txt`),
     `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows, ${attempts} attempt${attempts === 1 ? '' : 's'})\n`,
-    { mode: 0o600 },
   );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
   ctx.metrics?.inc('edgelake_rt_rows_rejected_total', { dbms, table, reason: 'quarantined' }, p.count);
