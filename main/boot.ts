@@ -12,6 +12,7 @@ import { createLogger, levelFromEnv, streamSink, type LogSink } from '../base/lo
 import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
 import { socketPath } from '../node/layout.js';
+import { QUERY_POOL_KIND } from '../node/query.js';
 import type { ServiceDescriptor } from '../node/service.js';
 import { actorAddress } from '../runtime/address.js';
 import type { ActorMessage } from '../runtime/wire.js';
@@ -113,6 +114,11 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
       const raw: Record<string, unknown> = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
       await connectDbms(node, name, raw);
     }
+    // Queries never run on the main thread: the Query Pool runs from the start, as in EdgeLake (node.yaml's
+    // `services: query_pool:` sizes it; `set query pool <n>` resizes it).
+    const pool = services.find((s) => s.kind === QUERY_POOL_KIND);
+    if (pool && !config.services.some((s) => s.desc === pool))
+      await node.startService(pool, {}, { source: 'boot (query pool)' });
     for (const s of config.services) await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
     for (const c of config.commands) {
       try {

@@ -25,6 +25,7 @@ import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
+import { runQuery } from './query.js';
 
 export interface NodeOptions {
   name: string;
@@ -391,6 +392,13 @@ export class EdgeNode implements NodeApi {
       }
       case 'node.dbms.list':
         return this.dbms.list();
+      case 'node.query':
+        return runQuery(
+          this,
+          msg.timeoutMs === undefined
+            ? { dbms: msg.dbms, sql: msg.sql }
+            : { dbms: msg.dbms, sql: msg.sql, timeoutMs: msg.timeoutMs },
+        );
       default:
         throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, {
           code: Status.CommandStructure,

@@ -29,6 +29,7 @@ export const PROCESS_ORDER = [
   'MSG Broker',
   'SMTP',
   'Streamer',
+  'Query Pool',
   'Kafka Consumer',
   'gRPC',
   'Distributor',

@@ -33,12 +33,16 @@ export class SqliteQuery implements QueryConnection {
     private db: Db,
   ) {}
 
+  /** Set by `interrupt()`: the worker is stopping; no query runs again. */
+  private stopped = false;
+
   static async open(name: string, path: string): Promise<SqliteQuery> {
     return new SqliteQuery(name, path, await connect(name, path));
   }
 
   async run(sql: string, timeoutMs: number): Promise<SelectResult> {
     const text = assertReadOnly(sql);
+    if (this.stopped) throw stoppedError(this.name);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -54,6 +58,7 @@ export class SqliteQuery implements QueryConnection {
       const rows = await (await this.db.prepare(query)).raw(true).all();
       return { columns, rows };
     } catch (err) {
+      if (this.stopped) throw stoppedError(this.name);
       if (timedOut) {
         // The interrupted statement stays active until libsql finalizes it, and SQLite keeps interrupting this
         // connection's statements while any is: the query has settled, so the connection is replaced.
@@ -67,6 +72,11 @@ export class SqliteQuery implements QueryConnection {
     }
   }
 
+  interrupt(): void {
+    this.stopped = true;
+    this.db.interrupt();
+  }
+
   private async reopen(): Promise<void> {
     this.db.close();
     this.db = await connect(this.name, this.path);
@@ -75,6 +85,10 @@ export class SqliteQuery implements QueryConnection {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function stoppedError(name: string): DbmsError {
+  return new DbmsError(`sql ${name}: query interrupted: the query worker is stopping`, { code: Status.ProcessFailure });
 }
 
 async function connect(name: string, path: string): Promise<Db> {

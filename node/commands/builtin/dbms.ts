@@ -5,7 +5,9 @@
 //   get databases [where format = json]
 //   get tables where dbms = <name> [and format = json]
 //   get columns where dbms = <name> and table = <t> [and format = json]
-//   sql <dbms> [format = json|table [and ...]] "select ..."     (read-only; `destination` is REST's)
+//   sql <dbms> [format = json|table] [and timeout = <seconds>] "select ..."
+//       read-only and sandboxed, run in the Query Pool (node/query.ts), never on this thread; `timeout` overrides
+//       the pool's default for this query; `destination` is REST's
 import { CommandError, DbmsError } from '../../../base/errors.js';
 import { formatTable, pyJson, type Cell } from '../../../protocols/format/table.js';
 import { dbmsSchema } from '../../config/node-config.js';
@@ -15,6 +17,7 @@ import { argWords, formatOf, whereObject } from '../args.js';
 import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
 import { Status } from '../../../base/status.js';
 import { dbmsNoticeTo } from '../../notices.js';
+import { runQuery } from '../../query.js';
 
 const OPERATOR = 'operator';
 
@@ -163,7 +166,7 @@ export function queryJson(columns: string[], rows: unknown[][], ms: number): str
 const sql: CommandSpec = {
   words: ['sql'],
   method: 'any',
-  usage: 'sql <dbms> [format = json|table] "select ..."',
+  usage: 'sql <dbms> [format = json|table] [and timeout = <seconds>] "select ..."',
   // The query may come unquoted (EdgeLake peers send it so): its WHERE is SQL, not a `where` clause.
   rawWhere: true,
   async run(inv, node) {
@@ -185,9 +188,17 @@ const sql: CommandSpec = {
     const format = String(opts['format'] ?? 'table').toLowerCase();
     if (format !== 'json' && format !== 'table')
       throw new CommandError(`sql: format must be json or table (got ${format})`, { code: Status.CommandStructure });
-    const t0 = performance.now();
-    const r = await node.dbms.reader(dbms).select(query);
-    if (format === 'json') return queryJson(r.columns, r.rows, performance.now() - t0);
+    const timeout = opts['timeout'];
+    let timeoutMs: number | undefined;
+    if (timeout !== undefined) {
+      timeoutMs = Number(timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new CommandError(`sql: timeout must be a number of seconds (got ${String(timeout)})`, {
+          code: Status.CommandStructure,
+        });
+    }
+    const r = await runQuery(node, timeoutMs === undefined ? { dbms, sql: query } : { dbms, sql: query, timeoutMs });
+    if (format === 'json') return queryJson(r.columns, r.rows, r.ms);
     return formatTable(
       r.columns,
       r.rows.map((row) => row.map((v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : (v as Cell)))),
