@@ -1,7 +1,7 @@
 // The node: the main thread's owner of the supervisor tree, the dictionary, the command
 // dispatcher and the services' instances. Workers reach it as the actor `node`.
 import { readFile } from 'node:fs/promises';
-import { Interpreter, type RunEnv } from '../protocols/command/interpreter.js';
+import { Interpreter, ScriptError, type RunEnv } from '../protocols/command/interpreter.js';
 import { Dictionary } from '../protocols/command/dictionary.js';
 import { Dispatcher, type DispatchEnv } from './commands/dispatcher.js';
 import { commandTable } from './commands/builtin/index.js';
@@ -349,12 +349,22 @@ export class EdgeNode implements NodeApi {
         const env: DispatchEnv = { source: typeof msg.source === 'string' ? msg.source : from };
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
+        const text = String(msg.text ?? '');
         if (typeof msg.inner === 'string') {
           // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
           if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
           env.method = 'POST';
+        } else if (env.method === 'GET') this.dispatcher.checkMethod(text, 'GET');
+        try {
+          return await this.interpreter.command(text, env);
+        } catch (err) {
+          // A remote caller learns where a script ended, not the line: that is the file's content.
+          if (err instanceof ScriptError && err.location !== undefined && /^(rest|tcp) /.test(env.source))
+            throw new CommandError(`Script terminated on ${err.location}`, {
+              code: err.code ?? Status.CommandStructure,
+            });
+          throw err;
         }
-        return this.interpreter.command(String(msg.text ?? ''), env);
       }
       case 'node.peer.reply':
         this.peers.deliver(msg.reply);

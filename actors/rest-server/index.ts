@@ -26,6 +26,7 @@ import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
 import { send, sendChunked, sendError, putSuccess } from './reply.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
+import { httpStatusOf } from './http-status.js';
 import { Status } from '../../base/status.js';
 
 interface State {
@@ -61,6 +62,18 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 
 function errCode(err: unknown): number {
   return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
+}
+
+/** A 5xx is the node's own fault: logged with its cause (the reply has the one-line reason). */
+function logFault(ctx: ActorContext<RestIn>, err: unknown, method: string, what: string): void {
+  const cause = err instanceof Error && err.cause !== undefined ? errorMessage(err.cause) : undefined;
+  ctx.log.error('REST request failed on the node', {
+    method,
+    what: what.slice(0, 200),
+    error: errorMessage(err),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(err instanceof Error && !(err instanceof EdgeRtError) && err.stack ? { stack: err.stack } : {}),
+  });
 }
 
 /** What serving one request may use: read-only, taken in `handle` when the request arrived. */
@@ -106,6 +119,8 @@ async function runCommand(
     done(s, h, method, undefined);
   } catch (err) {
     const code = errCode(err);
+    const status = httpStatusOf(err);
+    if (status >= 500) logFault(s.ctx, err, method, inner ?? text);
     // EdgeLake answers a wrong verb with Content-Type `json` (golden rest_run_client_via_GET_rejected.txt).
     sendError(
       res,
@@ -113,7 +128,7 @@ async function runCommand(
       client,
       code,
       errorMessage(err),
-      400,
+      status,
       code === Status.WrongHttpMethod ? 'json' : 'text/json',
     );
     done(s, h, method, errorMessage(err));
@@ -132,7 +147,8 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
     send(res, 200, putSuccess(r.hash));
     done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
-    const status = err instanceof PayloadTooLargeError ? 413 : err instanceof ProtocolError ? 400 : 500;
+    const status = httpStatusOf(err);
+    if (status >= 500) logFault(s.ctx, err, method, `${h['dbms'] ?? ''}.${h['table'] ?? ''}`);
     sendError(res, method, s.client, errCode(err), errorMessage(err), status);
     done(s, h, method, errorMessage(err));
   }
@@ -191,15 +207,9 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
     }
   };
   go().catch((err: unknown) => {
-    if (!(err instanceof EdgeRtError)) ctx.log.error('REST request failed', { url: req.url, error: errorMessage(err) });
-    sendError(
-      res,
-      req.method ?? 'GET',
-      client,
-      errCode(err),
-      errorMessage(err),
-      err instanceof ProtocolError ? 400 : 500,
-    );
+    const status = httpStatusOf(err);
+    if (status >= 500) logFault(ctx, err, req.method ?? 'GET', req.url ?? '');
+    sendError(res, req.method ?? 'GET', client, errCode(err), errorMessage(err), status);
   });
 }
 

@@ -58,7 +58,13 @@ export function splitIf(text: string): { cond: string; condPos: number; then: st
   return { cond: body.slice(0, thenTok.pos), condPos, then: body.slice(thenTok.pos + 4).trim() };
 }
 
-export class ScriptError extends CommandError {}
+export class ScriptError extends CommandError {
+  /**
+   * `<file> line <n>` of a script that ended on a failing line. A reply to a remote caller says only this (and the
+   * code): the message quotes the line, which is the file's content (`process /etc/passwd`).
+   */
+  location?: string;
+}
 
 /** Per-script state: the result of the last `if` evaluated, for `do` / `else` lines. */
 interface Frame {
@@ -207,10 +213,12 @@ export class Interpreter {
           pc = jump(onError.label, sl);
           continue;
         }
-        throw new ScriptError(`Script terminated on ${where}: ${e.message} (command: ${text.slice(0, 200)})`, {
+        const failed = new ScriptError(`Script terminated on ${where}: ${e.message} (command: ${text.slice(0, 200)})`, {
           code: e.code ?? 56,
           cause: e,
         });
+        failed.location = where;
+        throw failed;
       }
     }
     return { end: 'completed', output };
