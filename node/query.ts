@@ -53,7 +53,8 @@ export function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
   if (running.length === 0)
     throw new DbmsError(
       all.length === 0 ? "Query Pool is not running (use 'set query pool <n>')" : 'Query Pool is restarting',
-      { code: Status.ProcessFailure, retriable: all.length > 0 },
+      // The node cannot serve queries now: not the caller's mistake (REST answers 503).
+      { code: Status.ProcessFailure, retriable: true },
     );
   const worker = running.reduce((a, b) => ((b.mailboxDepth ?? 0) < (a.mailboxDepth ?? 0) ? b : a));
   const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
