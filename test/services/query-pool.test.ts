@@ -13,7 +13,10 @@ import { Status } from '../../base/status.js';
 /** Never ends on its own: only the timeout stops it. The first row comes at once, the second never. */
 const ENDLESS = 'with recursive r(n) as (select 1 union all select n + 1 from r) select n from r where n = 1 or n < 0';
 
-async function node(t: { after(fn: () => Promise<void>): void }, yaml = REST_NODE()): Promise<TestNode> {
+async function node(
+  t: { after(fn: () => Promise<void>): void },
+  yaml = REST_NODE(undefined, undefined, 3),
+): Promise<TestNode> {
   const n = await startTestNode(yaml);
   t.after(() => n.stop());
   await n.cmd('connect dbms lab where type = sqlite');

@@ -107,3 +107,65 @@ test('a query past its timeout is interrupted (also one that streams sparse rows
     assert.deepEqual((await q.run('select count(*) from readings', 5000)).rows, [[3]]);
   }
 });
+
+async function pgReachable(): Promise<string | undefined> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: 5432,
+    user: process.env['PGUSER'] ?? 'postgres',
+    database: 'test',
+    connectionTimeoutMillis: 2000,
+  });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const noPg = await pgReachable();
+
+test(
+  'PostgreSQL: server-file functions are refused, writes fail read-only, and a query past its timeout is cancelled',
+  { skip: noPg && `PostgreSQL at 127.0.0.1:5432 not reachable: ${noPg}` },
+  async (t) => {
+    const q = await openQuery(
+      'test',
+      { type: 'psql', ip: '127.0.0.1', port: 5432, user: process.env['PGUSER'] ?? 'postgres', database: 'test' },
+      tmpdir(),
+      noIdle,
+    );
+    t.after(() => q.close());
+    for (const sql of [
+      "select pg_read_file('/etc/passwd')",
+      "select * from pg_ls_dir('/etc') as f",
+      "select PG_CATALOG.pg_read_binary_file('/etc/passwd')",
+      "select lo_export(0, '/tmp/x')",
+    ])
+      await assert.rejects(q.run(sql, 5000), (err: unknown) => {
+        assert.ok(err instanceof DbmsError, sql);
+        assert.equal(err.code, Status.SqlNotSupported, `${sql}: ${err.message}`);
+        return true;
+      });
+    await assert.rejects(
+      q.run('with d as (delete from pg_catalog.pg_description where false returning 1) select * from d', 5000),
+      /read-only transaction/,
+    );
+    const t0 = performance.now();
+    await assert.rejects(
+      q.run('select pg_catalog.count(*) from generate_series(1, 1000000000)', 300),
+      (err: unknown) => {
+        assert.ok(err instanceof DbmsError);
+        assert.equal(err.code, Status.Timeout, err.message);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - t0 < 5000);
+    assert.deepEqual((await q.run('select 1 + 1 as two', 5000)).rows, [[2]]);
+  },
+);
