@@ -13,6 +13,9 @@ import type { QueryResult } from '../../node/query.js';
 import { queryWorkerSchema, type QueryWorkerConfig } from './config.js';
 import type { QueryWorkerIn, QueryWorkerInfo } from './messages.js';
 
+/** 50 ms rounds of interrupts at stop: 4 s, within the 5 s the supervisor gives a stopping worker. */
+const STOP_ROUNDS = 80;
+
 interface Open {
   /** The connection config it was opened with (a dbms reconnected with another config gets a new one). */
   key: string;
@@ -81,8 +84,17 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
     }
   },
   async stop(state, _reason, ctx) {
-    for (const o of state.conns.values()) o.conn.interrupt();
-    if (state.current) await Promise.allSettled([state.current]);
+    // Interrupt until the query in progress settles (an interrupt before its step started is dropped by SQLite).
+    let settled = state.current === undefined;
+    void state.current?.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let i = 0; !settled && i < STOP_ROUNDS; i++) {
+      for (const o of state.conns.values()) o.conn.interrupt();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!settled) ctx.log.error('query still running after interrupts: the worker ends under it', {});
     for (const [dbms, o] of state.conns) {
       try {
         await o.conn.close();

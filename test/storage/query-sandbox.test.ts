@@ -169,3 +169,27 @@ test(
     assert.deepEqual((await q.run('select 1 + 1 as two', 5000)).rows, [[2]]);
   },
 );
+
+test('statements collected by the GC during a long query do not block the thread (the timeout still fires)', async (t) => {
+  const q = await openQuery('lab', { type: 'sqlite' }, fixture(t), noIdle);
+  t.after(() => q.close());
+  // Earlier queries leave statements for V8 to collect; the allocations below make it collect while the long one
+  // runs. Finalizing a statement of the running connection would wait for its step: the thread would stop here.
+  for (let i = 0; i < 30; i++) await q.run(`select ${i} as i, count(*) from readings`, 5000);
+  let ticks = 0;
+  let junk: number[][] = [];
+  const iv = setInterval(() => {
+    ticks++;
+    junk = Array.from({ length: 50 }, () => new Array<number>(20_000).fill(ticks));
+  }, 20);
+  const t0 = performance.now();
+  await assert.rejects(
+    q.run('with recursive r(n) as (select 1 union all select n + 1 from r) select n from r where n = 1 or n < 0', 2500),
+    (err: unknown) => err instanceof DbmsError && err.code === Status.Timeout,
+  );
+  clearInterval(iv);
+  assert.ok(junk.length > 0);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 6000, `interrupted after ${Math.round(ms)} ms`);
+  assert.ok(ticks >= 10, `only ${ticks} timer ticks in ${Math.round(ms)} ms`);
+});
