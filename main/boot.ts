@@ -11,7 +11,7 @@ import { CommandError, errorMessage } from '../base/errors.js';
 import { createLogger, levelFromEnv, streamSink, type LogSink } from '../base/log.js';
 import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
-import { socketPath } from '../node/layout.js';
+import { createWorkDirectories, socketPath } from '../node/layout.js';
 import { QUERY_POOL_KIND } from '../node/query.js';
 import type { ServiceDescriptor } from '../node/service.js';
 import { actorAddress } from '../runtime/address.js';
@@ -45,7 +45,7 @@ function defaultConfig(): NodeConfig {
     logLevel: levelFromEnv(),
     dbms: {},
     services: [],
-    supervisor: { strategy: 'one_for_one', intensity: 5, period: 10, restart: {} },
+    supervisor: { strategy: 'one_for_one', intensity: 5, period: 10, restart: {}, startupError: {} },
     commands: [],
   };
 }
@@ -66,6 +66,7 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     services,
     supervisor: config.supervisor,
     restart: config.supervisor.restart,
+    startupError: config.supervisor.startupError,
     logSink,
     logLevel: config.logLevel,
     output: opts.output ?? ((t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`)),
@@ -106,20 +107,48 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     return stopping;
   };
 
-  await node.start();
-  await control.listen();
-  log.info('node started', { name: config.name, root, socket: socketPath(root) });
+  // The databases first: a database another process holds locked is waited for here (storage/dbms
+  // sqlite.ts `open`), and a start that fails fails before any port, socket or worker is up, never
+  // after half-starting.
+  createWorkDirectories(root);
   try {
     for (const [name, d] of Object.entries(config.dbms)) {
       const raw: Record<string, unknown> = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
       await connectDbms(node, name, raw);
     }
+  } catch (err) {
+    await node.dbms.closeAll();
+    throw err;
+  }
+  await node.start();
+  await control.listen();
+  log.info('node started', { name: config.name, root, socket: socketPath(root) });
+  try {
     // Queries never run on the main thread: the Query Pool runs from the start, as in EdgeLake (node.yaml's
     // `services: query_pool:` sizes it; `set query pool <n>` resizes it).
     const pool = services.find((s) => s.kind === QUERY_POOL_KIND);
-    if (pool && !config.services.some((s) => s.desc === pool))
-      await node.startService(pool, {}, { source: 'boot (query pool)' });
-    for (const s of config.services) await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
+    if (pool && !config.services.some((s) => s.desc === pool)) {
+      try {
+        await node.startService(pool, {}, { source: 'boot (query pool)' });
+      } catch (err) {
+        log.error('the query pool failed to start; sql answers an error until `set query pool <n>`', {
+          error: errorMessage(err),
+        });
+      }
+    }
+    for (const s of config.services) {
+      // A service that cannot start does not stop the node nor the services after it (issue 12): its startup
+      // policy (`supervisor.startup_error`) has had its retries; the error is logged with the reason.
+      try {
+        await node.startService(s.desc, s.options, { source: `node.yaml ${s.path}` });
+      } catch (err) {
+        log.error('service failed to start; the node goes on without it', {
+          service: s.desc.process,
+          path: s.path,
+          error: errorMessage(err),
+        });
+      }
+    }
     for (const c of config.commands) {
       try {
         await node.command(c.text, { source: `node.yaml ${c.path}` });
@@ -127,10 +156,20 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
         throw new CommandError(`node.yaml ${c.path} (${c.text}): ${errorMessage(err)}`, { cause: err });
       }
     }
-    if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
   } catch (err) {
     await stop('start failed');
     throw err;
+  }
+  if (isScript) {
+    // A script that ends on an error ends there; the node keeps running with what the script started, as
+    // EdgeLake's node does after `process` fails (member_cmd.py `exec_script` returns the error to the CLI).
+    try {
+      await node.interpreter.processFile(file!, { source: 'script' });
+    } catch (err) {
+      const text = `${errorMessage(err)}`;
+      log.error('start script ended with an error; the node keeps running', { file, error: text });
+      (opts.output ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
+    }
   }
   return { node, control, config, stop };
 }

@@ -5,10 +5,16 @@ import { Interpreter, ScriptError, type RunEnv } from '../protocols/command/inte
 import { Dictionary } from '../protocols/command/dictionary.js';
 import { Dispatcher, type DispatchEnv } from './commands/dispatcher.js';
 import { commandTable } from './commands/builtin/index.js';
-import { CommandError, NoSuchActorError, errorMessage } from '../base/errors.js';
+import { CommandError, EdgeRtError, NoSuchActorError, errorMessage } from '../base/errors.js';
 import type { Logger, LogRecord, LogSink } from '../base/log.js';
 import { createLogger } from '../base/log.js';
-import { Supervisor, type ActorChildSpec, type RestartType, type SupervisorFlags } from '../runtime/supervisor.js';
+import {
+  Supervisor,
+  type ActorChildSpec,
+  type RestartType,
+  type StartupPolicy,
+  type SupervisorFlags,
+} from '../runtime/supervisor.js';
 import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
@@ -26,6 +32,9 @@ import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
 import { runQuery } from './query.js';
+import { AuthStore } from './auth/store.js';
+import { AUTH_USERS } from './auth/users.js';
+import { AUTH_CHECKERS, authNoticeTo } from './notices.js';
 
 export interface NodeOptions {
   name: string;
@@ -36,6 +45,8 @@ export interface NodeOptions {
   supervisor: SupervisorFlags;
   /** Per-service restart type overrides (node.yaml `supervisor.restart`). */
   restart?: Record<string, RestartType>;
+  /** Per-service startup policy overrides (node.yaml `supervisor.startup_error`). */
+  startupError?: Record<string, StartupPolicy>;
   logSink: LogSink;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Console output of scripts (`print`, command replies inside scripts). */
@@ -73,6 +84,8 @@ export class EdgeNode implements NodeApi {
   readonly settings = new Settings();
   private ledger: Ledger | undefined;
   private stopping = false;
+  /** Users, user authentication, the local password and sealed secrets (node/auth/store.ts). */
+  readonly auth: AuthStore;
 
   constructor(readonly opts: NodeOptions) {
     this.name = opts.name;
@@ -104,6 +117,10 @@ export class EdgeNode implements NodeApi {
       this.requestStop(err.message, 1);
     };
     this.dispatcher = new Dispatcher(commandTable(opts.services));
+    this.auth = new AuthStore(dirs['state_dir']!, (table) => {
+      this.settings.set(AUTH_USERS, table);
+      for (const id of AUTH_CHECKERS) this.send(authNoticeTo(id), { type: 'auth.users', table });
+    });
     this.peers = new PeerNetwork({
       log: this.log.child('peers'),
       output: (text) => (opts.output ?? (() => undefined))(text),
@@ -129,6 +146,8 @@ export class EdgeNode implements NodeApi {
 
   async start(): Promise<void> {
     createWorkDirectories(this.root);
+    // Before any service starts: a node that had user authentication on comes back with it on.
+    this.auth.load();
     await this.supervisor.start();
   }
 
@@ -196,6 +215,10 @@ export class EdgeNode implements NodeApi {
       });
     if (this.stopping) throw new CommandError('the node is stopping', { code: Status.CommandStructure });
     let id = desc.kind;
+    // A single-instance service left Failed by its `ignore` startup policy is replaced by a new `run`.
+    const stale = this.instancesById.get(id);
+    if (!desc.multi && stale && this.instances(desc.kind).find((i) => i.id === id)?.status === 'failed')
+      await this.stopService(id, 'replaced by a new run');
     if (desc.multi) {
       const n = (this.counters.get(desc.kind) ?? 0) + 1;
       this.counters.set(desc.kind, n);
@@ -206,6 +229,15 @@ export class EdgeNode implements NodeApi {
       });
     }
     const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    // Settings the worker could only fail on (a missing directory) are refused here, before any worker exists.
+    try {
+      await desc.check?.(config, this);
+    } catch (err) {
+      throw new CommandError(`${desc.process} cannot start: ${errorMessage(err)}`, {
+        code: err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.CommandStructure,
+        cause: err,
+      });
+    }
     const helpers = desc.helpers?.(config, id) ?? [];
     // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
     // up wait in its ring.
@@ -230,6 +262,14 @@ export class EdgeNode implements NodeApi {
         });
       }
     }
+    const started = this.instances(desc.kind).find((i) => i.id === id);
+    if (started?.status === 'failed') {
+      // `ignore` startup policy: the supervisor keeps it listed as Failed (`get processes` shows why), but the
+      // command that asked for it is answered with the error.
+      throw new CommandError(`${desc.process} failed to start: ${started.error ?? 'unknown error'}`, {
+        code: Status.CommandStructure,
+      });
+    }
     const extra = helpers.length > 0 ? { helpers: helpers.length } : {};
     this.log.info('service started', { service: desc.process, id, env: env.source, ...extra });
     const inst = this.instances(desc.kind).find((i) => i.id === id)!;
@@ -251,7 +291,8 @@ export class EdgeNode implements NodeApi {
       config,
       restart: this.opts.restart?.[desc.yaml] ?? this.opts.restart?.[desc.kind] ?? desc.restart ?? 'permanent',
       shutdownMs: desc.shutdownMs ?? 5000,
-      startupError: desc.startupError ?? 'error',
+      startupError:
+        this.opts.startupError?.[desc.yaml] ?? this.opts.startupError?.[desc.kind] ?? desc.startupError ?? 'error',
       mailboxCapacity: desc.mailboxCapacity ?? 1024,
       rings: () => this.wiring.ringsFor(id, desc.kind),
       ...(this.opts.actorClock ? { clock: this.opts.actorClock } : {}),
@@ -350,6 +391,10 @@ export class EdgeNode implements NodeApi {
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
         const text = String(msg.text ?? '');
+        // Only the REST server and the TCP workers send commands from outside; each says which it is.
+        const via = msg.via ?? (msg.peer ? 'peer' : undefined);
+        if (via === 'rest' || via === 'peer') env.via = via;
+        if (msg.user) env.user = { name: String(msg.user.name), type: msg.user.type === 'admin' ? 'admin' : 'user' };
         if (typeof msg.inner === 'string') {
           // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
           if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
@@ -359,7 +404,11 @@ export class EdgeNode implements NodeApi {
           return await this.interpreter.command(text, env);
         } catch (err) {
           // A remote caller learns where a script ended, not the line: that is the file's content.
-          if (err instanceof ScriptError && err.location !== undefined && /^(rest|tcp) /.test(env.source))
+          if (
+            err instanceof ScriptError &&
+            err.location !== undefined &&
+            (env.via !== undefined || /^(rest|tcp) /.test(env.source))
+          )
             throw new CommandError(`Script terminated on ${err.location}`, {
               code: err.code ?? Status.CommandStructure,
             });
@@ -370,7 +419,7 @@ export class EdgeNode implements NodeApi {
         this.peers.deliver(msg.reply);
         return undefined;
       case 'node.peer.failed':
-        this.peers.fail(msg.jobId, msg.receiverId, msg.reason);
+        this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);
         return undefined;
       case 'node.dict.get':
         return this.dict.get(String(msg.name ?? '')) ?? '';

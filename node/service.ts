@@ -15,6 +15,7 @@ import type { PeerNetwork } from '../peer/network.js';
 import type { Ledger } from '../storage/metadata/ledger.js';
 import type { Connections } from './connections.js';
 import type { Settings } from './settings.js';
+import type { AuthStore } from './auth/store.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -105,6 +106,11 @@ export interface ServiceDescriptor {
   positional?: readonly string[];
   /** Defaults that depend on the node (dictionary directories, addresses), applied before validation. */
   defaults?(node: NodeApi): Record<string, unknown>;
+  /**
+   * Checks the validated options against the machine before any worker starts (a directory that must exist):
+   * throws a typed error, which answers the `run` command (or the node.yaml start) and starts nothing.
+   */
+  check?(config: Record<string, unknown>, node: NodeApi): void | Promise<void>;
   /** The Details column of `get processes`. */
   details?(instances: ServiceInstance[], node: NodeApi): string | Promise<string>;
   /** Extra status text for `get processes` when the service is not running (EdgeLake shows some). */
@@ -164,6 +170,8 @@ export interface NodeApi {
   requestStop(reason: string): void;
   /** Per-service settings kept for the node's life, whether or not the service runs (node/settings.ts). */
   readonly settings: Settings;
+  /** Users, user authentication and the local password (node/auth/store.ts); absent on test stubs. */
+  readonly auth?: AuthStore;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */

@@ -13,21 +13,24 @@
 // distr_dir (only the member that took a file first distributes it).
 // SQL files (`dbms.table.partition...sql`) hold INSERT statements into their table; anything else in
 // them is refused (error 16).
-import { readFile, rename, stat, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
 import { parseFileName, tsdFileName, type JsonFileName, type SqlFileName } from '../../protocols/files/names.js';
 import { createFileHasher } from '../../protocols/files/hash.js';
-import { createReadStream } from 'node:fs';
 import type { ApplyContext } from './apply.js';
 import { isoMicros } from '../../protocols/format/time.js';
 import { chunks, scanFile } from './file-read.js';
 import type { InferredColumn } from '../../storage/schema/infer.js';
 import {
+  NAME_MAX,
+  classifyEntry,
   copyToDistr,
   failFile,
   finishFile,
   gunzipInPlace,
+  readRegular,
+  regularStream,
   type Finisher,
   type MoveDirs,
 } from '../_shared/file-moves.js';
@@ -40,6 +43,8 @@ export interface FileContext extends ApplyContext {
   dirs: MoveDirs;
   cfg: OperatorConfig;
   finisher: Finisher;
+  /** Watch-dir entries skipped as not files (directories), so each is logged once. */
+  skipped: Set<string>;
 }
 
 export type FileOutcome =
@@ -54,7 +59,7 @@ export function isCandidate(name: string): boolean {
 
 async function md5File(path: string, dbms: string, table: string): Promise<string> {
   const h = createFileHasher(dbms, table);
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  for await (const chunk of await regularStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 
@@ -68,6 +73,10 @@ export async function processFile(ctx: FileContext, path: string): Promise<FileO
   if (!isCandidate(fileName) || ctx.finisher.has(path)) return { k: 'ignored' };
   const type = fileName.slice(fileName.lastIndexOf('.') + 1);
   if (!ctx.cfg.file_type.includes(type)) return { k: 'ignored' };
+  // Regular files only, checked before anything opens the entry (a FIFO's open waits for a writer for ever).
+  const kind = await classifyEntry(path, ctx.dirs.watchDir);
+  if (kind === undefined) return { k: 'ignored' }; // gone (taken by an earlier event)
+  if (kind !== 'file') return notAFile(ctx, path, fileName, kind);
   let parsed;
   try {
     parsed = parseFileName(fileName);
@@ -91,6 +100,30 @@ export async function processFile(ctx: FileContext, path: string): Promise<FileO
       throw err; // connection trouble: retry later
     return fail(ctx, path, basename(path), err);
   }
+}
+
+/**
+ * A directory stays where it is (it may be the user's own) and is logged once; anything else that is not a regular
+ * file (FIFO, socket, device, a symlink leaving the watch dir or dangling) is moved to the error dir, unopened (a
+ * rename moves the entry itself), with its reason.
+ */
+async function notAFile(ctx: FileContext, path: string, fileName: string, kind: string): Promise<FileOutcome> {
+  if (kind === 'directory') {
+    if (!ctx.skipped.has(path)) {
+      if (ctx.skipped.size >= 10_000) ctx.skipped.clear(); // bounded: a later pass logs again
+      ctx.skipped.add(path);
+      ctx.log.warn('watch directory entry skipped: not a regular file', { file: fileName, kind });
+    }
+    return { k: 'ignored' };
+  }
+  return fail(
+    ctx,
+    path,
+    fileName,
+    new ProtocolError(`not a regular file (${kind}): the watch directory takes regular files only`, {
+      code: Status.IoError,
+    }),
+  );
 }
 
 async function fail(ctx: FileContext, path: string, fileName: string, err: unknown): Promise<FileOutcome> {
@@ -133,6 +166,11 @@ async function claim(
     n = { ...n, hash };
   }
   const newName = tsdFileName(n, ctx.memberId, rowId, now);
+  if (Buffer.byteLength(newName) > NAME_MAX)
+    throw new ProtocolError(
+      `file name too long once claimed (${Buffer.byteLength(newName)} bytes, the limit is ${NAME_MAX}): shorten its segments`,
+      { code: Status.FileNameStructure },
+    );
   const newPath = join(dirname(path), newName);
   await rename(path, newPath);
   return { path: newPath, name: parseFileName(newName) as JsonFileName, tsdId };
@@ -238,7 +276,7 @@ async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<
   const c = ctx.catalog.get(n.dbms);
   if (!c) throw new DbmsError(`dbms '${n.dbms}' is not connected`, { code: Status.DbmsNotOpened });
   if ((await stat(path)).size > 64 << 20) throw new DbmsError('SQL file over 64 MiB', { code: Status.SqlFailure });
-  const statements = (await readFile(path, 'utf8'))
+  const statements = (await readRegular(path))
     .split(/;\s*(?:\r?\n|$)/)
     .map((s) => s.trim())
     .filter((s) => s !== '');

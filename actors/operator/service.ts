@@ -2,16 +2,19 @@
 // EdgeLake's operator), `get operator [json|sql|inserts|error|summary|config] [where format = json]`,
 // and its `get processes` details (`Cluster Member: False, Using Master: False, Threads Pool: 1`).
 import { statsCommand } from '../../node/commands/stats-command.js';
-import { actorEntry, type ServiceDescriptor } from '../../node/service.js';
+import { actorEntry, type NodeApi, type ServiceDescriptor } from '../../node/service.js';
+import { OPERATOR_WATCH_DIR } from '../_shared/watch-dir.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { OPERATOR, type OperatorTopic } from './messages.js';
+import { checkWatchDir } from '../_shared/file-moves.js';
+import { dirDictionary } from '../../node/layout.js';
 
 const KIND = 'operator';
 
 const getOperator = statsCommand<OperatorTopic>({
   words: ['get', 'operator'],
   kind: KIND,
-  topics: ['json', 'sql', 'inserts', 'error', 'summary', 'config'],
+  topics: ['json', 'sql', 'inserts', 'error', 'summary', 'config', 'retry'],
   // EdgeLake: a stopped operator shows its configuration only.
   idle: (topic) =>
     topic === undefined || topic === 'config'
@@ -25,6 +28,11 @@ const getOperator = statsCommand<OperatorTopic>({
     }),
 });
 
+/** The directory the operator watches: its `watch_dir`, else the node's `!watch_dir` (as the actor resolves it). */
+function watchDirOf(config: Record<string, unknown>, node: NodeApi): string {
+  return (config as OperatorConfig).watch_dir ?? dirDictionary(node.root)['watch_dir']!;
+}
+
 export const operatorService: ServiceDescriptor = {
   kind: KIND,
   process: 'Operator',
@@ -36,6 +44,19 @@ export const operatorService: ServiceDescriptor = {
   restart: 'permanent',
   shutdownMs: 10_000,
   consumes: ['streamer'],
+  // The watch directory must exist (EdgeLake: member_cmd.py `_run_operator` types watch_dir "dir", which
+  // interpreter.py checks with utils_io.test_dir_exists_and_writeable); the other directories are created when
+  // first written to.
+  async check(config, node) {
+    await checkWatchDir(watchDirOf(config, node), 'watch_dir');
+  },
+  // REST `mode: file` PUTs write into this operator's watch directory (actors/_shared/watch-dir.ts).
+  afterStart(inst, node) {
+    node.settings.set(OPERATOR_WATCH_DIR, watchDirOf(inst.config, node));
+  },
+  afterStop(_id, node) {
+    node.settings.delete(OPERATOR_WATCH_DIR);
+  },
   details(instances) {
     const cfg = instances[0]?.config as OperatorConfig | undefined;
     if (!cfg) return '';

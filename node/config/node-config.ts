@@ -3,7 +3,10 @@
 //   dbms:       connections by name: {type: sqlite|psql, ip, port, user, password, database, memory}
 //   services:   per service (its `run` command's options, same schema); `true`/`{}` = defaults;
 //               services that run several instances (msg_client, grpc_client) take a list
-//   supervisor: strategy, intensity, period, and `restart: {<service>: permanent|transient|temporary}`
+//   supervisor: strategy, intensity, period, `restart: {<service>: permanent|transient|temporary}` and
+//               `startup_error: {<service>: error|retry|ignore}` (what a service that cannot start does: a node.yaml
+//               service that fails never stops the node; `retry` tries again with backoff first, `ignore` keeps it
+//               listed as Failed in `get processes`)
 //   commands:   EdgeLake commands run in order after the services start (like a start script)
 // `edgelake-rt check node.yaml` reports every error with its YAML path and line.
 import { createRequire } from 'node:module';
@@ -12,7 +15,7 @@ import { load, YAMLException } from 'js-yaml';
 import type { Document, LineCounter } from 'yaml';
 import { ConfigError, errorMessage } from '../../base/errors.js';
 import type { ServiceDescriptor } from '../service.js';
-import type { RestartType, Strategy } from '../../runtime/supervisor.js';
+import type { RestartType, StartupPolicy, Strategy } from '../../runtime/supervisor.js';
 import { bool, int, num, oneOf, port, schema, str } from '../../runtime/config/schema.js';
 
 export interface DbmsConfig {
@@ -33,7 +36,13 @@ export interface NodeConfig {
   dbms: Record<string, DbmsConfig>;
   /** In file order; `options` is the raw section, validated by the service's schema. */
   services: { desc: ServiceDescriptor; options: Record<string, unknown>; path: string }[];
-  supervisor: { strategy: Strategy; intensity: number; period: number; restart: Record<string, RestartType> };
+  supervisor: {
+    strategy: Strategy;
+    intensity: number;
+    period: number;
+    restart: Record<string, RestartType>;
+    startupError: Record<string, StartupPolicy>;
+  };
   /** `line` is the command's line in the file, for error messages. */
   commands: { text: string; path: string; line?: number }[];
 }
@@ -63,6 +72,7 @@ const supervisorSchema = schema('supervisor', {
 
 const TOP_KEYS = ['node', 'dbms', 'services', 'supervisor', 'commands'];
 const RESTART_TYPES = ['permanent', 'transient', 'temporary'];
+const STARTUP_POLICIES = ['error', 'retry', 'ignore'];
 
 export class NodeConfigError extends ConfigError {
   constructor(
@@ -199,28 +209,27 @@ export function parseNodeConfig(
   const supRaw = top['supervisor'] ?? {};
   const supIsMap = typeof supRaw === 'object' && supRaw !== null && !Array.isArray(supRaw);
   if (!supIsMap) at(['supervisor'], 'supervisor: expected a mapping (strategy, intensity, period, restart)');
-  const { restart, ...flags } = (supIsMap ? supRaw : {}) as Record<string, unknown>;
+  const { restart, startup_error: startupError, ...flags } = (supIsMap ? supRaw : {}) as Record<string, unknown>;
   const supFlags = attempt(['supervisor'], () => supervisorSchema.parse(flags, 'supervisor'));
-  const restartTypes: Record<string, RestartType> = {};
-  if (restart !== undefined) {
-    if (typeof restart !== 'object' || restart === null || Array.isArray(restart))
-      at(
-        ['supervisor', 'restart'],
-        'supervisor.restart: expected a mapping of service to permanent|transient|temporary',
-      );
-    else
-      for (const [k, v] of Object.entries(restart)) {
-        if (!services.some((x) => x.yaml === k))
-          at(['supervisor', 'restart', k], `supervisor.restart.${k}: unknown service`);
-        else if (typeof v !== 'string' || !RESTART_TYPES.includes(v))
-          at(
-            ['supervisor', 'restart', k],
-            `supervisor.restart.${k}: expected permanent|transient|temporary (got ${JSON.stringify(v)})`,
-          );
-        else restartTypes[k] = v as RestartType;
-      }
-  }
-  const sup = supIsMap && supFlags ? { ...supFlags, restart: restartTypes } : undefined;
+  /** A `{<service>: <one of values>}` mapping under `supervisor`, every bad entry reported. */
+  const perService = <T extends string>(key: string, raw: unknown, values: string[]): Record<string, T> => {
+    const out: Record<string, T> = {};
+    if (raw === undefined) return out;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      at(['supervisor', key], `supervisor.${key}: expected a mapping of service to ${values.join('|')}`);
+      return out;
+    }
+    for (const [k, v] of Object.entries(raw)) {
+      if (!services.some((x) => x.yaml === k)) at(['supervisor', key, k], `supervisor.${key}.${k}: unknown service`);
+      else if (typeof v !== 'string' || !values.includes(v))
+        at(['supervisor', key, k], `supervisor.${key}.${k}: expected ${values.join('|')} (got ${JSON.stringify(v)})`);
+      else out[k] = v as T;
+    }
+    return out;
+  };
+  const restartTypes = perService<RestartType>('restart', restart, RESTART_TYPES);
+  const startupPolicies = perService<StartupPolicy>('startup_error', startupError, STARTUP_POLICIES);
+  const sup = supIsMap && supFlags ? { ...supFlags, restart: restartTypes, startupError: startupPolicies } : undefined;
 
   const commands: NodeConfig['commands'] = [];
   const cmdRaw = top['commands'] ?? [];

@@ -28,7 +28,9 @@ async function up(port: number): Promise<void> {
   await until(
     async () => {
       try {
-        return (await http(port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' })).status === 200;
+        // Up means the operator runs too: a `mode: file` PUT is refused (503) until it does.
+        const r = await http(port, 'GET', { command: 'get processes', 'User-Agent': 'AnyLog/1.23' });
+        return r.status === 200 && /Operator\s*\|\s*Running/.test(r.body);
       } catch {
         return false; // not listening yet
       }
