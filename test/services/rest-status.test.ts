@@ -22,7 +22,7 @@ test("client mistakes are 4xx with one line; the node's own faults are 5xx and l
     [{ ...AGENT, command: 'sql lab format = xml "select 1"' }, 'GET', undefined, /format must be/],
     [{ ...AGENT, command: 'sql lab timeout = soon "select 1"' }, 'GET', undefined, /timeout must be/],
     [{ ...AGENT, command: 'get xyzzy' }, 'GET', undefined, /Error Command Structure/],
-    [{ ...AGENT }, 'POST', '{"command": ', /POST body is not JSON/],
+    [{ ...AGENT, 'Content-Type': 'application/json' }, 'POST', '{"command": ', /POST body is not JSON/],
     [{ type: 'json', dbms: 'bad;name', table: 't', mode: 'streaming' }, 'PUT', '{"a":1}', /dbms 'bad;name'/],
     [{ type: 'json', dbms: 'lab', mode: 'streaming' }, 'PUT', '{"a":1}', /Missing 'table' header/],
     [{ type: 'json', dbms: 'lab', table: 't', mode: 'streaming' }, 'PUT', '{"a":', /not JSON/],
