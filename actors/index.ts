@@ -17,6 +17,7 @@ import { kafkaConsumerService } from './kafka-consumer/service.js';
 import { grpcClientService } from './grpc-client/service.js';
 import { dataDistributorService } from './data-distributor/service.js';
 import { dataConsumerService } from './data-consumer/service.js';
+import { queryPoolService } from './query-pool/service.js';
 
 export const SERVICES: readonly ServiceDescriptor[] = [
   tcpServerService,
@@ -34,4 +35,5 @@ export const SERVICES: readonly ServiceDescriptor[] = [
   grpcClientService,
   dataDistributorService,
   dataConsumerService,
+  queryPoolService,
 ];

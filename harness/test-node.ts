@@ -75,5 +75,6 @@ export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 10
   }
 }
 
-export const REST_NODE = (dbms = '  test:\n    type: sqlite\n', operator = '{}') =>
-  `node:\n  name: test-node\ndbms:\n${dbms}services:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n  streamer: {}\n  operator: ${operator}\n`;
+/** A node with REST, streamer and operator; one query worker unless asked (each worker is a thread to start). */
+export const REST_NODE = (dbms = '  test:\n    type: sqlite\n', operator = '{}', queryThreads = 1) =>
+  `node:\n  name: test-node\ndbms:\n${dbms}services:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n  streamer: {}\n  operator: ${operator}\n  query_pool:\n    threads: ${queryThreads}\n`;

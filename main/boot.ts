@@ -12,6 +12,7 @@ import { createLogger, levelFromEnv, streamSink, type LogLevel, type LogSink } f
 import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
 import { createWorkDirectories, socketPath } from '../node/layout.js';
+import { QUERY_POOL_KIND } from '../node/query.js';
 import type { ServiceDescriptor } from '../node/service.js';
 import { actorAddress } from '../runtime/address.js';
 import type { ActorMessage } from '../runtime/wire.js';
@@ -126,6 +127,18 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
   await control.listen();
   log.info('node started', { name: config.name, root, socket: socketPath(root) });
   try {
+    // Queries never run on the main thread: the Query Pool runs from the start, as in EdgeLake (node.yaml's
+    // `services: query_pool:` sizes it; `set query pool <n>` resizes it).
+    const pool = services.find((s) => s.kind === QUERY_POOL_KIND);
+    if (pool && !config.services.some((s) => s.desc === pool)) {
+      try {
+        await node.startService(pool, {}, { source: 'boot (query pool)' });
+      } catch (err) {
+        log.error('the query pool failed to start; sql answers an error until `set query pool <n>`', {
+          error: errorMessage(err),
+        });
+      }
+    }
     for (const s of config.services) {
       // A service that cannot start does not stop the node nor the services after it (issue 12): its startup
       // policy (`supervisor.startup_error`) has had its retries; the error is logged with the reason.

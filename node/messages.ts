@@ -4,6 +4,7 @@ import type { ConnectionAddresses, ConnectionName } from './connections.js';
 import { actorAddress, type Ask } from '../runtime/address.js';
 import type { DbmsEntry } from '../storage/registry.js';
 import type { Readiness, StatusSnapshot } from './metrics/status.js';
+import type { QueryResult } from './query.js';
 
 export type NodeIn =
   /**
@@ -38,6 +39,8 @@ export type NodeIn =
   | Ask<{ type: 'node.stash.get' }, unknown>
   /** A setting a service keeps on the node while it is not running (node/settings.ts `readSetting`). */
   | Ask<{ type: 'node.settings.get'; name: string }, unknown>
+  /** A `sql` query run in the Query Pool (node/query.ts `runQuery`): for callers on worker threads. */
+  | Ask<{ type: 'node.query'; dbms: string; sql: string; timeoutMs?: number }, QueryResult>
   /** The connected logical databases and their configs (the operator opens its own connections). */
   | Ask<{ type: 'node.dbms.list' }, DbmsEntry[]>
   /**

@@ -1,7 +1,7 @@
 // The node: the main thread's owner of the supervisor tree, the dictionary, the command
 // dispatcher and the services' instances. Workers reach it as the actor `node`.
 import { readFile } from 'node:fs/promises';
-import { Interpreter, type RunEnv } from '../protocols/command/interpreter.js';
+import { Interpreter, ScriptError, type RunEnv } from '../protocols/command/interpreter.js';
 import { Dictionary } from '../protocols/command/dictionary.js';
 import { Dispatcher, type DispatchEnv } from './commands/dispatcher.js';
 import { commandTable } from './commands/builtin/index.js';
@@ -33,6 +33,7 @@ import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { StatusBoard } from './metrics/status.js';
+import { runQuery } from './query.js';
 import { AuthStore } from './auth/store.js';
 import { AUTH_USERS } from './auth/users.js';
 import { AUTH_CHECKERS, authNoticeTo } from './notices.js';
@@ -418,6 +419,7 @@ export class EdgeNode implements NodeApi {
         const env: DispatchEnv = { source: typeof msg.source === 'string' ? msg.source : from };
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
+        const text = String(msg.text ?? '');
         // Only the REST server and the TCP workers send commands from outside; each says which it is.
         const via = msg.via ?? (msg.peer ? 'peer' : undefined);
         if (via === 'rest' || via === 'peer') env.via = via;
@@ -426,8 +428,21 @@ export class EdgeNode implements NodeApi {
           // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
           if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
           env.method = 'POST';
+        } else if (env.method === 'GET') this.dispatcher.checkMethod(text, 'GET');
+        try {
+          return await this.interpreter.command(text, env);
+        } catch (err) {
+          // A remote caller learns where a script ended, not the line: that is the file's content.
+          if (
+            err instanceof ScriptError &&
+            err.location !== undefined &&
+            (env.via !== undefined || /^(rest|tcp) /.test(env.source))
+          )
+            throw new CommandError(`Script terminated on ${err.location}`, {
+              code: err.code ?? Status.CommandStructure,
+            });
+          throw err;
         }
-        return this.interpreter.command(String(msg.text ?? ''), env);
       }
       case 'node.peer.reply':
         this.peers.deliver(msg.reply);
@@ -474,6 +489,13 @@ export class EdgeNode implements NodeApi {
       case 'node.progress':
         this.onProgress(from, msg);
         return undefined;
+      case 'node.query':
+        return runQuery(
+          this,
+          msg.timeoutMs === undefined
+            ? { dbms: msg.dbms, sql: msg.sql }
+            : { dbms: msg.dbms, sql: msg.sql, timeoutMs: msg.timeoutMs },
+        );
       default:
         throw new CommandError(`node: unknown message type '${(raw as ActorMessage).type}' from ${from}`, {
           code: Status.CommandStructure,

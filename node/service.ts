@@ -32,6 +32,7 @@ export const PROCESS_ORDER = [
   'MSG Broker',
   'SMTP',
   'Streamer',
+  'Query Pool',
   'Kafka Consumer',
   'gRPC',
   'Distributor',

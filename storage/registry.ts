@@ -1,6 +1,7 @@
 // The node's logical databases (`connect dbms`), on the main thread. Each has a read-only
-// connection here for `sql`, `get tables` and `get columns`; the operator opens its own writing
-// connection from the same config (it asks the node for the list).
+// connection here for `get tables`, `get columns` and the node's own reads; `sql` runs in the Query Pool's
+// workers on their own connections (node/query.ts); the operator opens its own writing connection from the same
+// config (it asks the node for the list).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DbmsError, errorMessage } from '../base/errors.js';

@@ -33,6 +33,7 @@ import { BASE_HEADERS, JSON_TYPE, send, sendChunked, sendError, putSuccess } fro
 import { CorsPolicy, notBrowserSimple } from './browser.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
+import { httpStatusOf } from './http-status.js';
 import { Status } from '../../base/status.js';
 import { observeRoute, serveObserve } from './observe/routes.js';
 import { userAccess } from './observe/access.js';
@@ -125,6 +126,18 @@ function errCode(err: unknown): number {
   return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
 }
 
+/** A 5xx is the node's own fault: logged with its cause (the reply has the one-line reason). */
+function logFault(ctx: ActorContext<RestIn>, err: unknown, method: string, what: string): void {
+  const cause = err instanceof Error && err.cause !== undefined ? errorMessage(err.cause) : undefined;
+  ctx.log.error('REST request failed on the node', {
+    method,
+    what: what.slice(0, 200),
+    error: errorMessage(err),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(err instanceof Error && !(err instanceof EdgeRtError) && err.stack ? { stack: err.stack } : {}),
+  });
+}
+
 /** What serving one request may use: read-only, taken in `handle` when the request arrived. */
 interface Serve {
   cfg: RestServerConfig;
@@ -172,7 +185,9 @@ async function runCommand(
     done(s, h, method, undefined);
   } catch (err) {
     const code = errCode(err);
-    sendError(res, method, client, code, errorMessage(err), 400);
+    const status = httpStatusOf(err);
+    if (status >= 500) logFault(s.ctx, err, method, inner ?? text);
+    sendError(res, method, client, code, errorMessage(err), status);
     done(s, h, method, errorMessage(err));
   }
 }
@@ -194,14 +209,8 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
   } catch (err) {
     // A body not read to its end (refused headers, bad JSON midway) is drained, or the client sees a reset.
     if (!req.complete) discard(req);
-    const status =
-      err instanceof PayloadTooLargeError
-        ? 413
-        : err instanceof ProtocolError
-          ? 400
-          : err instanceof EdgeRtError && err.code === Status.OperatorNotAvailable
-            ? 503
-            : 500;
+    const status = err instanceof EdgeRtError && err.code === Status.OperatorNotAvailable ? 503 : httpStatusOf(err);
+    if (status >= 500) logFault(s.ctx, err, method, `${h['dbms'] ?? ''}.${h['table'] ?? ''}`);
     s.ctx.metrics.inc('edgelake_rt_ingest_requests_rejected_total', { source: s.ctx.self });
     sendError(res, method, s.client, errCode(err), errorMessage(err), status);
     done(s, h, method, errorMessage(err));
@@ -305,15 +314,9 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
     }
   };
   go().catch((err: unknown) => {
-    if (!(err instanceof EdgeRtError)) ctx.log.error('REST request failed', { url: req.url, error: errorMessage(err) });
-    sendError(
-      res,
-      req.method ?? 'GET',
-      client,
-      errCode(err),
-      errorMessage(err),
-      err instanceof ProtocolError ? 400 : 500,
-    );
+    const status = httpStatusOf(err);
+    if (status >= 500) logFault(ctx, err, req.method ?? 'GET', req.url ?? '');
+    sendError(res, req.method ?? 'GET', client, errCode(err), errorMessage(err), status);
   });
 }
 

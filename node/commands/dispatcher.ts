@@ -14,7 +14,7 @@ import { maskSecrets } from '../../base/mask.js';
 import { mirrorLedger } from './builtin/compat.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
-import type { RunEnv } from '../../protocols/command/interpreter.js';
+import { splitIf, type RunEnv } from '../../protocols/command/interpreter.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
 import { Status } from '../../base/status.js';
 import { startsWithCommandKey } from '../../protocols/command/edgelake-commands.js';
@@ -76,6 +76,7 @@ export class Dispatcher {
    * header sends to peers, which is not run here). Unknown commands pass: the peer answers them.
    */
   checkMethod(text: string, method: 'GET' | 'POST'): void {
+    if (method === 'GET') this.checkGet(text);
     const tokens = tokenize(text);
     const spec = this.match(tokens);
     // As `run` gates them: `set name = value` is POST only.
@@ -89,12 +90,30 @@ export class Dispatcher {
       throw new WrongMethodError();
   }
 
+  /**
+   * A GET never changes state (EdgeLake http_server.py gates its commands by verb): besides the commands marked
+   * `post`, it refuses the forms the interpreter handles itself: assignments (`x = 1`, `$VAR = y`), `set`, `process`
+   * and `thread` (they run scripts), and an `if ... then <command>` whose command is refused.
+   */
+  private checkGet(text: string): void {
+    const first = text.trimStart().split(/\s+/, 1)[0]!.toLowerCase();
+    if (first === 'process' || first === 'thread' || first === 'set') throw new WrongMethodError();
+    if (first === 'if') {
+      const { then } = splitIf(text);
+      if (then !== undefined && then.trim() !== '') this.checkGet(then);
+      return;
+    }
+    const tokens = tokenize(text);
+    if (tokens[1]?.kind === 'op' && tokens[1].text === '=') throw new WrongMethodError();
+  }
+
   async run(text: string, env: DispatchEnv, node: NodeApi): Promise<string> {
     const tokens = tokenize(text);
     if (tokens.length === 0) return '';
     const first = tokens[0]!;
     // name = value | name = <command>
     if (tokens[1]?.kind === 'op' && tokens[1].text === '=' && (first.kind === 'word' || first.kind === 'string')) {
+      if (env.method === 'GET') throw new WrongMethodError();
       return this.assign(first.text, text.slice(tokens[1].pos + 1).trim(), tokens.slice(2), env, node);
     }
     const spec = this.match(tokens);

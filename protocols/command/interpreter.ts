@@ -76,7 +76,13 @@ export function splitIfLenient(text: string): ReturnType<typeof splitIf> & { ign
   return { ...r, cond: r.cond.slice(0, toks[at]!.pos).trimEnd(), ignored: r.cond.slice(toks[at]!.pos).trim() };
 }
 
-export class ScriptError extends CommandError {}
+export class ScriptError extends CommandError {
+  /**
+   * `<file> line <n>` of a script that ended on a failing line. A reply to a remote caller says only this (and the
+   * code): the message quotes the line, which is the file's content (`process /etc/passwd`).
+   */
+  location?: string;
+}
 
 /** Per-script state: the result of the last `if` evaluated, for `do` / `else` lines. */
 interface Frame {
@@ -234,13 +240,15 @@ export class Interpreter {
           pc = jump(onError.label, sl);
           continue;
         }
-        throw new ScriptError(
+        const failed = new ScriptError(
           `Script terminated on ${where}: ${e.message} (command: ${maskSecrets(text.slice(0, 200))})`,
           {
             code: e.code ?? 56,
             cause: e,
           },
         );
+        failed.location = where;
+        throw failed;
       }
       if (!flow) continue;
       switch (flow.k) {

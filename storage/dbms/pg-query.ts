@@ -87,6 +87,9 @@ export class PgQuery implements QueryConnection {
     }
   }
 
+  /** pg is JavaScript only: a stopping worker may end during a query; the server cancels it when the socket closes. */
+  interrupt(): void {}
+
   async close(): Promise<void> {
     await this.pool.end();
   }

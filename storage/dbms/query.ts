@@ -11,6 +11,11 @@ export interface QueryConnection {
   readonly name: string;
   /** Runs one read-only query; rejects with a DbmsError (code Timeout when it ran past `timeoutMs`). */
   run(sql: string, timeoutMs: number): Promise<SelectResult>;
+  /**
+   * Stops the query in progress now (the worker is stopping): its `run` rejects soon after. The worker's thread must
+   * not end while libsql works for it (libsql-js aborts the process then), so a stop interrupts and waits.
+   */
+  interrupt(): void;
   close(): Promise<void>;
 }
 

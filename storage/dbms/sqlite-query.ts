@@ -23,58 +23,90 @@ interface Db {
   close(): void;
 }
 
+/** How often a timed-out or stopping query is interrupted again until it settles. */
+const INTERRUPT_AGAIN_MS = 100;
+
 /** Busy timeout in milliseconds (libsql's `timeout` unit): a query waits this long for a writer's lock. */
 const BUSY_MS = 5000;
 
 export class SqliteQuery implements QueryConnection {
+  /** The connection of the query in progress (for `interrupt()`). */
+  private active: Db | undefined;
+  /** Set by `interrupt()`: the worker is stopping; no query runs again. */
+  private stopped = false;
+
   private constructor(
     readonly name: string,
     private readonly path: string,
-    private db: Db,
   ) {}
 
   static async open(name: string, path: string): Promise<SqliteQuery> {
-    return new SqliteQuery(name, path, await connect(name, path));
+    // Opened once here so that a bad path fails at the first query's open, with the path named.
+    (await connect(name, path)).close();
+    return new SqliteQuery(name, path);
   }
 
+  /**
+   * Each query gets its own connection, closed when it settles, and every statement it prepared stays referenced
+   * until then. libsql-js finalizes a statement when V8 collects it; finalizing takes the connection's SQLite mutex,
+   * which the running step holds on libsql's thread: a statement collected during a long query on the same
+   * connection would block this thread (the timer could not fire) until the query ended, which might be never.
+   */
   async run(sql: string, timeoutMs: number): Promise<SelectResult> {
     const text = assertReadOnly(sql);
+    if (this.stopped) throw stoppedError(this.name);
+    const db = await connect(this.name, this.path);
+    const held: Stmt[] = [];
+    const prepare = async (q: string): Promise<Stmt> => {
+      const st = await db.prepare(q);
+      held.push(st);
+      return st;
+    };
+    this.active = db;
     let timedOut = false;
+    let again: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      this.db.interrupt();
+      db.interrupt();
+      // Again until the query settles: an interrupt that arrives while no statement of the connection is active
+      // (libsql has not started the step yet) is dropped by SQLite.
+      again = setInterval(() => db.interrupt(), INTERRUPT_AGAIN_MS);
     }, timeoutMs);
     try {
-      const st = await this.db.prepare(text);
+      const st = await prepare(text);
       if (!st.reader)
         throw new DbmsError('sql: only queries that return rows are allowed', { code: Status.SqlFailure });
       const columns = st.columns().map((c) => c.name);
       const query = materialized(text);
-      checkProgram((await (await this.db.prepare(`EXPLAIN ${query}`)).raw(true).all()) as ExplainRow[]);
-      const rows = await (await this.db.prepare(query)).raw(true).all();
+      checkProgram((await (await prepare(`EXPLAIN ${query}`)).raw(true).all()) as ExplainRow[]);
+      const rows = await (await prepare(query)).raw(true).all();
       return { columns, rows };
     } catch (err) {
-      if (timedOut) {
-        // The interrupted statement stays active until libsql finalizes it, and SQLite keeps interrupting this
-        // connection's statements while any is: the query has settled, so the connection is replaced.
-        await this.reopen();
-        throw timeoutError(this.name, timeoutMs);
-      }
+      if (this.stopped) throw stoppedError(this.name);
+      if (timedOut) throw timeoutError(this.name, timeoutMs);
       if (err instanceof DbmsError) throw err;
       throw new DbmsError(`sqlite ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     } finally {
       clearTimeout(timer);
+      clearInterval(again);
+      this.active = undefined;
+      db.close();
+      held.length = 0;
     }
   }
 
-  private async reopen(): Promise<void> {
-    this.db.close();
-    this.db = await connect(this.name, this.path);
+  interrupt(): void {
+    this.stopped = true;
+    this.active?.interrupt();
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    this.stopped = true;
   }
+}
+
+function stoppedError(name: string): DbmsError {
+  return new DbmsError(`sql ${name}: query interrupted: the query worker is stopping`, { code: Status.ProcessFailure });
 }
 
 async function connect(name: string, path: string): Promise<Db> {

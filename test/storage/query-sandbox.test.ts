@@ -107,3 +107,89 @@ test('a query past its timeout is interrupted (also one that streams sparse rows
     assert.deepEqual((await q.run('select count(*) from readings', 5000)).rows, [[3]]);
   }
 });
+
+async function pgReachable(): Promise<string | undefined> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: 5432,
+    user: process.env['PGUSER'] ?? 'postgres',
+    database: 'test',
+    connectionTimeoutMillis: 2000,
+  });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+const noPg = await pgReachable();
+
+test(
+  'PostgreSQL: server-file functions are refused, writes fail read-only, and a query past its timeout is cancelled',
+  { skip: noPg && `PostgreSQL at 127.0.0.1:5432 not reachable: ${noPg}` },
+  async (t) => {
+    const q = await openQuery(
+      'test',
+      { type: 'psql', ip: '127.0.0.1', port: 5432, user: process.env['PGUSER'] ?? 'postgres', database: 'test' },
+      tmpdir(),
+      noIdle,
+    );
+    t.after(() => q.close());
+    for (const sql of [
+      "select pg_read_file('/etc/passwd')",
+      "select * from pg_ls_dir('/etc') as f",
+      "select PG_CATALOG.pg_read_binary_file('/etc/passwd')",
+      "select lo_export(0, '/tmp/x')",
+    ])
+      await assert.rejects(q.run(sql, 5000), (err: unknown) => {
+        assert.ok(err instanceof DbmsError, sql);
+        assert.equal(err.code, Status.SqlNotSupported, `${sql}: ${err.message}`);
+        return true;
+      });
+    await assert.rejects(
+      q.run('with d as (delete from pg_catalog.pg_description where false returning 1) select * from d', 5000),
+      /read-only transaction/,
+    );
+    const t0 = performance.now();
+    await assert.rejects(
+      q.run('select pg_catalog.count(*) from generate_series(1, 1000000000)', 300),
+      (err: unknown) => {
+        assert.ok(err instanceof DbmsError);
+        assert.equal(err.code, Status.Timeout, err.message);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - t0 < 5000);
+    assert.deepEqual((await q.run('select 1 + 1 as two', 5000)).rows, [[2]]);
+  },
+);
+
+test('statements collected by the GC during a long query do not block the thread (the timeout still fires)', async (t) => {
+  const q = await openQuery('lab', { type: 'sqlite' }, fixture(t), noIdle);
+  t.after(() => q.close());
+  // Earlier queries leave statements for V8 to collect; the allocations below make it collect while the long one
+  // runs. Finalizing a statement of the running connection would wait for its step: the thread would stop here.
+  for (let i = 0; i < 30; i++) await q.run(`select ${i} as i, count(*) from readings`, 5000);
+  let ticks = 0;
+  let junk: number[][] = [];
+  const iv = setInterval(() => {
+    ticks++;
+    junk = Array.from({ length: 50 }, () => new Array<number>(20_000).fill(ticks));
+  }, 20);
+  const t0 = performance.now();
+  await assert.rejects(
+    q.run('with recursive r(n) as (select 1 union all select n + 1 from r) select n from r where n = 1 or n < 0', 2500),
+    (err: unknown) => err instanceof DbmsError && err.code === Status.Timeout,
+  );
+  clearInterval(iv);
+  assert.ok(junk.length > 0);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 6000, `interrupted after ${Math.round(ms)} ms`);
+  assert.ok(ticks >= 10, `only ${ticks} timer ticks in ${Math.round(ms)} ms`);
+});

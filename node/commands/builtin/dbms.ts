@@ -5,8 +5,10 @@
 //   get databases [where format = json]
 //   get tables where dbms = <name> [and format = json]
 //   get columns where dbms = <name> and table = <t> [and format = json]
-//   sql <dbms> [format = json|table [and ...]] "select ..."     (read-only; `destination` is REST's)
-import { CommandError, DbmsError } from '../../../base/errors.js';
+//   sql <dbms> [format = json|table] [and timeout = <seconds>] "select ..."
+//       read-only and sandboxed, run in the Query Pool (node/query.ts), never on this thread; `timeout` overrides
+//       the pool's default for this query; `destination` is REST's
+import { CommandError, DbmsError, EdgeRtError } from '../../../base/errors.js';
 import { formatTable, pyJson, type Cell } from '../../../protocols/format/table.js';
 import { dbmsSchema } from '../../config/node-config.js';
 import { isInternalTable, type ConnectionConfig } from '../../../storage/dbms/types.js';
@@ -16,6 +18,7 @@ import { optionsObject, parseWhere } from '../../../protocols/command/where.js';
 import { Status } from '../../../base/status.js';
 import { dbmsNoticeTo } from '../../notices.js';
 import { timedQuery } from '../../metrics/query.js';
+import { runQuery } from '../../query.js';
 
 const OPERATOR = 'operator';
 
@@ -164,7 +167,7 @@ export function queryJson(columns: string[], rows: unknown[][], ms: number): str
 const sql: CommandSpec = {
   words: ['sql'],
   method: 'any',
-  usage: 'sql <dbms> [format = json|table] "select ..."',
+  usage: 'sql <dbms> [format = json|table] [and timeout = <seconds>] "select ..."',
   // The query may come unquoted (EdgeLake peers send it so): its WHERE is SQL, not a `where` clause.
   rawWhere: true,
   async run(inv, node) {
@@ -186,9 +189,24 @@ const sql: CommandSpec = {
     const format = String(opts['format'] ?? 'table').toLowerCase();
     if (format !== 'json' && format !== 'table')
       throw new CommandError(`sql: format must be json or table (got ${format})`, { code: Status.CommandStructure });
-    const t0 = performance.now();
-    const r = await timedQuery(node.metrics, 'local', () => node.dbms.reader(dbms).select(query));
-    if (format === 'json') return queryJson(r.columns, r.rows, performance.now() - t0);
+    const timeout = opts['timeout'];
+    let timeoutMs: number | undefined;
+    if (timeout !== undefined) {
+      timeoutMs = Number(timeout) * 1000;
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new CommandError(`sql: timeout must be a number of seconds (got ${String(timeout)})`, {
+          code: Status.CommandStructure,
+        });
+    }
+    const call = timeoutMs === undefined ? { dbms, sql: query } : { dbms, sql: query, timeoutMs };
+    // Counted in /metrics (node/metrics/query.ts); an interrupted query (26) is a timeout there too.
+    const r = await timedQuery(node.metrics, 'local', (timedOut) =>
+      runQuery(node, call).catch((err: unknown) => {
+        if (err instanceof EdgeRtError && err.code === Status.Timeout) timedOut();
+        throw err;
+      }),
+    );
+    if (format === 'json') return queryJson(r.columns, r.rows, r.ms);
     return formatTable(
       r.columns,
       r.rows.map((row) => row.map((v) => (v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : (v as Cell)))),

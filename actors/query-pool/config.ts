@@ -1,0 +1,15 @@
+// The Query Pool's options (node.yaml `services: query_pool:`, `run query pool where ...`, `set query pool <n>`).
+import { duration, int, schema, type Infer } from '../../runtime/config/schema.js';
+
+const shape = {
+  threads: int(3, { min: 1, max: 64 }, { doc: "worker threads, each running one query at a time (EdgeLake's 3)" }),
+  timeout: duration(30, {
+    doc: 'how long a query may run before it is interrupted (per call: `sql <dbms> timeout = <s>`)',
+  }),
+};
+export const queryPoolSchema = schema('query pool', shape);
+export type QueryPoolConfig = Infer<typeof shape>;
+
+const workerShape = { ...shape, index: int(1) };
+export const queryWorkerSchema = schema('query worker', workerShape);
+export type QueryWorkerConfig = Infer<typeof workerShape>;

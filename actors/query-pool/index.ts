@@ -1,0 +1,106 @@
+// A query worker (EdgeLake's Query Pool thread): runs one `sql` query at a time on its own read-only connections,
+// one per dbms, opened at the first query (storage/dbms/query.ts: the sandbox and the timeout are there). The
+// mailbox hands the queries over one by one; the node sends each to the least busy worker (node/query.ts).
+// A crash fails the query in progress (and those waiting in this worker's mailbox) with an error, and the
+// supervisor replaces the worker. Stopping interrupts the query in progress and waits for it: libsql-js aborts the
+// whole process when a thread ends while the library works for it.
+import { defineActor } from '../../runtime/actor.js';
+import { DbmsError, assertNever, errorMessage } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
+import { openQuery, type QueryConnection } from '../../storage/dbms/query.js';
+import type { SelectResult } from '../../storage/dbms/types.js';
+import type { QueryResult } from '../../node/query.js';
+import { queryWorkerSchema, type QueryWorkerConfig } from './config.js';
+import type { QueryWorkerIn, QueryWorkerInfo } from './messages.js';
+
+/** 50 ms rounds of interrupts at stop: 4 s, within the 5 s the supervisor gives a stopping worker. */
+const STOP_ROUNDS = 80;
+
+interface Open {
+  /** The connection config it was opened with (a dbms reconnected with another config gets a new one). */
+  key: string;
+  conn: QueryConnection;
+}
+
+interface State {
+  cfg: QueryWorkerConfig;
+  conns: Map<string, Open>;
+  /** The query in progress, for `stop` to wait on. */
+  current: Promise<SelectResult> | undefined;
+  handled: number;
+  failed: number;
+  timedOut: number;
+}
+
+export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
+  kind: 'query-worker',
+  config: (raw) => queryWorkerSchema.parse(raw),
+  init(_ctx, cfg) {
+    return { cfg, conns: new Map(), current: undefined, handled: 0, failed: 0, timedOut: 0 };
+  },
+  async handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'query.run': {
+        const t0 = performance.now();
+        const key = JSON.stringify(msg.config);
+        let open = state.conns.get(msg.dbms);
+        try {
+          if (!open || open.key !== key) {
+            if (open) await open.conn.close();
+            state.conns.delete(msg.dbms);
+            const conn = await openQuery(msg.dbms, msg.config, ctx.node.dirs['dbms_dir']!, (err) =>
+              ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
+            );
+            open = { key, conn };
+            state.conns.set(msg.dbms, open);
+          }
+          state.current = open.conn.run(msg.sql, msg.timeoutMs);
+          const r = await state.current;
+          state.handled++;
+          return { columns: r.columns, rows: r.rows, ms: performance.now() - t0 } satisfies QueryResult;
+        } catch (err) {
+          state.failed++;
+          if (err instanceof DbmsError && err.code === Status.Timeout) {
+            state.timedOut++;
+            ctx.log.warn('query timed out', { dbms: msg.dbms, timeoutMs: msg.timeoutMs, sql: msg.sql.slice(0, 200) });
+          }
+          throw err;
+        } finally {
+          state.current = undefined;
+        }
+      }
+      case 'query.info':
+        return {
+          id: ctx.self,
+          handled: state.handled,
+          failed: state.failed,
+          timedOut: state.timedOut,
+          open: [...state.conns.keys()],
+        } satisfies QueryWorkerInfo;
+      case 'query.fault':
+        throw new Error('query worker fault injected');
+      default:
+        return assertNever(msg, 'query worker message');
+    }
+  },
+  async stop(state, _reason, ctx) {
+    // Interrupt until the query in progress settles (an interrupt before its step started is dropped by SQLite).
+    let settled = state.current === undefined;
+    void state.current?.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    for (let i = 0; !settled && i < STOP_ROUNDS; i++) {
+      for (const o of state.conns.values()) o.conn.interrupt();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (!settled) ctx.log.error('query still running after interrupts: the worker ends under it', {});
+    for (const [dbms, o] of state.conns) {
+      try {
+        await o.conn.close();
+      } catch (err) {
+        ctx.log.warn('query connection close failed', { dbms, error: errorMessage(err) });
+      }
+    }
+  },
+});

@@ -1,0 +1,76 @@
+// Queries go to the Query Pool (actors/query-pool/): worker threads that each run one query at a time, so no
+// query runs on the main thread. The node picks the least busy worker and asks it; a caller on a worker thread asks
+// the node (`node.query`, node/messages.ts), which does the same. The pool's mailbox lives above node/, so its
+// members the node sends are declared here (as node/notices.ts does for other services).
+import { DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
+import { Status } from '../base/status.js';
+import { actorAddress, type Ask } from '../runtime/address.js';
+import type { ConnectionConfig } from '../storage/dbms/types.js';
+import type { NodeApi, ServiceInstance } from './service.js';
+
+/** The result of one query: column names and rows (values as the engine gave them), and its time on the worker. */
+export interface QueryResult {
+  columns: string[];
+  rows: unknown[][];
+  ms: number;
+}
+
+/** What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`. */
+export type QueryRun = Ask<
+  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number },
+  QueryResult
+>;
+
+/** The query pool's actor kinds: the service's own actor (`query-pool`, worker 1) and its helpers (`query-worker-<n>`). */
+export const QUERY_POOL_KIND = 'query-pool';
+export const QUERY_WORKER_KIND = 'query-worker';
+
+export const queryWorkerAt = (id: string) => actorAddress<QueryRun>(id);
+
+/** Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). */
+const ANSWER_GRACE_MS = 10_000;
+
+export interface QueryRequest {
+  dbms: string;
+  sql: string;
+  /** Per-call timeout; absent: the pool's `timeout` (node default). */
+  timeoutMs?: number;
+}
+
+export function queryWorkers(node: NodeApi): ServiceInstance[] {
+  return [...node.instances(QUERY_POOL_KIND), ...node.instances(QUERY_WORKER_KIND)];
+}
+
+/** Runs one query in the pool: on the running worker with the fewest messages waiting. */
+export function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
+  const entry = node.dbms.list().find((d) => d.name === q.dbms);
+  if (!entry)
+    throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
+      code: Status.DbmsNotOpened,
+    });
+  const all = queryWorkers(node);
+  const running = all.filter((w) => w.status === 'running');
+  if (running.length === 0)
+    throw new DbmsError(
+      all.length === 0 ? "Query Pool is not running (use 'set query pool <n>')" : 'Query Pool is restarting',
+      // The node cannot serve queries now: not the caller's mistake (REST answers 503).
+      { code: Status.ProcessFailure, retriable: true },
+    );
+  const worker = running.reduce((a, b) => ((b.mailboxDepth ?? 0) < (a.mailboxDepth ?? 0) ? b : a));
+  const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
+  return node
+    .ask(
+      queryWorkerAt(worker.id),
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs },
+      timeoutMs + ANSWER_GRACE_MS,
+    )
+    .catch((err: unknown) => {
+      if (err instanceof EdgeRtError && err.code !== undefined) throw err;
+      // The worker crashed, stopped or did not answer: the query fails with the reason, the pool replaces it.
+      throw new DbmsError(`sql ${q.dbms}: ${worker.id}: ${errorMessage(err)}`, {
+        code: Status.ProcessFailure,
+        cause: err,
+        retriable: true,
+      });
+    });
+}
