@@ -1,9 +1,9 @@
 // What every benchmark prints: one JSON line per figure,
 //   {"bench","value","unit","baseline","ratio","cores","node","git", ...extra}
 // with the baseline measured in the same run (the machine is shared and noisy: the ratio counts).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,14 +26,26 @@ export interface Figure {
  * 'unknown' outside a git checkout.
  */
 export function gitSha(root = REPO): string {
-  const dir = join(root, '.git');
+  let dir = join(root, '.git');
   try {
+    // A worktree's `.git` is a file naming its git dir (HEAD there); refs live in the common dir it names.
+    let common = dir;
+    if (statSync(dir).isFile()) {
+      dir = resolve(
+        root,
+        readFileSync(dir, 'utf8')
+          .replace(/^gitdir:\s*/, '')
+          .trim(),
+      );
+      const c = join(dir, 'commondir');
+      common = existsSync(c) ? resolve(dir, readFileSync(c, 'utf8').trim()) : dir;
+    }
     const head = readFileSync(join(dir, 'HEAD'), 'utf8').trim();
     const ref = /^ref: (.+)$/.exec(head)?.[1];
     if (!ref) return head.slice(0, 12);
-    const loose = join(dir, ref);
-    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim().slice(0, 12);
-    const packed = readFileSync(join(dir, 'packed-refs'), 'utf8')
+    const loose = [join(dir, ref), join(common, ref)].find((p) => existsSync(p));
+    if (loose) return readFileSync(loose, 'utf8').trim().slice(0, 12);
+    const packed = readFileSync(join(common, 'packed-refs'), 'utf8')
       .split('\n')
       .find((l) => l.endsWith(` ${ref}`));
     return packed ? packed.slice(0, 12) : 'unknown';
