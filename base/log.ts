@@ -24,14 +24,18 @@ export interface Logger {
   child(src: string): Logger;
 }
 
+import { maskSecrets } from './mask.js';
+
 const SECRET_KEY = /pass(word)?|secret|token|private_key|api_key|credential/i;
 export const REDACTED = '******';
 
 /** Deep copy with secret-looking keys replaced. Bounded depth: logs are not the place for huge objects. */
 export function redact(value: unknown, depth = 0): unknown {
+  // A string may hold a command or a URL with a password in it (`error: ... connect dbms ... password = x`).
+  if (typeof value === 'string') return maskSecrets(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) return { name: value.name, message: maskSecrets(value.message) };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SECRET_KEY.test(k) && v !== undefined && v !== '' ? REDACTED : redact(v, depth + 1);
@@ -44,7 +48,7 @@ const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export function createLogger(src: string, sink: LogSink, minLevel: LogLevel = 'info'): Logger {
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (order[level] < order[minLevel]) return;
-    const rec: LogRecord = { ts: new Date().toISOString(), level, src, msg };
+    const rec: LogRecord = { ts: new Date().toISOString(), level, src, msg: maskSecrets(msg) };
     if (fields) Object.assign(rec, redact(fields) as Record<string, unknown>);
     sink(rec);
   };

@@ -139,6 +139,8 @@ export const Status = {
   MissingClusterPolicy: 222,
   /** Data_type_not_supported: "Data type not supported" */
   DataTypeNotSupported: 188,
+  /** NOT_SUPPORTED: "Not Supported in this Version" */
+  NotSupported: 237,
   /** ERR_json_search_key: "Error in JSON search key" */
   JsonSearchKey: 240,
   /** Failed_to_identify_app_data: "Failed to identify application data" */
@@ -217,6 +219,7 @@ const TEXT: Partial<Record<number, string>> = {
   221: 'Wrong port value',
   222: 'Missing cluster policy',
   188: 'Data type not supported',
+  237: 'Not Supported in this Version',
   240: 'Error in JSON search key',
   299: 'Failed to identify application data',
 };

@@ -31,7 +31,11 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
     yaml,
     `node:\n  name: bench\n  root: ${root}\n  log_level: warn\ndbms:\n${dbmsYaml}\nservices:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: ${port}\n  streamer: {}\n  operator: {}\n${extraServices}`,
   );
-  const proc = spawn(process.execPath, [CLI, 'start', yaml], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_CPU_PROF=<dir>: the node runs with --cpu-prof, one .cpuprofile per thread (workers too) in <dir>,
+  // written when the node stops; `node --import tsx bench/lib/cpuprof-top.ts <dir>` sums them up.
+  const prof = process.env['BENCH_CPU_PROF'];
+  const flags = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  const proc = spawn(process.execPath, [...flags, CLI, 'start', yaml], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {

@@ -40,6 +40,8 @@ async function actorRound(ref: WorkerActor, ms: number): Promise<number> {
       while (!ref.send(m)) await ref.whenWritable();
     }
   }
+  // The round ends with the mailbox full: wait for room before the ask, or it is refused (MailboxFullError).
+  await ref.whenWritable();
   const after = await ref.ask<number>({ type: 'bench.get' });
   return (after - before) / ((performance.now() - t0) / 1000);
 }
@@ -143,15 +145,17 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
     };
     const perRound = (b: number[]): number[] => actor.map((a, i) => Number((a / b[i]!).toFixed(3)));
-    jsonLine('mailbox', median(actor), 'msg/s', median(base), {
-      baselineIs: 'raw postMessage, one payload per call, to a counting worker',
-      roundRatios: perRound(base),
+    // The target is scored against the batched baseline: the mailbox batches what a turn sends, so 512-payload
+    // arrays are the fair upper bound; one postMessage per payload is shown for information.
+    jsonLine('mailbox', median(actor), 'msg/s', median(batched), {
+      baselineIs: 'raw postMessage of 512-payload arrays to a counting worker',
+      innerRoundRatios: perRound(batched),
       target: 'ratio >= 0.8',
       ...common,
     });
-    jsonLine('mailbox.vs-batched', median(actor), 'msg/s', median(batched), {
-      baselineIs: 'raw postMessage of 512-payload arrays to a counting worker',
-      roundRatios: perRound(batched),
+    jsonLine('mailbox.vs-single', median(actor), 'msg/s', median(base), {
+      baselineIs: 'raw postMessage, one payload per call, to a counting worker',
+      innerRoundRatios: perRound(base),
       ...common,
     });
   } finally {

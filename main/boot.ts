@@ -11,7 +11,7 @@ import { CommandError, errorMessage } from '../base/errors.js';
 import { createLogger, levelFromEnv, streamSink, type LogSink } from '../base/log.js';
 import { EdgeNode } from '../node/node.js';
 import { connectDbms } from '../node/commands/builtin/dbms.js';
-import { socketPath } from '../node/layout.js';
+import { createWorkDirectories, socketPath } from '../node/layout.js';
 import type { ServiceDescriptor } from '../node/service.js';
 import { actorAddress } from '../runtime/address.js';
 import type { ActorMessage } from '../runtime/wire.js';
@@ -106,14 +106,23 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
     return stopping;
   };
 
-  await node.start();
-  await control.listen();
-  log.info('node started', { name: config.name, root, socket: socketPath(root) });
+  // The databases first: a database another process holds locked is waited for here (storage/dbms
+  // sqlite.ts `open`), and a start that fails fails before any port, socket or worker is up, never
+  // after half-starting.
+  createWorkDirectories(root);
   try {
     for (const [name, d] of Object.entries(config.dbms)) {
       const raw: Record<string, unknown> = Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined));
       await connectDbms(node, name, raw);
     }
+  } catch (err) {
+    await node.dbms.closeAll();
+    throw err;
+  }
+  await node.start();
+  await control.listen();
+  log.info('node started', { name: config.name, root, socket: socketPath(root) });
+  try {
     for (const s of config.services) {
       // A service that cannot start does not stop the node nor the services after it (issue 12): its startup
       // policy (`supervisor.startup_error`) has had its retries; the error is logged with the reason.
@@ -134,10 +143,20 @@ export async function bootNode(opts: BootOptions): Promise<RunningNode> {
         throw new CommandError(`node.yaml ${c.path} (${c.text}): ${errorMessage(err)}`, { cause: err });
       }
     }
-    if (isScript) await node.interpreter.processFile(file!, { source: 'script' });
   } catch (err) {
     await stop('start failed');
     throw err;
+  }
+  if (isScript) {
+    // A script that ends on an error ends there; the node keeps running with what the script started, as
+    // EdgeLake's node does after `process` fails (member_cmd.py `exec_script` returns the error to the CLI).
+    try {
+      await node.interpreter.processFile(file!, { source: 'script' });
+    } catch (err) {
+      const text = `${errorMessage(err)}`;
+      log.error('start script ended with an error; the node keeps running', { file, error: text });
+      (opts.output ?? ((t: string) => process.stdout.write(`${t}\n`)))(text);
+    }
   }
   return { node, control, config, stop };
 }

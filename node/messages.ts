@@ -17,13 +17,17 @@ export type NodeIn =
         method?: 'GET' | 'POST';
         inner?: string;
         peer?: { ip: string; port: number };
+        /** Who sent it from outside: a REST client or a TCP peer (the control socket and scripts send none). */
+        via?: 'rest' | 'peer';
+        /** The REST user that authenticated the request (user authentication on). */
+        user?: { name: string; type: 'admin' | 'user' };
       },
       string
     >
   /** A peer's answer (or text to show), forwarded by the TCP dispatch actor to the reply registry. */
   | { type: 'node.peer.reply'; reply: PeerReply }
   /** An answer for job `jobId` arrived malformed: that receiver has failed (the dispatch actor says why). */
-  | { type: 'node.peer.failed'; jobId: number; receiverId: number; reason: string }
+  | { type: 'node.peer.failed'; jobId: number; receiverId: number; peerIp: string; reason: string }
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>

@@ -31,6 +31,9 @@ import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
+import { AuthStore } from './auth/store.js';
+import { AUTH_USERS } from './auth/users.js';
+import { AUTH_CHECKERS, authNoticeTo } from './notices.js';
 
 export interface NodeOptions {
   name: string;
@@ -80,6 +83,8 @@ export class EdgeNode implements NodeApi {
   readonly settings = new Settings();
   private ledger: Ledger | undefined;
   private stopping = false;
+  /** Users, user authentication, the local password and sealed secrets (node/auth/store.ts). */
+  readonly auth: AuthStore;
 
   constructor(readonly opts: NodeOptions) {
     this.name = opts.name;
@@ -111,6 +116,10 @@ export class EdgeNode implements NodeApi {
       this.requestStop(err.message, 1);
     };
     this.dispatcher = new Dispatcher(commandTable(opts.services));
+    this.auth = new AuthStore(dirs['state_dir']!, (table) => {
+      this.settings.set(AUTH_USERS, table);
+      for (const id of AUTH_CHECKERS) this.send(authNoticeTo(id), { type: 'auth.users', table });
+    });
     this.peers = new PeerNetwork({
       log: this.log.child('peers'),
       output: (text) => (opts.output ?? (() => undefined))(text),
@@ -136,6 +145,8 @@ export class EdgeNode implements NodeApi {
 
   async start(): Promise<void> {
     createWorkDirectories(this.root);
+    // Before any service starts: a node that had user authentication on comes back with it on.
+    this.auth.load();
     await this.supervisor.start();
   }
 
@@ -378,6 +389,10 @@ export class EdgeNode implements NodeApi {
         const env: DispatchEnv = { source: typeof msg.source === 'string' ? msg.source : from };
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
+        // Only the REST server and the TCP workers send commands from outside; each says which it is.
+        const via = msg.via ?? (msg.peer ? 'peer' : undefined);
+        if (via === 'rest' || via === 'peer') env.via = via;
+        if (msg.user) env.user = { name: String(msg.user.name), type: msg.user.type === 'admin' ? 'admin' : 'user' };
         if (typeof msg.inner === 'string') {
           // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
           if (env.method) this.dispatcher.checkMethod(msg.inner, env.method);
@@ -389,7 +404,7 @@ export class EdgeNode implements NodeApi {
         this.peers.deliver(msg.reply);
         return undefined;
       case 'node.peer.failed':
-        this.peers.fail(msg.jobId, msg.receiverId, msg.reason);
+        this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);
         return undefined;
       case 'node.dict.get':
         return this.dict.get(String(msg.name ?? '')) ?? '';

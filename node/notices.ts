@@ -2,6 +2,7 @@
 // services' mailbox unions include these members, and the node addresses them by the part it knows.
 import { actorAddress } from '../runtime/address.js';
 import type { ConnectionConfig } from '../storage/dbms/types.js';
+import type { AuthTable } from './auth/users.js';
 
 /** To every operator: `connect dbms` / `disconnect dbms` (a running operator opens or closes its own connection). */
 export type DbmsNotice =
@@ -13,3 +14,11 @@ export type SyncNow = { type: 'sync.now' };
 
 export const dbmsNoticeTo = (operatorId: string) => actorAddress<DbmsNotice>(operatorId);
 export const syncNowTo = (syncId: string) => actorAddress<SyncNow>(syncId);
+
+/** To the REST server and the message broker: the user table changed (node/auth/store.ts is its only writer). */
+export type AuthNotice = { type: 'auth.users'; table: AuthTable };
+
+export const authNoticeTo = (actorId: string) => actorAddress<AuthNotice>(actorId);
+
+/** The services that check users: they read `AUTH_USERS` at start and get `auth.users` on every change. */
+export const AUTH_CHECKERS = ['rest-server', 'message-broker'] as const;

@@ -15,6 +15,7 @@ import type { PeerNetwork } from '../peer/network.js';
 import type { Ledger } from '../storage/metadata/ledger.js';
 import type { Connections } from './connections.js';
 import type { Settings } from './settings.js';
+import type { AuthStore } from './auth/store.js';
 
 /** EdgeLake's process names, in the order `get processes` lists them. */
 export const PROCESS_ORDER = [
@@ -168,6 +169,8 @@ export interface NodeApi {
   requestStop(reason: string): void;
   /** Per-service settings kept for the node's life, whether or not the service runs (node/settings.ts). */
   readonly settings: Settings;
+  /** Users, user authentication and the local password (node/auth/store.ts); absent on test stubs. */
+  readonly auth?: AuthStore;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */

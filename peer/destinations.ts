@@ -3,9 +3,11 @@
 //   run client <ip> <port> <command>
 //   run client (<ip>:<port>[, <ip>:<port> ...][, subset = true][, timeout = 30]) <command>
 //   run client (!master_node) <command>             a `!key` may hold one or several comma-separated ip:port
-// `localhost` means 127.0.0.1. Duplicate ip:port entries are sent once. Destinations taken from the metadata
-// (`run client () ...`, `run client (blockchain get operator ...)`, `(dbms = x and table = y)`) need the
-// blockchain layer, which edgelake-rt does not have yet: they are refused with EdgeLake's error 20.
+//   run client ([subset = true][, timeout = N]) <command>         the operators of the query's table (metadata)
+//   run client (dbms = <d> and table = <t>[, subset = ..]) <command>  the operators of that table
+//   run client (blockchain get operator ... bring ['operator']['ip'] ":" ['operator']['port'] separator = ",")
+// `localhost` means 127.0.0.1. Duplicate ip:port entries are sent once. The metadata forms are resolved by the
+// caller (node/query/operators.ts: table -> clusters -> operators; the blockchain command's ip:port list).
 import { CommandError } from '../base/errors.js';
 import type { Token } from '../protocols/command/lexer.js';
 import { Status } from '../base/status.js';
@@ -17,8 +19,14 @@ export interface Target {
   label: string;
 }
 
+/** A destination taken from the metadata, resolved by the caller. */
+export type MetadataDestination =
+  { kind: 'table'; dbms: string | undefined; table: string | undefined } | { kind: 'blockchain'; command: string };
+
 export interface Destination {
+  /** Empty when `metadata` is set. */
   targets: Target[];
+  metadata?: MetadataDestination;
   subset: boolean;
   /** Seconds, from `timeout = N` inside the parentheses. */
   timeoutS: number | undefined;
@@ -44,16 +52,34 @@ function parseEntry(entry: string): Target {
   return target(parts[0]!, parts[1]!, entry);
 }
 
-const METADATA = /^(blockchain\s+get\b|dbms\b|table\b|\(|(operator|query|master|publisher|node)\s+where\b)/i;
+const METADATA = /^((operator|query|master|publisher|node)\s+where\b|\()/i;
+
+function metadataTable(text: string, resolve: (w: string) => string): MetadataDestination {
+  const pairs = text
+    .replace(/\s+and\s+/gi, ',')
+    .split(',')
+    .map((p) => p.split('=').map((x) => x.trim()));
+  let dbms: string | undefined;
+  let table: string | undefined;
+  for (const [k, v] of pairs) {
+    if (!v) throw destError(`expected dbms = <name> and table = <name> (got '${text}')`);
+    const value = v.startsWith('!') ? resolve(v) : v;
+    if (k?.toLowerCase() === 'dbms') dbms = value;
+    else if (k?.toLowerCase() === 'table') table = value;
+    else throw destError(`unknown destination key '${k}' (expected dbms and table)`);
+  }
+  if (!dbms || !table) throw destError(`expected dbms = <name> and table = <name> (got '${text}')`);
+  return { kind: 'table', dbms, table };
+}
 
 function parseGroup(inner: string, resolve: (w: string) => string): Omit<Destination, 'commandAt'> {
   const out: Omit<Destination, 'commandAt'> = { targets: [], subset: false, timeoutS: undefined };
   const text = inner.replace(/\s+/g, ' ').trim();
-  if (text === '' || METADATA.test(text)) {
-    throw destError(
-      `destinations from the metadata (${text === '' ? '()' : `(${text})`}) need the blockchain layer, not available yet; name the peers as ip:port`,
-    );
+  if (/^blockchain\s+get\b/i.test(text)) return { ...out, metadata: { kind: 'blockchain', command: text } };
+  if (METADATA.test(text)) {
+    throw destError(`destinations by a policy query (${text}) are not supported; use (blockchain get ... bring ...)`);
   }
+  const rest: string[] = [];
   for (const raw of text.split(',')) {
     let entry = raw.trim();
     if (entry === '') continue;
@@ -70,13 +96,29 @@ function parseGroup(inner: string, resolve: (w: string) => string): Omit<Destina
       else throw destError(`timeout must be a number of seconds (got '${value}')`);
       continue;
     }
+    rest.push(entry);
+  }
+  const joined = rest.join(', ');
+  if (rest.length === 0) return { ...out, metadata: { kind: 'table', dbms: undefined, table: undefined } };
+  if (/^(dbms|table)\s*=/i.test(joined)) return { ...out, metadata: metadataTable(joined, resolve) };
+  for (const entry of rest) {
     // A `!key` may expand to several peers.
     for (const one of entry.split(',')) {
       const t = parseEntry(one.trim());
       if (!out.targets.some((x) => x.label === t.label)) out.targets.push(t);
     }
   }
-  if (out.targets.length === 0) throw destError('no destination given');
+  return out;
+}
+
+/** An `ip:port` list (a `blockchain get ... bring` answer): comma, space or newline separated. */
+export function targetList(text: string): Target[] {
+  const out: Target[] = [];
+  for (const one of text.split(/[,\s]+/)) {
+    if (one === '') continue;
+    const t = parseEntry(one);
+    if (!out.some((x) => x.label === t.label)) out.push(t);
+  }
   return out;
 }
 

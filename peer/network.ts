@@ -3,10 +3,16 @@
 //
 // One request = one job id (header job_id, u32, never 0); the peers answer on new connections to our TCP server
 // with the job id and their receiver id copied, and the TCP dispatch actor forwards those answers here
-// (`node.peer.reply`, node/node.ts). A receiver's outcome is its `print`/`echo` text, its `job reply`
+// (`node.peer.reply`, node/node.ts). The job id is drawn at random (crypto), not counted up (EdgeLake counts,
+// so a third party can guess the next one), and an answer counts only when its connection comes from the IP of
+// the peer whose receiver id it names; any other answer to a waiting or unknown job is dropped and counted
+// (`dropped`), never shown as a peer's reply. A receiver's outcome is its `print`/`echo` text, its `job reply`
 // rows, or why it failed (send error naming the peer, or no reply before the timeout). Answers nobody waits for
 // (job id 0, a peer asking us to show text, a reply after its timeout) are shown on the node's console, as
 // EdgeLake prints `[From Node <ip:port>] <text>`.
+import { randomInt } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { ProtocolError } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { largeCommandMessage, type Address } from '../protocols/tcp/builders.js';
@@ -46,6 +52,8 @@ export interface PeerNetworkHost {
 
 interface Slot {
   target: Target;
+  /** The target's addresses (a host name resolved when the request is sent): where its answers may come from. */
+  addrs: string[];
   outcome: Outcome | undefined;
   rows: string[];
   parts: number;
@@ -59,13 +67,25 @@ interface Job {
 }
 
 const MAX_KNOWN_PEERS = 10_000;
+
+const norm = (a: string): string => {
+  const x = a.replace(/^::ffff:/i, '').toLowerCase();
+  return x === 'localhost' || x === '::1' ? '127.0.0.1' : x;
+};
+
+/** Does a connection from `ip` come from this slot's peer? (its addresses, IPv4-mapped IPv6 normalised) */
+function samePeer(slot: Slot, ip: string): boolean {
+  const from = norm(ip);
+  return slot.addrs.some((a) => norm(a) === from);
+}
 /** EdgeLake 26 (Time Out). */
 const TIMEOUT = 26;
 
 export class PeerNetwork {
   private readonly sender: PeerSender;
   private readonly jobs = new Map<number, Job>();
-  private lastJob = 0;
+  /** Answers dropped: for no waiting job, or from a connection that is not the addressed peer's. */
+  dropped = 0;
   private largeSeq = 0;
   /** Peers whose answers carried the edgelake-rt mark: requests to them go on a persistent connection. */
   private readonly rtPeers = new Set<string>();
@@ -91,6 +111,7 @@ export class PeerNetwork {
       const job: Job = {
         slots: targets.map((target) => ({
           target,
+          addrs: [target.ip],
           outcome: undefined,
           rows: [],
           parts: 0,
@@ -135,13 +156,14 @@ export class PeerNetwork {
     // Info type 6 marks an outgoing command: a peer asking us to print something, not an answer.
     if (!job || !slot || slot.outcome || reply.infoType === InfoType.authenticate) {
       if (reply.jobId !== 0 && reply.infoType !== InfoType.authenticate) {
-        this.host.log.debug('answer for no waiting job (timed out?)', {
-          job: reply.jobId,
-          from: `${reply.sourceIp}:${reply.sourcePort}`,
-        });
+        this.drop(reply.jobId, reply.peerIp, job ? 'answer for a receiver that is not waiting' : 'no waiting job');
         return;
       }
       this.show(reply);
+      return;
+    }
+    if (!samePeer(slot, reply.peerIp)) {
+      this.drop(reply.jobId, reply.peerIp, `answer for ${slot.target.label} from another address`);
       return;
     }
     if (reply.socketId === RT_SOCKET_ID) {
@@ -186,10 +208,11 @@ export class PeerNetwork {
   }
 
   /** A receiver's answer arrived malformed (the TCP dispatch actor closed that connection): it failed, code 15. */
-  fail(jobId: number, receiverId: number, reason: string): void {
+  fail(jobId: number, receiverId: number, peerIp: string, reason: string): void {
     const job = this.jobs.get(jobId);
     const slot = job?.slots[receiverId];
     if (!job || !slot) return;
+    if (!samePeer(slot, peerIp)) return this.drop(jobId, peerIp, `bad answer for ${slot.target.label}`);
     this.settle(job, receiverId, { kind: 'failed', target: slot.target, code: Status.Network, reason });
   }
 
@@ -219,6 +242,7 @@ export class PeerNetwork {
         'error',
         `${t.label}: no TCP server is running here to receive the reply (run tcp server first)`,
       );
+    if (isIP(t.ip) === 0) slot.addrs = (await lookup(t.ip, { all: true })).map((a) => a.address);
     const header = { source, jobId, jobLocation: 0, receivers: job.slots.length, receiverId: i };
     const blocks =
       this.templates.blocks(command, header, !opts.oneShot) ?? this.largeMessage(command, header, !opts.oneShot);
@@ -245,10 +269,19 @@ export class PeerNetwork {
     if (--job.pending === 0) job.finish();
   }
 
+  /** A random job id in 1..2^32-1 not in use (the header's field is 32 bits). */
   private allocate(): number {
-    do this.lastJob = this.lastJob >= 0xffffffff ? 1 : this.lastJob + 1;
-    while (this.jobs.has(this.lastJob));
-    return this.lastJob;
+    for (;;) {
+      const id = randomInt(1, 0x1_0000_0000);
+      if (!this.jobs.has(id)) return id;
+    }
+  }
+
+  private drop(jobId: number, from: string, why: string): void {
+    this.dropped++;
+    // Bounded: a flood of forged answers must not flood the log too.
+    if (this.dropped <= 10 || this.dropped % 1000 === 0)
+      this.host.log.warn('peer answer dropped', { job: jobId, from, why, dropped: this.dropped });
   }
 
   /** EdgeLake prints what no job waits for: `[From Node <ip:port>] <text>` (member_cmd._print / _echo). */

@@ -38,15 +38,19 @@ export class DbmsRegistry {
     }
     const onIdleError = (err: Error): void =>
       this.log.warn('dbms connection dropped', { dbms: name, error: err.message });
+    // A database file another process holds locked is waited for (bounded), not a failed start.
+    const onLocked = (attempt: number, err: unknown): void =>
+      this.log.warn('dbms locked by another process; waiting', { dbms: name, attempt, error: errorMessage(err) });
     if (config.type === 'sqlite') {
       // A writable open creates the file and edgelake-rt's internal tables; the reader cannot.
-      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError });
+      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError, onLocked });
       await writer.close();
     }
     const reader = await openDbms(name, config, {
       dbmsDir: this.dbmsDir,
       queryOnly: config.type === 'sqlite',
       onIdleError,
+      onLocked,
     });
     this.entries.set(name, { config, reader });
   }
@@ -61,6 +65,27 @@ export class DbmsRegistry {
       this.log.warn('dbms close failed', { dbms: name, error: errorMessage(err) });
     }
     return true;
+  }
+
+  /**
+   * Runs DDL on a connected database through a writing connection of its own, closed after (the node's reader is
+   * read-only): `create table` of EdgeLake's system tables and of table policies.
+   */
+  async ddl(name: string, statements: readonly string[]): Promise<void> {
+    const e = this.entries.get(name);
+    if (!e)
+      throw new DbmsError(`dbms '${name}' is not connected`, {
+        code: Status.DbmsNotOpened,
+      });
+    const writer = await openDbms(name, e.config, {
+      dbmsDir: this.dbmsDir,
+      onIdleError: (err: Error): void => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
+    });
+    try {
+      await writer.execDDL(statements);
+    } finally {
+      await writer.close();
+    }
   }
 
   list(): DbmsEntry[] {

@@ -4,8 +4,11 @@
 // Watch directories take regular files only: an entry is classified by lstat before anything opens it, and every
 // read opens with O_NONBLOCK and checks fstat (`openRegular`), so a FIFO or a device swapped in after the check
 // fails that one file instead of blocking a libuv thread (and the actor) for ever.
+// Modes: a file keeps its mode across a rename, and a device or peer may have written it world-readable, so what
+// lands in the archive or backup is set to 0640 and what lands in the error directory to 0600.
 import { constants, createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import {
+  chmod,
   copyFile,
   lstat,
   mkdir,
@@ -157,6 +160,7 @@ async function moveTo(src: string, dest: string, compress: boolean): Promise<voi
     await rename(tmp, dest);
     await unlink(src);
   } else await rename(src, dest);
+  await chmod(dest, 0o640);
 }
 
 /** Processed: archive (YY/MM/DD, `.gz` when compressed), else backup or delete (EdgeLake's options). */
@@ -240,6 +244,7 @@ export async function failFile(
     dest = join(dirs.errDir, name);
     await rename(path, dest);
   }
+  await chmod(dest, 0o600);
   const original = short ? `original name: ${fileName}\n` : '';
   await writeFile(`${dest}.reason.txt`, `error ${code}: ${reason}\n${original}`, { mode: 0o600 });
   return dest;

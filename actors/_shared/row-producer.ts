@@ -2,9 +2,15 @@
 // append them to the durable journal under its own stream (its actor id), wait for the commit,
 // and only then acknowledge the sender; then hand the entry to the streamer through the ring.
 // A full or absent ring is fine: the entry is durable and the operator replays it from the journal.
+// Text is made well-formed here, the one door every source goes through: a lone UTF-16 surrogate
+// becomes U+FFFD (protocols/format/unicode.ts), so nothing is stored that cannot be read back.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
 import { Journal, type AppendGroup, type JournalWriter } from '../../storage/journal/journal.js';
+import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
+import { isReservedTableName, reservedTableMessage } from '../../storage/schema/names.js';
+import { ProtocolError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 
 export const STREAMER_RING = 'streamer';
 
@@ -18,12 +24,18 @@ export function rowsJson(rows: readonly Record<string, unknown>[]): string {
     }
     return v;
   });
-  return big ? text.replace(/"\\u0000big:(-?\d+)\\u0000"/g, '$1') : text;
+  return wellFormedJson(big ? text.replace(/"\\u0000big:(-?\d+)\\u0000"/g, '$1') : text);
+}
+
+/** Rows for an engine's own tables (`sqlite_master`...) are refused before they are journaled. */
+function assertTableAllowed(table: string): void {
+  if (isReservedTableName(table))
+    throw new ProtocolError(reservedTableMessage(table), { code: Status.CommandStructure });
 }
 
 function keysOf(rows: readonly Record<string, unknown>[]): string[] {
   const keys = new Set<string>();
-  for (const r of rows) for (const k in r) keys.add(k);
+  for (const r of rows) for (const k in r) keys.add(wellFormed(k));
   return [...keys];
 }
 
@@ -46,12 +58,37 @@ export class RowProducer {
 
   /** The same for rows already as a JSON array text (REST bodies), with their count and keys. */
   async submitText(dbms: string, table: string, text: string, count: number, keys: string[]): Promise<RowsFrame> {
-    const { entry, durable } = this.writer.append(dbms, table, text, count, keys);
+    assertTableAllowed(table);
+    const { entry, durable } = this.writer.append(dbms, table, wellFormedJson(text), count, keys.map(wellFormed));
     await durable;
     const frame: RowsFrame = { t: 'rows', ...entry };
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
     if (ring && text.length < ring.maxRecordBytes() / 2) ring.push(frame);
     return frame;
+  }
+
+  /**
+   * Rows of one dbms.table in several pieces (a large REST body read in bounded chunks): one journal entry per
+   * piece, all in one transaction (none is durable unless all are); resolves when durable.
+   */
+  async submitTexts(
+    dbms: string,
+    table: string,
+    pieces: readonly { text: string; count: number; keys: string[] }[],
+  ): Promise<void> {
+    assertTableAllowed(table);
+    const batch: AppendGroup[] = pieces.map((p) => ({
+      dbms,
+      table,
+      rows: wellFormedJson(p.text),
+      count: p.count,
+      keys: p.keys.map(wellFormed),
+    }));
+    const { entries, durable } = this.writer.appendBatch(batch, {});
+    await durable;
+    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+    for (const entry of entries)
+      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
   }
 
   /**
@@ -66,6 +103,7 @@ export class RowProducer {
   ): Promise<number> {
     const groups = new Map<string, { dbms: string; table: string; rows: Record<string, unknown>[] }>();
     for (const r of rows) {
+      assertTableAllowed(r.table);
       const k = `${r.dbms}\u0000${r.table}`;
       let g = groups.get(k);
       if (!g) groups.set(k, (g = { dbms: r.dbms, table: r.table, rows: [] }));

@@ -10,7 +10,7 @@
 // beside it; the service goes on with the next file. Step 1 checks everything before step 2 moves
 // anything, and a JSON file processed again after a crash finds its blobs already indexed under its
 // own name, so a restart neither loses a blob nor refuses the file.
-import { access, constants, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
@@ -210,6 +210,8 @@ async function toErrorDir(
     dot > 0 ? `${name.slice(0, dot)}.err_${code}.${epoch}${name.slice(dot)}` : `${name}.err_${code}.${epoch}`;
   const dest = join(pc.dirs.err, errName);
   await rename(path, dest);
+  // It keeps the mode its writer gave it (maybe world-readable): the error directory is the node's only.
+  await chmod(dest, 0o600);
   await writeFile(`${dest}.reason.txt`, `error ${code}: ${reason}\n`, { mode: 0o600 });
   return dest;
 }

@@ -27,6 +27,7 @@ import {
   runningInstance,
 } from '../../node/service.js';
 import { restoreBlob } from './archive.js';
+import { commandPath } from '../../node/files/confine.js';
 import { find, type BlobFilter, type BlobRecord } from './catalog.js';
 import { blobsArchiverSchema, type BlobsArchiverConfig } from './config.js';
 import { BLOBS_ARCHIVER, type BlobsIn } from './messages.js';
@@ -198,8 +199,10 @@ const fileRetrieve: CommandSpec = {
     let last = dest;
     for (const r of rows) {
       last = toDir ? join(dest, r.originalName) : dest;
+      // Never over the node's databases, journal or ledger; from outside, only into its data directories.
+      const target = await commandPath(inv, node, last, 'write', 'file retrieve');
       try {
-        await restoreBlob(r, last);
+        await restoreBlob(r, target);
       } catch (err) {
         if (err instanceof EdgeRtError) throw err;
         throw new CommandError(`file retrieve: cannot copy ${r.archivePath} to ${last}: ${errorMessage(err)}`, {
@@ -237,12 +240,14 @@ const fileStore: CommandSpec = {
       throw new CommandError("Missing database name or table name info in 'file store' command", {
         code: Status.CommandStructure,
       });
+    // From outside, only a file of the node's data directories (symlinks resolved) may be taken in.
+    const source = await commandPath(inv, node, o.source, 'read', 'file store');
     const inst = running(node);
     if (!inst)
       throw new CommandError('file store: the blobs archiver is not running (it writes the blobs index)', {
         code: Status.ProcessFailure,
       });
-    const msg: BlobsIn = { type: 'blobs.store', source: o.source, dbms: dataDbms(dbms), table };
+    const msg: BlobsIn = { type: 'blobs.store', source, dbms: dataDbms(dbms), table };
     if (id !== undefined) msg.id = id;
     await node.ask(BLOBS_ARCHIVER, msg, 120_000);
     return '';

@@ -22,6 +22,9 @@ import { messageBrokerSchema, type MessageBrokerConfig } from './config.js';
 import { Handoff } from './handoff.js';
 import type { BrokerIn, BrokerInfo, LocalRoutes } from './messages.js';
 import { BrokerStats, NOT_STORED, UNREGISTERED_TOPIC } from './stats.js';
+import { AUTH_USERS, Authenticator } from '../../node/auth/users.js';
+import { readSetting } from '../../node/settings.js';
+import { Status } from '../../base/status.js';
 
 const ASK_TIMEOUT_MS = 30_000;
 
@@ -33,6 +36,8 @@ interface State {
   handoff: Handoff;
   /** Mutable holder: aedes callbacks read the current routes. */
   routes: { list: { filter: string; target: string }[] };
+  /** The node's user table (replaced on `auth.users`): with user authentication on, CONNECT needs a user. */
+  auth: Authenticator;
 }
 
 function routeList(routes: LocalRoutes | undefined): { filter: string; target: string }[] {
@@ -109,7 +114,27 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
       }),
     );
     const shared = { stats, handoff, routes };
+    const auth = new Authenticator(await readSetting(ctx, AUTH_USERS));
     const broker = await Aedes.createBroker({
+      // AnyLog: the broker checks users when user authentication is on (the same users as REST).
+      authenticate: (client, username, password, done) => {
+        if (!auth.enabled) return done(null, true);
+        auth.check(username, password?.toString('utf8')).then(
+          (user) => {
+            if (user) return done(null, true);
+            auth.refused++;
+            stats.count('CONNECT', ipOf(client), Status.AuthenticationFailed, 'bad user name or password');
+            // aedes answers CONNACK 4 (bad user name or password) for returnCode 4.
+            const err = Object.assign(new Error('bad user name or password'), { returnCode: 4 as const });
+            done(err, false);
+          },
+          (err: unknown) => {
+            // scrypt itself failed: refuse (never let an internal error let a client in), and say why.
+            ctx.log.error('MQTT user check failed', { error: errorMessage(err) });
+            done(Object.assign(new Error('user check failed'), { returnCode: 3 as const }), false);
+          },
+        );
+      },
       authorizePublish: (client, packet, done) => authorizePublish(ctx, shared, client, packet, done),
     });
     broker.on('client', (c) => stats.count('CONNECT', ipOf(c)));
@@ -130,7 +155,7 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
     });
     const a = server.address() as AddressInfo;
     ctx.log.info('message broker listening', { address: `${a.address}:${a.port}`, routes: routes.list.length });
-    return { cfg, server, broker, stats, handoff, routes };
+    return { cfg, server, broker, stats, handoff, routes, auth };
   },
   handle(state, msg) {
     switch (msg.type) {
@@ -149,6 +174,9 @@ export default defineActor<MessageBrokerConfig, State, BrokerIn>({
         return state.stats.show();
       case 'broker.routes':
         state.routes.list = routeList(msg.routes);
+        return undefined;
+      case 'auth.users':
+        state.auth.replace(msg.table);
         return undefined;
       default:
         return assertNever(msg, 'message broker message');

@@ -1,6 +1,7 @@
 // The message broker actor's mailbox.
 import type { BrokerRoutes } from '../_shared/msg-routes.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
+import type { AuthNotice } from '../../node/notices.js';
 
 export type { LocalRoutes } from '../_shared/msg-routes.js';
 
@@ -9,7 +10,9 @@ export type BrokerIn =
   /** `get local broker`: the event counters as EdgeLake's table. */
   | Ask<{ type: 'broker.stats' }, string>
   /** The `broker = local` msg clients changed (run / exit msg client). */
-  | BrokerRoutes;
+  | BrokerRoutes
+  /** The user table changed (node/auth/store.ts). */
+  | AuthNotice;
 
 export const MESSAGE_BROKER = actorAddress<BrokerIn>('message-broker');
 

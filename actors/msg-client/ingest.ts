@@ -218,7 +218,7 @@ export class Ingest {
     if (!this.o.errDir) return;
     // EdgeLake streams it to err_dir as dbms `err_<broker>`, table = topic (mq L1031-1042).
     const file = join(this.o.errDir, `err_${normalizeName(this.o.brokerName)}.${normalizeName(received)}.0.0.json`);
-    appendFile(file, `${textOf(payload).replace(/\n/g, ' ')}\n`).catch((err: unknown) =>
+    appendFile(file, `${textOf(payload).replace(/\n/g, ' ')}\n`, { mode: 0o600 }).catch((err: unknown) =>
       this.o.log.error('cannot write a failed message to err_dir', { file, error: errorMessage(err) }),
     );
   }
@@ -226,8 +226,8 @@ export class Ingest {
   private logRaw(received: string, payload: Uint8Array | string): void {
     if (!this.o.rawLogFile) return;
     const file = this.o.rawLogFile;
-    appendFile(file, `${JSON.stringify({ topic: received, message: textOf(payload) })}\n`).catch((err: unknown) =>
-      this.o.log.error('cannot log a message (only_log)', { file, error: errorMessage(err) }),
+    appendFile(file, `${JSON.stringify({ topic: received, message: textOf(payload) })}\n`, { mode: 0o600 }).catch(
+      (err: unknown) => this.o.log.error('cannot log a message (only_log)', { file, error: errorMessage(err) }),
     );
   }
 

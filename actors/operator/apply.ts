@@ -2,11 +2,17 @@
 // Per (table, stream) entries are applied in seq order, exactly once:
 //   - an entry at or below the recorded position is already in the database: skipped
 //   - an entry above position + 1 means some came another way or not at all: the gap is read
-//     from the journal and applied first
-//   - rows and the new positions go in one transaction (DbmsAdapter.write)
-// A batch the database refuses for its data (not for a lost connection) is split entry by entry;
-// an entry that still fails goes to the error directory as a JSON file with a reason file beside it,
-// and its position is recorded so it does not block the entries after it.
+//     from the journal and applied first; the run must be contiguous (a gap the journal read does not
+//     fill stops the stream there: the position never passes an entry not applied). A read can come
+//     up short: this thread's LMDB read snapshot may predate entries the ring already delivered later
+//     ones of (issue 12: after `database is locked` deferrals, such short gap fills lost 131k of 1.78M
+//     acknowledged rows in test/ingest/locked-sqlite.test.ts)
+//   - rows and the new positions go in one transaction (DbmsAdapter.write), at most MAX_TX_ROWS rows
+// A failure is classified (failures.ts). Transient: thrown, the rows stay pending in the journal and
+// the caller retries the table with backoff (retry.ts). Permanent: the batch is split entry by entry;
+// the entry that fails is retried (with backoff) up to MAX_ATTEMPTS times, then goes to the error
+// directory as a JSON file with a `.reason.txt` beside it, and its position is recorded so it does not
+// block the entries after it. Refused (171/174): to the error directory at once.
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +20,7 @@ import { DbmsError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import { isoMicros } from '../../protocols/format/time.js';
 import { concatJsonArrays, type BatchFrame } from '../../protocols/frames/ingest.js';
-import type { Journal } from '../../storage/journal/journal.js';
+import type { Journal, JournalEntry } from '../../storage/journal/journal.js';
 import type { InsertBatch, JournalPosition } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
 import { inferFrom, type Catalog, type DbmsConn } from './catalog.js';
@@ -22,6 +28,8 @@ import { beginBatchFile, type BatchFileContext } from './batch-files.js';
 import type { OperatorStats } from './stats.js';
 import type { TrimQueue } from './trim.js';
 import { Status } from '../../base/status.js';
+import { classifyFailure } from './failures.js';
+import { MAX_ATTEMPTS, entryId, type RetryBook } from './retry.js';
 
 export type Part = BatchFrame['parts'][number];
 
@@ -39,36 +47,75 @@ export interface ApplyContext extends BatchFileContext {
   limitTables: readonly string[] | undefined;
   /** When the replay first saw each not-yet-applied entry (`dbms/table/stream/seq`), for the grace period. */
   seen: Map<string, number>;
+  retries: RetryBook;
 }
 
-/** Does this failure come from the data (retrying will not help) rather than the connection? */
-export function isDataError(err: unknown): boolean {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : '';
-  if (/^(22|23|42)/.test(code)) return true; // PostgreSQL data exception, integrity, syntax/name
-  if (code.startsWith('SQLITE_')) return !/^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|NOMEM|INTERRUPT)/.test(code);
-  return false;
-}
+/** Rows in one transaction at most. */
+const MAX_TX_ROWS = 50_000;
+/** Rows read from the journal to fill gaps, per call (the rest is applied by the next call). */
+const MAX_PENDING_ROWS = 200_000;
+/**
+ * Row text read from the journal to fill gaps, per call: a gap can be a whole large PUT (the streamer dropped its
+ * buffers), and reading it all at once held it all in this worker (issue 12, item 6).
+ */
+const MAX_PENDING_BYTES = 8 << 20;
+/**
+ * A seq missing from the journal below an entry appended this long ago is a hole for good (an append
+ * that failed, never acknowledged), not an entry this thread's read snapshot does not see yet.
+ */
+const HOLE_MS = 60_000;
 
-/** The operator may not take rows for this table (171 create_table = false, 174 no cluster): retrying will not help. */
-const isTableRefused = (err: unknown): boolean =>
-  err instanceof DbmsError &&
-  (err.code === Status.OperatorNotAllowedWithTable || err.code === Status.NoClusterAssigned);
+const partOf = (e: JournalEntry): Part => ({
+  stream: e.stream,
+  seq: e.seq,
+  count: e.count,
+  rows: e.rows,
+  keys: e.keys,
+  at: e.at,
+});
 
-/** The parts still to apply, in order, with journal gaps filled. */
+/**
+ * The parts still to apply, in order, with journal gaps filled; per stream a contiguous run from the
+ * recorded position (a gap the journal does not fill ends that stream's run: its later parts wait).
+ */
 function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
   const out: Part[] = [];
-  const next = new Map<string, number>();
+  const last = new Map<string, number>();
+  const stopped = new Set<string>();
+  let rows = 0;
+  let bytes = 0;
+  // False when x cannot follow `prev` now (the stream stops there).
+  const take = (x: Part, prev: number): boolean => {
+    if (x.seq !== prev + 1) {
+      if (Date.now() - x.at < HOLE_MS) return false;
+      ctx.log.error('journal entries missing below an old entry: skipped as never acknowledged', {
+        dbms,
+        table,
+        stream: x.stream,
+        from: prev + 1,
+        to: x.seq - 1,
+      });
+    }
+    if ((rows >= MAX_PENDING_ROWS || bytes >= MAX_PENDING_BYTES) && out.length > 0) return false;
+    out.push(x);
+    rows += x.count;
+    bytes += x.rows.length;
+    last.set(x.stream, x.seq);
+    return true;
+  };
   for (const p of parts) {
-    const at = next.get(p.stream) ?? ctx.catalog.position(c, table, p.stream);
+    if (stopped.has(p.stream)) continue;
+    const at = last.get(p.stream) ?? ctx.catalog.position(c, table, p.stream);
     if (p.seq <= at) continue;
+    let prev = at;
+    let ok = true;
     if (p.seq > at + 1) {
       for (const e of ctx.journal.range(dbms, table, p.stream, at + 1, p.seq - 1)) {
-        out.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
+        if (!(ok = take(partOf(e), prev))) break;
+        prev = e.seq;
       }
     }
-    out.push(p);
-    next.set(p.stream, p.seq);
+    if (!ok || !take(p, prev)) stopped.add(p.stream);
   }
   return out;
 }
@@ -85,7 +132,10 @@ function unionKeys(parts: readonly Part[]): string[] {
   return [...s];
 }
 
-/** Applies the parts; returns the rows inserted. Throws (leaving them to the journal) when the dbms cannot be written. */
+/**
+ * Applies the parts; returns the rows inserted. Throws (leaving them pending in the journal) when the
+ * dbms cannot take them now, or when an entry failed permanently fewer than MAX_ATTEMPTS times.
+ */
 export async function applyParts(
   ctx: ApplyContext,
   dbms: string,
@@ -100,25 +150,59 @@ export async function applyParts(
       retriable: true,
     });
   const todo = pending(ctx, c, dbms, table, parts);
-  if (todo.length === 0) return 0;
+  let rows = 0;
+  for (let i = 0; i < todo.length;) {
+    // One transaction of up to MAX_TX_ROWS rows; an entry that failed before goes alone.
+    const chunk: Part[] = [];
+    let n = 0;
+    while (i < todo.length) {
+      const p = todo[i]!;
+      const suspect = ctx.retries.entryFailures(entryId(dbms, table, p.stream, p.seq)) > 0;
+      if (chunk.length > 0 && (suspect || n + p.count > MAX_TX_ROWS)) break;
+      chunk.push(p);
+      n += p.count;
+      i++;
+      if (suspect) break;
+    }
+    rows += await applyChunk(ctx, c, dbms, table, chunk);
+  }
+  return rows;
+}
+
+async function applyChunk(
+  ctx: ApplyContext,
+  c: DbmsConn,
+  dbms: string,
+  table: string,
+  chunk: readonly Part[],
+): Promise<number> {
   try {
-    return await write(ctx, c, dbms, table, todo);
+    const rows = await write(ctx, c, dbms, table, chunk);
+    if (chunk.length === 1) ctx.retries.entryDone(entryId(dbms, table, chunk[0]!.stream, chunk[0]!.seq));
+    return rows;
   } catch (err) {
-    if (!isDataError(err) && !isTableRefused(err)) throw err;
-    if (todo.length === 1) {
-      await quarantine(ctx, c, dbms, table, todo[0]!, err);
+    const kind = classifyFailure(err);
+    if (kind === 'transient') throw err;
+    // The failure may come from a stale view of the table (dropped or altered from outside).
+    c.tables.delete(table);
+    if (chunk.length > 1) {
+      // Find the entry at fault: the others go in, each in its own transaction.
+      let rows = 0;
+      for (const p of chunk) rows += await applyChunk(ctx, c, dbms, table, [p]);
+      return rows;
+    }
+    const p = chunk[0]!;
+    const id = entryId(dbms, table, p.stream, p.seq);
+    const attempts = ctx.retries.entryFailed(id);
+    if (kind === 'refused' || attempts >= MAX_ATTEMPTS) {
+      await quarantine(ctx, c, dbms, table, p, err, attempts);
+      ctx.retries.entryDone(id);
       return 0;
     }
-    let rows = 0;
-    for (const p of todo) {
-      try {
-        rows += await write(ctx, c, dbms, table, [p]);
-      } catch (e) {
-        if (!isDataError(e) && !isTableRefused(e)) throw e;
-        await quarantine(ctx, c, dbms, table, p, e);
-      }
-    }
-    return rows;
+    throw new DbmsError(
+      `${errorMessage(err)} (journal entry ${p.stream}/${p.seq}: attempt ${attempts} of ${MAX_ATTEMPTS} before the error directory)`,
+      { cause: err },
+    );
   }
 }
 
@@ -172,16 +256,18 @@ async function quarantine(
   table: string,
   p: Part,
   err: unknown,
+  attempts: number,
 ): Promise<void> {
   const code = err instanceof DbmsError && err.code !== undefined ? err.code : Status.SqlFailure;
   const hash = createHash('md5').update(`${dbms}.${table}`).update(p.rows).digest('hex');
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });
-  const rows = JSON.parse(p.rows) as unknown[];
-  await writeFile(join(ctx.errDir, name), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  // The rows and the reason are the node's data: readable by its user only.
+  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows), { mode: 0o600 });
   await writeFile(
     join(ctx.errDir, `${name}.reason.txt`),
-    `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows)\n`,
+    `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows, ${attempts} attempt${attempts === 1 ? '' : 's'})\n`,
+    { mode: 0o600 },
   );
   ctx.stats.error('JSON Errors', dbms, table, code, errorMessage(err));
   ctx.log.error('rows moved to the error directory', { dbms, table, file: name, error: errorMessage(err) });
@@ -192,18 +278,75 @@ async function quarantine(
 }
 
 /**
- * Replays journal entries above the recorded positions (all of them at start; later only those
- * still unapplied `graceMs` after a pass first saw them: the ring path has had its chance). Returns
- * the rows applied.
+ * The rows of a dead letter, one JSON object per line (a file that can go back to the watch dir once
+ * fixed); a row JavaScript cannot re-serialise (nested past the stack) is kept as the journal's text.
  */
-export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50_000): Promise<number> {
+function deadLetterText(rowsJson: string): string {
+  try {
+    const rows = JSON.parse(rowsJson) as unknown[];
+    return rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    return rowsJson.endsWith('\n') ? rowsJson : `${rowsJson}\n`;
+  }
+}
+
+/**
+ * Applies parts of one table and keeps its retry state (retry.ts): a failure puts the table in
+ * backoff (logged at the first attempt and every 10th), a success after failures ends it. Returns the
+ * rows applied; never throws for the database's sake.
+ */
+export async function applyTracked(
+  ctx: ApplyContext,
+  dbms: string,
+  table: string,
+  parts: readonly Part[],
+): Promise<number> {
+  try {
+    const rows = await applyParts(ctx, dbms, table, parts);
+    const was = ctx.retries.succeeded(dbms, table);
+    if (was) ctx.log.info('table takes rows again', { dbms, table, attempts: was.attempts, after: was.lastError });
+    return rows;
+  } catch (err) {
+    const r = ctx.retries.failed(dbms, table, classifyFailure(err), errorMessage(err), Date.now());
+    if (r.attempts === 1 || r.attempts % 10 === 0)
+      ctx.log.warn('batch pending in the journal; retried with backoff', {
+        dbms,
+        table,
+        kind: r.kind,
+        attempts: r.attempts,
+        retryInMs: r.nextAt - Date.now(),
+        error: r.lastError,
+      });
+    return 0;
+  }
+}
+
+export interface ReconcileOptions {
+  /** Entries younger than this (since a pass first saw them) are left to the ring path. */
+  graceMs: number;
+  /** Rows per table per pass at most. */
+  maxRows: number;
+  /** Only this table (a retry pass). */
+  only?: { dbms: string; table: string };
+}
+
+/**
+ * Replays journal entries above the recorded positions (all of them at start; later only those
+ * still unapplied `graceMs` after a pass first saw them: the ring path has had its chance). Tables
+ * waiting out a backoff are skipped. Returns the rows applied and whether a table hit `maxRows`
+ * (more to replay now).
+ */
+export async function reconcile(ctx: ApplyContext, opts: ReconcileOptions): Promise<{ rows: number; more: boolean }> {
   const now = Date.now();
   const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
   const still = new Set<string>();
   let rows = 0;
+  let more = false;
   // Keys only: the rows of an entry are read when it is replayed, not at every pass (under load the
   // journal holds many entries the ring path is about to deliver).
   for (const k of ctx.journal.keys()) {
+    if (opts.only && (k.dbms !== opts.only.dbms || k.table !== opts.only.table)) continue;
     const c = ctx.catalog.get(k.dbms);
     if (!c) continue; // waits for `connect dbms`
     const at = ctx.catalog.position(c, k.table, k.stream);
@@ -211,29 +354,29 @@ export async function reconcile(ctx: ApplyContext, graceMs: number, maxRows = 50
       ctx.trims.add(k.dbms, k.table, k.stream, at);
       continue;
     }
-    const id = `${k.dbms}/${k.table}/${k.stream}/${k.seq}`;
+    const id = entryId(k.dbms, k.table, k.stream, k.seq);
     still.add(id);
-    if (graceMs > 0) {
+    if (opts.graceMs > 0) {
       const first = ctx.seen.get(id);
       if (first === undefined) ctx.seen.set(id, now);
-      if (first === undefined || now - first < graceMs) continue;
+      if (first === undefined || now - first < opts.graceMs) continue;
     }
+    if (!opts.only && ctx.retries.waiting(k.dbms, k.table, now)) continue;
     const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? { dbms: k.dbms, table: k.table, parts: [], rows: 0 };
     groups.set(`${k.dbms}\u0000${k.table}`, g);
-    if (g.rows >= maxRows) continue;
+    if (g.rows >= opts.maxRows) {
+      more = true;
+      continue;
+    }
     const e = ctx.journal.get(k.dbms, k.table, k.stream, k.seq);
     if (!e) continue;
-    g.parts.push({ stream: e.stream, seq: e.seq, count: e.count, rows: e.rows, keys: e.keys, at: e.at });
+    g.parts.push(partOf(e));
     g.rows += e.count;
   }
-  for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
+  if (!opts.only) for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
   for (const g of groups.values()) {
     if (g.parts.length === 0) continue;
-    try {
-      rows += await applyParts(ctx, g.dbms, g.table, g.parts);
-    } catch (err) {
-      ctx.log.warn('journal replay deferred', { dbms: g.dbms, table: g.table, error: errorMessage(err) });
-    }
+    rows += await applyTracked(ctx, g.dbms, g.table, g.parts);
   }
-  return rows;
+  return { rows, more };
 }

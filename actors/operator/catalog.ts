@@ -9,7 +9,7 @@ import { positionKey } from '../../storage/dbms/types.js';
 import { inferColumns, type InferredColumn, type Row } from '../../storage/schema/infer.js';
 import { addColumnStatements, createTableStatements, type TableSpec } from '../../storage/schema/ddl.js';
 import { SYSTEM_COLUMNS } from '../../storage/schema/types.js';
-import { normalizeColumnName } from '../../storage/schema/names.js';
+import { isReservedTableName, normalizeColumnName, reservedTableMessage } from '../../storage/schema/names.js';
 import { Status } from '../../base/status.js';
 
 export interface TableMeta {
@@ -26,6 +26,8 @@ export interface DbmsConn {
 }
 
 export class TableError extends DbmsError {}
+
+export const WRITER_BUSY_TIMEOUT_MS = 1000;
 
 /**
  * Called once per table (per catalog) before its first rows go in, with the table's spec when this catalog just
@@ -56,6 +58,11 @@ export class Catalog {
     const adapter = await openDbms(name, config, {
       dbmsDir: this.dbmsDir,
       onIdleError: (err) => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
+      onLocked: (attempt, err) =>
+        this.log.warn('dbms locked by another process; waiting', { dbms: name, attempt, error: errorMessage(err) }),
+      // A write that meets another process's lock fails after 1 s rather than 5: the operator retries
+      // it with backoff (apply.ts) and its worker stays responsive (`get operator`) meanwhile.
+      busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS,
     });
     this.conns.set(name, { name, adapter, tables: new Map(), positions: await adapter.positions() });
   }
@@ -116,6 +123,10 @@ export class Catalog {
     createTable: boolean,
     tsd: boolean,
   ): Promise<TableMeta> {
+    // The doors refuse these already; rows journaled before they did, or a watch-dir file so named,
+    // go to the error directory (apply.ts, files.ts) instead of failing forever.
+    if (isReservedTableName(table))
+      throw new TableError(reservedTableMessage(table), { code: Status.OperatorNotAllowedWithTable });
     let t = await this.table(c, table);
     if (!t) {
       if (!createTable)

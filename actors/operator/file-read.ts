@@ -6,12 +6,15 @@
 //   pass 2 only slices the text into chunks of whole lines, as JSON array texts for the database's
 //          own JSON reader (json_each / json_to_recordset): no second JavaScript parse
 // A file that is one JSON document over several lines (pretty-printed) is read whole, up to 64 MiB.
+// Lone UTF-16 surrogates in keys and values become U+FFFD (protocols/format/unicode.ts), as for rows
+// that come by the journal.
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { ProtocolError } from '../../base/errors.js';
 import { createSchemaInferrer, type InferredColumn } from '../../storage/schema/infer.js';
 import { Status } from '../../base/status.js';
 import { readRegular, regularStream } from '../_shared/file-moves.js';
+import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
 
 export const WHOLE_FILE_LIMIT = 64 << 20;
 
@@ -70,7 +73,7 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
     rows += list.length;
   }
   rl.close();
-  if (!failed) return { rows, lineRows, keys: [...keys], columns: inf.columns(), wholeText: undefined };
+  if (!failed) return { rows, lineRows, keys: [...keys].map(wellFormed), columns: inf.columns(), wholeText: undefined };
   // Not one JSON value per line: maybe one document over several lines.
   const size = (await stat(path)).size;
   if (failed.line === 1 || rows === 0) {
@@ -93,9 +96,9 @@ export async function scanFile(path: string, infer = true): Promise<FileScan> {
       return {
         rows: list.length,
         lineRows: undefined,
-        keys: [...k],
+        keys: [...k].map(wellFormed),
         columns: whole.columns(),
-        wholeText: JSON.stringify(list),
+        wholeText: wellFormedJson(JSON.stringify(list)),
       };
     }
   }
@@ -142,7 +145,7 @@ export async function* chunks(
       bytes += line.length;
       done += n;
       if (rows >= maxRows || bytes >= maxBytes) {
-        yield { text: `[${parts.join(',')}]`, rows, upTo: done };
+        yield { text: wellFormedJson(`[${parts.join(',')}]`), rows, upTo: done };
         parts = [];
         rows = 0;
         bytes = 0;
@@ -151,5 +154,5 @@ export async function* chunks(
   } finally {
     rl.close();
   }
-  if (rows > 0) yield { text: `[${parts.join(',')}]`, rows, upTo: done };
+  if (rows > 0) yield { text: wellFormedJson(`[${parts.join(',')}]`), rows, upTo: done };
 }

@@ -3,6 +3,8 @@
 //   - files in the watch directory (chokidar events plus a periodic scan: files.ts)
 //   - journal replay: at start everything not yet applied, then every second what the ring path
 //     has not delivered within the grace period (a crashed streamer, a full ring, no streamer at all)
+//   - retries: a table whose batch failed waits out a backoff, then its pending journal entries are
+//     tried again (`operator.retry`, retry.ts); its ring frames meanwhile stay in the journal
 // EdgeLake's operator needs an operator policy and a cluster; this one also runs on a standalone
 // node with neither (member 0), which is the embedded default.
 import { readdir } from 'node:fs/promises';
@@ -17,12 +19,13 @@ import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyParts, reconcile, type Part } from './apply.js';
+import { applyTracked, reconcile, type Part } from './apply.js';
+import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, processFile, type FileContext } from './files.js';
 import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
-import type { OperatorIn } from './messages.js';
+import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
 import { TsdInfo } from './tsd.js';
@@ -34,6 +37,8 @@ const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
 /** Rows merged into one transaction at most when frames queue up. */
 const MERGE_ROWS = 50_000;
+/** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
+const MERGE_BYTES = 8 << 20;
 
 interface State {
   cfg: OperatorConfig;
@@ -45,6 +50,33 @@ interface State {
   reconciling: boolean;
   /** The last error logged per watch-dir path (`logOnce`). */
   leftLogged: Map<string, string>;
+  retryTimer: TimerHandle | undefined;
+  retryAt: number;
+}
+
+/** Keeps one timer at the time the next table in backoff is due (none when no table waits). */
+function armRetry(state: State, ctx: ActorContext<OperatorIn>): void {
+  const now = Date.now();
+  const wait = state.fctx.retries.nextIn(now);
+  if (wait === undefined) return;
+  if (state.retryTimer && state.retryAt <= now + wait) return;
+  state.retryTimer?.cancel();
+  state.retryAt = now + wait;
+  state.retryTimer = ctx.clock.setTimeout(() => {
+    state.retryTimer = undefined;
+    ctx.send(ctx.self, { type: 'operator.retry' });
+  }, wait);
+}
+
+/** Tables whose backoff is over: their pending entries from the journal, a bounded slice per message. */
+async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
+  let more = false;
+  for (const r of state.fctx.retries.due(Date.now())) {
+    const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, only: r });
+    // A backlog behind the retried batch: the next slice at once (after what the mailbox holds).
+    if (out.more && !state.fctx.retries.waiting(r.dbms, r.table, Date.now())) more = true;
+  }
+  if (more) ctx.send(ctx.self, { type: 'operator.retry' });
 }
 
 function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry[]): Promise<void[]> {
@@ -62,13 +94,20 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
   if (!ring) return;
   // Frames that queued up while the last transaction ran are merged per table: one transaction
   // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
-  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
-  for (const f of ring.drain(64)) {
+  // Frames are popped one by one (not drained 64 at once): with ~512 KB frames of a large PUT, 64 decoded
+  // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
+  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
+  const now = Date.now();
+  for (let n = 0; n < 64; n++) {
+    const f = ring.pop();
+    if (f === undefined) break;
+    // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
+    if (state.fctx.retries.waiting(f.dbms, f.table, now)) continue;
     const k = `${f.dbms}\u0000${f.table}`;
     let g = byTable.get(k);
-    if (!g || g.rows >= MERGE_ROWS) {
+    if (!g || g.rows >= MERGE_ROWS || g.bytes >= MERGE_BYTES) {
       if (g) await applyGroup(ctx, state, g);
-      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0 };
+      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
       byTable.set(k, g);
     }
     const parts =
@@ -77,6 +116,7 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
         : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
     g.parts.push(...parts);
     g.rows += parts.reduce((n, p) => n + p.count, 0);
+    g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
   }
   for (const g of byTable.values()) await applyGroup(ctx, state, g);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
@@ -84,16 +124,12 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
 }
 
 async function applyGroup(
-  ctx: ActorContext<OperatorIn>,
+  _ctx: ActorContext<OperatorIn>,
   state: State,
   g: { dbms: string; table: string; parts: Part[] },
 ): Promise<void> {
-  try {
-    await applyParts(state.fctx, g.dbms, g.table, g.parts);
-  } catch (err) {
-    // The rows stay in the journal; the periodic replay applies them once the dbms is back.
-    ctx.log.warn('batch deferred to journal replay', { dbms: g.dbms, table: g.table, error: errorMessage(err) });
-  }
+  // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
+  await applyTracked(state.fctx, g.dbms, g.table, g.parts);
 }
 
 async function scanWatchDir(state: State): Promise<void> {
@@ -128,6 +164,45 @@ function logOnce(state: State, key: string, what: string, err: unknown): void {
   state.fctx.log.warn(what, { path: key, error: text });
 }
 
+async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<OperatorIn>): Promise<unknown> {
+  switch (msg.type) {
+    case 'operator.drain':
+      await drainRing(state, ctx, msg.ring);
+      return undefined;
+    case 'operator.file':
+      if (msg.path) await fileOne(state, msg.path);
+      else await scanWatchDir(state);
+      return undefined;
+    case 'operator.reconcile':
+      await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS });
+      return undefined;
+    case 'operator.retry':
+      await retryDue(state, ctx);
+      return undefined;
+    case 'operator.dbms':
+      await connectAll(state, ctx, [{ name: msg.name, config: msg.config }]);
+      return undefined;
+    case 'operator.dbms.disconnect':
+      await state.fctx.catalog.disconnect(msg.name);
+      return undefined;
+    case 'operator.stats':
+      // The plain `get operator` shows tables in backoff too, while there are any.
+      return renderTopics(state.fctx.stats, withRetry(msg.topics, state.fctx.retries), msg.format, {
+        node: ctx.node.name,
+        active: true,
+        member: String(state.fctx.memberId),
+        policy: state.cfg.policy ?? '',
+        cluster: state.policy?.cluster ?? '',
+        retries: state.fctx.retries.list(),
+      });
+    default:
+      return assertNever(msg, 'operator message');
+  }
+}
+
+const withRetry = (topics: OperatorTopic[], retries: RetryBook): OperatorTopic[] =>
+  topics.length > 1 && retries.list().length > 0 && !topics.includes('retry') ? [...topics, 'retry'] : topics;
+
 export default defineActor<OperatorConfig, State, OperatorIn>({
   kind: 'operator',
   config: (raw) => operatorSchema.parse(raw),
@@ -152,6 +227,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       limitTables: cfg.limit_tables,
       seen: new Map(),
       skipped: new Set(),
+      retries: new RetryBook(),
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,
@@ -206,6 +282,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       timers: [],
       reconciling: false,
       leftLogged: new Map(),
+      retryTimer: undefined,
+      retryAt: 0,
     };
     await connectAll(state, ctx, list);
     state.timers.push(
@@ -214,8 +292,14 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       ctx.clock.setInterval(() => void fctx.trims.flush(), 500),
     );
     // At start: everything the journal holds above the recorded positions, then the files left.
-    const replayed = await reconcile(fctx, 0, Number.MAX_SAFE_INTEGER);
+    let replayed = 0;
+    for (let pass = 0; pass < 10_000; pass++) {
+      const r = await reconcile(fctx, { graceMs: 0, maxRows: MERGE_ROWS });
+      replayed += r.rows;
+      if (!r.more || r.rows === 0) break;
+    }
     if (replayed > 0) ctx.log.info('journal replayed at start', { rows: replayed });
+    armRetry(state, ctx);
     ctx.send(ctx.self, { type: 'operator.file' });
     for (const name of ctx.ringNames()) armRing(ctx, name, 'operator.drain', 1000);
     return state;
@@ -224,36 +308,14 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     armRing(ctx, name, 'operator.drain', 1000);
   },
   async handle(state, msg, ctx) {
-    switch (msg.type) {
-      case 'operator.drain':
-        await drainRing(state, ctx, msg.ring);
-        return undefined;
-      case 'operator.file':
-        if (msg.path) await fileOne(state, msg.path);
-        else await scanWatchDir(state);
-        return undefined;
-      case 'operator.reconcile':
-        await reconcile(state.fctx, GRACE_MS);
-        return undefined;
-      case 'operator.dbms':
-        await connectAll(state, ctx, [{ name: msg.name, config: msg.config }]);
-        return undefined;
-      case 'operator.dbms.disconnect':
-        await state.fctx.catalog.disconnect(msg.name);
-        return undefined;
-      case 'operator.stats':
-        return renderTopics(state.fctx.stats, msg.topics, msg.format, {
-          node: ctx.node.name,
-          active: true,
-          member: String(state.fctx.memberId),
-          policy: state.cfg.policy ?? '',
-          cluster: state.policy?.cluster ?? '',
-        });
-      default:
-        return assertNever(msg, 'operator message');
+    try {
+      return await dispatch(state, msg, ctx);
+    } finally {
+      armRetry(state, ctx);
     }
   },
   async stop(state) {
+    state.retryTimer?.cancel();
     for (const t of state.timers) t.cancel();
     await state.watcher.close();
     await state.fctx.finisher.drain();

@@ -2,7 +2,7 @@
 import type { DbmsNotice } from '../../node/notices.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
 
-export type OperatorTopic = 'json' | 'sql' | 'inserts' | 'error' | 'summary' | 'config';
+export type OperatorTopic = 'json' | 'sql' | 'inserts' | 'error' | 'summary' | 'config' | 'retry';
 
 export type OperatorIn =
   /** Internal: the streamer's ring has batches (or its wait timed out). */
@@ -11,6 +11,8 @@ export type OperatorIn =
   | { type: 'operator.file'; path?: string }
   /** Internal: replay journal entries that never came through a ring. */
   | { type: 'operator.reconcile' }
+  /** Internal: tables whose retry backoff is over (actors/operator/retry.ts). */
+  | { type: 'operator.retry' }
   /** `connect dbms` / `disconnect dbms`. */
   | DbmsNotice
   | Ask<{ type: 'operator.stats'; topics: OperatorTopic[]; format: 'table' | 'json' }, string>;

@@ -14,7 +14,7 @@ const KIND = 'operator';
 const getOperator = statsCommand<OperatorTopic>({
   words: ['get', 'operator'],
   kind: KIND,
-  topics: ['json', 'sql', 'inserts', 'error', 'summary', 'config'],
+  topics: ['json', 'sql', 'inserts', 'error', 'summary', 'config', 'retry'],
   // EdgeLake: a stopped operator shows its configuration only.
   idle: (topic) =>
     topic === undefined || topic === 'config'

@@ -3,6 +3,7 @@
 // `get operator [topic] [where format = json]` prints them.
 import { formatTable, pyJson, type Cell } from '../../protocols/format/table.js';
 import type { OperatorTopic } from './messages.js';
+import type { TableRetry } from './retry.js';
 
 interface FileStat {
   files: number;
@@ -93,7 +94,15 @@ export class OperatorStats {
 
   topic(
     t: OperatorTopic,
-    cfg: { node: string; active: boolean; member: string; policy: string; cluster: string },
+    cfg: {
+      node: string;
+      active: boolean;
+      member: string;
+      policy: string;
+      cluster: string;
+      /** Tables whose batches wait in the journal for a retry (retry.ts). */
+      retries?: readonly TableRetry[];
+    },
   ): { json: unknown; text: string } {
     const now = Date.now();
     switch (t) {
@@ -171,6 +180,36 @@ export class OperatorStats {
           'Avg. rows/sec': up > 0 ? Math.round((this.newRows / up) * 1000) : 0,
         };
         return { json: s, text: formatTable(Object.keys(s), [Object.values(s)]) };
+      }
+      case 'retry': {
+        // Not in EdgeLake (its operator has no retries): which tables wait, why and until when.
+        const list = (cfg.retries ?? []).map((r) => ({
+          'Dbms name': r.dbms,
+          'Table name': r.table,
+          Kind: r.kind,
+          Attempts: r.attempts,
+          'Failing since': local(r.since),
+          'Next attempt (ms)': Math.max(0, r.nextAt - now),
+          'Last error': r.lastError,
+        }));
+        const cols = [
+          'Dbms name',
+          'Table name',
+          'Kind',
+          'Attempts',
+          'Failing since',
+          'Next attempt (ms)',
+          'Last error',
+        ];
+        return {
+          json: list,
+          text: list.length
+            ? formatTable(
+                cols,
+                list.map((x) => Object.values(x)),
+              )
+            : '\r\nNo table waits for a retry\r\n',
+        };
       }
       case 'config': {
         const c = {

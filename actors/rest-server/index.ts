@@ -20,14 +20,18 @@ import { NODE, type NodeIn } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
 import { PayloadTooLargeError } from './body.js';
+import { discard, readRowsBody, type RowsSplitter } from './body-stream.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestCall, RestIn, RestPut, RestPutStats } from './messages.js';
 import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
 import { operatorWatchDir } from '../_shared/watch-dir.js';
-import { send, sendChunked, sendError, putSuccess } from './reply.js';
+import { BASE_HEADERS, JSON_TYPE, send, sendChunked, sendError, putSuccess } from './reply.js';
+import { CorsPolicy, notBrowserSimple } from './browser.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
 import { Status } from '../../base/status.js';
+import { AUTH_FAILED_TEXT, AUTH_USERS, Authenticator, type UserType } from '../../node/auth/users.js';
+import { readSetting } from '../../node/settings.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -39,17 +43,32 @@ interface State {
   calls: number;
   /** user-agent product -> msg client actor id (`broker = rest` clients). */
   agents: Map<string, string>;
+  /** The user table (node/auth/users.ts), replaced on every `auth.users` notice. */
+  auth: Authenticator;
+  /** `cors = <origins>`: who gets CORS headers (browser.ts). */
+  cors: CorsPolicy;
+  /** Requests refused as a browser's cross-site or simple request (browser.ts). */
+  browserRefused: number;
+  /** Requests refused for missing or wrong credentials. */
+  authRefused: number;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new PayloadTooLargeError(limit));
+      discard(req); // read and dropped, so the client gets the 413 rather than a reset
+      return;
+    }
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
         reject(new PayloadTooLargeError(limit));
-        req.destroy();
+        chunks.length = 0;
+        discard(req);
         return;
       }
       chunks.push(c);
@@ -72,6 +91,8 @@ interface Serve {
   agents: ReadonlyMap<string, string>;
   ctx: ActorContext<RestIn>;
   client: string;
+  /** The authenticated user (user authentication on). */
+  user?: { name: string; type: UserType };
 }
 
 const KNOWN_CALLERS = new Set(['anylog', 'grafana']);
@@ -98,6 +119,8 @@ async function runCommand(
       type: 'node.command',
       text,
       source: `rest ${client}`,
+      via: 'rest',
+      ...(s.user ? { user: s.user } : {}),
       method,
       ...(inner !== undefined ? { inner } : {}),
     };
@@ -107,16 +130,7 @@ async function runCommand(
     done(s, h, method, undefined);
   } catch (err) {
     const code = errCode(err);
-    // EdgeLake answers a wrong verb with Content-Type `json` (golden rest_run_client_via_GET_rejected.txt).
-    sendError(
-      res,
-      method,
-      client,
-      code,
-      errorMessage(err),
-      400,
-      code === Status.WrongHttpMethod ? 'json' : 'text/json',
-    );
+    sendError(res, method, client, code, errorMessage(err), 400);
     done(s, h, method, errorMessage(err));
   }
 }
@@ -125,15 +139,19 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
   const method = req.method ?? 'PUT';
   try {
     const target = ingestTarget(h);
-    const body = await readBody(req, s.cfg.max_body_mb << 20);
+    // Streamed: the body is read in bounded pieces (body-stream.ts), never held whole as text and objects.
+    const read = (splitter: RowsSplitter): Promise<void> =>
+      readRowsBody(req, s.cfg.max_body_mb * 1024 * 1024, splitter);
     // A file goes to the running operator's watch directory, never to one nobody reads (issue 12 item 9).
     const r =
       target.mode === 'streaming'
-        ? await ingestStreaming(target, body, s.deps)
-        : await ingestFile(target, body, { ...s.deps, watchDir: await operatorWatchDir(s.ctx) });
+        ? await ingestStreaming(target, read, s.deps)
+        : await ingestFile(target, read, { ...s.deps, watchDir: await operatorWatchDir(s.ctx) });
     send(res, 200, putSuccess(r.hash));
     done(s, h, method, undefined, { key: `${target.dbms}.${target.table}`, mode: target.mode, rows: r.rows });
   } catch (err) {
+    // A body not read to its end (refused headers, bad JSON midway) is drained, or the client sees a reset.
+    if (!req.complete) discard(req);
     const status =
       err instanceof PayloadTooLargeError
         ? 413
@@ -158,8 +176,39 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
   res.on('close', () => ctx.send(ctx.self, { type: 'rest.closed' }));
   const s: Serve = { cfg: state.cfg, deps: state.deps, agents: state.agents, ctx, client };
   const products = new Set(s.agents.keys());
+  const auth = state.auth;
+  const method = req.method ?? 'GET';
+  for (const [k, v] of Object.entries({ ...BASE_HEADERS, ...state.cors.headers(req.headers) })) res.setHeader(k, v);
+  if (method === 'OPTIONS') for (const [k, v] of Object.entries(state.cors.preflight(req.headers))) res.setHeader(k, v);
   const go = async (): Promise<void> => {
-    let action = classify(req.method ?? 'GET', req.url, h, products);
+    // User authentication (AnyLog): every request but a CORS preflight (browsers send those without credentials).
+    if (auth.enabled && req.method !== 'OPTIONS') {
+      const user = await auth.checkHeader(req.headers['authorization']);
+      if (!user) {
+        ctx.send(ctx.self, { type: 'rest.refused', why: 'auth' });
+        res.setHeader('WWW-Authenticate', 'Basic realm="edgelake-rt", charset="UTF-8"');
+        sendError(res, req.method ?? 'GET', client, Status.AuthenticationFailed, AUTH_FAILED_TEXT, 401);
+        // The request's body is not read: close the connection rather than parse it as the next request.
+        res.setHeader('Connection', 'close');
+        return done(s, h, req.method ?? 'GET', AUTH_FAILED_TEXT);
+      }
+      s.user = user;
+    }
+    let action = classify(method, req.url, h, products);
+    if (action.k === 'command' || action.k === 'ingest' || action.k === 'data' || action.k === 'body-headers') {
+      // A browser on another site must never run anything here (browser.ts).
+      const why =
+        state.cors.refusal(req.headers) ??
+        (notBrowserSimple(method, req.headers)
+          ? undefined
+          : "a request a browser can send from any site: the command must come in a 'command' header");
+      if (why !== undefined) {
+        ctx.send(ctx.self, { type: 'rest.refused', why: 'browser' });
+        res.setHeader('Connection', 'close');
+        sendError(res, method, client, Status.UnauthorizedCommand, `Refused: ${why}`, 403);
+        return done(s, h, method, why);
+      }
+    }
     if (action.k === 'body-headers') {
       // POST without `command`: the JSON object body carries the headers, then it runs as a GET.
       const body = await readBody(req, 1 << 20);
@@ -188,7 +237,7 @@ function onRequest(state: State, ctx: ActorContext<RestIn>, req: IncomingMessage
         return send(res, 200, reply);
       }
       case 'health':
-        return send(res, 200, action.body, 'application/json');
+        return send(res, 200, action.body, JSON_TYPE);
       case 'empty':
         return send(res, 200, '');
       case 'bad':
@@ -251,12 +300,15 @@ export default defineActor<RestServerConfig, State, RestIn>({
     });
     server.on('clientError', (err, socket) => {
       // Malformed HTTP from one client: answer 400 on its socket only.
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n');
       ctx.log.debug('REST client error', { error: err.message });
     });
     const addr = server.address() as AddressInfo;
     // `broker = rest` msg clients registered before this server (re)started.
     const agents = await readRestAgents(ctx);
+    const auth = new Authenticator(await readSetting(ctx, AUTH_USERS));
+    const cors = new CorsPolicy(cfg.cors);
     const state: State = {
       cfg,
       server,
@@ -270,6 +322,10 @@ export default defineActor<RestServerConfig, State, RestIn>({
       inflight: 0,
       calls: 0,
       agents: new Map(Object.entries(agents)),
+      auth,
+      cors,
+      browserRefused: 0,
+      authRefused: 0,
     };
     ctx.log.info('REST server listening', { address: `${addr.address}:${addr.port}`, ssl: cfg.ssl });
     return state;
@@ -296,6 +352,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
           ssl: state.cfg.ssl,
           bind: state.cfg.bind,
           threads: state.cfg.threads,
+          cors: state.cfg.cors,
+          refused: { auth: state.authRefused, browser: state.browserRefused },
         };
       }
       case 'rest.calls':
@@ -317,6 +375,13 @@ export default defineActor<RestServerConfig, State, RestIn>({
         } satisfies RestPutStats;
       case 'rest.agents':
         state.agents = new Map(Object.entries(msg.agents));
+        return undefined;
+      case 'auth.users':
+        state.auth.replace(msg.table);
+        return undefined;
+      case 'rest.refused':
+        if (msg.why === 'auth') state.authRefused++;
+        else state.browserRefused++;
         return undefined;
       default:
         return assertNever(msg, 'rest message');

@@ -18,9 +18,10 @@ import { ProtocolError } from '../../base/errors.js';
 import { pyJson } from '../../protocols/format/table.js';
 import type { RowProducer } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
-import { normalizeTableName } from '../../storage/schema/names.js';
-import { parseRowsBody } from './body.js';
+import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
+import { RowsSplitter, type RowsChunk } from './body-stream.js';
 import type { Headers } from './request.js';
+import { Status } from '../../base/status.js';
 
 export interface IngestTarget {
   dbms: string;
@@ -50,7 +51,10 @@ export function ingestTarget(h: Headers): IngestTarget {
   if (!SEGMENT.test(source)) throw new ProtocolError(`source '${source}': use letters, digits, _ and -`);
   if (!SEGMENT.test(instructions))
     throw new ProtocolError(`instructions '${instructions}': use letters, digits, _ and -`);
-  return { dbms: dbms.toLowerCase(), table: normalizeTableName(rawTable.toLowerCase()), mode, source, instructions };
+  const table = normalizeTableName(rawTable.toLowerCase());
+  if (isReservedTableName(table))
+    throw new ProtocolError(reservedTableMessage(table), { code: Status.CommandStructure });
+  return { dbms: dbms.toLowerCase(), table, mode, source, instructions };
 }
 
 export interface IngestDeps {
@@ -64,10 +68,24 @@ export interface IngestResult {
   rows: number;
 }
 
-export async function ingestStreaming(t: IngestTarget, body: string, deps: IngestDeps): Promise<IngestResult> {
-  const parsed = parseRowsBody(body);
-  await deps.producer.submitText(t.dbms, t.table, parsed.text, parsed.count, parsed.keys);
-  return { hash: '0', rows: parsed.count };
+/** Reads a body into a splitter (body-stream.ts `readRowsBody`, bounded by the server's limit). */
+export type BodyReader = (splitter: RowsSplitter) => Promise<void>;
+
+/**
+ * The body is read in pieces of ~512 KB of rows (body-stream.ts); each piece's text is kept, its objects are not.
+ * All pieces go to the journal in one transaction, so the PUT is acknowledged whole or not at all.
+ */
+export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: IngestDeps): Promise<IngestResult> {
+  const pieces: RowsChunk[] = [];
+  let rows = 0;
+  await read(
+    new RowsSplitter((c) => {
+      pieces.push({ text: c.text, count: c.count, keys: c.keys, rows: [] });
+      rows += c.count;
+    }),
+  );
+  await deps.producer.submitTexts(t.dbms, t.table, pieces);
+  return { hash: '0', rows };
 }
 
 async function writeDurably(path: string, content: string): Promise<void> {
@@ -89,10 +107,18 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps): Promise<IngestResult> {
-  const parsed = parseRowsBody(body);
-  // EdgeLake's file: one `json.dumps(row)` per line.
-  const content = parsed.rows.map((r) => pyJson(r)).join('\n') + '\n';
+export async function ingestFile(t: IngestTarget, read: BodyReader, deps: IngestDeps): Promise<IngestResult> {
+  // EdgeLake's file: one `json.dumps(row)` per line, written from each piece as it is parsed.
+  const lines: string[] = [];
+  let count = 0;
+  await read(
+    new RowsSplitter((c) => {
+      lines.push(c.rows.map((r) => pyJson(r)).join('\n') + '\n');
+      count += c.count;
+    }),
+  );
+  const content = lines.join('');
+  lines.length = 0;
   const prep = join(deps.prepDir, `${t.dbms}.${t.table}.${randomUUID()}.tmp`);
   await writeDurably(prep, content);
   let src = prep;
@@ -122,7 +148,7 @@ export async function ingestFile(t: IngestTarget, body: string, deps: IngestDeps
         throw err;
       }
       await syncDir(deps.watchDir);
-      return { hash, rows: parsed.count };
+      return { hash, rows: count };
     }
     throw new ProtocolError(`could not find a free file name for ${t.dbms}.${t.table}`);
   } finally {

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RestAgents } from '../_shared/msg-routes.js';
 import type { PutStatsQuery } from '../_shared/put-stats.js';
 import { actorAddress, type Ask } from '../../runtime/address.js';
+import type { AuthNotice } from '../../node/notices.js';
 
 export type { RestPutStats } from '../_shared/put-stats.js';
 
@@ -15,12 +16,16 @@ export type RestIn =
   | Ask<{ type: 'rest.pool'; details: boolean }, string>
   | PutStatsQuery
   | RestAgents
+  /** The user table changed (node/auth/store.ts). */
+  | AuthNotice
   /** Internal: a request arrived. */
   | { type: 'rest.request'; req: IncomingMessage; res: ServerResponse }
   /** Internal: a request was answered: its `get rest calls` row, and the rows it put (`get streaming`). */
   | { type: 'rest.done'; call: RestCall; put?: RestPut }
   /** Internal: a response closed (answered or aborted): one request fewer in flight. */
-  | { type: 'rest.closed' };
+  | { type: 'rest.closed' }
+  /** Internal: a request was refused: no valid user, or a browser's cross-site or simple request (browser.ts). */
+  | { type: 'rest.refused'; why: 'auth' | 'browser' };
 
 /** One answered request, as `get rest calls` counts it. */
 export interface RestCall {
@@ -50,4 +55,8 @@ export interface RestInfo {
   ssl: boolean;
   bind: boolean;
   threads: number;
+  /** Origins allowed to call from a browser. */
+  cors: string[];
+  /** Requests refused: without a valid user, and as a browser's cross-site or simple request. */
+  refused: { auth: number; browser: number };
 }

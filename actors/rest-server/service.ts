@@ -43,6 +43,9 @@ const info: CommandSpec = {
         ['is_ssl', i.ssl],
         ['is_bind', i.bind],
         ['workers_count', i.threads],
+        ['cors', i.cors.join(', ')],
+        ['refused_auth', i.refused.auth],
+        ['refused_browser', i.refused.browser],
       ],
     );
   },

@@ -81,6 +81,10 @@ const scheduleTask: CommandSpec = {
     if (command === '')
       throw new CommandError('Missing scheduled command to execute', { code: Status.CommandStructure });
     const optToks = tokenize(inv.text.slice(0, taskTok.pos)).slice(1);
+    // `... and time = 1 day and task <cmd>`: EdgeLake's `_schedule` reads the options up to `task`, so an `and`
+    // right before it joins nothing and is accepted (the deployment scripts write it).
+    const last = optToks[optToks.length - 1];
+    if (last?.kind === 'word' && last.text.toLowerCase() === 'and') optToks.pop();
     const opts = scheduleSchema.parse(
       optionsObject(parseWhere(optToks), (w) => node.resolve(w)),
       'schedule',

@@ -3,6 +3,7 @@
 // A task not Stopped whose start time has passed runs when it never ran or `now >= last run + repeat`;
 // after a run its mode is Active. Pure data and logic: the actor owns one table and its timers.
 import { CommandError } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { formatTable } from '../../protocols/format/table.js';
 import { Status } from '../../base/status.js';
 
@@ -173,10 +174,11 @@ export class TaskTables {
         x.mode,
         x.name ?? '',
         x.counter,
-        x.counter ? (x.runStatus ?? '') : 'No runs',
+        x.counter ? maskSecrets(x.runStatus ?? '') : 'No runs',
         localTime(x.startAt),
         hms(x.repeatSec),
-        x.command,
+        // A scheduled `connect dbms ... password = ..` is shown without its password.
+        maskSecrets(x.command),
       ]);
     return (
       `\r\nScheduler ID:     ${id}\r\nScheduler Status: ${t.running ? 'Running' : 'Not Running'}` +

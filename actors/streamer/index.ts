@@ -17,7 +17,7 @@ import { DEFAULT_THRESHOLDS, thresholdFor, THRESHOLDS_SETTING } from './threshol
 import { readSetting } from '../../node/settings.js';
 
 const OPERATOR_RING = 'operator';
-const MAX_BUFFERED_BYTES = 64 << 20;
+const MAX_BUFFERED_BYTES = 16 << 20;
 const DRAIN_MAX = 1024;
 const RETRY_MS = 5;
 

@@ -15,6 +15,11 @@ const shape = {
     { min: 1, max: 4096 },
     { doc: 'largest answer (print, echo, job reply) accepted from a peer' },
   ),
+  max_assembly_mb: int(
+    128,
+    { min: 1, max: 65536 },
+    { doc: 'payload held by all messages being assembled at once (all peers); the peer that goes over is closed' },
+  ),
   message_timeout: int(30, { min: 1 }, { doc: 'seconds a peer has to finish sending a message' }),
   command_timeout: int(300, { min: 1 }, { doc: 'seconds a command from a peer may run' }),
 };

@@ -5,13 +5,19 @@
 //        ok                 `print` + the reply text, generic flag 2 when the text is JSON, else 1
 //        unknown command    `echo Command '<text>' not recoginzed`, error 1 (EdgeLake's spelling)
 //        failed             `echo` + the error text, error = its EdgeLake code
-//   3. a query (`sql <dbms> ...` with a job id) answers with `job reply` rows (protocols/tcp/resultset.ts):
-//        to EdgeLake        {"Query":[{"0":"<text>",..}]} per row: columns by position, values as text, which
-//                           EdgeLake's query node requires (utils_sql.make_insert_row quotes each value)
+//   3. a query (`sql <dbms> ...` with a job id) is rewritten into EdgeLake's remote query (protocols/sql/plan.ts:
+//      avg -> SUM, COUNT; increments -> strftime/date_trunc; `extend` values first; `limit N per col`) and
+//      answers with `job reply` rows (protocols/tcp/resultset.ts), columns by position:
+//        to EdgeLake        {"Query":[{"0":"<text>",..}]} per row: values as text, which EdgeLake's query
+//                           node requires (utils_sql.make_insert_row quotes each value)
 //        to edgelake-rt     {"Query":[{"<name>":<typed value>,..}]} per row (the request carried the mark)
-//      a failed query answers `job reply`, info type 4, error = the code, payload = the error text.
-import { EdgeRtError, errorMessage } from '../../base/errors.js';
-import { tokenize } from '../../protocols/command/lexer.js';
+//      a failed query, parsing included, answers at once: `job reply`, info type 4, error = the code (134 for
+//      a statement that cannot be read), payload = the error text.
+import { assertNever, EdgeRtError, errorMessage } from '../../base/errors.js';
+import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sql/command.js';
+import { limitPer } from '../../protocols/sql/limit-per.js';
+import { planQuery, type QueryPlan, type SqlEngine } from '../../protocols/sql/plan.js';
+import { parseSelect } from '../../protocols/sql/select.js';
 import { notRecognizedReply, replyMessage, replyTarget, type Address } from '../../protocols/tcp/builders.js';
 import { encodeMessage, encodeText } from '../../protocols/tcp/encoder.js';
 import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
@@ -69,44 +75,84 @@ function pyText(v: unknown): string {
   return String(v);
 }
 
-interface Query {
-  dbms: string;
-  query: string;
+/** The engine of a logical dbms (`get databases`): the remote query of `increments` depends on it. */
+async function engineOf(deps: ExecDeps, dbms: string, source: string): Promise<SqlEngine> {
+  const list = JSON.parse(await deps.run('get databases where format = json', source)) as Record<
+    string,
+    { dbms_type?: string }
+  >;
+  return list[dbms]?.dbms_type === 'psql' ? 'psql' : 'sqlite';
 }
 
-/** `sql <dbms> [key = value [and ...]] <query>` as EdgeLake sends it (the query may be one TAB-joined word). */
-function parseQuery(text: string): Query | undefined {
-  const toks = tokenize(text);
-  if (toks[0]?.text.toLowerCase() !== 'sql' || !toks[1]) return undefined;
-  let i = 2;
-  while (i + 2 < toks.length && toks[i]!.kind === 'word' && toks[i + 1]?.kind === 'op' && toks[i + 1]!.text === '=') {
-    i += 3;
-    if (toks[i]?.kind === 'word' && toks[i]!.text.toLowerCase() === 'and') i++;
-  }
-  const first = toks[i];
-  if (!first) return undefined;
-  const query = first.kind === 'string' && i === toks.length - 1 ? first.text : text.slice(first.pos).trim();
-  return { dbms: toks[1].text, query };
+function errorReply(cmd: Command, deps: ExecDeps, err: unknown, fallback: number): Uint8Array[] {
+  const code = err instanceof EdgeRtError && err.code !== undefined && err.code > 0 ? err.code : fallback;
+  return encodeMessage({
+    header: { ...answerHeader(cmd.head, cmd.replyFrom, deps.threadNumber), infoType: InfoType.command, error: code },
+    command: JOB_REPLY,
+    payload: encodeText(errorMessage(err)),
+    keepUtf8Whole: true,
+  });
 }
 
-async function answerQuery(cmd: Command, q: Query, deps: ExecDeps, source: string): Promise<Uint8Array[]> {
+/** The values of `extend = (...)` on this node (member_cmd.get_extend_data): this node's TCP address. */
+function extendValues(plan: QueryPlan, from: Address, dbms: string, table: string): unknown[] {
+  return plan.extend.map((x) => {
+    switch (x.key) {
+      case 'ip':
+        return from.ip;
+      case 'port':
+        return String(from.port);
+      case 'dbms_name':
+        return dbms;
+      case 'table_name':
+        return table;
+      default:
+        return assertNever(x.key, 'extend key');
+    }
+  });
+}
+
+/**
+ * A query from a query node: rewritten into EdgeLake's remote query (protocols/sql/plan.ts, as its operator
+ * does in member_cmd._issue_sql -> db_info.select_parser -> unify_results.make_sql_stmt), run on the local
+ * dbms, answered by position. Any failure, parsing included, is answered at once with its code (a statement
+ * that cannot be read is EdgeLake's 134): the query node never waits out its timeout.
+ */
+async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: string): Promise<Uint8Array[]> {
   const t0 = performance.now();
+  let q: SqlCommand;
+  let plan: QueryPlan;
+  let table: string;
+  try {
+    q = parseSqlCommand(text);
+    const sel = parseSelect(q.query);
+    table = sel.table;
+    const engine = await engineOf(deps, q.dbms, source);
+    plan = planQuery(sel, { engine, localTable: 'query', extend: listOption(q.options.get('extend')) });
+  } catch (err) {
+    return errorReply(cmd, deps, err, Status.SelectStatement);
+  }
+  // `committed = true` (member_cmd._issue_sql L5237): rows on every node of the cluster. Without HA peers
+  // sharing this node's tables (edgelake-rt's operator keeps no safe ids), all local rows are committed.
   let reply: string;
   try {
-    reply = await deps.run(`sql ${q.dbms} format = json ${q.query}`, source);
+    reply = await deps.run(`sql ${q.dbms} format = json ${plan.remote}`, source);
   } catch (err) {
-    const code = err instanceof EdgeRtError && err.code !== undefined ? err.code : 3;
-    return encodeMessage({
-      header: { ...answerHeader(cmd.head, cmd.replyFrom, deps.threadNumber), infoType: InfoType.command, error: code },
-      command: JOB_REPLY,
-      payload: encodeText(errorMessage(err)),
-      keepUtf8Whole: true,
-    });
+    return errorReply(cmd, deps, err, Status.SqlFailure);
   }
-  const rows = (JSON.parse(reply) as { Query?: Record<string, unknown>[] }).Query ?? [];
+  const objects = (JSON.parse(reply) as { Query?: Record<string, unknown>[] }).Query ?? [];
+  const extra = extendValues(plan, cmd.replyFrom, q.dbms, table);
+  let rows = objects.map((r) => [...extra, ...Object.values(r)]);
+  if (plan.perColumn !== undefined && plan.limit !== undefined && objects[0]) {
+    const at = Object.keys(objects[0]).findIndex((k) => k.toLowerCase() === plan.perColumn!.toLowerCase());
+    if (at >= 0) rows = limitPer(rows, extra.length + at, plan.limit);
+  }
+  // edgelake-rt query nodes read the values by position too; the names let a node without the table's
+  // metadata still name the columns of a `select *`.
+  const names = [...plan.extend.map((x) => x.key), ...Object.keys(objects[0] ?? {})];
   const texts = rows.map((r) =>
     JSON.stringify({
-      Query: [cmd.rt ? r : Object.fromEntries(Object.values(r).map((v, i) => [String(i), pyText(v)]))],
+      Query: [Object.fromEntries(r.map((v, i) => (cmd.rt ? [names[i] ?? String(i), v] : [String(i), pyText(v)])))],
     }),
   );
   return resultSetMessage(cmd.head, texts, {
@@ -128,7 +174,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const to = replyTarget(cmd.head, cmd.peerIp);
   const opts = { source: cmd.replyFrom, threadNumber: deps.threadNumber };
   let blocks: Uint8Array[];
-  const q = cmd.head.jobId !== 0 ? parseQuery(text) : undefined;
+  const isQuery = cmd.head.jobId !== 0 && /^\s*sql\s/i.test(text);
   // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
   const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
     const one = fastReply(cmd.rawHead, encodeText(reply), {
@@ -139,7 +185,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
     });
     return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
   };
-  if (q) blocks = await answerQuery(cmd, q, deps, source);
+  if (isQuery) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {
       const reply = await deps.run(text, source, to);

@@ -5,15 +5,16 @@
 //   flag 1  a file name, written into `!watch_dir`
 //   flag 2  the ledger: written like flag 0 (the blockchain layer reads it)
 //   flag 3  a large message `cmd.<ip>.<n>.lmsg`: written into `!prep_dir`, then run as one command (worker.ts)
-// Unlike EdgeLake, a destination outside the node's root and its dictionary directories is refused, so a peer
-// cannot write anywhere on the machine.
+// Unlike EdgeLake, a destination outside the node's data directories (after resolving symlinks) is refused, so a
+// peer cannot write anywhere on the machine, nor over the node's databases, journal, ledger or state.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { ProtocolError } from '../../base/errors.js';
+import { FileAccessError, confinedPath } from '../../node/files/confine.js';
 
 export interface FileContext {
   root: string;
@@ -21,13 +22,12 @@ export interface FileContext {
   dirs: Record<string, string>;
 }
 
-function inside(path: string, dir: string): boolean {
-  const d = resolve(dir);
-  return path === d || path.startsWith(d.endsWith(sep) ? d : d + sep);
-}
-
-/** Where a `file write <dest>` with generic flag `flag` goes on this node. Throws ProtocolError if not allowed. */
-export function destinationPath(dest: string, flag: number, fc: FileContext): string {
+/**
+ * Where a `file write <dest>` with generic flag `flag` goes on this node: a real path (symlinks resolved) inside
+ * its data directories, or the ledger copy the synchronizer asked for (node/files/confine.ts). Throws
+ * ProtocolError if not allowed.
+ */
+export async function destinationPath(dest: string, flag: number, fc: FileContext): Promise<string> {
   const dir = (key: string): string => {
     const d = fc.dirs[key];
     if (!d) throw new ProtocolError(`file write: this node has no '${key}'`);
@@ -41,11 +41,12 @@ export function destinationPath(dest: string, flag: number, fc: FileContext): st
     if (!m) throw new ProtocolError(`file write: bad destination '${dest}'`);
     path = dir(m[1]!) + m[2]!;
   } else path = isAbsolute(dest) ? dest : join(fc.root, dest);
-  path = resolve(path);
-  if (!inside(path, fc.root) && !Object.values(fc.dirs).some((d) => inside(path, d))) {
-    throw new ProtocolError(`file write: '${dest}' is outside this node's directories`);
+  try {
+    return await confinedPath(resolve(path), flag === 2 ? 'ledger' : 'write', fc.dirs, true, 'file write');
+  } catch (err) {
+    if (err instanceof FileAccessError) throw new ProtocolError(err.message, { cause: err });
+    throw err;
   }
-  return path;
 }
 
 /** One transfer in progress. */
@@ -63,7 +64,8 @@ export class FileSink {
   static async open(path: string): Promise<FileSink> {
     await mkdir(dirname(path), { recursive: true });
     const transfer = `${path}.${randomUUID().slice(0, 8)}.transfer`;
-    return new FileSink(path, transfer, await open(transfer, 'w'));
+    // `wx`: the transfer file is new, never a file (or link) someone placed there.
+    return new FileSink(path, transfer, await open(transfer, 'wx'));
   }
 
   get bytes(): number {

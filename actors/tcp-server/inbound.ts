@@ -41,6 +41,19 @@ export interface InboundLimits {
   commandBytes: number;
   /** Largest answer. */
   answerBytes: number;
+  /**
+   * Shared by every connection of one server: payload bytes held by all messages being assembled. Each message
+   * stays under its own limit, but many peers each sending an unfinished message just under it would add up
+   * without bound (issue 12, item 6: six peers with 58 MB each added 360 MB); the connection whose block takes the
+   * total over `max` is refused.
+   */
+  budget?: AssemblyBudget;
+}
+
+/** Bytes held by messages being assembled, across the connections of one server. */
+export interface AssemblyBudget {
+  used: number;
+  readonly max: number;
 }
 
 const HTTP = /^(GET|POST|PUT|HEAD|DELETE|OPTIONS|PATCH|CONNECT|TRACE) /;
@@ -79,8 +92,16 @@ export class Inbound {
   /** The peer marked its blocks as edgelake-rt: several messages may follow each other. */
   persistent = false;
   messages = 0;
+  /** Payload bytes of the message being assembled, counted in `limits.budget`. */
+  private held = 0;
 
   constructor(private readonly limits: InboundLimits) {}
+
+  /** Gives back what this connection holds of the shared budget (the connection is closing). Idempotent. */
+  release(): void {
+    if (this.limits.budget) this.limits.budget.used -= this.held;
+    this.held = 0;
+  }
 
   /** The header of the answer being assembled (block 1 arrived, the last not yet), if any. */
   get answerInProgress(): BlockHeader | undefined {
@@ -177,6 +198,16 @@ export class Inbound {
     const now = this.mode;
     if (now.k === 'file') this.fileData(now, block.payload, last, out);
     else if (now.k === 'assemble') {
+      const budget = this.limits.budget;
+      if (budget) {
+        budget.used += block.payload.length;
+        this.held += block.payload.length;
+        if (budget.used > budget.max) {
+          throw new ProtocolError(
+            `${this.where()}: messages being assembled from all peers exceed ${budget.max} bytes (max_assembly_mb)`,
+          );
+        }
+      }
       const msg = now.asm.push(block);
       if (msg)
         out.push({
@@ -240,6 +271,7 @@ export class Inbound {
   }
 
   private endMessage(): void {
+    this.release();
     this.messages++;
     this.inMessage = 0;
     this.mode = { k: 'idle' };

@@ -21,7 +21,7 @@ import type { Ring } from '../../runtime/ring.js';
 import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
 import { tcpServerSchema, type TcpServerConfig } from './config.js';
-import { Inbound, type InboundItem } from './inbound.js';
+import { Inbound, type AssemblyBudget, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 import { defineStash } from '../../node/stash.js';
 
@@ -57,6 +57,8 @@ interface State {
   nextConn: number;
   nextWorker: number;
   stats: TcpStats;
+  /** Payload bytes held by all messages being assembled (inbound.ts `AssemblyBudget`). */
+  assembly: AssemblyBudget;
 }
 
 function workerRings(ctx: ActorContext<TcpIn>): string[] {
@@ -102,6 +104,7 @@ function answerOf(item: { block: DecodedBlock; payload: Uint8Array }, peerIp: st
 
 function closeConn(state: State, conn: Conn, why: string | undefined, ctx: ActorContext<TcpIn>): void {
   if (!state.conns.delete(conn.id)) return;
+  conn.inbound.release();
   state.stats.open = state.conns.size;
   if (conn.fileRing)
     pushOrQueue(state, conn, { k: 'file.abort', conn: conn.id, reason: why ?? 'connection closed' }, ctx, true);
@@ -117,6 +120,7 @@ function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext<Tcp
       type: 'node.peer.failed',
       jobId: answer.jobId,
       receiverId: answer.receiverId,
+      peerIp: conn.peerIp,
       reason,
     });
   }
@@ -232,7 +236,11 @@ function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
     id,
     socket,
     peerIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
-    inbound: new Inbound({ commandBytes: MAX_COMMAND_BYTES, answerBytes: state.cfg.max_message_mb << 20 }),
+    inbound: new Inbound({
+      commandBytes: MAX_COMMAND_BYTES,
+      answerBytes: state.cfg.max_message_mb << 20,
+      budget: state.assembly,
+    }),
     outbox: [],
     fileRing: undefined,
     waiting: false,
@@ -301,6 +309,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
       port: a.port,
       addresses,
       conns: new Map(),
+      assembly: { used: 0, max: cfg.max_assembly_mb * 1024 * 1024 },
       nextConn: 0,
       nextWorker: 0,
       stats: {

@@ -91,7 +91,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       state.files++;
       const step = (async () => {
         try {
-          t.sink = await FileSink.open(destinationPath(rec.dest, head.genericFlag, state.fc));
+          t.sink = await FileSink.open(await destinationPath(rec.dest, head.genericFlag, state.fc));
         } catch (err) {
           t.failed = errorMessage(err);
           throw err;
@@ -189,7 +189,11 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       sender,
       deps: {
         run: (text, source, peer) =>
-          ctx.ask(NODE, { type: 'node.command', text, source, ...(peer ? { peer } : {}) }, cfg.command_timeout * 1000),
+          ctx.ask(
+            NODE,
+            { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) },
+            cfg.command_timeout * 1000,
+          ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
         threadNumber: cfg.index,
       },

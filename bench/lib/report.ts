@@ -1,9 +1,10 @@
 // What every benchmark prints: one JSON line per figure,
 //   {"bench","value","unit","baseline","ratio","cores","node","git", ...extra}
 // with the baseline measured in the same run (the machine is shared and noisy: the ratio counts).
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,34 +19,37 @@ export interface Figure {
   cores: number;
   node: string;
   git: string;
+  /** True when the working tree differs from `git` (a run on uncommitted code: printed, never recorded). */
+  dirty: boolean;
   [extra: string]: unknown;
 }
 
 /**
- * The checked-out commit, read from .git (HEAD, then the ref file or packed-refs) without running git.
+ * The checked-out commit: `git rev-parse HEAD`, else read from .git (HEAD, then the ref file or packed-refs).
  * 'unknown' outside a git checkout.
  */
+let shaMemo: string | undefined;
+
 export function gitSha(root = REPO): string {
-  let dir = join(root, '.git');
+  shaMemo ??= readSha(root);
+  return shaMemo;
+}
+
+function readSha(root: string): string {
   try {
-    // A worktree's `.git` is a file naming its git dir (HEAD there); refs live in the common dir it names.
-    let common = dir;
-    if (statSync(dir).isFile()) {
-      dir = resolve(
-        root,
-        readFileSync(dir, 'utf8')
-          .replace(/^gitdir:\s*/, '')
-          .trim(),
-      );
-      const c = join(dir, 'commondir');
-      common = existsSync(c) ? resolve(dir, readFileSync(c, 'utf8').trim()) : dir;
-    }
+    // A worktree's .git is a file pointing elsewhere: ask git first, read .git/ when there is no git binary.
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim().slice(0, 12);
+  } catch (err) {
+    process.stderr.write(`bench: git rev-parse failed (${(err as Error).message.split('\n')[0]}): reading .git/\n`);
+  }
+  const dir = join(root, '.git');
+  try {
     const head = readFileSync(join(dir, 'HEAD'), 'utf8').trim();
     const ref = /^ref: (.+)$/.exec(head)?.[1];
     if (!ref) return head.slice(0, 12);
-    const loose = [join(dir, ref), join(common, ref)].find((p) => existsSync(p));
-    if (loose) return readFileSync(loose, 'utf8').trim().slice(0, 12);
-    const packed = readFileSync(join(common, 'packed-refs'), 'utf8')
+    const loose = join(dir, ref);
+    if (existsSync(loose)) return readFileSync(loose, 'utf8').trim().slice(0, 12);
+    const packed = readFileSync(join(dir, 'packed-refs'), 'utf8')
       .split('\n')
       .find((l) => l.endsWith(` ${ref}`));
     return packed ? packed.slice(0, 12) : 'unknown';
@@ -53,6 +57,28 @@ export function gitSha(root = REPO): string {
     process.stderr.write(`bench: no git commit found (${(err as Error).message})\n`);
     return 'unknown';
   }
+}
+
+let dirtyMemo: boolean | undefined;
+
+/**
+ * Whether tracked files differ from HEAD, or an untracked source file exists (bench/results/ and ignored files
+ * do not count): a figure from such a tree cannot be traced to a commit. Runs `git status` once per process;
+ * no git (or not a checkout) counts as dirty.
+ */
+export function gitDirty(root = REPO): boolean {
+  if (dirtyMemo !== undefined) return dirtyMemo;
+  try {
+    const out = execFileSync('git', ['status', '--porcelain'], { cwd: root, encoding: 'utf8' });
+    dirtyMemo = out
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .some((l) => !l.slice(3).startsWith('bench/results/'));
+  } catch (err) {
+    process.stderr.write(`bench: git status failed (${(err as Error).message.split('\n')[0]}): counted as dirty\n`);
+    dirtyMemo = true;
+  }
+  return dirtyMemo;
 }
 
 const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(4)));
@@ -74,6 +100,9 @@ export function jsonLine(
     cores: availableParallelism(),
     node: process.version,
     git: gitSha(),
+    dirty: gitDirty(),
+    // The machine is shared (other sessions' tests and benches): the 1-minute load says how much.
+    load1: Number(loadavg()[0]!.toFixed(2)),
     ...extra,
   };
   process.stdout.write(JSON.stringify(fig) + '\n');

@@ -2,22 +2,31 @@
 // the scheduler. It handles EdgeLake's assignment forms itself and hands everything else to the
 // command table entry whose words match the longest prefix of the command.
 //   name = value                 store the words (quotes dropped); `!x`/`$X` alone copies/resolves
-//   name = <command>             store the command's reply (when the value starts with a command)
+//   name = <command>             store the command's reply when the value starts with a command or with
+//                                one of EdgeLake's command keys (`get ...`, `python ...`): an unknown one is
+//                                an error and leaves `name` unset, never stores the text (`process_cmd`)
+//   get !name | get $NAME         the value (member_cmd.py `_exec_child_dict`)
 //   name = !a + "-" + !b         concatenation
 //   set name = value             store, resolving `!`/`$` words
 //   set $NAME = value            set an environment variable
 import { CommandError } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import type { RunEnv } from '../../protocols/command/interpreter.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
 import { Status } from '../../base/status.js';
+import { startsWithCommandKey } from '../../protocols/command/edgelake-commands.js';
 
 export interface DispatchEnv extends RunEnv {
   /** Set by the REST server: EdgeLake refuses state-changing commands sent by GET. */
   method?: 'GET' | 'POST';
   /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
   peer?: { ip: string; port: number };
+  /** Who sent it from outside: a REST client or a TCP peer; undefined for the node's owner (control socket, scripts). */
+  via?: 'rest' | 'peer';
+  /** The REST user that authenticated the request, when user authentication is on. */
+  user?: { name: string; type: 'admin' | 'user' };
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */
@@ -105,8 +114,11 @@ export class Dispatcher {
         return '';
       }
       const w = first.kind === 'word' ? first.text.toLowerCase() : '';
+      // get !name: the value (EdgeLake `_exec_child_dict`, when no `get` sub-command matches).
+      if (w === 'get' && tokens.length === 2 && tokens[1]!.kind === 'word' && /^[!$]./.test(tokens[1]!.text))
+        return node.resolve(tokens[1]!.text);
       if (this.families.has(w))
-        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${text.slice(0, 120)}`, {
+        throw new CommandError(`Error Command Structure: unknown '${w}' command: ${maskSecrets(text.slice(0, 120))}`, {
           code: Status.CommandStructure,
         });
       throw new CommandError(`Unrecognized Command: '${first.text}'`, { code: Status.NotInCommandsDict });
@@ -125,6 +137,16 @@ export class Dispatcher {
     if (inv.where && inv.where.length === 0)
       throw new CommandSyntaxError(`'where' with no options`, rest[whereAt]!.pos);
     return spec.run(inv, node);
+  }
+
+  /** Does the value start with one of EdgeLake's command keys (its leading plain words)? */
+  private startsWithKey(value: Token[]): boolean {
+    const ws: string[] = [];
+    for (const t of value) {
+      if (t.kind !== 'word') break;
+      ws.push(t.text.toLowerCase());
+    }
+    return ws.length > 0 && startsWithCommandKey(ws);
   }
 
   private async assign(name: string, rhs: string, value: Token[], env: DispatchEnv, node: NodeApi): Promise<string> {
@@ -151,7 +173,10 @@ export class Dispatcher {
       result = parts.join('');
     } else if (value.length === 1 && value[0]!.kind === 'word' && /^[!$]/.test(value[0]!.text)) {
       result = node.resolve(value[0]!.text);
-    } else if (this.isCommand(rhs)) {
+    } else if (this.isCommand(rhs) || this.startsWithKey(value)) {
+      // EdgeLake removes the old value first: a command that fails leaves the name unset.
+      if (name.startsWith('$')) node.dict.setEnv(name.slice(1), '');
+      else node.dict.delete(name);
       result = await node.command(rhs, env);
     } else if (value.length === 1 && value[0]!.kind === 'json') {
       result = value[0]!.text;

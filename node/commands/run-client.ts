@@ -5,21 +5,26 @@
 //   subset = true     answer with what arrived and show the peers that failed; otherwise any failed peer makes
 //                     the command fail with an error naming each failed peer and why
 //   timeout = N       seconds to wait for the answers (default 20, EdgeLake's REST timeout)
-//   sql <dbms> ...    a query: the peers answer with rows, joined into EdgeLake's {"Query":[..],"Statistics":[..]}
+//   sql <dbms> ...    a query: planned and consolidated by node/query/network-query.ts (EdgeLake's two passes)
+//   ()  (dbms = d and table = t)  (blockchain get ...)   destinations from the metadata (node/query/operators.ts);
+//                     a query's options `nodes = main|all` and `include = (t2, ..)` choose the operators
 //   file copy <src> <dst> [watch_dir|ledger]   sends a local file as `file write` (no answer is awaited)
 // Differences from EdgeLake: the command always waits for the answers and returns them (EdgeLake's CLI prints
 // them when they arrive, and a REST POST of `run client` answers empty); the peers are sent to in parallel.
 import { stat } from 'node:fs/promises';
 import { CommandError, PeerError } from '../../base/errors.js';
-import { tokenize } from '../../protocols/command/lexer.js';
-import { optionsObject, parseWhere } from '../../protocols/command/where.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
+import type { RunEnv } from '../../protocols/command/interpreter.js';
 import type { FileWriteFlag } from '../../protocols/tcp/builders.js';
-import { parseDestination, remoteCommand, type Target } from '../../peer/destinations.js';
-import { collectRows, formatAnswers, formatQuery } from '../../peer/format.js';
+import { parseDestination, remoteCommand, targetList, type Destination, type Target } from '../../peer/destinations.js';
+import { formatAnswers } from '../../peer/format.js';
+import { listOption } from '../../protocols/sql/command.js';
+import { prepareQuery, runNetworkQuery } from '../query/network-query.js';
+import { OperatorChooser, operatorsFor, type PolicyReader, type TableRef } from '../query/operators.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { sendFile } from '../../peer/file-send.js';
 import { Status } from '../../base/status.js';
+import { commandPath } from '../files/confine.js';
 
 export const DEFAULT_TIMEOUT_S = 20;
 
@@ -35,54 +40,87 @@ function checkFailures(outcomes: readonly Outcome[], subset: boolean): void {
   throw new PeerError(`run client: ${head}${failed.map(failureText).join('; ')}`, { code: failed[0]!.code });
 }
 
-interface SqlCommand {
-  dbms: string;
-  format: string;
-  query: string;
+// Round-robin turns per node (one PeerNetwork per node), for the operators of a cluster without a main one.
+const choosers = new WeakMap<PeerNetwork, OperatorChooser>();
+
+function chooserOf(peers: PeerNetwork): OperatorChooser {
+  let c = choosers.get(peers);
+  if (!c) {
+    c = new OperatorChooser();
+    choosers.set(peers, c);
+  }
+  return c;
 }
 
-/** `sql <dbms> [key = value [and ...]] <query>` (the query quoted or not), as node/commands/builtin/dbms.ts. */
-function parseSql(text: string, resolve: (w: string) => string): SqlCommand {
-  const toks = tokenize(text);
-  const dbms = toks[1];
-  if (!dbms) throw new CommandError('run client: sql needs a dbms name and a query', { code: Status.CommandStructure });
-  let i = 2;
-  while (i + 2 < toks.length && toks[i]!.kind === 'word' && toks[i + 1]?.kind === 'op' && toks[i + 1]!.text === '=') {
-    i += 3;
-    if (toks[i]?.kind === 'word' && toks[i]!.text.toLowerCase() === 'and') i++;
+/**
+ * The env of the metadata look-ups a `run client` makes for itself (`blockchain get`, read-only): without the
+ * REST method of the request, which is the `run client`'s POST, not theirs.
+ */
+const lookupEnv = (inv: Invocation): RunEnv => ({ source: inv.env.source });
+
+/** `blockchain get <type>` through the node, as the inner objects of the policies. */
+function policyReader(node: NodeApi, inv: Invocation): PolicyReader {
+  return async (type) => {
+    const text = (await node.command(`blockchain get ${type}`, lookupEnv(inv))).trim();
+    if (text === '') return [];
+    const list = JSON.parse(text) as Record<string, Record<string, unknown>>[];
+    return list.map((p) => Object.values(p)[0] ?? {});
+  };
+}
+
+/** The table policy's `create`, if the metadata has it (dbms and table are checked names). */
+function createReader(node: NodeApi, inv: Invocation) {
+  return async (dbms: string, table: string): Promise<string | undefined> => {
+    const text = (
+      await node.command(`blockchain get table where dbms = ${dbms} and name = ${table}`, lookupEnv(inv))
+    ).trim();
+    if (text === '') return undefined;
+    const list = JSON.parse(text) as { table?: { create?: unknown } }[];
+    const create = list[0]?.table?.create;
+    return typeof create === 'string' ? create : undefined;
+  };
+}
+
+/** The peers of a metadata destination, one entry per cluster (candidates in order). */
+async function metadataTargets(
+  dest: Destination,
+  node: NodeApi,
+  inv: Invocation,
+  peers: PeerNetwork,
+  tables: TableRef[],
+  all: boolean,
+): Promise<Target[][]> {
+  const md = dest.metadata!;
+  if (md.kind === 'blockchain') {
+    const list = targetList(await node.command(md.command, lookupEnv(inv)));
+    if (list.length === 0)
+      throw new CommandError(`run client: no destination from '${md.command}'`, { code: Status.DestinationIpPorts });
+    return list.map((t) => [t]);
   }
-  const opts = i > 2 ? optionsObject(parseWhere(toks.slice(2, i)), resolve) : {};
-  const first = toks[i];
-  if (!first) throw new CommandError('run client: sql without a query', { code: Status.CommandStructure });
-  const query = first.kind === 'string' && i === toks.length - 1 ? first.text : text.slice(first.pos).trim();
-  const format = String(opts['format'] ?? 'json').toLowerCase();
-  if (format !== 'json' && format !== 'table')
-    throw new CommandError(`run client: sql format must be json or table (got ${format})`, {
-      code: Status.CommandStructure,
-    });
-  return { dbms: resolve(dbms.text), format, query };
+  return operatorsFor(policyReader(node, inv), tables, chooserOf(peers), all);
 }
 
 async function runQuery(
   peers: PeerNetwork,
-  targets: Target[],
+  dest: Destination,
   text: string,
   node: NodeApi,
+  inv: Invocation,
   timeoutMs: number,
-  subset: boolean,
 ): Promise<string> {
-  const q = parseSql(text, (w) => node.resolve(w));
-  // EdgeLake sends the query as one word, spaces as TAB (capture tcp_sql_query): `sql test format = json select\t..`
-  const wire = `sql ${q.dbms} format = json ${q.query.replace(/[ \r\n]/g, '\t')}`;
-  const t0 = performance.now();
-  const outcomes = await peers.request(targets, wire, { timeoutMs });
-  const failedQuery = outcomes.find((o) => o.kind === 'text' && o.error !== 0);
-  if (failedQuery && !subset)
-    throw new CommandError(`run client: query failed on ${formatAnswers([failedQuery]).trim()}`, {
-      code: (failedQuery as { error: number }).error,
+  const q = await prepareQuery(text, (w) => node.resolve(w), createReader(node, inv));
+  let clusters: Target[][];
+  if (dest.metadata) {
+    const md = dest.metadata;
+    const main = md.kind === 'table' ? { dbms: md.dbms ?? q.cmd.dbms, table: md.table ?? q.table } : undefined;
+    const include = listOption(q.cmd.options.get('include')).map((e) => {
+      const dot = e.indexOf('.');
+      return dot < 0 ? { dbms: q.cmd.dbms, table: e } : { dbms: e.slice(0, dot), table: e.slice(dot + 1) };
     });
-  checkFailures(outcomes, subset);
-  return formatQuery(collectRows(outcomes, q.query), targets.length, performance.now() - t0, q.format);
+    const nodes = String(q.cmd.options.get('nodes') ?? 'main').toLowerCase();
+    clusters = await metadataTargets(dest, node, inv, peers, main ? [main, ...include] : [], nodes === 'all');
+  } else clusters = dest.targets.map((t) => [t]);
+  return runNetworkQuery(peers, q, clusters, { timeoutMs, subset: dest.subset });
 }
 
 async function fileCopy(targets: Target[], inv: Invocation, at: number, node: NodeApi): Promise<string> {
@@ -98,7 +136,8 @@ async function fileCopy(targets: Target[], inv: Invocation, at: number, node: No
     throw new CommandError(`run client: file copy flag must be watch_dir or ledger (got '${flagWord}')`, {
       code: Status.CommandStructure,
     });
-  const src = node.resolve(srcWord);
+  // From outside (`run client (me) file copy /etc/passwd ..` sent by a peer), only the node's data files.
+  const src = await commandPath(inv, node, node.resolve(srcWord), 'read', 'run client: file copy');
   await stat(src).catch((err: unknown) => {
     throw new CommandError(`run client: file copy: ${src}: ${(err as Error).message}`, {
       code: Status.FileDoesNotExist,
@@ -121,7 +160,8 @@ export const runClient: CommandSpec = {
   method: 'post',
   // The command for the peers is theirs to parse (`where [name] == x`, `where a > 1` in a query).
   rawWhere: true,
-  usage: 'run client (<ip:port>[, <ip:port> ...][, subset = true][, timeout = <seconds>]) <command>',
+  usage:
+    'run client (<ip:port>[, <ip:port> ...] | dbms = <d> and table = <t> | blockchain get ... | <nothing>[, subset = true][, timeout = <seconds>]) <command>',
   async run(inv, node) {
     const peers = node.peers;
     if (!peers) throw new CommandError('run client: this node has no peer network', { code: Status.CommandStructure });
@@ -135,10 +175,21 @@ export const runClient: CommandSpec = {
     }
     const text = remoteCommand(inv.text, inv.tokens, dest.commandAt, resolve);
     const words = inv.tokens.slice(dest.commandAt, dest.commandAt + 2).map((t) => t.text.toLowerCase());
-    if (words[0] === 'file' && words[1] === 'copy') return fileCopy(dest.targets, inv, dest.commandAt, node);
     const timeoutMs = (dest.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000;
-    if (words[0] === 'sql') return runQuery(peers, dest.targets, text, node, timeoutMs, dest.subset);
-    const outcomes = await peers.request(dest.targets, text, { timeoutMs });
+    if (words[0] === 'sql') return runQuery(peers, dest, text, node, inv, timeoutMs);
+    let targets = dest.targets;
+    if (dest.metadata) {
+      // Not a query: every operator of the table (EdgeLake get_all_operators), or the blockchain command's list.
+      if (dest.metadata.kind === 'table' && !dest.metadata.dbms)
+        throw new CommandError("run client: () names the operators of a query's table; give dbms and table", {
+          code: Status.DestinationIpPorts,
+        });
+      const md = dest.metadata;
+      const tables = md.kind === 'table' ? [{ dbms: md.dbms!, table: md.table! }] : [];
+      targets = (await metadataTargets(dest, node, inv, peers, tables, true)).flat();
+    }
+    if (words[0] === 'file' && words[1] === 'copy') return fileCopy(targets, inv, dest.commandAt, node);
+    const outcomes = await peers.request(targets, text, { timeoutMs });
     checkFailures(outcomes, dest.subset);
     return formatAnswers(outcomes);
   },

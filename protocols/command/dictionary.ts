@@ -5,10 +5,15 @@
 //     .len = entries of a JSON list/object, else string length ; .name = lower case, spaces -> _
 //   !name[a:b]         substring (names of 2+ characters)
 //   $NAME              environment variable; a value starting with ! is resolved again
+//   !dir/sub/x.al      a name that is not defined is read as a path: split before each `! $ . / \`,
+//                      each `!`/`$` piece resolved, the rest kept (params.py `get_value_if_available` ->
+//                      `get_path`); a piece that does not resolve makes the whole value ''
 // Values are text, as in EdgeLake.
 
 export type Cast = 'int' | 'float' | 'str' | 'bool' | 'len' | 'name';
 const CASTS = new Set<string>(['int', 'float', 'str', 'bool', 'len', 'name']);
+
+import { maskSecrets } from '../../base/mask.js';
 
 const SECRET_NAME = /pass(word)?|secret|token|private_key|api_key/i;
 
@@ -106,7 +111,8 @@ export class Dictionary {
 
   /** Entries for display: secrets masked. */
   displayEntries(): [string, string][] {
-    return this.entries().map(([k, v]) => [k, SECRET_NAME.test(k) ? '******' : v]);
+    // A value may be a command with a password in it (`cmd = connect dbms ... password = x`).
+    return this.entries().map(([k, v]) => [k, SECRET_NAME.test(k) ? '******' : maskSecrets(v)]);
   }
 
   /** Resolves one word: `!name...` from here, `$NAME` from the environment, anything else as is. */
@@ -114,16 +120,37 @@ export class Dictionary {
     if (depth > 8) return '';
     if (word.length > 1 && word.startsWith('!')) {
       const ref = parseVarRef(word.slice(1));
-      let v = this.values.get(ref.name) ?? '';
+      let v = this.values.get(ref.name) || this.path(`!${ref.name}`);
       if (ref.slice) v = v.slice(ref.slice[0], ref.slice[1]);
       return applyCast(v, ref.cast);
     }
     if (word.length > 1 && word.startsWith('$')) {
       const ref = parseVarRef(word.slice(1));
-      const v = this.env[ref.name] ?? '';
+      const v = this.env[ref.name] || this.path(`$${ref.name}`);
       return applyCast(v.startsWith('!') ? this.resolveWord(v, depth + 1) : v, ref.cast);
     }
     return word;
+  }
+
+  /**
+   * A reference that is not a name on its own, read as a path (EdgeLake: params.py `get_path`): pieces start at
+   * each `! $ . / \` after the first character; `!x`/`$X` pieces are looked up, others kept. Any piece that does
+   * not resolve makes the result '' (EdgeLake returns the empty string, never half a path).
+   */
+  private path(encoded: string): string {
+    const pieces = encoded.split(/(?=[!$./\\])/);
+    // No separator after the leading reference: an undefined name, not a path.
+    if (pieces.length < 2) return '';
+    let out = '';
+    for (const p of pieces) {
+      if (p.length > 1 && (p.startsWith('!') || p.startsWith('$'))) {
+        const v = p.startsWith('!') ? this.values.get(p.slice(1)) : this.env[p.slice(1)];
+        if (!v) return '';
+        out += v;
+      } else if (p === '!' || p === '$') return '';
+      else out += p;
+    }
+    return out;
   }
 
   /** Is this word a reference (as opposed to a literal)? */

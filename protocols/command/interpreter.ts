@@ -2,11 +2,16 @@
 //   goto <label> | call <label> | return | end script | exit scripts
 //   on error ignore | goto <label> | call <label> | end script      (stays set for the rest of the script)
 //   if <cond> then <cmd> | if <cond> then (then `do <cmd>` / `else <cmd>` / `else if ...` lines) | if <cond>
+//   A `do`, `else` or `then` body may be any statement, control words included (`do goto x`, `else if c then
+//   call y`, `do on error ignore`). One if-result per script, as EdgeLake's status object keeps one
+//   (member_cmd.py `_process_if`, `_process_do_else`): a nested `do if ...` sets it for the lines after it.
+//   `on error goto|call <label>` names a label that must exist only when an error jumps to it.
 //   wait <seconds> [for <cond>] | process <file> | thread <file>
 // A failing command with no handler ends the script ("Script terminated on line N"). Errors 1, 2
 // (command structure) and 112 (missing script) end the script even under `on error goto|call`;
 // only `on error ignore` goes past them. Everything else is handed to the command runner.
 import { CommandError, errorMessage } from '../../base/errors.js';
+import { maskSecrets } from '../../base/mask.js';
 import { evaluate, parseCondition } from './condition.js';
 import { CommandSyntaxError, tokenize } from './lexer.js';
 import { labelIndex, locate, splitScript, type ScriptLine } from './script.js';
@@ -70,36 +75,36 @@ interface Frame {
   lastIf: boolean | undefined;
 }
 
+/** What a statement asks of the script running it. */
+type Flow =
+  | { k: 'goto' | 'call'; label: string }
+  | { k: 'return' }
+  | { k: 'end' }
+  | { k: 'exit' }
+  | { k: 'on-error'; v: OnError };
+
 export class Interpreter {
   constructor(private readonly host: InterpreterHost) {}
 
   /** Runs one command line (CLI, REST, TCP, scheduler): control words other than `if` need a script. */
   async command(text: string, env: RunEnv, frame: Frame = { lastIf: undefined }): Promise<string> {
     const w = firstWord(text);
-    if (w === 'if') {
-      const r = await this.runIf(text, env, frame);
-      return r.reply;
-    }
-    if (w === 'process') return (await this.processFile(restAfter(text, 1), env)).output.join('\n');
-    if (w === 'thread') {
-      if (!this.host.spawnScript)
-        throw new CommandError('thread: background scripts are not available here', { code: Status.CommandStructure });
-      this.host.spawnScript(this.host.resolve(restAfter(text, 1)));
-      return '';
-    }
-    if (w === 'wait') {
-      await this.wait(text, env);
-      return '';
-    }
-    if (['goto', 'call', 'return', 'on', 'do', 'else'].includes(w) || /^(end|exit) scripts?$/i.test(text.trim())) {
-      if (w === 'exit' || w === 'end') return '';
+    if (['goto', 'call', 'return', 'on'].includes(w))
       throw new CommandError(`'${w}' is only valid inside a script`, { code: Status.CommandStructure });
-    }
-    return this.host.run(text, env);
+    const output: string[] = [];
+    // Outside a script, `end script` / `exit scripts` (alone or as a body) have nothing to end.
+    const flow = await this.exec(text, env, frame, output, false);
+    if (flow && flow.k !== 'end' && flow.k !== 'exit')
+      throw new CommandError(`'${flow.k}' is only valid inside a script`, { code: Status.CommandStructure });
+    return output.join('\n');
   }
 
   async processFile(path: string, env: RunEnv): Promise<ScriptOutcome> {
     const file = this.host.resolve(path.trim());
+    if (file === '')
+      throw new CommandError(`Script not available: '${path.trim()}' does not resolve to a file name`, {
+        code: Status.MissingScript,
+      });
     let source: string;
     try {
       source = await this.host.readFile(file);
@@ -110,6 +115,74 @@ export class Interpreter {
       });
     }
     return this.runScript(source, file, env);
+  }
+
+  /**
+   * One statement: control words become a Flow for the script loop; replies go to `output`. `inScript` says
+   * whether replies are also printed as they come (a script's console output).
+   */
+  private async exec(
+    text: string,
+    env: RunEnv,
+    frame: Frame,
+    output: string[],
+    inScript: boolean,
+  ): Promise<Flow | undefined> {
+    const w = firstWord(text);
+    const t = text.trim();
+    if (w === 'goto' || w === 'call') return { k: w, label: restAfter(text, 1) };
+    if (w === 'return' && t.toLowerCase() === 'return') return { k: 'return' };
+    if (/^end\s+script$/i.test(t)) return { k: 'end' };
+    if (/^exit\s+scripts?$/i.test(t)) return { k: 'exit' };
+    if (w === 'on' && /^on\s+error\s+/i.test(t)) return { k: 'on-error', v: this.parseOnError(t, env) };
+    if (w === 'do' || w === 'else') {
+      const want = w === 'do';
+      if (frame.lastIf !== want) return undefined;
+      const body = restAfter(text, 1);
+      if (body === '') throw new CommandError(`'${w}' without a command`, { code: Status.CommandStructure });
+      const before = frame.lastIf;
+      const flow = await this.exec(body, env, frame, output, inScript);
+      // EdgeLake keeps the if-result across a `do process` (the called script's ifs are its own).
+      if (firstWord(body) === 'process') frame.lastIf = before;
+      return flow;
+    }
+    if (w === 'if') {
+      const { cond, condPos, then } = splitIf(text);
+      const result = evaluate(parseCondition(cond, condPos), (x) => this.host.resolve(x));
+      frame.lastIf = result;
+      if (then === undefined) {
+        this.emit(result ? 'True' : 'False', output, inScript);
+        return undefined;
+      }
+      if (then === '' || !result) return undefined;
+      const flow = await this.exec(then, env, frame, output, inScript);
+      // The if-result is the condition's, whatever the body did (`_process_if` sets it after the body).
+      frame.lastIf = result;
+      return flow;
+    }
+    if (w === 'process') {
+      const inner = await this.processFile(restAfter(text, 1), env);
+      output.push(...inner.output);
+      return inner.end === 'exit-scripts' ? { k: 'exit' } : undefined;
+    }
+    if (w === 'thread') {
+      if (!this.host.spawnScript)
+        throw new CommandError('thread: background scripts are not available here', { code: Status.CommandStructure });
+      this.host.spawnScript(this.host.resolve(restAfter(text, 1)));
+      return undefined;
+    }
+    if (w === 'wait') {
+      await this.wait(text, env);
+      return undefined;
+    }
+    this.emit(await this.host.run(text, env), output, inScript);
+    return undefined;
+  }
+
+  private emit(reply: string, output: string[], inScript: boolean): void {
+    if (reply === '') return;
+    output.push(reply);
+    if (inScript) this.host.output(reply);
   }
 
   async runScript(source: string, file: string, env: RunEnv): Promise<ScriptOutcome> {
@@ -123,7 +196,7 @@ export class Interpreter {
     const jump = (label: string, sl: ScriptLine): number => {
       const to = labels.get(label);
       if (to === undefined)
-        throw new ScriptError(`${file} line ${sl.line}: no label ':${label}:' in the script`, {
+        throw new ScriptError(`Script terminated on ${file} line ${sl.line}: no label ':${label}:' in the script`, {
           code: Status.CommandStructure,
         });
       return to;
@@ -146,70 +219,10 @@ export class Interpreter {
       pc++;
       if (sl.label !== undefined) continue;
       const text = sl.text;
-      const w = firstWord(text);
       const lineEnv: RunEnv = { ...env, file, line: sl.line };
-      // Control flow first.
-      if (w === 'goto') {
-        pc = jump(restAfter(text, 1), sl);
-        continue;
-      }
-      if (w === 'call') {
-        push(sl);
-        pc = jump(restAfter(text, 1), sl);
-        continue;
-      }
-      if (w === 'return') {
-        if (stack.length === 0) return { end: 'completed', output };
-        pc = stack.pop()!;
-        continue;
-      }
-      if (/^end\s+script$/i.test(text)) return { end: 'ended', output };
-      if (/^exit\s+scripts$/i.test(text)) return { end: 'exit-scripts', output };
-      if (w === 'on' && /^on\s+error\s+/i.test(text)) {
-        onError = this.parseOnError(text, sl, file, labels);
-        continue;
-      }
+      let flow: Flow | undefined;
       try {
-        let reply: string;
-        if (w === 'process') {
-          const inner = await this.processFile(restAfter(text, 1), lineEnv);
-          output.push(...inner.output);
-          if (inner.end === 'exit-scripts') return { end: 'exit-scripts', output };
-          continue;
-        } else if (w === 'do') {
-          if (frame.lastIf !== true) continue;
-          reply = await this.command(restAfter(text, 1), lineEnv, frame);
-        } else if (w === 'else') {
-          if (frame.lastIf !== false) continue;
-          const rest = restAfter(text, 1);
-          reply =
-            firstWord(rest) === 'if'
-              ? (await this.runIf(rest, lineEnv, frame)).reply
-              : await this.command(rest, lineEnv, frame);
-        } else if (w === 'if') {
-          const r = await this.runIf(text, lineEnv, frame);
-          if (r.control) {
-            const c = r.control;
-            if (c === 'end') return { end: 'ended', output };
-            if (c === 'exit') return { end: 'exit-scripts', output };
-            if (c.k === 'goto') pc = jump(c.label, sl);
-            else if (c.k === 'call') {
-              push(sl);
-              pc = jump(c.label, sl);
-            } else if (c.k === 'return') {
-              if (stack.length === 0) return { end: 'completed', output };
-              pc = stack.pop()!;
-            }
-            continue;
-          }
-          reply = r.reply;
-        } else {
-          reply = await this.command(text, lineEnv, frame);
-        }
-        if (reply !== '') {
-          output.push(reply);
-          this.host.output(reply);
-        }
+        flow = await this.exec(text, lineEnv, frame, output, true);
       } catch (err) {
         const e =
           err instanceof CommandError
@@ -224,49 +237,50 @@ export class Interpreter {
           pc = jump(onError.label, sl);
           continue;
         }
-        throw new ScriptError(`Script terminated on ${where}: ${e.message} (command: ${text.slice(0, 200)})`, {
-          code: e.code ?? 56,
-          cause: e,
-        });
+        throw new ScriptError(
+          `Script terminated on ${where}: ${e.message} (command: ${maskSecrets(text.slice(0, 200))})`,
+          {
+            code: e.code ?? 56,
+            cause: e,
+          },
+        );
+      }
+      if (!flow) continue;
+      switch (flow.k) {
+        case 'on-error':
+          onError = flow.v;
+          break;
+        case 'goto':
+          pc = jump(flow.label, sl);
+          break;
+        case 'call':
+          push(sl);
+          pc = jump(flow.label, sl);
+          break;
+        case 'return':
+          if (stack.length === 0) return { end: 'completed', output };
+          pc = stack.pop()!;
+          break;
+        case 'end':
+          return { end: 'ended', output };
+        case 'exit':
+          return { end: 'exit-scripts', output };
       }
     }
     return { end: 'completed', output };
   }
 
-  private parseOnError(text: string, sl: ScriptLine, file: string, labels: Map<string, number>): OnError {
+  /** `on error ...`; a `goto`/`call` label is looked up only when an error jumps (EdgeLake `exec_script`). */
+  private parseOnError(text: string, env: RunEnv): OnError {
     const rest = text.replace(/^on\s+error\s+/i, '').trim();
     if (/^ignore$/i.test(rest)) return { k: 'ignore' };
     if (/^end\s+script$/i.test(rest)) return { k: 'end' };
     const m = /^(goto|call)\s+(\S+)$/i.exec(rest);
-    if (m) {
-      if (!labels.has(m[2]!))
-        throw new ScriptError(`${file} line ${sl.line}: no label ':${m[2]}:' in the script`, {
-          code: Status.CommandStructure,
-        });
-      return { k: m[1]!.toLowerCase() as 'goto' | 'call', label: m[2]! };
-    }
+    if (m) return { k: m[1]!.toLowerCase() as 'goto' | 'call', label: m[2]! };
     throw new ScriptError(
-      `${file} line ${sl.line}: expected 'on error ignore | goto <label> | call <label> | end script'`,
+      `${env.file ?? 'script'} line ${env.line ?? 0}: expected 'on error ignore | goto <label> | call <label> | end script'`,
       { code: Status.CommandStructure },
     );
-  }
-
-  private async runIf(
-    text: string,
-    env: RunEnv,
-    frame: Frame,
-  ): Promise<{ reply: string; control?: 'end' | 'exit' | { k: 'goto' | 'call'; label: string } | { k: 'return' } }> {
-    const { cond, condPos, then } = splitIf(text);
-    const result = evaluate(parseCondition(cond, condPos), (w) => this.host.resolve(w));
-    frame.lastIf = result;
-    if (then === undefined) return { reply: result ? 'True' : 'False' };
-    if (then === '' || !result) return { reply: '' };
-    const w = firstWord(then);
-    if (w === 'goto' || w === 'call') return { reply: '', control: { k: w, label: restAfter(then, 1) } };
-    if (w === 'return') return { reply: '', control: { k: 'return' } };
-    if (/^end\s+script$/i.test(then)) return { reply: '', control: 'end' };
-    if (/^exit\s+scripts$/i.test(then)) return { reply: '', control: 'exit' };
-    return { reply: await this.command(then, env, frame) };
   }
 
   private async wait(text: string, env: RunEnv): Promise<void> {

@@ -1,5 +1,7 @@
 // Script files (`.al`) as EdgeLake's `process <file>` runs them (cmd/member_cmd.py L13522-13806):
-//   - one command per line; blank lines and `#` lines are skipped; `:name:` lines are labels
+//   - one command per line; blank lines and `#` lines are skipped; `:name:` lines are labels (the name runs
+//     to the second `:`); any other line starting with `:` is skipped (`:partitioning-error;`), as EdgeLake's
+//     `exec_script` skips every line whose first character is `:`
 //   - a line starting with `<` opens a multi-line command: lines are stripped and joined by single
 //     spaces up to the first line ending in `>`. (Deviation: EdgeLake keeps reading when `<` and `>`
 //     are on the same line, swallowing the following lines; here `<one line>` is one command.)
@@ -54,9 +56,10 @@ export function splitScript(source: string): ScriptLine[] {
     const lineNo = i + 1;
     i++;
     if (t === '' || t.startsWith('#')) continue;
-    const label = /^:([^:\s]+):$/.exec(t);
-    if (label) {
-      out.push({ text: t, line: lineNo, pieces: [{ offset: 0, line: lineNo, col: lead + 1 }], label: label[1]! });
+    if (t.startsWith(':')) {
+      const label = /^:([^:]+):/.exec(t);
+      if (label)
+        out.push({ text: t, line: lineNo, pieces: [{ offset: 0, line: lineNo, col: lead + 1 }], label: label[1]! });
       continue;
     }
     if (t.startsWith('<')) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DbmsError } from '../../base/errors.js';
 import type { ConnectionConfig, DbmsAdapter } from './types.js';
 import { Status } from '../../base/status.js';
+import type { SqliteOpenOptions } from './sqlite.js';
 
 export interface OpenOptions {
   /** `<root>/data/dbms`: where SQLite files live (`<name>.dbms`, as EdgeLake names them). */
@@ -10,6 +11,12 @@ export interface OpenOptions {
   queryOnly?: boolean;
   /** An idle PostgreSQL connection failed (the next query reconnects): report it. */
   onIdleError: (err: Error) => void;
+  /** SQLite busy timeout (ms, default 5000): how long one statement waits for another connection's lock. */
+  busyTimeoutMs?: number;
+  /** A SQLite file another process holds locked: told of each retry of the open (bounded, see sqlite.ts). */
+  onLocked?: (attempt: number, err: unknown) => void;
+  /** How long the open keeps retrying a locked SQLite file (ms, default 60,000). */
+  lockWaitMs?: number;
 }
 
 export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
@@ -22,7 +29,12 @@ export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOp
     case 'sqlite': {
       const { SqliteAdapter } = await import('./sqlite.js');
       const path = cfg.memory ? ':memory:' : (cfg.file ?? join(opts.dbmsDir, `${name}.dbms`));
-      return new SqliteAdapter(name, path, opts.queryOnly ? { queryOnly: true } : {});
+      const o: SqliteOpenOptions = {};
+      if (opts.queryOnly) o.queryOnly = true;
+      if (opts.busyTimeoutMs !== undefined) o.busyTimeoutMs = opts.busyTimeoutMs;
+      if (opts.onLocked) o.onLocked = opts.onLocked;
+      if (opts.lockWaitMs !== undefined) o.lockWaitMs = opts.lockWaitMs;
+      return SqliteAdapter.open(name, path, o);
     }
     case 'psql': {
       const { PostgresAdapter } = await import('./postgres.js');

@@ -118,16 +118,24 @@ export class PostgresAdapter implements DbmsAdapter {
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client whose connection dies (pg_terminate_backend, a server restart) emits
+    // 'error'; the pool listens only to idle clients, so without this the worker would crash. The
+    // query in flight fails with the same error, which is what the caller gets.
+    const lost = (err: Error): void => {
+      broken = err;
+    };
+    c.on('error', lost);
     try {
       await c.query('BEGIN');
       const r = await fn(c);
       await c.query('COMMIT');
       return r;
     } catch (err) {
-      broken = await rollback(c);
+      broken ??= await rollback(c);
       throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, retriable: true });
     } finally {
-      // A connection whose rollback failed is destroyed, not returned to the pool.
+      c.off('error', lost);
+      // A connection whose rollback failed (or that died) is destroyed, not returned to the pool.
       c.release(broken);
     }
   }
@@ -184,15 +192,20 @@ export class PostgresAdapter implements DbmsAdapter {
     const text = assertReadOnly(sql);
     const c = await this.pool.connect();
     let broken: Error | undefined;
+    const lost = (err: Error): void => {
+      broken = err;
+    };
+    c.on('error', lost);
     try {
       await c.query('BEGIN READ ONLY');
       const r = await c.query({ text, values: [...params], rowMode: 'array' });
       await c.query('COMMIT');
       return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
     } catch (err) {
-      broken = await rollback(c);
+      broken ??= await rollback(c);
       throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     } finally {
+      c.off('error', lost);
       c.release(broken);
     }
   }

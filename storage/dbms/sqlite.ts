@@ -37,6 +37,30 @@ interface Db {
 export interface SqliteOptions {
   /** Refuse writes on this connection (the `sql` command's reader). */
   queryOnly?: boolean;
+  /**
+   * SQLite's busy timeout in milliseconds (libsql's `timeout` option is milliseconds): how long a
+   * statement waits for another connection's lock before failing with SQLITE_BUSY. Default 5000.
+   */
+  busyTimeoutMs?: number;
+}
+
+export interface SqliteOpenOptions extends SqliteOptions {
+  /** How long `open` keeps retrying a database another process holds locked (ms). Default 60,000. */
+  lockWaitMs?: number;
+  /** Told of each retry, to log it. */
+  onLocked?: (attempt: number, err: unknown) => void;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_LOCK_WAIT_MS = 60_000;
+
+/** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): another connection holds a lock. */
+export function isSqliteLocked(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
+  }
+  return false;
 }
 
 export class SqliteAdapter implements DbmsAdapter {
@@ -49,26 +73,43 @@ export class SqliteAdapter implements DbmsAdapter {
     readonly path: string,
     opts: SqliteOptions = {},
   ) {
+    let db: Db | undefined;
     try {
-      // `timeout` (seconds) is SQLite's busy timeout: a reader never fails on a writer's lock.
-      this.db = new Database(path, { timeout: 5 }) as unknown as Db;
-      if (path !== ':memory:') this.db.exec('PRAGMA journal_mode=WAL');
-      this.db.exec('PRAGMA synchronous=FULL');
+      // libsql's `timeout` is SQLite's busy timeout in *milliseconds* (it was once given 5, meant as
+      // seconds: a writer's lock then failed a reader after 5 ms).
+      db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS }) as unknown as Db;
+      if (path !== ':memory:') db.exec('PRAGMA journal_mode=WAL');
+      db.exec('PRAGMA synchronous=FULL');
       // Checkpoint every ~40 MB of WAL rather than SQLite's 4 MB: each checkpoint fsyncs the database
       // file, and under ingest the default made them the main cost after the inserts (bench/README.md).
-      this.db.exec('PRAGMA wal_autocheckpoint=10000');
-      if (opts.queryOnly) this.db.exec('PRAGMA query_only=ON');
-      else this.ensureInternalTables();
+      db.exec('PRAGMA wal_autocheckpoint=10000');
+      if (opts.queryOnly) db.exec('PRAGMA query_only=ON');
+      else ensureInternalTables(db);
+      this.db = db;
     } catch (err) {
+      // A half-opened handle would keep its file open (and, for a retry, pile up): close it.
+      db?.close();
       throw new DbmsError(`sqlite ${name}: cannot open ${path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 
-  private ensureInternalTables(): void {
-    this.db.exec(
-      `CREATE TABLE IF NOT EXISTS ${POSITIONS_TABLE} (tbl TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tbl, stream));` +
-        `CREATE TABLE IF NOT EXISTS ${FILES_TABLE} (name TEXT PRIMARY KEY, hash TEXT NOT NULL, rows INTEGER NOT NULL, done INTEGER NOT NULL, at TEXT NOT NULL);`,
-    );
+  /**
+   * Opens, waiting while another process holds the database locked (a backup, a `sqlite3` shell, a
+   * node that was killed and whose WAL is being recovered): each attempt waits the busy timeout, and
+   * attempts go on, told to `onLocked`, up to `lockWaitMs`. Any other failure is thrown at once.
+   */
+  static async open(name: string, path: string, opts: SqliteOpenOptions = {}): Promise<SqliteAdapter> {
+    const until = Date.now() + (opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+    for (let attempt = 1; ; attempt++) {
+      const { lockWaitMs: _w, onLocked: _l, ...adapterOpts } = opts;
+      try {
+        return new SqliteAdapter(name, path, adapterOpts);
+      } catch (err) {
+        if (!isSqliteLocked(err) || Date.now() >= until) throw err;
+        opts.onLocked?.(attempt, err);
+        await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
+      }
+    }
   }
 
   private stmt(sql: string): Stmt {
@@ -193,4 +234,11 @@ export class SqliteAdapter implements DbmsAdapter {
     this.stmts.clear();
     this.db.close();
   }
+}
+
+function ensureInternalTables(db: Db): void {
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS ${POSITIONS_TABLE} (tbl TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tbl, stream));` +
+      `CREATE TABLE IF NOT EXISTS ${FILES_TABLE} (name TEXT PRIMARY KEY, hash TEXT NOT NULL, rows INTEGER NOT NULL, done INTEGER NOT NULL, at TEXT NOT NULL);`,
+  );
 }

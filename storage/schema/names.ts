@@ -46,6 +46,18 @@ export function normalizeColumnName(key: string): string | undefined {
   return /^\p{Nd}+$/u.test(n) ? `_${n}` : n;
 }
 
+/**
+ * Table names the engines keep for themselves (SQLite `sqlite_*`, PostgreSQL `pg_*`) or edgelake-rt
+ * does (`_edgelake_rt_*`, storage/dbms/types.ts): rows for them are refused at every ingest door
+ * (4xx on REST), since no insert into them can ever succeed, or should.
+ */
+export function isReservedTableName(name: string): boolean {
+  return /^(sqlite_|pg_|_edgelake_rt_)/i.test(name);
+}
+
+export const reservedTableMessage = (name: string): string =>
+  `table name '${name}' is reserved (sqlite_*, pg_* and _edgelake_rt_* belong to the database engines)`;
+
 /** The same for a table (or dbms) name; it throws a DbmsError when the result is not a safe identifier. */
 export function normalizeTableName(name: string): string {
   const n = normalizeColumnName(name);

@@ -142,12 +142,16 @@ for (const mode of ['goto', 'call'] as const) {
   }
 }
 
-test('on error goto to a missing label is refused when the handler is set', async () => {
-  const { interp } = recorder();
+test('on error goto to a missing label fails only when an error jumps to it (EdgeLake exec_script)', async () => {
+  const { interp, ran } = recorder();
+  const ok = await interp.runScript(script('on error goto nowhere', 'cmd a'), 's.al', { source: 't' });
+  assert.equal(ok.end, 'completed');
+  assert.deepEqual(ran, ['cmd a']);
   await assert.rejects(
-    interp.runScript(script('on error goto nowhere', 'cmd a'), 's.al', { source: 't' }),
-    /no label ':nowhere:'/,
+    interp.runScript(script('on error goto nowhere', 'fail 141', 'cmd b'), 's.al', { source: 't' }),
+    /s\.al line 2: no label ':nowhere:'/,
   );
+  assert.ok(!ran.includes('cmd b'));
 });
 
 test('end script ends only the current script; exit scripts ends the calling scripts too', async () => {

@@ -31,8 +31,10 @@ test('a streaming PUT of 1,000 rows is acknowledged as EdgeLake does and is quer
   const r = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'readings', mode: 'streaming' }, rows(1000));
   assert.equal(r.status, 200);
   assert.equal(r.body, '{"AnyLog.status":"Success", "AnyLog.hash": "0" }');
-  assert.equal(r.headers['content-type'], 'text/json');
-  assert.equal(r.headers['access-control-allow-origin'], '*');
+  // JSON with its registered type, never sniffed, and no CORS header for a request without an allowed Origin.
+  assert.equal(r.headers['content-type'], 'application/json');
+  assert.equal(r.headers['x-content-type-options'], 'nosniff');
+  assert.equal(r.headers['access-control-allow-origin'], undefined);
   await until(async () => (await count(n.cmd, 'readings')) === 1000, 1000, 10);
   assert.ok(Date.now() - t0 < 1500);
   const reply = JSON.parse(
@@ -103,7 +105,7 @@ test('bad requests get a 4xx with a one-line reason and the node keeps running',
   assert.equal(big.status, 413);
   const wrongVerb = await http(n.port, 'GET', { command: 'run scheduler 1', 'User-Agent': 'AnyLog/1.23' });
   assert.equal(wrongVerb.status, 400);
-  assert.equal(wrongVerb.headers['content-type'], 'json');
+  assert.equal(wrongVerb.headers['content-type'], 'application/json');
   assert.deepEqual(JSON.parse(wrongVerb.body), {
     method: 'get',
     node: '127.0.0.1',
@@ -113,7 +115,7 @@ test('bad requests get a 4xx with a one-line reason and the node keeps running',
   const status = await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' });
   assert.equal(status.status, 200);
   assert.equal(status.body, 'test-node@127.0.0.1 running');
-  assert.equal(status.headers['content-type'], 'text');
+  assert.equal(status.headers['content-type'], 'text/plain; charset=utf-8');
 });
 
 test('newline-delimited objects and a single object are accepted; rows with new keys add columns', async (t) => {

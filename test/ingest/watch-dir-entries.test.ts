@@ -66,7 +66,12 @@ test('a watch file whose claimed name would be too long goes to the error dir un
   const name = `test.longname.${source}.0.0.json`;
   assert.equal(name.length, 240);
   writeFileSync(join(dir(n, 'watch'), name), '{"a": 1}\n');
-  await until(() => ls(dir(n, 'error')).some((f) => f.endsWith('.reason.txt')), 15_000);
+  // The reason file is created, then written: wait for its text, not only its name.
+  const reasonText = (): string => {
+    const f = ls(dir(n, 'error')).find((x) => x.endsWith('.reason.txt'));
+    return f ? readFileSync(join(dir(n, 'error'), f), 'utf8') : '';
+  };
+  await until(() => reasonText().includes('original name'), 15_000);
   const errs = ls(dir(n, 'error'));
   const moved = errs.find((f) => !f.endsWith('.reason.txt'))!;
   assert.match(moved, /^long-[0-9a-f]{16}\.err_119\.\d+\.json$/);

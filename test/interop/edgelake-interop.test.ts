@@ -2,66 +2,16 @@
 //   our `run client (<EdgeLake>) get status` gets EdgeLake's answer, and
 //   EdgeLake's REST `get status` with a `destination` header naming our node gets ours, and
 //   our `run client (<EdgeLake operator>) sql ...` gets its rows as EdgeLake's query JSON.
-// Runs when EDGELAKE_SRC names a checkout of github.com/EdgeLake/EdgeLake and ../shared/tools/run-edgelake.sh
-// (the steering repo's launcher) is present; skips with a message otherwise (CI has neither). Nothing of
+// Runs when EDGELAKE_SRC names a checkout of github.com/EdgeLake/EdgeLake and the launcher is found
+// (harness/edgelake.ts); skips with a message otherwise (CI has neither). Nothing of
 // EdgeLake is kept in this repository.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { http, startTestNode } from '../../harness/test-node.js';
-import { freePort } from '../../harness/child-node.js';
+import { edgeLakeSkip, startEdgeLake } from '../../harness/edgelake.js';
 import { tcpNodeYaml } from '../network/peers.js';
 
-const SRC = process.env['EDGELAKE_SRC'];
-const LAUNCHER = fileURLToPath(new URL('../../../shared/tools/run-edgelake.sh', import.meta.url));
-const skip = !SRC
-  ? 'EDGELAKE_SRC is not set (a checkout of EdgeLake/EdgeLake is needed to run a real EdgeLake node)'
-  : !existsSync(LAUNCHER)
-    ? `the EdgeLake launcher ${LAUNCHER} is not here`
-    : false;
-
-interface EdgeLake {
-  tcp: string;
-  rest: number;
-  name: string;
-}
-
-/** Starts EdgeLake with the launcher (it installs Debian's python3 packages unless they import already). */
-async function startEdgeLake(t: TestContext, operator = false): Promise<EdgeLake> {
-  const dir = mkdtempSync(join(tmpdir(), 'elrt-edgelake-'));
-  // The launcher takes fixed ports: ask the OS for free ones.
-  const tcp = await freePort();
-  const rest = await freePort();
-  const haveDeps =
-    spawnSync('/usr/bin/python3', ['-c', 'import dns, netifaces, psutil, requests, pytz, dateutil']).status === 0;
-  t.after(() => {
-    const pidFile = join(dir, 'edgelake.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'ESRCH') throw err;
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const r = spawnSync('bash', [LAUNCHER, String(tcp), String(rest), dir, String(operator)], {
-    env: { ...process.env, EDGELAKE_SRC: SRC!, EL_NAME: 'el-node', ...(haveDeps ? { EL_SKIP_APT: '1' } : {}) },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  assert.equal(
-    r.status,
-    0,
-    `EdgeLake did not start:\n${r.stdout}\n${r.stderr}\n${existsSync(join(dir, 'stdout.log')) ? readFileSync(join(dir, 'stdout.log'), 'utf8').slice(-2000) : ''}`,
-  );
-  return { tcp: `127.0.0.1:${tcp}`, rest, name: 'el-node' };
-}
+const skip = edgeLakeSkip;
 
 test('edgelake-rt and a real EdgeLake node answer each other over TCP', { skip, timeout: 400_000 }, async (t) => {
   const el = await startEdgeLake(t);

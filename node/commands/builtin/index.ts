@@ -8,6 +8,8 @@ import { dbmsCommands } from './dbms.js';
 import { blockchainCommands } from './blockchain.js';
 import { blockchainConfigCommands } from './blockchain-config.js';
 import { blockchainEvents } from './blockchain-events.js';
+import { compatCommands } from './compat.js';
+import { authCommands } from './auth.js';
 
 export function commandTable(services: readonly ServiceDescriptor[]): CommandSpec[] {
   const own = services.flatMap((s) => s.commands ?? []);
@@ -17,6 +19,8 @@ export function commandTable(services: readonly ServiceDescriptor[]): CommandSpe
     ...blockchainCommands,
     ...blockchainConfigCommands,
     ...blockchainEvents,
+    ...compatCommands,
+    ...authCommands,
     getProcesses,
     ...serviceCommands(services),
     ...own,

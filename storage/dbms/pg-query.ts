@@ -1,0 +1,102 @@
+// The `sql` command on PostgreSQL (storage/dbms/query.ts). Each query runs in a READ ONLY transaction with a
+// `statement_timeout`: past it, the server cancels the query itself (PostgreSQL's query cancel, SQLSTATE 57014).
+// Before it runs, the planner's own rendering of it (EXPLAIN VERBOSE, which executes nothing) is checked for the
+// functions that reach the server's files, programs or other sessions: refused even for a superuser role. Run the
+// node as a non-superuser role (without pg_read_server_files, pg_write_server_files, pg_execute_server_program):
+// then PostgreSQL itself refuses those functions and COPY to or from files as well.
+import pg from 'pg';
+import { DbmsError, errorMessage } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
+import { assertReadOnly } from './sql-text.js';
+import { timeoutError, type QueryConnection } from './query.js';
+import type { ConnectionConfig, SelectResult } from './types.js';
+
+const REFUSED =
+  /\b(pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|lo_read|loread|lo_from_bytea|pg_file_\w+|dblink\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_sleep\w*|set_config|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*|schema_to_xml\w*|database_to_xml\w*|pg_logical_\w+|pg_replication_\w+|pg_create_\w+|pg_drop_\w+|pg_switch_wal|pg_backup_\w+|pg_advisory_\w+|pg_notify|currval|nextval|setval)\s*\(/i;
+
+/** The first refused function named in EXPLAIN (FORMAT JSON)'s plan, if any. */
+export function refusedFunction(plan: unknown): string | undefined {
+  if (typeof plan === 'string') return REFUSED.exec(plan)?.[1];
+  if (Array.isArray(plan)) {
+    for (const v of plan) {
+      const r = refusedFunction(v);
+      if (r) return r;
+    }
+  } else if (plan && typeof plan === 'object') {
+    for (const v of Object.values(plan)) {
+      const r = refusedFunction(v);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}
+
+export class PgQuery implements QueryConnection {
+  private constructor(
+    readonly name: string,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  static async open(name: string, cfg: ConnectionConfig, onIdleError: (err: Error) => void): Promise<PgQuery> {
+    const config: pg.PoolConfig = {
+      host: cfg.ip ?? '127.0.0.1',
+      port: cfg.port ?? 5432,
+      user: cfg.user ?? process.env['PGUSER'] ?? 'postgres',
+      database: cfg.database ?? name,
+      // One query at a time per worker: one connection, reopened by the pool when the server dropped it.
+      max: 1,
+      options: '-c TimeZone=UTC',
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+    };
+    if (cfg.password !== undefined) config.password = cfg.password;
+    const pool = new pg.Pool(config);
+    // An idle connection's error (server restart) is reported, not this worker's crash: the next query reconnects.
+    pool.on('error', onIdleError);
+    return new PgQuery(name, pool);
+  }
+
+  async run(sql: string, timeoutMs: number): Promise<SelectResult> {
+    const text = assertReadOnly(sql);
+    let c: pg.PoolClient;
+    try {
+      c = await this.pool.connect();
+    } catch (err) {
+      throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, retriable: true });
+    }
+    let broken: Error | undefined;
+    try {
+      await c.query('BEGIN READ ONLY');
+      await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      const plan = await c.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (VERBOSE, FORMAT JSON) ${text}`);
+      const refused = refusedFunction(plan.rows[0]?.['QUERY PLAN']);
+      if (refused)
+        throw new DbmsError(`sql: function '${refused.toLowerCase()}' is not allowed in queries`, {
+          code: Status.SqlNotSupported,
+        });
+      const r = await c.query({ text, rowMode: 'array' });
+      await c.query('COMMIT');
+      return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
+    } catch (err) {
+      broken = await rollback(c);
+      if ((err as { code?: unknown }).code === '57014') throw timeoutError(this.name, timeoutMs);
+      if (err instanceof DbmsError) throw err;
+      throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+async function rollback(c: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await c.query('ROLLBACK');
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}

@@ -1,0 +1,42 @@
+// A connection that runs the `sql` command's queries (the query pool's workers own one per dbms): one query at a
+// time, read-only and sandboxed by the engine, and interrupted when it runs past its time (sqlite-query.ts,
+// pg-query.ts). Internal queries the node writes itself keep using DbmsAdapter.select.
+import { join } from 'node:path';
+import { DbmsError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
+import { DBMS_NAME } from './open.js';
+import type { ConnectionConfig, SelectResult } from './types.js';
+
+export interface QueryConnection {
+  readonly name: string;
+  /** Runs one read-only query; rejects with a DbmsError (code Timeout when it ran past `timeoutMs`). */
+  run(sql: string, timeoutMs: number): Promise<SelectResult>;
+  close(): Promise<void>;
+}
+
+export function timeoutError(name: string, timeoutMs: number): DbmsError {
+  return new DbmsError(`sql ${name}: query interrupted after ${timeoutMs} ms (the query timeout)`, {
+    code: Status.Timeout,
+  });
+}
+
+export async function openQuery(
+  name: string,
+  cfg: ConnectionConfig,
+  dbmsDir: string,
+  onIdleError: (err: Error) => void,
+): Promise<QueryConnection> {
+  if (!DBMS_NAME.test(name))
+    throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: Status.CommandStructure });
+  switch (cfg.type) {
+    case 'sqlite': {
+      const { SqliteQuery } = await import('./sqlite-query.js');
+      // `memory = true` is a file under tmp_dir by now (storage/registry.ts).
+      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`));
+    }
+    case 'psql': {
+      const { PgQuery } = await import('./pg-query.js');
+      return PgQuery.open(name, cfg, onIdleError);
+    }
+  }
+}
