@@ -92,6 +92,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (process.argv.includes('--child')) return child(name, runs, seed, perInputMs);
+  // The commit the inputs ran against: taken before they run (the tree may move on during a long run).
+  const sha = git();
   let failed = false;
   for (const t of name === 'all' ? Object.keys(TARGETS) : [name]) {
     const r = await watch(t, runs, seed, perInputMs);
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
       ...r,
       cores: cpus().length,
       node: process.version,
-      git: git(),
+      git: sha,
     };
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
