@@ -7,7 +7,7 @@
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
 // Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
 // one (%, target <= 5), open fd growth over the same span (target 0), acknowledged rows lost and duplicated (0).
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
 import { jsonLine, note } from './lib/report.js';
@@ -28,6 +28,12 @@ const rssMb = (pid: number): number =>
       .trim(),
   ) / 1024;
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+/** RSS split as Linux counts it: anonymous (heaps) and file-backed (mapped files: the LMDB journal, libraries). */
+function rssSplit(pid: number): { anon: number; file: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? 0) / 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+}
 
 /** Rows with `count` from `first` on, unique across the whole run. */
 function body(first: number): string {
@@ -119,13 +125,13 @@ try {
 
   // 3. Samples.
   const warmUpMs = Math.max(30_000, minutes * 6_000);
-  const samples: { t: number; rss: number; fds: number }[] = [];
+  const samples: { t: number; rss: number; fds: number; anon: number; file: number }[] = [];
   while (Date.now() < end) {
-    samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid) });
+    samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
     await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
   }
   await Promise.all([load, mixed]);
-  samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid) });
+  samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
   const first = samples.find((s) => s.t >= warmUpMs) ?? samples[0]!;
   const last = samples[samples.length - 1]!;
 
@@ -158,6 +164,10 @@ try {
     rss_first_mb: Math.round(first.rss),
     rss_last_mb: Math.round(last.rss),
     rss_max_mb: Math.round(Math.max(...samples.map((s) => s.rss))),
+    anon_first_mb: Math.round(first.anon),
+    anon_last_mb: Math.round(last.anon),
+    file_first_mb: Math.round(first.file),
+    file_last_mb: Math.round(last.file),
     target: '<= 5%',
   });
   jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, { fds_first: first.fds, fds_last: last.fds, target: '0' });
