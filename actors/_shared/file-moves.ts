@@ -122,6 +122,16 @@ export async function regularStream(path: string, encoding?: BufferEncoding): Pr
   return createReadStream('', { fd: fh, ...(encoding ? { encoding } : {}) });
 }
 
+/** A regular file's bytes (`openRegular`). */
+export async function readRegularBytes(path: string): Promise<Buffer> {
+  const fh = await openRegular(path);
+  try {
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** A regular file's whole text (`openRegular`). */
 export async function readRegular(path: string): Promise<string> {
   const fh = await openRegular(path);

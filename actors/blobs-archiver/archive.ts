@@ -15,6 +15,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { EdgeRtError } from '../../base/errors.js';
 import type { BlobRecord } from './catalog.js';
 import { Status } from '../../base/status.js';
+import { regularStream } from '../_shared/file-moves.js';
 
 export interface ArchiveOptions {
   archiveDir: string;
@@ -95,7 +96,7 @@ export async function archiveBlob(src: string, name: string, o: ArchiveOptions):
   const dir = o.folder ? join(o.archiveDir, date.slice(0, 2), date.slice(2, 4), date.slice(4, 6)) : o.archiveDir;
   const path = join(dir, o.compress ? `${name}.gz` : name);
   const tap = new Tap();
-  await writeAtomically(createReadStream(src), tap, path, o.compress ? 'gzip' : 'none');
+  await writeAtomically(await regularStream(src), tap, path, o.compress ? 'gzip' : 'none');
   return {
     path,
     date,

@@ -10,7 +10,7 @@
 // beside it; the service goes on with the next file. Step 1 checks everything before step 2 moves
 // anything, and a JSON file processed again after a crash finds its blobs already indexed under its
 // own name, so a restart neither loses a blob nor refuses the file.
-import { access, chmod, constants, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
@@ -21,6 +21,7 @@ import { findOne, upsert, type BlobRecord } from './catalog.js';
 import type { BlobsArchiverConfig } from './config.js';
 import { blobIds, checkNames, JSON_STRUCTURE, parseRows, standaloneName, type Row } from './refs.js';
 import type { ArchiverStats } from './stats.js';
+import { readRegular } from '../_shared/file-moves.js';
 
 export interface ArchiverDirs {
   bwatch: string;
@@ -87,7 +88,7 @@ async function referenceFile(pc: ProcessContext, path: string, name: string): Pr
   checkNames(n.dbms, n.table, name);
   if ((await stat(path)).size > MAX_JSON_BYTES)
     throw new ProtocolError('JSON file over 64 MiB', { code: JSON_STRUCTURE });
-  const rows = parseRows(await readFile(path, 'utf8'));
+  const rows = parseRows(await readRegular(path));
   const ids = blobIds(rows, name);
   const key = `${n.dbms}.${n.table}`;
   // 1. every blob is there (or known) before anything moves

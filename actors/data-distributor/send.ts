@@ -8,7 +8,7 @@
 //     archived it there (it archives its own copy with archive_json)
 // A member has a file once its TCP server took all the bytes (EdgeLake's file write has no answer); a member that
 // dies before landing it gets it again from its consumer (actors/data-consumer).
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
@@ -21,6 +21,7 @@ import { archivePath } from '../../protocols/files/dest.js';
 import { finishFile } from '../_shared/file-moves.js';
 import type { Member } from '../_shared/ha-members.js';
 import type { DistributorIn } from './messages.js';
+import { readRegularBytes } from '../_shared/file-moves.js';
 
 export const SEND_CONCURRENCY = 4;
 const RETRY_MIN_MS = 1000;
@@ -59,7 +60,7 @@ export class GzCache {
     if (!p) {
       // In memory: an operator's file is a few KB to a few MB. A small one is compressed at once on this thread
       // (cheaper than a trip through the thread pool), a larger one in the pool.
-      p = readFile(path).then((data) => (data.length <= SYNC_GZIP_BYTES ? gzipSync(data) : gzipAsync(data)));
+      p = readRegularBytes(path).then((data) => (data.length <= SYNC_GZIP_BYTES ? gzipSync(data) : gzipAsync(data)));
       this.entries.set(path, p);
       void p.then(
         (b) => this.account(path, p!, b.length),

@@ -12,7 +12,6 @@
 //     operator; other names go as they are
 //   - a file name that is not EdgeLake's goes to error_dir (119); no operator for the table: it waits
 // The metadata is read from the node's ledger store, read-only in this worker (storage/metadata/reader.ts).
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -35,7 +34,7 @@ import { SerialPasses } from '../_shared/serial-passes.js';
 import { selfAddress } from '../_shared/ha-members.js';
 import { MetadataReader } from '../../storage/metadata/reader.js';
 import type { LedgerStore } from '../../storage/metadata/store.js';
-import { failFile, finishFile, type MoveDirs } from '../_shared/file-moves.js';
+import { failFile, finishFile, regularStream, type MoveDirs } from '../_shared/file-moves.js';
 import { publisherSchema, type PublisherConfig } from './config.js';
 import type { PublisherIn } from './messages.js';
 import { operatorGroups } from './route.js';
@@ -65,7 +64,8 @@ const skip = (name: string): boolean => name.startsWith('.') || /\.(part|tmp|tra
 
 async function md5Of(path: string, dbms: string, table: string): Promise<string> {
   const h = createFileHasher(dbms, table);
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  // Regular files only: a FIFO's open would wait for a writer for ever (file-moves.ts `openRegular`).
+  for await (const chunk of await regularStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 

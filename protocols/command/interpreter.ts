@@ -84,6 +84,11 @@ export class ScriptError extends CommandError {
   location?: string;
 }
 
+/** Script lines run between two yields to the event loop. */
+const YIELD_EVERY = 256;
+/** `call`s without `return` a script may nest. */
+const MAX_CALL_DEPTH = 1000;
+
 /** Per-script state: the result of the last `if` evaluated, for `do` / `else` lines. */
 interface Frame {
   lastIf: boolean | undefined;
@@ -216,7 +221,19 @@ export class Interpreter {
         });
       return to;
     };
+    // `call` without `return` (`:a:` `call a`) would grow the stack until the heap runs out.
+    const push = (sl: ScriptLine): void => {
+      if (stack.length >= MAX_CALL_DEPTH)
+        throw new ScriptError(`${file} line ${sl.line}: calls nested deeper than ${MAX_CALL_DEPTH}`, {
+          code: Status.CommandStructure,
+        });
+      stack.push(pc);
+    };
+    let steps = 0;
     while (pc < lines.length) {
+      // A script may loop for ever (`:a:` ... `goto a`), as in EdgeLake; it must not hold the thread while it does:
+      // every few lines it yields a turn of the event loop (timers, sockets, an abort), found by fuzzing.
+      if (++steps % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
       if (env.signal?.aborted) return { end: 'exit-scripts', output };
       const sl = lines[pc]!;
       pc++;
@@ -236,7 +253,7 @@ export class Interpreter {
         if (onError.k === 'ignore') continue;
         if (onError.k === 'end') return { end: 'ended', output };
         if ((onError.k === 'goto' || onError.k === 'call') && !STRUCTURAL.has(e.code ?? 0)) {
-          if (onError.k === 'call') stack.push(pc);
+          if (onError.k === 'call') push(sl);
           pc = jump(onError.label, sl);
           continue;
         }
@@ -259,7 +276,7 @@ export class Interpreter {
           pc = jump(flow.label, sl);
           break;
         case 'call':
-          stack.push(pc);
+          push(sl);
           pc = jump(flow.label, sl);
           break;
         case 'return':

@@ -177,3 +177,28 @@ test('a duplicate label fails the script before anything runs', async () => {
   );
   assert.deepEqual(ran, []);
 });
+
+// Found by fuzzing (test/fuzz): a loop of control lines never awaited anything and held the thread for ever (the
+// node's main thread, for a `process` command); a `call` without `return` grew the stack until the heap ran out.
+test('a script looping on goto yields to the event loop, so a timer can stop it', async () => {
+  const { interp } = recorder();
+  const ctl = new AbortController();
+  let ticks = 0;
+  const tick = setInterval(() => ticks++, 1);
+  setTimeout(() => ctl.abort(), 30);
+  try {
+    const r = await interp.runScript(script(':a:', 'goto a'), 'loop.al', { source: 'test', signal: ctl.signal });
+    assert.equal(r.end, 'exit-scripts');
+    assert.ok(ticks > 0, 'timers ran while the script looped');
+  } finally {
+    clearInterval(tick);
+  }
+});
+
+test('calls nested without return stop at a bounded depth with a typed error', async () => {
+  const { interp } = recorder();
+  await assert.rejects(
+    interp.runScript(script(':a:', 'call a'), 'deep.al', { source: 'test' }),
+    (e: unknown) => e instanceof ScriptError && /nested deeper than 1000/.test(e.message),
+  );
+});

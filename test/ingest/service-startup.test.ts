@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { startTestNode, until } from '../../harness/test-node.js';
 import { actorAddress } from '../../runtime/address.js';
 import type { ActorMessage } from '../../runtime/wire.js';
+import { NodeConfigError, parseNodeConfig } from '../../node/config/node-config.js';
+import { SERVICES } from '../../actors/index.js';
 
 interface ProcessRow {
   Status: string;
@@ -86,4 +88,25 @@ test('a watch dir removed while the operator runs is logged once; the operator k
   assert.equal(n.logs.records.filter((r) => r.msg === 'watch directory cannot be read').length, 1);
   assert.equal(n.logs.records.filter((r) => r.msg === 'child exited').length, 0);
   assert.equal((await processes(n.cmd))['Operator']!.Status, 'Running');
+});
+
+test('node.yaml supervisor.startup_error takes error | retry | ignore per known service, and names a bad entry', () => {
+  const ok = parseNodeConfig(
+    `services:\n  operator: {}\nsupervisor:\n  startup_error:\n    operator: retry\n    streamer: ignore\n`,
+    'node.yaml',
+    SERVICES,
+  );
+  assert.deepEqual(ok.supervisor.startupError, { operator: 'retry', streamer: 'ignore' });
+  assert.throws(
+    () =>
+      parseNodeConfig(
+        `supervisor:\n  startup_error:\n    operator: sometimes\n    nosuch: error\n`,
+        'node.yaml',
+        SERVICES,
+      ),
+    (e: unknown) =>
+      e instanceof NodeConfigError &&
+      e.problems.some((p) => /startup_error\.operator: expected error\|retry\|ignore/.test(p)) &&
+      e.problems.some((p) => /startup_error\.nosuch: unknown service/.test(p)),
+  );
 });

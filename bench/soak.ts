@@ -1,0 +1,180 @@
+// Soak: a node under steady load (half its measured ingest rate) with queries and get commands mixed in, for 10 min.
+// npm run bench -- soak [--minutes M]
+// 1. measures the node's ingest rate (60 streaming PUTs x 1,000 rows, 8 in flight, until count(*) has them all);
+// 2. paces 1,000-row PUTs at half that rate for M minutes (default 10), while a second loop runs `sql` (count, a
+//    group by), `get status`, `get processes` and `get streaming` every 250 ms;
+// 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s;
+// 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
+// Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
+// one (%, target <= 5), open fd growth over the same span (target 0), acknowledged rows lost and duplicated (0).
+import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
+import { jsonLine, note } from './lib/report.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const minutes = Number(arg('--minutes') ?? 10);
+const ROWS = 1000;
+const H = { type: 'json', dbms: 'edge', table: 'soak', mode: 'streaming' };
+
+const rssMb = (pid: number): number =>
+  Number(
+    execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+      .toString()
+      .trim(),
+  ) / 1024;
+const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+/** RSS split as Linux counts it: anonymous (heaps) and file-backed (mapped files: the LMDB journal, libraries). */
+function rssSplit(pid: number): { anon: number; file: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? 0) / 1024;
+  return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+}
+
+/** Rows with `count` from `first` on, unique across the whole run. */
+function body(first: number): string {
+  const base = Date.UTC(2026, 0, 1);
+  const rows = Array.from({ length: ROWS }, (_, i) => {
+    const k = first + i;
+    return {
+      timestamp: new Date(base + k).toISOString(),
+      device: `dev-${k % 16}`,
+      value: k * 0.25,
+      count: k,
+      ok: k % 2 === 0,
+    };
+  });
+  return JSON.stringify(rows);
+}
+
+const node = await startNode('  edge:\n    type: sqlite\n');
+const pid = node.proc.pid!;
+try {
+  // 1. The rate this node ingests at, on this machine, now.
+  const warm = bodies(60, ROWS, Date.UTC(2020, 0, 1));
+  const t0 = performance.now();
+  await pool(
+    8,
+    warm.map((b) => () => put(node.port, { ...H, table: 'rate' }, b.text)),
+  );
+  const deadline = Date.now() + 60_000;
+  while ((await count(node.port, 'edge', 'rate')) < warm.length * ROWS && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  const rate = (warm.length * ROWS) / ((performance.now() - t0) / 1000);
+  const target = rate / 2;
+  const putsPerSec = target / ROWS;
+  note(`measured ${Math.round(rate)} rows/s; soaking at ${Math.round(target)} rows/s for ${minutes} min`);
+
+  // 2. The load, paced: PUT i starts at i / putsPerSec seconds.
+  const end = Date.now() + minutes * 60_000;
+  const startAt = Date.now();
+  let next = 0;
+  let acked = 0;
+  let putErrors = 0;
+  let queries = 0;
+  let queryErrors = 0;
+  const inflight = new Set<Promise<void>>();
+  const load = (async () => {
+    for (let i = 0; Date.now() < end; i++) {
+      const due = startAt + (i / putsPerSec) * 1000;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      while (inflight.size >= 16) await Promise.race(inflight);
+      const first = next;
+      next += ROWS;
+      const p = put(node.port, H, body(first)).then(
+        () => {
+          acked += ROWS;
+        },
+        (err: unknown) => {
+          putErrors++;
+          note(`PUT failed: ${(err as Error).message}`);
+        },
+      );
+      const tracked = p.finally(() => inflight.delete(tracked));
+      inflight.add(tracked);
+    }
+    await Promise.all(inflight);
+  })();
+  const mixed = (async () => {
+    const cmds = [
+      'sql edge format = json "select count(*) as n from soak"',
+      'sql edge format = json "select device, count(*) as n, max(value) as v from soak group by device"',
+      'get status',
+      'get processes',
+      'get streaming',
+    ];
+    for (let i = 0; Date.now() < end; i++) {
+      try {
+        await get(node.port, cmds[i % cmds.length]!);
+      } catch (err) {
+        // Until the first rows made the table, the sql commands find none.
+        if (!/no such table/.test((err as Error).message)) {
+          queryErrors++;
+          note(`${cmds[i % cmds.length]!}: ${(err as Error).message.slice(0, 200)}`);
+        }
+      }
+      queries++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+
+  // 3. Samples.
+  const warmUpMs = Math.max(30_000, minutes * 6_000);
+  const samples: { t: number; rss: number; fds: number; anon: number; file: number }[] = [];
+  while (Date.now() < end) {
+    samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
+    await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
+  }
+  await Promise.all([load, mixed]);
+  samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
+  const first = samples.find((s) => s.t >= warmUpMs) ?? samples[0]!;
+  const last = samples[samples.length - 1]!;
+
+  // 4. Every acknowledged row, once.
+  const landBy = Date.now() + 120_000;
+  let stored = 0;
+  while ((stored = await count(node.port, 'edge', 'soak')) < acked && Date.now() < landBy)
+    await new Promise((r) => setTimeout(r, 200));
+  const distinct = Number(
+    (
+      JSON.parse(await get(node.port, 'sql edge format = json "select count(distinct count) as n from soak"')) as {
+        Query: { n: number }[];
+      }
+    ).Query[0]!.n,
+  );
+  const extra = {
+    minutes,
+    measured_rows_per_s: Math.round(rate),
+    soak_rows_per_s: Math.round(target),
+    acked,
+    stored,
+    put_errors: putErrors,
+    queries,
+    query_errors: queryErrors,
+    warm_up_s: Math.round(first.t / 1000),
+  };
+  const growth = ((last.rss - first.rss) / first.rss) * 100;
+  jsonLine('soak.rss-growth', growth, '%', 0, {
+    ...extra,
+    rss_first_mb: Math.round(first.rss),
+    rss_last_mb: Math.round(last.rss),
+    rss_max_mb: Math.round(Math.max(...samples.map((s) => s.rss))),
+    anon_first_mb: Math.round(first.anon),
+    anon_last_mb: Math.round(last.anon),
+    file_first_mb: Math.round(first.file),
+    file_last_mb: Math.round(last.file),
+    target: '<= 5%',
+  });
+  jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, { fds_first: first.fds, fds_last: last.fds, target: '0' });
+  jsonLine('soak.acked-lost', Math.max(0, acked - distinct), 'rows', 0, {
+    duplicated: stored - distinct,
+    target: '0',
+  });
+} finally {
+  await node.stop();
+}
