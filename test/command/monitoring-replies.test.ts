@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootNode, type RunningNode } from '../../main/boot.js';
 import { MemorySink } from '../../base/log.js';
+import { REST_NODE, http, startTestNode, until } from '../../harness/test-node.js';
 
 async function boot(t: TestContext): Promise<{ running: RunningNode; root: string; cmd(s: string): Promise<string> }> {
   const root = mkdtempSync(join(tmpdir(), 'elrt-replies-'));
@@ -56,4 +57,60 @@ test('get processes starts with one CRLF and lists EdgeLake rows in its order, S
   const json = JSON.parse(await n.cmd('get processes where format = json')) as Record<string, { Status: string }>;
   assert.deepEqual(Object.keys(json), ours);
   assert.equal(json['Scheduler']?.Status, 'Running');
+});
+
+test('get streaming prints EdgeLake titles, Last Process as time since data arrived, cached rows until queryable', async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  // Big per-table thresholds keep the rows in the streamer's buffer (EdgeLake's golden shows them cached).
+  await n.cmd('set buffer threshold where time = 60 seconds and volume = 10KB and dbms = test and table = readings');
+  const body = JSON.stringify([
+    { timestamp: '2026-01-01T00:00:00Z', value: 1 },
+    { timestamp: '2026-01-01T00:00:01Z', value: 2 },
+  ]);
+  const r = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'readings', mode: 'streaming' }, body);
+  assert.equal(r.status, 200);
+  await until(async () => /\|\s+2\|\s+2\|/.test(await n.cmd('get streaming')), 5000);
+  const reply = await n.cmd('get streaming');
+  const golden = readFileSync(new URL('../fixtures/golden/rest_get_streaming.txt', import.meta.url), 'utf8');
+  const lines = reply.split('\r\n');
+  const glines = golden.split('\r\n');
+  assert.deepEqual(lines.slice(0, 6), glines.slice(0, 6), "EdgeLake's lines before the rows, byte for byte");
+  const cells = lines[6]!.split('|').map((c) => c.trim());
+  // DBMS-Table, Put files, Put Rows, separator, Streaming Calls, Streaming Rows, Cached Rows, ..., Last Process
+  assert.deepEqual(cells.slice(0, 7), ['test.readings', '0', '0', '', '1', '2', '2']);
+  assert.equal(cells[8], '10', 'the table threshold: 10 KB');
+  assert.equal(cells[10], '60', 'the table threshold: 60 s');
+  assert.match(cells[12]!, /^00:00:0\d$/, 'seconds since the rows arrived, not a clock time');
+  await new Promise((res) => setTimeout(res, 1100));
+  const later = (await n.cmd('get streaming')).split('\r\n')[6]!.split('|')[12]!.trim();
+  assert.notEqual(later, '00:00:00', 'Last Process grows while no data arrives');
+  const json = JSON.parse(await n.cmd('get streaming where format = json')) as Record<string, unknown>[];
+  assert.deepEqual(Object.keys(json[0]!), [
+    'table',
+    'File Put',
+    'File Rows',
+    'Streaming Put',
+    'Streaming Rows',
+    'Streaming Cached',
+    'Immediate',
+    'Threshold Volume',
+    '% Buffer Fill',
+    'Threshold Time',
+    'Time Left',
+    'Last Process',
+  ]);
+  assert.equal(json[0]!['Streaming Cached'], 2);
+  const config = await n.cmd('get streaming config');
+  assert.match(config, /\r\nThreshold Time  *\|\s*[\d.]+\|Running *\|/);
+  assert.match(config, /\r\nTable +   Time \/ Volume\r\n-+   -{13}\r\ntest\.readings : \[60, 10240, False\]\r\n/);
+  // Once flushed, the rows are queryable and no longer cached.
+  await n.cmd('flush buffers');
+  await until(async () => {
+    const q = await n.cmd('sql test format = json "select count(*) as n from readings"').catch(() => '');
+    return q.includes('"n": 2') || q.includes('"n":2');
+  }, 5000);
+  const after = JSON.parse(await n.cmd('get streaming where format = json')) as Record<string, unknown>[];
+  assert.equal(after[0]!['Streaming Cached'], 0);
+  assert.equal(after[0]!['Time Left'], 60, "EdgeLake's full threshold time when nothing is cached");
 });
