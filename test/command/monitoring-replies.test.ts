@@ -114,3 +114,27 @@ test('get streaming prints EdgeLake titles, Last Process as time since data arri
   assert.equal(after[0]!['Streaming Cached'], 0);
   assert.equal(after[0]!['Time Left'], 60, "EdgeLake's full threshold time when nothing is cached");
 });
+
+test('get operator while no operator runs prints the CONFIG table with Not Active, for any topic', async (t) => {
+  const n = await boot(t);
+  const expected =
+    '\r\n\nStats: OPERATOR CONFIG' +
+    '\r\nStatus     Operational time ' +
+    '\r\n----------|----------------|' +
+    '\r\nNot Active|00:00:00        |\r\n';
+  assert.equal(await n.cmd('get operator'), expected);
+  assert.equal(await n.cmd('get operator summary'), expected);
+  assert.deepEqual(JSON.parse(await n.cmd('get operator where format = json')), {
+    status: 'Not Active',
+    'operational time': '00:00:00',
+  });
+});
+
+test("get operator's Node name follows set node name", async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  await n.cmd('set node name renamed-op');
+  const summary = JSON.parse(await n.cmd('get operator summary where format = json')) as Record<string, unknown>;
+  assert.equal(summary['Node name'], 'renamed-op');
+  assert.match(await n.cmd('get operator summary'), /\r\nrenamed-op\|Active *\|/);
+});
