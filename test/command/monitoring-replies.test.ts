@@ -5,6 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { bootNode, type RunningNode } from '../../main/boot.js';
 import { MemorySink } from '../../base/log.js';
@@ -137,4 +138,23 @@ test("get operator's Node name follows set node name", async (t) => {
   const summary = JSON.parse(await n.cmd('get operator summary where format = json')) as Record<string, unknown>;
   assert.equal(summary['Node name'], 'renamed-op');
   assert.match(await n.cmd('get operator summary'), /\r\nrenamed-op\|Active *\|/);
+});
+
+test('get synchronizer counts the syncs that fail in Sync Err', async (t) => {
+  const n = await boot(t);
+  // A port nobody listens on: every sync fails to reach the master.
+  const probe = createServer();
+  await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((res) => probe.close(() => res()));
+  await n.cmd(
+    `run blockchain sync where source = master and time = 1 second and dest = file and connection = 127.0.0.1:${port}`,
+  );
+  const sync = async (): Promise<Record<string, unknown>> =>
+    JSON.parse(await n.cmd('get synchronizer where format = json')) as Record<string, unknown>;
+  await until(async () => Number((await sync())['Sync Err']) >= 1, 8000, 50);
+  const s = await sync();
+  assert.equal(s['Sync OK'], 0);
+  assert.ok(Number(s['Sync Err']) <= Number(s['Calls']), 'no more failures than calls');
+  assert.match(await n.cmd('get synchronizer'), /\|\s+[1-9]\d*\|\r\n$/);
 });
