@@ -158,3 +158,15 @@ test('get synchronizer counts the syncs that fail in Sync Err', async (t) => {
   assert.ok(Number(s['Sync Err']) <= Number(s['Calls']), 'no more failures than calls');
   assert.match(await n.cmd('get synchronizer'), /\|\s+[1-9]\d*\|\r\n$/);
 });
+
+test("get rest calls starts with EdgeLake's header: the connection with its scheme", async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  const r = await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' });
+  assert.equal(r.status, 200);
+  const reply = await n.cmd('get rest calls');
+  const lines = reply.split('\r\n');
+  assert.equal(lines[0], '');
+  assert.equal(lines[1], `Statistics for REST calls using http://127.0.0.1:${n.port}`);
+  assert.match(lines[2]!, /^Caller +Call +Processed Errors Last Error First Call +Last Call +Last Caller *$/);
+});
