@@ -19,22 +19,31 @@ import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { StatusBoard } from './metrics/status.js';
 import type { AuthStore } from './auth/store.js';
 
-/** EdgeLake's process names, in the order `get processes` lists them. */
+/**
+ * The rows of `get processes`: EdgeLake's, in EdgeLake's order (member_cmd.py `test_active_`, which
+ * `get_processes_stat` walks), then edgelake-rt's own services, which EdgeLake does not have.
+ */
 export const PROCESS_ORDER = [
   'TCP',
   'REST',
+  'MCP',
   'Operator',
-  'Publisher',
   'Blockchain Sync',
   'Scheduler',
   'Blobs Archiver',
   'MQTT',
+  'MSG Client Pool',
   'MSG Broker',
   'SMTP',
   'Streamer',
+  'UNS Streamer',
   'Query Pool',
   'Kafka Consumer',
   'gRPC',
+  'PLC Client',
+  'Pull Processes',
+  'Video Processes',
+  'Publisher',
   'Distributor',
   'Consumer',
 ] as const;
@@ -122,6 +131,16 @@ export interface ServiceDescriptor {
   details?(instances: ServiceInstance[], node: NodeApi): string | Promise<string>;
   /** Extra status text for `get processes` when the service is not running (EdgeLake shows some). */
   idleDetails?: string;
+  /**
+   * Status for `get processes` when no worker runs, where EdgeLake shows the process running from boot (its
+   * system scheduler 0); defaults to `Not declared`.
+   */
+  idleStatus?: 'Running';
+  /**
+   * False when the worker runs but EdgeLake would list the process as `Not declared` (every scheduler id exited,
+   * its tasks kept): the row then shows that status and no details.
+   */
+  declared?(instances: ServiceInstance[], node: NodeApi): boolean | Promise<boolean>;
   commands?: readonly CommandSpec[];
   restart?: RestartType;
   shutdownMs?: number;

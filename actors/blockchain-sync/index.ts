@@ -30,6 +30,8 @@ interface State {
   /** One request at a time; a sync asked for while one is being sent is sent once more when it ends. */
   passes: SerialPasses;
   calls: number;
+  /** Syncs whose request could not reach the master (`get synchronizer` Sync Err). */
+  failures: number;
   lastError: string;
 }
 
@@ -96,7 +98,15 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
     }
     if (!(cfg.time > 0))
       throw new ConfigError(`run blockchain sync: time must be more than 0 seconds`, { code: Status.CommandStructure });
-    const state: State = { cfg, master, timer: undefined, passes: new SerialPasses(), calls: 0, lastError: '' };
+    const state: State = {
+      cfg,
+      master,
+      timer: undefined,
+      passes: new SerialPasses(),
+      calls: 0,
+      failures: 0,
+      lastError: '',
+    };
     // EdgeLake's loop asks at once, then sleeps.
     schedule(state, ctx, 0);
     return state;
@@ -117,6 +127,7 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
             error: msg.error,
           });
         state.lastError = msg.error ?? '';
+        if (msg.error) state.failures++;
         if (again) schedule(state, ctx, 0);
         return undefined;
       }
@@ -126,6 +137,7 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
           connection: state.master ? (state.cfg.connection ?? '') : 'table blockchain.ledger',
           time: state.cfg.time,
           calls: state.calls,
+          failures: state.failures,
           lastError: state.lastError,
         } satisfies SyncInfo;
       default:

@@ -21,6 +21,8 @@ export interface SyncInfo {
   time: number;
   /** Requests made to the master (EdgeLake's counter of sync loops). */
   calls: number;
+  /** Syncs that failed: the request to the master could not be made. */
+  failures: number;
   /** Why the last request failed ('' when it was sent). */
   lastError: string;
 }

@@ -54,7 +54,9 @@ const getSynchronizer: CommandSpec = {
       Loads: s.loads,
       Policies: ledger.count(),
       'Sync OK': s.syncOk,
-      'Sync Err': s.syncErr,
+      // EdgeLake member_cmd.py `get_synchronizer` counts failed merges; a sync whose master cannot be reached
+      // fails too, so it is counted (else Sync Err stays 0 while every sync fails).
+      'Sync Err': s.syncErr + (i?.failures ?? 0),
     };
     if (formatOf(inv, node) === 'json') return pyJson(row);
     return formatTable(

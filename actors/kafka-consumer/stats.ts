@@ -22,6 +22,7 @@ export class KafkaStats {
         lastMessageTime: '',
         lastErrorTime: '',
         lastError: '',
+        lastErrorCode: 0,
         lastReason: '',
       });
     }
@@ -47,6 +48,7 @@ export class KafkaStats {
     if (lastFailure) {
       t.lastErrorTime = stamp(now);
       t.lastError = MAP_STATUS_TEXT[lastFailure.code as keyof typeof MAP_STATUS_TEXT] ?? `error ${lastFailure.code}`;
+      t.lastErrorCode = lastFailure.code;
       t.lastReason = lastFailure.reason;
     }
   }

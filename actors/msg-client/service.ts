@@ -20,6 +20,7 @@ import {
   type ServiceInstance,
 } from '../../node/service.js';
 import { publishRoutes, type AgentRoutes, type LocalRoutes } from '../_shared/msg-routes.js';
+import { KAFKA_STATUS, type KafkaStatus } from '../_shared/kafka-status.js';
 import { msgClientSchema, type MsgClientConfig } from './config.js';
 import { msgClientAt, type MsgClientInfo } from './messages.js';
 import { showBrokers, showClients, type ShownClient } from './show.js';
@@ -149,9 +150,56 @@ function unavailable(inst: ServiceInstance): MsgClientInfo {
   };
 }
 
+/** A Kafka consumer as a subscription: EdgeLake mqtt_client.py `get_subscriptions_stat` ("Kafka Consumer"). */
+function kafkaInfo(k: KafkaStatus): MsgClientInfo {
+  const sum = (f: (t: KafkaStatus['topics'][number]) => number): number => k.topics.reduce((n, t) => n + f(t), 0);
+  const last = (f: (t: KafkaStatus['topics'][number]) => string): string =>
+    k.topics.map(f).reduce((a, b) => (b > a ? b : a), '');
+  const failed = k.topics
+    .filter((t) => t.lastErrorTime !== '')
+    .sort((a, b) => (a.lastErrorTime < b.lastErrorTime ? 1 : -1))[0];
+  return {
+    user: 'unused',
+    broker: k.broker,
+    connection: 'Kafka Consumer',
+    messages: sum((t) => t.messages),
+    errors: sum((t) => t.errors),
+    rows: sum((t) => t.rows),
+    duplicates: sum((t) => t.skipped),
+    lastMessageTime: last((t) => t.lastMessageTime),
+    lastErrorTime: failed?.lastErrorTime ?? '',
+    lastErrorCode: failed?.lastErrorCode ?? 0,
+    lastReason: failed?.lastReason ?? '',
+    topics: k.topics.map((t) => {
+      const policy = t.mapping.startsWith('policy ') ? t.mapping.slice(7) : '';
+      const dot = policy ? -1 : t.mapping.indexOf('.');
+      return {
+        name: t.topic,
+        qos: 0,
+        dbms: dot > 0 ? t.mapping.slice(0, dot) : '',
+        table: dot > 0 ? t.mapping.slice(dot + 1) : '',
+        policy,
+        dynamic: false,
+        columns: [],
+        stats: {
+          success: t.success,
+          failure: t.errors,
+          rows: t.rows,
+          lastErrorTime: t.lastErrorTime,
+          lastErrorCode: t.lastErrorCode,
+          lastReason: t.lastReason,
+        },
+      };
+    }),
+    dirs: { prep: '', watch: '', bwatch: '', err: '', blobs: '' },
+    clientId: k.group,
+  };
+}
+
 async function shown(node: NodeApi): Promise<ShownClient[]> {
-  return Promise.all(
-    clients(node).map(async ({ inst, sub }) => {
+  const listed = clients(node);
+  const mqtt = await Promise.all(
+    listed.map(async ({ inst, sub }) => {
       if (inst.status !== 'running') return { sub, info: unavailable(inst) };
       try {
         return { sub, info: await node.ask(msgClientAt(inst.id), { type: 'msg.info' }, 5000) };
@@ -161,6 +209,19 @@ async function shown(node: NodeApi): Promise<ShownClient[]> {
       }
     }),
   );
+  // EdgeLake lists its Kafka consumers among the subscriptions (mqtt_client.py `show_info`); here they are
+  // numbered after the msg clients.
+  let next = listed.reduce((n, c) => Math.max(n, c.sub), 0);
+  const kafka: ShownClient[] = [];
+  for (const inst of node.instances('kafka-consumer')) {
+    if (inst.status !== 'running') continue;
+    try {
+      kafka.push({ sub: ++next, info: kafkaInfo(await node.ask(KAFKA_STATUS, { type: 'kafka.status' }, 5000)) });
+    } catch (err) {
+      node.log.warn('kafka consumer did not answer kafka.status', { id: inst.id, error: String(err) });
+    }
+  }
+  return [...mqtt, ...kafka];
 }
 
 const getOptions = schema('get msg clients', {

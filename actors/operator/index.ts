@@ -227,7 +227,7 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
     case 'operator.stats':
       // The plain `get operator` shows tables in backoff too, while there are any.
       return renderTopics(state.fctx.stats, withRetry(msg.topics, state.fctx.retries), msg.format, {
-        node: ctx.node.name,
+        node: msg.nodeName ?? ctx.node.name,
         active: true,
         member: String(state.fctx.memberId),
         policy: state.cfg.policy ?? '',

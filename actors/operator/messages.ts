@@ -15,6 +15,6 @@ export type OperatorIn =
   | { type: 'operator.retry' }
   /** `connect dbms` / `disconnect dbms`. */
   | DbmsNotice
-  | Ask<{ type: 'operator.stats'; topics: OperatorTopic[]; format: 'table' | 'json' }, string>;
+  | Ask<{ type: 'operator.stats'; topics: OperatorTopic[]; format: 'table' | 'json'; nodeName?: string }, string>;
 
 export const OPERATOR = actorAddress<OperatorIn>('operator');

@@ -2,6 +2,7 @@
 // EdgeLake's operator), `get operator [json|sql|inserts|error|summary|config] [where format = json]`,
 // and its `get processes` details (`Cluster Member: False, Using Master: False, Threads Pool: 1`).
 import { statsCommand } from '../../node/commands/stats-command.js';
+import { formatTable, pyJson } from '../../protocols/format/table.js';
 import { actorEntry, type NodeApi, type ServiceDescriptor } from '../../node/service.js';
 import { OPERATOR_WATCH_DIR } from '../_shared/watch-dir.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
@@ -15,16 +16,19 @@ const getOperator = statsCommand<OperatorTopic>({
   words: ['get', 'operator'],
   kind: KIND,
   topics: ['json', 'sql', 'inserts', 'error', 'summary', 'config', 'retry'],
-  // EdgeLake: a stopped operator shows its configuration only.
-  idle: (topic) =>
-    topic === undefined || topic === 'config'
-      ? '\r\n\nStats: OPERATOR CONFIG\r\nOperator not active\r\n'
-      : 'Operator not active',
+  // EdgeLake member_cmd.py `get_service_info`: a stopped operator shows its CONFIG topic whatever topic is asked,
+  // stats.py `statistics_["operator"]["config"]` printed by `get_stat_dict_output` (titles capitalised).
+  idle: (_topic, format) =>
+    format === 'json'
+      ? pyJson({ status: 'Not Active', 'operational time': '00:00:00' })
+      : '\r\n\nStats: OPERATOR CONFIG' + formatTable(['Status', 'Operational time'], [['Not Active', '00:00:00']]),
   ask: (node, topic, format) =>
     node.ask(OPERATOR, {
       type: 'operator.stats',
       topics: topic === undefined ? ['json', 'sql', 'inserts', 'error'] : [topic],
       format,
+      // The name now, which `set node name` may have changed since the worker started (stats.py `get_node_name`).
+      nodeName: node.name,
     }),
 });
 

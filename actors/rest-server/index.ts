@@ -417,7 +417,8 @@ export default defineActor<RestServerConfig, State, RestIn>({
         };
       }
       case 'rest.calls':
-        return state.stats.show(state.connection.replace(/^https?:\/\//, ''));
+        // EdgeLake http_server.py `show_info`: the header names the connection with its scheme (http://ip:port).
+        return state.stats.show(state.connection);
       case 'rest.pool': {
         const busy = Math.min(state.inflight, state.cfg.threads);
         const slots = Array.from({ length: state.cfg.threads }, (_, i) => (i < busy ? 1 : 0));

@@ -144,6 +144,9 @@ const getScheduler: CommandSpec = {
   },
 };
 
+// EdgeLake: member_cmd.py `_exit` sets the scheduler exit flag (every scheduler thread ends, task_scheduler.py
+// `schedule_server`) or, with an id, `task_scheduler.set_not_active(id)`; the task lists stay, so a later
+// `run scheduler <id>` runs the same tasks again. Here the worker stays (it holds the tasks), its ids stopped.
 const exitScheduler: CommandSpec = {
   words: ['exit', 'scheduler'],
   method: 'post',
@@ -153,13 +156,12 @@ const exitScheduler: CommandSpec = {
     const id = actorId(node);
     if (!id) return 'Scheduler is not running';
     if (raw === undefined) {
-      await node.stopService(id, 'exit scheduler');
+      const { running } = await ask(node, { type: 'scheduler.ids' });
+      for (const sched of running) await ask(node, { type: 'scheduler.exit', id: sched });
       return '';
     }
     const sched = required(int(undefined, { min: 0, max: 10 })).parse(raw, 'exit scheduler');
     await ask(node, { type: 'scheduler.exit', id: sched });
-    const { running } = await ask(node, { type: 'scheduler.ids' });
-    if (running.length === 0) await node.stopService(id, 'exit scheduler');
     return '';
   },
 };
@@ -175,6 +177,15 @@ export const schedulerService: ServiceDescriptor = {
   positional: ['id'],
   restart: 'permanent',
   shutdownMs: 2000,
+  // EdgeLake runs its system scheduler 0 from boot (task_scheduler.py `get_info` shows it in `get processes`);
+  // here scheduler 0 is a worker started with its first task, so before that the row reads as EdgeLake's.
+  idleStatus: 'Running',
+  idleDetails: 'Schedulers IDs in use: [0 (system)]',
+  async declared(instances, node) {
+    if (!instances.some((i) => i.status === 'running')) return true;
+    // EdgeLake task_scheduler.py `is_running`: some scheduler id is running.
+    return (await node.ask(SCHEDULER, { type: 'scheduler.ids' }, 2000)).running.length > 0;
+  },
   async details(instances, node) {
     const id = instances.find((i) => i.status === 'running')?.id;
     if (!id) return '';

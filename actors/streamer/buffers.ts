@@ -9,6 +9,8 @@ export interface TableStats {
   flushes: number;
   immediate: number;
   lastFlush: number | undefined;
+  /** When rows last arrived (EdgeLake's `Last Process` counts from it: streaming_data.py `show_info`). */
+  lastAt: number | undefined;
 }
 
 interface Buffer {
@@ -40,6 +42,7 @@ export class StreamBuffers {
     const s = this.stat(key);
     s.calls++;
     s.rows += f.count;
+    s.lastAt = now;
     const th = thresholdFor(this.thresholds, key);
     return b.bytes >= th.volume || th.time === 0;
   }
@@ -114,7 +117,7 @@ export class StreamBuffers {
   private stat(key: string): TableStats {
     let s = this.stats.get(key);
     if (!s) {
-      s = { calls: 0, rows: 0, flushes: 0, immediate: 0, lastFlush: undefined };
+      s = { calls: 0, rows: 0, flushes: 0, immediate: 0, lastFlush: undefined, lastAt: undefined };
       this.stats.set(key, s);
     }
     return s;

@@ -178,8 +178,10 @@ export default defineActor<StreamerConfig, State, StreamerIn>({
             volumeKb: Math.round(t.volume / 1024),
             fillPct: b && t.volume > 0 ? Math.round((b.bytes / t.volume) * 10000) / 100 : 0,
             timeSec: t.time,
-            timeLeftSec: b ? Math.max(0, Math.round((b.firstAt + t.time * 1000 - now) / 1000)) : 0,
+            // EdgeLake streaming_data.py `get_cached_info`: the whole threshold time when nothing is cached.
+            timeLeftSec: b ? Math.max(0, Math.round((b.firstAt + t.time * 1000 - now) / 1000)) : t.time,
             lastFlush: s.lastFlush,
+            idleSec: s.lastAt === undefined ? undefined : Math.max(0, Math.floor((now - s.lastAt) / 1000)),
           };
         });
         return {

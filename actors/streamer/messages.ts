@@ -25,6 +25,8 @@ export interface StreamerTableStats {
   timeSec: number;
   timeLeftSec: number;
   lastFlush: number | undefined;
+  /** Seconds since rows last arrived for this table. */
+  idleSec: number | undefined;
 }
 
 export interface StreamerStats {

@@ -75,14 +75,25 @@ const setThreshold: CommandSpec = {
   },
 };
 
-const hms = (ms: number | undefined): string => (ms === undefined ? '' : new Date(ms).toISOString().slice(11, 19));
+/** EdgeLake's `%02u:%02u:%02u` of a number of seconds (utils_data.py `seconds_to_hms`). */
+function hms(sec: number): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(Math.floor(sec / 3600))}:${two(Math.floor(sec / 60) % 60)}:${two(sec % 60)}`;
+}
+
+/** Python's `format(n, ",")`. */
+function commas(n: number): string {
+  const [int, frac] = String(n).split('.');
+  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return frac === undefined ? grouped : `${grouped}.${frac}`;
+}
 
 const getStreaming: CommandSpec = {
   words: ['get', 'streaming'],
   method: 'get',
   usage: 'get streaming [where format = json]',
   async run(inv, node) {
-    // EdgeLake generic/streaming_data.py L713-820: one row per dbms.table.
+    // EdgeLake generic/streaming_data.py `show_info` (config_only False): one row per dbms.table.
     const id = actorId(node);
     const stats = id ? await node.ask(STREAMER, { type: 'streamer.stats' }) : undefined;
     const rest = node.instances('rest-server').find((i) => i.status === 'running');
@@ -94,28 +105,48 @@ const getStreaming: CommandSpec = {
     const rows = [...keys].sort().map((k) => {
       const t = stats?.tables.find((x) => x.table === k);
       const p = puts.files[k];
+      const limit = th.tables[k] ?? th;
       return {
         table: k,
         putFiles: p?.files ?? 0,
         putRows: p?.rows ?? 0,
         calls: t?.calls ?? 0,
         rows: t?.rows ?? 0,
+        // Rows still in the streamer's buffer: not handed to the operator, so not yet queryable.
         cached: t?.cached ?? 0,
         immediate: t?.immediate ?? 0,
-        volumeKb: t?.volumeKb ?? Math.round(th.volume / 1024),
+        volumeKb: t?.volumeKb ?? Math.round(limit.volume / 1024),
         fill: t?.fillPct ?? 0,
-        time: t?.timeSec ?? th.time,
-        left: t?.timeLeftSec ?? 0,
-        last: hms(t?.lastFlush),
+        time: t?.timeSec ?? limit.time,
+        left: t?.timeLeftSec ?? limit.time,
+        // Time since data last arrived (EdgeLake: `int(time.time()) - stat_list[5]`); empty for tables only
+        // written by `mode: file` PUTs, whose arrival time this node does not keep.
+        last: t?.idleSec === undefined ? '' : hms(t.idleSec),
       };
     });
-    if (formatOf(inv, node) === 'json') return pyJson(rows);
+    if (formatOf(inv, node) === 'json')
+      return pyJson(
+        rows.map((r) => ({
+          table: r.table,
+          'File Put': r.putFiles,
+          'File Rows': r.putRows,
+          'Streaming Put': r.calls,
+          'Streaming Rows': r.rows,
+          'Streaming Cached': r.cached,
+          Immediate: r.immediate,
+          'Threshold Volume': r.volumeKb,
+          '% Buffer Fill': r.fill,
+          'Threshold Time': r.time,
+          'Time Left': r.left,
+          'Last Process': r.last,
+        })),
+      );
     return formatTable(
       [
-        'DBMS-Table',
+        '\nDBMS-Table',
         'Put\nfiles',
         'Put\nRows',
-        '',
+        ' ',
         'Streaming\nCalls',
         'Streaming\nRows',
         'Cached\nRows',
@@ -128,20 +159,21 @@ const getStreaming: CommandSpec = {
       ],
       rows.map((r) => [
         r.table,
-        r.putFiles,
-        r.putRows,
+        commas(r.putFiles),
+        commas(r.putRows),
         '',
-        r.calls,
-        r.rows,
-        r.cached,
-        r.immediate,
+        commas(r.calls),
+        commas(r.rows),
+        commas(r.cached),
+        commas(r.immediate),
         r.volumeKb,
         r.fill,
         r.time,
         r.left,
         r.last,
       ]),
-      { header: 'Statistics' },
+      // EdgeLake's header is "\r\nStatistics", after the table's own line break.
+      { header: '\r\nStatistics' },
     );
   },
 };
@@ -151,6 +183,7 @@ const getStreamingConfig: CommandSpec = {
   method: 'get',
   usage: 'get streaming config [where format = json]',
   async run(inv, node) {
+    // EdgeLake generic/streaming_data.py `show_info` (config_only True).
     const id = actorId(node);
     const stats = id ? await node.ask(STREAMER, { type: 'streamer.stats' }) : undefined;
     const th = thresholds(node);
@@ -163,17 +196,27 @@ const getStreamingConfig: CommandSpec = {
       Flushed_Rows: stats?.flushedRows ?? 0,
     };
     if (formatOf(inv, node) === 'json') return pyJson(o);
-    return formatTable(
+    let out = formatTable(
       ['Threshold', 'Value', 'Streamer'],
       [
-        ['Threshold Time', `${th.time} seconds`, o.status],
-        ['Threshold Volume', `${Math.round(th.volume / 1024)} KB`, ''],
-        ['Write Immediate', th.writeImmediate, ''],
-        ['Buffered Rows', o.Buffered_Rows, ''],
-        ['Flushed Rows', o.Flushed_Rows, ''],
+        ['Threshold Time', th.time, o.status],
+        ['Threshold Volume', commas(th.volume), ''],
+        ['Write Immediate', String(th.writeImmediate ? 'True' : 'False'), ''],
+        ['Buffered Rows', commas(o.Buffered_Rows), ''],
+        ['Flushed Rows', commas(o.Flushed_Rows), ''],
       ],
       { header: 'Flush Thresholds' },
     );
+    // Per-table thresholds as EdgeLake's utils_print.py `format_dictionary` (key first, titles Table and
+    // Time / Volume), each value Python's str of [time, volume, write_immediate].
+    const tables = Object.entries(th.tables);
+    if (tables.length > 0) {
+      const width = Math.max('Table'.length, ...tables.map(([k]) => k.length));
+      out += `\r\n${'Table'.padEnd(width)}   Time / Volume\r\n${'-'.repeat(width)}   ${'-'.repeat(13)}\r\n`;
+      for (const [k, v] of tables)
+        out += `${k.padEnd(width)} : [${v.time}, ${v.volume}, ${th.writeImmediate ? 'True' : 'False'}]\r\n`;
+    }
+    return out;
   },
 };
 

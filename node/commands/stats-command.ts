@@ -17,7 +17,7 @@ export interface StatsCommandSpec<T extends string> {
   topics: readonly T[];
   /** The topic of a command that names none (undefined: the service decides, e.g. several topics). */
   defaultTopic?: T;
-  idle(topic: T | undefined): string;
+  idle(topic: T | undefined, format: StatsFormat): string;
   /** Asks the running actor for the counters of `topic`. */
   ask(node: NodeApi, topic: T | undefined, format: StatsFormat): Promise<string>;
 }
@@ -43,7 +43,7 @@ export function statsCommand<T extends string>(spec: StatsCommandSpec<T>): Comma
         }
       }
       const format = formatOf(inv, node) === 'json' ? 'json' : 'table';
-      if (!runningInstance(node, spec.kind)) return spec.idle(topic);
+      if (!runningInstance(node, spec.kind)) return spec.idle(topic, format);
       return spec.ask(node, topic, format);
     },
   };

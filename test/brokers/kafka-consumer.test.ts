@@ -129,7 +129,18 @@ test(
     const shown = await n.cmd('get kafka consumer');
     assert.match(shown, /Connection: {3}Connected/);
     assert.match(shown, /events\s*\|test\.events\s*\|\s*2000\|\s*2000\|\s*0\|\s*2000\|\s*0\|/);
+    // EdgeLake lists Kafka consumers among the msg clients (mqtt_client.py get_subscriptions_stat).
+    const clients = await n.cmd('get msg clients');
+    assert.match(
+      clients,
+      new RegExp(
+        `^\\r\\nSubscription ID: 0001\\r\\nUser: +unused\\r\\nBroker: +127\\.0\\.0\\.1:${port}\\r\\nConnection: +Kafka Consumer\\r\\n`,
+      ),
+    );
+    assert.match(clients, /\r\n {11}2000 {8}2000 {11}0  \d{4}-/, 'messages, success, errors');
+    assert.match(clients, /\r\n {5}events *\|False *\| *0\|test *\|events *\|/, 'the topic with its table');
     await n.cmd('exit kafka');
+    assert.equal(await n.cmd('get msg clients'), '\r\nNo message client subscriptions');
     assert.match(await n.cmd('get processes'), /Kafka Consumer\s*\|Not declared/);
     assert.equal(await n.cmd('get kafka consumer'), 'No Kafka consumer');
     await produce(producer, 'events', 2_000, 1_000, 2);

@@ -203,13 +203,18 @@ test('scheduler ids: above 10 is error 2, an active one is error 136, exit sched
   assert.equal((await c.row('X'))?.Counter, '1', 'it can be restarted');
 });
 
-test('exit scheduler without an id stops the scheduler service', async (t) => {
+test('exit scheduler without an id stops every scheduler and keeps their tasks, as EdgeLake', async (t) => {
   const c = await start(t);
+  await c.cmd('schedule time = 1 minute and name = X task echo x');
   await c.cmd('exit scheduler');
   const procs = JSON.parse(await c.cmd('get processes where format = json')) as Record<string, { Status: string }>;
-  assert.equal(procs['Scheduler']?.Status, 'Not declared');
-  assert.equal(await c.cmd('get scheduler'), '');
-  assert.equal(c.running.node.supervisor.actor('scheduler'), undefined);
+  assert.equal(procs['Scheduler']?.Status, 'Not declared', 'no scheduler id runs (task_scheduler.py is_running)');
+  assert.match(await c.cmd('get scheduler 1'), /Scheduler Status: Not Running/);
+  c.advance(1);
+  assert.equal((await c.row('X'))?.Counter, '0', 'tasks of a stopped scheduler do not run');
+  await c.cmd('run scheduler 1');
+  c.advance(1);
+  assert.equal((await c.row('X'))?.Counter, '1', 'the task was kept and runs again');
 });
 
 test('TIME(PREVIOUS) and TIME(CURRENT) are replaced by the last and the current run time', async (t) => {

@@ -38,17 +38,29 @@ export async function processRows(node: NodeApi): Promise<Row[]> {
   for (const process of PROCESS_ORDER) {
     const descs = node.services().filter((s) => s.process === process);
     const instances = descs.flatMap((d) => node.instances(d.kind));
-    const status = statusOf(instances);
+    const idle = descs.find((d) => d.idleStatus)?.idleStatus;
+    let status = instances.length === 0 && idle ? idle : statusOf(instances);
     let details = '';
-    if (status === 'Failed') details = instances.find((i) => i.error)?.error ?? '';
-    else if (instances.length > 0) {
+    const declared = descs.find((d) => d.declared && node.instances(d.kind).length > 0);
+    if (status === 'Running' && declared) {
+      try {
+        if (!(await declared.declared!(node.instances(declared.kind), node))) status = 'Not declared';
+      } catch (err) {
+        // The row stays Running: the worker is there, only its answer is missing.
+        details = `(details unavailable: ${errorMessage(err)})`;
+      }
+    }
+    if (details !== '') {
+      // already explained
+    } else if (status === 'Failed') details = instances.find((i) => i.error)?.error ?? '';
+    else if (instances.length > 0 && status !== 'Not declared') {
       const d = descs.find((x) => node.instances(x.kind).length > 0)!;
       try {
         details = d.details ? await d.details(node.instances(d.kind), node) : '';
       } catch (err) {
         details = `(details unavailable: ${errorMessage(err)})`;
       }
-    } else details = descs.find((d) => d.idleDetails)?.idleDetails ?? '';
+    } else if (instances.length === 0) details = descs.find((d) => d.idleDetails)?.idleDetails ?? '';
     rows.push({ process, status, details, instances });
   }
   return rows;
@@ -79,14 +91,12 @@ export const getProcesses: CommandSpec = {
       }
       return pyJson(out);
     }
-    // EdgeLake starts this reply with an empty line before the table's own line break.
-    return (
-      '\r\n' +
-      formatTable(
-        ['Process', 'Status', 'Details'],
-        rows.map((r) => [r.process, r.status, r.details]),
-        { prefix: '    ' },
-      )
+    // The table starts with its own line break: EdgeLake's reply has one CRLF before the title
+    // (member_cmd.py `get_processes_stat`, utils_print `output_nested_lists`).
+    return formatTable(
+      ['Process', 'Status', 'Details'],
+      rows.map((r) => [r.process, r.status, r.details]),
+      { prefix: '    ' },
     );
   },
 };
