@@ -46,7 +46,7 @@ export class NodeMetrics {
     for (const [name, def] of Object.entries(METRICS) as [MetricName, MetricDef][])
       this.metrics.set(name, make(this.registry, name, def));
     // process_resident_memory_bytes, nodejs_eventloop_lag_seconds, GC, handles: the main thread's own.
-    collectDefaultMetrics({ register: this.registry, prefix: 'edgelake_rt_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'edgelake_rt_', eventLoopMonitoringPrecision: 100 });
   }
 
   counter(name: MetricName): Counter<string> {

@@ -4,7 +4,7 @@
 import Database from 'libsql/promise';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
-import { assertReadOnly } from './sql-text.js';
+import { assertReadOnly, sqliteTimeComparisons } from './sql-text.js';
 import { checkProgram, materialized, type ExplainRow } from './sqlite-sandbox.js';
 import { timeoutError, type QueryConnection } from './query.js';
 import type { SelectResult } from './types.js';
@@ -53,7 +53,8 @@ export class SqliteQuery implements QueryConnection {
    * connection would block this thread (the timer could not fire) until the query ended, which might be never.
    */
   async run(sql: string, timeoutMs: number): Promise<SelectResult> {
-    const text = assertReadOnly(sql);
+    // Date-time literals compare as instants, as on PostgreSQL (sql-text.ts `sqliteTimeComparisons`).
+    const text = sqliteTimeComparisons(assertReadOnly(sql));
     if (this.stopped) throw stoppedError(this.name);
     const db = await connect(this.name, this.path);
     const held: Stmt[] = [];

@@ -124,5 +124,9 @@ test('a poison batch goes to the error dir with a reason after bounded attempts;
   const used = process.cpuUsage(cpu0);
   const share = (used.user + used.system) / 1000 / (performance.now() - t0);
   t.diagnostic(`idle CPU over 3 s: ${(share * 100).toFixed(2)}% of one core`);
-  assert.ok(share < 0.05, `idle node uses ${(share * 100).toFixed(1)}% of a core`);
+  // A retry loop that spins takes a whole core. The bound leaves room for what this in-process test node costs
+  // beside the node itself (tsx's loader threads, the test runner; each worker's once-a-second metrics report):
+  // 1-11% measured here, where the compiled node (`edgelake-rt start`) idles at 0.5% of a core with the same
+  // services (10 s of /proc/<pid>/stat ticks).
+  assert.ok(share < 0.2, `idle node uses ${(share * 100).toFixed(1)}% of a core`);
 });
