@@ -45,6 +45,29 @@ test('the Query Pool runs from boot: a get processes row, get query pool and set
   await assert.rejects(n.cmd('set query pool 0'), /Missing number of threads/);
 });
 
+test('the pool starts one worker and grows on demand up to its size; set query pool starts one again', async (t) => {
+  const n = await node(t);
+  const helpers = () => n.running.node.instances('query-worker').map((w) => w.id);
+  assert.deepEqual(helpers(), []);
+  assert.match(await n.cmd('get query pool where details = true'), /Not started/);
+  // One query at a time never grows the pool.
+  for (let i = 0; i < 3; i++) assert.match(await n.cmd(`sql lab format = json "select ${i} as i"`), /"i"/);
+  assert.deepEqual(helpers(), []);
+  // Four at once on a pool of three: two more workers start, the fourth query waits for one of them.
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: 4 }, () => code(n.cmd(`sql lab timeout = 1 "select count(*) from (${ENDLESS})"`))),
+  );
+  assert.deepEqual(all, [Status.Timeout, Status.Timeout, Status.Timeout, Status.Timeout]);
+  // Three ran side by side, the fourth after one of them: about two timeouts, not four.
+  assert.ok(performance.now() - t0 < 3900, `four 1 s queries took ${Math.round(performance.now() - t0)} ms`);
+  assert.deepEqual(helpers().sort(), ['query-worker-2', 'query-worker-3']);
+  assert.match(await n.cmd('get query pool'), /^Query Pool with 3 threads:\s+\[0, 0, 0\] \(\d+\)$/);
+  await n.cmd('set query pool 4');
+  assert.deepEqual(helpers(), []);
+  assert.match(await n.cmd('get processes'), /Query Pool\s*\|Running\s*\|Threads Pool: 4\s*\|/);
+});
+
 test('the control socket and get status answer within 250 ms while a 10 s query runs', async (t) => {
   const n = await node(t);
   const ctl = await ControlClient.connect(socketPath(n.root));
@@ -101,6 +124,12 @@ test('a crashed query worker fails its query with an error and is replaced', asy
   const n = await node(t);
   const ctl = await ControlClient.connect(socketPath(n.root));
   t.after(() => ctl.close());
+  // Worker 2 starts on demand: two queries at once start it.
+  await Promise.all([
+    code(n.cmd(`sql lab timeout = 0.5 "${ENDLESS}"`)),
+    code(n.cmd(`sql lab timeout = 0.5 "${ENDLESS}"`)),
+  ]);
+  assert.ok(n.running.node.instances('query-worker').some((w) => w.id === 'query-worker-2'));
   const r = await ctl.request({ op: 'send', actor: 'query-worker-2', message: { type: 'query.fault' }, ask: true });
   assert.equal(r.ok, false);
   await until(() => n.running.node.instances('query-worker').some((w) => w.restarts === 1 && w.status === 'running'));
