@@ -48,12 +48,11 @@ async function idleNode(withScheduler: boolean): Promise<{ rss: number; settled:
       }
     }
     await new Promise((r) => setTimeout(r, 5000));
-    const procs = JSON.parse(await get(rest, 'get processes where format = json')) as Record<
-      string,
-      { Status: string; Threads?: number[] }
-    >;
-    const workers = Object.values(procs).reduce((n, p) => n + (p.Threads?.length ?? 0), 0);
     const rss = rssKb(proc.pid!);
+    // One heap gauge per actor worker (services and their helpers, e.g. TCP's command worker, which
+    // `get processes` does not list as a thread of its own).
+    const metrics = await (await fetch(`http://127.0.0.1:${rest}/metrics`)).text();
+    const workers = metrics.split('\n').filter((l) => l.startsWith('edgelake_rt_worker_heap_used_bytes{')).length;
     // The 5 s sample still holds start-up garbage; an idle isolate's heap shrinks a few seconds later (the
     // memory reducer runs after a while without allocation), so a second sample shows what an idle node keeps.
     await new Promise((r) => setTimeout(r, Math.max(0, SETTLED_S * 1000 - (performance.now() - t0))));
