@@ -81,6 +81,8 @@ export class EdgeNode implements NodeApi {
   readonly peers: PeerNetwork;
   private readonly instancesById = new Map<string, Instance>();
   private readonly counters = new Map<string, number>();
+  /** On-demand helpers being started (startHelper), by id: a second caller waits for the same start. */
+  private readonly helperStarts = new Map<string, Promise<void>>();
   /** Actor state kept across worker restarts (`node.stash.put`), by actor id. */
   private readonly stash = new Stash();
   readonly settings = new Settings();
@@ -266,7 +268,8 @@ export class EdgeNode implements NodeApi {
         cause: err,
       });
     }
-    const helpers = desc.helpers?.(config, id) ?? [];
+    // On-demand helpers start later, when first needed (startHelper).
+    const helpers = (desc.helpers?.(config, id) ?? []).filter((h) => !h.onDemand);
     // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
     // up wait in its ring.
     for (const h of helpers) if (h.ringBytes !== undefined) this.wiring.link(id, h.id, h.ringBytes);
@@ -332,6 +335,26 @@ export class EdgeNode implements NodeApi {
       this.instancesById.delete(id);
       throw err;
     }
+  }
+
+  async startHelper(serviceId: string, helperId: string): Promise<void> {
+    const pending = this.helperStarts.get(helperId);
+    if (pending) return pending;
+    const service = this.instancesById.get(serviceId);
+    if (!service || service.helperOf !== undefined)
+      throw new CommandError(`${serviceId} is not running`, { code: Status.ProcessFailure, retriable: true });
+    if (this.instancesById.has(helperId)) return;
+    const spec = service.desc.helpers?.(service.config, serviceId).find((h) => h.id === helperId && h.onDemand);
+    if (!spec)
+      throw new CommandError(`${serviceId} has no on-demand helper ${helperId}`, { code: Status.CommandStructure });
+    // spawnActor records the helper at once (before its worker runs), so a stopService from now on stops it too
+    // (the supervisor orders the start before the removal).
+    const start = this.spawnActor(spec.desc, spec.id, spec.config, serviceId).finally(() =>
+      this.helperStarts.delete(helperId),
+    );
+    this.helperStarts.set(helperId, start);
+    await start;
+    this.log.info('helper started on demand', { service: service.desc.process, id: helperId });
   }
 
   async stopService(id: string, reason: string): Promise<boolean> {

@@ -41,8 +41,46 @@ export function queryWorkers(node: NodeApi): ServiceInstance[] {
   return [...node.instances(QUERY_POOL_KIND), ...node.instances(QUERY_WORKER_KIND)];
 }
 
-/** Runs one query in the pool: on the running worker with the fewest messages waiting. */
-export function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
+/** The pool's configured size (`threads`): workers 2..n start on demand, so fewer may run. */
+export function queryPoolSize(node: NodeApi): number {
+  const pool = node.instances(QUERY_POOL_KIND)[0];
+  return pool ? Number(pool.config['threads'] ?? 3) : 0;
+}
+
+/** Worker ids being started for a query, per node: concurrent queries each start a different one. */
+const growing = new WeakMap<NodeApi, Set<string>>();
+
+/**
+ * Starts the next query worker when every running one is busy and the pool has fewer than `threads` (workers 2..n
+ * are on-demand helpers, actors/query-pool/service.ts: an idle worker costs 8-14 MB). Resolves with it, or with
+ * undefined when the pool is full or the start failed (the query then waits for a busy worker).
+ */
+async function grow(node: NodeApi, started: ServiceInstance[]): Promise<ServiceInstance | undefined> {
+  const size = queryPoolSize(node);
+  if (!node.startHelper || started.length >= size) return undefined;
+  const pending = growing.get(node) ?? new Set<string>();
+  growing.set(node, pending);
+  if (started.length + pending.size >= size) return undefined;
+  const have = new Set([...started.map((w) => w.id), ...pending]);
+  let id: string | undefined;
+  for (let n = 2; n <= size && id === undefined; n++)
+    if (!have.has(`${QUERY_WORKER_KIND}-${n}`)) id = `${QUERY_WORKER_KIND}-${n}`;
+  if (id === undefined) return undefined;
+  pending.add(id);
+  try {
+    await node.startHelper(QUERY_POOL_KIND, id);
+    return node.instances(QUERY_WORKER_KIND).find((w) => w.id === id && w.status === 'running');
+  } catch (err) {
+    // The pool was stopped or resized meanwhile, or the thread failed to start: the query goes to a busy worker.
+    node.log.warn('query worker not started on demand', { id, error: errorMessage(err) });
+    return undefined;
+  } finally {
+    pending.delete(id);
+  }
+}
+
+/** Runs one query in the pool: on the running worker with the fewest messages waiting (a new one if all are busy). */
+export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
   const entry = node.dbms.list().find((d) => d.name === q.dbms);
   if (!entry)
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
@@ -56,7 +94,8 @@ export function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
       // The node cannot serve queries now: not the caller's mistake (REST answers 503).
       { code: Status.ProcessFailure, retriable: true },
     );
-  const worker = running.reduce((a, b) => ((b.mailboxDepth ?? 0) < (a.mailboxDepth ?? 0) ? b : a));
+  let worker = running.reduce((a, b) => ((b.mailboxDepth ?? 0) < (a.mailboxDepth ?? 0) ? b : a));
+  if ((worker.mailboxDepth ?? 0) > 0) worker = (await grow(node, all)) ?? worker;
   const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
   return node
     .ask(

@@ -99,6 +99,11 @@ export interface HelperSpec {
   config: Record<string, unknown>;
   /** Bytes of a ring of its own from the service's actor to this helper (node/wiring.ts `link`). */
   ringBytes?: number;
+  /**
+   * Not started with the service: `NodeApi.startHelper` starts it when it is first needed (an idle worker costs
+   * 8-14 MB of RSS). Cannot have a ring (rings are linked before the service's actor starts).
+   */
+  onDemand?: boolean;
 }
 
 export interface ServiceDescriptor {
@@ -175,6 +180,11 @@ export interface NodeApi {
   instances(kind: string): ServiceInstance[];
   startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance>;
   stopService(id: string, reason: string): Promise<boolean>;
+  /**
+   * Starts the on-demand helper `helperId` (HelperSpec `onDemand`) of the running service `serviceId`; resolves
+   * when it runs (at once if it already does). Absent on test stubs.
+   */
+  startHelper?(serviceId: string, helperId: string): Promise<void>;
   /** Asks a running actor; the reply's type is the one its mailbox declares for `msg` (runtime/address.ts). */
   ask<In extends ActorMessage, T extends In['type']>(
     to: ActorAddress<In>,

@@ -11,7 +11,7 @@ import { Status } from '../../base/status.js';
 import { formatTable } from '../../protocols/format/table.js';
 import { argWords, whereObject } from '../../node/commands/args.js';
 import { actorEntry, type CommandSpec, type HelperSpec, type ServiceDescriptor } from '../../node/service.js';
-import { QUERY_POOL_KIND, QUERY_WORKER_KIND, queryWorkers } from '../../node/query.js';
+import { QUERY_POOL_KIND, QUERY_WORKER_KIND, queryPoolSize, queryWorkers } from '../../node/query.js';
 import { queryPoolSchema, queryWorkerSchema } from './config.js';
 import { queryWorkerIn, type QueryWorkerInfo } from './messages.js';
 
@@ -54,6 +54,8 @@ const getPool: CommandSpec = {
   async run(inv, node) {
     const workers = queryWorkers(node);
     if (workers.length === 0) return 'Query Pool is not declared';
+    // Workers not started yet (on demand) count as idle slots of the configured size.
+    const size = Math.max(queryPoolSize(node), workers.length);
     const infos = await Promise.all(
       workers.map((w) =>
         w.status === 'running'
@@ -66,18 +68,23 @@ const getPool: CommandSpec = {
     const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
     if (!details) {
       const slots = workers.map((w, i) => (w.status !== 'running' ? -1 : busy(i) ? 1 : 0));
-      return `${`Query Pool with ${workers.length} threads:`.padEnd(60)}[${slots.join(', ')}] (${calls.toLocaleString('en-US')})`;
+      while (slots.length < size) slots.push(0);
+      return `${`Query Pool with ${size} threads:`.padEnd(60)}[${slots.join(', ')}] (${calls.toLocaleString('en-US')})`;
     }
     return formatTable(
       ['Thread', 'Status', 'Calls', 'Failed', 'Timed out', 'Restarts'],
-      workers.map((w, n) => [
-        n + 1,
-        w.status !== 'running' ? 'Restarting' : busy(n) ? 'Busy' : 'Idle',
-        (infos[n]?.handled ?? 0) + (infos[n]?.failed ?? 0),
-        infos[n]?.failed ?? 0,
-        infos[n]?.timedOut ?? 0,
-        w.restarts,
-      ]),
+      workers
+        .map((w, n) => [
+          n + 1,
+          w.status !== 'running' ? 'Restarting' : busy(n) ? 'Busy' : 'Idle',
+          (infos[n]?.handled ?? 0) + (infos[n]?.failed ?? 0),
+          infos[n]?.failed ?? 0,
+          infos[n]?.timedOut ?? 0,
+          w.restarts,
+        ])
+        .concat(
+          Array.from({ length: size - workers.length }, (_, i) => [workers.length + i + 1, 'Not started', 0, 0, 0, 0]),
+        ),
     );
   },
 };
@@ -98,10 +105,12 @@ export const queryPoolService: ServiceDescriptor = {
       id: `${QUERY_WORKER_KIND}-${n + 2}`,
       desc: queryWorkerService,
       config: { ...config, index: n + 2 },
+      // Started when every running worker is busy (node/query.ts `grow`): an idle node runs worker 1 only.
+      onDemand: true,
     }));
   },
   details(_instances, node) {
-    return `Threads Pool: ${queryWorkers(node).length}`;
+    return `Threads Pool: ${queryPoolSize(node)}`;
   },
   commands: [setPool, getPool],
 };

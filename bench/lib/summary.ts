@@ -40,7 +40,7 @@ const TARGETS: Record<string, Target> = {
   'memory.idle-five': {
     text: '≤ 110 MB',
     met: (f) => f.value <= 110,
-    why: 'Node and five isolates are most of it (memory)',
+    why: 'Node and the seven isolates are most of it: a bare node with seven idle workers is 101 MB (memory)',
   },
   'put-55mb-rss': {
     text: 'peak ≤ 320 MB, after ≤ 1.2× idle',

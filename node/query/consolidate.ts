@@ -6,10 +6,18 @@
 // Values: an EdgeLake operator sends text ("" for NULL); a typed column's affinity makes numbers of it, and a
 // column of unknown type takes a canonical number ("1.5", not "007") as a number. edgelake-rt operators send
 // typed values.
-import Database from 'libsql';
+import { createRequire } from 'node:module';
+import type Database from 'libsql';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { limitPer } from '../../protocols/sql/limit-per.js';
+
+// libsql loads at the first consolidation, not at boot: the main thread imports this module (through
+// node/query/network-query.ts) and a node that never sends a network query never needs it (bench/README.md, memory).
+const requireCjs = createRequire(import.meta.url);
+let databaseClass: typeof Database | undefined;
+const openMemory = (): InstanceType<typeof Database> =>
+  new (databaseClass ??= requireCjs('libsql') as typeof Database)(':memory:');
 import type { QueryPlan } from '../../protocols/sql/plan.js';
 
 interface Stmt {
@@ -55,7 +63,7 @@ export class Consolidation {
   private rowsIn = 0;
 
   constructor(private readonly plan: QueryPlan) {
-    this.db = new Database(':memory:') as unknown as Db;
+    this.db = openMemory() as unknown as Db;
     this.width = plan.create.length;
     this.typed = plan.create.map((c) => c.type !== '');
     const cols = plan.create.map((c) => `"${c.name}"${SAFE_TYPE.test(c.type) ? ' ' + c.type : ''}`).join(', ');

@@ -9,6 +9,7 @@ import { ControlClient } from '../../runtime/control/client.js';
 import { socketPath } from '../../node/layout.js';
 import { EdgeRtError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
+import { queryWorkerIn } from '../../actors/query-pool/messages.js';
 
 /** Never ends on its own: only the timeout stops it. The first row comes at once, the second never. */
 const ENDLESS = 'with recursive r(n) as (select 1 union all select n + 1 from r) select n from r where n = 1 or n < 0';
@@ -43,6 +44,31 @@ test('the Query Pool runs from boot: a get processes row, get query pool and set
   assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /^\{"Query":\[\{"one": ?1\}\]/);
   assert.match(await n.cmd('get query pool'), /\(1\)$/);
   await assert.rejects(n.cmd('set query pool 0'), /Missing number of threads/);
+});
+
+test('the pool starts one worker and grows on demand up to its size; set query pool starts one again', async (t) => {
+  const n = await node(t);
+  const helpers = () => n.running.node.instances('query-worker').map((w) => w.id);
+  assert.deepEqual(helpers(), []);
+  assert.match(await n.cmd('get query pool where details = true'), /Not started/);
+  // One query at a time never grows the pool.
+  for (let i = 0; i < 3; i++) assert.match(await n.cmd(`sql lab format = json "select ${i} as i"`), /"i"/);
+  assert.deepEqual(helpers(), []);
+  // Four at once on a pool of three: two more workers start, the fourth query waits for a busy one.
+  const all = await Promise.all(
+    Array.from({ length: 4 }, () => code(n.cmd(`sql lab timeout = 1 "select count(*) from (${ENDLESS})"`))),
+  );
+  assert.deepEqual(all, [Status.Timeout, Status.Timeout, Status.Timeout, Status.Timeout]);
+  assert.deepEqual(helpers().sort(), ['query-worker-2', 'query-worker-3']);
+  // Each of the three workers ran at least one of them.
+  for (const id of ['query-pool', 'query-worker-2', 'query-worker-3']) {
+    const info = await n.running.node.ask(queryWorkerIn(id), { type: 'query.info' });
+    assert.ok(info.timedOut >= 1, `${id} timed out ${info.timedOut} queries`);
+  }
+  assert.match(await n.cmd('get query pool'), /^Query Pool with 3 threads:\s+\[0, 0, 0\] \(\d+\)$/);
+  await n.cmd('set query pool 4');
+  assert.deepEqual(helpers(), []);
+  assert.match(await n.cmd('get processes'), /Query Pool\s*\|Running\s*\|Threads Pool: 4\s*\|/);
 });
 
 test('the control socket and get status answer within 250 ms while a 10 s query runs', async (t) => {
@@ -101,6 +127,12 @@ test('a crashed query worker fails its query with an error and is replaced', asy
   const n = await node(t);
   const ctl = await ControlClient.connect(socketPath(n.root));
   t.after(() => ctl.close());
+  // Worker 2 starts on demand: two queries at once start it.
+  await Promise.all([
+    code(n.cmd(`sql lab timeout = 0.5 "${ENDLESS}"`)),
+    code(n.cmd(`sql lab timeout = 0.5 "${ENDLESS}"`)),
+  ]);
+  assert.ok(n.running.node.instances('query-worker').some((w) => w.id === 'query-worker-2'));
   const r = await ctl.request({ op: 'send', actor: 'query-worker-2', message: { type: 'query.fault' }, ask: true });
   assert.equal(r.ok, false);
   await until(() => n.running.node.instances('query-worker').some((w) => w.restarts === 1 && w.status === 'running'));
