@@ -197,8 +197,10 @@ async function applyChunk(
   } catch (err) {
     const kind = classifyFailure(err);
     if (kind === 'transient') throw err;
-    // The failure may come from a stale view of the table (dropped or altered from outside).
+    // The failure may come from a stale view of the table (dropped or altered from outside), or of one of its
+    // partition tables (`drop partition` runs on the main thread): read again at the retry.
     c.tables.delete(table);
+    for (const t of c.tables.keys()) if (t.startsWith(`par_${table}_`)) c.tables.delete(t);
     if (chunk.length > 1) {
       // Find the entry at fault: the others go in, each in its own transaction.
       let rows = 0;

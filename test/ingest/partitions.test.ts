@@ -3,7 +3,8 @@
 // them all (storage/dbms/partition-query.ts), `drop partition` drops the oldest (member_cmd.py `_drop_partition`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REST_NODE, http, startTestNode, until } from '../../harness/test-node.js';
+import pg from 'pg';
+import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { parseInterval, partitionParent, partitionTable } from '../../storage/schema/partitions.js';
 
 const DAY = 86_400_000;
@@ -40,26 +41,24 @@ test('partition names and intervals follow EdgeLake (partitions.py)', () => {
   assert.equal(partitionParent('readings'), undefined);
 });
 
-test('rows of a table partitioned by 14 days land in par_ tables; sql on the table counts them all', async (t) => {
-  const n = await startTestNode(REST_NODE());
-  t.after(() => n.stop());
+async function partitioned(n: TestNode, dbms: string, listSql: string): Promise<void> {
   // Declared while the operator runs: it learns of it at once (operator.partitions).
-  await n.cmd('partition test readings using timestamp by 14 days');
+  await n.cmd(`partition ${dbms} readings using timestamp by 14 days`);
   const r = await http(
     n.port,
     'PUT',
-    { type: 'json', dbms: 'test', table: 'readings', mode: 'streaming' },
+    { type: 'json', dbms, table: 'readings', mode: 'streaming' },
     JSON.stringify(ROWS),
   );
   assert.equal(r.status, 200);
   const count = async (table: string): Promise<number> => {
     try {
-      const q = JSON.parse(await n.cmd(`sql test format = json "select count(*) as n from ${table}"`)) as {
+      const q = JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as {
         Query: { n: number }[];
       };
-      return q.Query[0]!.n;
+      return Number(q.Query[0]!.n); // PostgreSQL's count is a bigint, as text
     } catch (err) {
-      if (/no such table/.test((err as Error).message)) return 0;
+      if (/no such table|does not exist/.test((err as Error).message)) return 0;
       throw err;
     }
   };
@@ -70,11 +69,7 @@ test('rows of a table partitioned by 14 days land in par_ tables; sql on the tab
     want.set(expectedPartition(row.timestamp), (want.get(expectedPartition(row.timestamp)) ?? 0) + 1);
   // January 1-14, 15-28, 29-31 and February 1-9: four partitions.
   assert.equal(want.size, 4);
-  const listed = JSON.parse(
-    await n.cmd(
-      `sql test format = json "select name from sqlite_master where type = 'table' and name like 'par_%' order by name"`,
-    ),
-  ) as { Query: { name: string }[] };
+  const listed = JSON.parse(await n.cmd(`sql ${dbms} format = json "${listSql}"`)) as { Query: { name: string }[] };
   assert.deepEqual(
     listed.Query.map((x) => x.name),
     [...want.keys()].sort(),
@@ -83,16 +78,69 @@ test('rows of a table partitioned by 14 days land in par_ tables; sql on the tab
   // The values went with their rows, and a WHERE on the table reads across partitions.
   const q = JSON.parse(
     await n.cmd(
-      `sql test format = json "select min(value) as lo, max(value) as hi, count(*) as n from readings where timestamp >= '2026-01-29T00:00:00Z'"`,
+      `sql ${dbms} format = json "select min(value) as lo, max(value) as hi, count(*) as n from readings where timestamp >= '2026-01-29T00:00:00Z'"`,
     ),
-  ) as { Query: { lo: number; hi: number; n: number }[] };
+  ) as { Query: { lo: unknown; hi: unknown; n: unknown }[] };
   const late = ROWS.filter((x) => x.timestamp >= '2026-01-29T00:00:00Z');
-  assert.deepEqual(q.Query[0], { lo: late[0]!.value, hi: late.at(-1)!.value, n: late.length });
+  const got = q.Query[0]!;
+  assert.deepEqual([Number(got.lo), Number(got.hi), Number(got.n)], [late[0]!.value, late.at(-1)!.value, late.length]);
 
   // drop partition without keep: the oldest; with keep = 2: the oldest until two are left.
   const names = [...want.keys()].sort();
-  await n.cmd('drop partition where dbms = test and table = readings');
+  await n.cmd(`drop partition where dbms = ${dbms} and table = readings`);
   assert.equal(await count('readings'), ROWS.length - want.get(names[0]!)!);
-  await n.cmd('drop partition where dbms = test and table = readings and keep = 2');
+  await n.cmd(`drop partition where dbms = ${dbms} and table = readings and keep = 2`);
   assert.equal(await count('readings'), want.get(names[2]!)! + want.get(names[3]!)!);
+}
+
+test('SQLite: rows of a table partitioned by 14 days land in par_ tables; sql on the table counts them all', async (t) => {
+  const n = await startTestNode(REST_NODE());
+  t.after(() => n.stop());
+  await partitioned(
+    n,
+    'test',
+    "select name from sqlite_master where type = 'table' and name like 'par_%' order by name",
+  );
 });
+
+async function pgReachable(): Promise<string | undefined> {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port: 5432,
+    user: process.env['PGUSER'] ?? 'postgres',
+    database: 'test',
+  });
+  try {
+    await c.connect();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+const noPg = await pgReachable();
+
+test(
+  'PostgreSQL: the same partitions, read by sql on the table',
+  { skip: noPg && `PostgreSQL at 127.0.0.1:5432 not reachable: ${noPg}` },
+  async (t) => {
+    const db = `elrt_par_${process.pid}_${Date.now() % 100000}`;
+    const user = process.env['PGUSER'] ?? 'postgres';
+    const n = await startTestNode(
+      REST_NODE(`  pgt:\n    type: psql\n    ip: 127.0.0.1\n    port: 5432\n    user: ${user}\n    database: ${db}\n`),
+    );
+    t.after(async () => {
+      await n.stop();
+      const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user, database: 'test' });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
+      await admin.end();
+    });
+    await partitioned(
+      n,
+      'pgt',
+      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name like 'par_%' order by table_name",
+    );
+  },
+);
