@@ -21,8 +21,9 @@
 //   delete archive where days = <n>   `_delete_archive`      archived files older than n days
 //   system <cmd>                      `_system`              only when the node was started with
 //                                     EDGELAKE_RT_ALLOW_SYSTEM=true in its environment (it runs a shell)
-//   partition <dbms> <table>|* using <column> by <n> <unit>  `_partition_data` recorded (`get partitions`)
-//   drop partition [name] where dbms = .. and table = .. [and keep = n]  `_drop_partition` drops partition tables
+//   partition <dbms> <table>|* using <column> by [<n>] <unit>  `_partition_data` the operator lands the rows in
+//                                     par_ tables (actors/operator/partition.ts); `get partitions` lists them
+//   drop partition [name|*] where dbms = .. and table = .. [and keep = n]  `_drop_partition` the oldest partitions
 // Platform commands this runtime does not carry (video, OPC-UA/PLC, blockchain platforms, buckets, import
 // function, the MCP server, node keys: `id ...`, `get private key`) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
 import { execFile } from 'node:child_process';
