@@ -41,8 +41,9 @@ export async function partitionBatches(
     });
   const dateKeys = keys.filter((k) => catalog.columnOf(t, k) === column);
   const groups = new Map<string, unknown[]>();
-  // A row without the column takes its default, now (partitions.py `split_list`: `current_timestamp`).
-  const now = isoMicros();
+  // A row without the column takes its default, now (partitions.py `split_list`: `current_timestamp`);
+  // `insert_timestamp` (the deployment scripts' partition column) is the batch's own insert time.
+  const now = column === 'insert_timestamp' ? batch.insertTimestamp : isoMicros();
   for (const row of JSON.parse(batch.rowsJson) as Record<string, unknown>[]) {
     let v: unknown = undefined;
     for (const k of dateKeys)

@@ -85,6 +85,11 @@ async function partitioned(n: TestNode, dbms: string, listSql: string): Promise<
   const got = q.Query[0]!;
   assert.deepEqual([Number(got.lo), Number(got.hi), Number(got.n)], [late[0]!.value, late.at(-1)!.value, late.length]);
 
+  // Exactly once: the journal positions are the parent table's, never a partition's.
+  const positions = [...(await n.running.node.dbms.reader(dbms).positions()).keys()];
+  assert.ok(positions.length > 0);
+  for (const k of positions) assert.ok(k.startsWith('readings\u0000'), JSON.stringify(k));
+
   // drop partition without keep: the oldest; with keep = 2: the oldest until two are left.
   const names = [...want.keys()].sort();
   await n.cmd(`drop partition where dbms = ${dbms} and table = readings`);
@@ -101,6 +106,39 @@ test('SQLite: rows of a table partitioned by 14 days land in par_ tables; sql on
     'test',
     "select name from sqlite_master where type = 'table' and name like 'par_%' order by name",
   );
+
+  // The deployment scripts partition by insert_timestamp, which rows do not carry: the time they are inserted.
+  await n.cmd('partition test events using insert_timestamp by day');
+  const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '_');
+  const before = day(Date.now());
+  const r = await http(
+    n.port,
+    'PUT',
+    { type: 'json', dbms: 'test', table: 'events', mode: 'streaming' },
+    '[{"v": 1}, {"v": 2}]',
+  );
+  assert.equal(r.status, 200);
+  const pars = async (): Promise<string[]> =>
+    (
+      JSON.parse(
+        await n.cmd(
+          `sql test format = json "select name from sqlite_master where type = 'table' and name like 'par_events_%'"`,
+        ),
+      ) as { Query: { name: string }[] }
+    ).Query.map((x) => x.name);
+  await until(async () => (await pars()).length > 0);
+  const after = day(Date.now());
+  const [par] = await pars();
+  assert.ok(
+    [before, after].some((d) => par === `par_events_${d}_d01_insert_timestamp`),
+    par,
+  );
+  await until(async () => {
+    const q = JSON.parse(await n.cmd('sql test format = json "select count(*) as n from events"')) as {
+      Query: { n: number }[];
+    };
+    return q.Query[0]!.n === 2;
+  });
 });
 
 async function pgReachable(): Promise<string | undefined> {
