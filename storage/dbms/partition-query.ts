@@ -71,54 +71,53 @@ function words(sql: string): Word[] {
   return out;
 }
 
+/**
+ * How the rewrite reads the catalog: on SQLite the query's own connection, with values bound and outside the sandbox
+ * (sqlite-query.ts: about 10 us a query); elsewhere sandboxed queries (`sandboxedCatalog`).
+ */
+export interface CatalogRead {
+  /** The tables named `par_...` or one of `names`. */
+  tables(names: readonly string[]): Promise<string[]>;
+  /** A table's columns, in order. */
+  columns(table: string): Promise<string[]>;
+}
+
+/** A CatalogRead through the connection's sandboxed `run` (PostgreSQL: one round trip per call). */
+export function sandboxedCatalog(conn: QueryConnection, engine: Engine, timeoutMs: number): CatalogRead {
+  return {
+    async tables(names) {
+      // `run` binds no parameters: the names are plain identifiers (withPartitions checks), which hold no quote.
+      const list = names.map((n) => `'${n}'`).join(', ');
+      const sql =
+        engine === 'psql'
+          ? `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND (table_name LIKE 'par\\_%' OR table_name IN (${list}))`
+          : `SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'par\\_%' ESCAPE '\\' OR name IN (${list}))`;
+      return ((await conn.run(sql, timeoutMs)).rows as [string][]).map(([t]) => t);
+    },
+    async columns(table) {
+      return (await conn.run(`SELECT * FROM ${quoteIdent(table, engine)} LIMIT 0`, timeoutMs)).columns;
+    },
+  };
+}
+
 /** Each table's columns in order, for the parents named in `names` that have partition tables, and those partitions. */
-async function catalog(
-  conn: QueryConnection,
-  engine: Engine,
-  names: readonly string[],
-  timeoutMs: number,
-): Promise<Map<string, string[]>> {
-  // QueryConnection.run binds no parameters: the names are plain identifiers (checked by the caller), which hold
-  // no quote, so they go in as string literals.
-  const list = names.map((n) => `'${n}'`).join(', ');
+async function catalog(read: CatalogRead, names: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (engine === 'psql') {
-    const r = await conn.run(
-      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND (table_name LIKE 'par\\_%' OR table_name IN (${list})) ORDER BY table_name, ordinal_position`,
-      timeoutMs,
-    );
-    for (const [t, c] of r.rows as [string, string][]) {
-      const cols = out.get(t);
-      if (cols) cols.push(c);
-      else out.set(t, [c]);
-    }
-    return out;
-  }
-  // SQLite's query sandbox refuses pragma_table_info (a table-valued function): the names from sqlite_master,
-  // then each relevant table's columns from an empty select.
-  const r = await conn.run(
-    `SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'par\\_%' ESCAPE '\\' OR name IN (${list}))`,
-    timeoutMs,
-  );
-  const all = (r.rows as [string][]).map(([t]) => t);
-  const wanted = new Set(names.filter((n) => all.some((t) => partitionParent(t) === n) && all.includes(n)));
+  const all = await read.tables(names);
+  const wanted = new Set(names.filter((n) => all.includes(n) && all.some((t) => partitionParent(t) === n)));
+  if (wanted.size === 0) return out;
   for (const t of all) {
     if (!wanted.has(t) && !wanted.has(partitionParent(t) ?? '')) continue;
-    out.set(t, (await conn.run(`SELECT * FROM ${quoteIdent(t, engine)} LIMIT 0`, timeoutMs)).columns);
+    out.set(t, await read.columns(t));
   }
   return out;
 }
 
 /**
  * `sql` with every partitioned table after FROM or JOIN read together with its partitions; `sql` itself when the
- * tables it names have none. Costs one catalog query.
+ * tables it names have none. Costs one catalog read (and one per table of a partitioned one).
  */
-export async function withPartitions(
-  conn: QueryConnection,
-  engine: Engine,
-  sql: string,
-  timeoutMs: number,
-): Promise<string> {
+export async function withPartitions(read: CatalogRead, engine: Engine, sql: string): Promise<string> {
   const ws = words(sql);
   const targets: number[] = [];
   for (let k = 1; k < ws.length; k++) {
@@ -131,7 +130,7 @@ export async function withPartitions(
   if (targets.length === 0) return sql;
   const named = [...new Set(targets.map((k) => ws[k]!.text.toLowerCase()))].filter((n) => /^[a-z_][a-z0-9_]*$/.test(n));
   if (named.length === 0) return sql;
-  const tables = await catalog(conn, engine, named, timeoutMs);
+  const tables = await catalog(read, named);
   const parts = new Map<string, string[]>();
   for (const t of tables.keys()) {
     const parent = partitionParent(t);

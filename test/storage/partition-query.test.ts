@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { openQuery } from '../../storage/dbms/query.js';
-import { withPartitions } from '../../storage/dbms/partition-query.js';
+import { sandboxedCatalog, withPartitions } from '../../storage/dbms/partition-query.js';
 
 test('FROM/JOIN of a partitioned table read the table and its partitions; the rest is untouched', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-parq-'));
@@ -31,8 +31,9 @@ test('FROM/JOIN of a partitioned table read the table and its partitions; the re
   db.close();
   const q = await openQuery('lab', { type: 'sqlite' }, dir, (err) => assert.fail(err));
   t.after(() => q.close());
+  // The query pool's path: the catalog read on the query's own connection (sqlite-query.ts).
   const run = async (sql: string): Promise<unknown[][]> =>
-    (await q.run(await withPartitions(q, 'sqlite', sql, 5000), 5000)).rows;
+    (await q.runRewritten!(sql, 5000, (read) => withPartitions(read, 'sqlite', sql))).rows;
 
   assert.deepEqual(await run('select count(*) from t'), [[4]]);
   assert.deepEqual(await run("SELECT sum(v) FROM T WHERE ts >= '2026-01-02'"), [[25]]);
@@ -42,7 +43,10 @@ test('FROM/JOIN of a partitioned table read the table and its partitions; the re
   assert.deepEqual(await run('select o.label from other o join t on t.v = o.v order by o.v'), [['two'], ['twenty']]);
   // A string that reads like a FROM, and a table without partitions, are left as they are.
   const plain = "select 'from t' as s, count(*) from other";
-  assert.equal(await withPartitions(q, 'sqlite', plain, 5000), plain);
+  assert.equal(await withPartitions(sandboxedCatalog(q, 'sqlite', 5000), 'sqlite', plain), plain);
+  // The sandboxed catalog read (PostgreSQL's way) rewrites the same.
+  const viaSandbox = await withPartitions(sandboxedCatalog(q, 'sqlite', 5000), 'sqlite', 'select count(*) from t');
+  assert.deepEqual((await q.run(viaSandbox, 5000)).rows, [[4]]);
   assert.deepEqual(await run(plain), [['from t', 2]]);
   assert.deepEqual(await run('select count(*) from par_t_2026_01_00_d14_ts'), [[2]]);
 });
