@@ -228,6 +228,10 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       return undefined;
     case 'operator.partitions':
       state.fctx.partitions = msg.list;
+      // Also sent after `drop partition`: the partition tables this worker knows may be gone; read them again.
+      for (const name of state.fctx.catalog.names())
+        for (const t of state.fctx.catalog.get(name)!.tables.keys())
+          if (t.startsWith('par_')) state.fctx.catalog.get(name)!.tables.delete(t);
       return undefined;
     case 'operator.stats':
       // The plain `get operator` shows tables in backoff too, while there are any.

@@ -591,6 +591,10 @@ export const compatCommands: CommandSpec[] = [
           // A safe identifier holds no '"' (storage/schema/names.ts): quoted as is.
           drop.map((t) => `DROP TABLE IF EXISTS "${t}"`),
         );
+      // A running operator forgets the partition tables it knew (a late row recreates its partition).
+      if (drop.length > 0)
+        for (const i of node.instances('operator'))
+          node.send(dbmsNoticeTo(i.id), { type: 'operator.partitions', list: node.settings.get(PARTITIONS) ?? [] });
       return '';
     },
   },
