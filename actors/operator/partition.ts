@@ -51,7 +51,7 @@ export async function partitionBatches(
         v = row[k];
         break;
       }
-    const name = partitionTable(batch.table, column, iv, v === undefined ? now : String(v));
+    const name = partitionTable(batch.table, column, iv, v === undefined ? now : utcText(String(v)));
     if (name === undefined)
       throw new DbmsError(`partition of ${dbms}.${batch.table}: '${String(v)}' in ${column} is not a date`, {
         code: Status.WrongJsonStructure,
@@ -72,6 +72,16 @@ export async function partitionBatches(
     });
   }
   return out;
+}
+
+/**
+ * A date with a UTC offset as the UTC instant it is stored as (README: offsets are converted), so a row lands in the
+ * partition of its stored value; EdgeLake cuts the text as given. Text without an offset is cut as it is.
+ */
+export function utcText(v: string): string {
+  if (!/[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*[+-]\d{2}:?\d{2}$/.test(v)) return v;
+  const ms = Date.parse(v.replace(' ', 'T').replace(/\s+(?=[+-])/, ''));
+  return Number.isNaN(ms) ? v : new Date(ms).toISOString();
 }
 
 /** The partition table `name` of `parent`, created with the parent's columns or widened to them. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { parseInterval, partitionParent, partitionTable } from '../../storage/schema/partitions.js';
+import { utcText } from '../../actors/operator/partition.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1, 6);
@@ -39,6 +40,8 @@ test('partition names and intervals follow EdgeLake (partitions.py)', () => {
   assert.equal(partitionParent('par_my_table_2026_01_01_d14_insert_timestamp'), 'my_table');
   assert.equal(partitionParent('par_t_2026_01_h01_ts'), undefined);
   assert.equal(partitionParent('readings'), undefined);
+  assert.equal(utcText('2026-01-31T23:30:00-05:00'), '2026-02-01T04:30:00.000Z');
+  assert.equal(utcText('2026-01-31 23:30:00'), '2026-01-31 23:30:00');
 });
 
 async function partitioned(n: TestNode, dbms: string, listSql: string): Promise<void> {
