@@ -29,6 +29,8 @@ export const Status = {
   Network: 15,
   /** ERR_SQL_failure: "SQL Failure" */
   SqlFailure: 16,
+  /** Missing_metadata_info: "Missing metadata info on local node" */
+  MissingMetadataInfo: 17,
   /** SQL_not_supported: "SQL stmt not supported" */
   SqlNotSupported: 18,
   /** ERR_dest_IP_Ports: "IP and Port of destination servers are not properly provided" */
@@ -164,6 +166,7 @@ const TEXT: Partial<Record<number, string>> = {
   12: 'File does not exists',
   15: 'Network Error',
   16: 'SQL Failure',
+  17: 'Missing metadata info on local node',
   18: 'SQL stmt not supported',
   20: 'IP and Port of destination servers are not properly provided',
   25: 'Query that inputs a target query returned with no data',

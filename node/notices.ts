@@ -3,11 +3,18 @@
 import { actorAddress } from '../runtime/address.js';
 import type { ConnectionConfig } from '../storage/dbms/types.js';
 import type { AuthTable } from './auth/users.js';
+import type { PartitionDecl } from '../storage/schema/partitions.js';
+import { defineSetting } from './settings.js';
 
 /** To every operator: `connect dbms` / `disconnect dbms` (a running operator opens or closes its own connection). */
 export type DbmsNotice =
   | { type: 'operator.dbms'; name: string; config: ConnectionConfig }
-  | { type: 'operator.dbms.disconnect'; name: string };
+  | { type: 'operator.dbms.disconnect'; name: string }
+  /** `partition ...`: the node's declarations, whole (a running operator splits rows by them from now on). */
+  | { type: 'operator.partitions'; list: PartitionDecl[] };
+
+/** `partition <dbms> <table> using <column> by <interval>` declarations (EdgeLake's `partition_struct`). */
+export const PARTITIONS = defineSetting<PartitionDecl[]>('node.partitions');
 
 /** To the blockchain synchronizer: sync within 10 seconds (EdgeLake's forced sync after a policy change). */
 export type SyncNow = { type: 'sync.now' };

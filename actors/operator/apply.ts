@@ -32,6 +32,8 @@ import type { TrimQueue } from './trim.js';
 import { Status } from '../../base/status.js';
 import { classifyFailure } from './failures.js';
 import { MAX_ATTEMPTS, entryId, type RetryBook } from './retry.js';
+import { partitionBatches } from './partition.js';
+import type { PartitionDecl } from '../../storage/schema/partitions.js';
 
 export type Part = BatchFrame['parts'][number];
 
@@ -56,6 +58,8 @@ export interface ApplyContext extends BatchFileContext {
   /** Rows and append time of the unapplied entries a replay pass saw (read once per entry), for the lag gauges. */
   lag?: Map<string, { count: number; at: number }>;
   retries: RetryBook;
+  /** `partition` declarations (node setting `node.partitions`, kept current by `operator.partitions`). */
+  partitions?: readonly PartitionDecl[];
 }
 
 /** Rows in one transaction at most. */
@@ -193,8 +197,10 @@ async function applyChunk(
   } catch (err) {
     const kind = classifyFailure(err);
     if (kind === 'transient') throw err;
-    // The failure may come from a stale view of the table (dropped or altered from outside).
+    // The failure may come from a stale view of the table (dropped or altered from outside), or of one of its
+    // partition tables (`drop partition` runs on the main thread): read again at the retry.
     c.tables.delete(table);
+    for (const t of c.tables.keys()) if (t.startsWith(`par_${table}_`)) c.tables.delete(t);
     if (chunk.length > 1) {
       // Find the entry at fault: the others go in, each in its own transaction.
       let rows = 0;
@@ -247,9 +253,11 @@ async function write(
     tsdName: ctx.member,
     tsdId: file?.tsdId ?? 0,
   };
+  // A partitioned table's rows go to its partition tables; the positions stay the parent's (partition.ts).
+  const batches = await partitionBatches(ctx.catalog, ctx.partitions, c, dbms, t, keys, batch);
   const positions = positionsOf(table, parts);
   const t0 = performance.now();
-  const rows = await c.adapter.write([batch], positions, []);
+  const rows = await c.adapter.write(batches, positions, []);
   const ms = performance.now() - t0;
   ctx.stats.insert(dbms, table, rows, ms, false);
   ctx.metrics?.observe('edgelake_rt_dbms_write_duration_seconds', { dbms }, ms / 1000);

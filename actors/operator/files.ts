@@ -39,6 +39,7 @@ import { tsdFileTime } from '../../storage/schema/tsd.js';
 import type { OperatorConfig } from './config.js';
 import { Status } from '../../base/status.js';
 import { classifyFailure } from './failures.js';
+import { partitionBatches } from './partition.js';
 
 /** Files with at least this many rows report their load progress. */
 const PROGRESS_ROWS = 50_000;
@@ -239,18 +240,18 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
     if (task) ctx.progress?.(task, rows, scan.rows, 'rows', false);
     for await (const ch of chunks(path, scan, rows)) {
       const t0 = performance.now();
+      // A partitioned table's rows go to its partition tables (partition.ts).
+      const batches = await partitionBatches(ctx.catalog, ctx.partitions, c, name.dbms, t, scan.keys, {
+        table: name.table,
+        columns,
+        rowsJson: ch.text,
+        rowCount: ch.rows,
+        insertTimestamp,
+        tsdName: String(name.tsd?.member ?? ctx.memberId),
+        tsdId,
+      });
       await c.adapter.write(
-        [
-          {
-            table: name.table,
-            columns,
-            rowsJson: ch.text,
-            rowCount: ch.rows,
-            insertTimestamp,
-            tsdName: String(name.tsd?.member ?? ctx.memberId),
-            tsdId,
-          },
-        ],
+        batches,
         [],
         [{ name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows }],
       );

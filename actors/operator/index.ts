@@ -30,6 +30,8 @@ import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
 import { TsdInfo } from './tsd.js';
 import { loadOperatorPolicy, tableOwner, type OperatorPolicy } from './policy.js';
+import { readSetting } from '../../node/settings.js';
+import { PARTITIONS } from '../../node/notices.js';
 
 /** Journal entries younger than this are left to the ring path. */
 const GRACE_MS = 2000;
@@ -224,6 +226,13 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
     case 'operator.dbms.disconnect':
       await state.fctx.catalog.disconnect(msg.name);
       return undefined;
+    case 'operator.partitions':
+      state.fctx.partitions = msg.list;
+      // Also sent after `drop partition`: the partition tables this worker knows may be gone; read them again.
+      for (const name of state.fctx.catalog.names())
+        for (const t of state.fctx.catalog.get(name)!.tables.keys())
+          if (t.startsWith('par_')) state.fctx.catalog.get(name)!.tables.delete(t);
+      return undefined;
     case 'operator.stats':
       // The plain `get operator` shows tables in backoff too, while there are any.
       return renderTopics(state.fctx.stats, withRetry(msg.topics, state.fctx.retries), msg.format, {
@@ -271,6 +280,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
         ctx.send(NODE, { type: 'node.progress', task, done, total, unit, finished }),
       skipped: new Set(),
       retries: new RetryBook(),
+      // `partition` declarations made before this operator started; later ones come as `operator.partitions`.
+      partitions: (await readSetting(ctx, PARTITIONS)) ?? [],
       dirs: {
         watchDir: cfg.watch_dir ?? d['watch_dir']!,
         archiveDir: cfg.archive_dir ?? d['archive_dir']!,

@@ -12,6 +12,7 @@ import type { SelectResult } from '../../storage/dbms/types.js';
 import type { QueryResult } from '../../node/query.js';
 import { queryWorkerSchema, type QueryWorkerConfig } from './config.js';
 import type { QueryWorkerIn, QueryWorkerInfo } from './messages.js';
+import { sandboxedCatalog, withPartitions } from '../../storage/dbms/partition-query.js';
 
 /** 50 ms rounds of interrupts at stop: 4 s, within the 5 s the supervisor gives a stopping worker. */
 const STOP_ROUNDS = 80;
@@ -54,7 +55,14 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
             open = { key, conn };
             state.conns.set(msg.dbms, open);
           }
-          state.current = open.conn.run(msg.sql, msg.timeoutMs);
+          // A partitioned table is read with its partition tables (storage/dbms/partition-query.ts).
+          const conn = open.conn;
+          const engine = msg.config.type;
+          state.current = conn.runRewritten
+            ? conn.runRewritten(msg.sql, msg.timeoutMs, (read) => withPartitions(read, engine, msg.sql))
+            : withPartitions(sandboxedCatalog(conn, engine, msg.timeoutMs), engine, msg.sql).then((sql) =>
+                conn.run(sql, msg.timeoutMs),
+              );
           const r = await state.current;
           state.handled++;
           return { columns: r.columns, rows: r.rows, ms: performance.now() - t0 } satisfies QueryResult;

@@ -6,11 +6,17 @@ import { DbmsError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { DBMS_NAME } from './open.js';
 import type { ConnectionConfig, SelectResult } from './types.js';
+import type { CatalogRead } from './partition-query.js';
 
 export interface QueryConnection {
   readonly name: string;
   /** Runs one read-only query; rejects with a DbmsError (code Timeout when it ran past `timeoutMs`). */
   run(sql: string, timeoutMs: number): Promise<SelectResult>;
+  /**
+   * The same, with `sql` first rewritten by `rewrite`, which may read the catalog on the query's own connection
+   * (partition-query.ts `withPartitions`). Absent: rewrite with `sandboxedCatalog` and `run`.
+   */
+  runRewritten?(sql: string, timeoutMs: number, rewrite: (read: CatalogRead) => Promise<string>): Promise<SelectResult>;
   /**
    * Stops the query in progress now (the worker is stopping): its `run` rejects soon after. The worker's thread must
    * not end while libsql works for it (libsql-js aborts the process then), so a stop interrupts and waits.

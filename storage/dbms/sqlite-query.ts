@@ -7,6 +7,8 @@ import { Status } from '../../base/status.js';
 import { assertReadOnly, sqliteTimeComparisons } from './sql-text.js';
 import { checkProgram, materialized, type ExplainRow } from './sqlite-sandbox.js';
 import { timeoutError, type QueryConnection } from './query.js';
+import type { CatalogRead } from './partition-query.js';
+import { quoteIdent } from '../schema/names.js';
 import type { SelectResult } from './types.js';
 
 interface Stmt {
@@ -52,9 +54,16 @@ export class SqliteQuery implements QueryConnection {
    * which the running step holds on libsql's thread: a statement collected during a long query on the same
    * connection would block this thread (the timer could not fire) until the query ended, which might be never.
    */
-  async run(sql: string, timeoutMs: number): Promise<SelectResult> {
-    // Date-time literals compare as instants, as on PostgreSQL (sql-text.ts `sqliteTimeComparisons`).
-    const text = sqliteTimeComparisons(assertReadOnly(sql));
+  run(sql: string, timeoutMs: number): Promise<SelectResult> {
+    return this.runRewritten(sql, timeoutMs, undefined);
+  }
+
+  async runRewritten(
+    sql: string,
+    timeoutMs: number,
+    rewrite: ((read: CatalogRead) => Promise<string>) | undefined,
+  ): Promise<SelectResult> {
+    assertReadOnly(sql);
     if (this.stopped) throw stoppedError(this.name);
     const db = await connect(this.name, this.path);
     const held: Stmt[] = [];
@@ -74,6 +83,9 @@ export class SqliteQuery implements QueryConnection {
       again = setInterval(() => db.interrupt(), INTERRUPT_AGAIN_MS);
     }, timeoutMs);
     try {
+      // The catalog is read on this connection, values bound; the rewritten text goes through the same checks.
+      // Date-time literals compare as instants, as on PostgreSQL (sql-text.ts `sqliteTimeComparisons`).
+      const text = sqliteTimeComparisons(assertReadOnly(rewrite ? await rewrite(catalogOf(prepare)) : sql));
       const st = await prepare(text);
       if (!st.reader)
         throw new DbmsError('sql: only queries that return rows are allowed', { code: Status.SqlFailure });
@@ -104,6 +116,23 @@ export class SqliteQuery implements QueryConnection {
   async close(): Promise<void> {
     this.stopped = true;
   }
+}
+
+/** The catalog as partition-query.ts reads it: the node's own statements, values bound, not the user's query. */
+function catalogOf(prepare: (q: string) => Promise<Stmt>): CatalogRead {
+  return {
+    async tables(names) {
+      const marks = names.map(() => '?').join(', ');
+      const st = await prepare(
+        `SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'par\\_%' ESCAPE '\\'${names.length > 0 ? ` OR name IN (${marks})` : ''})`,
+      );
+      return ((await st.raw(true).all(...names)) as [string][]).map(([t]) => t);
+    },
+    async columns(table) {
+      // Prepared, never run: its column names are the table's.
+      return (await prepare(`SELECT * FROM ${quoteIdent(table, 'sqlite')}`)).columns().map((c) => c.name);
+    },
+  };
 }
 
 function stoppedError(name: string): DbmsError {

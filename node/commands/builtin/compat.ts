@@ -21,8 +21,9 @@
 //   delete archive where days = <n>   `_delete_archive`      archived files older than n days
 //   system <cmd>                      `_system`              only when the node was started with
 //                                     EDGELAKE_RT_ALLOW_SYSTEM=true in its environment (it runs a shell)
-//   partition <dbms> <table>|* using <column> by <n> <unit>  `_partition_data` recorded (`get partitions`)
-//   drop partition [name] where dbms = .. and table = .. [and keep = n]  `_drop_partition` drops partition tables
+//   partition <dbms> <table>|* using <column> by [<n>] <unit>  `_partition_data` the operator lands the rows in
+//                                     par_ tables (actors/operator/partition.ts); `get partitions` lists them
+//   drop partition [name|*] where dbms = .. and table = .. [and keep = n]  `_drop_partition` the oldest partitions
 // Platform commands this runtime does not carry (video, OPC-UA/PLC, blockchain platforms, buckets, import
 // function, the MCP server, node keys: `id ...`, `get private key`) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
 import { execFile } from 'node:child_process';
@@ -39,6 +40,9 @@ import { prepareInsert } from '../../../protocols/policy/insert.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { isDict, parseJson, type PyDict, type PyValue } from '../../../protocols/policy/pyvalue.js';
 import { tsdInfoStatements } from '../../../storage/schema/tsd.js';
+import { isSafeIdentifier, normalizeColumnName } from '../../../storage/schema/names.js';
+import { parseInterval, partitionParent } from '../../../storage/schema/partitions.js';
+import { dbmsNoticeTo, PARTITIONS } from '../../notices.js';
 import { defineSetting } from '../../settings.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import { argWords, whereObject } from '../args.js';
@@ -53,13 +57,7 @@ export const TRACE_LEVEL = defineSetting<number>('node.trace_level');
 export const TRACEBACK = defineSetting<boolean>('node.exception_traceback');
 export const CLI_ON = defineSetting<boolean>('node.cli');
 
-export interface PartitionDecl {
-  dbms: string;
-  table: string;
-  column: string;
-  interval: string;
-}
-export const PARTITIONS = defineSetting<PartitionDecl[]>('node.partitions');
+export { PARTITIONS };
 
 const onOff = (inv: Invocation, node: NodeApi, what: string): boolean => {
   const [v, extra] = argWords(inv, node);
@@ -141,8 +139,6 @@ function oldFiles(dir: string, before: number, limit = 100_000): string[] {
   walk(dir, 0);
   return out;
 }
-
-const INTERVAL = /^(\d+)\s*(day|days|week|weeks|month|months|year|years|hour|hours)$/i;
 
 /** EdgeLake's ledger table (dbms/db_info.py `blockchain_create_local_table`), in the engine's dialect. */
 function ledgerStatements(engine: 'sqlite' | 'psql'): string[] {
@@ -527,16 +523,20 @@ export const compatCommands: CommandSpec[] = [
     words: ['partition'],
     minWords: 2,
     method: 'post',
-    usage: 'partition <dbms> <table>|* using <column> by <n> days|weeks|months|years',
+    usage: 'partition <dbms> <table>|* using <column> by [<n>] year|month|day|hour (weeks: 7n days)',
     run(inv, node) {
+      // EdgeLake: member_cmd.py `_partition_data` (the interval as two words or one quoted text).
       const w = argWords(inv, node);
       const [dbms, table, using, column, by, ...interval] = w;
       const iv = interval.join(' ');
-      if (!dbms || !table || using !== 'using' || !column || by !== 'by' || !INTERVAL.test(iv))
-        throw structure('partition: expected partition <dbms> <table> using <column> by <n> <unit>');
+      const col = column === undefined ? undefined : normalizeColumnName(column);
+      if (!dbms || !table || using !== 'using' || !col || !isSafeIdentifier(col) || by !== 'by' || !parseInterval(iv))
+        throw structure('partition: expected partition <dbms> <table> using <column> by [<n>] year|month|day|hour');
       const list = (node.settings.get(PARTITIONS) ?? []).filter((p) => !(p.dbms === dbms && p.table === table));
-      list.push({ dbms, table, column, interval: iv });
+      list.push({ dbms, table, column: col, interval: iv });
       node.settings.set(PARTITIONS, list);
+      // A running operator splits the rows it lands from now on (actors/operator/partition.ts).
+      for (const i of node.instances('operator')) node.send(dbmsNoticeTo(i.id), { type: 'operator.partitions', list });
       return '';
     },
   },
@@ -555,34 +555,46 @@ export const compatCommands: CommandSpec[] = [
   {
     words: ['drop', 'partition'],
     method: 'post',
-    usage: 'drop partition [<name>] where dbms = <dbms> and table = <table>|* [and keep = <n>]',
+    usage: 'drop partition [<name>|*] where dbms = <dbms> and table = <table>|* [and keep = <n>]',
+    // EdgeLake: member_cmd.py `_drop_partition` and `drop_table_partition`: without a name, the oldest partition
+    // (with `keep = n`: the oldest ones until n are left); a table with one partition keeps it. Partition names
+    // sort by their date key (zero-padded), so the oldest sort first.
     async run(inv, node) {
       const o = whereObject(inv, node);
       const dbms = o['dbms'];
       const table = o['table'];
-      const keep = o['keep'] === undefined ? 1 : Number(o['keep']);
-      if (typeof dbms !== 'string' || typeof table !== 'string' || !Number.isInteger(keep) || keep < 1)
+      const keep = o['keep'] === undefined ? undefined : Number(o['keep']);
+      if (
+        typeof dbms !== 'string' ||
+        typeof table !== 'string' ||
+        (keep !== undefined && !(Number.isInteger(keep) && keep >= 0))
+      )
         throw structure("drop partition: expected 'where dbms = .. and table = .. [and keep = n]'");
       if (!node.dbms.has(dbms)) return ''; // nothing partitioned in a database this node does not keep
       const [named] = argWords(inv, node);
-      const tables = (await node.dbms.reader(dbms).listTables()).filter((t) =>
-        named ? t === named : t.startsWith(`par_${table === '*' ? '' : `${table.toLowerCase()}_`}`),
-      );
-      // Partitions of one table sort by their date part (par_<table>_<yyyy>_<mm>_<dd>_...): keep the newest.
       const byTable = new Map<string, string[]>();
-      for (const t of tables) {
-        const m = /^par_(.+)_\d{4}_\d{2}_\d{2}_/.exec(t);
-        if (!m) continue;
-        byTable.set(m[1]!, [...(byTable.get(m[1]!) ?? []), t]);
+      for (const t of await node.dbms.reader(dbms).listTables()) {
+        const parent = partitionParent(t);
+        if (parent === undefined || !isSafeIdentifier(t) || (table !== '*' && parent !== table.toLowerCase())) continue;
+        if (named !== undefined && named !== '*' && t !== named) continue;
+        byTable.set(parent, [...(byTable.get(parent) ?? []), t]);
       }
       const drop: string[] = [];
-      for (const list of byTable.values())
-        drop.push(...(named ? list : list.sort().slice(0, Math.max(0, list.length - keep))));
+      for (const list of byTable.values()) {
+        list.sort();
+        if (named !== undefined) drop.push(...list);
+        else if (list.length > 1) drop.push(...list.slice(0, keep ? Math.max(0, list.length - keep) : 1));
+      }
       if (drop.length > 0)
         await node.dbms.ddl(
           dbms,
-          drop.map((t) => `DROP TABLE IF EXISTS ${t}`),
+          // A safe identifier holds no '"' (storage/schema/names.ts): quoted as is.
+          drop.map((t) => `DROP TABLE IF EXISTS "${t}"`),
         );
+      // A running operator forgets the partition tables it knew (a late row recreates its partition).
+      if (drop.length > 0)
+        for (const i of node.instances('operator'))
+          node.send(dbmsNoticeTo(i.id), { type: 'operator.partitions', list: node.settings.get(PARTITIONS) ?? [] });
       return '';
     },
   },
