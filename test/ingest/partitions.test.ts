@@ -7,6 +7,7 @@ import pg from 'pg';
 import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { parseInterval, partitionParent, partitionTable } from '../../storage/schema/partitions.js';
 import { utcText } from '../../actors/operator/partition.js';
+import { pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1, 6);
@@ -155,44 +156,24 @@ test('SQLite: rows of a table partitioned by 14 days land in par_ tables; sql on
   });
 });
 
-async function pgReachable(): Promise<string | undefined> {
-  const c = new pg.Client({
-    host: '127.0.0.1',
-    port: 5432,
-    user: process.env['PGUSER'] ?? 'postgres',
-    database: 'test',
-  });
-  try {
-    await c.connect();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-const noPg = await pgReachable();
+const noPg = await pgUnreachable();
 
-test(
-  'PostgreSQL: the same partitions, read by sql on the table',
-  { skip: noPg && `PostgreSQL at 127.0.0.1:5432 not reachable: ${noPg}` },
-  async (t) => {
-    const db = `elrt_par_${process.pid}_${Date.now() % 100000}`;
-    const user = process.env['PGUSER'] ?? 'postgres';
-    const n = await startTestNode(
-      REST_NODE(`  pgt:\n    type: psql\n    ip: 127.0.0.1\n    port: 5432\n    user: ${user}\n    database: ${db}\n`),
-    );
-    t.after(async () => {
-      await n.stop();
-      const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user, database: 'test' });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
-      await admin.end();
-    });
-    await partitioned(
-      n,
-      'pgt',
-      "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name like 'par_%' order by table_name",
-    );
-  },
-);
+test('PostgreSQL: the same partitions, read by sql on the table', { skip: pgSkip(noPg) }, async (t) => {
+  const db = `elrt_par_${process.pid}_${Date.now() % 100000}`;
+  const user = process.env['PGUSER'] ?? 'postgres';
+  const n = await startTestNode(
+    REST_NODE(`  pgt:\n    type: psql\n    ip: 127.0.0.1\n    port: 5432\n    user: ${user}\n    database: ${db}\n`),
+  );
+  t.after(async () => {
+    await n.stop();
+    const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user, database: 'test' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
+    await admin.end();
+  });
+  await partitioned(
+    n,
+    'pgt',
+    "select table_name as name from information_schema.tables where table_schema = current_schema() and table_name like 'par_%' order by table_name",
+  );
+});

@@ -6,34 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { http, startTestNode } from '../../harness/test-node.js';
+import { pgClient, pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
-const admin = (): pg.Client =>
-  new pg.Client({
-    host: '127.0.0.1',
-    port: 5432,
-    user: process.env['PGUSER'] ?? 'postgres',
-    database: 'test',
-    connectionTimeoutMillis: 2000,
-  });
+const admin = (): pg.Client => pgClient();
 
-async function reachable(): Promise<string | undefined> {
-  const c = admin();
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const why = await reachable();
+const why = await pgUnreachable();
 
 test(
   'PostgreSQL connections killed three times during a PUT load: no worker restart, every acknowledged row exactly once',
-  { skip: why && `PostgreSQL at 127.0.0.1:5432 not reachable: ${why}`, timeout: 120_000 },
+  { skip: pgSkip(why), timeout: 120_000 },
   async (t) => {
     const db = `elrt_fault_${process.pid}_${Date.now() % 100000}`;
     const n = await startTestNode(

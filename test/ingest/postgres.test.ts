@@ -4,31 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { http, startTestNode, until } from '../../harness/test-node.js';
+import { pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
-async function reachable(): Promise<string | undefined> {
-  const c = new pg.Client({
-    host: '127.0.0.1',
-    port: 5432,
-    user: process.env['PGUSER'] ?? 'postgres',
-    database: 'test',
-    connectionTimeoutMillis: 2000,
-  });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const why = await reachable();
+const why = await pgUnreachable();
 
 test(
   'REST PUTs and a watch-dir file land in PostgreSQL with types, exact values and no duplicates',
-  { skip: why && `PostgreSQL at 127.0.0.1:5432 not reachable: ${why}` },
+  { skip: pgSkip(why) },
   async (t) => {
     const db = `elrt_test_${process.pid}_${Date.now() % 100000}`;
     const n = await startTestNode(

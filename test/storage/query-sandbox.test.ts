@@ -10,6 +10,7 @@ import Database from 'libsql';
 import { openQuery } from '../../storage/dbms/query.js';
 import { DbmsError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
+import { pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
 function fixture(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-sandbox-'));
@@ -108,31 +109,11 @@ test('a query past its timeout is interrupted (also one that streams sparse rows
   }
 });
 
-async function pgReachable(): Promise<string | undefined> {
-  const { default: pg } = await import('pg');
-  const c = new pg.Client({
-    host: '127.0.0.1',
-    port: 5432,
-    user: process.env['PGUSER'] ?? 'postgres',
-    database: 'test',
-    connectionTimeoutMillis: 2000,
-  });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
-
-const noPg = await pgReachable();
+const noPg = await pgUnreachable();
 
 test(
   'PostgreSQL: server-file functions are refused, writes fail read-only, and a query past its timeout is cancelled',
-  { skip: noPg && `PostgreSQL at 127.0.0.1:5432 not reachable: ${noPg}` },
+  { skip: pgSkip(noPg) },
   async (t) => {
     const q = await openQuery(
       'test',
