@@ -1,9 +1,13 @@
 // Helpers for command handlers: option objects from `where` clauses, `format = json`, and turning a
 // schema error into a command error that points at the offending key.
-import { ConfigError } from '../../base/errors.js';
+import { CommandError, ConfigError } from '../../base/errors.js';
+import { Status } from '../../base/status.js';
 import { CommandSyntaxError } from '../../protocols/command/lexer.js';
 import { keyPositions, optionsObject, type OptionPair } from '../../protocols/command/where.js';
 import type { Invocation, NodeApi } from '../service.js';
+
+/** A command written wrong (EdgeLake's 'Command structure' error). */
+export const structure = (msg: string): CommandError => new CommandError(msg, { code: Status.CommandStructure });
 
 export function whereObject(inv: Invocation, node: NodeApi): Record<string, unknown> {
   return inv.where ? optionsObject(inv.where, (w) => node.resolve(w)) : {};

@@ -11,7 +11,7 @@
 //   set $NAME = value            set an environment variable
 import { CommandError, errorMessage } from '../../base/errors.js';
 import { maskSecrets } from '../../base/mask.js';
-import { mirrorLedger } from './builtin/compat.js';
+import { mirrorLedger } from './builtin/tables.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import { splitIf, type RunEnv } from '../../protocols/command/interpreter.js';

@@ -25,7 +25,7 @@
 //                                     par_ tables (actors/operator/partition.ts); `get partitions` lists them
 //   drop partition [name|*] where dbms = .. and table = .. [and keep = n]  `_drop_partition` the oldest partitions
 // Platform commands this runtime does not carry (video, OPC-UA/PLC, blockchain platforms, buckets, import
-// function, the MCP server, node keys: `id ...`, `get private key`) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
+// function, the MCP server, `get private key`; `id` beyond what node/auth builds) answer error 237 "Not Supported in this Version", which `on error goto|call` catches.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -33,22 +33,19 @@ import { join } from 'node:path';
 import { CommandError, errorMessage } from '../../../base/errors.js';
 import { Status } from '../../../base/status.js';
 import { evalPython, substitutePython } from '../../../protocols/command/python-expr.js';
-import { formatTable } from '../../../protocols/format/table.js';
 import { blockchainGet } from '../../../protocols/policy/query.js';
-import { completePolicy, policyInner } from '../../../protocols/policy/id.js';
+import { completePolicy } from '../../../protocols/policy/id.js';
 import { prepareInsert } from '../../../protocols/policy/insert.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { isDict, parseJson, type PyDict, type PyValue } from '../../../protocols/policy/pyvalue.js';
-import { tsdInfoStatements } from '../../../storage/schema/tsd.js';
-import { isSafeIdentifier, normalizeColumnName } from '../../../storage/schema/names.js';
-import { parseInterval, partitionParent } from '../../../storage/schema/partitions.js';
-import { dbmsNoticeTo, PARTITIONS } from '../../notices.js';
+import { PARTITIONS } from '../../notices.js';
 import { defineSetting } from '../../settings.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
-import { argWords, whereObject } from '../args.js';
-import { ledgerOf, nodeAddress, policyFrom, queryLedger, restText } from './blockchain.js';
-
-const structure = (msg: string): CommandError => new CommandError(msg, { code: Status.CommandStructure });
+import { argWords, whereObject, structure } from '../args.js';
+import { restCommands } from './rest-client.js';
+import { jsonObjects, tableCommands } from './tables.js';
+import { partitionCommands } from './partitions.js';
+import { ledgerOf, nodeAddress, policyFrom, restText } from './blockchain.js';
 
 /** Switches EdgeLake keeps per node; recorded so `get` commands and tests can see them. */
 export const ECHO_QUEUE = defineSetting<boolean>('node.echo_queue');
@@ -80,20 +77,6 @@ function textArg(inv: Invocation, node: NodeApi, at: number): string {
   const t = inv.tokens[at];
   if (!t) return '';
   return t.kind === 'word' ? node.resolve(t.text) : t.text;
-}
-
-/** Object keys sorted as in the text; a top-level object that is not a policy still answers bring. */
-function jsonObjects(text: string, what: string): PyValue[] {
-  let v: PyValue;
-  try {
-    v = parseJson(text);
-  } catch (err) {
-    throw new CommandError(`${what}: unable to retrieve JSON from the string (${errorMessage(err)})`, {
-      code: Status.WrongJsonStructure,
-      cause: err,
-    });
-  }
-  return Array.isArray(v) ? v : [v];
 }
 
 const notSupported = (words: string[], what: string): CommandSpec => ({
@@ -138,95 +121,6 @@ function oldFiles(dir: string, before: number, limit = 100_000): string[] {
   };
   walk(dir, 0);
   return out;
-}
-
-/** EdgeLake's ledger table (dbms/db_info.py `blockchain_create_local_table`), in the engine's dialect. */
-function ledgerStatements(engine: 'sqlite' | 'psql'): string[] {
-  const create =
-    'CREATE TABLE IF NOT EXISTS ledger (sequence_id SERIAL PRIMARY KEY,policy_type VARCHAR NOT NULL,' +
-    'policy_id VARCHAR NOT NULL,company_name VARCHAR,date TIMESTAMP NOT NULL DEFAULT NOW(),host VARCHAR NOT NULL,' +
-    'status VARCHAR,policy VARCHAR)';
-  const idx = [
-    'CREATE UNIQUE INDEX IF NOT EXISTS hash_index ON ledger(policy_id)',
-    'CREATE INDEX IF NOT EXISTS time_index ON ledger(date)',
-  ];
-  if (engine === 'psql') return [create, ...idx];
-  // sqlite_dbms.py `modify_sql_create`: lower case, SERIAL and NOW() rewritten.
-  return [
-    create
-      .toLowerCase()
-      .replace(' serial primary key,', ' integer primary key autoincrement,')
-      .replace(' timestamp not null default now()', ' timestamp not null default current_timestamp'),
-    ...idx,
-  ];
-}
-
-async function tableExists(node: NodeApi, dbms: string, table: string): Promise<boolean> {
-  return (await node.dbms.reader(dbms).listTables()).includes(table.toLowerCase());
-}
-
-/** The HTTP verbs of `rest` and the keys each takes besides url (tcpip/http_client.py keywords_*). */
-const REST_KEYS: Record<string, string[]> = {
-  get: [
-    'user',
-    'password',
-    'type',
-    'details',
-    'command',
-    'destination',
-    'User-Agent',
-    'subset',
-    'validate',
-    'Authorization',
-    'Accept',
-    'Cache-Control',
-    'X-Vault-Token',
-    'Content-Type',
-  ],
-  put: ['user', 'password', 'dbms', 'table', 'type', 'mode', 'body'],
-  post: ['headers', 'user', 'password', 'dbms', 'table', 'type', 'mode', 'body'],
-  delete: ['user', 'password'],
-};
-
-async function restCall(verb: string, opts: Record<string, unknown>, node: NodeApi): Promise<string> {
-  const url = opts['url'];
-  if (typeof url !== 'string' || !/^https?:\/\//i.test(url))
-    throw structure(`rest ${verb}: expected 'where url = http(s)://...'`);
-  const headers: Record<string, string> = {};
-  let body: string | undefined;
-  for (const [k, v] of Object.entries(opts)) {
-    if (k === 'url') continue;
-    if (!REST_KEYS[verb]!.includes(k)) throw structure(`rest ${verb}: unknown option '${k}'`);
-    const text = String(v);
-    if (k === 'body') body = text;
-    else if (k === 'headers') {
-      try {
-        for (const [hk, hv] of Object.entries(JSON.parse(text) as Record<string, unknown>)) headers[hk] = String(hv);
-      } catch (err) {
-        throw structure(`rest ${verb}: headers must be a JSON object (${errorMessage(err)})`);
-      }
-    } else if (k === 'user' || k === 'password') continue;
-    else headers[k] = text;
-  }
-  if (typeof opts['user'] === 'string')
-    headers['Authorization'] =
-      `Basic ${Buffer.from(`${opts['user']}:${String(opts['password'] ?? '')}`).toString('base64')}`;
-  const timeoutSec = Number(node.dict.get('rest_timeout') ?? '') || 20;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: verb.toUpperCase(),
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      signal: AbortSignal.timeout(Math.min(timeoutSec, 60) * 1000),
-    });
-  } catch (err) {
-    throw new CommandError(`rest ${verb} ${url}: ${errorMessage(err)}`, { code: Status.Network, cause: err });
-  }
-  const text = await res.text();
-  if (!res.ok)
-    throw new CommandError(`rest ${verb} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`, { code: Status.Network });
-  return text;
 }
 
 export const compatCommands: CommandSpec[] = [
@@ -364,62 +258,6 @@ export const compatCommands: CommandSpec[] = [
     },
   },
   {
-    words: ['info', 'table'],
-    method: 'get',
-    usage: 'info table <dbms> <table> exists|columns',
-    async run(inv, node) {
-      const [dbms, table, what, extra] = argWords(inv, node);
-      if (!dbms || !table || !what || extra !== undefined)
-        throw structure('info table: expected <dbms> <table> exists');
-      if (!node.dbms.has(dbms))
-        throw new CommandError(`Logical DBMS '${dbms}' not connected`, { code: Status.DbmsNotOpened });
-      if (what === 'exists') return (await tableExists(node, dbms, table)) ? 'true' : 'false';
-      if (what === 'columns') {
-        const cols = await node.dbms.reader(dbms).describe(table);
-        if (!cols) throw new CommandError(`Table '${dbms}.${table}' not found`, { code: Status.DbmsName });
-        return formatTable(
-          ['Column', 'Type'],
-          cols.map((c) => [c.name, c.type]),
-        );
-      }
-      throw structure(`Type of info not recognized: ${what}`);
-    },
-  },
-  {
-    words: ['create', 'table'],
-    method: 'post',
-    usage: 'create table <name> where dbms = <dbms>',
-    async run(inv, node) {
-      const [table, extra] = argWords(inv, node);
-      const dbms = whereObject(inv, node)['dbms'];
-      if (!table || extra !== undefined || typeof dbms !== 'string')
-        throw structure("create table: expected 'create table <name> where dbms = <dbms>'");
-      const engine = node.dbms.list().find((d) => d.name === dbms)?.config.type;
-      if (!engine) throw new CommandError(`dbms '${dbms}' is not connected`, { code: Status.DbmsNotOpened });
-      if (dbms === 'blockchain' && table === 'ledger') {
-        await node.dbms.ddl(dbms, ledgerStatements(engine));
-        await mirrorLedger(node);
-        return '';
-      }
-      if (dbms === 'almgm' && table === 'tsd_info') {
-        await node.dbms.ddl(dbms, tsdInfoStatements(engine));
-        return '';
-      }
-      // A user table: the `create` statement of its table policy.
-      const found = queryLedger(node, `table where dbms = ${dbms} and name = ${table} bring.json`);
-      const list = found === '' ? [] : jsonObjects(found, 'create table');
-      const inner = list.length === 1 ? policyInner(list[0]) : undefined;
-      const create = inner?.get('create');
-      if (typeof create !== 'string')
-        throw new CommandError(
-          `Failed to create a table from blockchain data for table '${table}' and dbms '${dbms}'`,
-          { code: Status.ProcessFailure },
-        );
-      await node.dbms.ddl(dbms, [create.replace(/\|/g, '"')]);
-      return '';
-    },
-  },
-  {
     words: ['create', 'policy'],
     method: 'any',
     usage: 'create policy <type> [with defaults] [where key = value and ...]',
@@ -473,15 +311,6 @@ export const compatCommands: CommandSpec[] = [
       return '';
     },
   },
-  ...(['get', 'put', 'post', 'delete'] as const).map((verb): CommandSpec => ({
-    words: ['rest', verb],
-    method: 'post',
-    usage: `rest ${verb} where url = <url> [and ...]`,
-    run(inv, node) {
-      if (!inv.where) throw structure("Missing 'where' keyword in 'rest' command");
-      return restCall(verb, whereObject(inv, node), node);
-    },
-  })),
   {
     words: ['delete', 'archive'],
     method: 'post',
@@ -519,85 +348,9 @@ export const compatCommands: CommandSpec[] = [
       });
     },
   },
-  {
-    words: ['partition'],
-    minWords: 2,
-    method: 'post',
-    usage: 'partition <dbms> <table>|* using <column> by [<n>] year|month|day|hour (weeks: 7n days)',
-    run(inv, node) {
-      // EdgeLake: member_cmd.py `_partition_data` (the interval as two words or one quoted text).
-      const w = argWords(inv, node);
-      const [dbms, table, using, column, by, ...interval] = w;
-      const iv = interval.join(' ');
-      const col = column === undefined ? undefined : normalizeColumnName(column);
-      if (!dbms || !table || using !== 'using' || !col || !isSafeIdentifier(col) || by !== 'by' || !parseInterval(iv))
-        throw structure('partition: expected partition <dbms> <table> using <column> by [<n>] year|month|day|hour');
-      const list = (node.settings.get(PARTITIONS) ?? []).filter((p) => !(p.dbms === dbms && p.table === table));
-      list.push({ dbms, table, column: col, interval: iv });
-      node.settings.set(PARTITIONS, list);
-      // A running operator splits the rows it lands from now on (actors/operator/partition.ts).
-      for (const i of node.instances('operator')) node.send(dbmsNoticeTo(i.id), { type: 'operator.partitions', list });
-      return '';
-    },
-  },
-  {
-    words: ['get', 'partitions'],
-    method: 'get',
-    usage: 'get partitions',
-    run(_inv, node) {
-      const list = node.settings.get(PARTITIONS) ?? [];
-      return formatTable(
-        ['DBMS', 'Table', 'Column', 'Interval'],
-        list.map((p) => [p.dbms, p.table, p.column, p.interval]),
-      );
-    },
-  },
-  {
-    words: ['drop', 'partition'],
-    method: 'post',
-    usage: 'drop partition [<name>|*] where dbms = <dbms> and table = <table>|* [and keep = <n>]',
-    // EdgeLake: member_cmd.py `_drop_partition` and `drop_table_partition`: without a name, the oldest partition
-    // (with `keep = n`: the oldest ones until n are left); a table with one partition keeps it. Partition names
-    // sort by their date key (zero-padded), so the oldest sort first.
-    async run(inv, node) {
-      const o = whereObject(inv, node);
-      const dbms = o['dbms'];
-      const table = o['table'];
-      const keep = o['keep'] === undefined ? undefined : Number(o['keep']);
-      if (
-        typeof dbms !== 'string' ||
-        typeof table !== 'string' ||
-        (keep !== undefined && !(Number.isInteger(keep) && keep >= 0))
-      )
-        throw structure("drop partition: expected 'where dbms = .. and table = .. [and keep = n]'");
-      if (!node.dbms.has(dbms)) return ''; // nothing partitioned in a database this node does not keep
-      const [named] = argWords(inv, node);
-      const byTable = new Map<string, string[]>();
-      for (const t of await node.dbms.reader(dbms).listTables()) {
-        const parent = partitionParent(t);
-        if (parent === undefined || !isSafeIdentifier(t) || (table !== '*' && parent !== table.toLowerCase())) continue;
-        if (named !== undefined && named !== '*' && t !== named) continue;
-        byTable.set(parent, [...(byTable.get(parent) ?? []), t]);
-      }
-      const drop: string[] = [];
-      for (const list of byTable.values()) {
-        list.sort();
-        if (named !== undefined) drop.push(...list);
-        else if (list.length > 1) drop.push(...list.slice(0, keep ? Math.max(0, list.length - keep) : 1));
-      }
-      if (drop.length > 0)
-        await node.dbms.ddl(
-          dbms,
-          // A safe identifier holds no '"' (storage/schema/names.ts): quoted as is.
-          drop.map((t) => `DROP TABLE IF EXISTS "${t}"`),
-        );
-      // A running operator forgets the partition tables it knew (a late row recreates its partition).
-      if (drop.length > 0)
-        for (const i of node.instances('operator'))
-          node.send(dbmsNoticeTo(i.id), { type: 'operator.partitions', list: node.settings.get(PARTITIONS) ?? [] });
-      return '';
-    },
-  },
+  ...tableCommands,
+  ...restCommands,
+  ...partitionCommands,
   notSupported(['video'], 'video streaming'),
   notSupported(['set', 'function', 'params'], 'video functions (func_references.py)'),
   notSupported(['run', 'mcp', 'server'], 'the MCP server'),
@@ -614,48 +367,3 @@ export const compatCommands: CommandSpec[] = [
   notSupported(['blockchain', 'deploy', 'contract'], 'a blockchain platform'),
   notSupported(['get', 'platforms'], 'a blockchain platform'),
 ];
-
-/**
- * A node whose `blockchain` database has EdgeLake's `ledger` table keeps its policies there too, as EdgeLake's
- * master does (dbms/db_info.py `blockchain_create_local_table`, blockchain_insert_entry): rows are added for new
- * policies and removed for dropped ones, keyed by policy_id. Called after `create table ledger` and after each
- * command that changes the metadata. Values are bound, never spliced.
- */
-export async function mirrorLedger(node: NodeApi): Promise<void> {
-  const entry = node.dbms.list().find((d) => d.name === 'blockchain');
-  if (!entry || !node.metadata || !(await tableExists(node, 'blockchain', 'ledger'))) return;
-  const reader = node.dbms.reader('blockchain');
-  const have = new Set((await reader.select('SELECT policy_id FROM ledger')).rows.map((r) => String(r[0])));
-  const policies = ledgerOf(node).policies();
-  const ids = new Set<string>();
-  const p = (i: number): string => (entry.config.type === 'psql' ? `$${i}` : '?');
-  const statements: { sql: string; params: unknown[] }[] = [];
-  const host = node.dict.get('ip') ?? '';
-  for (const pol of policies) {
-    const inner = policyInner(pol);
-    const type = [...pol.keys()][0];
-    const id = inner?.get('id');
-    if (!inner || type === undefined || typeof id !== 'string') continue;
-    ids.add(id);
-    if (have.has(id)) continue;
-    const company = inner.get('company');
-    const date = inner.get('date');
-    statements.push({
-      sql:
-        'INSERT INTO ledger (policy_type, policy_id, company_name, date, host, status, policy) ' +
-        `VALUES (${[1, 2, 3, 4, 5, 6, 7].map(p).join(', ')})`,
-      params: [
-        type,
-        id,
-        typeof company === 'string' ? company : null,
-        typeof date === 'string' ? date.replace('T', ' ').replace(/Z$/, '') : new Date().toISOString(),
-        host,
-        'active',
-        jsonDumps(pol),
-      ],
-    });
-  }
-  for (const id of have)
-    if (!ids.has(id)) statements.push({ sql: `DELETE FROM ledger WHERE policy_id = ${p(1)}`, params: [id] });
-  if (statements.length > 0) await node.dbms.write('blockchain', statements);
-}
