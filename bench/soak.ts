@@ -1,5 +1,5 @@
 // Soak: a node under steady load (half its measured ingest rate) with queries and get commands mixed in, for 10 min.
-// npm run bench -- soak [--minutes M]
+// npm run bench -- soak [--minutes M] [--rate ROWS_PER_S]
 // 1. measures the node's ingest rate (60 streaming PUTs x 1,000 rows, 8 in flight, until count(*) has them all);
 // 2. paces 1,000-row PUTs at half that rate for M minutes (default 10), while a second loop runs `sql` (count, a
 //    group by), `get status`, `get processes` and `get streaming` every 250 ms;
@@ -18,6 +18,8 @@ function arg(name: string): string | undefined {
 }
 
 const minutes = Number(arg('--minutes') ?? 10);
+/** Rows/s of the soak; default half the rate measured at the start. A fixed rate compares two trees (A/B). */
+const fixedRate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
 const ROWS = 1000;
 const H = { type: 'json', dbms: 'edge', table: 'soak', mode: 'streaming' };
 
@@ -33,6 +35,22 @@ function rssSplit(pid: number): { anon: number; file: number } {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? 0) / 1024;
   return { anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+}
+
+/**
+ * V8 heap used per thread, MB, from the node's /metrics: one gauge per actor worker and the main thread's
+ * (prom-client's default metrics). Tells a heap that keeps growing (a leak in that worker) from native memory.
+ */
+async function heaps(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const l of text.split('\n')) {
+    const w = /^edgelake_rt_worker_heap_used_bytes\{actor="([^"]+)"\} (\S+)/.exec(l);
+    if (w) out[w[1]!] = Math.round(Number(w[2]) / 104857.6) / 10;
+    const m = /^edgelake_rt_nodejs_heap_size_used_bytes (\S+)/.exec(l);
+    if (m) out['main'] = Math.round(Number(m[1]) / 104857.6) / 10;
+  }
+  return out;
 }
 
 /** Rows with `count` from `first` on, unique across the whole run. */
@@ -65,7 +83,7 @@ try {
   while ((await count(node.port, 'edge', 'rate')) < warm.length * ROWS && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   const rate = (warm.length * ROWS) / ((performance.now() - t0) / 1000);
-  const target = rate / 2;
+  const target = fixedRate ?? rate / 2;
   const putsPerSec = target / ROWS;
   note(`measured ${Math.round(rate)} rows/s; soaking at ${Math.round(target)} rows/s for ${minutes} min`);
 
@@ -125,13 +143,26 @@ try {
 
   // 3. Samples.
   const warmUpMs = Math.max(30_000, minutes * 6_000);
-  const samples: { t: number; rss: number; fds: number; anon: number; file: number }[] = [];
+  type Sample = { t: number; rss: number; fds: number; anon: number; file: number; heap: Record<string, number> };
+  const samples: Sample[] = [];
+  const sample = async (): Promise<Sample> => ({
+    t: Date.now() - startAt,
+    rss: rssMb(pid),
+    fds: fds(pid),
+    ...rssSplit(pid),
+    heap: await heaps(node.port),
+  });
   while (Date.now() < end) {
-    samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
+    const s = await sample();
+    samples.push(s);
+    if (process.env['BENCH_SOAK_TRACE'])
+      note(
+        `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)}`,
+      );
     await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
   }
   await Promise.all([load, mixed]);
-  samples.push({ t: Date.now() - startAt, rss: rssMb(pid), fds: fds(pid), ...rssSplit(pid) });
+  samples.push(await sample());
   const first = samples.find((s) => s.t >= warmUpMs) ?? samples[0]!;
   const last = samples[samples.length - 1]!;
 
@@ -168,6 +199,8 @@ try {
     anon_last_mb: Math.round(last.anon),
     file_first_mb: Math.round(first.file),
     file_last_mb: Math.round(last.file),
+    heap_first_mb: first.heap,
+    heap_last_mb: last.heap,
     target: '<= 5%',
   });
   jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, { fds_first: first.fds, fds_last: last.fds, target: '0' });
