@@ -6,7 +6,8 @@
 // 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s;
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
 // Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
-// one (%, target <= 5), open fd growth over the same span (target 0), acknowledged rows lost and duplicated (0).
+// one (%, target <= 5; the growth from the load's start is in the same line), open fd growth over the same span
+// (target 0), acknowledged rows lost and duplicated (0).
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
@@ -192,6 +193,9 @@ try {
   const growth = ((last.rss - first.rss) / first.rss) * 100;
   jsonLine('soak.rss-growth', growth, '%', 0, {
     ...extra,
+    // The same growth from the first sample (load start, before warm-up), never hidden by the warm-up point.
+    rss_start_mb: Math.round(samples[0]!.rss),
+    growth_from_start_pct: Math.round(((last.rss - samples[0]!.rss) / samples[0]!.rss) * 1000) / 10,
     rss_first_mb: Math.round(first.rss),
     rss_last_mb: Math.round(last.rss),
     rss_max_mb: Math.round(Math.max(...samples.map((s) => s.rss))),
