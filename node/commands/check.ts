@@ -7,7 +7,10 @@
 // a label that is missing (EdgeLake looks a label up only when it jumps, `exec_script`), an `if` without `then`
 // whose `goto` EdgeLake reads as part of the condition. A body under a condition made of literals only that is
 // false (`if error_code == 3 then ...`) never runs and is not checked. `process <file>` is followed into files
-// named by a literal path that exist.
+// named by a literal path that exist. A line the node refuses while `on error ignore` is in force is a warning:
+// EdgeLake's `exec_script` then goes on past every error, unknown commands and bad structure included, so the
+// script runs on (under `on error goto|call` those two still end it, so they stay errors). Which `on error` is in
+// force is read in file order, as a script runs when it does not jump.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { CommandError, ConfigError, errorMessage } from '../../base/errors.js';
@@ -244,11 +247,17 @@ export class CommandChecker {
       return { errors: [`${file}: ${errorMessage(err)}`], warnings: [] };
     }
     const report: ScriptReport = { errors: [], warnings: [] };
+    let ignoring = false;
     for (const sl of lines) {
       if (sl.label !== undefined) continue;
+      const onError = /^on\s+error\s+(\w+)/i.exec(sl.text.trim());
+      if (onError) ignoring = onError[1]!.toLowerCase() === 'ignore';
       for (const p of this.check(sl.text, labels)) {
         const at = locate(sl, p.pos, file);
-        (p.warning ? report.warnings : report.errors).push(`${file} line ${at.line}, column ${at.col}: ${p.message}`);
+        const where = `${file} line ${at.line}, column ${at.col}: ${p.message}`;
+        if (p.warning) report.warnings.push(where);
+        else if (ignoring) report.warnings.push(`${where} (skipped under 'on error ignore': the script goes on)`);
+        else report.errors.push(where);
       }
       const inc = /^(?:(?:do|else)\s+)?process\s+(\S+)\s*$/i.exec(sl.text.trim());
       if (inc && !/[!$]/.test(inc[1]!)) {

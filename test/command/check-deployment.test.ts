@@ -64,6 +64,26 @@ test('missing labels and if-without-then are warnings; a false literal condition
   assert.match(report('if !error_code == 3 then declare-policy-error').errors[0]!, /unknown command/);
 });
 
+test("what the node refuses under 'on error ignore' is a warning: EdgeLake's script goes on past it", () => {
+  const r = report(
+    'on error goto oops',
+    'x = file check /var/run/docker.sock',
+    'on error ignore',
+    'y = file check /var/run/docker.sock',
+    'if !y != then goto oops',
+    'on error call oops',
+    'z = file check /tmp',
+    ':oops:',
+    'end script',
+  );
+  assert.equal(r.errors.length, 2, r.errors.join('\n'));
+  assert.match(r.errors[0]!, /line 2, column 5: unknown command "file check/);
+  assert.match(r.errors[1]!, /line 7, column 5: unknown command "file check/);
+  assert.equal(r.warnings.length, 2, r.warnings.join('\n'));
+  assert.match(r.warnings[0]!, /line 4, column 5: unknown command .*skipped under 'on error ignore'/);
+  assert.match(r.warnings[1]!, /line 5, .*skipped under 'on error ignore'/);
+});
+
 test('process is followed into a file that exists', () => {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-checkinc-'));
   try {
