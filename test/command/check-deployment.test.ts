@@ -120,15 +120,15 @@ test(
       .sort();
     // README "edgelake-rt check on the deployment scripts" lists these, each with the upstream line.
     assert.deepEqual(failing, [
-      'data-generator/opcua_enterprise_a.al',
       'data-generator/vessel_aggregation_demo.al',
-      'data-generator/vessel_data.al',
-      'data-generator/wind_turbine_data.al',
       'node-deployment/main.al',
       'sample-scripts/basic_kafka_client.al',
-      'southbound-industrial/opcua_connection.al',
-      'southbound-monitoring/policy_docker_monitoring.al',
     ]);
     assert.ok(files.length >= 69, `${files.length} files`);
+    // The issue's bar: at least 95% of the files pass (66 of 69).
+    assert.ok(
+      (files.length - failing.length) / files.length >= 0.95,
+      `${files.length - failing.length} of ${files.length}`,
+    );
   },
 );
