@@ -15,7 +15,7 @@ import {
   type StartupPolicy,
   type SupervisorFlags,
 } from '../runtime/supervisor.js';
-import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
+import { withNodeDefaults, type NodeApi, type ServiceDescriptor, type ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
 import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from '../runtime/address.js';
@@ -258,7 +258,7 @@ export class EdgeNode implements NodeApi {
         code: Status.ProcessAlreadyRunning,
       });
     }
-    const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    const config = desc.schema.parse(withNodeDefaults(desc, this, raw), `run ${desc.run[0]!.join(' ')}`);
     // Settings the worker could only fail on (a missing directory) are refused here, before any worker exists.
     try {
       await desc.check?.(config, this);

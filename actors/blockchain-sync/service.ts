@@ -15,6 +15,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
+  withNodeDefaults,
 } from '../../node/service.js';
 import { blockchainSyncSchema } from './config.js';
 import { BLOCKCHAIN_SYNC, type SyncInfo } from './messages.js';
@@ -94,9 +95,7 @@ const runSync: CommandSpec = {
     }
     const desc = node.service(SYNC_KIND)!;
     const raw = runOptions(desc, inv, node);
-    withKeyPositions(inv.where, () =>
-      desc.schema.parse({ ...(desc.defaults?.(node) ?? {}), ...raw }, 'run blockchain sync'),
-    );
+    withKeyPositions(inv.where, () => desc.schema.parse(withNodeDefaults(desc, node, raw), 'run blockchain sync'));
     await node.startService(desc, raw, inv.env);
     return '';
   },
