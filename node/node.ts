@@ -29,6 +29,7 @@ import { PeerNetwork } from '../peer/network.js';
 import { replyAddress } from '../peer/address.js';
 import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
+import { ledgerFromTable } from './commands/builtin/tables.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -501,6 +502,8 @@ export class EdgeNode implements NodeApi {
         const l = this.metadata();
         return { file: l.file, version: l.version(), syncHash: l.syncHash() } satisfies MetadataInfo;
       }
+      case 'node.ledger.from-dbms':
+        return ledgerFromTable(this, msg.seen);
       case 'node.dbms.list':
         return this.dbms.list();
       case 'node.metrics':
