@@ -61,6 +61,11 @@ export class Dispatcher {
   }
 
   /** Does this text start with a known command (as opposed to a plain value)? */
+  /** Is the word the first word of some command (`set`, `file`...)? Then a text no spec matches is a structure error. */
+  isFamily(word: string): boolean {
+    return this.families.has(word.toLowerCase());
+  }
+
   isCommand(text: string): boolean {
     try {
       const toks = tokenize(text);
