@@ -194,7 +194,16 @@ export class Dispatcher {
       return '';
     }
     let result: string;
-    if (value.some((t) => t.kind === 'word' && t.text === '+')) {
+    // EdgeLake's `process_cmd` reads `x = a + b` as concatenation only when the value's second word is `+`;
+    // otherwise the value is a command when it starts with one (`n = python int(!a) + int(!b)` runs python).
+    const concatenation = value[1]?.kind === 'word' && value[1].text === '+';
+    if (!concatenation && (this.isCommand(rhs) || this.startsWithKey(value))) {
+      // EdgeLake removes the old value first (`params.reset_key`): a command that fails leaves the name unset, and
+      // `x = <command using !x>` sees x unset, as EdgeLake's does.
+      if (name.startsWith('$')) node.dict.setEnv(name.slice(1), '');
+      else node.dict.delete(name);
+      result = await node.command(rhs, env);
+    } else if (value.some((t) => t.kind === 'word' && t.text === '+')) {
       // Concatenation: operands between `+` signs, quotes dropped, references resolved.
       const parts: string[] = [];
       let expectOperand = true;
@@ -212,11 +221,6 @@ export class Dispatcher {
       result = parts.join('');
     } else if (value.length === 1 && value[0]!.kind === 'word' && /^[!$]/.test(value[0]!.text)) {
       result = node.resolve(value[0]!.text);
-    } else if (this.isCommand(rhs) || this.startsWithKey(value)) {
-      // EdgeLake removes the old value first: a command that fails leaves the name unset.
-      if (name.startsWith('$')) node.dict.setEnv(name.slice(1), '');
-      else node.dict.delete(name);
-      result = await node.command(rhs, env);
     } else if (value.length === 1 && value[0]!.kind === 'json') {
       result = value[0]!.text;
     } else {
