@@ -129,7 +129,8 @@ export class CommandChecker {
         if (t.kind !== 'word') break;
         valueWords.push(t.text.toLowerCase());
       }
-      const plus = tokens.slice(2).some((t) => t.kind === 'word' && t.text === '+');
+      // As the dispatcher: concatenation only when the value's second word is '+' (EdgeLake's process_cmd).
+      const plus = tokens[3]?.kind === 'word' && tokens[3].text === '+';
       if (!plus && (this.dispatcher.isCommand(rhs) || (valueWords.length > 0 && startsWithCommandKey(valueWords))))
         return shift(this.check(rhs, labels), off);
       return this.checkPolicyScript(text, rhs, off);
