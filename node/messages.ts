@@ -30,6 +30,13 @@ export type NodeIn =
   | { type: 'node.peer.reply'; reply: PeerReply }
   /** An answer for job `jobId` arrived malformed: that receiver has failed (the dispatch actor says why). */
   | { type: 'node.peer.failed'; jobId: number; receiverId: number; peerIp: string; reason: string }
+  /**
+   * Node authentication (node/auth/peer-auth.ts): may the key that signed a peer's command run it? Rejects with
+   * the reason (a key of no member, or no permission); resolves when allowed.
+   */
+  | Ask<{ type: 'node.peer.permit'; key: string; command: string; dbms?: string; table?: string }, void>
+  /** The authentication segment signing a message with this digest (peer/sign.ts), null when the node has no key. */
+  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array }, Uint8Array | null>
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>
@@ -84,4 +91,11 @@ export interface NodeIdentity {
   name: string;
   identity: string;
   connections: Partial<Record<ConnectionName, ConnectionAddresses>>;
+}
+
+/** A worker's SignFn (peer/sign.ts): the node signs, the private key stays on the main thread. */
+export function askSign(ctx: {
+  ask(to: typeof NODE, msg: { type: 'node.peer.sign'; digest: Uint8Array }): Promise<Uint8Array | null>;
+}): (digest: Uint8Array) => Promise<Uint8Array | undefined> {
+  return async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined;
 }
