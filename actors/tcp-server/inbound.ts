@@ -10,6 +10,9 @@
 // for 2048 bytes; a body after the last block of an unmarked message; a message over its size limit; a
 // connection closed mid-block or mid-message (truncated). Memory per connection: one block, plus the message
 // being assembled for commands and answers; file transfers are passed on in pieces of FILE_RECORD_BYTES.
+// Node authentication (peer-auth.ts), asked at each message's block 1: an unsigned message not allowed is refused
+// there; a signed one is hashed block by block and verified at its last block, before the message, or a
+// transfer's last piece, is passed on.
 import { ProtocolError } from '../../base/errors.js';
 import { MessageAssembler } from '../../protocols/tcp/assembler.js';
 import { decodeBlock, type DecodedBlock } from '../../protocols/tcp/decoder.js';
@@ -26,9 +29,8 @@ import {
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
 import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../peer/wire.js';
-import { hashBlock, messageHash } from '../../peer/sign.js';
 import type { Hash } from 'node:crypto';
-import type { AuthFields } from '../../peer/sign.js';
+import { hashBlock, messageHash, type AuthFields } from '../../peer/sign.js';
 import type { MessageAuth } from './peer-auth.js';
 
 /** What a connection's bytes amount to, in order. */
@@ -104,6 +106,8 @@ export class Inbound {
   private held = 0;
   /** The message being received is signed: its checks, fields and running digest. */
   private signed: { auth: MessageAuth; fields: AuthFields; hash: Hash } | undefined;
+  /** The key the current message is signed with (verified once its last block is in). */
+  private signer: string | undefined;
 
   constructor(private readonly limits: InboundLimits) {}
 
@@ -310,9 +314,6 @@ export class Inbound {
     this.signed = undefined;
     s.auth.finish(s.fields, s.hash.digest());
   }
-
-  /** The key the current message is signed with (verified once its last block is in). */
-  private signer: string | undefined;
 
   private endMessage(): void {
     this.release();
