@@ -50,16 +50,16 @@ try {
   const cmd = (text: string) => a.running.node.command(text, { source: 'bench' });
   await cmd('id create keys for node where password = bench-a');
   await b.client.cmd('id create keys for node where password = bench-b');
-  await cmd('m = {"member": {"type": "root", "name": "node-a"}}');
-  await cmd('m = id sign !m where password = bench-a');
-  await b.client.cmd(`m = ${await cmd('get dictionary value where key = m')}`);
-  await b.client.cmd('blockchain insert where policy = !m and local = true');
+  await cmd('amember = {"member": {"type": "root", "name": "node-a"}}');
+  await cmd('asigned = id sign !amember where password = bench-a');
+  await b.client.cmd(`amember = ${await cmd('get dictionary value where key = asigned')}`);
+  await b.client.cmd('blockchain insert where policy = !amember and local = true');
   await b.client.cmd('set node authentication on where allow = 127.0.0.2');
   // And A checks B's answers: B is a member (root) on A's ledger.
-  await b.client.cmd('r = {"member": {"type": "root", "name": "node-b"}}');
-  await b.client.cmd('r = id sign !r where password = bench-b');
-  await cmd(`r = ${await b.client.cmd('get dictionary value where key = r')}`);
-  await cmd('blockchain insert where policy = !r and local = true');
+  await b.client.cmd('bmember = {"member": {"type": "root", "name": "node-b"}}');
+  await b.client.cmd('bsigned = id sign !bmember where password = bench-b');
+  await cmd(`bmember = ${await b.client.cmd('get dictionary value where key = bsigned')}`);
+  await cmd('blockchain insert where policy = !bmember and local = true');
   await cmd('set node authentication on where allow = 127.0.0.2');
   await one();
   const signed = await measure(one, b.proc.pid!);
