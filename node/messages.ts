@@ -5,6 +5,7 @@ import { actorAddress, type Ask } from '../runtime/address.js';
 import type { DbmsEntry } from '../storage/registry.js';
 import type { Readiness, StatusSnapshot } from './metrics/status.js';
 import type { QueryResult } from './query.js';
+import type { SignFn } from '../peer/sign.js';
 
 export type NodeIn =
   /**
@@ -35,8 +36,11 @@ export type NodeIn =
    * the reason (a key of no member, or no permission); resolves when allowed.
    */
   | Ask<{ type: 'node.peer.permit'; key: string; command: string; dbms?: string; table?: string }, void>
-  /** The authentication segment signing a message with this digest (peer/sign.ts), null when the node has no key. */
-  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array }, Uint8Array | null>
+  /**
+   * The authentication segment signing a message with this digest (peer/sign.ts), null when the node does not
+   * sign; with no digest, an empty segment when it does (a sender asks before it packs a message).
+   */
+  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array | null }, Uint8Array | null>
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>
@@ -95,7 +99,11 @@ export interface NodeIdentity {
 
 /** A worker's SignFn (peer/sign.ts): the node signs, the private key stays on the main thread. */
 export function askSign(ctx: {
-  ask(to: typeof NODE, msg: { type: 'node.peer.sign'; digest: Uint8Array }): Promise<Uint8Array | null>;
-}): (digest: Uint8Array) => Promise<Uint8Array | undefined> {
-  return async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined;
+  ask(to: typeof NODE, msg: { type: 'node.peer.sign'; digest: Uint8Array | null }): Promise<Uint8Array | null>;
+}): SignFn {
+  return {
+    // No digest: only whether the node signs (an empty segment when it does).
+    active: async () => (await ctx.ask(NODE, { type: 'node.peer.sign', digest: null })) !== null,
+    sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
+  };
 }

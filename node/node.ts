@@ -492,6 +492,7 @@ export class EdgeNode implements NodeApi {
         this.peerAuth.permit(msg.key, msg.command, msg.dbms, msg.table);
         return undefined;
       case 'node.peer.sign':
+        if (msg.digest === null) return this.peerAuth.signing ? new Uint8Array(0) : null;
         return this.peerAuth.sign(msg.digest) ?? null;
       case 'node.peer.failed':
         this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);

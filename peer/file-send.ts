@@ -126,7 +126,7 @@ async function signTransfer(path: string | Uint8Array, maker: BlockMaker, sign: 
   }
   maker.restart();
   // The node does not sign (any more): the placeholder stays, read as unsigned.
-  const auth = await sign(h.digest());
+  const auth = await sign.sign(h.digest());
   if (auth) maker.setAuth(auth);
 }
 
@@ -144,11 +144,13 @@ export async function sendFile(
   sign?: SignFn,
 ): Promise<number> {
   const command = encodeText(`file write ${dest.replaceAll(' ', '\t')}`);
-  if (MAX_BODY - command.length - (sign ? AUTH_LENGTH : 0) <= 0)
+  // A node that does not sign sends exactly what EdgeLake sends (and reads its file once).
+  const signing = sign !== undefined && (await sign.active());
+  if (MAX_BODY - command.length - (signing ? AUTH_LENGTH : 0) <= 0)
     throw new PeerSendError('error', `file write: destination name too long (${dest.length} characters)`);
   const base = fillHeader({ sourceIp: source.ip, sourcePort: source.port, genericFlag: flag, socketId: RT_SOCKET_ID });
-  const maker = new BlockMaker(base, command, sign ? placeholderAuth() : new Uint8Array(0));
-  if (sign) await signTransfer(path, maker, sign);
+  const maker = new BlockMaker(base, command, signing ? placeholderAuth() : new Uint8Array(0));
+  if (signing) await signTransfer(path, maker, sign!);
   const file = await openSource(path);
   let sock: Socket | undefined;
   try {

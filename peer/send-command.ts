@@ -31,7 +31,8 @@ export async function sendCommand(
   opts: SendOptions = {},
 ): Promise<void> {
   let blocks: Uint8Array[];
-  const auth = opts.sign ? { auth: placeholderAuth() } : {};
+  const signing = opts.sign !== undefined && (await opts.sign.active());
+  const auth = signing ? { auth: placeholderAuth() } : {};
   try {
     blocks = commandMessage(command, { source, ...auth });
   } catch (err) {
@@ -39,7 +40,7 @@ export async function sendCommand(
     // The file name on the receiver is cmd.<ip>.<n>.lmsg; n at random keeps two of ours in flight apart.
     blocks = largeCommandMessage(command, { source, senderIp: source.ip, sequence: randomInt(1, 101), ...auth });
   }
-  if (opts.sign) await signBlocksWith(blocks, opts.sign);
+  if (signing) await signBlocksWith(blocks, opts.sign!);
   const sender = new PeerSender();
   try {
     await sender.send(to.ip, to.port, blocks, {

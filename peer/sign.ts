@@ -134,22 +134,31 @@ export function publicKeyOf(publicKey: string): KeyObject {
   return createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
 }
 
-/** Signs a digest, or undefined when the node does not sign: the main thread's signer, or a worker's ask. */
-export type SignFn = (digest: Uint8Array) => Promise<Uint8Array | undefined>;
+/**
+ * How a sender that is not the key's holder gets a message signed: whether the node signs now (senders that do
+ * not then send exactly what EdgeLake sends), and the segment for a digest (undefined: it stopped meanwhile).
+ */
+export interface SignFn {
+  active(): Promise<boolean>;
+  sign(digest: Uint8Array): Promise<Uint8Array | undefined>;
+}
 
 /** A SignFn from a signer held on this thread. */
 export function signFnOf(signer: () => MessageSigner | undefined): SignFn {
-  return async (digest) => {
-    const s = signer();
-    return s ? authSegment(s, digest) : undefined;
+  return {
+    active: async () => signer() !== undefined,
+    sign: async (digest) => {
+      const s = signer();
+      return s ? authSegment(s, digest) : undefined;
+    },
   };
 }
 
 /**
- * Signs blocks packed with the placeholder through `sign`; when the node does not sign (any more), the
+ * Signs blocks packed with the placeholder through `sign`; when the node stopped signing meanwhile, the
  * placeholder stays, which every receiver reads as unsigned (it is not an `ert1` segment).
  */
 export async function signBlocksWith(blocks: readonly Uint8Array[], sign: SignFn): Promise<void> {
-  const auth = await sign(blocksDigest(blocks));
+  const auth = await sign.sign(blocksDigest(blocks));
   if (auth) writeAuth(blocks, auth);
 }
