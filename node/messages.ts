@@ -24,6 +24,8 @@ export type NodeIn =
         via?: 'rest' | 'peer';
         /** The REST user that authenticated the request (user authentication on). */
         user?: { name: string; type: 'admin' | 'user' };
+        /** Node authentication on: the key that signed the peer's request; it must be allowed the command. */
+        signer?: string;
       },
       string
     >

@@ -455,6 +455,8 @@ export class EdgeNode implements NodeApi {
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
         const text = String(msg.text ?? '');
+        // A signed peer's command (node authentication on): its key's permissions first (node/auth/peer-auth.ts).
+        if (typeof msg.signer === 'string') this.peerAuth.permit(msg.signer, text);
         // Only the REST server and the TCP workers send commands from outside; each says which it is.
         const via = msg.via ?? (msg.peer ? 'peer' : undefined);
         if (via === 'rest' || via === 'peer') env.via = via;

@@ -45,7 +45,8 @@ export interface Command {
 export interface ExecDeps {
   /** Runs a command on the node; rejects with the command's error. */
   /** `peer`: the requester's answer address (header source), for commands that send it files (`event get_blockchain`). */
-  run(text: string, source: string, peer?: Address): Promise<string>;
+  /** `signer`: node authentication on, the key that signed the request; the node checks its permission first. */
+  run(text: string, source: string, peer?: Address, signer?: string): Promise<string>;
   /** Sends an answer's blocks (persistent when the requester is edgelake-rt). */
   send(to: Address, blocks: Uint8Array[], rt: boolean): Promise<void>;
   /** Rejects (CommandError) unless the node lets `key` run this command (node/auth/peer-auth.ts). */
@@ -223,8 +224,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   if (isQuery) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {
-      if (cmd.signer !== undefined) await deps.permit(cmd.signer, text);
-      const reply = await deps.run(text, source, to);
+      const reply = await deps.run(text, source, to, cmd.signer);
       // Nobody waits for it (job id 0) and it said nothing: no answer, as EdgeLake for its events and `blockchain
       // push` (only failures are echoed). Keeps a synchronizer's console free of empty `[From Node ..]` lines.
       if (reply === '' && cmd.head.jobId === 0) return;

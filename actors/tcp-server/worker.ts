@@ -220,10 +220,17 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       files: 0,
       sender,
       deps: {
-        run: (text, source, peer) =>
+        run: (text, source, peer, signer) =>
           ctx.ask(
             NODE,
-            { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) },
+            {
+              type: 'node.command',
+              text,
+              source,
+              via: 'peer',
+              ...(peer ? { peer } : {}),
+              ...(signer !== undefined ? { signer } : {}),
+            },
             cfg.command_timeout * 1000,
           ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
