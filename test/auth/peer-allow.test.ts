@@ -53,6 +53,8 @@ test('node authentication: signed peers by their permissions; unsigned only from
   // Signed, not permitted: refused with the reason.
   assert.match(await ask('blockchain get *'), /permission denied.*'basic'.*do not allow 'blockchain get \*'/);
   assert.match(await ask('get users'), /permission denied/);
+  // A query is checked for the table it reads (before it runs).
+  await assert.rejects(ask('sql test format = json "select * from t1"'), /permission denied.*'sql' on test\.t1/);
 
   const signer = signerOf(a, 'pass-a', aKey);
   // Unsigned from 127.0.0.1 (not listed): no answer, counted.
@@ -80,7 +82,7 @@ test('node authentication: signed peers by their permissions; unsigned only from
   const refusedLine = async () => /Peer messages refused\s*\|\s*([^\n|]*)/.exec(await b.cmd('get authentication'))![1]!;
   await until(async () => /replay 1/.test(await refusedLine()) && /stale 1/.test(await refusedLine()), 5000, 100);
   const line = await refusedLine();
-  for (const r of ['unsigned 1', 'bad_signature 1', 'replay 1', 'stale 1', 'unknown_key 1', 'not_permitted 2'])
+  for (const r of ['unsigned 1', 'bad_signature 1', 'replay 1', 'stale 1', 'unknown_key 1', 'not_permitted 3'])
     assert.match(line, new RegExp(r), line);
   assert.match(await b.cmd('get tcp server info'), /auth_refused\s*\|\s*\S/);
 
