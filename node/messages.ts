@@ -6,6 +6,7 @@ import type { DbmsEntry } from '../storage/registry.js';
 import type { Readiness, StatusSnapshot } from './metrics/status.js';
 import type { QueryResult } from './query.js';
 import type { SignFn } from '../peer/sign.js';
+import type { TableSync } from './commands/builtin/tables.js';
 
 export type NodeIn =
   /**
@@ -63,6 +64,11 @@ export type NodeIn =
   | Ask<{ type: 'node.policy.insert'; policy: string; master?: string }, string>
   /** The metadata's file and versions (the synchronizer's request names them): MetadataInfo. */
   | Ask<{ type: 'node.metadata.info' }, MetadataInfo>
+  /**
+   * The ledger table of dbms `blockchain` becomes the metadata when it differs (`run blockchain sync where source =
+   * dbms and dest = file`), as a change since the table held `seen` (node/commands/builtin/tables.ts).
+   */
+  | Ask<{ type: 'node.ledger.from-dbms'; seen?: string[] }, TableSync>
   /** `/metrics`: the Prometheus text exposition of the node's metrics (node/metrics/). */
   | Ask<{ type: 'node.metrics' }, string>
   /** `/readyz`: every service running, start done, no start task (journal replay) in progress. */

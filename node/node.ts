@@ -15,7 +15,7 @@ import {
   type StartupPolicy,
   type SupervisorFlags,
 } from '../runtime/supervisor.js';
-import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
+import { withNodeDefaults, type NodeApi, type ServiceDescriptor, type ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
 import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from '../runtime/address.js';
@@ -29,6 +29,7 @@ import { PeerNetwork } from '../peer/network.js';
 import { replyAddress } from '../peer/address.js';
 import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
+import { ledgerFromTable } from './commands/builtin/tables.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -270,7 +271,7 @@ export class EdgeNode implements NodeApi {
         code: Status.ProcessAlreadyRunning,
       });
     }
-    const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    const config = desc.schema.parse(withNodeDefaults(desc, this, raw), `run ${desc.run[0]!.join(' ')}`);
     // Settings the worker could only fail on (a missing directory) are refused here, before any worker exists.
     try {
       await desc.check?.(config, this);
@@ -527,6 +528,8 @@ export class EdgeNode implements NodeApi {
         const l = this.metadata();
         return { file: l.file, version: l.version(), syncHash: l.syncHash() } satisfies MetadataInfo;
       }
+      case 'node.ledger.from-dbms':
+        return ledgerFromTable(this, msg.seen);
       case 'node.dbms.list':
         return this.dbms.list();
       case 'node.metrics':

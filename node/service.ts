@@ -228,3 +228,19 @@ export function actorEntry(serviceModuleUrl: string, file = 'index'): URL {
 export function runningInstance(node: NodeApi, kind: string): ServiceInstance | undefined {
   return node.instances(kind).find((i) => i.status === 'running');
 }
+
+/**
+ * The options a service is validated with: its node defaults under the options given, a default left out when
+ * the same option is given under another spelling (`blob_dir` for `blobs_dir`), else the schema would see it twice.
+ */
+export function withNodeDefaults(
+  desc: ServiceDescriptor,
+  node: NodeApi,
+  given: Record<string, unknown>,
+): Record<string, unknown> {
+  const canon = (k: string): string => desc.schema.aliases[k] ?? k;
+  const givenKeys = new Set(Object.keys(given).map(canon));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(desc.defaults?.(node) ?? {})) if (!givenKeys.has(canon(k))) out[k] = v;
+  return { ...out, ...given };
+}
