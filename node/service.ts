@@ -18,6 +18,7 @@ import type { Settings } from './settings.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { StatusBoard } from './metrics/status.js';
 import type { AuthStore } from './auth/store.js';
+import type { NodePeerAuth } from './auth/peer-auth.js';
 
 /**
  * The rows of `get processes`: EdgeLake's, in EdgeLake's order (member_cmd.py `test_active_`, which
@@ -212,6 +213,10 @@ export interface NodeApi {
   readonly settings: Settings;
   /** Users, user authentication and the local password (node/auth/store.ts); absent on test stubs. */
   readonly auth?: AuthStore;
+  /** Signed peer messages: the node's signer, members and permissions (node/auth/peer-auth.ts); absent on stubs. */
+  readonly peerAuth?: NodePeerAuth;
+  /** Tells the services that check users or peers what changed (the auth table, whether the node signs). */
+  publishAuth?(): void;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */

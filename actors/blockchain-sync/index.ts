@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import { NODE } from '../../node/messages.js';
+import { NODE, askSign } from '../../node/messages.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
@@ -52,6 +52,7 @@ async function request(ctx: ActorContext<SyncIn>, master: Address): Promise<stri
     await sendCommand(master, `event get_blockchain ${dest} ${info.syncHash} 0`, sourceFor(tcp, master, '127.0.0.1'), {
       tries: 1,
       connectTimeoutMs: 5000,
+      sign: askSign(ctx),
     });
     return '';
   } catch (err) {

@@ -14,6 +14,7 @@ import { CommandError, errorMessage } from '../../../base/errors.js';
 import { md5Hex } from '../../../storage/metadata/file.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { sendFile } from '../../../peer/file-send.js';
+import { signFnOf } from '../../../peer/sign.js';
 import { sourceFor } from '../../../peer/send-command.js';
 import type { CommandSpec, NodeApi } from '../../service.js';
 import type { DispatchEnv } from '../dispatcher.js';
@@ -55,7 +56,15 @@ const getBlockchain: CommandSpec = {
     await writeFile(tmp, text, { mode: 0o600 });
     try {
       const source = sourceFor(node.connections.get('TCP'), peer, node.dict.get('ip') ?? '127.0.0.1');
-      await sendFile(peer, tmp, masterCopyName(file, ledger.nextServeId()), 2, source);
+      await sendFile(
+        peer,
+        tmp,
+        masterCopyName(file, ledger.nextServeId()),
+        2,
+        source,
+        undefined,
+        signFnOf(() => node.peerAuth?.messageSigner),
+      );
     } finally {
       await rm(tmp, { force: true });
     }
