@@ -231,6 +231,9 @@ export class EdgeNode implements NodeApi {
       const i = infos.get(inst.id);
       if (!i) {
         if (inst.idle) out.push({ id: inst.id, status: 'idle', config: inst.config, restarts: 0 });
+        // A lazy service's first start, before the supervisor lists the child: still the service's instance.
+        else if (inst.helperOf === undefined && this.helperStarts.has(inst.id))
+          out.push({ id: inst.id, status: 'starting', config: inst.config, restarts: 0 });
         continue;
       }
       const si: ServiceInstance = { id: inst.id, status: i.status, config: inst.config, restarts: i.restarts };
