@@ -67,6 +67,8 @@ interface Instance {
   config: Record<string, unknown>;
   /** Set on a helper actor: the id of the service instance that started it. */
   helperOf?: string;
+  /** A `lazy` service whose own actor has not been started yet (startHelper(id, id) starts it). */
+  idle?: boolean;
 }
 
 export class EdgeNode implements NodeApi {
@@ -240,7 +242,13 @@ export class EdgeNode implements NodeApi {
     for (const inst of this.instancesById.values()) {
       if (inst.desc.kind !== kind) continue;
       const i = infos.get(inst.id);
-      if (!i) continue;
+      if (!i) {
+        if (inst.idle) out.push({ id: inst.id, status: 'idle', config: inst.config, restarts: 0 });
+        // A lazy service's first start, before the supervisor lists the child: still the service's instance.
+        else if (inst.helperOf === undefined && this.helperStarts.has(inst.id))
+          out.push({ id: inst.id, status: 'starting', config: inst.config, restarts: 0 });
+        continue;
+      }
       const si: ServiceInstance = { id: inst.id, status: i.status, config: inst.config, restarts: i.restarts };
       if (i.error !== undefined) si.error = i.error;
       if (i.threadId !== undefined) si.threadId = i.threadId;
@@ -283,6 +291,17 @@ export class EdgeNode implements NodeApi {
     }
     // On-demand helpers start later, when first needed (startHelper).
     const helpers = (desc.helpers?.(config, id) ?? []).filter((h) => !h.onDemand);
+    if (desc.lazy) {
+      if (helpers.length > 0)
+        throw new CommandError(`${desc.process}: a lazy service's helpers must be on demand`, {
+          code: Status.CommandStructure,
+        });
+      this.instancesById.set(id, { desc, id, config, idle: true });
+      this.log.info('service declared, its worker starts at first use', { service: desc.process, id, env: env.source });
+      const idle = this.instances(desc.kind).find((i) => i.id === id)!;
+      await desc.afterStart?.(idle, this);
+      return idle;
+    }
     // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
     // up wait in its ring.
     for (const h of helpers) if (h.ringBytes !== undefined) this.wiring.link(id, h.id, h.ringBytes);
@@ -356,6 +375,7 @@ export class EdgeNode implements NodeApi {
     const service = this.instancesById.get(serviceId);
     if (!service || service.helperOf !== undefined)
       throw new CommandError(`${serviceId} is not running`, { code: Status.ProcessFailure, retriable: true });
+    if (helperId === serviceId) return this.startIdle(service);
     if (this.instancesById.has(helperId)) return;
     const spec = service.desc.helpers?.(service.config, serviceId).find((h) => h.id === helperId && h.onDemand);
     if (!spec)
@@ -370,9 +390,42 @@ export class EdgeNode implements NodeApi {
     this.log.info('helper started on demand', { service: service.desc.process, id: helperId });
   }
 
+  /** Starts the own actor of a `lazy` service (startHelper(id, id)); a second caller waits for the same start. */
+  private async startIdle(service: Instance): Promise<void> {
+    // A start under way first: spawnActor records the instance (no longer idle) before its worker runs.
+    const pending = this.helperStarts.get(service.id);
+    if (pending) return pending;
+    if (!service.idle) return;
+    const start = this.spawnActor(service.desc, service.id, service.config)
+      .then(() => {
+        // spawnActor recorded a new instance under the same id; the service is no longer idle.
+        this.log.info('service worker started at first use', { service: service.desc.process, id: service.id });
+      })
+      .catch((err: unknown) => {
+        // spawnActor forgot the instance: the service stays declared (idle), and the next use tries again.
+        this.instancesById.set(service.id, service);
+        throw err;
+      })
+      .finally(() => this.helperStarts.delete(service.id));
+    this.helperStarts.set(service.id, start);
+    await start;
+  }
+
   async stopService(id: string, reason: string): Promise<boolean> {
     const inst = this.instancesById.get(id);
     if (!inst) return false;
+    if (inst.idle) {
+      // Its first start may be under way: wait until it settled (its caller gets its error), then stop what it
+      // started, or forget the declared service if it never started.
+      const starting = this.helperStarts.get(id);
+      if (starting) await Promise.allSettled([starting]);
+      if (this.instancesById.get(id)?.idle) {
+        this.instancesById.delete(id);
+        this.stash.drop(id);
+        inst.desc.afterStop?.(id, this);
+        return true;
+      }
+    }
     // Helpers first (reverse start order): they consume what the service's actor produces.
     const helpers = [...this.instancesById.values()].filter((i) => i.helperOf === id).reverse();
     for (const h of helpers) {

@@ -21,7 +21,10 @@ export type QueryRun = Ask<
   QueryResult
 >;
 
-/** The query pool's actor kinds: the service's own actor (`query-pool`, worker 1) and its helpers (`query-worker-<n>`). */
+/**
+ * The query pool's actor kinds: the service's own actor (`query-pool`, worker 1, started at the first query) and its
+ * helpers (`query-worker-<n>`, started when every running worker is busy).
+ */
 export const QUERY_POOL_KIND = 'query-pool';
 export const QUERY_WORKER_KIND = 'query-worker';
 
@@ -79,6 +82,16 @@ async function grow(node: NodeApi, started: ServiceInstance[]): Promise<ServiceI
   }
 }
 
+/**
+ * Queries sent to each worker and not answered yet, per node: a worker's mailbox depth may not show a query sent in
+ * the same turn (two first queries resume together once the lazy worker 1 runs, and the second must see the first).
+ */
+const inFlight = new WeakMap<NodeApi, Map<string, number>>();
+
+function load(node: NodeApi, w: ServiceInstance): number {
+  return Math.max(w.mailboxDepth ?? 0, inFlight.get(node)?.get(w.id) ?? 0);
+}
+
 /** Runs one query in the pool: on the running worker with the fewest messages waiting (a new one if all are busy). */
 export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
   const entry = node.dbms.list().find((d) => d.name === q.dbms);
@@ -86,17 +99,36 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
       code: Status.DbmsNotOpened,
     });
-  const all = queryWorkers(node);
-  const running = all.filter((w) => w.status === 'running');
+  let all = queryWorkers(node);
+  let running = all.filter((w) => w.status === 'running');
+  // `starting`: a concurrent first query is starting it (startHelper then waits for the same start).
+  const idle = all.find((w) => w.status === 'idle' || w.status === 'starting');
+  if (running.length === 0 && idle && node.startHelper) {
+    // The pool's first worker starts at the first query (actors/query-pool/service.ts `lazy`); the node's thread
+    // only creates the worker and waits for its `ready` message, so the control socket keeps answering.
+    await node.startHelper(idle.id, idle.id).catch((err: unknown) => {
+      throw new DbmsError(`sql ${q.dbms}: the query pool's worker did not start: ${errorMessage(err)}`, {
+        code: Status.ProcessFailure,
+        cause: err,
+        retriable: true,
+      });
+    });
+    all = queryWorkers(node);
+    running = all.filter((w) => w.status === 'running');
+  }
   if (running.length === 0)
     throw new DbmsError(
       all.length === 0 ? "Query Pool is not running (use 'set query pool <n>')" : 'Query Pool is restarting',
       // The node cannot serve queries now: not the caller's mistake (REST answers 503).
       { code: Status.ProcessFailure, retriable: true },
     );
-  let worker = running.reduce((a, b) => ((b.mailboxDepth ?? 0) < (a.mailboxDepth ?? 0) ? b : a));
-  if ((worker.mailboxDepth ?? 0) > 0) worker = (await grow(node, all)) ?? worker;
+  let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
+  if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
   const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
+  const flights = inFlight.get(node) ?? new Map<string, number>();
+  inFlight.set(node, flights);
+  const id = worker.id;
+  flights.set(id, (flights.get(id) ?? 0) + 1);
   return node
     .ask(
       queryWorkerAt(worker.id),
@@ -111,5 +143,10 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
         cause: err,
         retriable: true,
       });
+    })
+    .finally(() => {
+      const n = (flights.get(id) ?? 1) - 1;
+      if (n > 0) flights.set(id, n);
+      else flights.delete(id);
     });
 }

@@ -83,7 +83,8 @@ export interface CommandSpec {
 
 export interface ServiceInstance {
   id: string;
-  status: 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+  /** `idle`: a `lazy` service's own actor, declared but not started yet (no worker). */
+  status: 'idle' | 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
   config: Record<string, unknown>;
   restarts: number;
   error?: string;
@@ -110,6 +111,12 @@ export interface HelperSpec {
 export interface ServiceDescriptor {
   /** Actor kind and default actor id (`operator`, `tcp-server`). */
   kind: string;
+  /**
+   * The service's own actor starts at its first use (`NodeApi.startHelper(id, id)`), not with the service: until
+   * then the instance is listed with status `idle` and no worker runs (an idle worker costs 6-14 MB of RSS).
+   * Its helpers must be `onDemand` too.
+   */
+  lazy?: boolean;
   process: ProcessName;
   /** Words after `run` (`['tcp', 'server']`); alternatives allowed (`['mqtt', 'client']`). */
   run: readonly (readonly string[])[];
@@ -182,8 +189,9 @@ export interface NodeApi {
   startService(desc: ServiceDescriptor, raw: Record<string, unknown>, env: RunEnv): Promise<ServiceInstance>;
   stopService(id: string, reason: string): Promise<boolean>;
   /**
-   * Starts the on-demand helper `helperId` (HelperSpec `onDemand`) of the running service `serviceId`; resolves
-   * when it runs (at once if it already does). Absent on test stubs.
+   * Starts the on-demand helper `helperId` (HelperSpec `onDemand`) of the running service `serviceId`, or, with
+   * `helperId === serviceId`, the own actor of a `lazy` service; resolves when it runs (at once if it already
+   * does). Absent on test stubs.
    */
   startHelper?(serviceId: string, helperId: string): Promise<void>;
   /** Asks a running actor; the reply's type is the one its mailbox declares for `msg` (runtime/address.ts). */

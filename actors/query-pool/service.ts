@@ -3,7 +3,8 @@
 //   set query pool <n>             (re)starts the pool with n worker threads
 //   get query pool [where details = true]
 //   run query pool [where threads = <n> and timeout = <seconds>]   exit query pool
-// The pool starts at boot (main/boot.ts) with node.yaml's `services: query_pool:` options or the defaults.
+// The pool is declared at boot (main/boot.ts) with node.yaml's `services: query_pool:` options or the defaults; its
+// first worker starts at the first query, the others when every running one is busy (node/query.ts).
 // Deviation: EdgeLake refuses `set query pool` while a pool is defined ("use 'exit workers'"); here it restarts
 // the pool with the new size, and a query in progress then is answered with an error.
 import { CommandError } from '../../base/errors.js';
@@ -67,7 +68,7 @@ const getPool: CommandSpec = {
     const busy = (i: number): boolean => (workers[i]!.mailboxDepth ?? 0) > 0;
     const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
     if (!details) {
-      const slots = workers.map((w, i) => (w.status !== 'running' ? -1 : busy(i) ? 1 : 0));
+      const slots = workers.map((w, i) => (w.status === 'idle' ? 0 : w.status !== 'running' ? -1 : busy(i) ? 1 : 0));
       while (slots.length < size) slots.push(0);
       return `${`Query Pool with ${size} threads:`.padEnd(60)}[${slots.join(', ')}] (${calls.toLocaleString('en-US')})`;
     }
@@ -76,7 +77,7 @@ const getPool: CommandSpec = {
       workers
         .map((w, n) => [
           n + 1,
-          w.status !== 'running' ? 'Restarting' : busy(n) ? 'Busy' : 'Idle',
+          w.status === 'idle' ? 'Not started' : w.status !== 'running' ? 'Restarting' : busy(n) ? 'Busy' : 'Idle',
           (infos[n]?.handled ?? 0) + (infos[n]?.failed ?? 0),
           infos[n]?.failed ?? 0,
           infos[n]?.timedOut ?? 0,
@@ -99,6 +100,8 @@ export const queryPoolService: ServiceDescriptor = {
   entry: actorEntry(import.meta.url),
   restart: 'permanent',
   shutdownMs: 5000,
+  // Worker 1 starts at the first query: an idle node runs no query worker (bench/README.md memory).
+  lazy: true,
   helpers(config): HelperSpec[] {
     const threads = Number(config['threads'] ?? 3);
     return Array.from({ length: threads - 1 }, (_, n) => ({

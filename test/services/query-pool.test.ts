@@ -46,11 +46,21 @@ test('the Query Pool runs from boot: a get processes row, get query pool and set
   await assert.rejects(n.cmd('set query pool 0'), /Missing number of threads/);
 });
 
-test('the pool starts one worker and grows on demand up to its size; set query pool starts one again', async (t) => {
+test('the pool starts no worker before the first query and grows on demand up to its size; set query pool starts none again', async (t) => {
   const n = await node(t);
   const helpers = () => n.running.node.instances('query-worker').map((w) => w.id);
+  const first = () => n.running.node.instances('query-pool').map((w) => w.status);
   assert.deepEqual(helpers(), []);
-  assert.match(await n.cmd('get query pool where details = true'), /Not started/);
+  assert.deepEqual(first(), ['idle']);
+  assert.equal(
+    n.running.node.supervisor.info().some((c) => c.id === 'query-pool'),
+    false,
+    'no worker thread before the first query',
+  );
+  assert.match(await n.cmd('get processes'), /Query Pool\s*\|Running\s*\|Threads Pool: 3\s*\|/);
+  assert.match(await n.cmd('get query pool where details = true'), /1\s*\|Not started/);
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  assert.deepEqual(first(), ['running']);
   // One query at a time never grows the pool.
   for (let i = 0; i < 3; i++) assert.match(await n.cmd(`sql lab format = json "select ${i} as i"`), /"i"/);
   assert.deepEqual(helpers(), []);
@@ -68,6 +78,7 @@ test('the pool starts one worker and grows on demand up to its size; set query p
   assert.match(await n.cmd('get query pool'), /^Query Pool with 3 threads:\s+\[0, 0, 0\] \(\d+\)$/);
   await n.cmd('set query pool 4');
   assert.deepEqual(helpers(), []);
+  assert.deepEqual(first(), ['idle']);
   assert.match(await n.cmd('get processes'), /Query Pool\s*\|Running\s*\|Threads Pool: 4\s*\|/);
 });
 

@@ -27,7 +27,8 @@ interface Row {
 
 function statusOf(instances: ServiceInstance[]): Status {
   if (instances.length === 0) return 'Not declared';
-  if (instances.some((i) => i.status === 'running')) return 'Running';
+  // `idle`: a lazy service declared, its worker not started yet (the Query Pool before its first query).
+  if (instances.some((i) => i.status === 'running' || i.status === 'idle')) return 'Running';
   if (instances.some((i) => i.status === 'restarting' || i.status === 'starting')) return 'Restarting';
   if (instances.some((i) => i.status === 'failed')) return 'Failed';
   return 'Not declared';
