@@ -20,9 +20,12 @@ const MAX_TEMPLATES = 256;
 export class RequestTemplates {
   private readonly cache = new Map<string, Uint8Array>();
 
-  /** The blocks of `command`, or undefined when it does not fit one block (a large message). */
-  blocks(command: string, h: CommandHeader, mark: boolean): Uint8Array[] | undefined {
-    const key = `${mark ? 1 : 0}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
+  /**
+   * The blocks of `command`, or undefined when it does not fit one block (a large message). `mark`: the socket_id
+   * edgelake-rt writes (peer/wire.ts), 0 for none.
+   */
+  blocks(command: string, h: CommandHeader, mark: number): Uint8Array[] | undefined {
+    const key = `${mark}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
     let template = this.cache.get(key);
     if (!template) {
       let blocks: Uint8Array[];
@@ -35,10 +38,10 @@ export class RequestTemplates {
       // Only single blocks are kept (`print`/`echo` with a long text span blocks and are not repeated).
       if (blocks.length !== 1) {
         const real = commandMessage(command, h);
-        if (mark) markBlocks(real);
+        if (mark !== 0) markBlocks(real, mark);
         return real;
       }
-      if (mark) markBlocks(blocks);
+      if (mark !== 0) markBlocks(blocks, mark);
       template = blocks[0]!;
       if (this.cache.size >= MAX_TEMPLATES) this.cache.clear();
       this.cache.set(key, template);

@@ -190,6 +190,11 @@ function answerHeader(head: BlockHeader, from: Address, threadNumber: number) {
   return { ...rest, sourceIp: from.ip, sourcePort: from.port, socketId: 0, socketCounter: threadNumber };
 }
 
+/** A query (`sql` with a job id): answered with `job reply` rows, built by a command worker. */
+export function isQuery(head: BlockHeader, command: string): boolean {
+  return head.jobId !== 0 && /^\s*sql\s/i.test(command);
+}
+
 /** Runs one command from a peer and sends the answer. Resolves when the answer is sent (or cannot be). */
 export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const text = cmd.command.replaceAll('\t', ' ');
@@ -197,7 +202,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const to = replyTarget(cmd.head, cmd.peerIp);
   const opts = { source: cmd.replyFrom, threadNumber: deps.threadNumber };
   let blocks: Uint8Array[];
-  const isQuery = cmd.head.jobId !== 0 && /^\s*sql\s/i.test(text);
+
   // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
   const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
     const one = fastReply(cmd.rawHead, encodeText(reply), {
@@ -208,7 +213,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
     });
     return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
   };
-  if (isQuery) blocks = await answerQuery(cmd, text, deps, source);
+  if (isQuery(cmd.head, text)) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {
       const reply = await deps.run(text, source, to);

@@ -25,7 +25,7 @@ import {
   decodeHeader,
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
-import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../peer/wire.js';
+import { fileWriteDest, isForNode, isRtMark } from '../../peer/wire.js';
 
 /** What a connection's bytes amount to, in order. */
 export type InboundItem =
@@ -192,7 +192,7 @@ export class Inbound {
     const block = decodeBlock(bytes, this.inMessage + 1, this.where());
     this.total++;
     this.inMessage++;
-    if (block.header.socketId === RT_SOCKET_ID) this.persistent = true;
+    if (isRtMark(block.header.socketId)) this.persistent = true;
     if (this.inMessage === 1) this.start(bytes, block, out);
     const last = block.header.lastFlag === 1;
     const now = this.mode;
