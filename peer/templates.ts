@@ -46,8 +46,10 @@ export class RequestTemplates {
       if (this.cache.size >= MAX_TEMPLATES) this.cache.clear();
       this.cache.set(key, template);
     }
-    const block = new Uint8Array(template);
-    const view = new DataView(block.buffer);
+    // From Node's buffer pool (no ArrayBuffer per request); every byte is the template's.
+    const block = Buffer.allocUnsafe(template.length);
+    block.set(template);
+    const view = new DataView(block.buffer, block.byteOffset, block.length);
     view.setUint32(OFFSET_JOB_ID, h.jobId);
     view.setUint16(OFFSET_JOB_LOCATION, h.jobLocation);
     view.setUint16(OFFSET_RECEIVER_ID, h.receiverId);
