@@ -146,6 +146,33 @@ function directFill(file: string, from: number, rows: number): void {
   }
 }
 
+/**
+ * Starts the node for the setup (not timed) and waits for its operator to run. On this shared machine a loaded
+ * moment can keep a new operator worker from being ready within the supervisor's start timeout (the node then
+ * goes on without it and no row would land): such a start is stopped and made once more.
+ */
+async function startForSetup(yaml: string, port: number): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const proc = spawnNode(yaml);
+    await waitUp(port).catch(async (err: unknown) => {
+      await stop(proc, 'SIGKILL');
+      throw err;
+    });
+    const end = Date.now() + 60_000;
+    let status = '';
+    while (Date.now() < end) {
+      status = /Operator\s*\|(\w[\w ]*?)\s*\|/.exec(await get(port, 'get processes'))?.[1] ?? '';
+      // Until boot has started it the operator shows as not declared: only Running ends the wait.
+      if (status === 'Running') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (status === 'Running') return proc;
+    await stop(proc, 'SIGTERM');
+    if (attempt === 2) throw new Error(`restart-replay: the operator did not start twice (status '${status}')`);
+    note(`restart-replay: the operator did not start (status '${status}'); starting the node again`);
+  }
+}
+
 async function stop(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   await new Promise<void>((r) => {
@@ -166,9 +193,9 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     `node:\n  name: rr\n  root: ${root}\n  log_level: warn\ndbms:\n  bench:\n    type: sqlite\nservices:\n` +
       `  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: ${port}\n  streamer: {}\n  operator: {}\n`,
   );
-  let proc = spawnNode(yaml);
+  let proc: ChildProcess | undefined;
   try {
-    await waitUp(port);
+    proc = await startForSetup(yaml, port);
     const viaPut = Math.min(tableRows, PUT_FILL_MAX);
     note(`restart-replay: filling ${viaPut} rows through PUTs`);
     await fill(port, 0, viaPut);
@@ -176,8 +203,7 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     if (tableRows > viaPut) {
       await stop(proc, 'SIGTERM');
       directFill(file, viaPut, tableRows - viaPut);
-      proc = spawnNode(yaml);
-      await waitUp(port);
+      proc = await startForSetup(yaml, port);
       await landed(port, tableRows);
     }
     await post(port, 'exit operator');
@@ -205,7 +231,7 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     if (all !== total) throw new Error(`${all} rows after the restart, expected ${total}`);
     return { startMs, backMs, dbMb, walMb };
   } finally {
-    await stop(proc, 'SIGTERM');
+    if (proc) await stop(proc, 'SIGTERM');
     rmSync(root, { recursive: true, force: true });
   }
 }
