@@ -30,6 +30,7 @@ import {
   type PeerReply,
 } from './wire.js';
 import { RequestTemplates, type CommandHeader } from './templates.js';
+import { placeholderAuth, signBlocks, type MessageSigner } from './sign.js';
 import { Status } from '../base/status.js';
 
 export type Outcome =
@@ -56,6 +57,13 @@ export interface PeerNetworkHost {
   output(text: string): void;
   /** Our TCP server's address as a peer at `peerIp` must see it, or undefined when no TCP server runs. */
   replyAddress(peerIp: string): Address | undefined;
+  /** The node's signing key when it signs its messages (node/auth/peer-auth.ts). */
+  signer?(): MessageSigner | undefined;
+  /**
+   * May answers be read back on request connections (peer/wire.ts, duplex)? Not while node authentication is on:
+   * those answers would skip the TCP server's signature and allow-list checks. Default yes.
+   */
+  duplex?(): boolean;
   /** Each target's outcome and the time from the request to it (the node's `/metrics`). */
   onOutcome?(peer: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
 }
@@ -277,14 +285,20 @@ export class PeerNetwork {
       );
     if (isIP(t.ip) === 0) slot.addrs = (await lookup(t.ip, { all: true })).map((a) => a.address);
     const header = { source, jobId, jobLocation: 0, receivers: job.slots.length, receiverId: i };
+    const signer = this.host.signer?.();
+    const auth = signer ? placeholderAuth() : undefined;
     const persistent = slot.rt && !opts.oneShot;
-    // On our persistent connection to an edgelake-rt peer, the answer comes back on it (peer/wire.ts, duplex).
-    const mark = opts.oneShot ? 0 : persistent ? RT_DUPLEX_SOCKET_ID : RT_SOCKET_ID;
-    const one = this.templates.blocks(command, header, mark);
-    const blocks = one ?? this.largeMessage(command, header, !opts.oneShot);
+    // On our persistent connection to an edgelake-rt peer, the answer comes back on it (peer/wire.ts, duplex),
+    // unless node authentication is on here: then every answer goes through our TCP server, which checks it.
+    const duplex = persistent && !signer && (this.host.duplex?.() ?? true);
+    const mark = opts.oneShot ? 0 : duplex ? RT_DUPLEX_SOCKET_ID : RT_SOCKET_ID;
+    const one = this.templates.blocks(command, header, mark, auth);
+    const blocks = one ?? this.largeMessage(command, header, !opts.oneShot, auth);
+    // Signed after the job fields are written (the mark, written before, is not covered: peer/sign.ts).
+    if (signer) signBlocks(blocks, signer);
     await this.sender.send(t.ip, t.port, blocks, {
       persistent,
-      answerHere: persistent && one !== undefined,
+      answerHere: duplex && one !== undefined,
       cancelled,
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.tries !== undefined ? { tries: opts.tries } : {}),
@@ -292,9 +306,14 @@ export class PeerNetwork {
   }
 
   /** A command too long for one block: EdgeLake sends it as a file the peer runs (net_client.large_message). */
-  private largeMessage(command: string, header: CommandHeader, mark: boolean): Uint8Array[] {
+  private largeMessage(command: string, header: CommandHeader, mark: boolean, auth?: Uint8Array): Uint8Array[] {
     this.largeSeq = (this.largeSeq % 100) + 1;
-    const blocks = largeCommandMessage(command, { ...header, senderIp: header.source.ip, sequence: this.largeSeq });
+    const blocks = largeCommandMessage(command, {
+      ...header,
+      senderIp: header.source.ip,
+      sequence: this.largeSeq,
+      ...(auth ? { auth } : {}),
+    });
     if (mark) markBlocks(blocks);
     return blocks;
   }

@@ -22,22 +22,24 @@ export class RequestTemplates {
 
   /**
    * The blocks of `command`, or undefined when it does not fit one block (a large message). `mark`: the socket_id
-   * edgelake-rt writes (peer/wire.ts), 0 for none.
+   * edgelake-rt writes (peer/wire.ts), 0 for none. With `auth` (the placeholder of a message to be signed:
+   * peer/sign.ts) block 1 keeps room for it.
    */
-  blocks(command: string, h: CommandHeader, mark: number): Uint8Array[] | undefined {
-    const key = `${mark}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
+  blocks(command: string, h: CommandHeader, mark: number, auth?: Uint8Array): Uint8Array[] | undefined {
+    const key = `${mark}${auth ? 's' : ''}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
     let template = this.cache.get(key);
     if (!template) {
       let blocks: Uint8Array[];
+      const a = auth ? { auth } : {};
       try {
-        blocks = commandMessage(command, { ...h, jobId: 0, jobLocation: 0, receiverId: 0 });
+        blocks = commandMessage(command, { ...h, ...a, jobId: 0, jobLocation: 0, receiverId: 0 });
       } catch (err) {
         if (err instanceof ProtocolError) return undefined;
         throw err;
       }
       // Only single blocks are kept (`print`/`echo` with a long text span blocks and are not repeated).
       if (blocks.length !== 1) {
-        const real = commandMessage(command, h);
+        const real = commandMessage(command, { ...h, ...a });
         if (mark !== 0) markBlocks(real, mark);
         return real;
       }

@@ -93,6 +93,8 @@ export interface PeerReply {
    * through our TCP server. The answer then counts only for a receiver at that address.
    */
   via?: string;
+  /** Node authentication on: the key the answer is signed with (its signature checked, not yet the ledger). */
+  signer?: string;
 }
 
 /** The reply registry's view of an answer (header of its block 1, its payload), as received from `peerIp`. */

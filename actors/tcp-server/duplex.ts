@@ -4,7 +4,8 @@
 // to the requester's TCP server -> its dispatch actor -> its main thread), each round trip saves two thread hops
 // here, one there, a msgpack record and a ring wake-up (bench/README.md, tcp-rtt).
 // Queries are not answered here: their result sets are built by a command worker (execute.ts answerQuery), off
-// the thread that reads every connection. What a command does is the same either way: execute.ts runs it.
+// the thread that reads every connection. Nor, with node authentication, signed commands or any command while
+// this node signs its answers: the command worker checks permissions and signs (index.ts sends them there). What a command does is the same either way: execute.ts runs it.
 // Bounded: at most MAX_RUNNING commands of one connection at once; past that the connection is paused until one
 // is answered (the socket's buffer then fills and TCP pushes back on the requester).
 import type { ActorContext } from '../../runtime/actor.js';
@@ -45,6 +46,18 @@ export function runHere(c: HereCommand, timeoutMs: number, ctx: ActorContext<Tcp
       answer = blocks;
       return Promise.resolve();
     },
+    // As the command worker asks them (worker.ts); only unsigned commands come here, on a node that does not sign
+    // (index.ts), so execute() asks neither, but the node stays the one that decides.
+    permit: async (key, command, dbms, table) => {
+      await ctx.ask(NODE, {
+        type: 'node.peer.permit',
+        key,
+        command,
+        ...(dbms !== undefined ? { dbms } : {}),
+        ...(table !== undefined ? { table } : {}),
+      });
+    },
+    sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
     // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
     threadNumber: 0,
   };

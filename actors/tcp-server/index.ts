@@ -26,7 +26,8 @@ import { MAX_RUNNING, answeredHere, runHere } from './duplex.js';
 import { Inbound, type AssemblyBudget, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 import { defineStash } from '../../node/stash.js';
-import { AUTH_USERS, NO_AUTH, peerAllowed, type PeerPolicy } from '../../node/auth/users.js';
+import { AUTH_USERS, NO_AUTH } from '../../node/auth/users.js';
+import { PeerAuthError, PeerVerifier } from './peer-auth.js';
 import { readSetting } from '../../node/settings.js';
 
 /** The port an `external_port = 0` server got, so a restarted dispatch actor listens on the same one. */
@@ -67,8 +68,10 @@ interface State {
   nextConn: number;
   nextWorker: number;
   stats: TcpStats;
-  /** `set node authentication`: connections only from the listed peers while on. */
-  peers: PeerPolicy;
+  /** `set node authentication`: signatures checked, unsigned messages only from the allow list (peer-auth.ts). */
+  verifier: PeerVerifier;
+  /** This node signs its messages: answers to edgelake-rt requesters are signed too. */
+  signing: boolean;
   /** Payload bytes held by all messages being assembled (inbound.ts `AssemblyBudget`). */
   assembly: AssemblyBudget;
 }
@@ -103,7 +106,17 @@ function closeConn(state: State, conn: Conn, why: string | undefined, ctx: Actor
   conn.socket.destroy();
 }
 
+/** Node authentication refused a message: counted, no answer, the connection closed (peer-auth.ts). */
+function refused(state: State, conn: Conn, err: PeerAuthError, ctx: ActorContext<TcpIn>): void {
+  state.stats.refused[err.reason] = (state.stats.refused[err.reason] ?? 0) + 1;
+  state.stats.lastRefused = err.message;
+  ctx.metrics.inc('edgelake_rt_peer_messages_refused_total', { reason: err.reason });
+  ctx.log.warn('peer message refused', { peer: conn.peerIp, reason: err.reason });
+  closeConn(state, conn, err.message, ctx);
+}
+
 function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext<TcpIn>): void {
+  if (err instanceof PeerAuthError) return refused(state, conn, err, ctx);
   const answer = conn.inbound.answerInProgress;
   if (answer && answer.jobId !== 0) {
     // Whoever waits for this answer learns why it will not come (instead of waiting for its timeout).
@@ -189,17 +202,28 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
     rt: conn.inbound.persistent,
   };
   for (const item of items) {
+    const auth =
+      item.k === 'file.data'
+        ? {}
+        : {
+            ...(item.signer !== undefined ? { signer: item.signer } : {}),
+            ...(state.signing && (base.rt || item.signer !== undefined) ? { sign: true } : {}),
+          };
     switch (item.k) {
       case 'answer':
         state.stats.answers++;
         ctx.send(NODE, {
           type: 'node.peer.reply',
-          reply: peerReply(item.block.header, item.block.command, item.payload, conn.peerIp),
+          reply: {
+            ...peerReply(item.block.header, item.block.command, item.payload, conn.peerIp),
+            ...(item.signer !== undefined ? { signer: item.signer } : {}),
+          },
         });
         break;
       case 'command':
         state.stats.commands++;
-        if (answeredHere(item.block)) {
+        // Signed, or answered signed: the command worker's path, which checks and signs (duplex.ts).
+        if (answeredHere(item.block) && item.signer === undefined && !state.signing) {
           conn.running++;
           if (conn.running >= MAX_RUNNING && !conn.throttled) {
             conn.throttled = true;
@@ -211,6 +235,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
         }
         conn.outbox.push({
           ...base,
+          ...auth,
           k: 'cmd',
           head: encodeHeader(item.block.header),
           command: item.block.command,
@@ -221,6 +246,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
         state.stats.files++;
         conn.outbox.push({
           ...base,
+          ...auth,
           k: 'file.open',
           conn: conn.id,
           head: encodeHeader(item.block.header),
@@ -249,22 +275,18 @@ function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
     socket.destroy();
     return;
   }
-  if (!peerAllowed(state.peers, socket.remoteAddress ?? '')) {
-    // Node authentication on and a peer not listed: not one byte of its message is read.
-    state.stats.unlisted++;
-    ctx.log.debug('TCP peer not in the allow list', { peer: socket.remoteAddress });
-    socket.destroy();
-    return;
-  }
   const id = ++state.nextConn;
+  const peerIp = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const conn: Conn = {
     id,
     socket,
-    peerIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    peerIp,
     inbound: new Inbound({
       commandBytes: MAX_COMMAND_BYTES,
       answerBytes: state.cfg.max_message_mb << 20,
       budget: state.assembly,
+      // Asked at each message's first block, so a change of the policy applies to open connections too.
+      auth: () => state.verifier.forPeer(peerIp),
     }),
     outbox: [],
     fileRing: undefined,
@@ -313,6 +335,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
     server.on('connection', (socket) => ctx.send(ctx.self, { type: 'tcp.conn.open', socket }));
     server.on('error', (err) => ctx.log.error('TCP server error', { error: err.message }));
     const a = server.address() as AddressInfo;
+    const table = await readSetting(ctx, AUTH_USERS);
     if (asked === 0) STASH.put(ctx, { port: a.port });
     const extIp = cfg.external_ip ?? cfg.internal_ip ?? a.address;
     const extPort = cfg.external_port || cfg.internal_port || a.port;
@@ -348,10 +371,12 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         files: 0,
         malformed: 0,
         rejected: 0,
-        unlisted: 0,
         lastMalformed: '',
+        refused: {},
+        lastRefused: '',
       },
-      peers: (await readSetting(ctx, AUTH_USERS))?.peers ?? NO_AUTH.peers,
+      verifier: new PeerVerifier(table?.peers ?? NO_AUTH.peers),
+      signing: table?.signing === true,
     };
   },
   handle(state, msg, ctx) {
@@ -427,13 +452,9 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         return undefined;
       }
       case 'auth.users':
-        state.peers = msg.table.peers;
-        // Connections already open (edgelake-rt peers keep theirs) from peers no longer allowed are closed.
-        for (const conn of [...state.conns.values()])
-          if (!peerAllowed(state.peers, conn.peerIp)) {
-            state.stats.unlisted++;
-            closeConn(state, conn, 'peer not in the allow list', ctx);
-          }
+        // Open connections too: each next message is checked against the new policy.
+        state.verifier.setPolicy(msg.table.peers);
+        state.signing = msg.table.signing === true;
         return undefined;
       case 'tcp.info':
         return info(state, ctx);
