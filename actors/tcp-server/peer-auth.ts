@@ -82,6 +82,10 @@ export class PeerVerifier {
       } catch (err) {
         throw new PeerAuthError('bad_signature', `node authentication: ${ip} sent a key that is not one (${err})`);
       }
+      // An X25519 key has the length of an Ed25519 one, and verifying with it throws instead of answering false:
+      // that crashed this actor (and so emptied the nonces seen, opening the replay window again).
+      if (key.asymmetricKeyType !== 'ed25519')
+        throw new PeerAuthError('bad_signature', `node authentication: ${ip} sent a ${key.asymmetricKeyType} key`);
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
       this.keys.set(f.publicKey, key);
     }

@@ -1,0 +1,68 @@
+// A hostile peer against node authentication (issue 13, second look): signed messages whose command is not the
+// one the permissions saw, queries that reach past the tables a key may read, a segment that crashed the TCP
+// server (and so forgot the nonces it had seen), and replays after a restart. Two real nodes on loopback; the
+// hostile messages are built by hand (peer-signing.ts) and sent from raw sockets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'libsql';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { tcpNodeYaml, tcpPort } from '../network/peers.js';
+import { answerText, sendRaw, signInto, signerOf } from './peer-signing.js';
+import type { MessageSigner } from '../../peer/sign.js';
+
+const refusals = async (n: TestNode): Promise<string> =>
+  /Peer messages refused\s*\|\s*([^\n|]*)/.exec(await n.cmd('get authentication'))![1]!;
+
+interface Setup {
+  a: TestNode;
+  b: TestNode;
+  bPort: number;
+  signer: MessageSigner;
+}
+
+/** B's root; A a node member allowed `get` and `sql` on test.ok_t only; B's authentication on. */
+async function setup(t: { after(fn: () => Promise<void>): void }, keepRoot?: string): Promise<Setup> {
+  const a = await startTestNode(tcpNodeYaml('hostile-a'));
+  t.after(() => a.stop());
+  const b = await startTestNode(tcpNodeYaml('target-b', { dbms: true }), keepRoot ? { keepRoot } : {});
+  t.after(() => b.stop());
+  const db = new Database(join(b.root, 'data', 'dbms', 'test.dbms'));
+  db.exec(
+    "create table if not exists ok_t (v text); create table if not exists secret (v text); delete from ok_t; delete from secret; insert into ok_t values ('open'); insert into secret values ('hidden-value')",
+  );
+  db.close();
+  await a.cmd('id create keys for node where password = pass-a');
+  await b.cmd('id create keys for node where password = pass-b');
+  const aKey = await a.cmd('get node id');
+  await signInto(b, 'pass-b', '{"member": {"type": "root", "name": "target-b"}}', b);
+  await signInto(a, 'pass-a', '{"member": {"type": "node", "name": "hostile-a"}}', b);
+  await signInto(
+    b,
+    'pass-b',
+    '{"permissions": {"name": "reader", "enable": ["get", "sql"], "disable": ["get users"], "tables": ["test.ok_t"]}}',
+    b,
+  );
+  const permId = await b.cmd('blockchain get permissions where name = reader bring [permissions][id]');
+  await signInto(b, 'pass-b', `{"assignment": {"permissions": "${permId}", "members": ["${aKey}"]}}`, b);
+  await b.cmd('set node authentication on where allow = 127.0.0.2');
+  const bPort = tcpPort(b.running.node.connections.get('TCP')!.external);
+  return { a, b, bPort, signer: signerOf(a, 'pass-a', aKey) };
+}
+
+test('a segment with a key that cannot verify is refused and counted; the TCP server keeps the nonces it saw', async (t) => {
+  const { b, bPort, signer } = await setup(t);
+  const first = await sendRaw(bPort, 'get node name', { signer });
+  assert.match(answerText(first.answer), /target-b/);
+  // An X25519 key has the length of an Ed25519 one: verifying with it throws instead of answering false.
+  const x = generateKeyPairSync('x25519');
+  const odd = { publicKey: x.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'), key: signer.key };
+  assert.equal((await sendRaw(bPort, 'get node name', { signer: odd })).answer, 'none');
+  assert.match(answerText((await sendRaw(bPort, 'get node name', { signer })).answer), /target-b/);
+  // Had the server restarted, it would have forgotten the first message's nonce (the answer would go to the
+  // first message's reply port, closed by now: the count tells).
+  assert.equal((await sendRaw(bPort, '', { bytes: first.bytes })).answer, 'none');
+  await until(async () => /bad_signature 1.*replay 1|replay 1.*bad_signature 1/.test(await refusals(b)), 5000, 100);
+  assert.equal(b.logs.records.filter((r) => r.msg === 'child exited').length, 0);
+});
