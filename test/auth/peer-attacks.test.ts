@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
@@ -65,4 +67,21 @@ test('a segment with a key that cannot verify is refused and counted; the TCP se
   assert.equal((await sendRaw(bPort, '', { bytes: first.bytes })).answer, 'none');
   await until(async () => /bad_signature 1.*replay 1|replay 1.*bad_signature 1/.test(await refusals(b)), 5000, 100);
   assert.equal(b.logs.records.filter((r) => r.msg === 'child exited').length, 0);
+});
+
+test('a message signed before the node started is not taken again after a restart', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'elrt-restart-'));
+  const s = await setup(t, root);
+  const first = await sendRaw(s.bPort, 'get node name', { signer: s.signer });
+  assert.match(answerText(first.answer), /target-b/);
+  await s.b.stop();
+  const b2 = await startTestNode(tcpNodeYaml('target-b', { dbms: true }), { keepRoot: root });
+  t.after(() => b2.stop());
+  t.after(async () => rmSync(root, { recursive: true, force: true }));
+  await b2.cmd('set node authentication on where allow = 127.0.0.2');
+  const port2 = tcpPort(b2.running.node.connections.get('TCP')!.external);
+  // Within the 30 s window, but its nonce was seen by the node's previous run.
+  assert.equal((await sendRaw(port2, '', { bytes: first.bytes })).answer, 'none');
+  await until(async () => /stale 1|replay 1/.test(await refusals(b2)), 5000, 100);
+  assert.match(answerText((await sendRaw(port2, 'get node name', { signer: s.signer })).answer), /target-b/);
 });
