@@ -53,6 +53,22 @@ async function setup(t: { after(fn: () => Promise<void>): void }, keepRoot?: str
   return { a, b, bPort, signer: signerOf(a, 'pass-a', aKey) };
 }
 
+test('a signed peer runs only what its permissions name, whatever form the command takes', async (t) => {
+  const { b, bPort, signer } = await setup(t);
+  // Allowed: a `get`, and a query of the table the permissions name.
+  assert.match(answerText((await sendRaw(bPort, 'get node name', { signer })).answer), /target-b/);
+  assert.match(
+    answerText((await sendRaw(bPort, 'sql test format = json "select v from ok_t"', { signer, jobId: 0 })).answer),
+    /open/,
+  );
+  // `get = <command>` starts with `get` but runs `blockchain get *`, which `get` does not allow.
+  const assigned = answerText((await sendRaw(bPort, 'get = blockchain get *', { signer })).answer);
+  assert.match(assigned, /permission denied/);
+  assert.equal(b.running.node.dict.get('get'), undefined);
+  // `x = <command>` with a permitted command still needs the assignment itself allowed.
+  assert.match(answerText((await sendRaw(bPort, 'x = get node name', { signer })).answer), /permission denied/);
+});
+
 test('a segment with a key that cannot verify is refused and counted; the TCP server keeps the nonces it saw', async (t) => {
   const { b, bPort, signer } = await setup(t);
   const first = await sendRaw(bPort, 'get node name', { signer });
