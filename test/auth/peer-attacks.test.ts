@@ -67,6 +67,43 @@ test('a signed peer runs only what its permissions name, whatever form the comma
   assert.equal(b.running.node.dict.get('get'), undefined);
   // `x = <command>` with a permitted command still needs the assignment itself allowed.
   assert.match(answerText((await sendRaw(bPort, 'x = get node name', { signer })).answer), /permission denied/);
+  // A `sql` command nobody waits for (job id 0) names no table in the permission check: its statement does.
+  const direct = answerText(
+    (await sendRaw(bPort, 'sql test format = json "select v from secret"', { signer, jobId: 0 })).answer,
+  );
+  assert.doesNotMatch(direct, /hidden-value/);
+  assert.match(direct, /permission denied/);
+  // A dbms given by a variable is not the dbms the permissions saw.
+  b.running.node.dict.set('d', 'test');
+  const byVar = answerText(
+    (await sendRaw(bPort, 'sql !d format = json "select v from secret"', { signer, jobId: 0 })).answer,
+  );
+  assert.doesNotMatch(byVar, /hidden-value/);
+  // A query of the allowed table with a subquery of another one, as a query node's request and as a command.
+  for (const jobId of [41, 0]) {
+    const sub = answerText(
+      (
+        await sendRaw(
+          bPort,
+          'sql test format = json "select v from ok_t where v in (select v from secret) or 1 = 1 union select v from secret"',
+          {
+            signer,
+            jobId,
+          },
+        )
+      ).answer,
+    );
+    assert.doesNotMatch(sub, /hidden-value/, `job id ${jobId}`);
+    const nested = answerText(
+      (
+        await sendRaw(bPort, 'sql test format = json "select v from ok_t where v < (select max(v) from secret)"', {
+          signer,
+          jobId,
+        })
+      ).answer,
+    );
+    assert.match(nested, /permission denied|subquer/i, `job id ${jobId}: ${nested}`);
+  }
 });
 
 test('a segment with a key that cannot verify is refused and counted; the TCP server keeps the nonces it saw', async (t) => {
