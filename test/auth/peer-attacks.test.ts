@@ -5,14 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { tcpNodeYaml, tcpPort } from '../network/peers.js';
 import { answerText, sendRaw, signInto, signerOf } from './peer-signing.js';
-import type { MessageSigner } from '../../peer/sign.js';
+import { authSegment, blocksDigest, placeholderAuth, writeAuth, type MessageSigner } from '../../peer/sign.js';
+import { fileWriteMessage } from '../../protocols/tcp/builders.js';
 
 const refusals = async (n: TestNode): Promise<string> =>
   /Peer messages refused\s*\|\s*([^\n|]*)/.exec(await n.cmd('get authentication'))![1]!;
@@ -137,4 +138,34 @@ test('a message signed before the node started is not taken again after a restar
   assert.equal((await sendRaw(port2, '', { bytes: first.bytes })).answer, 'none');
   await until(async () => /stale 1|replay 1/.test(await refusals(b2)), 5000, 100);
   assert.match(answerText((await sendRaw(port2, 'get node name', { signer: s.signer })).answer), /target-b/);
+});
+
+test('a ledger sent by a signed peer replaces the metadata only when its key may run the event that takes it', async (t) => {
+  const setupNodes = await setup(t);
+  const { b, bPort, signer } = setupNodes;
+  // A may write files (data for the watch directory), not take over the metadata.
+  await signInto(b, 'pass-b', '{"permissions": {"name": "files", "enable": ["file"]}}', b);
+  const permId = await b.cmd('blockchain get permissions where name = files bring [permissions][id]');
+  await signInto(b, 'pass-b', `{"assignment": {"permissions": "${permId}", "members": ["${signer.publicKey}"]}}`, b);
+  // Generic flag 2: a ledger from a master, taken by `event blockchain_use_new` once written: B's own with one
+  // policy more (made on A, so it is in the ledger's format).
+  const { a } = setupNodes;
+  await a.cmd('blockchain insert where policy = {"config": {"name": "injected", "company": "x"}} and local = true');
+  const extra = readFileSync(join(a.root, 'blockchain', 'blockchain.json'), 'utf8')
+    .trim()
+    .split('\n')
+    .pop()!;
+  assert.match(extra, /injected/);
+  const ledger = `${readFileSync(join(b.root, 'blockchain', 'blockchain.json'), 'utf8').trim()}\n${extra}\n`;
+  const blocks = fileWriteMessage('!blockchain_dir/blockchain.new', Buffer.from(ledger), 2, {
+    source: { ip: '127.0.0.1', port: 1 },
+    auth: placeholderAuth(),
+  });
+  writeAuth(blocks, authSegment(signer, blocksDigest(blocks)));
+  await sendRaw(bPort, '', { bytes: Buffer.concat(blocks) }, 200);
+  // Refused and counted, or taken: whichever comes first.
+  const injected = () => b.cmd('blockchain get config where name = injected bring.count');
+  await until(async () => /not_permitted/.test(await refusals(b)) || (await injected()) !== '', 5000, 100);
+  assert.equal(await injected(), '');
+  assert.match(await refusals(b), /not_permitted/);
 });
