@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
@@ -168,4 +168,23 @@ test('a ledger sent by a signed peer replaces the metadata only when its key may
   await until(async () => /not_permitted/.test(await refusals(b)) || (await injected()) !== '', 5000, 100);
   assert.equal(await injected(), '');
   assert.match(await refusals(b), /not_permitted/);
+});
+
+test("a large message is written under a name of the receiver's, never over a file of the sender's choosing", async (t) => {
+  const { b, bPort, signer } = await setup(t);
+  const prep = b.running.node.dict.get('prep_dir')!;
+  writeFileSync(join(prep, 'victim.json'), 'kept\n');
+  // Generic flag 3: a command too long for one block, sent as a file into prep_dir, run, then deleted. A's key
+  // may not write files; the name is A's to give.
+  const blocks = fileWriteMessage('victim.json', Buffer.from('get node name'), 3, {
+    source: { ip: '127.0.0.1', port: 1 },
+    auth: placeholderAuth(),
+  });
+  writeAuth(blocks, authSegment(signer, blocksDigest(blocks)));
+  await sendRaw(bPort, '', { bytes: Buffer.concat(blocks) }, 200);
+  // The message runs within a second or two; the file would be replaced, then deleted with it.
+  const victim = join(prep, 'victim.json');
+  const intact = () => existsSync(victim) && readFileSync(victim, 'utf8') === 'kept\n';
+  for (let i = 0; i < 30 && intact(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(readFileSync(join(prep, 'victim.json'), 'utf8'), 'kept\n');
 });
