@@ -163,7 +163,13 @@ export class EdgeNode implements NodeApi {
       },
     });
     this.interpreter = new Interpreter({
-      run: (text, env) => this.dispatcher.run(text, env as DispatchEnv, this),
+      run: (text, env) => {
+        // A signed peer's permissions cover each command its message runs, not only the text it sent: `get = exit
+        // node` starts with `get` and runs `exit node` (assignment, `if .. then`, `process` lines).
+        const e = env as DispatchEnv;
+        if (e.signer !== undefined) this.peerAuth.permit(e.signer, text);
+        return this.dispatcher.run(text, e, this);
+      },
       resolve: (w) => this.dict.resolveWord(w),
       readFile: (p) => readFile(p, 'utf8'),
       output: opts.output ?? (() => undefined),
@@ -459,7 +465,10 @@ export class EdgeNode implements NodeApi {
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
         const text = String(msg.text ?? '');
         // A signed peer's command (node authentication on): its key's permissions first (node/auth/peer-auth.ts).
-        if (typeof msg.signer === 'string') this.peerAuth.permit(msg.signer, text);
+        if (typeof msg.signer === 'string') {
+          this.peerAuth.permit(msg.signer, text);
+          env.signer = msg.signer;
+        }
         // Only the REST server and the TCP workers send commands from outside; each says which it is.
         const via = msg.via ?? (msg.peer ? 'peer' : undefined);
         if (via === 'rest' || via === 'peer') env.via = via;

@@ -135,6 +135,9 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
   let q: SqlCommand;
   let parts: { dbms: string; table: string; plan: QueryPlan }[];
   try {
+    // Node authentication: the signer's permissions name each table the statement reads, a subquery's included
+    // (node/auth/sql-scope.ts).
+    if (cmd.signer !== undefined) await deps.permit(cmd.signer, text);
     q = parseSqlCommand(text);
     // EdgeLake's query node sends now() already set; a caller that did not gets this node's instant.
     const sel = parseSelect(resolveTimes(q.query, new Date()));
@@ -152,8 +155,6 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
     for (const t of tables) {
       if (!/^[\w$]+$/.test(t.dbms) || !/^[\w$]+$/.test(t.table))
         throw selectError(`include: '${t.dbms}.${t.table}' is not a table name`);
-      // Node authentication: the signer's permissions name the dbms and table of each part.
-      if (cmd.signer !== undefined) await deps.permit(cmd.signer, 'sql', t.dbms, t.table);
       const engine = await engineOf(deps, t.dbms, source);
       parts.push({ ...t, plan: planQuery({ ...sel, table: t.table }, { engine, localTable: 'query', extend }) });
     }
