@@ -156,6 +156,8 @@ export class EdgeNode implements NodeApi {
       output: (text) => (opts.output ?? (() => undefined))(text),
       replyAddress: (peerIp) => replyAddress(this.connections.get('TCP'), peerIp),
       signer: () => this.peerAuth.messageSigner,
+      // Node authentication on: answers come through the TCP server, which checks them (peer/network.ts duplex).
+      duplex: () => !(this.settings.get(AUTH_USERS)?.peers.enabled ?? false),
       onOutcome: (peer, outcome, seconds) => {
         this.metrics.counter('edgelake_rt_peer_requests_total').inc({ peer, outcome });
         if (outcome !== 'timeout')
@@ -163,7 +165,13 @@ export class EdgeNode implements NodeApi {
       },
     });
     this.interpreter = new Interpreter({
-      run: (text, env) => this.dispatcher.run(text, env as DispatchEnv, this),
+      run: (text, env) => {
+        // A signed peer's permissions cover each command its message runs, not only the text it sent: `get = exit
+        // node` starts with `get` and runs `exit node` (assignment, `if .. then`, `process` lines).
+        const e = env as DispatchEnv;
+        if (e.signer !== undefined) this.peerAuth.permit(e.signer, text);
+        return this.dispatcher.run(text, e, this);
+      },
       resolve: (w) => this.dict.resolveWord(w),
       readFile: (p) => readFile(p, 'utf8'),
       output: opts.output ?? (() => undefined),
@@ -510,7 +518,10 @@ export class EdgeNode implements NodeApi {
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
         const text = String(msg.text ?? '');
         // A signed peer's command (node authentication on): its key's permissions first (node/auth/peer-auth.ts).
-        if (typeof msg.signer === 'string') this.peerAuth.permit(msg.signer, text);
+        if (typeof msg.signer === 'string') {
+          this.peerAuth.permit(msg.signer, text);
+          env.signer = msg.signer;
+        }
         // Only the REST server and the TCP workers send commands from outside; each says which it is.
         const via = msg.via ?? (msg.peer ? 'peer' : undefined);
         if (via === 'rest' || via === 'peer') env.via = via;

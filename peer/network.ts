@@ -20,7 +20,15 @@ import { GenericFlag, InfoType } from '../protocols/tcp/header.js';
 import { decodeSegments, joinSegments } from '../protocols/tcp/resultset.js';
 import type { Target } from './destinations.js';
 import { PeerSender, PeerSendError } from './sender.js';
-import { JOB_REPLY, RT_SOCKET_ID, markBlocks, replyText, type PeerReply } from './wire.js';
+import {
+  JOB_REPLY,
+  RT_DUPLEX_SOCKET_ID,
+  RT_SOCKET_ID,
+  markBlocks,
+  peerReply,
+  replyText,
+  type PeerReply,
+} from './wire.js';
 import { RequestTemplates, type CommandHeader } from './templates.js';
 import { placeholderAuth, signBlocks, type MessageSigner } from './sign.js';
 import { Status } from '../base/status.js';
@@ -51,6 +59,11 @@ export interface PeerNetworkHost {
   replyAddress(peerIp: string): Address | undefined;
   /** The node's signing key when it signs its messages (node/auth/peer-auth.ts). */
   signer?(): MessageSigner | undefined;
+  /**
+   * May answers be read back on request connections (peer/wire.ts, duplex)? Not while node authentication is on:
+   * those answers would skip the TCP server's signature and allow-list checks. Default yes.
+   */
+  duplex?(): boolean;
   /** Each target's outcome and the time from the request to it (the node's `/metrics`). */
   onOutcome?(peer: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
 }
@@ -74,6 +87,11 @@ interface Job {
 }
 
 const MAX_KNOWN_PEERS = 10_000;
+/**
+ * The largest answer read back on a request connection (duplex, peer/wire.ts): the TCP server's default
+ * `max_message_mb`, the limit on answers that come through it. Queries' result sets, the big answers, still do.
+ */
+const MAX_DUPLEX_ANSWER_BYTES = 64 << 20;
 
 const norm = (a: string): string => {
   const x = a.replace(/^::ffff:/i, '').toLowerCase();
@@ -101,6 +119,14 @@ export class PeerNetwork {
   constructor(private readonly host: PeerNetworkHost) {
     this.sender = new PeerSender({
       onError: (peer, err) => host.log.debug('persistent peer connection failed', { peer, error: err.message }),
+      answers: {
+        maxAnswerBytes: MAX_DUPLEX_ANSWER_BYTES,
+        answer: (key, peerIp, m) => this.deliver({ ...peerReply(m.header, m.command, m.payload, peerIp), via: key }),
+        malformed: (key, peerIp, h, err) => {
+          if (h && h.jobId !== 0) this.fail(h.jobId, h.receiverId, peerIp, `bad answer on ${key}: ${err.message}`);
+          else host.log.warn('bad answer on a request connection: dropped', { peer: key, error: err.message });
+        },
+      },
     });
   }
 
@@ -173,6 +199,12 @@ export class PeerNetwork {
     }
     if (!samePeer(slot, reply.peerIp)) {
       this.drop(reply.jobId, reply.peerIp, `answer for ${slot.target.label} from another address`);
+      return;
+    }
+    // Read back on a request connection: it must be the one to this receiver (another peer's answer there would
+    // come from a connection we opened to that other peer).
+    if (reply.via !== undefined && reply.via !== `${slot.target.ip}:${slot.target.port}`) {
+      this.drop(reply.jobId, reply.peerIp, `answer for ${slot.target.label} on the connection to ${reply.via}`);
       return;
     }
     if (reply.socketId === RT_SOCKET_ID) {
@@ -255,13 +287,18 @@ export class PeerNetwork {
     const header = { source, jobId, jobLocation: 0, receivers: job.slots.length, receiverId: i };
     const signer = this.host.signer?.();
     const auth = signer ? placeholderAuth() : undefined;
-    const blocks =
-      this.templates.blocks(command, header, !opts.oneShot, auth) ??
-      this.largeMessage(command, header, !opts.oneShot, auth);
+    const persistent = slot.rt && !opts.oneShot;
+    // On our persistent connection to an edgelake-rt peer, the answer comes back on it (peer/wire.ts, duplex),
+    // unless node authentication is on here: then every answer goes through our TCP server, which checks it.
+    const duplex = persistent && !signer && (this.host.duplex?.() ?? true);
+    const mark = opts.oneShot ? 0 : duplex ? RT_DUPLEX_SOCKET_ID : RT_SOCKET_ID;
+    const one = this.templates.blocks(command, header, mark, auth);
+    const blocks = one ?? this.largeMessage(command, header, !opts.oneShot, auth);
     // Signed after the job fields are written (the mark, written before, is not covered: peer/sign.ts).
     if (signer) signBlocks(blocks, signer);
     await this.sender.send(t.ip, t.port, blocks, {
-      persistent: slot.rt && !opts.oneShot,
+      persistent,
+      answerHere: duplex && one !== undefined,
       cancelled,
       ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
       ...(opts.tries !== undefined ? { tries: opts.tries } : {}),

@@ -8,7 +8,11 @@
 // network errors (15). A connect that fails is retried after a short backoff (EdgeLake sleeps 6 s; here
 // `backoffMs`, doubling), up to `tries` attempts.
 import { connect, type Socket } from 'node:net';
-import { PeerError, errorMessage } from '../base/errors.js';
+import { PeerError, ProtocolError, errorMessage } from '../base/errors.js';
+import type { TcpMessage } from '../protocols/tcp/assembler.js';
+import type { BlockHeader } from '../protocols/tcp/header.js';
+import { AnswerReader } from './answer-reader.js';
+import { RT_SOCKET_ID, markBlocks } from './wire.js';
 
 export type SendFailure = 'refused' | 'connect-timeout' | 'unreachable' | 'reset' | 'error';
 
@@ -35,6 +39,22 @@ export interface SendOptions {
   persistent?: boolean;
   /** Stop retrying (and fail) once this says so (cheaper than an AbortSignal, which is made per request). */
   cancelled?: () => boolean;
+  /**
+   * The blocks carry RT_DUPLEX_SOCKET_ID: the answer comes back on the persistent connection (peer/wire.ts). If
+   * the request has to go on a one-shot connection instead, it is re-marked RT_SOCKET_ID (answer through our TCP
+   * server), since nobody reads a one-shot connection.
+   */
+  answerHere?: boolean;
+}
+
+/** Where answers read on persistent connections go (a sender without one never reads its connections). */
+export interface AnswerSink {
+  /** Most payload bytes of one answer. */
+  maxAnswerBytes: number;
+  /** A complete answer from the connection to `key` (`ip:port` as connected), whose socket's peer is `peerIp`. */
+  answer(key: string, peerIp: string, msg: TcpMessage): void;
+  /** The connection's bytes were not answers (it is dropped): the answer in progress, if any, will not come. */
+  malformed(key: string, peerIp: string, inProgress: BlockHeader | undefined, err: ProtocolError): void;
 }
 
 function classify(err: unknown, where: string, attempts: number): PeerSendError {
@@ -85,17 +105,29 @@ interface Pooled {
    * requests arrive in one turn, each in its own task).
    */
   corked: boolean;
+  /**
+   * Requests sent with `answerHere` whose answer has not come back: the connection is not closed on idle while
+   * any is (the peer could not write the answer on a closed connection). One that never comes keeps the
+   * connection until the peer drops it (tcp-server: 10 minutes idle).
+   */
+  awaiting: number;
 }
 
 export class PeerSender {
   private readonly pool = new Map<string, Promise<Pooled>>();
   private closed = false;
 
-  constructor(private readonly opts: { idleMs?: number; onError?: (peer: string, err: Error) => void } = {}) {}
+  constructor(
+    private readonly opts: {
+      idleMs?: number;
+      onError?: (peer: string, err: Error) => void;
+      answers?: AnswerSink;
+    } = {},
+  ) {}
 
   /** Writes one message (its blocks in order) to `ip:port`. Resolves when the bytes are handed to the kernel. */
   async send(ip: string, port: number, blocks: readonly Uint8Array[], opts: SendOptions = {}): Promise<void> {
-    const data = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
+    let data = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
     if (opts.persistent && !this.closed) {
       try {
         return await this.sendPooled(ip, port, data, opts);
@@ -103,6 +135,10 @@ export class PeerSender {
         // A stale pooled connection (the peer restarted): one more try on a fresh one-shot connection.
         if (!(err instanceof PeerSendError) || err.reason !== 'reset') throw err;
       }
+    }
+    if (opts.answerHere) {
+      markBlocks(blocks, RT_SOCKET_ID);
+      data = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
     }
     return this.sendOnce(ip, port, data, opts);
   }
@@ -166,6 +202,8 @@ export class PeerSender {
       throw new PeerSendError('reset', `${key}: persistent connection closed`);
     }
     this.touch(key, p, c);
+    const answerHere = opts.answerHere === true && this.opts.answers !== undefined;
+    if (answerHere) c.awaiting++;
     if (!c.corked) {
       c.corked = true;
       c.sock.cork();
@@ -176,18 +214,22 @@ export class PeerSender {
     }
     await new Promise<void>((resolve, reject) => {
       // Any failure here means the pooled connection went stale: `send` retries on a fresh one.
-      c.sock.write(data, (err) =>
-        err ? reject(new PeerSendError('reset', `${key}: ${err.message}`, err)) : resolve(),
-      );
+      c.sock.write(data, (err) => {
+        if (!err) return resolve();
+        if (answerHere) c.awaiting--;
+        reject(new PeerSendError('reset', `${key}: ${err.message}`, err));
+      });
     });
     // Bounded memory: a peer that reads slower than we write makes the sender wait here.
     if (c.sock.writableNeedDrain) await new Promise<void>((r) => c.sock.once('drain', r));
   }
 
   private adopt(key: string, sock: Socket): Pooled {
-    const c: Pooled = { sock, idle: undefined, dead: false, corked: false };
+    const c: Pooled = { sock, idle: undefined, dead: false, corked: false, awaiting: 0 };
     sock.setNoDelay(true);
-    sock.resume();
+    const sink = this.opts.answers;
+    if (sink) this.readAnswers(key, c, sink);
+    else sock.resume();
     // A dead connection stays in the pool until the next send finds it dead and replaces it.
     const gone = (err?: Error): void => {
       if (c.dead) return;
@@ -200,12 +242,37 @@ export class PeerSender {
     return c;
   }
 
+  /** Answers written back on the connection go to `sink`; anything else drops the connection. */
+  private readAnswers(key: string, c: Pooled, sink: AnswerSink): void {
+    const reader = new AnswerReader(sink.maxAnswerBytes);
+    const peerIp = (c.sock.remoteAddress ?? '').replace(/^::ffff:/, '');
+    c.sock.on('data', (chunk: Buffer) => {
+      let answers: TcpMessage[];
+      try {
+        answers = reader.push(chunk);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        sink.malformed(key, peerIp, reader.inProgress, err);
+        c.sock.destroy(err);
+        return;
+      }
+      for (const m of answers) {
+        if (c.awaiting > 0) c.awaiting--;
+        sink.answer(key, peerIp, m);
+      }
+    });
+  }
+
   private touch(key: string, p: Promise<Pooled>, c: Pooled): void {
     if (c.idle) {
       c.idle.refresh();
       return;
     }
     c.idle = setTimeout(() => {
+      if (c.awaiting > 0) {
+        c.idle?.refresh();
+        return;
+      }
       if (this.pool.get(key) === p) this.pool.delete(key);
       this.drop(c, false);
     }, this.opts.idleMs ?? 15_000);

@@ -21,11 +21,12 @@ export class RequestTemplates {
   private readonly cache = new Map<string, Uint8Array>();
 
   /**
-   * The blocks of `command`, or undefined when it does not fit one block (a large message). With `auth` (the
-   * placeholder of a message to be signed: peer/sign.ts) block 1 keeps room for it.
+   * The blocks of `command`, or undefined when it does not fit one block (a large message). `mark`: the socket_id
+   * edgelake-rt writes (peer/wire.ts), 0 for none. With `auth` (the placeholder of a message to be signed:
+   * peer/sign.ts) block 1 keeps room for it.
    */
-  blocks(command: string, h: CommandHeader, mark: boolean, auth?: Uint8Array): Uint8Array[] | undefined {
-    const key = `${mark ? 1 : 0}${auth ? 's' : ''}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
+  blocks(command: string, h: CommandHeader, mark: number, auth?: Uint8Array): Uint8Array[] | undefined {
+    const key = `${mark}${auth ? 's' : ''}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
     let template = this.cache.get(key);
     if (!template) {
       let blocks: Uint8Array[];
@@ -39,16 +40,18 @@ export class RequestTemplates {
       // Only single blocks are kept (`print`/`echo` with a long text span blocks and are not repeated).
       if (blocks.length !== 1) {
         const real = commandMessage(command, { ...h, ...a });
-        if (mark) markBlocks(real);
+        if (mark !== 0) markBlocks(real, mark);
         return real;
       }
-      if (mark) markBlocks(blocks);
+      if (mark !== 0) markBlocks(blocks, mark);
       template = blocks[0]!;
       if (this.cache.size >= MAX_TEMPLATES) this.cache.clear();
       this.cache.set(key, template);
     }
-    const block = new Uint8Array(template);
-    const view = new DataView(block.buffer);
+    // From Node's buffer pool (no ArrayBuffer per request); every byte is the template's.
+    const block = Buffer.allocUnsafe(template.length);
+    block.set(template);
+    const view = new DataView(block.buffer, block.byteOffset, block.length);
     view.setUint32(OFFSET_JOB_ID, h.jobId);
     view.setUint16(OFFSET_JOB_LOCATION, h.jobLocation);
     view.setUint16(OFFSET_RECEIVER_ID, h.receiverId);

@@ -1,24 +1,36 @@
 // What both ends of edgelake-rt's peer traffic agree on beyond EdgeLake's block format (protocols/tcp):
-// how a received message is classified, and the one header value that marks an edgelake-rt sender.
+// how a received message is classified, and the header values that mark an edgelake-rt sender.
 //
 // The fast path between edgelake-rt nodes (bench/README.md, actors/tcp-server/README.md):
-//   socket_id (header offset 16, 2 bytes) = RT_SOCKET_ID on every block an edgelake-rt node sends.
+//   socket_id (header offset 16, 2 bytes) = RT_SOCKET_ID on every block an edgelake-rt node sends, or
+//   RT_DUPLEX_SOCKET_ID on a request the sender writes on its persistent connection and whose answer it reads
+//   from that same connection.
 //   EdgeLake always writes 0 there (net_client.mem_view_send -> set_send_socket_info(mem_view, 0, ..)) and never
 //   reads it on the TCP path (only debug_message and the UDP server do), so the mark is invisible to EdgeLake.
 //   A receiver that sees the mark may keep reading the connection after a message's last block: the next block
 //   with block_counter 1 starts another message. A requester that gets a marked reply knows the peer is
 //   edgelake-rt and sends it further requests on one persistent connection; the peer's workers send their
 //   replies on persistent connections too. Unmarked traffic (EdgeLake) keeps one message per connection.
-import { OFFSET_SOCKET_ID } from '../protocols/tcp/header.js';
+//   Duplex (issue 14, "Peers"): a command marked RT_DUPLEX_SOCKET_ID is answered on the connection it came on,
+//   by the receiver's dispatch actor (actors/tcp-server/duplex.ts), and the requester reads the answer from its
+//   own socket (peer/answer-reader.ts): no new connection, no hop through either node's command worker or the
+//   requester's TCP server. Queries (`sql` with a job id) are still answered by a command worker through the
+//   requester's TCP server, as are all answers to RT_SOCKET_ID requests.
+import { OFFSET_SOCKET_ID, type BlockHeader } from '../protocols/tcp/header.js';
 
 /** 'rt': the socket_id of blocks sent by edgelake-rt. */
 export const RT_SOCKET_ID = 0x7274;
+/** 'rd': an edgelake-rt request whose answer the sender reads from the connection it wrote the request on. */
+export const RT_DUPLEX_SOCKET_ID = 0x7264;
 
-/** Writes the edgelake-rt mark into encoded blocks (the builders leave socket_id at 0, as EdgeLake does). */
-export function markBlocks(blocks: readonly Uint8Array[]): void {
+/** Is this socket_id one of edgelake-rt's marks (several messages may follow on the connection)? */
+export const isRtMark = (socketId: number): boolean => socketId === RT_SOCKET_ID || socketId === RT_DUPLEX_SOCKET_ID;
+
+/** Writes an edgelake-rt mark into encoded blocks (the builders leave socket_id at 0, as EdgeLake does). */
+export function markBlocks(blocks: readonly Uint8Array[], mark: number = RT_SOCKET_ID): void {
   for (const b of blocks) {
-    b[OFFSET_SOCKET_ID] = RT_SOCKET_ID >> 8;
-    b[OFFSET_SOCKET_ID + 1] = RT_SOCKET_ID & 0xff;
+    b[OFFSET_SOCKET_ID] = mark >> 8;
+    b[OFFSET_SOCKET_ID + 1] = mark & 0xff;
   }
 }
 
@@ -76,6 +88,31 @@ export interface PeerReply {
   sourcePort: number;
   /** The IP the connection came from. */
   peerIp: string;
+  /**
+   * The persistent connection (`ip:port` as we connected to it) the answer came back on; absent when it came
+   * through our TCP server. The answer then counts only for a receiver at that address.
+   */
+  via?: string;
   /** Node authentication on: the key the answer is signed with (its signature checked, not yet the ledger). */
   signer?: string;
+}
+
+/** The reply registry's view of an answer (header of its block 1, its payload), as received from `peerIp`. */
+export function peerReply(h: BlockHeader, command: string, payload: Uint8Array, peerIp: string): PeerReply {
+  return {
+    command,
+    payload,
+    infoType: h.infoType,
+    error: h.error,
+    jobLocation: h.jobLocation,
+    jobId: h.jobId,
+    receiverId: h.receiverId,
+    partitionsUsed: h.partitionsUsed,
+    genericFlag: h.genericFlag,
+    socketId: h.socketId,
+    // EdgeLake: a source IP of 0.0.0.0 means the socket's peer (tcpip_server.py L126-133).
+    sourceIp: h.sourceIp === '0.0.0.0' ? peerIp : h.sourceIp,
+    sourcePort: h.sourcePort,
+    peerIp,
+  };
 }

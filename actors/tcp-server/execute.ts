@@ -135,6 +135,9 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
   let q: SqlCommand;
   let parts: { dbms: string; table: string; plan: QueryPlan }[];
   try {
+    // Node authentication: the signer's permissions name each table the statement reads, a subquery's included
+    // (node/auth/sql-scope.ts).
+    if (cmd.signer !== undefined) await deps.permit(cmd.signer, text);
     q = parseSqlCommand(text);
     // EdgeLake's query node sends now() already set; a caller that did not gets this node's instant.
     const sel = parseSelect(resolveTimes(q.query, new Date()));
@@ -152,8 +155,6 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
     for (const t of tables) {
       if (!/^[\w$]+$/.test(t.dbms) || !/^[\w$]+$/.test(t.table))
         throw selectError(`include: '${t.dbms}.${t.table}' is not a table name`);
-      // Node authentication: the signer's permissions name the dbms and table of each part.
-      if (cmd.signer !== undefined) await deps.permit(cmd.signer, 'sql', t.dbms, t.table);
       const engine = await engineOf(deps, t.dbms, source);
       parts.push({ ...t, plan: planQuery({ ...sel, table: t.table }, { engine, localTable: 'query', extend }) });
     }
@@ -204,6 +205,11 @@ function answerHeader(head: BlockHeader, from: Address, threadNumber: number) {
   return { ...rest, sourceIp: from.ip, sourcePort: from.port, socketId: 0, socketCounter: threadNumber };
 }
 
+/** A query (`sql` with a job id): answered with `job reply` rows, built by a command worker. */
+export function isQuery(head: BlockHeader, command: string): boolean {
+  return head.jobId !== 0 && /^\s*sql\s/i.test(command);
+}
+
 /** Runs one command from a peer and sends the answer. Resolves when the answer is sent (or cannot be). */
 export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const text = cmd.command.replaceAll('\t', ' ');
@@ -215,13 +221,13 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
     ...(cmd.sign ? { auth: placeholderAuth() } : {}),
   };
   let blocks: Uint8Array[];
-  const isQuery = cmd.head.jobId !== 0 && /^\s*sql\s/i.test(text);
+
   // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
   const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
     const one = fastReply(cmd.rawHead, encodeText(reply), { ...opts, error, json });
     return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
   };
-  if (isQuery) blocks = await answerQuery(cmd, text, deps, source);
+  if (isQuery(cmd.head, text)) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {
       const reply = await deps.run(text, source, to, cmd.signer);

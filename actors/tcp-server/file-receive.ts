@@ -4,7 +4,8 @@
 //   flag 0  `<dest>` is a path on this node, or starts with `!key` (a directory of this node's dictionary)
 //   flag 1  a file name, written into `!watch_dir`
 //   flag 2  the ledger: written like flag 0 (the blockchain layer reads it)
-//   flag 3  a large message `cmd.<ip>.<n>.lmsg`: written into `!prep_dir`, then run as one command (worker.ts)
+//   flag 3  a large message `cmd.<ip>.<n>.lmsg`: written into `!prep_dir` under that name and a unique suffix, then
+//           run as one command (worker.ts)
 // Unlike EdgeLake, a destination outside the node's data directories (after resolving symlinks) is refused, so a
 // peer cannot write anywhere on the machine, nor over the node's databases, journal, ledger or state.
 import { randomUUID } from 'node:crypto';
@@ -35,7 +36,10 @@ export async function destinationPath(dest: string, flag: number, fc: FileContex
   };
   let path: string;
   if (flag === 1) path = join(dir('watch_dir'), basename(dest));
-  else if (flag === 3) path = join(dir('prep_dir'), basename(dest));
+  // A large message's file is read, run and deleted by the receiver alone: its name is made unique here, so a
+  // peer can neither replace a file of prep_dir (then deleted with the message) nor swap its text in for another
+  // peer's message of the same name between that one's last block and its run (run with the other's key).
+  else if (flag === 3) path = join(dir('prep_dir'), `${basename(dest)}.${randomUUID().slice(0, 8)}`);
   else if (dest.startsWith('!')) {
     const m = /^!([\w.]+)(.*)$/.exec(dest);
     if (!m) throw new ProtocolError(`file write: bad destination '${dest}'`);

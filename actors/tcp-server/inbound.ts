@@ -28,7 +28,7 @@ import {
   decodeHeader,
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
-import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../peer/wire.js';
+import { fileWriteDest, isForNode, isRtMark } from '../../peer/wire.js';
 import type { Hash } from 'node:crypto';
 import { hashBlock, messageHash, type AuthFields } from '../../peer/sign.js';
 import type { MessageAuth } from './peer-auth.js';
@@ -206,7 +206,7 @@ export class Inbound {
     const block = decodeBlock(bytes, this.inMessage + 1, this.where());
     this.total++;
     this.inMessage++;
-    if (block.header.socketId === RT_SOCKET_ID) this.persistent = true;
+    if (isRtMark(block.header.socketId)) this.persistent = true;
     const last = block.header.lastFlag === 1;
     if (this.inMessage === 1) {
       this.authenticate(block);

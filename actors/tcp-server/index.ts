@@ -2,7 +2,9 @@
 // EdgeLake messages (inbound.ts) and hands them on:
 //   answers (`print`, `echo`, `job reply`)  -> the node's reply registry (`node.peer.reply`), where `run client`
 //                                             waits for them
-//   commands                                -> a command worker (`tcp-worker-<n>`) through that worker's ring
+//   commands                                -> a command worker (`tcp-worker-<n>`) through that worker's ring;
+//                                              an edgelake-rt peer's duplex-marked ones are run from here and
+//                                              answered on their own connection (duplex.ts)
 //   `file write` transfers                  -> one worker for the whole transfer, block by block
 // A worker runs the command through the node and sends the answer on a new connection (worker.ts).
 // A malformed connection is closed and counted; the server and every other connection go on.
@@ -16,11 +18,11 @@ import { listenAddress } from '../../node/config/listener.js';
 import { CommandError, ProtocolError, assertNever, errorMessage } from '../../base/errors.js';
 import { NODE } from '../../node/messages.js';
 import { replyAddress, type TcpConnection } from '../../peer/address.js';
-import type { PeerReply } from '../../peer/wire.js';
+import { peerReply } from '../../peer/wire.js';
 import type { Ring } from '../../runtime/ring.js';
-import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
 import { tcpServerSchema, type TcpServerConfig } from './config.js';
+import { MAX_RUNNING, answeredHere, runHere } from './duplex.js';
 import { Inbound, type AssemblyBudget, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 import { defineStash } from '../../node/stash.js';
@@ -48,6 +50,12 @@ interface Conn {
   waiting: boolean;
   /** The peer closed while records still waited for room. */
   ended: boolean;
+  /** Commands of this connection run by this actor, not yet answered (duplex.ts). */
+  running: number;
+  /** Paused because `running` reached MAX_RUNNING. */
+  throttled: boolean;
+  /** Answers written in this event-loop turn go out in one system call. */
+  corked: boolean;
 }
 
 interface State {
@@ -87,30 +95,6 @@ function pickRing(state: State, ctx: ActorContext<TcpIn>, bytes: number): string
     }
   }
   return names[state.nextWorker % Math.max(1, names.length)];
-}
-
-function answerOf(
-  item: { block: DecodedBlock; payload: Uint8Array; signer: string | undefined },
-  peerIp: string,
-): PeerReply {
-  const h = item.block.header;
-  return {
-    command: item.block.command,
-    payload: item.payload,
-    infoType: h.infoType,
-    error: h.error,
-    jobLocation: h.jobLocation,
-    jobId: h.jobId,
-    receiverId: h.receiverId,
-    partitionsUsed: h.partitionsUsed,
-    genericFlag: h.genericFlag,
-    socketId: h.socketId,
-    // EdgeLake: a source IP of 0.0.0.0 means the socket's peer (tcpip_server.py L126-133).
-    sourceIp: h.sourceIp === '0.0.0.0' ? peerIp : h.sourceIp,
-    sourcePort: h.sourcePort,
-    peerIp,
-    ...(item.signer !== undefined ? { signer: item.signer } : {}),
-  };
 }
 
 function closeConn(state: State, conn: Conn, why: string | undefined, ctx: ActorContext<TcpIn>): void {
@@ -198,6 +182,19 @@ function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: A
   );
 }
 
+/** Writes an answer on its connection; the writes of one turn leave in one system call (peer/sender.ts). */
+function writeAnswer(conn: Conn, blocks: Uint8Array[]): void {
+  if (!conn.corked) {
+    conn.corked = true;
+    conn.socket.cork();
+    setImmediate(() => {
+      conn.corked = false;
+      conn.socket.uncork();
+    });
+  }
+  for (const b of blocks) conn.socket.write(b);
+}
+
 function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorContext<TcpIn>): void {
   const base = {
     peerIp: conn.peerIp,
@@ -215,10 +212,27 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
     switch (item.k) {
       case 'answer':
         state.stats.answers++;
-        ctx.send(NODE, { type: 'node.peer.reply', reply: answerOf(item, conn.peerIp) });
+        ctx.send(NODE, {
+          type: 'node.peer.reply',
+          reply: {
+            ...peerReply(item.block.header, item.block.command, item.payload, conn.peerIp),
+            ...(item.signer !== undefined ? { signer: item.signer } : {}),
+          },
+        });
         break;
       case 'command':
         state.stats.commands++;
+        // Signed, or answered signed: the command worker's path, which checks and signs (duplex.ts).
+        if (answeredHere(item.block) && item.signer === undefined && !state.signing) {
+          conn.running++;
+          if (conn.running >= MAX_RUNNING && !conn.throttled) {
+            conn.throttled = true;
+            conn.socket.pause();
+          }
+          const here = { conn: conn.id, block: item.block, peerIp: conn.peerIp, replyFrom: base.replyFrom };
+          runHere(here, state.cfg.command_timeout * 1000, ctx);
+          break;
+        }
         conn.outbox.push({
           ...base,
           ...auth,
@@ -278,6 +292,9 @@ function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
     fileRing: undefined,
     waiting: false,
     ended: false,
+    running: 0,
+    throttled: false,
+    corked: false,
   };
   state.conns.set(id, conn);
   state.stats.open = state.conns.size;
@@ -420,7 +437,18 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         flush(state, conn, ctx);
         if (conn.waiting) return undefined;
         if (conn.ended) closeConn(state, conn, undefined, ctx);
-        else conn.socket.resume();
+        else if (!conn.throttled) conn.socket.resume();
+        return undefined;
+      }
+      case 'tcp.conn.answered': {
+        const conn = state.conns.get(msg.conn);
+        if (!conn) return undefined;
+        conn.running--;
+        if (msg.blocks) writeAnswer(conn, msg.blocks);
+        if (conn.throttled && conn.running < MAX_RUNNING) {
+          conn.throttled = false;
+          if (!conn.waiting) conn.socket.resume();
+        }
         return undefined;
       }
       case 'auth.users':

@@ -17,6 +17,8 @@ export type TcpIn =
   | { type: 'tcp.conn.timeout'; conn: number }
   /** A worker ring has room again: resume the connection that waited for it. */
   | { type: 'tcp.conn.space'; conn: number }
+  /** A command run by the dispatch actor (duplex.ts) finished: its answer, to write on its connection. */
+  | { type: 'tcp.conn.answered'; conn: number; blocks: Uint8Array[] | undefined }
   | Ask<{ type: 'tcp.info' }, TcpInfo>
   /** The user table and the peer allow list changed (node/auth/store.ts). */
   | AuthNotice;

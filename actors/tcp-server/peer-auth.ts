@@ -41,11 +41,19 @@ export class PeerVerifier {
   /** `<key> <nonce>` -> when it may be forgotten (ms). Insertion order is roughly time order. */
   private readonly seen = new Map<string, number>();
 
+  /**
+   * When this verifier started. The nonces seen before (by a previous run of the node or of this actor) are
+   * gone, so a message signed earlier could be taken a second time within its window: it is refused as stale.
+   * The cost: for as long as a sender's clock lags this node's, its messages are refused right after a start.
+   */
+  private readonly since: number;
+
   constructor(
     policy: PeerPolicy,
     private readonly clock: () => number = Date.now,
   ) {
     this.policy = policy;
+    this.since = clock();
   }
 
   get enabled(): boolean {
@@ -75,6 +83,8 @@ export class PeerVerifier {
     const now = this.clock();
     if (Math.abs(now - f.timeMs) > REPLAY_WINDOW_MS)
       throw new PeerAuthError('stale', `node authentication: message from ${ip} signed ${now - f.timeMs} ms ago`);
+    if (f.timeMs < this.since)
+      throw new PeerAuthError('stale', `node authentication: message from ${ip} signed before this server started`);
     let key = this.keys.get(f.publicKey);
     if (!key) {
       try {
@@ -82,6 +92,10 @@ export class PeerVerifier {
       } catch (err) {
         throw new PeerAuthError('bad_signature', `node authentication: ${ip} sent a key that is not one (${err})`);
       }
+      // An X25519 key has the length of an Ed25519 one, and verifying with it throws instead of answering false:
+      // that crashed this actor (and so emptied the nonces seen, opening the replay window again).
+      if (key.asymmetricKeyType !== 'ed25519')
+        throw new PeerAuthError('bad_signature', `node authentication: ${ip} sent a ${key.asymmetricKeyType} key`);
       if (this.keys.size >= MAX_KEYS) this.keys.clear();
       this.keys.set(f.publicKey, key);
     }

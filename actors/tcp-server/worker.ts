@@ -32,6 +32,8 @@ interface Transfer {
   large: Omit<Command, 'command'> | undefined;
   /** A ledger from a master (generic flag 2): the node takes it once complete (EdgeLake write_data_block L5836). */
   ledgerFrom: string | undefined;
+  /** Node authentication: the key that signed the transfer (it must be allowed the event that takes a ledger). */
+  signer: string | undefined;
 }
 
 interface State {
@@ -88,6 +90,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
         lastActivity: Date.now(),
         large,
         ledgerFrom,
+        signer: rec.signer,
       };
       state.transfers.set(rec.conn, t);
       state.files++;
@@ -120,7 +123,14 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
         if (!rec.last) return;
         const path = await t.sink.finish();
         if (t.large) await runLargeMessage(state, path, t.large);
-        if (t.ledgerFrom !== undefined) await state.deps.run(`event blockchain_use_new ${path}`, `tcp ${t.ledgerFrom}`);
+        // The signer's permission for `file write` does not cover what the event does: replace the metadata.
+        if (t.ledgerFrom !== undefined)
+          await state.deps
+            .run(`event blockchain_use_new ${path}`, `tcp ${t.ledgerFrom}`, undefined, t.signer)
+            .catch(async (err: unknown) => {
+              await rm(path, { force: true });
+              throw err;
+            });
       });
       t.chain = step.catch(async (err: unknown) => {
         t.failed ??= errorMessage(err);

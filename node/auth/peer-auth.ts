@@ -16,6 +16,7 @@ import { authSegment, type MessageSigner } from '../../peer/sign.js';
 import type { Policy } from '../../protocols/policy/pyvalue.js';
 import { nodeId, privateKeyOf } from './identity.js';
 import { indexPermissions, validate, type Decision, type PermissionIndex } from './permissions.js';
+import { sqlScope } from './sql-scope.js';
 
 export interface PolicySource {
   file: string;
@@ -76,10 +77,21 @@ export class NodePeerAuth {
   }
 
   validate(key: string, command: string, dbms?: string, table?: string): Decision {
-    let d = dbms;
-    // `sql <dbms> ...` sent as a plain command: the dbms is its second word.
-    if (d === undefined && /^\s*sql\s/i.test(command)) d = command.trim().split(/\s+/)[1];
-    return validate(this.index(), key, command, d, table);
+    const index = this.index();
+    // A `sql` command without its dbms and table named: the tables its statement reads (sql-scope.ts), each
+    // allowed (the dbms alone let any table of it through when one was listed).
+    if (dbms === undefined && key !== index.root && /^\s*sql\s/i.test(command)) {
+      const scope = sqlScope(command);
+      if (!scope.ok) return { allowed: false, why: scope.why };
+      let d: Decision = { allowed: false, why: 'no table' };
+      for (const p of scope.parts) {
+        d = validate(index, key, command, p.dbms, p.table);
+        if (!d.allowed)
+          return p.table === '*' ? { allowed: false, why: `${d.why} (a subquery may read any table)` } : d;
+      }
+      return d;
+    }
+    return validate(index, key, command, dbms, table);
   }
 
   /** A signed answer counts only from a member's key. */

@@ -28,6 +28,8 @@ export interface DispatchEnv extends RunEnv {
   via?: 'rest' | 'peer';
   /** The REST user that authenticated the request, when user authentication is on. */
   user?: { name: string; type: 'admin' | 'user' };
+  /** Node authentication on: the key that signed the peer's message; every command it leads to is checked. */
+  signer?: string;
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */

@@ -36,13 +36,15 @@ export interface RawOptions {
   from?: string;
   /** Bytes to send instead of a new message (a replay). */
   bytes?: Uint8Array;
+  /** The request's job id (41 unless given; 0: a command nobody waits for, never a query). */
+  jobId?: number;
 }
 
 /** The bytes of one command message, signed or not. */
 export function rawCommand(command: string, replyPort: number, opts: RawOptions = {}): Uint8Array {
   const blocks = commandMessage(command, {
     source: { ip: '127.0.0.1', port: replyPort },
-    jobId: 41,
+    jobId: opts.jobId ?? 41,
     ...(opts.signer ? { auth: placeholderAuth() } : {}),
   });
   if (opts.signer) writeAuth(blocks, authSegment(opts.signer, blocksDigest(blocks), opts.timeMs ?? Date.now()));
