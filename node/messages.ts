@@ -5,6 +5,8 @@ import { actorAddress, type Ask } from '../runtime/address.js';
 import type { DbmsEntry } from '../storage/registry.js';
 import type { Readiness, StatusSnapshot } from './metrics/status.js';
 import type { QueryResult } from './query.js';
+import type { SignFn } from '../peer/sign.js';
+import type { TableSync } from './commands/builtin/tables.js';
 
 export type NodeIn =
   /**
@@ -23,6 +25,8 @@ export type NodeIn =
         via?: 'rest' | 'peer';
         /** The REST user that authenticated the request (user authentication on). */
         user?: { name: string; type: 'admin' | 'user' };
+        /** Node authentication on: the key that signed the peer's request; it must be allowed the command. */
+        signer?: string;
       },
       string
     >
@@ -30,6 +34,16 @@ export type NodeIn =
   | { type: 'node.peer.reply'; reply: PeerReply }
   /** An answer for job `jobId` arrived malformed: that receiver has failed (the dispatch actor says why). */
   | { type: 'node.peer.failed'; jobId: number; receiverId: number; peerIp: string; reason: string }
+  /**
+   * Node authentication (node/auth/peer-auth.ts): may the key that signed a peer's command run it? Rejects with
+   * the reason (a key of no member, or no permission); resolves when allowed.
+   */
+  | Ask<{ type: 'node.peer.permit'; key: string; command: string; dbms?: string; table?: string }, void>
+  /**
+   * The authentication segment signing a message with this digest (peer/sign.ts), null when the node does not
+   * sign; with no digest, an empty segment when it does (a sender asks before it packs a message).
+   */
+  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array | null }, Uint8Array | null>
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>
@@ -50,6 +64,11 @@ export type NodeIn =
   | Ask<{ type: 'node.policy.insert'; policy: string; master?: string }, string>
   /** The metadata's file and versions (the synchronizer's request names them): MetadataInfo. */
   | Ask<{ type: 'node.metadata.info' }, MetadataInfo>
+  /**
+   * The ledger table of dbms `blockchain` becomes the metadata when it differs (`run blockchain sync where source =
+   * dbms and dest = file`), as a change since the table held `seen` (node/commands/builtin/tables.ts).
+   */
+  | Ask<{ type: 'node.ledger.from-dbms'; seen?: string[] }, TableSync>
   /** `/metrics`: the Prometheus text exposition of the node's metrics (node/metrics/). */
   | Ask<{ type: 'node.metrics' }, string>
   /** `/readyz`: every service running, start done, no start task (journal replay) in progress. */
@@ -84,4 +103,15 @@ export interface NodeIdentity {
   name: string;
   identity: string;
   connections: Partial<Record<ConnectionName, ConnectionAddresses>>;
+}
+
+/** A worker's SignFn (peer/sign.ts): the node signs, the private key stays on the main thread. */
+export function askSign(ctx: {
+  ask(to: typeof NODE, msg: { type: 'node.peer.sign'; digest: Uint8Array | null }): Promise<Uint8Array | null>;
+}): SignFn {
+  return {
+    // No digest: only whether the node signs (an empty segment when it does).
+    active: async () => (await ctx.ask(NODE, { type: 'node.peer.sign', digest: null })) !== null,
+    sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
+  };
 }

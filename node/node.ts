@@ -15,7 +15,7 @@ import {
   type StartupPolicy,
   type SupervisorFlags,
 } from '../runtime/supervisor.js';
-import type { NodeApi, ServiceDescriptor, ServiceInstance } from './service.js';
+import { withNodeDefaults, type NodeApi, type ServiceDescriptor, type ServiceInstance } from './service.js';
 import type { ActorMessage, NodeInfo } from '../runtime/wire.js';
 import { RingWiring } from './wiring.js';
 import { actorAddress, type ActorAddress, type AskMessage, type ReplyOf } from '../runtime/address.js';
@@ -29,12 +29,14 @@ import { PeerNetwork } from '../peer/network.js';
 import { replyAddress } from '../peer/address.js';
 import { Ledger } from '../storage/metadata/ledger.js';
 import { insertPolicy, policyFrom } from './commands/builtin/blockchain.js';
+import { ledgerFromTable } from './commands/builtin/tables.js';
 import { jsonDumps } from '../protocols/policy/pyrepr.js';
 import { Status } from '../base/status.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { StatusBoard } from './metrics/status.js';
 import { runQuery } from './query.js';
 import { AuthStore } from './auth/store.js';
+import { NodePeerAuth } from './auth/peer-auth.js';
 import { AUTH_USERS } from './auth/users.js';
 import { AUTH_CHECKERS, authNoticeTo } from './notices.js';
 
@@ -96,6 +98,7 @@ export class EdgeNode implements NodeApi {
   private readonly progressLogged = new Map<string, number>();
   /** Users, user authentication, the local password and sealed secrets (node/auth/store.ts). */
   readonly auth: AuthStore;
+  readonly peerAuth: NodePeerAuth;
 
   constructor(readonly opts: NodeOptions) {
     this.name = opts.name;
@@ -140,14 +143,17 @@ export class EdgeNode implements NodeApi {
       this.requestStop(err.message, 1);
     };
     this.dispatcher = new Dispatcher(commandTable(opts.services));
-    this.auth = new AuthStore(dirs['state_dir']!, (table) => {
-      this.settings.set(AUTH_USERS, table);
-      for (const id of AUTH_CHECKERS) this.send(authNoticeTo(id), { type: 'auth.users', table });
-    });
+    this.peerAuth = new NodePeerAuth(
+      () => this.metadata(),
+      () => this.publishAuth(),
+      (reason) => this.metrics.counter('edgelake_rt_peer_messages_refused_total').inc({ reason }),
+    );
+    this.auth = new AuthStore(dirs['state_dir']!, () => this.publishAuth());
     this.peers = new PeerNetwork({
       log: this.log.child('peers'),
       output: (text) => (opts.output ?? (() => undefined))(text),
       replyAddress: (peerIp) => replyAddress(this.connections.get('TCP'), peerIp),
+      signer: () => this.peerAuth.messageSigner,
       onOutcome: (peer, outcome, seconds) => {
         this.metrics.counter('edgelake_rt_peer_requests_total').inc({ peer, outcome });
         if (outcome !== 'timeout')
@@ -170,6 +176,13 @@ export class EdgeNode implements NodeApi {
           .catch((err: unknown) => this.log.error('background script failed', { path, error: errorMessage(err) }));
       },
     });
+  }
+
+  /** The auth table and whether the node signs, to the settings and the services that check (auth.users). */
+  publishAuth(): void {
+    const table = { ...this.auth.table(), signing: this.peerAuth.signing };
+    this.settings.set(AUTH_USERS, table);
+    for (const id of AUTH_CHECKERS) this.send(authNoticeTo(id), { type: 'auth.users', table });
   }
 
   async start(): Promise<void> {
@@ -258,7 +271,7 @@ export class EdgeNode implements NodeApi {
         code: Status.ProcessAlreadyRunning,
       });
     }
-    const config = desc.schema.parse({ ...(desc.defaults?.(this) ?? {}), ...raw }, `run ${desc.run[0]!.join(' ')}`);
+    const config = desc.schema.parse(withNodeDefaults(desc, this, raw), `run ${desc.run[0]!.join(' ')}`);
     // Settings the worker could only fail on (a missing directory) are refused here, before any worker exists.
     try {
       await desc.check?.(config, this);
@@ -443,6 +456,8 @@ export class EdgeNode implements NodeApi {
         if (msg.method === 'GET' || msg.method === 'POST') env.method = msg.method;
         if (msg.peer) env.peer = { ip: String(msg.peer.ip), port: Number(msg.peer.port) };
         const text = String(msg.text ?? '');
+        // A signed peer's command (node authentication on): its key's permissions first (node/auth/peer-auth.ts).
+        if (typeof msg.signer === 'string') this.peerAuth.permit(msg.signer, text);
         // Only the REST server and the TCP workers send commands from outside; each says which it is.
         const via = msg.via ?? (msg.peer ? 'peer' : undefined);
         if (via === 'rest' || via === 'peer') env.via = via;
@@ -468,8 +483,20 @@ export class EdgeNode implements NodeApi {
         }
       }
       case 'node.peer.reply':
+        // A signed answer (node authentication on) counts only from a member's key; its signature was checked.
+        if (msg.reply.signer !== undefined && !this.peerAuth.isMember(msg.reply.signer)) {
+          this.peerAuth.refuse('unknown_key');
+          this.log.warn('signed peer answer from a key of no member: dropped', { peer: msg.reply.peerIp });
+          return undefined;
+        }
         this.peers.deliver(msg.reply);
         return undefined;
+      case 'node.peer.permit':
+        this.peerAuth.permit(msg.key, msg.command, msg.dbms, msg.table);
+        return undefined;
+      case 'node.peer.sign':
+        if (msg.digest === null) return this.peerAuth.signing ? new Uint8Array(0) : null;
+        return this.peerAuth.sign(msg.digest) ?? null;
       case 'node.peer.failed':
         this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);
         return undefined;
@@ -501,6 +528,8 @@ export class EdgeNode implements NodeApi {
         const l = this.metadata();
         return { file: l.file, version: l.version(), syncHash: l.syncHash() } satisfies MetadataInfo;
       }
+      case 'node.ledger.from-dbms':
+        return ledgerFromTable(this, msg.seen);
       case 'node.dbms.list':
         return this.dbms.list();
       case 'node.metrics':

@@ -18,6 +18,7 @@ import type { Settings } from './settings.js';
 import type { NodeMetrics } from './metrics/node-metrics.js';
 import type { StatusBoard } from './metrics/status.js';
 import type { AuthStore } from './auth/store.js';
+import type { NodePeerAuth } from './auth/peer-auth.js';
 
 /**
  * The rows of `get processes`: EdgeLake's, in EdgeLake's order (member_cmd.py `test_active_`, which
@@ -212,6 +213,10 @@ export interface NodeApi {
   readonly settings: Settings;
   /** Users, user authentication and the local password (node/auth/store.ts); absent on test stubs. */
   readonly auth?: AuthStore;
+  /** Signed peer messages: the node's signer, members and permissions (node/auth/peer-auth.ts); absent on stubs. */
+  readonly peerAuth?: NodePeerAuth;
+  /** Tells the services that check users or peers what changed (the auth table, whether the node signs). */
+  publishAuth?(): void;
 }
 
 /** The worker module (`index.ts` beside a service.ts, or `index.js` once compiled). */
@@ -222,4 +227,20 @@ export function actorEntry(serviceModuleUrl: string, file = 'index'): URL {
 /** The running instance of a service kind (the first, for kinds that run several), if any. */
 export function runningInstance(node: NodeApi, kind: string): ServiceInstance | undefined {
   return node.instances(kind).find((i) => i.status === 'running');
+}
+
+/**
+ * The options a service is validated with: its node defaults under the options given, a default left out when
+ * the same option is given under another spelling (`blob_dir` for `blobs_dir`), else the schema would see it twice.
+ */
+export function withNodeDefaults(
+  desc: ServiceDescriptor,
+  node: NodeApi,
+  given: Record<string, unknown>,
+): Record<string, unknown> {
+  const canon = (k: string): string => desc.schema.aliases[k] ?? k;
+  const givenKeys = new Set(Object.keys(given).map(canon));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(desc.defaults?.(node) ?? {})) if (!givenKeys.has(canon(k))) out[k] = v;
+  return { ...out, ...given };
 }

@@ -22,6 +22,7 @@ import type { Target } from './destinations.js';
 import { PeerSender, PeerSendError } from './sender.js';
 import { JOB_REPLY, RT_SOCKET_ID, markBlocks, replyText, type PeerReply } from './wire.js';
 import { RequestTemplates, type CommandHeader } from './templates.js';
+import { placeholderAuth, signBlocks, type MessageSigner } from './sign.js';
 import { Status } from '../base/status.js';
 
 export type Outcome =
@@ -48,6 +49,8 @@ export interface PeerNetworkHost {
   output(text: string): void;
   /** Our TCP server's address as a peer at `peerIp` must see it, or undefined when no TCP server runs. */
   replyAddress(peerIp: string): Address | undefined;
+  /** The node's signing key when it signs its messages (node/auth/peer-auth.ts). */
+  signer?(): MessageSigner | undefined;
   /** Each target's outcome and the time from the request to it (the node's `/metrics`). */
   onOutcome?(peer: string, outcome: 'ok' | 'error' | 'timeout', seconds: number): void;
 }
@@ -250,8 +253,13 @@ export class PeerNetwork {
       );
     if (isIP(t.ip) === 0) slot.addrs = (await lookup(t.ip, { all: true })).map((a) => a.address);
     const header = { source, jobId, jobLocation: 0, receivers: job.slots.length, receiverId: i };
+    const signer = this.host.signer?.();
+    const auth = signer ? placeholderAuth() : undefined;
     const blocks =
-      this.templates.blocks(command, header, !opts.oneShot) ?? this.largeMessage(command, header, !opts.oneShot);
+      this.templates.blocks(command, header, !opts.oneShot, auth) ??
+      this.largeMessage(command, header, !opts.oneShot, auth);
+    // Signed after the job fields are written (the mark, written before, is not covered: peer/sign.ts).
+    if (signer) signBlocks(blocks, signer);
     await this.sender.send(t.ip, t.port, blocks, {
       persistent: slot.rt && !opts.oneShot,
       cancelled,
@@ -261,9 +269,14 @@ export class PeerNetwork {
   }
 
   /** A command too long for one block: EdgeLake sends it as a file the peer runs (net_client.large_message). */
-  private largeMessage(command: string, header: CommandHeader, mark: boolean): Uint8Array[] {
+  private largeMessage(command: string, header: CommandHeader, mark: boolean, auth?: Uint8Array): Uint8Array[] {
     this.largeSeq = (this.largeSeq % 100) + 1;
-    const blocks = largeCommandMessage(command, { ...header, senderIp: header.source.ip, sequence: this.largeSeq });
+    const blocks = largeCommandMessage(command, {
+      ...header,
+      senderIp: header.source.ip,
+      sequence: this.largeSeq,
+      ...(auth ? { auth } : {}),
+    });
     if (mark) markBlocks(blocks);
     return blocks;
   }

@@ -7,11 +7,14 @@ import { randomInt } from 'node:crypto';
 import { ProtocolError } from '../base/errors.js';
 import { commandMessage, largeCommandMessage, type Address } from '../protocols/tcp/builders.js';
 import { PeerSender } from './sender.js';
+import { placeholderAuth, signBlocksWith, type SignFn } from './sign.js';
 import { parseAddress, replyAddress, type TcpConnection } from './address.js';
 
 export interface SendOptions {
   tries?: number;
   connectTimeoutMs?: number;
+  /** Signs the message (peer/sign.ts) when the node signs. */
+  sign?: SignFn;
 }
 
 export { parseAddress };
@@ -28,13 +31,16 @@ export async function sendCommand(
   opts: SendOptions = {},
 ): Promise<void> {
   let blocks: Uint8Array[];
+  const signing = opts.sign !== undefined && (await opts.sign.active());
+  const auth = signing ? { auth: placeholderAuth() } : {};
   try {
-    blocks = commandMessage(command, { source });
+    blocks = commandMessage(command, { source, ...auth });
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
     // The file name on the receiver is cmd.<ip>.<n>.lmsg; n at random keeps two of ours in flight apart.
-    blocks = largeCommandMessage(command, { source, senderIp: source.ip, sequence: randomInt(1, 101) });
+    blocks = largeCommandMessage(command, { source, senderIp: source.ip, sequence: randomInt(1, 101), ...auth });
   }
+  if (signing) await signBlocksWith(blocks, opts.sign!);
   const sender = new PeerSender();
   try {
     await sender.send(to.ip, to.port, blocks, {

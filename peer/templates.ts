@@ -20,21 +20,25 @@ const MAX_TEMPLATES = 256;
 export class RequestTemplates {
   private readonly cache = new Map<string, Uint8Array>();
 
-  /** The blocks of `command`, or undefined when it does not fit one block (a large message). */
-  blocks(command: string, h: CommandHeader, mark: boolean): Uint8Array[] | undefined {
-    const key = `${mark ? 1 : 0}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
+  /**
+   * The blocks of `command`, or undefined when it does not fit one block (a large message). With `auth` (the
+   * placeholder of a message to be signed: peer/sign.ts) block 1 keeps room for it.
+   */
+  blocks(command: string, h: CommandHeader, mark: boolean, auth?: Uint8Array): Uint8Array[] | undefined {
+    const key = `${mark ? 1 : 0}${auth ? 's' : ''}\u0000${h.source.ip}:${h.source.port}\u0000${h.receivers}\u0000${command}`;
     let template = this.cache.get(key);
     if (!template) {
       let blocks: Uint8Array[];
+      const a = auth ? { auth } : {};
       try {
-        blocks = commandMessage(command, { ...h, jobId: 0, jobLocation: 0, receiverId: 0 });
+        blocks = commandMessage(command, { ...h, ...a, jobId: 0, jobLocation: 0, receiverId: 0 });
       } catch (err) {
         if (err instanceof ProtocolError) return undefined;
         throw err;
       }
       // Only single blocks are kept (`print`/`echo` with a long text span blocks and are not repeated).
       if (blocks.length !== 1) {
-        const real = commandMessage(command, h);
+        const real = commandMessage(command, { ...h, ...a });
         if (mark) markBlocks(real);
         return real;
       }

@@ -76,4 +76,6 @@ export interface PeerReply {
   sourcePort: number;
   /** The IP the connection came from. */
   peerIp: string;
+  /** Node authentication on: the key the answer is signed with (its signature checked, not yet the ledger). */
+  signer?: string;
 }

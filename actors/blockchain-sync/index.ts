@@ -5,8 +5,11 @@
 // metadata on the main thread (node/commands/builtin/blockchain-events.ts). This actor only keeps the schedule
 // and sends the request, so a slow or dead master never holds up the node.
 //   source = master   the loop above; `connection = ip:port` is required
-//   source = dbms     EdgeLake's master loop (ledger table -> file): here the ledger store and the file are
-//                     written together, so there is nothing to copy; the loop only counts (`get synchronizer`)
+//   source = dbms     EdgeLake's master loop (bsync.py `master_synchronizer`): every `time` seconds the ledger table
+//                     of dbms `blockchain` becomes the ledger file and the metadata when it differs from them (a
+//                     policy another writer put in the table is taken; `dest = file`)
+//   dest = dbms       with source = master, each ledger taken from the master is written to that table too
+//                     (bsync.py `blockchain update dbms` after a changed file): blockchain-events.ts `useNew`
 //   source = blockchain   refused: no blockchain platform is supported here
 // The md5 sent is that of the last ledger taken from the master, or 0 while this node has changes the master has
 // not confirmed (EdgeLake always sends 0 with `dest = file`, so its master resends the whole ledger every period).
@@ -15,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import { NODE } from '../../node/messages.js';
+import { NODE, askSign } from '../../node/messages.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import { blockchainSyncSchema, type BlockchainSyncConfig } from './config.js';
 import type { SyncIn, SyncInfo } from './messages.js';
@@ -33,6 +36,8 @@ interface State {
   /** Syncs whose request could not reach the master (`get synchronizer` Sync Err). */
   failures: number;
   lastError: string;
+  /** source = dbms: the policy ids the ledger table held at the last look. */
+  seen: string[] | undefined;
 }
 
 /** The request of one sync; resolves with the error text ('' when sent). */
@@ -47,6 +52,7 @@ async function request(ctx: ActorContext<SyncIn>, master: Address): Promise<stri
     await sendCommand(master, `event get_blockchain ${dest} ${info.syncHash} 0`, sourceFor(tcp, master, '127.0.0.1'), {
       tries: 1,
       connectTimeoutMs: 5000,
+      sign: askSign(ctx),
     });
     return '';
   } catch (err) {
@@ -64,7 +70,13 @@ function tick(state: State, ctx: ActorContext<SyncIn>): void {
   if (!state.passes.request()) return;
   state.calls++;
   if (!state.master) {
-    state.passes.done(); // source = dbms: the store is the file
+    const ask = state.seen
+      ? { type: 'node.ledger.from-dbms' as const, seen: state.seen }
+      : { type: 'node.ledger.from-dbms' as const };
+    ctx.ask(NODE, ask, 30_000).then(
+      (r) => ctx.send(ctx.self, { type: 'sync.sent', seen: r.seen }),
+      (err: unknown) => ctx.send(ctx.self, { type: 'sync.sent', error: errorMessage(err) }),
+    );
     return;
   }
   const master = state.master;
@@ -106,6 +118,7 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
       calls: 0,
       failures: 0,
       lastError: '',
+      seen: undefined,
     };
     // EdgeLake's loop asks at once, then sleeps.
     schedule(state, ctx, 0);
@@ -122,11 +135,17 @@ export default defineActor<BlockchainSyncConfig, State, SyncIn>({
       case 'sync.sent': {
         const again = state.passes.done();
         if (msg.error && msg.error !== state.lastError)
-          ctx.log.warn('Synchronizer process failed to connect to Master', {
-            connection: state.cfg.connection ?? '',
-            error: msg.error,
-          });
+          ctx.log.warn(
+            state.master
+              ? 'Synchronizer process failed to connect to Master'
+              : 'Synchronizer process failed to read the ledger table',
+            {
+              connection: state.cfg.connection ?? '',
+              error: msg.error,
+            },
+          );
         state.lastError = msg.error ?? '';
+        if (msg.seen) state.seen = msg.seen;
         if (msg.error) state.failures++;
         if (again) schedule(state, ctx, 0);
         return undefined;

@@ -7,8 +7,8 @@ export type SyncIn =
   | { type: 'sync.tick' }
   /** `run blockchain sync` (no options), a deletion: sync within 10 seconds (EdgeLake's forced sync). */
   | SyncNow
-  /** Internal: the request to the master was sent, or could not be. */
-  | { type: 'sync.sent'; error?: string }
+  /** Internal: the request to the master was sent, or could not be; `seen`: the ledger table's ids (source = dbms). */
+  | { type: 'sync.sent'; error?: string; seen?: string[] }
   | Ask<{ type: 'sync.info' }, SyncInfo>;
 
 export const BLOCKCHAIN_SYNC = actorAddress<SyncIn>('blockchain-sync');

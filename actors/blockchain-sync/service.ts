@@ -8,6 +8,7 @@ import { CommandError, errorMessage } from '../../base/errors.js';
 import { formatOf, withKeyPositions } from '../../node/commands/args.js';
 import { runOptions } from '../../node/commands/builtin/services.js';
 import { SYNC_KIND, ledgerOf, triggerSync } from '../../node/commands/builtin/blockchain.js';
+import { hasLedgerTable } from '../../node/commands/builtin/tables.js';
 import { formatTable, pyJson } from '../../protocols/format/table.js';
 import {
   actorEntry,
@@ -15,6 +16,7 @@ import {
   type NodeApi,
   type ServiceDescriptor,
   runningInstance,
+  withNodeDefaults,
 } from '../../node/service.js';
 import { blockchainSyncSchema } from './config.js';
 import { BLOCKCHAIN_SYNC, type SyncInfo } from './messages.js';
@@ -94,9 +96,7 @@ const runSync: CommandSpec = {
     }
     const desc = node.service(SYNC_KIND)!;
     const raw = runOptions(desc, inv, node);
-    withKeyPositions(inv.where, () =>
-      desc.schema.parse({ ...(desc.defaults?.(node) ?? {}), ...raw }, 'run blockchain sync'),
-    );
+    withKeyPositions(inv.where, () => desc.schema.parse(withNodeDefaults(desc, node, raw), 'run blockchain sync'));
     await node.startService(desc, raw, inv.env);
     return '';
   },
@@ -113,12 +113,26 @@ export const blockchainSyncService: ServiceDescriptor = {
   restart: 'permanent',
   shutdownMs: 3000,
   startupError: 'error',
+  async check(config, node) {
+    // EdgeLake member_cmd.py `_blockchain_sync` refuses dest = dbms without the table; source = dbms reads it
+    // (bsync.py `master_synchronizer` ends at once without it), so it is refused here too.
+    const dest = config['dest'];
+    const needs = config['source'] === 'dbms' || (Array.isArray(dest) && dest.includes('dbms'));
+    if (needs && !(await hasLedgerTable(node)))
+      throw new CommandError(
+        "Failed to run blockchain sync process: Table 'ledger' in 'blockchain' dbms not available (connect dbms blockchain ... and create table ledger where dbms = blockchain)",
+        { code: Status.ProcessFailure },
+      );
+  },
   async details(instances, node) {
     if (!instances.some((x) => x.status === 'running')) return '';
     try {
       const i = await info(node);
       if (!i) return '';
-      if (i.source === 'DBMS') return `Sync every ${i.time} seconds to local blockchain file`;
+      if (i.source === 'DBMS')
+        return i.lastError
+          ? `Failed to read table blockchain.ledger: ${i.lastError}`
+          : `Sync every ${i.time} seconds to local blockchain file`;
       return i.lastError
         ? `Failed to connect to master using: ${i.connection}`
         : `Sync every ${i.time} seconds with master using: ${i.connection}`;

@@ -13,6 +13,7 @@
 //       as `file write <name>` with generic flag 1 to `dest`, by default the peer that asked (the reply address of
 //       its message), which puts it in its watch directory; a `.json.gz` goes compressed under its `.gz` name and
 //       the receiving TCP server decompresses it. Answers {"file", "bytes", "dest"}.
+import { signFnOf } from '../../peer/sign.js';
 import { readdir } from 'node:fs/promises';
 import { CommandError } from '../../base/errors.js';
 import { formatOf, whereObject, withKeyPositions } from '../../node/commands/args.js';
@@ -210,7 +211,15 @@ const timeFileSend: CommandSpec = {
     const tcp = node.connections.get('TCP');
     const source = (tcp && parseAddress(tcp.external)) || { ip: '0.0.0.0', port: 0 };
     const gz = found.path.endsWith('.gz');
-    const bytes = await sendFile(dest, found.path, gz ? `${found.name}.gz` : found.name, 1, source);
+    const bytes = await sendFile(
+      dest,
+      found.path,
+      gz ? `${found.name}.gz` : found.name,
+      1,
+      source,
+      undefined,
+      signFnOf(() => node.peerAuth?.messageSigner),
+    );
     return pyJson({ file: found.name, bytes, dest: `${dest.ip}:${dest.port}` });
   },
 };

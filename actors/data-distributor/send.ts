@@ -8,6 +8,7 @@
 //     archived it there (it archives its own copy with archive_json)
 // A member has a file once its TCP server took all the bytes (EdgeLake's file write has no answer); a member that
 // dies before landing it gets it again from its consumer (actors/data-consumer).
+import { askSign } from '../../node/messages.js';
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,7 +121,7 @@ export async function sendToMember(
         throw err;
       }
       try {
-        const bytes = await sendFile(to, what.data, what.dest, 1, pc.source, CONNECT_TIMEOUT_MS);
+        const bytes = await sendFile(to, what.data, what.dest, 1, pc.source, CONNECT_TIMEOUT_MS, askSign(ctx));
         let set = pc.done.get(file);
         if (!set) pc.done.set(file, (set = new Set()));
         set.add(m.id);

@@ -1,9 +1,9 @@
 // The `topic = (...)` clauses of `run kafka consumer` compiled once, in `init`: a column mapping with
-// compileTopic, a `policy = <ref>` with compilePolicy after looking the policy up (mapping-source.ts).
+// compileTopic, each `policy = <ref>` (it may repeat) with compilePolicy after looking the policy up (mapping-source.ts).
 // A bad mapping fails the start with the topic named (EdgeLake: error 124 at registration).
 import type { ActorContext } from '../../runtime/actor.js';
 import { ConfigError } from '../../base/errors.js';
-import { compilePolicy, compileTopic, type Mapper } from '../../protocols/mapping/index.js';
+import { chainMappers, compilePolicy, compileTopic, type Mapper } from '../../protocols/mapping/index.js';
 import type { TopicConfig } from '../_shared/topic.js';
 import { dictionaryFor, loadMappingPolicy } from '../_shared/mapping-source.js';
 import { Status } from '../../base/status.js';
@@ -11,7 +11,7 @@ import { Status } from '../../base/status.js';
 export interface TopicMapping {
   topic: string;
   mapper: Mapper;
-  /** For status: `dbms.table` or `policy <id>`. */
+  /** For status: `dbms.table` or `policy <id> [<id> ...]`. */
   mapping: string;
 }
 
@@ -37,14 +37,18 @@ export async function compileTopics(
       throw new ConfigError(`${at}: persist and dynamic are not supported by the Kafka consumer`, {
         code: Status.MqttInfo,
       });
-    if (t.policy !== undefined && t.policy !== '') {
-      const policy = await loadMappingPolicy(ctx, t.policy, at);
-      const inner = policy['mapping'] as Record<string, unknown>;
-      out.set(t.name, {
-        topic: t.name,
-        mapper: compilePolicy(policy, { dictionary }),
-        mapping: `policy ${String(inner['id'] ?? t.policy)}`,
-      });
+    const ids = (t.policy ?? []).filter((id) => id !== '');
+    if (ids.length > 0) {
+      // Several policies map the message in turn (EdgeLake mqtt_client.py `process_using_policies`).
+      const mappers: Mapper[] = [];
+      const names: string[] = [];
+      for (const id of ids) {
+        const policy = await loadMappingPolicy(ctx, id, at);
+        const inner = policy['mapping'] as Record<string, unknown>;
+        mappers.push(compilePolicy(policy, { dictionary }));
+        names.push(String(inner['id'] ?? id));
+      }
+      out.set(t.name, { topic: t.name, mapper: chainMappers(mappers), mapping: `policy ${names.join(' ')}` });
       continue;
     }
     const mapper = compileTopic({ name: t.name, dbms: t.dbms, table: t.table, extra: t.extra }, { dictionary });

@@ -67,28 +67,30 @@ async function dictionaryOf(ctx: ActorContext<MsgClientIn>, cfg: MsgClientConfig
 async function policiesOf(ctx: ActorContext<MsgClientIn>, cfg: MsgClientConfig): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   for (const t of cfg.topic ?? []) {
-    if (t === undefined || t.policy === undefined || out.has(t.policy)) continue;
-    const text = `blockchain get mapping where id = ${t.policy}`;
-    let reply: string;
-    try {
-      reply = await ctx.ask(NODE, { type: 'node.command', text, source: ctx.self }, 10_000);
-    } catch (err) {
-      throw new ConfigError(
-        `topic '${t.name}': cannot read mapping policy '${t.policy}' (${text}): ${errorMessage(err)}`,
-        { code: Status.MqttInfo, cause: err },
-      );
+    for (const id of t?.policy ?? []) {
+      if (t === undefined || out.has(id)) continue;
+      const text = `blockchain get mapping where id = ${id}`;
+      let reply: string;
+      try {
+        reply = await ctx.ask(NODE, { type: 'node.command', text, source: ctx.self }, 10_000);
+      } catch (err) {
+        throw new ConfigError(`topic '${t.name}': cannot read mapping policy '${id}' (${text}): ${errorMessage(err)}`, {
+          code: Status.MqttInfo,
+          cause: err,
+        });
+      }
+      let list: unknown;
+      try {
+        list = JSON.parse(reply);
+      } catch (err) {
+        throw new ConfigError(`topic '${t.name}': mapping policy '${id}' is not JSON: ${errorMessage(err)}`, {
+          code: Status.MqttInfo,
+          cause: err,
+        });
+      }
+      const policy = Array.isArray(list) ? list[0] : list;
+      if (policy !== undefined) out.set(id, policy);
     }
-    let list: unknown;
-    try {
-      list = JSON.parse(reply);
-    } catch (err) {
-      throw new ConfigError(`topic '${t.name}': mapping policy '${t.policy}' is not JSON: ${errorMessage(err)}`, {
-        code: Status.MqttInfo,
-        cause: err,
-      });
-    }
-    const policy = Array.isArray(list) ? list[0] : list;
-    if (policy !== undefined) out.set(t.policy, policy);
   }
   return out;
 }

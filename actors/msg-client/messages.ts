@@ -39,7 +39,8 @@ export interface TopicInfo {
   qos: number;
   dbms: string;
   table: string;
-  policy: string;
+  /** Mapping policy ids, in order (empty: the topic's own columns map it). */
+  policy: string[];
   dynamic: boolean;
   /** One per column: name, type as written, mapping function as EdgeLake shows it, optional. */
   columns: { name: string; type: string; fn: string; optional: boolean }[];

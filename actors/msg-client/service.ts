@@ -100,7 +100,7 @@ function checkTopics(cfg: MsgClientConfig, node: NodeApi): void {
     }
   }
   // Compile the mappings here too, so a bad one fails the command with its reason (policies are read by the worker).
-  const local = { ...cfg, topic: (cfg.topic ?? []).filter((t) => t !== undefined && t.policy === undefined) };
+  const local = { ...cfg, topic: (cfg.topic ?? []).filter((t) => t !== undefined && (t.policy ?? []).length === 0) };
   compileTopics(local, { dictionary: (n) => node.dict.get(n), policies: new Map() });
 }
 
@@ -171,8 +171,8 @@ function kafkaInfo(k: KafkaStatus): MsgClientInfo {
     lastErrorCode: failed?.lastErrorCode ?? 0,
     lastReason: failed?.lastReason ?? '',
     topics: k.topics.map((t) => {
-      const policy = t.mapping.startsWith('policy ') ? t.mapping.slice(7) : '';
-      const dot = policy ? -1 : t.mapping.indexOf('.');
+      const policy = t.mapping.startsWith('policy ') ? t.mapping.slice(7).split(' ') : [];
+      const dot = policy.length > 0 ? -1 : t.mapping.indexOf('.');
       return {
         name: t.topic,
         qos: 0,

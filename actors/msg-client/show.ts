@@ -85,7 +85,7 @@ function topicsTable(c: ShownClient, only: string | undefined, detailed: boolean
   const rows: Cell[][] = [];
   for (const t of c.info.topics) {
     if (only !== undefined && only !== t.name) continue;
-    if (t.policy) {
+    if (t.policy.length > 0) {
       rows.push([
         t.name,
         t.dynamic,
@@ -96,7 +96,8 @@ function topicsTable(c: ShownClient, only: string | undefined, detailed: boolean
         '',
         '',
         '',
-        `blockchain get (mapping,transform) where [id] == ${t.policy}`,
+        // EdgeLake mqtt_client.py `get_cmd_policies`.
+        `blockchain get (mapping,transform) where ${t.policy.map((id) => `[id] == ${id}`).join(' or ')}`,
       ]);
       continue;
     }

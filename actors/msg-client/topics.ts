@@ -5,6 +5,7 @@
 // rest), which includes both.
 import { ConfigError, errorMessage } from '../../base/errors.js';
 import {
+  chainMappers,
   compilePolicy,
   compileTopic,
   normalizeName,
@@ -127,11 +128,14 @@ export function compileTopics(cfg: MsgClientConfig, deps: CompileDeps): TopicRun
     const onlyLog = cfg.only_log || t.persist;
     let mapper: Mapper | undefined;
     try {
-      if (t.policy !== undefined) {
-        const policy = deps.policies.get(t.policy);
-        if (policy === undefined)
-          throw new ConfigError(`mapping policy '${t.policy}' was not found`, { code: Status.MqttInfo });
-        mapper = compilePolicy(policy, { dictionary: deps.dictionary });
+      if (t.policy !== undefined && t.policy.length > 0) {
+        const mappers = t.policy.map((id) => {
+          const policy = deps.policies.get(id);
+          if (policy === undefined)
+            throw new ConfigError(`mapping policy '${id}' was not found`, { code: Status.MqttInfo });
+          return compilePolicy(policy, { dictionary: deps.dictionary });
+        });
+        mapper = chainMappers(mappers);
       } else if (!onlyLog || t.dbms !== undefined) {
         mapper = compileTopic(
           { name: t.name, dbms: t.dbms, table: t.table, extra: t.extra ?? {} },
@@ -148,9 +152,9 @@ export function compileTopics(cfg: MsgClientConfig, deps: CompileDeps): TopicRun
       qos,
       dbms: showName(t.dbms),
       table: showName(t.table),
-      policy: t.policy ?? '',
+      policy: t.policy ?? [],
       dynamic: t.dynamic,
-      columns: t.policy !== undefined ? [] : columnsOf(t.extra ?? {}),
+      columns: t.policy !== undefined && t.policy.length > 0 ? [] : columnsOf(t.extra ?? {}),
     };
     return {
       name: t.name,

@@ -18,7 +18,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { ConfigError, assertNever, errorMessage } from '../../base/errors.js';
-import { NODE } from '../../node/messages.js';
+import { NODE, askSign } from '../../node/messages.js';
 import { parseAddress } from '../../peer/address.js';
 import { sendFile } from '../../peer/file-send.js';
 import {
@@ -120,7 +120,7 @@ async function publishOne(
     for (const op of groups[(first + g) % groups.length]!) {
       if (down.has(op.address)) continue;
       try {
-        await sendFile(parseAddress(op.address)!, path, dest, 1, source, CONNECT_TIMEOUT_MS);
+        await sendFile(parseAddress(op.address)!, path, dest, 1, source, CONNECT_TIMEOUT_MS, askSign(ctx));
       } catch (err) {
         const why = `${errorMessage(err)} (operator ${op.name})`;
         down.set(op.address, why);

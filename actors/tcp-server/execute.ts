@@ -25,6 +25,7 @@ import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
 import { resultSetMessage } from '../../protocols/tcp/resultset.js';
 import { JOB_REPLY, markBlocks } from '../../peer/wire.js';
 import { fastReply } from './fast-reply.js';
+import { blocksDigest, placeholderAuth, writeAuth } from '../../peer/sign.js';
 import { Status } from '../../base/status.js';
 
 export interface Command {
@@ -35,14 +36,23 @@ export interface Command {
   peerIp: string;
   replyFrom: Address;
   rt: boolean;
+  /** Node authentication on: the key the request was signed with (its permissions are checked here). */
+  signer?: string;
+  /** Sign the answer. */
+  sign?: boolean;
 }
 
 export interface ExecDeps {
   /** Runs a command on the node; rejects with the command's error. */
   /** `peer`: the requester's answer address (header source), for commands that send it files (`event get_blockchain`). */
-  run(text: string, source: string, peer?: Address): Promise<string>;
+  /** `signer`: node authentication on, the key that signed the request; the node checks its permission first. */
+  run(text: string, source: string, peer?: Address, signer?: string): Promise<string>;
   /** Sends an answer's blocks (persistent when the requester is edgelake-rt). */
   send(to: Address, blocks: Uint8Array[], rt: boolean): Promise<void>;
+  /** Rejects (CommandError) unless the node lets `key` run this command (node/auth/peer-auth.ts). */
+  permit(key: string, command: string, dbms?: string, table?: string): Promise<void>;
+  /** The authentication segment for an answer with this digest, undefined when the node does not sign. */
+  sign(digest: Uint8Array): Promise<Uint8Array | undefined>;
   threadNumber: number;
 }
 
@@ -92,6 +102,7 @@ function errorReply(cmd: Command, deps: ExecDeps, err: unknown, fallback: number
     command: JOB_REPLY,
     payload: encodeText(errorMessage(err)),
     keepUtf8Whole: true,
+    ...(cmd.sign ? { auth: placeholderAuth() } : {}),
   });
 }
 
@@ -141,6 +152,8 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
     for (const t of tables) {
       if (!/^[\w$]+$/.test(t.dbms) || !/^[\w$]+$/.test(t.table))
         throw selectError(`include: '${t.dbms}.${t.table}' is not a table name`);
+      // Node authentication: the signer's permissions name the dbms and table of each part.
+      if (cmd.signer !== undefined) await deps.permit(cmd.signer, 'sql', t.dbms, t.table);
       const engine = await engineOf(deps, t.dbms, source);
       parts.push({ ...t, plan: planQuery({ ...sel, table: t.table }, { engine, localTable: 'query', extend }) });
     }
@@ -181,6 +194,7 @@ async function answerQuery(cmd: Command, text: string, deps: ExecDeps, source: s
   return resultSetMessage(cmd.head, texts, {
     threadNumber: deps.threadNumber,
     dbmsTimeMs: Math.round(performance.now() - t0),
+    ...(cmd.sign ? { auth: placeholderAuth() } : {}),
   });
 }
 
@@ -195,23 +209,22 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const text = cmd.command.replaceAll('\t', ' ');
   const source = `tcp ${cmd.peerIp}`;
   const to = replyTarget(cmd.head, cmd.peerIp);
-  const opts = { source: cmd.replyFrom, threadNumber: deps.threadNumber };
+  const opts = {
+    source: cmd.replyFrom,
+    threadNumber: deps.threadNumber,
+    ...(cmd.sign ? { auth: placeholderAuth() } : {}),
+  };
   let blocks: Uint8Array[];
   const isQuery = cmd.head.jobId !== 0 && /^\s*sql\s/i.test(text);
   // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
   const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
-    const one = fastReply(cmd.rawHead, encodeText(reply), {
-      source: cmd.replyFrom,
-      error,
-      json,
-      threadNumber: deps.threadNumber,
-    });
+    const one = fastReply(cmd.rawHead, encodeText(reply), { ...opts, error, json });
     return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
   };
   if (isQuery) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {
-      const reply = await deps.run(text, source, to);
+      const reply = await deps.run(text, source, to, cmd.signer);
       // Nobody waits for it (job id 0) and it said nothing: no answer, as EdgeLake for its events and `blockchain
       // push` (only failures are echoed). Keeps a synchronizer's console free of empty `[From Node ..]` lines.
       if (reply === '' && cmd.head.jobId === 0) return;
@@ -226,6 +239,11 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   }
   // Port 0: the requester gave no address to answer to (EdgeLake: ERR_dest_IP_Ports, nothing sent).
   if (to.port === 0 || to.ip === '') return;
+  if (cmd.sign) {
+    // No segment: the node stopped signing meanwhile; the placeholder reads as unsigned on the receiver.
+    const auth = await deps.sign(blocksDigest(blocks));
+    if (auth) writeAuth(blocks, auth);
+  }
   if (cmd.rt) markBlocks(blocks);
   await deps.send(to, blocks, cmd.rt);
 }

@@ -33,12 +33,15 @@ export interface FastReplyOptions {
   error: number;
   json: boolean;
   threadNumber: number;
+  /** The authentication segment after the command (a signed answer, peer/sign.ts). */
+  auth?: Uint8Array;
 }
 
 /** The answer's single block, or undefined when the text does not fit one block (or the address is unusual). */
 export function fastReply(requestHead: Uint8Array, text: Uint8Array, o: FastReplyOptions): Uint8Array | undefined {
   const command = o.error === 0 ? PRINT : ECHO;
-  const dataLength = command.length + text.length;
+  const authLength = o.auth?.length ?? 0;
+  const dataLength = command.length + authLength + text.length;
   if (HEADER_SIZE + dataLength > BLOCK_SIZE || requestHead.length !== HEADER_SIZE) return undefined;
   if (o.source.ip.length > MAX_IP_LENGTH || !/^[\x20-\x7e]*$/.test(o.source.ip)) return undefined;
   const b = new Uint8Array(BLOCK_SIZE);
@@ -51,7 +54,7 @@ export function fastReply(requestHead: Uint8Array, text: Uint8Array, o: FastRepl
   b[OFFSET_FLAG_INFO_TYPE] = InfoType.command;
   v.setUint16(OFFSET_ERROR, o.error);
   v.setUint16(OFFSET_COMMAND_LENGTH, command.length);
-  v.setUint16(OFFSET_AUTHENTICATION_LENGTH, 0);
+  v.setUint16(OFFSET_AUTHENTICATION_LENGTH, authLength);
   v.setUint32(OFFSET_DATA_LENGTH, dataLength);
   v.setUint16(OFFSET_GENERIC_FLAG, o.json ? GenericFlag.json : GenericFlag.text);
   b[OFFSET_SOURCE_IP_LENGTH] = o.source.ip.length;
@@ -59,6 +62,7 @@ export function fastReply(requestHead: Uint8Array, text: Uint8Array, o: FastRepl
   for (let i = 0; i < o.source.ip.length; i++) b[OFFSET_SOURCE_IP + i] = o.source.ip.charCodeAt(i);
   v.setUint32(OFFSET_SOURCE_PORT, o.source.port);
   b.set(command, HEADER_SIZE);
-  b.set(text, HEADER_SIZE + command.length);
+  if (o.auth) b.set(o.auth, HEADER_SIZE + command.length);
+  b.set(text, HEADER_SIZE + command.length + authLength);
   return b;
 }

@@ -10,6 +10,9 @@
 // for 2048 bytes; a body after the last block of an unmarked message; a message over its size limit; a
 // connection closed mid-block or mid-message (truncated). Memory per connection: one block, plus the message
 // being assembled for commands and answers; file transfers are passed on in pieces of FILE_RECORD_BYTES.
+// Node authentication (peer-auth.ts), asked at each message's block 1: an unsigned message not allowed is refused
+// there; a signed one is hashed block by block and verified at its last block, before the message, or a
+// transfer's last piece, is passed on.
 import { ProtocolError } from '../../base/errors.js';
 import { MessageAssembler } from '../../protocols/tcp/assembler.js';
 import { decodeBlock, type DecodedBlock } from '../../protocols/tcp/decoder.js';
@@ -26,14 +29,19 @@ import {
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
 import { RT_SOCKET_ID, fileWriteDest, isForNode } from '../../peer/wire.js';
+import type { Hash } from 'node:crypto';
+import { hashBlock, messageHash, type AuthFields } from '../../peer/sign.js';
+import type { MessageAuth } from './peer-auth.js';
 
 /** What a connection's bytes amount to, in order. */
+/** `signer`: the public key whose signature the message carries (checked: node authentication on). */
 export type InboundItem =
   /** A `print`/`echo`/`job reply`: for the node's reply registry. */
-  | { k: 'answer'; block: DecodedBlock; payload: Uint8Array }
+  | { k: 'answer'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
   /** A command to run. */
-  | { k: 'command'; block: DecodedBlock; payload: Uint8Array }
-  | { k: 'file.open'; block: DecodedBlock; dest: string }
+  | { k: 'command'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
+  /** `signer` is claimed until the last block, which is verified before its data is passed on. */
+  | { k: 'file.open'; block: DecodedBlock; dest: string; signer: string | undefined }
   | { k: 'file.data'; data: Uint8Array; last: boolean };
 
 export interface InboundLimits {
@@ -48,6 +56,8 @@ export interface InboundLimits {
    * total over `max` is refused.
    */
   budget?: AssemblyBudget;
+  /** Node authentication for the next message (undefined: off), asked at each message's block 1. */
+  auth?: () => MessageAuth | undefined;
 }
 
 /** Bytes held by messages being assembled, across the connections of one server. */
@@ -94,6 +104,10 @@ export class Inbound {
   messages = 0;
   /** Payload bytes of the message being assembled, counted in `limits.budget`. */
   private held = 0;
+  /** The message being received is signed: its checks, fields and running digest. */
+  private signed: { auth: MessageAuth; fields: AuthFields; hash: Hash } | undefined;
+  /** The key the current message is signed with (verified once its last block is in). */
+  private signer: string | undefined;
 
   constructor(private readonly limits: InboundLimits) {}
 
@@ -193,8 +207,15 @@ export class Inbound {
     this.total++;
     this.inMessage++;
     if (block.header.socketId === RT_SOCKET_ID) this.persistent = true;
-    if (this.inMessage === 1) this.start(bytes, block, out);
     const last = block.header.lastFlag === 1;
+    if (this.inMessage === 1) {
+      this.authenticate(block);
+      this.start(bytes, block, out);
+    }
+    if (this.signed) {
+      hashBlock(this.signed.hash, bytes);
+      if (last) this.verify();
+    }
     const now = this.mode;
     if (now.k === 'file') this.fileData(now, block.payload, last, out);
     else if (now.k === 'assemble') {
@@ -214,6 +235,7 @@ export class Inbound {
           k: now.item,
           block: { header: msg.header, command: msg.command, auth: msg.auth, payload: msg.payload },
           payload: msg.payload,
+          signer: this.signer,
         });
     }
     if (last) this.endMessage();
@@ -251,6 +273,10 @@ export class Inbound {
     }
     this.total++;
     this.inMessage++;
+    if (this.signed) {
+      hashBlock(this.signed.hash, b);
+      if (last === 1) this.verify();
+    }
     this.fileData(
       mode,
       b.subarray(HEADER_SIZE + commandLength + authLength, HEADER_SIZE + dataLength),
@@ -270,6 +296,25 @@ export class Inbound {
     mode.used = 0;
   }
 
+  /** Block 1: unsigned and not allowed is refused here; a signature starts the digest. */
+  private authenticate(block: DecodedBlock): void {
+    this.signed = undefined;
+    this.signer = undefined;
+    const auth = this.limits.auth?.();
+    if (!auth) return;
+    const fields = auth.begin(block.auth);
+    if (!fields) return;
+    this.signed = { auth, fields, hash: messageHash() };
+    this.signer = fields.publicKey;
+  }
+
+  /** The last block is in: the signature must hold before the message (or the file's end) is passed on. */
+  private verify(): void {
+    const s = this.signed!;
+    this.signed = undefined;
+    s.auth.finish(s.fields, s.hash.digest());
+  }
+
   private endMessage(): void {
     this.release();
     this.messages++;
@@ -287,7 +332,7 @@ export class Inbound {
         buf: Buffer.allocUnsafe(FILE_RECORD_BYTES + MAX_BODY),
         used: 0,
       };
-      out.push({ k: 'file.open', block, dest });
+      out.push({ k: 'file.open', block, dest, signer: this.signer });
       return;
     }
     const answer = isForNode(block.command);

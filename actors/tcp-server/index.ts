@@ -24,7 +24,8 @@ import { tcpServerSchema, type TcpServerConfig } from './config.js';
 import { Inbound, type AssemblyBudget, type InboundItem } from './inbound.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type TcpInfo, type TcpStats, type WorkerRecord } from './messages.js';
 import { defineStash } from '../../node/stash.js';
-import { AUTH_USERS, NO_AUTH, peerAllowed, type PeerPolicy } from '../../node/auth/users.js';
+import { AUTH_USERS, NO_AUTH } from '../../node/auth/users.js';
+import { PeerAuthError, PeerVerifier } from './peer-auth.js';
 import { readSetting } from '../../node/settings.js';
 
 /** The port an `external_port = 0` server got, so a restarted dispatch actor listens on the same one. */
@@ -59,8 +60,10 @@ interface State {
   nextConn: number;
   nextWorker: number;
   stats: TcpStats;
-  /** `set node authentication`: connections only from the listed peers while on. */
-  peers: PeerPolicy;
+  /** `set node authentication`: signatures checked, unsigned messages only from the allow list (peer-auth.ts). */
+  verifier: PeerVerifier;
+  /** This node signs its messages: answers to edgelake-rt requesters are signed too. */
+  signing: boolean;
   /** Payload bytes held by all messages being assembled (inbound.ts `AssemblyBudget`). */
   assembly: AssemblyBudget;
 }
@@ -86,7 +89,10 @@ function pickRing(state: State, ctx: ActorContext<TcpIn>, bytes: number): string
   return names[state.nextWorker % Math.max(1, names.length)];
 }
 
-function answerOf(item: { block: DecodedBlock; payload: Uint8Array }, peerIp: string): PeerReply {
+function answerOf(
+  item: { block: DecodedBlock; payload: Uint8Array; signer: string | undefined },
+  peerIp: string,
+): PeerReply {
   const h = item.block.header;
   return {
     command: item.block.command,
@@ -103,6 +109,7 @@ function answerOf(item: { block: DecodedBlock; payload: Uint8Array }, peerIp: st
     sourceIp: h.sourceIp === '0.0.0.0' ? peerIp : h.sourceIp,
     sourcePort: h.sourcePort,
     peerIp,
+    ...(item.signer !== undefined ? { signer: item.signer } : {}),
   };
 }
 
@@ -115,7 +122,17 @@ function closeConn(state: State, conn: Conn, why: string | undefined, ctx: Actor
   conn.socket.destroy();
 }
 
+/** Node authentication refused a message: counted, no answer, the connection closed (peer-auth.ts). */
+function refused(state: State, conn: Conn, err: PeerAuthError, ctx: ActorContext<TcpIn>): void {
+  state.stats.refused[err.reason] = (state.stats.refused[err.reason] ?? 0) + 1;
+  state.stats.lastRefused = err.message;
+  ctx.metrics.inc('edgelake_rt_peer_messages_refused_total', { reason: err.reason });
+  ctx.log.warn('peer message refused', { peer: conn.peerIp, reason: err.reason });
+  closeConn(state, conn, err.message, ctx);
+}
+
 function malformed(state: State, conn: Conn, err: unknown, ctx: ActorContext<TcpIn>): void {
+  if (err instanceof PeerAuthError) return refused(state, conn, err, ctx);
   const answer = conn.inbound.answerInProgress;
   if (answer && answer.jobId !== 0) {
     // Whoever waits for this answer learns why it will not come (instead of waiting for its timeout).
@@ -188,6 +205,13 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
     rt: conn.inbound.persistent,
   };
   for (const item of items) {
+    const auth =
+      item.k === 'file.data'
+        ? {}
+        : {
+            ...(item.signer !== undefined ? { signer: item.signer } : {}),
+            ...(state.signing && (base.rt || item.signer !== undefined) ? { sign: true } : {}),
+          };
     switch (item.k) {
       case 'answer':
         state.stats.answers++;
@@ -197,6 +221,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
         state.stats.commands++;
         conn.outbox.push({
           ...base,
+          ...auth,
           k: 'cmd',
           head: encodeHeader(item.block.header),
           command: item.block.command,
@@ -207,6 +232,7 @@ function onItems(state: State, conn: Conn, items: InboundItem[], ctx: ActorConte
         state.stats.files++;
         conn.outbox.push({
           ...base,
+          ...auth,
           k: 'file.open',
           conn: conn.id,
           head: encodeHeader(item.block.header),
@@ -235,22 +261,18 @@ function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): void {
     socket.destroy();
     return;
   }
-  if (!peerAllowed(state.peers, socket.remoteAddress ?? '')) {
-    // Node authentication on and a peer not listed: not one byte of its message is read.
-    state.stats.unlisted++;
-    ctx.log.debug('TCP peer not in the allow list', { peer: socket.remoteAddress });
-    socket.destroy();
-    return;
-  }
   const id = ++state.nextConn;
+  const peerIp = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
   const conn: Conn = {
     id,
     socket,
-    peerIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+    peerIp,
     inbound: new Inbound({
       commandBytes: MAX_COMMAND_BYTES,
       answerBytes: state.cfg.max_message_mb << 20,
       budget: state.assembly,
+      // Asked at each message's first block, so a change of the policy applies to open connections too.
+      auth: () => state.verifier.forPeer(peerIp),
     }),
     outbox: [],
     fileRing: undefined,
@@ -296,6 +318,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
     server.on('connection', (socket) => ctx.send(ctx.self, { type: 'tcp.conn.open', socket }));
     server.on('error', (err) => ctx.log.error('TCP server error', { error: err.message }));
     const a = server.address() as AddressInfo;
+    const table = await readSetting(ctx, AUTH_USERS);
     if (asked === 0) STASH.put(ctx, { port: a.port });
     const extIp = cfg.external_ip ?? cfg.internal_ip ?? a.address;
     const extPort = cfg.external_port || cfg.internal_port || a.port;
@@ -331,10 +354,12 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         files: 0,
         malformed: 0,
         rejected: 0,
-        unlisted: 0,
         lastMalformed: '',
+        refused: {},
+        lastRefused: '',
       },
-      peers: (await readSetting(ctx, AUTH_USERS))?.peers ?? NO_AUTH.peers,
+      verifier: new PeerVerifier(table?.peers ?? NO_AUTH.peers),
+      signing: table?.signing === true,
     };
   },
   handle(state, msg, ctx) {
@@ -399,13 +424,9 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         return undefined;
       }
       case 'auth.users':
-        state.peers = msg.table.peers;
-        // Connections already open (edgelake-rt peers keep theirs) from peers no longer allowed are closed.
-        for (const conn of [...state.conns.values()])
-          if (!peerAllowed(state.peers, conn.peerIp)) {
-            state.stats.unlisted++;
-            closeConn(state, conn, 'peer not in the allow list', ctx);
-          }
+        // Open connections too: each next message is checked against the new policy.
+        state.verifier.setPolicy(msg.table.peers);
+        state.signing = msg.table.signing === true;
         return undefined;
       case 'tcp.info':
         return info(state, ctx);

@@ -31,8 +31,9 @@ export interface TcpStats {
   files: number;
   malformed: number;
   rejected: number;
-  /** Connections refused because node authentication is on and the peer is not in its allow list. */
-  unlisted: number;
+  /** Messages refused by node authentication (peer-auth.ts), by reason. */
+  refused: Record<string, number>;
+  lastRefused: string;
   lastMalformed: string;
 }
 
@@ -72,6 +73,10 @@ interface RecordBase {
   replyFrom: Address;
   /** The request carried the edgelake-rt mark: answer marked, on a persistent connection. */
   rt: boolean;
+  /** Node authentication was on and the message was signed by this key (checked against the ledger by the node). */
+  signer?: string;
+  /** Sign the answer (this node signs, and the requester is edgelake-rt or signed). */
+  sign?: boolean;
 }
 
 /** What the dispatch actor pushes into a worker's ring (msgpack). `head` is block 1's 207-byte header. */

@@ -89,6 +89,13 @@ const serverInfo: CommandSpec = {
         ['malformed', s.malformed],
         ['rejected', s.rejected],
         ['last_malformed', s.lastMalformed],
+        [
+          'auth_refused',
+          Object.entries(s.refused)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ],
+        ['last_refused', s.lastRefused],
       ],
     );
   },

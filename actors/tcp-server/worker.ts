@@ -69,6 +69,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
         peerIp: rec.peerIp,
         replyFrom: rec.replyFrom,
         rt: rec.rt,
+        ...signed(rec),
       };
       track(state, ctx, execute(cmd, state.deps), `command from ${rec.peerIp}`);
       return;
@@ -77,7 +78,7 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       const head = decodeHeader(rec.head);
       const large =
         head.genericFlag === GenericFlag.largeMessage
-          ? { head, rawHead: rec.head, peerIp: rec.peerIp, replyFrom: rec.replyFrom, rt: rec.rt }
+          ? { head, rawHead: rec.head, peerIp: rec.peerIp, replyFrom: rec.replyFrom, rt: rec.rt, ...signed(rec) }
           : undefined;
       const ledgerFrom = head.genericFlag === GenericFlag.ledger ? rec.peerIp : undefined;
       const t: Transfer = {
@@ -92,6 +93,9 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
       state.files++;
       const step = (async () => {
         try {
+          // Node authentication: a signed transfer needs the signer's permission for `file write` (the large
+          // message's command is checked when it runs).
+          if (rec.signer !== undefined && !large) await state.deps.permit(rec.signer, 'file write');
           t.sink = await FileSink.open(
             await destinationPath(rec.dest, head.genericFlag, await liveDirs(ctx, rec.dest, state.fc)),
           );
@@ -140,6 +144,14 @@ function onRecord(state: State, rec: WorkerRecord, ctx: ActorContext<TcpWorkerIn
     default:
       assertNever(rec, 'worker record');
   }
+}
+
+/** The node authentication fields a record carries on to its command. */
+function signed(rec: { signer?: string; sign?: boolean }): { signer?: string; sign?: boolean } {
+  return {
+    ...(rec.signer !== undefined ? { signer: rec.signer } : {}),
+    ...(rec.sign ? { sign: true } : {}),
+  };
 }
 
 /** A command too long for one block arrived as a file: run it, then delete the file (net_client.large_message). */
@@ -208,13 +220,30 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
       files: 0,
       sender,
       deps: {
-        run: (text, source, peer) =>
+        run: (text, source, peer, signer) =>
           ctx.ask(
             NODE,
-            { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) },
+            {
+              type: 'node.command',
+              text,
+              source,
+              via: 'peer',
+              ...(peer ? { peer } : {}),
+              ...(signer !== undefined ? { signer } : {}),
+            },
             cfg.command_timeout * 1000,
           ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
+        permit: async (key, command, dbms, table) => {
+          await ctx.ask(NODE, {
+            type: 'node.peer.permit',
+            key,
+            command,
+            ...(dbms !== undefined ? { dbms } : {}),
+            ...(table !== undefined ? { table } : {}),
+          });
+        },
+        sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
         threadNumber: cfg.index,
       },
       fc: { root: ctx.node.root, dirs: ctx.node.dirs },

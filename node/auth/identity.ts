@@ -5,8 +5,9 @@
 //   <id_dir>/node_id.pub   the public key, SPKI PEM
 // `get node id` is the public key as one line of base64 (SPKI DER): it names the node in policies.
 // A signed policy carries `public_key` (that line) and `signature` (base64 Ed25519) in its inner object; the
-// signature covers the policy without `signature`, as JSON with keys sorted at every level, so the order in which
-// a ledger or a peer writes the keys does not matter.
+// signature covers the policy without `signature` and without what `blockchain insert` adds (`id`, `date`,
+// `ledger`), as JSON with keys sorted at every level, so a policy signed and then inserted still authenticates on
+// the ledger, and the order in which a ledger or a peer writes the keys does not matter.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +45,7 @@ export function nodeId(idDir: string): string | undefined {
   return createPublicKey(readFileSync(f.pub)).export({ type: 'spki', format: 'der' }).toString('base64');
 }
 
-function privateKeyOf(idDir: string, password: string): ReturnType<typeof createPrivateKey> {
+export function privateKeyOf(idDir: string, password: string): ReturnType<typeof createPrivateKey> {
   const f = keyFiles(idDir);
   if (!existsSync(f.key)) fail('the node has no keys (id create keys for node where password = ..)');
   try {
@@ -64,11 +65,14 @@ function sorted(v: PyValue): PyValue {
   return v;
 }
 
-/** What the signature covers: the policy without `signature`, keys sorted at every level. */
+/** Keys the signature does not cover: itself, and what `blockchain insert` sets (protocols/policy/id.ts). */
+const UNSIGNED_KEYS = ['signature', 'id', 'date', 'ledger'];
+
+/** What the signature covers: the policy without UNSIGNED_KEYS, keys sorted at every level. */
 function signedBytes(policy: Policy): Buffer {
   const copy = sorted(policy) as Policy;
   const inner = policyInner(copy);
-  inner?.delete('signature');
+  for (const k of UNSIGNED_KEYS) inner?.delete(k);
   return Buffer.from(jsonDumps(copy), 'utf8');
 }
 

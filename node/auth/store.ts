@@ -72,12 +72,13 @@ export class AuthStore {
     return { enabled: p.enabled, allow: [...p.allow] };
   }
 
-  /** `set node authentication on|off [where allow = ..]`: on needs the IPs of the peers to accept. */
+  /**
+   * `set node authentication on|off [where allow = ..]`: while on, signed messages are checked and unsigned ones
+   * (EdgeLake peers) are taken only from these IPs; without `allow` the list stays as it was.
+   */
   setPeers(enabled: boolean, allow: string[] | undefined): void {
     const list = (allow ?? this.peers.allow).map(normalIp);
     for (const ip of list) if (isIP(ip) === 0) fail(`set node authentication: '${ip}' is not an IP address`);
-    if (enabled && list.length === 0)
-      fail("set node authentication on: name the peers to accept ('where allow = <ip>, <ip>')");
     this.data.peers = { enabled, allow: [...new Set(list)] };
     this.commit();
   }

@@ -17,7 +17,7 @@ export interface UserRecord {
   expires?: number;
 }
 
-/** `set node authentication`: TCP peers accepted only from these IPs while on. */
+/** `set node authentication`: while on, unsigned TCP messages (EdgeLake peers) only from these IPs. */
 export interface PeerPolicy {
   enabled: boolean;
   allow: string[];
@@ -27,6 +27,8 @@ export interface AuthTable {
   enabled: boolean;
   users: UserRecord[];
   peers: PeerPolicy;
+  /** The node signs its TCP messages (it has keys and their password: node/auth/peer-auth.ts). */
+  signing?: boolean;
 }
 
 /** An IP as the TCP server sees it (IPv4-mapped IPv6 and `localhost` normalised). */
@@ -36,11 +38,6 @@ export function normalIp(ip: string): string {
     .replace(/^::ffff:/i, '')
     .toLowerCase();
   return x === 'localhost' || x === '::1' ? '127.0.0.1' : x;
-}
-
-/** May a TCP peer at `ip` connect? */
-export function peerAllowed(p: PeerPolicy, ip: string): boolean {
-  return !p.enabled || p.allow.includes(normalIp(ip));
 }
 
 export const AUTH_USERS = defineSetting<AuthTable>('auth.users');

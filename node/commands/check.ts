@@ -7,7 +7,12 @@
 // a label that is missing (EdgeLake looks a label up only when it jumps, `exec_script`), an `if` without `then`
 // whose `goto` EdgeLake reads as part of the condition. A body under a condition made of literals only that is
 // false (`if error_code == 3 then ...`) never runs and is not checked. `process <file>` is followed into files
-// named by a literal path that exist.
+// named by a literal path that exist. A line the node refuses while `on error ignore` is in force is a warning:
+// EdgeLake's `exec_script` then goes on past every error, unknown commands and bad structure included. Under
+// `on error goto|call`, an unknown first word (Not_in_commands_dict, 141) jumps to the label and is a warning; a
+// structure error (an unknown sub-command of a known word such as `set` or `file`, bad options, a bad condition)
+// still ends the script there and stays an error. Which `on error` is in force is read in file order, as a script
+// runs when it does not jump.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { CommandError, ConfigError, errorMessage } from '../../base/errors.js';
@@ -71,6 +76,11 @@ export interface Problem {
   message: string;
   pos: number;
   warning?: boolean;
+  /**
+   * An unknown first word (EdgeLake `Not_in_commands_dict`, 141): `on error goto|call` catches it. Every other
+   * problem is a structure error (1, 2), which ends the script under those too (member_cmd.py `exec_script`).
+   */
+  catchable?: boolean;
 }
 
 const shift = (ps: Problem[], by: number): Problem[] => ps.map((p) => ({ ...p, pos: p.pos + by }));
@@ -119,7 +129,8 @@ export class CommandChecker {
         if (t.kind !== 'word') break;
         valueWords.push(t.text.toLowerCase());
       }
-      const plus = tokens.slice(2).some((t) => t.kind === 'word' && t.text === '+');
+      // As the dispatcher: concatenation only when the value's second word is '+' (EdgeLake's process_cmd).
+      const plus = tokens[3]?.kind === 'word' && tokens[3].text === '+';
       if (!plus && (this.dispatcher.isCommand(rhs) || (valueWords.length > 0 && startsWithCommandKey(valueWords))))
         return shift(this.check(rhs, labels), off);
       return this.checkPolicyScript(text, rhs, off);
@@ -157,7 +168,13 @@ export class CommandChecker {
     if (!spec) {
       if (w === 'set' && tokens[2]?.kind === 'op') return [];
       if (w === 'get' && tokens.length === 2 && tokens[1]!.kind === 'word' && /^[!$]/.test(tokens[1]!.text)) return [];
-      return [{ message: `unknown command "${text.split(/\s+/).slice(0, 3).join(' ')}"`, pos: first.pos }];
+      return [
+        {
+          message: `unknown command "${text.split(/\s+/).slice(0, 3).join(' ')}"`,
+          pos: first.pos,
+          ...(this.dispatcher.isFamily(w) ? {} : { catchable: true }),
+        },
+      ];
     }
     if (spec.words[0] === 'schedule') {
       // The task is a command the scheduler runs later: the node refuses it then.
@@ -244,11 +261,20 @@ export class CommandChecker {
       return { errors: [`${file}: ${errorMessage(err)}`], warnings: [] };
     }
     const report: ScriptReport = { errors: [], warnings: [] };
+    let onError = 'none';
     for (const sl of lines) {
       if (sl.label !== undefined) continue;
+      const set = /^on\s+error\s+(ignore|goto|call|end)\b/i.exec(sl.text.trim());
+      if (set) onError = set[1]!.toLowerCase();
       for (const p of this.check(sl.text, labels)) {
         const at = locate(sl, p.pos, file);
-        (p.warning ? report.warnings : report.errors).push(`${file} line ${at.line}, column ${at.col}: ${p.message}`);
+        const where = `${file} line ${at.line}, column ${at.col}: ${p.message}`;
+        if (p.warning) report.warnings.push(where);
+        else if (onError === 'ignore')
+          report.warnings.push(`${where} (skipped under 'on error ignore': the script goes on)`);
+        else if (p.catchable && (onError === 'goto' || onError === 'call'))
+          report.warnings.push(`${where} (caught by 'on error ${onError}': the script jumps to its label)`);
+        else report.errors.push(where);
       }
       const inc = /^(?:(?:do|else)\s+)?process\s+(\S+)\s*$/i.exec(sl.text.trim());
       if (inc && !/[!$]/.test(inc[1]!)) {

@@ -11,7 +11,7 @@
 //   set $NAME = value            set an environment variable
 import { CommandError, errorMessage } from '../../base/errors.js';
 import { maskSecrets } from '../../base/mask.js';
-import { mirrorLedger } from './builtin/tables.js';
+import { mirrorLedger, policyIds } from './builtin/tables.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
 import { splitIf, type RunEnv } from '../../protocols/command/interpreter.js';
@@ -61,6 +61,11 @@ export class Dispatcher {
   }
 
   /** Does this text start with a known command (as opposed to a plain value)? */
+  /** Is the word the first word of some command (`set`, `file`...)? Then a text no spec matches is a structure error. */
+  isFamily(word: string): boolean {
+    return this.families.has(word.toLowerCase());
+  }
+
   isCommand(text: string): boolean {
     try {
       const toks = tokenize(text);
@@ -158,12 +163,18 @@ export class Dispatcher {
     };
     if (inv.where && inv.where.length === 0)
       throw new CommandSyntaxError(`'where' with no options`, rest[whereAt]!.pos);
+    // A master that keeps its ledger in dbms `blockchain` (EdgeLake's `create table ledger`) updates the table too:
+    // rows for the policies added, and deletions for the ones this command dropped (only those: a row another
+    // writer put in a shared table stays).
+    const mirror = spec.words[0] === 'blockchain' && spec.method === 'post' && node.dbms.has('blockchain');
+    const before = mirror && node.metadata ? policyIds(node) : undefined;
     const reply = await spec.run(inv, node);
-    // A master that keeps its ledger in dbms `blockchain` (EdgeLake's `create table ledger`) updates the table too.
-    if (spec.words[0] === 'blockchain' && spec.method === 'post')
-      await mirrorLedger(node).catch((err: unknown) =>
+    if (before) {
+      const after = policyIds(node);
+      await mirrorLedger(node, new Set([...before].filter((id) => !after.has(id)))).catch((err: unknown) =>
         node.log.warn('ledger table not updated (the ledger file is)', { error: errorMessage(err) }),
       );
+    }
     return reply;
   }
 
@@ -183,7 +194,16 @@ export class Dispatcher {
       return '';
     }
     let result: string;
-    if (value.some((t) => t.kind === 'word' && t.text === '+')) {
+    // EdgeLake's `process_cmd` reads `x = a + b` as concatenation only when the value's second word is `+`;
+    // otherwise the value is a command when it starts with one (`n = python int(!a) + int(!b)` runs python).
+    const concatenation = value[1]?.kind === 'word' && value[1].text === '+';
+    if (!concatenation && (this.isCommand(rhs) || this.startsWithKey(value))) {
+      // EdgeLake removes the old value first (`params.reset_key`): a command that fails leaves the name unset, and
+      // `x = <command using !x>` sees x unset, as EdgeLake's does.
+      if (name.startsWith('$')) node.dict.setEnv(name.slice(1), '');
+      else node.dict.delete(name);
+      result = await node.command(rhs, env);
+    } else if (value.some((t) => t.kind === 'word' && t.text === '+')) {
       // Concatenation: operands between `+` signs, quotes dropped, references resolved.
       const parts: string[] = [];
       let expectOperand = true;
@@ -201,11 +221,6 @@ export class Dispatcher {
       result = parts.join('');
     } else if (value.length === 1 && value[0]!.kind === 'word' && /^[!$]/.test(value[0]!.text)) {
       result = node.resolve(value[0]!.text);
-    } else if (this.isCommand(rhs) || this.startsWithKey(value)) {
-      // EdgeLake removes the old value first: a command that fails leaves the name unset.
-      if (name.startsWith('$')) node.dict.setEnv(name.slice(1), '');
-      else node.dict.delete(name);
-      result = await node.command(rhs, env);
     } else if (value.length === 1 && value[0]!.kind === 'json') {
       result = value[0]!.text;
     } else {

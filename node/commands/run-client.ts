@@ -23,6 +23,7 @@ import { prepareQuery, runNetworkQuery } from '../query/network-query.js';
 import { OperatorChooser, operatorsFor, type PolicyReader, type TableRef } from '../query/operators.js';
 import type { Outcome, PeerNetwork } from '../../peer/network.js';
 import { sendFile } from '../../peer/file-send.js';
+import { signFnOf } from '../../peer/sign.js';
 import { Status } from '../../base/status.js';
 import { timedQuery } from '../metrics/query.js';
 import { commandPath } from '../files/confine.js';
@@ -150,7 +151,8 @@ async function fileCopy(targets: Target[], inv: Invocation, at: number, node: No
   const tcp = node.connections.get('TCP');
   const [ip, port] = tcp ? splitAddress(tcp.external) : ['0.0.0.0', 0];
   // The destination is sent as typed: a leading `!key` is the receiver's (its watch dir, not ours).
-  for (const t of targets) await sendFile(t, src, dest, flag, { ip, port });
+  const sign = signFnOf(() => node.peerAuth?.messageSigner);
+  for (const t of targets) await sendFile(t, src, dest, flag, { ip, port }, undefined, sign);
   return '';
 }
 

@@ -142,6 +142,11 @@ export const METRICS = {
     labels: ['peer'],
     buckets: LATENCY,
   },
+  edgelake_rt_peer_messages_refused_total: {
+    type: 'counter',
+    help: 'TCP messages refused by node authentication: unsigned (not in the allow list), bad_signature, stale, replay (the TCP server); unknown_key, not_permitted (the node)',
+    labels: ['reason'],
+  },
   // Message brokers (reported by the consumers).
   edgelake_rt_kafka_consumer_lag_messages: {
     type: 'gauge',

@@ -28,7 +28,7 @@ export interface TopicClause {
   /** `column.*` members, raw: `column.<n>.<type>` -> string, `column.<n>` -> { type, value, optional? }. */
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
   /** A topic mapped by a policy is compiled with compilePolicy (EdgeLake then reads only `name`). */
-  readonly policy?: string | undefined;
+  readonly policy?: readonly string[] | undefined;
 }
 
 /** A dbms or table: a constant (already normalized) or a bring evaluated per message. */
@@ -63,8 +63,8 @@ export function compileTopic(topic: TopicClause, opts: CompileOptions = {}): Map
     throw new ConfigError('topic: missing topic name', { code: Status.MqttInfo });
   }
   const where = `topic '${topic.name}'`;
-  if (topic.policy !== undefined && topic.policy !== '') {
-    throw new ConfigError(`${where}: maps by policy '${topic.policy}' (compile the policy instead)`, {
+  if (topic.policy !== undefined && topic.policy.length > 0) {
+    throw new ConfigError(`${where}: maps by policy '${topic.policy.join(', ')}' (compile the policy instead)`, {
       code: Status.MqttInfo,
     });
   }

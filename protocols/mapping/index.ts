@@ -7,7 +7,7 @@ export { normalizeName } from './names.js';
 export type { NameOptions } from './names.js';
 export { toMessages } from './payload.js';
 export { compilePolicy } from './policy.js';
-export { fail, isFailure, MAP_STATUS_TEXT, MapCode } from './result.js';
+export { chainMappers, fail, isFailure, MAP_STATUS_TEXT, MapCode } from './result.js';
 export type { MapCodeValue, MapFailure, MappedRow, Mapper, MapResult } from './result.js';
 export { formatNow, toTimestamp } from './timestamp.js';
 export { converterFor, ConversionFailure, unifyType } from './types.js';

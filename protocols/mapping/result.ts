@@ -51,6 +51,31 @@ export type MapResult = { rows: MappedRow[] } | { error: MapFailure };
 /** `(payload, now) => MapResult`. Built once per topic or policy; never throws on any payload. */
 export type Mapper = (payload: unknown, now: Date) => MapResult;
 
+/**
+ * Several mapping policies on one topic (`topic = (name = t and policy = A and policy = B)`): each maps the message
+ * in turn, as EdgeLake's mqtt_client.py `process_using_policies` applies every policy of the topic and writes the
+ * rows of each that maps. The rows of all that map are kept; the message fails (with the last failure) only when
+ * none maps it, because a topic that carries several kinds of messages has a policy per kind and the others do not
+ * fit.
+ */
+export function chainMappers(mappers: readonly Mapper[]): Mapper {
+  if (mappers.length === 1) return mappers[0]!;
+  return (payload, now) => {
+    const rows: MappedRow[] = [];
+    let failure: { error: MapFailure } | undefined;
+    let mapped = false;
+    for (const m of mappers) {
+      const r = m(payload, now);
+      if ('error' in r) failure = r;
+      else {
+        mapped = true;
+        rows.push(...r.rows);
+      }
+    }
+    return mapped || !failure ? { rows } : failure;
+  };
+}
+
 export function fail(code: MapCodeValue, reason: string): { error: MapFailure } {
   return { error: { code, reason } };
 }

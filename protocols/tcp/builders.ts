@@ -77,6 +77,8 @@ export interface ReplyOptions {
   /** The text is JSON (generic flag 2); default text (1). */
   json?: boolean;
   threadNumber?: number;
+  /** Block 1's authentication segment (a signed answer, peer/sign.ts). */
+  auth?: Uint8Array;
 }
 
 /** The header fields a reply keeps from the request it answers (EdgeLake reuses the request's buffer). */
@@ -116,6 +118,7 @@ export function replyMessage(request: BlockHeader, text: string | Uint8Array, op
     command: error === 0 ? 'print' : 'echo',
     payload: typeof text === 'string' ? encodeText(text) : text,
     keepUtf8Whole: typeof text === 'string',
+    ...(opts.auth ? { auth: opts.auth } : {}),
   });
 }
 
@@ -123,15 +126,16 @@ export function replyMessage(request: BlockHeader, text: string | Uint8Array, op
 export function notRecognizedReply(
   request: BlockHeader,
   commandText: string,
-  opts: { source: Address; threadNumber?: number },
+  opts: { source: Address; threadNumber?: number; auth?: Uint8Array },
 ): Uint8Array[] {
   const prefix = "echo Command '";
   const suffix = "' not recoginzed";
   // EdgeLake sends nothing when this does not fit a block (ERR_large_command); we cut the quoted text instead.
-  const room = BLOCK_SIZE - HEADER_SIZE - encodeText(prefix + suffix).length;
+  const room = BLOCK_SIZE - HEADER_SIZE - encodeText(prefix + suffix).length - (opts.auth?.length ?? 0);
   return encodeMessage({
     header: { ...fromRequest(request, opts.source, opts.threadNumber), infoType: InfoType.command, error: 1 },
     command: prefix + truncateUtf8(commandText, room) + suffix,
+    ...(opts.auth ? { auth: opts.auth } : {}),
   });
 }
 

@@ -132,6 +132,8 @@ export interface ResultSetOptions {
   dbmsTimeMs?: number;
   sendTimeMs?: number;
   threadNumber?: number;
+  /** Block 1's authentication segment (a signed answer, peer/sign.ts); later blocks keep its room free too. */
+  auth?: Uint8Array;
 }
 
 /** The `job reply` blocks answering a query `request` with `rows` (each a JSON text). */
@@ -141,9 +143,10 @@ export function resultSetMessage(
   opts: ResultSetOptions = {},
 ): Uint8Array[] {
   const command = encodeText(JOB_REPLY_COMMAND);
+  const auth = opts.auth ?? new Uint8Array(0);
   const perBlock = packRows(
     rows.map((r) => encodeText(r)),
-    command.length,
+    command.length + auth.length,
   );
   const { commandLength: _c, authLength: _a, dataLength: _d, ...base } = request;
   const header = { ...fillHeader(base), socketId: 0, socketCounter: opts.threadNumber ?? 0 };
@@ -161,6 +164,6 @@ export function resultSetMessage(
       jsonCount: sent.length,
       ...(last ? { dbmsTimeMs: opts.dbmsTimeMs ?? 0, sendTimeMs: opts.sendTimeMs ?? 0 } : {}),
     };
-    return encodeBlock(fields, command, new Uint8Array(0), encodeSegments(sent));
+    return encodeBlock(fields, command, i === 0 ? auth : new Uint8Array(0), encodeSegments(sent));
   });
 }

@@ -64,6 +64,30 @@ test('missing labels and if-without-then are warnings; a false literal condition
   assert.match(report('if !error_code == 3 then declare-policy-error').errors[0]!, /unknown command/);
 });
 
+test("what the node refuses under 'on error ignore' is a warning: EdgeLake's script goes on past it", () => {
+  const r = report(
+    'on error goto oops',
+    'x = file check /var/run/docker.sock',
+    'on error ignore',
+    'y = file check /var/run/docker.sock',
+    'if !y != then goto oops',
+    'on error call oops',
+    'z = file check /tmp',
+    'if !y then edgelake-error',
+    ':oops:',
+    'end script',
+  );
+  // An unknown sub-command of a known word (`file`) is a structure error: `on error goto|call` does not catch it.
+  assert.equal(r.errors.length, 2, r.errors.join('\n'));
+  assert.match(r.errors[0]!, /line 2, column 5: unknown command "file check/);
+  assert.match(r.errors[1]!, /line 7, column 5: unknown command "file check/);
+  assert.equal(r.warnings.length, 3, r.warnings.join('\n'));
+  assert.match(r.warnings[0]!, /line 4, column 5: unknown command .*skipped under 'on error ignore'/);
+  assert.match(r.warnings[1]!, /line 5, .*skipped under 'on error ignore'/);
+  // An unknown first word (EdgeLake's Not_in_commands_dict) jumps to the label.
+  assert.match(r.warnings[2]!, /line 8, column 12: unknown command "edgelake-error".*caught by 'on error call'/);
+});
+
 test('process is followed into a file that exists', () => {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-checkinc-'));
   try {
@@ -99,16 +123,12 @@ test(
       .map((f) => f.slice(SCRIPTS!.length + 1))
       .sort();
     // README "edgelake-rt check on the deployment scripts" lists these, each with the upstream line.
-    assert.deepEqual(failing, [
-      'data-generator/opcua_enterprise_a.al',
-      'data-generator/vessel_aggregation_demo.al',
-      'data-generator/vessel_data.al',
-      'data-generator/wind_turbine_data.al',
-      'node-deployment/main.al',
-      'sample-scripts/basic_kafka_client.al',
-      'southbound-industrial/opcua_connection.al',
-      'southbound-monitoring/policy_docker_monitoring.al',
-    ]);
+    assert.deepEqual(failing, ['data-generator/vessel_aggregation_demo.al', 'sample-scripts/basic_kafka_client.al']);
     assert.ok(files.length >= 69, `${files.length} files`);
+    // The issue's bar: at least 95% of the files pass (66 of 69); 67 do.
+    assert.ok(
+      (files.length - failing.length) / files.length >= 0.95,
+      `${files.length - failing.length} of ${files.length}`,
+    );
   },
 );

@@ -57,6 +57,17 @@ test('python evaluates a safe subset and never runs code', async (t) => {
   assert.equal(await n.cmd('python "abcdef"[1:-1].upper()'), 'BCDE');
   assert.equal(await n.cmd('python 7 / 2'), '3.5');
   assert.equal(await n.cmd('python "x" in "xyz" and 2 >= 1'), 'True');
+  // An assignment whose value is a python command runs it, '+' and all (policy_node_monitoring.al's
+  // `error_count = python int(!errin) + int(!errout)`); `x = !a + !b` stays concatenation.
+  await n.cmd('errin = 3');
+  await n.cmd('errout = 4');
+  await n.cmd('error_count = python int(!errin) + int(!errout)');
+  assert.equal(n.running.node.dict.get('error_count'), '7');
+  await n.cmd('name = "my opc"');
+  await n.cmd('tags = python !name.strip().replace(" ", "_") + "_tags.al"');
+  assert.equal(n.running.node.dict.get('tags'), 'my_opc_tags.al');
+  await n.cmd('both = !errin + !errout');
+  assert.equal(n.running.node.dict.get('both'), '34');
   await assert.rejects(n.cmd('python __import__("os").system("true")'), { code: 3 });
   await assert.rejects(n.cmd('python open("/etc/passwd")'), { code: 3 });
   // A value with a quote stays one string literal.

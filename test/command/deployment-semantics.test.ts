@@ -172,3 +172,27 @@ test('a one-word value that names a command needing more words is text (EdgeLake
   assert.equal(n.get('p'), 'python');
   assert.equal(n.get('d'), 'test');
 });
+
+test('under on error goto|call an unknown first word jumps to the label; an unknown set sub-command ends the script', async (t) => {
+  const n = await boot(t);
+  // main.al line 46 (`... then edgelake-error`): EdgeLake's Not_in_commands_dict is caught by `on error call`.
+  await run(
+    n,
+    'caught.al',
+    'on error call handler',
+    'if 1 == 1 then edgelake-error',
+    'set after = yes',
+    'end script',
+    ':handler:',
+    'set handled = yes',
+    'return',
+  );
+  assert.equal(n.get('handled'), 'yes');
+  assert.equal(n.get('after'), 'yes');
+  // vessel_aggregation_demo.al: `set aggregation ...` is a structure error (2), which `on error goto` does not catch.
+  await assert.rejects(
+    run(n, 'ends.al', 'on error goto oops', 'set aggregation where dbms = d and table = t', 'set past = yes', ':oops:'),
+    /aggregation/,
+  );
+  assert.equal(n.get('past'), undefined);
+});

@@ -306,6 +306,28 @@ test('a killed archiver worker is restarted by its supervisor, keeps its counter
   assert.match(await n.cmd('get blobs archiver'), /Source JSON\s*\|\s*2\|\s*0\|/);
 });
 
+test("blob_dir (the seeds' name of blobs_dir), bwatch_dir and archive_dir given in the command are the ones used", async (t) => {
+  const { n, d } = await start(t);
+  const mine = { blobs: join(d.out, 'in'), bwatch: join(d.out, 'watch'), archive: join(d.out, 'arc') };
+  for (const dir of Object.values(mine)) mkdirSync(dir, { recursive: true });
+  await n.cmd(
+    `run blobs archiver where blob_dir = ${mine.blobs} and bwatch_dir = ${mine.bwatch} and archive_dir = ${mine.archive} and dbms = true`,
+  );
+  const image = png(10_000);
+  drop(mine.blobs, 'test.images.own-1.png', image);
+  drop(mine.bwatch, 'test.images.0.0.0.json', lines([{ timestamp: '2026-01-01T00:00:00Z', file: 'own-1.png' }]));
+  await until(() => files(mine.bwatch).length === 0 && files(mine.archive).length === 1);
+  assert.deepEqual(readFileSync(join(mine.archive, 'test.images.own-1.png')), image);
+  assert.deepEqual(files(mine.blobs), [], 'the blob left the blob_dir given');
+  assert.deepEqual(files(d.archive), [], "nothing went to the dictionary's blobs_dir");
+  // Both spellings at once are one option given twice.
+  await n.cmd('exit blobs');
+  await assert.rejects(
+    n.cmd(`run blobs archiver where blob_dir = ${mine.blobs} and blobs_dir = ${mine.blobs}`),
+    /blobs_dir/,
+  );
+});
+
 test('the README sample is valid node.yaml', () => {
   checkReadmeSamples('blobs-archiver');
 });

@@ -8,8 +8,9 @@
 //   id remove user where name = ..
 //   id update user password where name = .. and old = .. and new = ..
 //   get users                                     names, types, expirations (never hashes)
-//   set node authentication on where allow = <ip>, ..   TCP peers only from these IPs (connections from others are
-//   set node authentication off                         closed unread); messages are not signed yet
+//   set node authentication on [where allow = <ip>, ..]   peer messages must be signed by a member's key and allowed
+//   set node authentication off                           by its permissions (node/auth/peer-auth.ts); unsigned ones
+//                                                         (EdgeLake peers) only from the allow list
 // Who may run them: the node's owner (control socket, scripts); a REST client while user authentication is off,
 // or an `admin` user while it is on; never a TCP peer (a peer must not switch its neighbour's authentication off).
 import { CommandError } from '../../../base/errors.js';
@@ -20,6 +21,7 @@ import type { UserType } from '../../auth/users.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import type { DispatchEnv } from '../dispatcher.js';
 import { whereObject } from '../args.js';
+import { idDir } from './identity.js';
 
 function fail(text: string, code: number = Status.CommandStructure): never {
   throw new CommandError(text, { code });
@@ -35,6 +37,11 @@ export function ownerOnly(inv: Invocation, node: NodeApi, what: string): void {
   if (env.via === 'peer' || env.peer) fail(`${what}: not accepted from a TCP peer`, Status.UnauthorizedCommand);
   if (env.via === 'rest' && store(node).enabled && env.user?.type !== 'admin')
     fail(`${what}: needs an admin user`, Status.UnauthorizedCommand);
+}
+
+/** Opens the node's private key for signing (node/auth/peer-auth.ts); a node without keys has nothing to open. */
+export function unlockNodeKey(node: NodeApi, password: string): void {
+  node.peerAuth?.unlock(idDir(node), password);
 }
 
 /** The value after `=`: one word (resolved: `!x`, `$X`) or one quoted string, then the optional `in file`. */
@@ -82,6 +89,8 @@ const setLocal: CommandSpec = {
     const { value, inFile } = assigned(inv, node, 'set local password');
     if (inFile) fail("set local password: 'in file' applies to the private password");
     await store(node).setLocalPassword(value);
+    // A private password kept `in file` opens the node's key again (a restarted node signs once given this).
+    if (store(node).hasSecret('private_password')) unlockNodeKey(node, store(node).getSecret('private_password')!);
     return '';
   },
 };
@@ -94,6 +103,8 @@ const setPrivate: CommandSpec = {
     ownerOnly(inv, node, 'set private password');
     const { value, inFile } = assigned(inv, node, 'set private password');
     const s = store(node);
+    // Checked before it is kept: a wrong password would leave the node unable to sign without saying so.
+    unlockNodeKey(node, value);
     if (inFile) s.putSecret('private_password', value);
     else s.keepSecret('private_password', value);
     return '';
@@ -142,7 +153,7 @@ const getAuth: CommandSpec = {
   words: ['get', 'authentication'],
   method: 'get',
   usage: 'get authentication',
-  run(_inv, node) {
+  async run(_inv, node) {
     const s = store(node);
     return formatTable(
       ['Authentication', 'Status'],
@@ -152,10 +163,21 @@ const getAuth: CommandSpec = {
         ['Local password', s.hasLocalPassword ? (s.unlocked ? 'Set' : 'Set, not given since start') : 'Not set'],
         ['Node authentication', s.peers.enabled ? 'ON' : 'OFF'],
         ['Peers allowed', s.peers.allow.join(', ')],
+        ['Node signs messages', node.peerAuth?.signing ? 'Yes' : 'No'],
+        ['Peer messages refused', await refusedText(node)],
       ],
     );
   },
 };
+
+/** `edgelake_rt_peer_messages_refused_total` by reason: `unsigned 2, replay 1` (0 when none). */
+async function refusedText(node: NodeApi): Promise<string> {
+  const m = node.metrics;
+  if (!m) return '';
+  const values = (await m.counter('edgelake_rt_peer_messages_refused_total').get()).values.filter((v) => v.value > 0);
+  if (values.length === 0) return '0';
+  return values.map((v) => `${String(v.labels['reason'])} ${v.value}`).join(', ');
+}
 
 const getUsers: CommandSpec = {
   words: ['get', 'users'],

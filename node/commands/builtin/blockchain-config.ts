@@ -14,7 +14,7 @@ import { parseQuery } from '../../../protocols/policy/query-parse.js';
 import { pyStr } from '../../../protocols/policy/pyrepr.js';
 import type { PyDict } from '../../../protocols/policy/pyvalue.js';
 import type { RunEnv } from '../../../protocols/command/interpreter.js';
-import type { CommandSpec, NodeApi } from '../../service.js';
+import { withNodeDefaults, type CommandSpec, type NodeApi } from '../../service.js';
 import { ledgerOf, nodeAddress, restText } from './blockchain.js';
 import { Status } from '../../../base/status.js';
 import { defineSetting } from '../../settings.js';
@@ -70,7 +70,7 @@ async function listen(node: NodeApi, kind: string, want: Listener, env: RunEnv):
   const raw: Record<string, unknown> = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, String(v)]));
   const cur = node.instances(kind)[0];
   if (cur) {
-    const parsed = desc.schema.parse({ ...(desc.defaults?.(node) ?? {}), ...raw }, `config from policy: ${kind}`);
+    const parsed = desc.schema.parse(withNodeDefaults(desc, node, raw), `config from policy: ${kind}`);
     if (SAME_KEYS.every((k) => parsed[k] === cur.config[k])) return;
     await node.stopService(cur.id, 'config from policy: reconfigure');
   }

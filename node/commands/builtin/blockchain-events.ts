@@ -10,15 +10,17 @@ import { randomUUID } from 'node:crypto';
 import { runningInstance } from '../../service.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CommandError } from '../../../base/errors.js';
+import { CommandError, errorMessage } from '../../../base/errors.js';
 import { md5Hex } from '../../../storage/metadata/file.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
 import { sendFile } from '../../../peer/file-send.js';
+import { signFnOf } from '../../../peer/sign.js';
 import { sourceFor } from '../../../peer/send-command.js';
 import type { CommandSpec, NodeApi } from '../../service.js';
 import type { DispatchEnv } from '../dispatcher.js';
 import { argWords } from '../args.js';
 import { SYNC_KIND, ledgerOf, toMasters } from './blockchain.js';
+import { mirrorLedger } from './tables.js';
 import { Status } from '../../../base/status.js';
 
 /** EdgeLake's name on the requester for the n-th copy (events.py L117-122). */
@@ -54,7 +56,15 @@ const getBlockchain: CommandSpec = {
     await writeFile(tmp, text, { mode: 0o600 });
     try {
       const source = sourceFor(node.connections.get('TCP'), peer, node.dict.get('ip') ?? '127.0.0.1');
-      await sendFile(peer, tmp, masterCopyName(file, ledger.nextServeId()), 2, source);
+      await sendFile(
+        peer,
+        tmp,
+        masterCopyName(file, ledger.nextServeId()),
+        2,
+        source,
+        undefined,
+        signFnOf(() => node.peerAuth?.messageSigner),
+      );
     } finally {
       await rm(tmp, { force: true });
     }
@@ -91,6 +101,15 @@ const useNew: CommandSpec = {
     } finally {
       await rm(path, { force: true });
     }
+    // dest = dbms: the ledger taken goes to the ledger table too (EdgeLake bsync.py `synchronizer`: `blockchain update
+    // dbms` once the file changed).
+    const dest = runningInstance(node, SYNC_KIND)?.config['dest'];
+    if (Array.isArray(dest) && dest.includes('dbms'))
+      await mirrorLedger(node).catch((err: unknown) =>
+        node.log.warn('ledger table not updated from the master (the ledger file is; the next change retries)', {
+          error: errorMessage(err),
+        }),
+      );
     const master = syncMaster(node);
     if (!master || (merged.push.length === 0 && merged.drop.length === 0)) return '';
     const failed = [

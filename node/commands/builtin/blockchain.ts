@@ -20,6 +20,7 @@ import type { NodeAddress } from '../../../protocols/policy/address.js';
 import { jsonDumps, pyStr } from '../../../protocols/policy/pyrepr.js';
 import { clone, isDict, parseJson, type Policy, type PyDict } from '../../../protocols/policy/pyvalue.js';
 import { parseAddress, sendCommand, sourceFor } from '../../../peer/send-command.js';
+import { signFnOf } from '../../../peer/sign.js';
 import type { Ledger } from '../../../storage/metadata/ledger.js';
 import type { CommandSpec, Invocation, NodeApi } from '../../service.js';
 import { whereObject } from '../args.js';
@@ -143,6 +144,7 @@ export async function toMasters(node: NodeApi, masters: readonly string[], comma
     try {
       await sendCommand(to, command, sourceFor(node.connections.get('TCP'), to, node.dict.get('ip') ?? '127.0.0.1'), {
         tries: 2,
+        sign: signFnOf(() => node.peerAuth?.messageSigner),
       });
     } catch (err) {
       failed.push(errorMessage(err));

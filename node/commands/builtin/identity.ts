@@ -4,6 +4,10 @@
 //   id sign <policy> where [password = <p>]          adds public_key and signature (password: the key's, else the
 //                                                    one `set private password` gave); assign it: `p = id sign !p ...`
 //   id authenticate <policy>                         'true' when the policy was signed by the key it names
+//   id validate where key = .. and command = .. [and dbms = .. and table = ..]
+//                                                    'true' when the ledger's permissions and assignment policies
+//                                                    let that key run the command (node/auth/permissions.ts), else
+//                                                    an error (212) saying why
 // Creating keys and signing are refused from a TCP peer, and from REST unless an admin (or authentication is off).
 import { CommandError } from '../../../base/errors.js';
 import { Status } from '../../../base/status.js';
@@ -14,7 +18,7 @@ import { argWords, whereObject } from '../args.js';
 import { policyFrom } from './blockchain.js';
 import { ownerOnly } from './auth.js';
 
-const idDir = (node: NodeApi): string => node.dict.get('id_dir') || `${node.root}/anylog`;
+export const idDir = (node: NodeApi): string => node.dict.get('id_dir') || `${node.root}/anylog`;
 
 const createKeys: CommandSpec = {
   words: ['id', 'create', 'keys', 'for', 'node'],
@@ -26,6 +30,8 @@ const createKeys: CommandSpec = {
     if (pw === undefined || pw === '')
       throw new CommandError("id create keys for node: missing 'password'", { code: Status.CommandStructure });
     createNodeKeys(idDir(node), String(pw));
+    // The node signs its messages from now on (this run; `set private password` after a restart).
+    node.peerAuth?.unlock(idDir(node), String(pw));
     return '';
   },
 };
@@ -70,4 +76,30 @@ const idAuthenticate: CommandSpec = {
   },
 };
 
-export const identityCommands: CommandSpec[] = [createKeys, getNodeId, idSign, idAuthenticate];
+const idValidate: CommandSpec = {
+  words: ['id', 'validate'],
+  method: 'any',
+  usage: 'id validate where key = <public key> and command = <command> [and dbms = <dbms> and table = <table>]',
+  run(inv, node) {
+    const o = whereObject(inv, node);
+    const key = o['key'];
+    const command = o['command'];
+    if (typeof key !== 'string' || key === '' || typeof command !== 'string' || command === '')
+      throw new CommandError("id validate: expected 'where key = <public key> and command = <command>'", {
+        code: Status.CommandStructure,
+      });
+    const auth = node.peerAuth;
+    if (!auth) throw new CommandError('id validate: not available on this node', { code: Status.CommandStructure });
+    const d = auth.validate(
+      key,
+      command,
+      o['dbms'] !== undefined ? String(o['dbms']) : undefined,
+      o['table'] !== undefined ? String(o['table']) : undefined,
+    );
+    if (!d.allowed)
+      throw new CommandError(`id validate: not permitted: ${d.why}`, { code: Status.UnauthorizedCommand });
+    return 'true';
+  },
+};
+
+export const identityCommands: CommandSpec[] = [createKeys, getNodeId, idSign, idAuthenticate, idValidate];

@@ -2,7 +2,13 @@
 // The options go through the service's schema (the same one node.yaml uses), so unknown keys and
 // wrong types are refused with the key named, before any worker is spawned.
 import { CommandError } from '../../../base/errors.js';
-import type { CommandSpec, Invocation, NodeApi, ServiceDescriptor } from '../../service.js';
+import {
+  withNodeDefaults,
+  type CommandSpec,
+  type Invocation,
+  type NodeApi,
+  type ServiceDescriptor,
+} from '../../service.js';
 import { argWords, whereObject, withKeyPositions } from '../args.js';
 import { Status } from '../../../base/status.js';
 
@@ -33,9 +39,7 @@ function runCommand(desc: ServiceDescriptor, words: readonly string[]): CommandS
         });
       const raw = runOptions(desc, inv, node);
       // Validate here, with key positions, before the node spawns anything.
-      withKeyPositions(inv.where, () =>
-        desc.schema.parse({ ...(desc.defaults?.(node) ?? {}), ...raw }, `run ${words.join(' ')}`),
-      );
+      withKeyPositions(inv.where, () => desc.schema.parse(withNodeDefaults(desc, node, raw), `run ${words.join(' ')}`));
       await node.startService(desc, raw, inv.env);
       return '';
     },

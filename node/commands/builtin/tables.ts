@@ -6,7 +6,7 @@ import { Status } from '../../../base/status.js';
 import { formatTable } from '../../../protocols/format/table.js';
 import { policyInner } from '../../../protocols/policy/id.js';
 import { jsonDumps } from '../../../protocols/policy/pyrepr.js';
-import { parseJson, type PyValue } from '../../../protocols/policy/pyvalue.js';
+import { parseJson, parsePolicy, type PyValue } from '../../../protocols/policy/pyvalue.js';
 import { tsdInfoStatements } from '../../../storage/schema/tsd.js';
 import type { CommandSpec, NodeApi } from '../../service.js';
 import { argWords, structure, whereObject } from '../args.js';
@@ -47,7 +47,7 @@ function ledgerStatements(engine: 'sqlite' | 'psql'): string[] {
   ];
 }
 
-async function tableExists(node: NodeApi, dbms: string, table: string): Promise<boolean> {
+export async function tableExists(node: NodeApi, dbms: string, table: string): Promise<boolean> {
   return (await node.dbms.reader(dbms).listTables()).includes(table.toLowerCase());
 }
 
@@ -110,13 +110,24 @@ export const tableCommands: CommandSpec[] = [
   },
 ];
 
+/** The ids of the node's live policies. */
+export function policyIds(node: NodeApi): Set<string> {
+  const out = new Set<string>();
+  for (const p of ledgerOf(node).policies()) {
+    const id = policyInner(p)?.get('id');
+    if (typeof id === 'string') out.add(id);
+  }
+  return out;
+}
+
 /**
  * A node whose `blockchain` database has EdgeLake's `ledger` table keeps its policies there too, as EdgeLake's
  * master does (dbms/db_info.py `blockchain_create_local_table`, blockchain_insert_entry): rows are added for new
  * policies and removed for dropped ones, keyed by policy_id. Called after `create table ledger` and after each
- * command that changes the metadata. Values are bound, never spliced.
+ * command that changes the metadata. With `dropped` (the ids a command removed), only those rows are deleted: a
+ * row another writer put in the table (a master sharing it) stays. Values are bound, never spliced.
  */
-export async function mirrorLedger(node: NodeApi): Promise<void> {
+export async function mirrorLedger(node: NodeApi, dropped?: ReadonlySet<string>): Promise<void> {
   const entry = node.dbms.list().find((d) => d.name === 'blockchain');
   if (!entry || !node.metadata || !(await tableExists(node, 'blockchain', 'ledger'))) return;
   const reader = node.dbms.reader('blockchain');
@@ -151,6 +162,49 @@ export async function mirrorLedger(node: NodeApi): Promise<void> {
     });
   }
   for (const id of have)
-    if (!ids.has(id)) statements.push({ sql: `DELETE FROM ledger WHERE policy_id = ${p(1)}`, params: [id] });
+    if (!ids.has(id) && (dropped === undefined || dropped.has(id)))
+      statements.push({ sql: `DELETE FROM ledger WHERE policy_id = ${p(1)}`, params: [id] });
   if (statements.length > 0) await node.dbms.write('blockchain', statements);
+}
+
+/** Whether dbms `blockchain` is connected and has the `ledger` table (what `dest = dbms` and `source = dbms` need). */
+export async function hasLedgerTable(node: NodeApi): Promise<boolean> {
+  return node.dbms.has('blockchain') && (await tableExists(node, 'blockchain', 'ledger'));
+}
+
+/** What `ledgerFromTable` changed, and the policy ids the table held (the next call's `seen`). */
+export interface TableSync {
+  changed: boolean;
+  seen: string[];
+}
+
+/**
+ * A master whose ledger table is the source (`run blockchain sync where source = dbms and dest = file`, EdgeLake
+ * bsync.py `master_synchronizer`: the table, `SELECT host, policy FROM ledger order by date`, becomes the ledger
+ * file and the metadata). Taken as a change since the last look (`seen`, the ids the table held then): a row that
+ * another writer added is added to the ledger, a row removed since is dropped from it. A policy this node added or
+ * dropped itself and whose table row is not written yet is left alone, so a command that changes the metadata
+ * while this runs is never undone. With no `seen` (the first look), every row the ledger lacks is added.
+ * Throws when the table is not there.
+ */
+export async function ledgerFromTable(node: NodeApi, seen?: readonly string[]): Promise<TableSync> {
+  if (!(await hasLedgerTable(node)))
+    throw new CommandError("Table 'ledger' in 'blockchain' dbms not available", { code: Status.ProcessFailure });
+  const rows = (
+    await node.dbms.reader('blockchain').select('SELECT policy_id, policy FROM ledger ORDER BY date, sequence_id')
+  ).rows.map((r) => ({ id: String(r[0] ?? ''), line: String(r[1] ?? '') }));
+  const ledger = ledgerOf(node);
+  const before = new Set(seen ?? []);
+  const now = new Set(rows.map((r) => r.id));
+  let changed = false;
+  for (const r of rows) {
+    if (r.line.trim() === '' || before.has(r.id) || ledger.byId(r.id)) continue;
+    changed = ledger.push(parsePolicy(r.line), new Date()) !== 'duplicate' || changed;
+  }
+  const gone = [...before].filter((id) => !now.has(id) && ledger.byId(id));
+  if (gone.length > 0) {
+    ledger.drop(gone);
+    changed = true;
+  }
+  return { changed, seen: [...now] };
 }

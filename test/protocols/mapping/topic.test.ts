@@ -209,7 +209,7 @@ test('compile errors are ConfigErrors: unknown type 188 naming the column, bad m
   assert.throws(t({}), isCode(124, /missing mapping instructions/));
   assert.throws(t({ 'column.v.int': 'bring [v]' }, { dbms: '' }), isCode(124, /dbms/));
   assert.throws(t({ 'column.v.int': 'bring [v]' }, { table: undefined }), isCode(124, /table/));
-  assert.throws(t({ 'column.v.int': 'bring [v]' }, { policy: 'p1' }), isCode(124, /maps by policy 'p1'/));
+  assert.throws(t({ 'column.v.int': 'bring [v]' }, { policy: ['p1'] }), isCode(124, /maps by policy 'p1'/));
 });
 
 test('!var in a column group is read from the dictionary once, at compile time', () => {
