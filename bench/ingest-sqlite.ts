@@ -27,7 +27,12 @@ try {
   );
   const acked = (performance.now() - t0) / 1000;
   let n = 0;
-  while ((n = await count(node.port, 'bench', 'readings')) < total) await new Promise((r) => setTimeout(r, 20));
+  // Bounded: an operator that could not start (a boot under heavy load) must fail the run, not hang it.
+  const deadline = Date.now() + 300_000;
+  while ((n = await count(node.port, 'bench', 'readings')) < total) {
+    if (Date.now() > deadline) throw new Error(`${n} of ${total} rows landed within 300 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const secs = (performance.now() - t0) / 1000;
   if (n !== total) throw new Error(`expected ${total} rows, found ${n}`);
   const value = total / secs;

@@ -87,6 +87,12 @@ try {
     ack_ms: Math.round(ackMs),
     landed_ms: Math.round(landedMs),
     rows_per_s: Math.round((ROWS * 1000) / landedMs),
+    // glibc's malloc settings the node inherited (README "Known limits"): they change what is given back after the load.
+    malloc_env:
+      Object.entries(process.env)
+        .filter(([k]) => k.startsWith('MALLOC_'))
+        .map(([k, v]) => `${k}=${v ?? ''}`)
+        .join(' ') || 'default',
   });
 } finally {
   await node.stop();

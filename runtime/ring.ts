@@ -175,6 +175,14 @@ export class Ring<T = unknown> {
     return this.capacity - LEN_BYTES;
   }
 
+  /**
+   * Whether a record of `bytes` fits now. A producer that would encode a large record only to find the ring full
+   * asks first (the streamer re-encoded its whole backlog every retry while the operator was behind).
+   */
+  canFit(bytes: number): boolean {
+    return this.hasRoom(bytes)();
+  }
+
   /** Blocks this thread (Atomics.wait) until `bytes` more can be written, the ring closes, or the timeout passes. */
   waitForSpaceSync(bytes: number, timeoutMs: number): boolean {
     const room = this.hasRoom(bytes);

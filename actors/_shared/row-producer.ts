@@ -4,10 +4,13 @@
 // A full or absent ring is fine: the entry is durable and the operator replays it from the journal.
 // Text is made well-formed here, the one door every source goes through: a lone UTF-16 surrogate
 // becomes U+FFFD (protocols/format/unicode.ts), so nothing is stored that cannot be read back.
+// Rows travel as the UTF-8 bytes of their JSON array text (protocols/frames/json-bytes.ts): a REST body's
+// bytes are journaled as they came when they are well-formed.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
 import { Journal, type AppendGroup, type JournalWriter } from '../../storage/journal/journal.js';
 import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
+import { wellFormedBytes } from '../../protocols/frames/json-bytes.js';
 import { isReservedTableName, reservedTableMessage } from '../../storage/schema/names.js';
 import { ProtocolError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
@@ -52,37 +55,39 @@ export class RowProducer {
    * Makes the rows of one dbms.table durable; resolves when they are (acknowledge after this).
    * Rows of several tables from one message: call once per table, await all.
    */
-  submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<RowsFrame> {
-    return this.submitText(dbms, table, rowsJson(rows), rows.length, keysOf(rows));
-  }
-
-  /** The same for rows already as a JSON array text (REST bodies), with their count and keys. */
-  async submitText(dbms: string, table: string, text: string, count: number, keys: string[]): Promise<RowsFrame> {
+  async submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<RowsFrame> {
     const t0 = performance.now();
     assertTableAllowed(table);
-    const { entry, durable } = this.writer.append(dbms, table, wellFormedJson(text), count, keys.map(wellFormed));
+    const { entry, durable } = this.writer.append(
+      dbms,
+      table,
+      Buffer.from(rowsJson(rows), 'utf8'),
+      rows.length,
+      keysOf(rows),
+    );
     await durable;
-    this.counted([{ dbms, table, count }], t0);
+    this.counted([{ dbms, table, count: rows.length }], t0);
     const frame: RowsFrame = { t: 'rows', ...entry };
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-    if (ring && text.length < ring.maxRecordBytes() / 2) ring.push(frame);
+    if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push(frame);
     return frame;
   }
 
   /**
-   * Rows of one dbms.table in several pieces (a large REST body read in bounded chunks): one journal entry per
-   * piece, all in one transaction (none is durable unless all are); resolves when durable.
+   * Rows of one dbms.table in pieces, each the UTF-8 bytes of a JSON array text with its count and keys (a REST
+   * body, read in bounded chunks): one journal entry per piece, all in one transaction (none is durable unless
+   * all are); resolves when durable.
    */
-  async submitTexts(
+  async submitPieces(
     dbms: string,
     table: string,
-    pieces: readonly { text: string; count: number; keys: string[] }[],
+    pieces: readonly { bytes: Uint8Array; count: number; keys: string[] }[],
   ): Promise<void> {
     assertTableAllowed(table);
     const batch: AppendGroup[] = pieces.map((p) => ({
       dbms,
       table,
-      rows: wellFormedJson(p.text),
+      rows: wellFormedBytes(p.bytes),
       count: p.count,
       keys: p.keys.map(wellFormed),
     }));
@@ -120,7 +125,7 @@ export class RowProducer {
     const batch: AppendGroup[] = [...groups.values()].map((g) => ({
       dbms: g.dbms,
       table: g.table,
-      rows: rowsJson(g.rows),
+      rows: Buffer.from(rowsJson(g.rows), 'utf8'),
       count: g.rows.length,
       keys: keysOf(g.rows),
     }));

@@ -21,7 +21,8 @@ import { DbmsError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { ActorMetrics } from '../../runtime/metrics.js';
 import { isoMicros } from '../../protocols/format/time.js';
-import { concatJsonArrays, type BatchFrame } from '../../protocols/frames/ingest.js';
+import type { BatchFrame } from '../../protocols/frames/ingest.js';
+import { concatJsonArrayBytes, rowsText } from '../../protocols/frames/json-bytes.js';
 import type { Journal, JournalEntry } from '../../storage/journal/journal.js';
 import type { InsertBatch, JournalPosition } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
@@ -235,13 +236,13 @@ async function write(
     table,
     keys,
     inferFrom(function* () {
-      for (const p of parts) yield* JSON.parse(p.rows) as Record<string, unknown>[];
+      for (const p of parts) yield* JSON.parse(rowsText(p.rows)) as Record<string, unknown>[];
     }),
     ctx.createTable,
     ctx.tsd,
   );
   const count = parts.reduce((n, p) => n + p.count, 0);
-  const rowsJson = parts.length === 1 ? parts[0]!.rows : concatJsonArrays(parts.map((p) => p.rows));
+  const rowsJson = concatJsonArrayBytes(parts.map((p) => p.rows));
   // tsd_info / HA bookkeeping for streamed rows, as EdgeLake's streamer files would get (batch-files.ts).
   const file = await beginBatchFile(ctx, dbms, table, rowsJson);
   const batch: InsertBatch = {
@@ -284,7 +285,7 @@ async function quarantine(
   const name = `${dbms}.${table}.0.${hash}.0.err_${code}.${Math.floor(Date.now() / 1000)}.json`;
   await mkdir(ctx.errDir, { recursive: true });
   // The rows and the reason are the node's data: readable by its user only.
-  await writeFile(join(ctx.errDir, name), deadLetterText(p.rows), { mode: 0o600 });
+  await writeFile(join(ctx.errDir, name), deadLetterText(rowsText(p.rows)), { mode: 0o600 });
   await writeReason(
     join(ctx.errDir, `${name}.reason.txt`),
     `${errorMessage(err)}\n(journal stream ${p.stream} entry ${p.seq}, ${p.count} rows, ${attempts} attempt${attempts === 1 ? '' : 's'})\n`,

@@ -9,6 +9,7 @@
 // The file is written after the rows commit; a crash in between leaves those rows unreplicated until a
 // peer's data consumer finds them missing (it compares tsd tables), so nothing is lost for good.
 import { mkdir, writeFile, rename, copyFile } from 'node:fs/promises';
+import { rowsText } from '../../protocols/frames/json-bytes.js';
 import { dirname, join } from 'node:path';
 import { archivePath } from '../../protocols/files/dest.js';
 import { fileHash, tsdFileName, type JsonFileName } from '../../protocols/files/names.js';
@@ -29,8 +30,8 @@ export interface PendingBatchFile {
 }
 
 /** Lines of an EdgeLake file for a JSON array text of rows (deterministic: the hash depends on it). */
-function fileContent(rowsJson: string): string {
-  return (JSON.parse(rowsJson) as unknown[]).map((r) => JSON.stringify(r)).join('\n') + '\n';
+function fileContent(rowsJson: string | Uint8Array): string {
+  return (JSON.parse(rowsText(rowsJson)) as unknown[]).map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
 async function writeAtomic(path: string, content: string): Promise<void> {
@@ -45,7 +46,7 @@ export async function beginBatchFile(
   ctx: BatchFileContext,
   dbms: string,
   table: string,
-  rowsJson: string,
+  rowsJson: string | Uint8Array,
 ): Promise<PendingBatchFile | undefined> {
   if (!ctx.tsdInfo && !ctx.distribute) return undefined;
   const content = fileContent(rowsJson);

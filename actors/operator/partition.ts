@@ -6,6 +6,7 @@
 // The parent table stays (empty of these rows); the journal positions stay keyed by the parent's name, written in
 // the same transaction as the rows of every partition (DbmsAdapter.write takes several batches).
 import { DbmsError } from '../../base/errors.js';
+import { rowsText } from '../../protocols/frames/json-bytes.js';
 import { Status } from '../../base/status.js';
 import type { DbmsAdapter, InsertBatch } from '../../storage/dbms/types.js';
 import { isoMicros } from '../../protocols/format/time.js';
@@ -44,7 +45,7 @@ export async function partitionBatches(
   // A row without the column takes its default, now (partitions.py `split_list`: `current_timestamp`);
   // `insert_timestamp` (the deployment scripts' partition column) is the batch's own insert time.
   const now = column === 'insert_timestamp' ? batch.insertTimestamp : isoMicros();
-  for (const row of JSON.parse(batch.rowsJson) as Record<string, unknown>[]) {
+  for (const row of JSON.parse(rowsText(batch.rowsJson)) as Record<string, unknown>[]) {
     let v: unknown = undefined;
     for (const k of dateKeys)
       if (row[k] !== undefined && row[k] !== null) {

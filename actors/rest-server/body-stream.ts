@@ -2,7 +2,7 @@
 // when the body was held as a string and parsed whole into 500k objects). The bytes are scanned as they arrive
 // for the boundaries of the top-level rows; every ~CHUNK_BYTES (512 KB) of whole rows become one JSON array text, which
 // `parseRowsBody` (body.ts) checks and whose keys it collects, and the parsed objects are dropped at once. What
-// stays in memory is the rows' text (what the journal stores), never the objects of the whole body.
+// stays in memory is the rows' bytes (what the journal stores, as received), never the objects of the whole body.
 //
 //   body    := ws* ( '[' ws* ( row ( ws* ',' ws* row )* )? ws* ']' ws*     one JSON array
 //                  | row ( ws* row )* )                                      one object, or objects one per line
@@ -18,8 +18,8 @@ import { PayloadTooLargeError, parseRowsBody } from './body.js';
 export const CHUNK_BYTES = 512 * 1024;
 
 export interface RowsChunk {
-  /** `[{...},{...}]`: the rows' own bytes joined by commas. */
-  text: string;
+  /** `[{...},{...}]`: the rows' own bytes joined by commas (UTF-8, as received). */
+  bytes: Buffer;
   count: number;
   keys: string[];
   /** The parsed rows: only for the callback's time (keeping them would undo the bound). */
@@ -134,7 +134,9 @@ export class RowsSplitter {
     const parsed = parseRowsBody(body.toString('utf8'));
     this.shape = 'closed';
     this.total = parsed.count;
-    this.onChunk({ text: parsed.text, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
+    // An array body goes on as the bytes received (no re-encoding); an object or lines become an array text.
+    const bytes = parsed.array ? body : Buffer.from(parsed.text, 'utf8');
+    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
   }
 
   /** The body ended: the last piece is handed on; an unfinished body is a ProtocolError. */
@@ -168,9 +170,10 @@ export class RowsSplitter {
     this.total += this.rows.length;
     this.rows = [];
     this.rowsBytes = 0;
+    const bytes = Buffer.concat(parts);
     let parsed;
     try {
-      parsed = parseRowsBody(Buffer.concat(parts).toString('utf8'));
+      parsed = parseRowsBody(bytes.toString('utf8'));
     } catch (err) {
       // Row numbers in the message count from the start of the body, not of this piece.
       if (err instanceof ProtocolError)
@@ -180,7 +183,7 @@ export class RowsSplitter {
         );
       throw err;
     }
-    this.onChunk({ text: parsed.text, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
+    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
   }
 }
 

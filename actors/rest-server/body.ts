@@ -14,6 +14,8 @@ export class PayloadTooLargeError extends ProtocolError {
 export interface ParsedRows {
   /** `[{...},{...}]` */
   text: string;
+  /** The body was one JSON array: its own text (untrimmed) is the rows' array text. */
+  array: boolean;
   count: number;
   keys: string[];
   rows: Record<string, unknown>[];
@@ -42,10 +44,10 @@ export function parseRowsBody(raw: string): ParsedRows {
     if (Array.isArray(v)) {
       const { rows, keys } = checkRows(v, (i) => `element ${i} of the array`);
       if (rows.length === 0) throw new ProtocolError('REST PUT command without new data');
-      return { text, count: rows.length, keys, rows };
+      return { text, array: true, count: rows.length, keys, rows };
     }
     const { rows, keys } = checkRows([v], () => 'the body');
-    return { text: `[${text}]`, count: 1, keys, rows };
+    return { text: `[${text}]`, array: false, count: 1, keys, rows };
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     // Not one JSON value: newline-delimited objects?
@@ -63,5 +65,5 @@ export function parseRowsBody(raw: string): ParsedRows {
     }
   });
   const { rows, keys } = checkRows(values, (i) => `line ${i + 1} of the body`);
-  return { text: `[${lines.join(',')}]`, count: rows.length, keys, rows };
+  return { text: `[${lines.join(',')}]`, array: false, count: rows.length, keys, rows };
 }

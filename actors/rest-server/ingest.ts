@@ -72,19 +72,19 @@ export interface IngestResult {
 export type BodyReader = (splitter: RowsSplitter) => Promise<void>;
 
 /**
- * The body is read in pieces of ~512 KB of rows (body-stream.ts); each piece's text is kept, its objects are not.
+ * The body is read in pieces of ~512 KB of rows (body-stream.ts); each piece's bytes are kept, its objects are not.
  * All pieces go to the journal in one transaction, so the PUT is acknowledged whole or not at all.
  */
 export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: IngestDeps): Promise<IngestResult> {
-  const pieces: RowsChunk[] = [];
+  const pieces: Pick<RowsChunk, 'bytes' | 'count' | 'keys'>[] = [];
   let rows = 0;
   await read(
     new RowsSplitter((c) => {
-      pieces.push({ text: c.text, count: c.count, keys: c.keys, rows: [] });
+      pieces.push({ bytes: c.bytes, count: c.count, keys: c.keys });
       rows += c.count;
     }),
   );
-  await deps.producer.submitTexts(t.dbms, t.table, pieces);
+  await deps.producer.submitPieces(t.dbms, t.table, pieces);
   return { hash: '0', rows };
 }
 

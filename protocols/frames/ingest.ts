@@ -11,8 +11,8 @@ export interface RowsFrame {
   stream: string;
   seq: number;
   count: number;
-  /** JSON array text of row objects. */
-  rows: string;
+  /** UTF-8 bytes of the JSON array text of row objects (json-bytes.ts). */
+  rows: Uint8Array;
   keys: string[];
   /** When the producer accepted it (ms), for latency figures. */
   at: number;
@@ -27,14 +27,3 @@ export interface BatchFrame {
 }
 
 export type IngestFrame = RowsFrame | BatchFrame;
-
-/** Concatenates JSON array texts into one array text without parsing them. */
-export function concatJsonArrays(texts: readonly string[]): string {
-  const inner: string[] = [];
-  for (const t of texts) {
-    const s = t.trim();
-    const body = s.slice(1, -1).trim();
-    if (body !== '') inner.push(body);
-  }
-  return `[${inner.join(',')}]`;
-}

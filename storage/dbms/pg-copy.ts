@@ -5,6 +5,7 @@
 // offset is converted to UTC here, since a `timestamp` column would silently drop the offset; a missing
 // value in a NOT NULL column takes now() (EdgeLake's `not null default now()`).
 import { Readable } from 'node:stream';
+import { rowsText } from '../../protocols/frames/json-bytes.js';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
@@ -46,7 +47,7 @@ function field(v: unknown, kind: Kind, notNull: boolean, now: Date): string {
 
 /** COPY one batch on the transaction's client; returns the rows written. */
 export async function copyBatch(c: pg.PoolClient, b: InsertBatch, quote: (name: string) => string): Promise<number> {
-  const rows = JSON.parse(b.rowsJson) as Record<string, unknown>[];
+  const rows = JSON.parse(rowsText(b.rowsJson)) as Record<string, unknown>[];
   const now = new Date();
   const cols = b.columns.map((x) => ({ keys: x.keys, kind: kindOf(x.type), notNull: x.notNull }));
   const head = `${escape(b.insertTimestamp)}\t${escape(b.tsdName)}\t${b.tsdId}`;

@@ -159,7 +159,10 @@ export class SqliteAdapter implements DbmsAdapter {
         return picks.length === 1 ? picks[0]! : `coalesce(${picks.join(', ')})`;
       })
       .join(', ');
-    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(?)`;
+    // Bytes bind as a BLOB, which SQLite 3.45's json_each would read as JSONB: the cast makes them the text they
+    // are (UTF-8, the database's encoding; a copy inside SQLite, no JavaScript string on the way).
+    const src = typeof b.rowsJson === 'string' ? '?' : 'cast(? as text)';
+    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(${src})`;
   }
 
   async write(

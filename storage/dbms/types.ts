@@ -35,8 +35,8 @@ export interface InsertBatch {
    * column, e.g. `Temp C` and `temp_c`: the first present wins). `notNull` columns fall back to now().
    */
   columns: readonly { name: string; keys: readonly string[]; type: string; notNull: boolean }[];
-  /** `[{"k": v, ...}, ...]` */
-  rowsJson: string;
+  /** `[{"k": v, ...}, ...]`: text, or its UTF-8 bytes (streamed rows: protocols/frames/json-bytes.ts). */
+  rowsJson: string | Uint8Array;
   rowCount: number;
   /** EdgeLake's per-file bookkeeping columns. */
   insertTimestamp: string;

@@ -1,7 +1,7 @@
 // The durable ingest journal (LMDB through lmdb-js): every row accepted from the network is
 // appended here, and the append is durable before the sender is acknowledged.
 //
-// Keys: entries    [dbms, table, stream, seq]  -> { rows: JSON array text, count, keys, at }
+// Keys: entries    [dbms, table, stream, seq]  -> { rows: UTF-8 bytes of a JSON array text, count, keys, at }
 //       counters   [dbms, table, stream]       -> last seq given out
 //       marks      [stream, source]            -> the source's position journaled so far (text)
 // A `stream` is one producer (an actor id: `rest-server`, `msg-client-1`...); only that actor appends
@@ -18,13 +18,22 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 
+// Rows are stored as bytes (msgpack bin: copied, never re-encoded); a journal written before held strings,
+// which are read back as their UTF-8 bytes.
+const bytesOf = (rows: string | Uint8Array): Uint8Array =>
+  typeof rows === 'string' ? Buffer.from(rows, 'utf8') : rows;
+const readBack = <V extends { rows: string | Uint8Array }>(v: V): V & { rows: Uint8Array } => ({
+  ...v,
+  rows: bytesOf(v.rows),
+});
+
 export interface JournalEntry {
   dbms: string;
   table: string;
   stream: string;
   seq: number;
-  /** JSON array text of row objects. */
-  rows: string;
+  /** UTF-8 bytes of the JSON array text of row objects (protocols/frames/json-bytes.ts). */
+  rows: Uint8Array;
   count: number;
   /** Union of the rows' keys, in first-seen order (lets the operator skip parsing known shapes). */
   keys: string[];
@@ -34,14 +43,15 @@ export interface JournalEntry {
 
 type EntryKey = [string, string, string, number];
 type CounterKey = [string, string, string];
-type StoredEntry = Pick<JournalEntry, 'rows' | 'count' | 'keys' | 'at'>;
+type StoredEntry = Pick<JournalEntry, 'count' | 'keys' | 'at'> & { rows: string | Uint8Array };
 type MarkKey = [string, string];
 
 /** Rows of one dbms.table for `JournalWriter.appendBatch`. */
 export interface AppendGroup {
   dbms: string;
   table: string;
-  rows: string;
+  /** JSON array text, as bytes (or a string, encoded here). */
+  rows: string | Uint8Array;
   count: number;
   keys: string[];
 }
@@ -116,7 +126,7 @@ export class Journal {
   *scan(): Generator<JournalEntry> {
     for (const { key, value } of this.entries.getRange({})) {
       const [dbms, table, stream, seq] = key;
-      yield { dbms, table, stream, seq, ...value };
+      yield { dbms, table, stream, seq, ...readBack(value) };
     }
   }
 
@@ -128,7 +138,7 @@ export class Journal {
   /** One entry, or undefined when it was trimmed meanwhile. */
   get(dbms: string, table: string, stream: string, seq: number): JournalEntry | undefined {
     const v = this.entries.get([dbms, table, stream, seq]);
-    return v ? { dbms, table, stream, seq, ...v } : undefined;
+    return v ? { dbms, table, stream, seq, ...readBack(v) } : undefined;
   }
 
   /** Entries of one (dbms, table, stream) with from <= seq <= to. */
@@ -138,7 +148,7 @@ export class Journal {
       start: [dbms, table, stream, from],
       end: [dbms, table, stream, to + 1],
     })) {
-      out.push({ dbms, table, stream, seq: key[3], ...value });
+      out.push({ dbms, table, stream, seq: key[3], ...readBack(value) });
     }
     return out;
   }
@@ -186,14 +196,23 @@ export class JournalWriter {
   append(
     dbms: string,
     table: string,
-    rows: string,
+    rows: string | Uint8Array,
     count: number,
     keys: string[],
   ): { entry: JournalEntry; durable: Promise<void> } {
     const k = `${dbms}\u0000${table}`;
     const seq = (this.last.get(k) ?? this.journal.lastSeq(dbms, table, this.stream)) + 1;
     this.last.set(k, seq);
-    const entry: JournalEntry = { dbms, table, stream: this.stream, seq, rows, count, keys, at: Date.now() };
+    const entry: JournalEntry = {
+      dbms,
+      table,
+      stream: this.stream,
+      seq,
+      rows: bytesOf(rows),
+      count,
+      keys,
+      at: Date.now(),
+    };
     const durable = this.journal.put(entry).then(
       () => undefined,
       (err: unknown) => {
@@ -219,7 +238,8 @@ export class JournalWriter {
       const k = `${g.dbms}\u0000${g.table}`;
       const seq = (this.last.get(k) ?? this.journal.lastSeq(g.dbms, g.table, this.stream)) + 1;
       this.last.set(k, seq);
-      return { dbms: g.dbms, table: g.table, stream: this.stream, seq, rows: g.rows, count: g.count, keys: g.keys, at };
+      const rows = bytesOf(g.rows);
+      return { dbms: g.dbms, table: g.table, stream: this.stream, seq, rows, count: g.count, keys: g.keys, at };
     });
     const durable = this.journal.putBatch(entries, this.stream, marks).catch((err: unknown) => {
       throw new DbmsError(`journal append of ${entries.length} entries failed: ${errorMessage(err)}`, {

@@ -42,7 +42,10 @@ test('a QoS 1 publish to the local broker is acknowledged once its rows are in t
   assert.equal(entries.length, 1, 'durable in the journal when acknowledged');
   assert.equal(entries[0]!.table, 'temp_1');
   assert.deepEqual(
-    (JSON.parse(entries[0]!.rows) as Record<string, unknown>[]).map((r) => [r['value'], r['unit']]),
+    (JSON.parse(Buffer.from(entries[0]!.rows).toString()) as Record<string, unknown>[]).map((r) => [
+      r['value'],
+      r['unit'],
+    ]),
     [[21.5, 'C']],
   );
   assert.equal(await n.cmd('run operator'), '');

@@ -41,17 +41,17 @@ test('a body split at any byte is read in bounded pieces that hold every row onc
     for (const cut of [1, 7, 4096, body.length]) {
       const pieces = split(body, 2000, cut);
       assert.ok(pieces.length > 5, `several pieces (got ${pieces.length})`);
-      const back = pieces.flatMap((p) => JSON.parse(p.text) as unknown[]);
+      const back = pieces.flatMap((p) => JSON.parse(p.bytes.toString()) as unknown[]);
       assert.deepEqual(back, rows);
       assert.equal(
         pieces.reduce((n, p) => n + p.count, 0),
         300,
       );
-      assert.ok(pieces.every((p) => p.text.length < 2000 + 400));
+      assert.ok(pieces.every((p) => p.bytes.length < 2000 + 400));
       assert.ok(pieces.some((p) => p.keys.includes('extra')));
     }
   }
-  assert.deepEqual(JSON.parse(split('{"a":1}', 2000, 3)[0]!.text), [{ a: 1 }]);
+  assert.deepEqual(JSON.parse(split('{"a":1}', 2000, 3)[0]!.bytes.toString()), [{ a: 1 }]);
 });
 
 test('a malformed or empty body is a ProtocolError naming what is wrong', () => {
