@@ -43,7 +43,7 @@ export type NodeIn =
    * The authentication segment signing a message with this digest (peer/sign.ts), null when the node does not
    * sign; with no digest, an empty segment when it does (a sender asks before it packs a message).
    */
-  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array | null }, Uint8Array | null>
+  | Ask<{ type: 'node.peer.sign'; digest: Uint8Array | null; dest?: string }, Uint8Array | null>
   /** A dictionary value ('' when not set). */
   | Ask<{ type: 'node.dict.get'; name: string }, string>
   | Ask<{ type: 'node.identity' }, NodeIdentity>
@@ -107,11 +107,14 @@ export interface NodeIdentity {
 
 /** A worker's SignFn (peer/sign.ts): the node signs, the private key stays on the main thread. */
 export function askSign(ctx: {
-  ask(to: typeof NODE, msg: { type: 'node.peer.sign'; digest: Uint8Array | null }): Promise<Uint8Array | null>;
+  ask(
+    to: typeof NODE,
+    msg: { type: 'node.peer.sign'; digest: Uint8Array | null; dest?: string },
+  ): Promise<Uint8Array | null>;
 }): SignFn {
   return {
     // No digest: only whether the node signs (an empty segment when it does).
     active: async () => (await ctx.ask(NODE, { type: 'node.peer.sign', digest: null })) !== null,
-    sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
+    sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
   };
 }

@@ -560,7 +560,9 @@ export class EdgeNode implements NodeApi {
         return undefined;
       case 'node.peer.sign':
         if (msg.digest === null) return this.peerAuth.signing ? new Uint8Array(0) : null;
-        return this.peerAuth.sign(msg.digest) ?? null;
+        // The segment names where the message goes (peer/sign.ts): a digest without it cannot be signed.
+        if (typeof msg.dest !== 'string') throw new CommandError('node.peer.sign: a digest without its destination');
+        return this.peerAuth.sign(msg.digest, msg.dest) ?? null;
       case 'node.peer.failed':
         this.peers.fail(msg.jobId, msg.receiverId, String(msg.peerIp), msg.reason);
         return undefined;

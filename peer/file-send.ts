@@ -22,7 +22,7 @@ import {
 import type { Address, FileWriteFlag } from '../protocols/tcp/builders.js';
 import { PeerSendError, openConnection } from './sender.js';
 import { RT_SOCKET_ID } from './wire.js';
-import { AUTH_LENGTH, hashBlock, messageHash, placeholderAuth, type SignFn } from './sign.js';
+import { AUTH_LENGTH, destination, hashBlock, messageHash, placeholderAuth, type SignFn } from './sign.js';
 
 /** ~470 KB per read and per socket write. */
 const BLOCKS_PER_READ = 256;
@@ -110,7 +110,7 @@ const openSource = async (path: string | Uint8Array): Promise<Source> =>
  * Signing a streamed transfer (peer/sign.ts): the signature in block 1 covers every block, so the source is
  * read twice, once to hash the blocks it makes and once to send them.
  */
-async function signTransfer(path: string | Uint8Array, maker: BlockMaker, sign: SignFn): Promise<void> {
+async function signTransfer(path: string | Uint8Array, maker: BlockMaker, sign: SignFn, dest: string): Promise<void> {
   const file = await openSource(path);
   const h = messageHash();
   try {
@@ -126,7 +126,7 @@ async function signTransfer(path: string | Uint8Array, maker: BlockMaker, sign: 
   }
   maker.restart();
   // The node does not sign (any more): the placeholder stays, read as unsigned.
-  const auth = await sign.sign(h.digest());
+  const auth = await sign.sign(h.digest(), dest);
   if (auth) maker.setAuth(auth);
 }
 
@@ -150,7 +150,7 @@ export async function sendFile(
     throw new PeerSendError('error', `file write: destination name too long (${dest.length} characters)`);
   const base = fillHeader({ sourceIp: source.ip, sourcePort: source.port, genericFlag: flag, socketId: RT_SOCKET_ID });
   const maker = new BlockMaker(base, command, signing ? placeholderAuth() : new Uint8Array(0));
-  if (signing) await signTransfer(path, maker, sign!);
+  if (signing) await signTransfer(path, maker, sign!, destination(to.ip, to.port));
   const file = await openSource(path);
   let sock: Socket | undefined;
   try {

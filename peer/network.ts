@@ -30,7 +30,7 @@ import {
   type PeerReply,
 } from './wire.js';
 import { RequestTemplates, type CommandHeader } from './templates.js';
-import { placeholderAuth, signBlocks, type MessageSigner } from './sign.js';
+import { destination, placeholderAuth, signBlocks, type MessageSigner } from './sign.js';
 import { Status } from '../base/status.js';
 
 export type Outcome =
@@ -295,7 +295,7 @@ export class PeerNetwork {
     const one = this.templates.blocks(command, header, mark, auth);
     const blocks = one ?? this.largeMessage(command, header, !opts.oneShot, auth);
     // Signed after the job fields are written (the mark, written before, is not covered: peer/sign.ts).
-    if (signer) signBlocks(blocks, signer);
+    if (signer) signBlocks(blocks, signer, destination(t.ip, t.port));
     await this.sender.send(t.ip, t.port, blocks, {
       persistent,
       answerHere: duplex && one !== undefined,

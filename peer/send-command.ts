@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { ProtocolError } from '../base/errors.js';
 import { commandMessage, largeCommandMessage, type Address } from '../protocols/tcp/builders.js';
 import { PeerSender } from './sender.js';
-import { placeholderAuth, signBlocksWith, type SignFn } from './sign.js';
+import { destination, placeholderAuth, signBlocksWith, type SignFn } from './sign.js';
 import { parseAddress, replyAddress, type TcpConnection } from './address.js';
 
 export interface SendOptions {
@@ -40,7 +40,7 @@ export async function sendCommand(
     // The file name on the receiver is cmd.<ip>.<n>.lmsg; n at random keeps two of ours in flight apart.
     blocks = largeCommandMessage(command, { source, senderIp: source.ip, sequence: randomInt(1, 101), ...auth });
   }
-  if (signing) await signBlocksWith(blocks, opts.sign!);
+  if (signing) await signBlocksWith(blocks, opts.sign!, destination(to.ip, to.port));
   const sender = new PeerSender();
   try {
     await sender.send(to.ip, to.port, blocks, {

@@ -57,7 +57,7 @@ export function runHere(c: HereCommand, timeoutMs: number, ctx: ActorContext<Tcp
         ...(table !== undefined ? { table } : {}),
       });
     },
-    sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
+    sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
     // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
     threadNumber: 0,
   };

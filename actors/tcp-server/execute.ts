@@ -25,7 +25,7 @@ import { InfoType, type BlockHeader } from '../../protocols/tcp/header.js';
 import { resultSetMessage } from '../../protocols/tcp/resultset.js';
 import { JOB_REPLY, markBlocks } from '../../peer/wire.js';
 import { fastReply } from './fast-reply.js';
-import { blocksDigest, placeholderAuth, writeAuth } from '../../peer/sign.js';
+import { blocksDigest, destination, placeholderAuth, writeAuth } from '../../peer/sign.js';
 import { Status } from '../../base/status.js';
 
 export interface Command {
@@ -51,8 +51,8 @@ export interface ExecDeps {
   send(to: Address, blocks: Uint8Array[], rt: boolean): Promise<void>;
   /** Rejects (CommandError) unless the node lets `key` run this command (node/auth/peer-auth.ts). */
   permit(key: string, command: string, dbms?: string, table?: string): Promise<void>;
-  /** The authentication segment for an answer with this digest, undefined when the node does not sign. */
-  sign(digest: Uint8Array): Promise<Uint8Array | undefined>;
+  /** The authentication segment for an answer with this digest to `dest`, undefined when the node does not sign. */
+  sign(digest: Uint8Array, dest: string): Promise<Uint8Array | undefined>;
   threadNumber: number;
 }
 
@@ -247,7 +247,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   if (to.port === 0 || to.ip === '') return;
   if (cmd.sign) {
     // No segment: the node stopped signing meanwhile; the placeholder reads as unsigned on the receiver.
-    const auth = await deps.sign(blocksDigest(blocks));
+    const auth = await deps.sign(blocksDigest(blocks), destination(to.ip, to.port));
     if (auth) writeAuth(blocks, auth);
   }
   if (cmd.rt) markBlocks(blocks);

@@ -10,9 +10,10 @@
 // for 2048 bytes; a body after the last block of an unmarked message; a message over its size limit; a
 // connection closed mid-block or mid-message (truncated). Memory per connection: one block, plus the message
 // being assembled for commands and answers; file transfers are passed on in pieces of FILE_RECORD_BYTES.
-// Node authentication (peer-auth.ts), asked at each message's block 1: an unsigned message not allowed is refused
-// there; a signed one is hashed block by block and verified at its last block, before the message, or a
-// transfer's last piece, is passed on.
+// Node authentication (peer-auth.ts), asked at each message's block 1: an unsigned message not allowed, or a
+// signed one whose segment does not verify (signature, time, nonce, destination), is refused there, before
+// anything of it is passed on (a transfer's file is not opened); a signed one is then hashed block by block and
+// its digest compared at its last block, before the message, or a transfer's last piece, is passed on.
 import { ProtocolError } from '../../base/errors.js';
 import { MessageAssembler } from '../../protocols/tcp/assembler.js';
 import { decodeBlock, type DecodedBlock } from '../../protocols/tcp/decoder.js';
@@ -40,7 +41,10 @@ export type InboundItem =
   | { k: 'answer'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
   /** A command to run. */
   | { k: 'command'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
-  /** `signer` is claimed until the last block, which is verified before its data is passed on. */
+  /**
+   * `signer`: its signature verified at block 1; the blocks match what it signed only once the last one is in
+   * (the transfer is removed otherwise).
+   */
   | { k: 'file.open'; block: DecodedBlock; dest: string; signer: string | undefined }
   | { k: 'file.data'; data: Uint8Array; last: boolean };
 
@@ -106,7 +110,7 @@ export class Inbound {
   private held = 0;
   /** The message being received is signed: its checks, fields and running digest. */
   private signed: { auth: MessageAuth; fields: AuthFields; hash: Hash } | undefined;
-  /** The key the current message is signed with (verified once its last block is in). */
+  /** The key the current message is signed with (its segment verified at block 1, its digest at the last). */
   private signer: string | undefined;
 
   constructor(private readonly limits: InboundLimits) {}
@@ -296,7 +300,7 @@ export class Inbound {
     mode.used = 0;
   }
 
-  /** Block 1: unsigned and not allowed is refused here; a signature starts the digest. */
+  /** Block 1: unsigned and not allowed, or a segment that does not verify, is refused here; a signature starts the digest. */
   private authenticate(block: DecodedBlock): void {
     this.signed = undefined;
     this.signer = undefined;
@@ -308,7 +312,7 @@ export class Inbound {
     this.signer = fields.publicKey;
   }
 
-  /** The last block is in: the signature must hold before the message (or the file's end) is passed on. */
+  /** The last block is in: it must hash to the digest signed before the message (or the file's end) is passed on. */
   private verify(): void {
     const s = this.signed!;
     this.signed = undefined;

@@ -375,7 +375,11 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         refused: {},
         lastRefused: '',
       },
-      verifier: new PeerVerifier(table?.peers ?? NO_AUTH.peers),
+      verifier: new PeerVerifier(table?.peers ?? NO_AUTH.peers, [
+        addresses.external,
+        addresses.internal,
+        addresses.bind,
+      ]),
       signing: table?.signing === true,
     };
   },

@@ -253,7 +253,7 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
             ...(table !== undefined ? { table } : {}),
           });
         },
-        sign: async (digest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest })) ?? undefined,
+        sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
         threadNumber: cfg.index,
       },
       fc: { root: ctx.node.root, dirs: ctx.node.dirs },

@@ -59,8 +59,8 @@ export class NodePeerAuth {
   }
 
   /** The authentication segment for a message digest, undefined when the node does not sign. */
-  sign(digest: Uint8Array): Uint8Array | undefined {
-    return this.signer ? authSegment(this.signer, digest) : undefined;
+  sign(digest: Uint8Array, dest: string): Uint8Array | undefined {
+    return this.signer ? authSegment(this.signer, digest, dest) : undefined;
   }
 
   /** The signer for senders on the main thread (`run client`). */

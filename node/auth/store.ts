@@ -69,17 +69,25 @@ export class AuthStore {
 
   get peers(): PeerPolicy {
     const p = this.data.peers ?? { enabled: false, allow: [] };
-    return { enabled: p.enabled, allow: [...p.allow] };
+    return { enabled: p.enabled, allow: [...p.allow], ...(p.addresses ? { addresses: [...p.addresses] } : {}) };
   }
 
   /**
    * `set node authentication on|off [where allow = ..]`: while on, signed messages are checked and unsigned ones
-   * (EdgeLake peers) are taken only from these IPs; without `allow` the list stays as it was.
+   * (EdgeLake peers) are taken only from these IPs; without `allow` the list stays as it was. `addresses`:
+   * ip:port (or name:port) signed messages may be addressed to besides the TCP server's own; kept likewise.
    */
-  setPeers(enabled: boolean, allow: string[] | undefined): void {
+  setPeers(enabled: boolean, allow: string[] | undefined, addresses?: string[]): void {
     const list = (allow ?? this.peers.allow).map(normalIp);
     for (const ip of list) if (isIP(ip) === 0) fail(`set node authentication: '${ip}' is not an IP address`);
-    this.data.peers = { enabled, allow: [...new Set(list)] };
+    const own = (addresses ?? this.peers.addresses ?? []).map((a) => a.trim().toLowerCase());
+    for (const a of own)
+      if (!/^[\w.:[\]-]{1,58}:\d{1,5}$/.test(a)) fail(`set node authentication: address '${a}' is not ip:port`);
+    this.data.peers = {
+      enabled,
+      allow: [...new Set(list)],
+      ...(own.length > 0 ? { addresses: [...new Set(own)] } : {}),
+    };
     this.commit();
   }
 

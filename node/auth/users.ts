@@ -21,6 +21,11 @@ export interface UserRecord {
 export interface PeerPolicy {
   enabled: boolean;
   allow: string[];
+  /**
+   * ip:port a signed message may be addressed to besides the TCP server's own addresses (a name or NAT address
+   * the peers use for this node: actors/tcp-server/peer-auth.ts).
+   */
+  addresses?: string[];
 }
 
 export interface AuthTable {

@@ -161,7 +161,7 @@ test('a ledger sent by a signed peer replaces the metadata only when its key may
     source: { ip: '127.0.0.1', port: 1 },
     auth: placeholderAuth(),
   });
-  writeAuth(blocks, authSegment(signer, blocksDigest(blocks)));
+  writeAuth(blocks, authSegment(signer, blocksDigest(blocks), `127.0.0.1:${bPort}`));
   await sendRaw(bPort, '', { bytes: Buffer.concat(blocks) }, 200);
   // Refused and counted, or taken: whichever comes first.
   const injected = () => b.cmd('blockchain get config where name = injected bring.count');
@@ -180,7 +180,7 @@ test("a large message is written under a name of the receiver's, never over a fi
     source: { ip: '127.0.0.1', port: 1 },
     auth: placeholderAuth(),
   });
-  writeAuth(blocks, authSegment(signer, blocksDigest(blocks)));
+  writeAuth(blocks, authSegment(signer, blocksDigest(blocks), `127.0.0.1:${bPort}`));
   await sendRaw(bPort, '', { bytes: Buffer.concat(blocks) }, 200);
   // The message runs within a second or two; the file would be replaced, then deleted with it.
   const victim = join(prep, 'victim.json');

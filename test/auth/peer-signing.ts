@@ -38,6 +38,8 @@ export interface RawOptions {
   bytes?: Uint8Array;
   /** The request's job id (41 unless given; 0: a command nobody waits for, never a query). */
   jobId?: number;
+  /** The destination signed for (`127.0.0.1:<port sent to>` unless given). */
+  dest?: string;
 }
 
 /** The bytes of one command message, signed or not. */
@@ -47,7 +49,10 @@ export function rawCommand(command: string, replyPort: number, opts: RawOptions 
     jobId: opts.jobId ?? 41,
     ...(opts.signer ? { auth: placeholderAuth() } : {}),
   });
-  if (opts.signer) writeAuth(blocks, authSegment(opts.signer, blocksDigest(blocks), opts.timeMs ?? Date.now()));
+  if (opts.signer) {
+    const dest = opts.dest ?? 'unset:0';
+    writeAuth(blocks, authSegment(opts.signer, blocksDigest(blocks), dest, opts.timeMs ?? Date.now()));
+  }
   if (opts.tamper) opts.tamper(blocks[0]!);
   return Buffer.concat(blocks);
 }
@@ -66,7 +71,7 @@ export async function sendRaw(
   const answered = new Promise<TcpMessage>((r) => (got = r));
   const { server, port: replyPort } = await listen((s) => void readMessage(s).then(got, () => undefined));
   try {
-    const bytes = opts.bytes ?? rawCommand(command, replyPort, opts);
+    const bytes = opts.bytes ?? rawCommand(command, replyPort, { dest: `127.0.0.1:${port}`, ...opts });
     await new Promise<void>((resolve, reject) => {
       const s = connect({ port, host: '127.0.0.1', ...(opts.from ? { localAddress: opts.from } : {}) }, () =>
         s.end(bytes),

@@ -10,7 +10,9 @@
 //   get users                                     names, types, expirations (never hashes)
 //   set node authentication on [where allow = <ip>, ..]   peer messages must be signed by a member's key and allowed
 //   set node authentication off                           by its permissions (node/auth/peer-auth.ts); unsigned ones
-//                                                         (EdgeLake peers) only from the allow list
+//                                                         (EdgeLake peers) only from the allow list; a signed
+//                                                         one only when addressed to this node (its TCP
+//                                                         addresses, or one given as `address = <ip:port>, ..`)
 // Who may run them: the node's owner (control socket, scripts); a REST client while user authentication is off,
 // or an `admin` user while it is on; never a TCP peer (a peer must not switch its neighbour's authentication off).
 import { CommandError } from '../../../base/errors.js';
@@ -127,24 +129,25 @@ const setUserAuth: CommandSpec = {
 const setNodeAuth: CommandSpec = {
   words: ['set', 'node', 'authentication'],
   method: 'post',
-  usage: 'set node authentication on where allow = <ip>[, <ip>...] | set node authentication off',
+  usage:
+    'set node authentication on where allow = <ip>[, <ip>...] and address = <ip:port>[, ...] | set node authentication off',
   run(inv, node) {
     ownerOnly(inv, node, 'set node authentication');
     const [w, ...extra] = inv.args.map((t) => t.text.toLowerCase());
     if ((w !== 'on' && w !== 'off') || extra.length > 0) fail('set node authentication: expected on or off');
-    const allow = whereObject(inv, node)['allow'];
-    const list =
-      allow === undefined
+    const where = whereObject(inv, node);
+    const listOf = (v: unknown): string[] | undefined =>
+      v === undefined
         ? undefined
-        : (Array.isArray(allow)
-            ? allow.map(String)
-            : String(allow)
+        : (Array.isArray(v)
+            ? v.map(String)
+            : String(v)
                 .replace(/^[[(]|[\])]$/g, '')
                 .split(',')
           )
             .map((x) => x.trim())
             .filter((x) => x !== '');
-    store(node).setPeers(w === 'on', list);
+    store(node).setPeers(w === 'on', listOf(where['allow']), listOf(where['address']));
     return '';
   },
 };
