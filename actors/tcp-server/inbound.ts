@@ -26,6 +26,7 @@ import {
   OFFSET_COMMAND_LENGTH,
   OFFSET_DATA_LENGTH,
   OFFSET_FLAG_LAST,
+  GenericFlag,
   decodeHeader,
   type BlockHeader,
 } from '../../protocols/tcp/header.js';
@@ -49,7 +50,7 @@ export type InboundItem =
   | { k: 'file.data'; data: Uint8Array; last: boolean };
 
 export interface InboundLimits {
-  /** Largest command message (commands are one block unless they carry data). */
+  /** Largest command message (commands are one block unless they carry data), and largest large message. */
   commandBytes: number;
   /** Largest answer. */
   answerBytes: number;
@@ -81,6 +82,9 @@ interface FileMode {
   command: Buffer;
   buf: Buffer;
   used: number;
+  /** File bytes so far, and the most allowed (a large message is a command: `commandBytes`). */
+  total: number;
+  max: number;
 }
 
 interface AssembleMode {
@@ -292,6 +296,9 @@ export class Inbound {
 
   /** Copies a block's payload into the transfer's buffer; a full buffer (or the last block) becomes an item. */
   private fileData(mode: FileMode, payload: Uint8Array, last: boolean, out: InboundItem[]): void {
+    mode.total += payload.length;
+    if (mode.total > mode.max)
+      throw new ProtocolError(`${this.where()}: a large message (a command sent as a file) over ${mode.max} bytes`);
     mode.buf.set(payload, mode.used);
     mode.used += payload.length;
     if (!last && mode.used < FILE_RECORD_BYTES) return;
@@ -335,6 +342,10 @@ export class Inbound {
         command: Buffer.from(bytes.subarray(HEADER_SIZE, HEADER_SIZE + block.header.commandLength)),
         buf: Buffer.allocUnsafe(FILE_RECORD_BYTES + MAX_BODY),
         used: 0,
+        total: 0,
+        // A large message is written to disk before it runs, and before the node knows whether its signer (any
+        // key verifies its own signature) may run anything: bounded like a command assembled in memory.
+        max: block.header.genericFlag === GenericFlag.largeMessage ? this.limits.commandBytes : Infinity,
       };
       out.push({ k: 'file.open', block, dest, signer: this.signer });
       return;

@@ -4,13 +4,14 @@
 // loopback; A's real sender is recorded by a forwarding proxy in front of B.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { close, listen, tcpNodeYaml, tcpPort } from '../network/peers.js';
 import { sendRaw, signInto, signerOf } from './peer-signing.js';
-import { authSegment, placeholderAuth, writeAuth } from '../../peer/sign.js';
+import { authSegment, blocksDigest, placeholderAuth, writeAuth } from '../../peer/sign.js';
 import { fileWriteMessage } from '../../protocols/tcp/builders.js';
 
 const refusals = async (n: TestNode): Promise<string> =>
@@ -147,4 +148,41 @@ test('a signed file transfer whose block 1 does not verify is refused before any
     10_000,
   );
   assert.ok(readFileSync(`${tmp}/landed.bin`).equals(data));
+});
+
+test('a large message is bounded like a command before its signer is known to be anyone', async (t) => {
+  const b = await startTestNode(tcpNodeYaml('node-b'));
+  t.after(() => b.stop());
+  await b.cmd('id create keys for node where password = pass-b');
+  await b.cmd('set node authentication on where allow = 127.0.0.2');
+  const bPort = tcpPort(b.running.node.connections.get('TCP')!.external);
+  const prep = b.running.node.dict.get('prep_dir')!;
+  // Any key verifies its own signature: a stranger's, on a 3 MB "command" sent as a file (generic flag 3).
+  const k = generateKeyPairSync('ed25519');
+  const stranger = {
+    publicKey: k.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+    key: k.privateKey,
+  };
+  const blocks = fileWriteMessage('cmd.127.0.0.1.1.lmsg', Buffer.alloc(3 << 20, 0x61), 3, {
+    source: { ip: '127.0.0.1', port: 1 },
+    auth: placeholderAuth(),
+  });
+  writeAuth(blocks, authSegment(stranger, blocksDigest(blocks), `127.0.0.1:${bPort}`));
+  let most = 0;
+  const watch = setInterval(() => {
+    for (const f of readdirSync(prep)) {
+      try {
+        most = Math.max(most, statSync(join(prep, f)).size);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      }
+    }
+  }, 5);
+  t.after(() => clearInterval(watch));
+  await sendRaw(bPort, '', { bytes: Buffer.concat(blocks) }, 200);
+  await until(async () => /malformed\s*\|\s*1/.test(await b.cmd('get tcp server info')), 5000, 100);
+  await until(() => readdirSync(prep).length === 0, 5000, 50);
+  clearInterval(watch);
+  assert.ok(most <= 512 * 1024, `${most} bytes written`);
+  assert.match(await b.cmd('get tcp server info'), /a large message \(a command sent as a file\) over 524288/);
 });
