@@ -144,7 +144,7 @@ export const METRICS = {
   },
   edgelake_rt_peer_messages_refused_total: {
     type: 'counter',
-    help: 'TCP messages refused by node authentication: unsigned (not in the allow list), bad_signature, stale, replay (the TCP server); unknown_key, not_permitted (the node)',
+    help: 'TCP messages refused by node authentication: unsigned (not in the allow list), bad_signature, stale, replay, wrong_destination (the TCP server); unknown_key, not_permitted (the node)',
     labels: ['reason'],
   },
   // Message brokers (reported by the consumers).
