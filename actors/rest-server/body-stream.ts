@@ -259,3 +259,30 @@ export function discard(req: IncomingMessage): void {
   req.once('end', () => clearTimeout(t));
   req.once('close', () => clearTimeout(t));
 }
+
+/** A whole body as text (a POST of headers, a message-client data POST), refused with 413 past `limit`. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new PayloadTooLargeError(limit));
+      discard(req); // read and dropped, so the client gets the 413 rather than a reset
+      return;
+    }
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new PayloadTooLargeError(limit));
+        chunks.length = 0;
+        discard(req);
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new ProtocolError('client aborted the request')));
+  });
+}

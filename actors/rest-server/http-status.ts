@@ -12,8 +12,12 @@ import {
   MailboxFullError,
   NoSuchActorError,
   StartupError,
+  errorMessage,
 } from '../../base/errors.js';
 import { PayloadTooLargeError } from './body.js';
+import type { ActorContext } from '../../runtime/actor.js';
+import type { RestIn } from './messages.js';
+import { Status } from '../../base/status.js';
 
 export function httpStatusOf(err: unknown): number {
   if (err instanceof PayloadTooLargeError) return 413;
@@ -30,4 +34,20 @@ export function httpStatusOf(err: unknown): number {
   // A retriable failure without a client error code: the node could not do it now (a dbms down, a pool restarting).
   if (err.retriable && err instanceof DbmsError) return 503;
   return 400;
+}
+
+export function errCode(err: unknown): number {
+  return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
+}
+
+/** A 5xx is the node's own fault: logged with its cause (the reply has the one-line reason). */
+export function logFault(ctx: ActorContext<RestIn>, err: unknown, method: string, what: string): void {
+  const cause = err instanceof Error && err.cause !== undefined ? errorMessage(err.cause) : undefined;
+  ctx.log.error('REST request failed on the node', {
+    method,
+    what: what.slice(0, 200),
+    error: errorMessage(err),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(err instanceof Error && !(err instanceof EdgeRtError) && err.stack ? { stack: err.stack } : {}),
+  });
 }

@@ -7,14 +7,8 @@
 // runs concurrently, outside `handle`, on what `handle` gave it; what it changes comes back as `rest.done` and
 // `rest.closed`. So state changes only in `handle`, and a request that arrives while `init` still runs waits in
 // the mailbox (the host drains it once the actor is running).
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import {
-  createServer as createTlsServer,
-  type Server as TlsServer,
-  type ServerOptions as TlsOptions,
-} from 'node:https';
-import { join } from 'node:path';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import { listenAddress } from '../../node/config/listener.js';
@@ -23,8 +17,7 @@ import { formatTable } from '../../protocols/format/table.js';
 import { NODE, type NodeIn } from '../../node/messages.js';
 import { RowProducer } from '../_shared/row-producer.js';
 import { restServerSchema, type RestServerConfig } from './config.js';
-import { PayloadTooLargeError } from './body.js';
-import { discard, readRowsBody, type RowsSplitter } from './body-stream.js';
+import { discard, readBody, readRowsBody, type RowsSplitter } from './body-stream.js';
 import { ingestFile, ingestStreaming, ingestTarget, type IngestDeps } from './ingest.js';
 import type { RestCall, RestIn, RestPut, RestPutStats } from './messages.js';
 import { msgSinkAt, readRestAgents } from '../_shared/msg-routes.js';
@@ -33,14 +26,14 @@ import { BASE_HEADERS, JSON_TYPE, send, sendChunked, sendError, putSuccess } fro
 import { CorsPolicy, notBrowserSimple } from './browser.js';
 import { classify, collectHeaders, productOf, type Headers } from './request.js';
 import { RestStats } from './stats.js';
-import { httpStatusOf } from './http-status.js';
+import { errCode, httpStatusOf, logFault } from './http-status.js';
+import { tlsOptions } from './tls.js';
 import { Status } from '../../base/status.js';
 import { observeRoute, serveObserve } from './observe/routes.js';
 import { userAccess } from './observe/access.js';
 import { startMetricsServer } from './observe/metrics-port.js';
 import { AUTH_FAILED_TEXT, AUTH_USERS, Authenticator, type UserType } from '../../node/auth/users.js';
 import { readSetting } from '../../node/settings.js';
-import { pemFiles } from '../../node/auth/certs.js';
 
 interface State {
   cfg: RestServerConfig;
@@ -62,80 +55,6 @@ interface State {
   browserRefused: number;
   /** Requests refused for missing or wrong credentials. */
   authRefused: number;
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new PayloadTooLargeError(limit));
-      discard(req); // read and dropped, so the client gets the 413 rather than a reset
-      return;
-    }
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new PayloadTooLargeError(limit));
-        chunks.length = 0;
-        discard(req);
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-    req.on('aborted', () => reject(new ProtocolError('client aborted the request')));
-  });
-}
-
-/**
- * The TLS files. With `ca_org` and `server_org` (AnyLog): the node's `server-[server_org]-*` key and certificate
- * from `id sign certificate request`, and clients must present a certificate signed by `ca-[ca_org]` (the
- * handshake fails otherwise, before any HTTP). Without them: `key_file` / `cert_file`, no client certificate.
- */
-function tlsOptions(cfg: RestServerConfig, pemDir: string): TlsOptions {
-  const read = (what: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new CommandError(`ssl = true: cannot read the ${what} ${path}: ${errorMessage(err)}`, { cause: err });
-    }
-  };
-  if (cfg.ca_org !== undefined || cfg.server_org !== undefined) {
-    if (cfg.ca_org === undefined || cfg.server_org === undefined)
-      throw new CommandError('ssl = true: ca_org and server_org go together (the CA that signs clients, the node)');
-    const ca = pemFiles(pemDir, cfg.ca_org);
-    const srv = pemFiles(pemDir, cfg.server_org);
-    return {
-      key: read('key', cfg.key_file ?? srv.key),
-      cert: read('certificate', cfg.cert_file ?? srv.cert),
-      ca: read('CA certificate', ca.caCert),
-      requestCert: true,
-      rejectUnauthorized: true,
-    };
-  }
-  return {
-    key: read('key', cfg.key_file ?? join(pemDir, 'server-key.pem')),
-    cert: read('certificate', cfg.cert_file ?? join(pemDir, 'server.pem')),
-  };
-}
-
-function errCode(err: unknown): number {
-  return err instanceof EdgeRtError && err.code !== undefined ? err.code : Status.ProcessFailure;
-}
-
-/** A 5xx is the node's own fault: logged with its cause (the reply has the one-line reason). */
-function logFault(ctx: ActorContext<RestIn>, err: unknown, method: string, what: string): void {
-  const cause = err instanceof Error && err.cause !== undefined ? errorMessage(err.cause) : undefined;
-  ctx.log.error('REST request failed on the node', {
-    method,
-    what: what.slice(0, 200),
-    error: errorMessage(err),
-    ...(cause !== undefined ? { cause } : {}),
-    ...(err instanceof Error && !(err instanceof EdgeRtError) && err.stack ? { stack: err.stack } : {}),
-  });
 }
 
 /** What serving one request may use: read-only, taken in `handle` when the request arrived. */
