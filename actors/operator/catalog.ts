@@ -63,6 +63,12 @@ export class Catalog {
       // A write that meets another process's lock fails after 1 s rather than 5: the operator retries
       // it with backoff (apply.ts) and its worker stays responsive (`get operator`) meanwhile.
       busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS,
+      // This connection writes the dbms: SQLite's log is kept bounded and emptied when idle (sqlite-wal.ts).
+      onCheckpoint: (when, out) => {
+        if (out instanceof Error) this.log.warn('dbms checkpoint failed', { dbms: name, when, error: out.message });
+        else if (out.result.busy || out.ms > 500)
+          this.log.debug('dbms checkpoint', { dbms: name, when, ms: Math.round(out.ms), ...out.result });
+      },
     });
     this.conns.set(name, { name, adapter, tables: new Map(), positions: await adapter.positions() });
   }
@@ -76,6 +82,11 @@ export class Catalog {
     } catch (err) {
       this.log.warn('dbms close failed', { dbms: name, error: errorMessage(err) });
     }
+  }
+
+  /** The operator's idle tick (about once a second): each writer's upkeep between writes (DbmsAdapter.idle). */
+  async idle(): Promise<void> {
+    for (const c of this.conns.values()) await c.adapter.idle?.();
   }
 
   get(name: string): DbmsConn | undefined {

@@ -216,6 +216,9 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       return undefined;
     case 'operator.reconcile':
       await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS });
+      // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
+      // while idle leaves nothing to recover (storage/dbms/sqlite-wal.ts).
+      await state.fctx.catalog.idle();
       return undefined;
     case 'operator.retry':
       await retryDue(state, ctx);

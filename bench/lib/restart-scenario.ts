@@ -17,6 +17,7 @@ import Database from 'libsql';
 import { CLI, bodies, count, freePort, get, pool, put } from '../ingest-common.js';
 import { ensureBuilt } from './build.js';
 import { jsonLine, note } from './report.js';
+import { readWalIndex, validWalMb } from './wal-index.js';
 
 const H = { type: 'json', dbms: 'bench', table: 'rr', mode: 'streaming' };
 const PUT_FILL_MAX = 2_000_000;
@@ -27,8 +28,12 @@ export interface RestartFigures {
   backMs: number;
   /** The database file's size when the node was killed (MB). */
   dbMb: number;
-  /** Its write-ahead log's size then (MB): what SQLite reads to recover at the next open. */
+  /** Its write-ahead log's file size then (MB): the log's high-water mark, stale frames included. */
   walMb: number;
+  /** The log's valid frames then (MB, from the WAL-index): what SQLite's recovery reads back at the next open. */
+  walValidMb: number;
+  /** The most valid frames the log held while the table was filled (MB, sampled every 50 ms). */
+  walValidMaxMb: number;
 }
 
 function spawnNode(yaml: string): ChildProcess {
@@ -198,8 +203,17 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     proc = await startForSetup(yaml, port);
     const viaPut = Math.min(tableRows, PUT_FILL_MAX);
     note(`restart-replay: filling ${viaPut} rows through PUTs`);
-    await fill(port, 0, viaPut);
-    await landed(port, viaPut);
+    let walValidMaxMb = 0;
+    const sampler = setInterval(() => {
+      const w = readWalIndex(file);
+      if (w) walValidMaxMb = Math.max(walValidMaxMb, validWalMb(w));
+    }, 50);
+    try {
+      await fill(port, 0, viaPut);
+      await landed(port, viaPut);
+    } finally {
+      clearInterval(sampler);
+    }
     if (tableRows > viaPut) {
       await stop(proc, 'SIGTERM');
       directFill(file, viaPut, tableRows - viaPut);
@@ -213,6 +227,7 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     if ((await count(port, 'bench', 'rr')) !== tableRows) throw new Error('the tail landed with the operator stopped');
     const dbMb = Math.round(statSync(file).size / 1e6);
     const walMb = existsSync(`${file}-wal`) ? Math.round(statSync(`${file}-wal`).size / 1e6) : 0;
+    const atKill = readWalIndex(file);
     await stop(proc, 'SIGKILL');
     const t0 = performance.now();
     proc = spawnNode(yaml);
@@ -229,7 +244,14 @@ export async function restartScenario(tableRows: number, tail: number): Promise<
     const backMs = performance.now() - t0;
     const all = await count(port, 'bench', 'rr');
     if (all !== total) throw new Error(`${all} rows after the restart, expected ${total}`);
-    return { startMs, backMs, dbMb, walMb };
+    return {
+      startMs,
+      backMs,
+      dbMb,
+      walMb,
+      walValidMb: atKill ? Math.round(validWalMb(atKill) * 10) / 10 : 0,
+      walValidMaxMb: Math.round(walValidMaxMb * 10) / 10,
+    };
   } finally {
     if (proc) await stop(proc, 'SIGTERM');
     rmSync(root, { recursive: true, force: true });
@@ -244,7 +266,10 @@ export async function restartReplayBench(name: string, bigRows: number): Promise
   const tail = Number(process.env['BENCH_TAIL_ROWS'] ?? 50_000);
   const smallRows = Number(process.env['BENCH_SMALL_ROWS'] ?? 10_000);
   const small = await restartScenario(smallRows, tail);
-  note(`${name}: small table: start ${Math.round(small.startMs)} ms, all rows back ${Math.round(small.backMs)} ms`);
+  note(
+    `${name}: small table: start ${Math.round(small.startMs)} ms, all rows back ${Math.round(small.backMs)} ms, ` +
+      `valid WAL at the kill ${small.walValidMb} MB`,
+  );
   const big = await restartScenario(bigRows, tail);
   jsonLine(name, big.backMs, 'ms', small.backMs, {
     baselineIs: `the same restart with a ${smallRows}-row table and the same tail`,
@@ -253,6 +278,9 @@ export async function restartReplayBench(name: string, bigRows: number): Promise
     tail_rows: tail,
     db_mb: big.dbMb,
     wal_mb: big.walMb,
+    wal_valid_mb: big.walValidMb,
+    wal_valid_max_mb: big.walValidMaxMb,
+    small_wal_valid_mb: small.walValidMb,
     start_ms: Math.round(big.startMs),
     small_start_ms: Math.round(small.startMs),
   });

@@ -40,7 +40,7 @@ const TARGETS: Record<string, Target> = {
   'restart-replay': {
     text: 'ratio ≤ 1.25 (big / small table)',
     met: (f) => f.ratio <= 1.25,
-    why: 'the write-ahead log a PUT-filled table leaves, not reset while it filled (Restart after kill -9)',
+    why: 'see Restart after kill -9: wal_valid_mb is the log a start had to recover',
   },
   'restart-replay-25m': { text: 'ratio ≤ 1.25 (big / small table)', met: (f) => f.ratio <= 1.25 },
   'tcp-transfer': { text: 'ratio ≥ 0.5', met: (f) => f.ratio >= 0.5 },

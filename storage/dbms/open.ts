@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DbmsError } from '../../base/errors.js';
 import type { ConnectionConfig, DbmsAdapter } from './types.js';
 import { Status } from '../../base/status.js';
-import type { SqliteOpenOptions } from './sqlite.js';
+import type { SqliteOpenOptions, SqliteOptions } from './sqlite.js';
 
 export interface OpenOptions {
   /** `<root>/data/dbms`: where SQLite files live (`<name>.dbms`, as EdgeLake names them). */
@@ -17,6 +17,8 @@ export interface OpenOptions {
   onLocked?: (attempt: number, err: unknown) => void;
   /** How long the open keeps retrying a locked SQLite file (ms, default 60,000). */
   lockWaitMs?: number;
+  /** The dbms's writer (the operator's connection): SQLite keeps its write-ahead log bounded (sqlite-wal.ts). */
+  onCheckpoint?: SqliteOptions['onCheckpoint'];
 }
 
 export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
@@ -34,6 +36,7 @@ export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOp
       if (opts.busyTimeoutMs !== undefined) o.busyTimeoutMs = opts.busyTimeoutMs;
       if (opts.onLocked) o.onLocked = opts.onLocked;
       if (opts.lockWaitMs !== undefined) o.lockWaitMs = opts.lockWaitMs;
+      if (opts.onCheckpoint) o.onCheckpoint = opts.onCheckpoint;
       return SqliteAdapter.open(name, path, o);
     }
     case 'psql': {

@@ -18,6 +18,7 @@ import {
   type SelectResult,
 } from './types.js';
 import { Status } from '../../base/status.js';
+import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
 
 interface Stmt {
   run(...args: unknown[]): unknown;
@@ -42,6 +43,12 @@ export interface SqliteOptions {
    * statement waits for another connection's lock before failing with SQLITE_BUSY. Default 5000.
    */
   busyTimeoutMs?: number;
+  /**
+   * This connection is the dbms's writer (the operator's): it keeps the write-ahead log bounded and empties it when
+   * idle and before closing (sqlite-wal.ts). Told of each checkpoint it ran (`ms`, SQLite's result) or of its error;
+   * an error leaves the log as it was and fails nothing (the writes are committed before).
+   */
+  onCheckpoint?: (when: 'write' | 'idle' | 'close', out: { ms: number; result: CheckpointResult } | Error) => void;
 }
 
 export interface SqliteOpenOptions extends SqliteOptions {
@@ -67,6 +74,8 @@ export class SqliteAdapter implements DbmsAdapter {
   readonly engine = 'sqlite' as const;
   private readonly db: Db;
   private readonly stmts = new Map<string, Stmt>();
+  private readonly wal: WalKeeper | undefined;
+  private readonly onCheckpoint: SqliteOptions['onCheckpoint'];
 
   constructor(
     readonly name: string,
@@ -85,6 +94,9 @@ export class SqliteAdapter implements DbmsAdapter {
       db.exec('PRAGMA wal_autocheckpoint=10000');
       if (opts.queryOnly) db.exec('PRAGMA query_only=ON');
       else ensureInternalTables(db);
+      const busyMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+      this.wal = opts.onCheckpoint && path !== ':memory:' ? new WalKeeper(db, path, busyMs) : undefined;
+      this.onCheckpoint = opts.onCheckpoint;
       this.db = db;
     } catch (err) {
       // A half-opened handle would keep its file open (and, for a retry, pile up): close it.
@@ -192,7 +204,28 @@ export class SqliteAdapter implements DbmsAdapter {
     } catch (err) {
       throw new DbmsError(`sqlite ${this.name}: insert failed: ${errorMessage(err)}`, { cause: err });
     }
+    this.walStep('write', (w) => w.afterWrite());
     return rows;
+  }
+
+  /** The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied. */
+  async idle(): Promise<void> {
+    this.walStep('idle', (w) => w.idle());
+  }
+
+  private walStep(when: 'write' | 'idle' | 'close', step: (w: WalKeeper) => CheckpointResult | undefined): void {
+    if (!this.wal) return;
+    const t0 = performance.now();
+    try {
+      const result = step(this.wal);
+      if (result) this.onCheckpoint?.(when, { ms: performance.now() - t0, result });
+    } catch (err) {
+      // The rows are committed: a failed checkpoint leaves the log as it was (the next one tries again).
+      this.onCheckpoint?.(
+        when,
+        new DbmsError(`sqlite ${this.name}: checkpoint failed: ${errorMessage(err)}`, { cause: err }),
+      );
+    }
   }
 
   async positions(): Promise<Map<string, number>> {
@@ -235,6 +268,7 @@ export class SqliteAdapter implements DbmsAdapter {
 
   async close(): Promise<void> {
     this.stmts.clear();
+    this.walStep('close', (w) => w.beforeClose());
     this.db.close();
   }
 }

@@ -90,6 +90,11 @@ export interface DbmsAdapter {
   modify(sql: string, params: readonly unknown[]): Promise<unknown[][]>;
   /** A read-only query (SELECT/WITH), parameters bound, never spliced. */
   select(sql: string, params?: readonly unknown[]): Promise<SelectResult>;
+  /**
+   * The writer's owner calls it about once a second: an engine with upkeep between writes does it when there were
+   * none since the last call (SQLite: empties its write-ahead log, storage/dbms/sqlite-wal.ts). PostgreSQL has none.
+   */
+  idle?(): Promise<void>;
   close(): Promise<void>;
 }
 
