@@ -15,7 +15,7 @@ import type { Address } from '../../protocols/tcp/builders.js';
 import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
 import { RT_DUPLEX_SOCKET_ID } from '../../peer/wire.js';
-import { execute, isQuery, type ExecDeps } from './execute.js';
+import { execute, isQuery, nodeAuthDeps, type ExecDeps } from './execute.js';
 import type { TcpIn } from './messages.js';
 
 /** Commands of one connection running at once. */
@@ -48,16 +48,7 @@ export function runHere(c: HereCommand, timeoutMs: number, ctx: ActorContext<Tcp
     },
     // As the command worker asks them (worker.ts); only unsigned commands come here, on a node that does not sign
     // (index.ts), so execute() asks neither, but the node stays the one that decides.
-    permit: async (key, command, dbms, table) => {
-      await ctx.ask(NODE, {
-        type: 'node.peer.permit',
-        key,
-        command,
-        ...(dbms !== undefined ? { dbms } : {}),
-        ...(table !== undefined ? { table } : {}),
-      });
-    },
-    sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
+    ...nodeAuthDeps(ctx),
     // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
     threadNumber: 0,
   };

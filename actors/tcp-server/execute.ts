@@ -27,6 +27,9 @@ import { JOB_REPLY, markBlocks } from '../../peer/wire.js';
 import { fastReply } from './fast-reply.js';
 import { blocksDigest, destination, placeholderAuth, writeAuth } from '../../peer/sign.js';
 import { Status } from '../../base/status.js';
+import type { ActorContext } from '../../runtime/actor.js';
+import type { ActorMessage } from '../../runtime/wire.js';
+import { NODE } from '../../node/messages.js';
 
 export interface Command {
   head: BlockHeader;
@@ -54,6 +57,25 @@ export interface ExecDeps {
   /** The authentication segment for an answer with this digest to `dest`, undefined when the node does not sign. */
   sign(digest: Uint8Array, dest: string): Promise<Uint8Array | undefined>;
   threadNumber: number;
+}
+
+/**
+ * `permit` and `sign` as the node answers them (node/auth/peer-auth.ts): the private key and the ledger's
+ * permissions stay on the main thread; a TCP thread only asks.
+ */
+export function nodeAuthDeps<In extends ActorMessage>(ctx: ActorContext<In>): Pick<ExecDeps, 'permit' | 'sign'> {
+  return {
+    permit: async (key, command, dbms, table) => {
+      await ctx.ask(NODE, {
+        type: 'node.peer.permit',
+        key,
+        command,
+        ...(dbms !== undefined ? { dbms } : {}),
+        ...(table !== undefined ? { table } : {}),
+      });
+    },
+    sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import { armRing } from '../../runtime/ring-pump.js';
 import { PeerSender } from '../../peer/sender.js';
 import { decodeHeader, GenericFlag } from '../../protocols/tcp/header.js';
 import { tcpWorkerSchema, type TcpWorkerConfig } from './config.js';
-import { execute, type Command, type ExecDeps } from './execute.js';
+import { execute, nodeAuthDeps, type Command, type ExecDeps } from './execute.js';
 import { FileSink, destinationPath, type FileContext } from './file-receive.js';
 import { DATA_DIR_KEYS, PROTECTED_DIR_KEYS } from '../../node/files/confine.js';
 import type { TcpWorkerIn, TcpWorkerInfo, WorkerRecord } from './messages.js';
@@ -244,16 +244,7 @@ export default defineActor<TcpWorkerConfig, State, TcpWorkerIn>({
             cfg.command_timeout * 1000,
           ),
         send: (to, blocks, rt) => sender.send(to.ip, to.port, blocks, { persistent: rt, backoffMs: 100 }),
-        permit: async (key, command, dbms, table) => {
-          await ctx.ask(NODE, {
-            type: 'node.peer.permit',
-            key,
-            command,
-            ...(dbms !== undefined ? { dbms } : {}),
-            ...(table !== undefined ? { table } : {}),
-          });
-        },
-        sign: async (digest, dest) => (await ctx.ask(NODE, { type: 'node.peer.sign', digest, dest })) ?? undefined,
+        ...nodeAuthDeps(ctx),
         threadNumber: cfg.index,
       },
       fc: { root: ctx.node.root, dirs: ctx.node.dirs },
