@@ -6,34 +6,16 @@
 //                                     table (or removes) becomes the ledger file and the metadata
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootNode, type RunningNode } from '../../main/boot.js';
-import { MemorySink } from '../../base/log.js';
-import { tcpPort } from '../network/peers.js';
+import { tcpTestNode, type TcpTestNode } from '../network/peers.js';
 import { until } from '../../harness/test-node.js';
 
-interface N {
-  running: RunningNode;
-  cmd: (s: string) => Promise<string>;
-  root: string;
-  addr: string;
-}
+type N = TcpTestNode & { addr: string };
 
 async function node(t: TestContext, name: string): Promise<N> {
-  const root = mkdtempSync(join(tmpdir(), `elrt-syncdest-${name}-`));
-  const running = await bootNode({ root, logSink: new MemorySink(1000).sink, output: () => undefined });
-  t.after(async () => {
-    await running.stop('test done');
-    rmSync(root, { recursive: true, force: true });
-  });
-  const cmd = (s: string): Promise<string> => running.node.command(s, { source: 'test' });
-  await cmd(`set node name ${name}`);
-  await cmd(
-    'run tcp server where external_ip = 127.0.0.1 and external_port = 0 and internal_ip = 127.0.0.1 and internal_port = 0',
-  );
-  return { running, cmd, root, addr: `127.0.0.1:${tcpPort(running.node.connections.get('TCP')!.external)}` };
+  const n = await tcpTestNode(t, name);
+  return { ...n, addr: `127.0.0.1:${n.port}` };
 }
 
 async function withLedgerTable(n: N): Promise<void> {

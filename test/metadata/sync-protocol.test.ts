@@ -7,15 +7,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootNode, type RunningNode } from '../../main/boot.js';
-import { MemorySink } from '../../base/log.js';
 import { commandMessage, fileWriteMessage } from '../../protocols/tcp/builders.js';
 import { readMessage, type TcpMessage } from '../../protocols/tcp/assembler.js';
-import { close, listen, tcpPort, writeRaw } from '../network/peers.js';
+import { close, listen, tcpTestNode, writeRaw } from '../network/peers.js';
 import { until } from '../../harness/test-node.js';
 
 const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex');
@@ -23,23 +20,7 @@ const GOLDEN = JSON.parse(
   readFileSync(new URL('../fixtures/golden/rest_node1_blockchain_get_all.txt', import.meta.url), 'utf8'),
 ) as unknown[];
 
-async function node(
-  t: TestContext,
-  name: string,
-): Promise<{ running: RunningNode; cmd: (s: string) => Promise<string>; root: string; port: number }> {
-  const root = mkdtempSync(join(tmpdir(), `elrt-sync-${name}-`));
-  const running = await bootNode({ root, logSink: new MemorySink(1000).sink, output: () => undefined });
-  t.after(async () => {
-    await running.stop('test done');
-    rmSync(root, { recursive: true, force: true });
-  });
-  const cmd = (s: string): Promise<string> => running.node.command(s, { source: 'test' });
-  await cmd(`set node name ${name}`);
-  await cmd(
-    'run tcp server where external_ip = 127.0.0.1 and external_port = 0 and internal_ip = 127.0.0.1 and internal_port = 0',
-  );
-  return { running, cmd, root, port: tcpPort(running.node.connections.get('TCP')!.external) };
-}
+const node = tcpTestNode;
 
 /** A peer that records every message sent to it (one per connection). */
 async function recorder(t: TestContext): Promise<{ port: number; messages: TcpMessage[] }> {

@@ -3,6 +3,12 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { commandMessage } from '../../protocols/tcp/builders.js';
 import { readMessage, type TcpMessage } from '../../protocols/tcp/assembler.js';
+import type { TestContext } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootNode, type RunningNode } from '../../main/boot.js';
+import { MemorySink } from '../../base/log.js';
 
 export function tcpNodeYaml(name: string, opts: { rest?: boolean; threads?: number; dbms?: boolean } = {}): string {
   return [
@@ -87,4 +93,27 @@ export async function askRaw(port: number, command: string, jobId = 7, timeoutMs
 
 export function tcpPort(external: string): number {
   return Number(external.slice(external.lastIndexOf(':') + 1));
+}
+
+export interface TcpTestNode {
+  running: RunningNode;
+  cmd: (s: string) => Promise<string>;
+  root: string;
+  port: number;
+}
+
+/** An in-process node named `name` with a TCP server on a loopback port of its own, stopped after the test. */
+export async function tcpTestNode(t: TestContext, name: string): Promise<TcpTestNode> {
+  const root = mkdtempSync(join(tmpdir(), `elrt-tcp-${name}-`));
+  const running = await bootNode({ root, logSink: new MemorySink(1000).sink, output: () => undefined });
+  t.after(async () => {
+    await running.stop('test done');
+    rmSync(root, { recursive: true, force: true });
+  });
+  const cmd = (s: string): Promise<string> => running.node.command(s, { source: 'test' });
+  await cmd(`set node name ${name}`);
+  await cmd(
+    'run tcp server where external_ip = 127.0.0.1 and external_port = 0 and internal_ip = 127.0.0.1 and internal_port = 0',
+  );
+  return { running, cmd, root, port: tcpPort(running.node.connections.get('TCP')!.external) };
 }
