@@ -120,7 +120,10 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
           if (!(err instanceof ProtocolError)) throw err;
           return malformed(state, conn, err, ctx);
         }
-        if (conn.inbound.persistent) conn.socket.setTimeout(PERSISTENT_IDLE_MS);
+        if (conn.inbound.persistent && conn.socket.timeout !== PERSISTENT_IDLE_MS) {
+          // Once: the socket re-arms its timer on every read and write, and setTimeout makes a new timer each call.
+          conn.socket.setTimeout(PERSISTENT_IDLE_MS);
+        }
         return onItems(state, conn, items, ctx);
       }
       case 'tcp.conn.end': {
