@@ -152,21 +152,53 @@ export async function pool<T>(c: number, tasks: (() => Promise<T>)[]): Promise<T
   return out;
 }
 
+/** Where the raw SQLite baseline writes: by default a table `t` with EdgeLake's columns and no index. */
+export interface RawTable {
+  /** The statements that create the table (e.g. the node's own, read from its sqlite_master). */
+  ddl: readonly string[];
+  name: string;
+}
+
+const BARE_TABLE: RawTable = {
+  ddl: [
+    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
+  ],
+  name: 't',
+};
+
+/** The statements (table, then indexes) that made `table` in the SQLite file `file`: what a raw baseline re-creates. */
+export function sqliteTableDdl(file: string, table: string): RawTable {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type = 'index', name")
+      .all(table) as { sql: string }[];
+    if (rows.length === 0) throw new Error(`${file} has no table ${table}`);
+    return { ddl: rows.map((r) => r.sql), name: table };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * The raw SQLite baseline: the fastest method measured here (one `INSERT ... SELECT json_extract(..)
  * FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL), on the same
- * five data columns plus EdgeLake's four system columns. `texts` are JSON array texts. Returns rows/s.
+ * five data columns plus EdgeLake's four system columns, into `table` (by default one without EdgeLake's two
+ * indexes). `texts` are JSON array texts. Returns rows/s.
  */
-export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: number, group = 5): number {
+export function rawSqliteRowsPerSecond(
+  texts: readonly string[],
+  rowsPerText: number,
+  group = 5,
+  table: RawTable = BARE_TABLE,
+): number {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
   const db = new Database(join(dir, 'raw.db'));
   db.exec('PRAGMA journal_mode=WAL');
   db.exec('PRAGMA synchronous=FULL');
-  db.exec(
-    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
-  );
+  for (const sql of table.ddl) db.exec(sql);
   const st = db.prepare(
-    `INSERT INTO t(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
+    `INSERT INTO ${table.name}(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
   );
   const tx = db.transaction((text: string) => st.run(new Date().toISOString(), text));
   const t0 = performance.now();
