@@ -103,9 +103,10 @@ test('a query on a peer comes back as EdgeLake query JSON', async (t) => {
   const reply = await a.cmd(
     `run client (${bAddr}) sql test format = json "select device, value from readings order by device"`,
   );
-  // The golden rest_network_sql_query.txt shape, byte for byte but for the time.
+  // The golden rest_network_sql_query.txt shape, byte for byte but for the time (the first query on B starts its
+  // TCP command worker and its query worker: over a second on a loaded machine).
   assert.equal(
-    reply,
+    reply.replace(/"Time":"\d\d:\d\d:\d\d"/, '"Time":"00:00:00"'),
     '{"Query":[{"device":"d1","value":1.5},{"device":"d2","value":2.5},{"device":"d3","value":3.5},{"device":"d3","value":3.5},{"device":"d4","value":4.5}],\n' +
       '"Statistics":[{"Count": 5,"Time":"00:00:00","Nodes": 1}]}',
   );
