@@ -173,6 +173,8 @@ export class ServiceTable {
   async startHelper(serviceId: string, helperId: string): Promise<void> {
     const pending = this.helperStarts.get(helperId);
     if (pending) return pending;
+    // A worker's request (`node.helper.start`) may arrive while the node stops its services.
+    if (this.stopping) throw new CommandError('the node is stopping', { code: Status.ProcessFailure });
     const service = this.instancesById.get(serviceId);
     if (!service || service.helperOf !== undefined)
       throw new CommandError(`${serviceId} is not running`, { code: Status.ProcessFailure, retriable: true });
