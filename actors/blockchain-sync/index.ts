@@ -77,7 +77,7 @@ async function requestSelf(ctx: ActorContext<SyncIn>, text: string, source: Addr
   try {
     await ctx.ask(NODE, { type: 'node.command', text, source: 'blockchain-sync', peer: source });
   } catch (err) {
-    ctx.log.warn('the master (this node) answered the ledger request with an error', { error: errorMessage(err) });
+    ctx.log.info('the master (this node) answered the ledger request with an error', { error: errorMessage(err) });
   }
   return '';
 }
