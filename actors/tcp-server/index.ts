@@ -86,6 +86,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
       assembly: { used: 0, max: cfg.max_assembly_mb * 1024 * 1024 },
       nextConn: 0,
       nextWorker: 0,
+      workersAsked: new Set(),
       stats: {
         connections: 0,
         open: 0,
@@ -188,6 +189,9 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         return undefined;
       case 'tcp.info':
         return info(state, ctx);
+      case 'tcp.worker.unstarted':
+        state.workersAsked.delete(msg.worker);
+        return undefined;
       default:
         return assertNever(msg, 'tcp-server message');
     }
