@@ -24,7 +24,8 @@ import { countUnapplied, reconcile } from './replay.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
-import { isCandidate, processFile, type FileContext } from './files.js';
+import { isCandidate, type FileContext } from './files.js';
+import { processFiles } from './file-group.js';
 import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
@@ -57,6 +58,8 @@ interface State {
   leftLogged: Map<string, string>;
   retryTimer: TimerHandle | undefined;
   retryAt: number;
+  /** Watch-dir paths from watcher events, taken by the next `operator.files`. */
+  queued: Set<string>;
 }
 
 /** Keeps one timer at the time the next table in backoff is due (none when no table waits). */
@@ -184,17 +187,21 @@ async function scanWatchDir(state: State): Promise<void> {
     logOnce(state, state.fctx.dirs.watchDir, 'watch directory cannot be read', err);
     return;
   }
-  for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
+  await filesNow(
+    state,
+    names.map((n) => join(state.fctx.dirs.watchDir, n)),
+  );
 }
 
-async function fileOne(state: State, path: string): Promise<void> {
-  try {
-    await processFile(state.fctx, path);
-    state.leftLogged.delete(path);
-  } catch (err) {
+/** Files through the operator, the ready ones of a dbms sharing transactions (file-group.ts). */
+async function filesNow(state: State, paths: readonly string[]): Promise<void> {
+  const failed = new Set<string>();
+  await processFiles(state.fctx, paths, (path, err) => {
+    failed.add(path);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
     logOnce(state, path, 'file left for a later scan', err);
-  }
+  });
+  for (const p of paths) if (!failed.has(p)) state.leftLogged.delete(p);
 }
 
 /** A failure that repeats at every scan is logged when it first happens or changes, not every 5 s. */
@@ -212,9 +219,17 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       await drainRing(state, ctx, msg.ring);
       return undefined;
     case 'operator.file':
-      if (msg.path) await fileOne(state, msg.path);
-      else await scanWatchDir(state);
+      if (!msg.path) await scanWatchDir(state);
+      // A watcher event queues its path; the first one queued sends `operator.files`, which comes after the events
+      // already in the mailbox: files that arrived together are taken together.
+      else if (state.queued.add(msg.path).size === 1) ctx.send(ctx.self, { type: 'operator.files' });
       return undefined;
+    case 'operator.files': {
+      const paths = [...state.queued];
+      state.queued.clear();
+      await filesNow(state, paths);
+      return undefined;
+    }
     case 'operator.reconcile':
       await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS });
       // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
@@ -342,6 +357,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       leftLogged: new Map(),
       retryTimer: undefined,
       retryAt: 0,
+      queued: new Set(),
     };
     await connectAll(state, ctx, list);
     state.timers.push(
