@@ -184,13 +184,15 @@ export function sqliteTableDdl(file: string, table: string): RawTable {
  * The raw SQLite baseline: the fastest method measured here (one `INSERT ... SELECT json_extract(..)
  * FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL), on the same
  * five data columns plus EdgeLake's four system columns, into `table` (by default one without EdgeLake's two
- * indexes). `texts` are JSON array texts. Returns rows/s.
+ * indexes). `texts` are JSON array texts, or what `load` turns into one inside the timed loop (a file's path:
+ * the raw method then reads what the node reads). Returns rows/s.
  */
 export function rawSqliteRowsPerSecond(
   texts: readonly string[],
   rowsPerText: number,
   group = 5,
   table: RawTable = BARE_TABLE,
+  load: (text: string) => string = (t) => t,
 ): number {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
   const db = new Database(join(dir, 'raw.db'));
@@ -206,7 +208,7 @@ export function rawSqliteRowsPerSecond(
     tx(
       `[${texts
         .slice(i, i + group)
-        .map((t) => t.trim().slice(1, -1))
+        .map((t) => load(t).trim().slice(1, -1))
         .join(',')}]`,
     );
   const secs = (performance.now() - t0) / 1000;
