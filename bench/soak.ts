@@ -8,7 +8,9 @@
 // Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
 // one (%, target <= 5; the growth from the load's start is in the same line), open fd growth over the same span
 // (target 0), acknowledged rows lost and duplicated (0).
-import { readFileSync, readdirSync } from 'node:fs';
+// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread); BENCH_SOAK_SMAPS=<dir> writes
+// the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
 import { jsonLine, note } from './lib/report.js';
@@ -156,6 +158,13 @@ try {
   while (Date.now() < end) {
     const s = await sample();
     samples.push(s);
+    const smapsDir = process.env['BENCH_SOAK_SMAPS'];
+    if (smapsDir && samples.length % 6 === 1)
+      // /proc files report size 0, so they are read, not copied.
+      writeFileSync(
+        `${smapsDir}/t${String(Math.round(s.t / 1000)).padStart(4, '0')}.smaps`,
+        readFileSync(`/proc/${pid}/smaps`),
+      );
     if (process.env['BENCH_SOAK_TRACE'])
       note(
         `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)}`,
