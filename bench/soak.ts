@@ -36,9 +36,9 @@ const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 /**
  * Open sockets of the node: its REST connections follow the bench's client pool (up to 16 PUTs in flight, pooled
  * sockets kept 4 s), so a sample's socket count moves with the load of that moment. The other fds move too: each
- * query opens its own SQLite connection, and SQLite's unix VFS keeps a closed connection's descriptors of the db and
- * its WAL open while another connection of the process (the operator's writer) holds a lock on them, then reuses
- * them at the next open (14 to 41 of each seen at one sample).
+ * query opens its own SQLite connection, and SQLite's unix VFS does not close a closed connection's descriptor while
+ * another connection of the process holds a lock on the file (os_unix.c `unixClose`: they close when the last lock
+ * goes); under ingest the operator's writer keeps such locks (41 descriptors of the db and 14-29 of its WAL seen).
  */
 function sockets(pid: number): number {
   let n = 0;
