@@ -2,7 +2,7 @@
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
@@ -58,7 +58,23 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
   };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+/**
+ * `timeout` makes the agent expire a pooled socket before the server does: node's agent takes the server's
+ * `Keep-Alive: timeout=5` less 1 s only when it has a timeout of its own (0, the default, keeps idle sockets forever).
+ * Without it, a socket idle past the server's close (6 s on Node 20) could be taken for a PUT while its FIN waited
+ * behind this busy loop (building the next body): the PUT failed with `socket hang up` (bench/README.md soak). On a
+ * socket in use the timeout only emits 'timeout', which nothing here listens to: a long query is not cut.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 });
+/** When each socket went back to the pool, to say in a failure how long the socket it took had been idle. */
+const freedAt = new WeakMap<object, number>();
+agent.on('free', (socket: object) => freedAt.set(socket, Date.now()));
+
+/** The request's error with whether it went out on a pooled socket and how long that socket had been idle. */
+function requestError(req: ClientRequest, idleMs: number | undefined, err: Error): Error {
+  const on = req.reusedSocket ? `a pooled socket idle ${idleMs ?? '?'} ms` : 'a new socket';
+  return new Error(`${err.message} (on ${on})`, { cause: err });
+}
 
 export function put(port: number, headers: Record<string, string>, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -79,7 +95,12 @@ export function put(port: number, headers: Record<string, string>, body: string)
         );
       },
     );
-    req.on('error', reject);
+    let idleMs: number | undefined;
+    req.on('socket', (sock) => {
+      const at = freedAt.get(sock);
+      if (at !== undefined) idleMs = Date.now() - at;
+    });
+    req.on('error', (err) => reject(requestError(req, idleMs, err)));
     req.end(body);
   });
 }
@@ -97,7 +118,12 @@ export function get(port: number, command: string): Promise<string> {
         );
       },
     );
-    req.on('error', reject);
+    let idleMs: number | undefined;
+    req.on('socket', (sock) => {
+      const at = freedAt.get(sock);
+      if (at !== undefined) idleMs = Date.now() - at;
+    });
+    req.on('error', (err) => reject(requestError(req, idleMs, err)));
     req.end();
   });
 }
