@@ -3,9 +3,10 @@
 // Exit status: 0 after a requested stop, 1 when the root supervisor gave up or the start failed.
 import { errorMessage } from '../../base/errors.js';
 import { bootNode } from '../boot.js';
-import { prettySink, streamSink } from '../../base/log.js';
+import { createLogger, prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
+import { startMallocTrim, trimIntervalMs } from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
 export async function runStart(args: CliArgs, started: () => void = () => undefined): Promise<number> {
@@ -14,11 +15,13 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   let exitCode = 0;
   let done: (code: number) => void = () => undefined;
   const finished = new Promise<number>((r) => (done = r));
+  const trimEvery = trimIntervalMs();
+  const logSink = args.logFormat === 'pretty' ? prettySink() : streamSink();
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),
     ...(args.root !== undefined ? { root: args.root } : {}),
     ...(args.logLevel !== undefined ? { logLevel: args.logLevel } : {}),
-    logSink: args.logFormat === 'pretty' ? prettySink() : streamSink(),
+    logSink,
     onStop: (_reason, code) => {
       exitCode = code;
       done(code);
@@ -27,6 +30,8 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   process.stdout.write(
     `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
   );
+  // The whole process's allocator: a CLI concern, not the in-process nodes of tests (malloc-trim.ts says why).
+  const trimmer = await startMallocTrim(trimEvery, createLogger('memory', logSink, args.logLevel ?? 'info'));
   const onSignal = (sig: string): void => {
     running.stop(`signal ${sig}`).then(
       () => done(0),
@@ -39,5 +44,6 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   const code = await finished;
+  trimmer?.stop();
   return code || exitCode;
 }
