@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import Database from 'libsql';
 import { freePort } from '../harness/child-node.js';
 
@@ -153,20 +154,28 @@ export async function pool<T>(c: number, tasks: (() => Promise<T>)[]): Promise<T
 }
 
 /**
- * The raw SQLite baseline: the fastest method measured here (one `INSERT ... SELECT json_extract(..)
- * FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL), on the same
- * five data columns plus EdgeLake's four system columns. `texts` are JSON array texts. Returns rows/s.
+ * The raw SQLite insert alone (no HTTP, the machine to itself as far as this bench goes): one `INSERT ... SELECT
+ * json_extract(..) FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL. The
+ * table: `ddl` (a node's table and indexes, nodeTableDdl) when given, else EdgeLake's four system columns and
+ * the five data columns without indexes. `texts` are JSON array texts. Returns rows/s.
  */
-export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: number, group = 5): number {
+export function rawSqliteRowsPerSecond(
+  texts: readonly string[],
+  rowsPerText: number,
+  group = 5,
+  table?: { name: string; ddl: readonly string[] },
+): number {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
   const db = new Database(join(dir, 'raw.db'));
   db.exec('PRAGMA journal_mode=WAL');
   db.exec('PRAGMA synchronous=FULL');
-  db.exec(
-    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
-  );
+  if (table) for (const s of table.ddl) db.exec(s);
+  else
+    db.exec(
+      'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
+    );
   const st = db.prepare(
-    `INSERT INTO t(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
+    `INSERT INTO "${table?.name ?? 't'}"(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
   );
   const tx = db.transaction((text: string) => st.run(new Date().toISOString(), text));
   const t0 = performance.now();
@@ -181,4 +190,57 @@ export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: nu
   db.close();
   rmSync(dir, { recursive: true, force: true });
   return (texts.length * rowsPerText) / secs;
+}
+
+/**
+ * The `sql` of a table and its indexes in a stopped node's SQLite file (`<root>/data/dbms/<dbms>.dbms`), in
+ * creation order: what a like-for-like baseline creates.
+ */
+export function nodeTableDdl(root: string, dbms: string, table: string): string[] {
+  const db = new Database(join(root, 'data', 'dbms', `${dbms}.dbms`), { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('table', 'index') AND sql IS NOT NULL ORDER BY rowid`,
+      )
+      .all(table) as { sql: string }[];
+    if (rows.length === 0) throw new Error(`no table ${table} in the node's ${dbms}.dbms`);
+    return rows.map((r) => r.sql);
+  } finally {
+    db.close();
+  }
+}
+
+export interface RawServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/lib/raw-sqlite-server.ts (raw libsql behind node:http) in its own process on a fresh file. */
+export async function startRawSqliteServer(table: string, ddl: readonly string[]): Promise<RawServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/lib/raw-sqlite-server.ts'), join(dir, 'raw.db'), table, JSON.stringify(ddl)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('raw SQLite server did not start within 20 s')), 20_000);
+    proc.once('exit', (code) => reject(new Error(`raw SQLite server exited (${code})`)));
+    createInterface({ input: proc.stdout! }).once('line', (l) => {
+      clearTimeout(t);
+      resolve(Number(l));
+    });
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise((r) => {
+        proc.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          r();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
 }
