@@ -16,6 +16,7 @@ import { commandMessage } from '../../protocols/tcp/builders.js';
 import { compilePolicy, compileTopic, toMessages } from '../../protocols/mapping/index.js';
 import { formatFileName, parseFileName, tsdFileName } from '../../protocols/files/names.js';
 import { CommandError, EdgeRtError } from '../../base/errors.js';
+import { rowsScan } from './rows-scan-target.js';
 
 export interface FuzzTarget<T> {
   name: string;
@@ -385,4 +386,5 @@ export const TARGETS = {
   mapping,
   'mqtt-payload': mqttPayload,
   'file-names': fileNames,
+  'rows-scan': rowsScan,
 } as Record<string, FuzzTarget<unknown>>;
