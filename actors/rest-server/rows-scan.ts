@@ -44,6 +44,33 @@ const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || 
 const SIMPLE_ESCAPE = new Uint8Array(128);
 for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
 
+/** Bytes inside a string: 0 passes (ASCII or not), else one of the classes below. */
+const IN_STRING = new Uint8Array(256);
+const S_QUOTE = 1;
+const S_ESCAPE = 2;
+const S_CONTROL = 3;
+IN_STRING.fill(S_CONTROL, 0, 0x20);
+IN_STRING[QUOTE] = S_QUOTE;
+IN_STRING[BACKSLASH] = S_ESCAPE;
+
+/** From the first byte inside a string: where its closing quote is, or -1 (not a JSON string). */
+function stringEnd(b: Uint8Array, i: number, n: number): number {
+  for (;;) {
+    while (i < n && IN_STRING[b[i]!] === 0) i++;
+    if (i >= n) return -1;
+    const k = IN_STRING[b[i]!];
+    if (k === S_QUOTE) return i;
+    if (k === S_CONTROL) return -1;
+    const e = i + 1 < n ? b[i + 1]! : 0;
+    if (e === 0x75) {
+      if (i + 5 >= n) return -1;
+      for (let h = 2; h < 6; h++) if (!isHex(b[i + h]!)) return -1;
+      i += 6;
+    } else if (e < 128 && SIMPLE_ESCAPE[e] === 1) i += 2;
+    else return -1;
+  }
+}
+
 /** Bytes decoded as Node decodes a body (`toString('utf8')`): ASCII, or UTF-8 with U+FFFD for what is not. */
 function decodeUtf8(b: Uint8Array, from: number, to: number): string {
   return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8');
@@ -69,8 +96,8 @@ class Keys {
 
   constructor(private readonly b: Uint8Array) {}
 
-  /** The key of bytes [from, to) (`plain`: no escape, ASCII), at position `pos` of its row. False: a key this scan does not answer for. */
-  add(pos: number, from: number, to: number, plain: boolean): boolean {
+  /** The key of bytes [from, to) at position `pos` of its row. False: a key this scan does not answer for. */
+  add(pos: number, from: number, to: number): boolean {
     const b = this.b;
     const slot = this.slots[pos];
     if (slot !== undefined && slot.to - slot.from === to - from) {
@@ -79,7 +106,10 @@ class Keys {
       while (k < len && b[slot.from + k] === b[from + k]) k++;
       if (k === len) return true; // the previous row's key here: already collected
     }
-    const key = plain ? decodeUtf8(b, from, to) : (JSON.parse(decodeUtf8(b, from - 1, to + 1)) as string);
+    // With an escape, JSON.parse decodes the (checked) string; without, the bytes are the text.
+    const key = b.subarray(from, to).includes(BACKSLASH)
+      ? (JSON.parse(decodeUtf8(b, from - 1, to + 1)) as string)
+      : decodeUtf8(b, from, to);
     // Array-index keys are enumerated first by JavaScript (an escaped digit, "\u0031", is one too).
     const c = key.charCodeAt(0);
     if (c >= ZERO && c <= NINE) return false;
@@ -109,31 +139,13 @@ export function scanRows(b: Uint8Array): ScannedRows | undefined {
   let want = Want.Value;
   for (;;) {
     if (i >= n) return undefined;
-    let c = b[i]!;
+    const c = b[i]!;
     if (want === Want.Key) {
       if (c !== QUOTE) return undefined;
       const from = ++i;
-      let plain = true;
-      for (;;) {
-        if (i >= n) return undefined;
-        c = b[i]!;
-        if (c === QUOTE) break;
-        if (c < 0x20) return undefined;
-        if (c === BACKSLASH) {
-          plain = false;
-          const e = i + 1 < n ? b[i + 1]! : 0;
-          if (e === 0x75) {
-            if (i + 5 >= n) return undefined;
-            for (let k = 2; k < 6; k++) if (!isHex(b[i + k]!)) return undefined;
-            i += 6;
-          } else if (e < 128 && SIMPLE_ESCAPE[e] === 1) i += 2;
-          else return undefined;
-          continue;
-        }
-        if (c >= 0x80) plain = false;
-        i++;
-      }
-      if (depth === 1 && !keys.add(pos++, from, i, plain)) return undefined;
+      i = stringEnd(b, i, n);
+      if (i < 0) return undefined;
+      if (depth === 1 && !keys.add(pos++, from, i)) return undefined;
       i++;
       while (i < n && isWs(b[i]!)) i++;
       if (i >= n || b[i] !== COLON) return undefined;
@@ -167,24 +179,8 @@ export function scanRows(b: Uint8Array): ScannedRows | undefined {
     }
     // A value.
     if (c === QUOTE) {
-      i++;
-      for (;;) {
-        if (i >= n) return undefined;
-        c = b[i]!;
-        if (c === QUOTE) break;
-        if (c < 0x20) return undefined;
-        if (c === BACKSLASH) {
-          const e = i + 1 < n ? b[i + 1]! : 0;
-          if (e === 0x75) {
-            if (i + 5 >= n) return undefined;
-            for (let k = 2; k < 6; k++) if (!isHex(b[i + k]!)) return undefined;
-            i += 6;
-          } else if (e < 128 && SIMPLE_ESCAPE[e] === 1) i += 2;
-          else return undefined;
-          continue;
-        }
-        i++;
-      }
+      i = stringEnd(b, i + 1, n);
+      if (i < 0) return undefined;
       i++;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       if (depth === MAX_DEPTH) return undefined;
