@@ -41,11 +41,11 @@ const SCAN_MS = 5000;
 /** Rows merged into one transaction at most when frames queue up (apply.ts's MAX_TX_ROWS: one commit each). */
 const MERGE_ROWS = 50_000;
 /**
- * Rows per table per transaction of the start replay (progress is told after each). As large as a merged
- * transaction: a node that starts under load replays what arrives meanwhile in these passes too, and 20,000 made
- * 2.5 times the commits (bench/README.md "Profile").
+ * Rows per table per transaction of the start replay (progress is told after each). Not MERGE_ROWS: the first
+ * pass for a new table also infers its columns from every row it holds (EdgeLake's get_column_types reads the whole
+ * file), and at 50,000 that inference took 6-7% of the operator in the ingest profile, more than the commits saved.
  */
-const REPLAY_ROWS = MERGE_ROWS;
+const REPLAY_ROWS = 20_000;
 /** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
 const MERGE_BYTES = 8 << 20;
 
