@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import Database from 'libsql';
 import { freePort } from '../harness/child-node.js';
 
@@ -138,6 +139,21 @@ export async function count(port: number, dbms: string, table: string): Promise<
   }
 }
 
+/**
+ * The highest row_id of a SQLite table (0 when it has none yet): a probe of O(log n), where count(*) reads a whole
+ * index. Rows get ids from 1 up (autoincrement, one writer), so it reaches N when N rows landed, or earlier only if
+ * some landed twice: a caller checks count(*) once at the end.
+ */
+export async function maxRowId(port: number, dbms: string, table: string): Promise<number> {
+  try {
+    const r = await get(port, `sql ${dbms} format = json "select max(row_id) as n from ${table}"`);
+    return Number((JSON.parse(r) as { Query: { n: number | null }[] }).Query[0]?.n ?? 0);
+  } catch (err) {
+    if (/no such table/.test((err as Error).message)) return 0;
+    throw err;
+  }
+}
+
 export interface Row {
   timestamp: string;
   device: string;
@@ -241,4 +257,38 @@ export function rawSqliteRowsPerSecond(
   db.close();
   rmSync(dir, { recursive: true, force: true });
   return (texts.length * rowsPerText) / secs;
+}
+
+export interface RawServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/lib/raw-sqlite-server.ts (raw libsql behind node:http) in its own process on a fresh file. */
+export async function startRawSqliteServer(table: string, ddl: readonly string[]): Promise<RawServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/lib/raw-sqlite-server.ts'), join(dir, 'raw.db'), table, JSON.stringify(ddl)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('raw SQLite server did not start within 20 s')), 20_000);
+    proc.once('exit', (code) => reject(new Error(`raw SQLite server exited (${code})`)));
+    createInterface({ input: proc.stdout! }).once('line', (l) => {
+      clearTimeout(t);
+      resolve(Number(l));
+    });
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise((r) => {
+        proc.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          r();
+        });
+        proc.kill('SIGTERM');
+      }),
+  };
 }

@@ -39,9 +39,13 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/** Rows merged into one transaction at most when frames queue up. */
+/** Rows merged into one transaction at most when frames queue up (apply.ts's MAX_TX_ROWS: one commit each). */
 const MERGE_ROWS = 50_000;
-/** Rows per table per transaction of the start replay (progress is told after each). */
+/**
+ * Rows per table per transaction of the start replay (progress is told after each). Not MERGE_ROWS: the first
+ * pass for a new table also infers its columns from every row it holds (EdgeLake's get_column_types reads the whole
+ * file), and at 50,000 that inference took 6-7% of the operator in the ingest profile, more than the commits saved.
+ */
 const REPLAY_ROWS = 20_000;
 /** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
 const MERGE_BYTES = 8 << 20;
@@ -119,20 +123,24 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
     if (state.fctx.retries.waiting(f.dbms, f.table, now)) continue;
     const k = `${f.dbms}\u0000${f.table}`;
+    const parts =
+      f.t === 'batch'
+        ? f.parts
+        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
+    const rows = parts.reduce((n, p) => n + p.count, 0);
+    const bytes = parts.reduce((n, p) => n + p.rows.length, 0);
     let g = byTable.get(k);
-    if (!g || g.rows >= MERGE_ROWS || g.bytes >= MERGE_BYTES) {
+    // The group is applied before this frame would take it past a bound, not after: past MERGE_ROWS the apply
+    // split off a second, small transaction (a commit and an fsync for a few thousand rows).
+    if (!g || (g.parts.length > 0 && (g.rows + rows > MERGE_ROWS || g.bytes + bytes > MERGE_BYTES))) {
       // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
       if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
       g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
       byTable.set(k, g);
     }
-    const parts =
-      f.t === 'batch'
-        ? f.parts
-        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
     g.parts.push(...parts);
-    g.rows += parts.reduce((n, p) => n + p.count, 0);
-    g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
+    g.rows += rows;
+    g.bytes += bytes;
   }
   for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });

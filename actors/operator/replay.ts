@@ -26,7 +26,7 @@ export async function reconcile(
   opts: ReconcileOptions,
 ): Promise<{ rows: number; more: boolean; tried: number }> {
   const now = Date.now();
-  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
+  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; full: boolean }>();
   const still = new Set<string>();
   let rows = 0;
   let more = false;
@@ -65,14 +65,27 @@ export async function reconcile(
       if (first === undefined || now - first < opts.graceMs) continue;
     }
     if (!opts.only && ctx.retries.waiting(k.dbms, k.table, now)) continue;
-    const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? { dbms: k.dbms, table: k.table, parts: [], rows: 0 };
+    const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? {
+      dbms: k.dbms,
+      table: k.table,
+      parts: [],
+      rows: 0,
+      full: false,
+    };
     groups.set(`${k.dbms}\u0000${k.table}`, g);
-    if (g.rows >= opts.maxRows) {
+    if (g.full) {
       more = true;
       continue;
     }
     const e = ctx.journal.get(k.dbms, k.table, k.stream, k.seq);
     if (!e) continue;
+    // The group stops below maxRows rather than one entry past it: past it, the apply would split off a small
+    // second transaction (a whole commit and fsync for a few rows; applyParts keeps each at most MAX_TX_ROWS).
+    if (g.parts.length > 0 && g.rows + e.count > opts.maxRows) {
+      g.full = true;
+      more = true;
+      continue;
+    }
     g.parts.push(partOf(e));
     g.rows += e.count;
   }

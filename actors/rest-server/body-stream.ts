@@ -9,10 +9,13 @@
 //   row     := a JSON value, delimited by bracket depth outside strings
 //
 // The scan only finds where each row starts and ends (depth of {}/[] outside strings, string escapes);
-// JSON.parse of each piece is what validates, so a malformed row is still reported as bad JSON.
+// each piece is then validated whole: by rows-scan.ts's scan (no objects built) when the splitter's user needs
+// only the bytes, count and keys (mode streaming), else, or when that scan is not sure, by JSON.parse
+// (`parseRowsBody`), so a malformed row is still reported as bad JSON with the same message.
 import type { IncomingMessage } from 'node:http';
 import { ProtocolError } from '../../base/errors.js';
 import { PayloadTooLargeError, parseRowsBody } from './body.js';
+import { scanRows } from './rows-scan.js';
 
 /** Whole rows are gathered up to about this many bytes before a piece is parsed and handed on. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -22,8 +25,8 @@ export interface RowsChunk {
   bytes: Buffer;
   count: number;
   keys: string[];
-  /** The parsed rows: only for the callback's time (keeping them would undo the bound). */
-  rows: Record<string, unknown>[];
+  /** The parsed rows (parsed on demand when the scan validated the piece): only for the callback's time. */
+  rows(): Record<string, unknown>[];
 }
 
 const QUOTE = 0x22;
@@ -58,6 +61,8 @@ export class RowsSplitter {
   constructor(
     private readonly onChunk: (c: RowsChunk) => void,
     readonly chunkBytes = CHUNK_BYTES,
+    /** The user reads `rows()` of every piece: JSON.parse validates (the objects are needed anyway). */
+    private readonly objects = true,
   ) {}
 
   get rowsSeen(): number {
@@ -131,12 +136,19 @@ export class RowsSplitter {
    */
   whole(body: Buffer): void {
     if (this.shape !== 'start' || this.rowStarted) throw new Error('RowsSplitter.whole after push');
+    const scanned = this.objects ? undefined : scanRows(body);
+    if (scanned) {
+      this.shape = 'closed';
+      this.total = scanned.count;
+      this.onChunk({ bytes: body, ...scanned, rows: () => parseRowsBody(body.toString('utf8')).rows });
+      return;
+    }
     const parsed = parseRowsBody(body.toString('utf8'));
     this.shape = 'closed';
     this.total = parsed.count;
     // An array body goes on as the bytes received (no re-encoding); an object or lines become an array text.
     const bytes = parsed.array ? body : Buffer.from(parsed.text, 'utf8');
-    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
+    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: () => parsed.rows });
   }
 
   /** The body ended: the last piece is handed on; an unfinished body is a ProtocolError. */
@@ -171,7 +183,12 @@ export class RowsSplitter {
     this.rows = [];
     this.rowsBytes = 0;
     const bytes = Buffer.concat(parts);
-    let parsed;
+    const scanned = this.objects ? undefined : scanRows(bytes);
+    if (scanned) {
+      this.onChunk({ bytes, ...scanned, rows: () => parseRowsBody(bytes.toString('utf8')).rows });
+      return;
+    }
+    let parsed: ReturnType<typeof parseRowsBody>;
     try {
       parsed = parseRowsBody(bytes.toString('utf8'));
     } catch (err) {
@@ -183,7 +200,8 @@ export class RowsSplitter {
         );
       throw err;
     }
-    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: parsed.rows });
+    const rows = parsed.rows;
+    this.onChunk({ bytes, count: parsed.count, keys: parsed.keys, rows: () => rows });
   }
 }
 

@@ -19,7 +19,7 @@ import { pyJson } from '../../protocols/format/table.js';
 import type { RowProducer } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
 import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
-import { RowsSplitter, type RowsChunk } from './body-stream.js';
+import { CHUNK_BYTES, RowsSplitter, type RowsChunk } from './body-stream.js';
 import type { Headers } from './request.js';
 import { Status } from '../../base/status.js';
 
@@ -79,10 +79,14 @@ export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: I
   const pieces: Pick<RowsChunk, 'bytes' | 'count' | 'keys'>[] = [];
   let rows = 0;
   await read(
-    new RowsSplitter((c) => {
-      pieces.push({ bytes: c.bytes, count: c.count, keys: c.keys });
-      rows += c.count;
-    }),
+    new RowsSplitter(
+      (c) => {
+        pieces.push({ bytes: c.bytes, count: c.count, keys: c.keys });
+        rows += c.count;
+      },
+      CHUNK_BYTES,
+      false, // bytes, count and keys only: validated by a scan, no objects built (rows-scan.ts)
+    ),
   );
   await deps.producer.submitPieces(t.dbms, t.table, pieces);
   return { hash: '0', rows };
@@ -113,7 +117,12 @@ export async function ingestFile(t: IngestTarget, read: BodyReader, deps: Ingest
   let count = 0;
   await read(
     new RowsSplitter((c) => {
-      lines.push(c.rows.map((r) => pyJson(r)).join('\n') + '\n');
+      lines.push(
+        c
+          .rows()
+          .map((r) => pyJson(r))
+          .join('\n') + '\n',
+      );
       count += c.count;
     }),
   );

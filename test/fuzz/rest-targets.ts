@@ -165,7 +165,7 @@ const bodyInput: fc.Arbitrary<BodyInput> = fc
 
 function split(bytes: Buffer, input: BodyInput): RowsChunk[] {
   const out: RowsChunk[] = [];
-  const s = new RowsSplitter((c) => out.push({ ...c, rows: [] }), input.pieceBytes);
+  const s = new RowsSplitter((c) => out.push({ ...c, rows: () => [] }), input.pieceBytes);
   let at = 0;
   for (const c of [...input.cuts, bytes.length]) {
     const end = Math.min(bytes.length, at + c);
@@ -178,7 +178,7 @@ function split(bytes: Buffer, input: BodyInput): RowsChunk[] {
 
 function whole(bytes: Buffer): RowsChunk[] {
   const out: RowsChunk[] = [];
-  new RowsSplitter((c) => out.push({ ...c, rows: [] })).whole(bytes);
+  new RowsSplitter((c) => out.push({ ...c, rows: () => [] })).whole(bytes);
   return out;
 }
 

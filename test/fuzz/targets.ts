@@ -18,6 +18,7 @@ import { compilePolicy, compileTopic, toMessages } from '../../protocols/mapping
 import { formatFileName, parseFileName, tsdFileName } from '../../protocols/files/names.js';
 import { CommandError, EdgeRtError } from '../../base/errors.js';
 import { restBody, restHeaders } from './rest-targets.js';
+import { rowsScan } from './rows-scan-target.js';
 
 export interface FuzzTarget<T> {
   name: string;
@@ -389,4 +390,5 @@ export const TARGETS = {
   'file-names': fileNames,
   'rest-headers': restHeaders,
   'rest-body': restBody,
+  'rows-scan': rowsScan,
 } as Record<string, FuzzTarget<unknown>>;

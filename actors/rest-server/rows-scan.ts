@@ -1,0 +1,229 @@
+// A validating scan of a data PUT's rows (issue 14, ingest): the bytes of one JSON array of objects are checked
+// against JSON's grammar (RFC 8259, what JSON.parse accepts) and the union of the rows' top-level keys is collected,
+// without building a row: JSON.parse of every body, objects and all, was the REST worker's largest cost in the
+// ingest profile (bench/README.md "Profile").
+//
+//   rows   := ws* '[' ws* object ( ws* ',' ws* object )* ws* ']' ws*          ws: space, tab, LF, CR
+//   object := '{' ws* ( string ws* ':' ws* value ( ws* ',' ws* string ws* ':' ws* value )* )? ws* '}'
+//   value  := object | array | string | number | 'true' | 'false' | 'null'
+//
+// The answer is exact or absent: `undefined` means "not sure", and the caller parses the text as before
+// (body.ts parseRowsBody), so every refusal keeps its message and every unusual body its handling. Absent for:
+// anything JSON.parse would refuse, an empty array, a row that is not an object, leading or trailing text that is
+// not JSON whitespace (String#trim removes more: a BOM, U+00A0), nesting deeper than MAX_DEPTH, and a key that
+// starts with a digit (JavaScript enumerates array-index keys first, so the keys' order would differ).
+// Bytes of 0x80 and above inside strings pass as they are, as JSON.parse passes the characters Node's decoder
+// makes of them (U+FFFD for what is not UTF-8); the producer makes them well-formed (json-bytes.ts).
+
+export interface ScannedRows {
+  count: number;
+  /** The union of the rows' keys in the order `for (const k in row)` over the parsed rows would add them. */
+  keys: string[];
+}
+
+const MAX_DEPTH = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+/** The characters after a backslash that JSON allows, besides `u`: " \ / b f n r t. */
+const SIMPLE_ESCAPE = new Uint8Array(128);
+for (const c of '"\\/bfnrt') SIMPLE_ESCAPE[c.charCodeAt(0)] = 1;
+
+/** Bytes inside a string: 0 passes (ASCII or not), else one of the classes below. */
+const IN_STRING = new Uint8Array(256);
+const S_QUOTE = 1;
+const S_ESCAPE = 2;
+const S_CONTROL = 3;
+IN_STRING.fill(S_CONTROL, 0, 0x20);
+IN_STRING[QUOTE] = S_QUOTE;
+IN_STRING[BACKSLASH] = S_ESCAPE;
+
+/** From the first byte inside a string: where its closing quote is, or -1 (not a JSON string). */
+function stringEnd(b: Uint8Array, i: number, n: number): number {
+  for (;;) {
+    while (i < n && IN_STRING[b[i]!] === 0) i++;
+    if (i >= n) return -1;
+    const k = IN_STRING[b[i]!];
+    if (k === S_QUOTE) return i;
+    if (k === S_CONTROL) return -1;
+    const e = i + 1 < n ? b[i + 1]! : 0;
+    if (e === 0x75) {
+      if (i + 5 >= n) return -1;
+      for (let h = 2; h < 6; h++) if (!isHex(b[i + h]!)) return -1;
+      i += 6;
+    } else if (e < 128 && SIMPLE_ESCAPE[e] === 1) i += 2;
+    else return -1;
+  }
+}
+
+/** Bytes decoded as Node decodes a body (`toString('utf8')`): ASCII, or UTF-8 with U+FFFD for what is not. */
+function decodeUtf8(b: Uint8Array, from: number, to: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8');
+}
+
+/** What the scan expects next. */
+const enum Want {
+  /** A value (a row, at depth 0). */
+  Value,
+  /** A key: a string, then ':' (inside an object). */
+  Key,
+  /** ',' or the container's closing bracket, after a value. */
+  Next,
+}
+const OBJECT = 1;
+const ARRAY = 2;
+
+/** Collects the rows' keys; rows mostly repeat the previous row's keys at the same positions, compared as bytes. */
+class Keys {
+  readonly list: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly slots: { from: number; to: number }[] = [];
+
+  constructor(private readonly b: Uint8Array) {}
+
+  /** The key of bytes [from, to) at position `pos` of its row. False: a key this scan does not answer for. */
+  add(pos: number, from: number, to: number): boolean {
+    const b = this.b;
+    const slot = this.slots[pos];
+    if (slot !== undefined && slot.to - slot.from === to - from) {
+      let k = 0;
+      const len = to - from;
+      while (k < len && b[slot.from + k] === b[from + k]) k++;
+      if (k === len) return true; // the previous row's key here: already collected
+    }
+    // With an escape, JSON.parse decodes the (checked) string; without, the bytes are the text.
+    const key = b.subarray(from, to).includes(BACKSLASH)
+      ? (JSON.parse(decodeUtf8(b, from - 1, to + 1)) as string)
+      : decodeUtf8(b, from, to);
+    // Array-index keys are enumerated first by JavaScript (an escaped digit, "\u0031", is one too).
+    const c = key.charCodeAt(0);
+    if (c >= ZERO && c <= NINE) return false;
+    this.slots[pos] = { from, to };
+    if (!this.seen.has(key)) {
+      this.seen.add(key);
+      this.list.push(key);
+    }
+    return true;
+  }
+}
+
+/** `b` as one JSON array of objects (count and keys), or undefined when the caller must parse it (see above). */
+export function scanRows(b: Uint8Array): ScannedRows | undefined {
+  const n = b.length;
+  const keys = new Keys(b);
+  const stack = new Uint8Array(MAX_DEPTH + 1);
+  let depth = 0; // 0: inside the rows' array; stack[d] is the container at depth d
+  let pos = 0; // the position of the next key in the current row
+  let count = 0;
+  let i = 0;
+  while (i < n && isWs(b[i]!)) i++;
+  if (i >= n || b[i] !== OPEN_BRACKET) return undefined;
+  i++;
+  while (i < n && isWs(b[i]!)) i++;
+  if (i >= n || b[i] !== OPEN_BRACE) return undefined;
+  let want = Want.Value;
+  for (;;) {
+    if (i >= n) return undefined;
+    const c = b[i]!;
+    if (want === Want.Key) {
+      if (c !== QUOTE) return undefined;
+      const from = ++i;
+      i = stringEnd(b, i, n);
+      if (i < 0) return undefined;
+      if (depth === 1 && !keys.add(pos++, from, i)) return undefined;
+      i++;
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n || b[i] !== COLON) return undefined;
+      i++;
+      while (i < n && isWs(b[i]!)) i++;
+      want = Want.Value;
+      continue;
+    }
+    if (want === Want.Next) {
+      i++;
+      const top = stack[depth];
+      if (c === COMMA) {
+        while (i < n && isWs(b[i]!)) i++;
+        if (depth === 0) {
+          // The next row.
+          if (i >= n || b[i] !== OPEN_BRACE) return undefined;
+          want = Want.Value;
+        } else want = top === OBJECT ? Want.Key : Want.Value;
+        continue;
+      }
+      if (depth === 0) {
+        if (c !== CLOSE_BRACKET) return undefined;
+        while (i < n && isWs(b[i]!)) i++;
+        return i === n ? { count, keys: keys.list } : undefined;
+      }
+      if (c !== (top === OBJECT ? CLOSE_BRACE : CLOSE_BRACKET)) return undefined;
+      depth--;
+      if (depth === 0) count++;
+      while (i < n && isWs(b[i]!)) i++;
+      continue;
+    }
+    // A value.
+    if (c === QUOTE) {
+      i = stringEnd(b, i + 1, n);
+      if (i < 0) return undefined;
+      i++;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (depth === MAX_DEPTH) return undefined;
+      stack[++depth] = c === OPEN_BRACE ? OBJECT : ARRAY;
+      if (depth === 1) pos = 0;
+      i++;
+      while (i < n && isWs(b[i]!)) i++;
+      if (i < n && b[i] === (c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
+        // An empty container: a value ends here.
+        want = Want.Next;
+        continue;
+      }
+      want = c === OPEN_BRACE ? Want.Key : Want.Value;
+      continue;
+    } else if (c === 0x74) {
+      if (i + 3 >= n || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return undefined;
+      i += 4;
+    } else if (c === 0x66) {
+      if (i + 4 >= n || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65)
+        return undefined;
+      i += 5;
+    } else if (c === 0x6e) {
+      if (i + 3 >= n || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return undefined;
+      i += 4;
+    } else {
+      // A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+      if (c === MINUS) i++;
+      if (i < n && b[i] === ZERO) i++;
+      else if (i < n && isDigit(b[i]!)) while (i < n && isDigit(b[i]!)) i++;
+      else return undefined;
+      if (i < n && b[i] === DOT) {
+        i++;
+        if (i >= n || !isDigit(b[i]!)) return undefined;
+        while (i < n && isDigit(b[i]!)) i++;
+      }
+      if (i < n && (b[i] === 0x65 || b[i] === 0x45)) {
+        i++;
+        if (i < n && (b[i] === PLUS || b[i] === MINUS)) i++;
+        if (i >= n || !isDigit(b[i]!)) return undefined;
+        while (i < n && isDigit(b[i]!)) i++;
+      }
+    }
+    while (i < n && isWs(b[i]!)) i++;
+    want = Want.Next;
+  }
+}
