@@ -19,7 +19,7 @@ import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyTracked, type Part } from './apply.js';
+import { applyTracked, leftBehind, type Part } from './apply.js';
 import { countUnapplied, reconcile } from './replay.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
@@ -82,7 +82,7 @@ async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<vo
       state.fctx.retries.failed(r.dbms, r.table, 'transient', `dbms '${r.dbms}' is not connected`, Date.now());
       continue;
     }
-    const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, only: r });
+    const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only: r });
     // Nothing pending any more (applied by another path): the table is fine.
     if (out.tried === 0) state.fctx.retries.succeeded(r.dbms, r.table);
     // A backlog behind the retried batch: the next slice at once (after what the mailbox holds).
@@ -131,7 +131,11 @@ async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: stri
     g.rows += parts.reduce((n, p) => n + p.count, 0);
     g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
   }
-  for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
+  for (const g of byTable.values()) {
+    await applyTracked(state.fctx, g.dbms, g.table, g.parts);
+    if (leftBehind(state.fctx, g.dbms, g.table, g.parts))
+      ctx.send(ctx.self, { type: 'operator.catchup', dbms: g.dbms, table: g.table });
+  }
   if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
   else armRing(ctx, name, 'operator.drain', 1000);
 }
@@ -157,6 +161,7 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
     const r = await reconcile(fctx, {
       graceMs: 0,
       maxRows: REPLAY_ROWS,
+      maxBytes: MERGE_BYTES,
       onApplied: (e, n) => {
         entries += e;
         rows += n;
@@ -216,11 +221,19 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       else await scanWatchDir(state);
       return undefined;
     case 'operator.reconcile':
-      await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS });
+      await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES });
       // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
       // while idle leaves nothing to recover (storage/dbms/sqlite-wal.ts).
       await state.fctx.catalog.idle();
       return undefined;
+    case 'operator.catchup': {
+      // One slice (MERGE_ROWS / MERGE_BYTES) per message, so other messages are served in between.
+      const only = { dbms: msg.dbms, table: msg.table };
+      if (state.fctx.retries.waiting(only.dbms, only.table, Date.now())) return undefined;
+      const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only });
+      if (out.more && out.rows > 0) ctx.send(ctx.self, { type: 'operator.catchup', ...only });
+      return undefined;
+    }
     case 'operator.retry':
       await retryDue(state, ctx);
       return undefined;

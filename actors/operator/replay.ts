@@ -9,6 +9,8 @@ export interface ReconcileOptions {
   graceMs: number;
   /** Rows per table per pass at most. */
   maxRows: number;
+  /** Bytes of row text per table per pass at most (default: no bound but maxRows). */
+  maxBytes?: number;
   /** Only this table (a retry pass). */
   only?: { dbms: string; table: string };
   /** After each table's transaction: entries and rows it applied (the start replay's progress). */
@@ -26,7 +28,8 @@ export async function reconcile(
   opts: ReconcileOptions,
 ): Promise<{ rows: number; more: boolean; tried: number }> {
   const now = Date.now();
-  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number }>();
+  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
+  const maxBytes = opts.maxBytes ?? Infinity;
   const still = new Set<string>();
   let rows = 0;
   let more = false;
@@ -65,9 +68,9 @@ export async function reconcile(
       if (first === undefined || now - first < opts.graceMs) continue;
     }
     if (!opts.only && ctx.retries.waiting(k.dbms, k.table, now)) continue;
-    const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? { dbms: k.dbms, table: k.table, parts: [], rows: 0 };
+    const g = groups.get(`${k.dbms}\u0000${k.table}`) ?? { dbms: k.dbms, table: k.table, parts: [], rows: 0, bytes: 0 };
     groups.set(`${k.dbms}\u0000${k.table}`, g);
-    if (g.rows >= opts.maxRows) {
+    if (g.rows >= opts.maxRows || g.bytes >= maxBytes) {
       more = true;
       continue;
     }
@@ -75,6 +78,7 @@ export async function reconcile(
     if (!e) continue;
     g.parts.push(partOf(e));
     g.rows += e.count;
+    g.bytes += e.rows.length;
   }
   if (!opts.only) for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
   if (lagPass) reportLag(ctx, unapplied);
