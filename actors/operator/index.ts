@@ -15,6 +15,7 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
 import { NODE } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
+import { collectGarbage } from '../../runtime/gc.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
@@ -230,8 +231,11 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       // One slice (MERGE_ROWS / MERGE_BYTES) per message, so other messages are served in between.
       const only = { dbms: msg.dbms, table: msg.table };
       if (state.fctx.retries.waiting(only.dbms, only.table, Date.now())) return undefined;
+      // The last slice's Buffers go before the next is read (runtime/gc.ts: else the arena grows by tens of MB).
+      collectGarbage();
       const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only });
       if (out.more && out.rows > 0) ctx.send(ctx.self, { type: 'operator.catchup', ...only });
+      else collectGarbage();
       return undefined;
     }
     case 'operator.retry':

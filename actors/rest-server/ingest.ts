@@ -20,6 +20,7 @@ import type { RowProducer, RowsPiece, StagedRows } from '../_shared/row-producer
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
 import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
 import { RowsSplitter } from './body-stream.js';
+import { collectGarbage } from '../../runtime/gc.js';
 import type { Headers } from './request.js';
 import { Status } from '../../base/status.js';
 
@@ -76,6 +77,8 @@ export type BodyReader = (splitter: RowsSplitter, pressure?: () => Promise<void>
 
 /** Bytes of staged pieces that may wait for LMDB before the body is paused (a disk slower than the client). */
 const STAGE_AHEAD_BYTES = 4 << 20;
+/** A staged body's dead pieces are collected every this many bytes, and at its end. */
+const GC_EVERY_BYTES = 8 << 20;
 
 /**
  * The body is read in pieces of ~512 KB of rows (body-stream.ts). A body of one piece is journaled in one append
@@ -88,16 +91,27 @@ export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: I
   let held: RowsPiece | undefined;
   let staged: StagedRows | undefined;
   let rows = 0;
+  let sinceGc = 0;
   const splitter = new RowsSplitter((c) => {
     rows += c.count;
-    if (held) (staged ??= deps.producer.stage(t.dbms, t.table)).add(held);
+    if (held) {
+      (staged ??= deps.producer.stage(t.dbms, t.table)).add(held);
+      // The pieces journaled so far are garbage now: collected every GC_EVERY_BYTES (runtime/gc.ts).
+      sinceGc += held.bytes.length;
+      if (sinceGc >= GC_EVERY_BYTES) {
+        collectGarbage();
+        sinceGc = 0;
+      }
+    }
     held = { bytes: c.bytes, count: c.count, keys: c.keys };
   });
   try {
     await read(splitter, () => staged?.room(STAGE_AHEAD_BYTES));
     // The splitter refuses a body without rows, so a piece is held here.
-    if (staged) await staged.commit(held!);
-    else await deps.producer.submitPieces(t.dbms, t.table, [held!]);
+    if (staged) {
+      await staged.commit(held!);
+      collectGarbage();
+    } else await deps.producer.submitPieces(t.dbms, t.table, [held!]);
   } catch (err) {
     if (staged) {
       try {
