@@ -188,7 +188,6 @@ export interface RowsPiece {
 /** A body being staged (RowProducer.stage): pieces in, then `commit` with the last one, or `discard`. */
 export class StagedRows {
   private rows = 0;
-  private readonly t0 = performance.now();
 
   constructor(
     private readonly staged: StagedAppend,
@@ -209,8 +208,10 @@ export class StagedRows {
   /** The last piece; resolves when the whole body is durable and visible (acknowledge after this). */
   async commit(last: RowsPiece): Promise<void> {
     this.rows += last.count;
+    // The commit metric times the last transaction (with its flush), as for one append: not the whole upload.
+    const t0 = performance.now();
     const entry = await this.staged.commit(wellFormedBytes(last.bytes), last.count, last.keys.map(wellFormed));
-    this.committed(entry, this.rows, this.t0);
+    this.committed(entry, this.rows, t0);
   }
 
   /** Removes the staged pieces (the body failed or was abandoned before its last transaction). */
