@@ -144,7 +144,7 @@ test('a large PUT shows nothing until its last piece; one the client abandons is
   const j = Journal.open(dir);
   t.after(() => j.close());
   assert.equal([...j.keys()].filter((k) => k.table === 'big').length, 0, 'no staged piece is visible');
-  await new Promise((r) => setTimeout(r, 1500)); // past the operator's replay grace: it still sees nothing
+  await new Promise((r) => setTimeout(r, 2500)); // past the operator's replay grace (2 s): it still sees nothing
   assert.equal(await tableCount(n.cmd, 'big'), 0);
   put.req.destroy();
   await until(async () => (await laneKeys(dir, 'big')) === 0, 15_000, 50);
