@@ -2,7 +2,7 @@
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
@@ -58,7 +58,23 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
   };
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+/**
+ * `timeout` makes the agent expire a pooled socket before the server does: node's agent takes the server's
+ * `Keep-Alive: timeout=5` less 1 s only when it has a timeout of its own (0, the default, keeps idle sockets forever).
+ * Without it, a socket idle past the server's close (6 s on Node 20) could be taken for a PUT while its FIN waited
+ * behind this busy loop (building the next body): the PUT failed with `socket hang up` (bench/README.md soak). On a
+ * socket in use the timeout only emits 'timeout', which nothing here listens to: a long query is not cut.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 });
+/** When each socket went back to the pool, to say in a failure how long the socket it took had been idle. */
+const freedAt = new WeakMap<object, number>();
+agent.on('free', (socket: object) => freedAt.set(socket, Date.now()));
+
+/** The request's error with whether it went out on a pooled socket and how long that socket had been idle. */
+function requestError(req: ClientRequest, idleMs: number | undefined, err: Error): Error {
+  const on = req.reusedSocket ? `a pooled socket idle ${idleMs ?? '?'} ms` : 'a new socket';
+  return new Error(`${err.message} (on ${on})`, { cause: err });
+}
 
 export function put(port: number, headers: Record<string, string>, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -79,7 +95,12 @@ export function put(port: number, headers: Record<string, string>, body: string)
         );
       },
     );
-    req.on('error', reject);
+    let idleMs: number | undefined;
+    req.on('socket', (sock) => {
+      const at = freedAt.get(sock);
+      if (at !== undefined) idleMs = Date.now() - at;
+    });
+    req.on('error', (err) => reject(requestError(req, idleMs, err)));
     req.end(body);
   });
 }
@@ -97,7 +118,12 @@ export function get(port: number, command: string): Promise<string> {
         );
       },
     );
-    req.on('error', reject);
+    let idleMs: number | undefined;
+    req.on('socket', (sock) => {
+      const at = freedAt.get(sock);
+      if (at !== undefined) idleMs = Date.now() - at;
+    });
+    req.on('error', (err) => reject(requestError(req, idleMs, err)));
     req.end();
   });
 }
@@ -152,21 +178,55 @@ export async function pool<T>(c: number, tasks: (() => Promise<T>)[]): Promise<T
   return out;
 }
 
+/** Where the raw SQLite baseline writes: by default a table `t` with EdgeLake's columns and no index. */
+export interface RawTable {
+  /** The statements that create the table (e.g. the node's own, read from its sqlite_master). */
+  ddl: readonly string[];
+  name: string;
+}
+
+const BARE_TABLE: RawTable = {
+  ddl: [
+    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
+  ],
+  name: 't',
+};
+
+/** The statements (table, then indexes) that made `table` in the SQLite file `file`: what a raw baseline re-creates. */
+export function sqliteTableDdl(file: string, table: string): RawTable {
+  const db = new Database(file, { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type = 'index', name")
+      .all(table) as { sql: string }[];
+    if (rows.length === 0) throw new Error(`${file} has no table ${table}`);
+    return { ddl: rows.map((r) => r.sql), name: table };
+  } finally {
+    db.close();
+  }
+}
+
 /**
  * The raw SQLite baseline: the fastest method measured here (one `INSERT ... SELECT json_extract(..)
  * FROM json_each(?)` per `group` JSON texts, one transaction each, WAL, synchronous=FULL), on the same
- * five data columns plus EdgeLake's four system columns. `texts` are JSON array texts. Returns rows/s.
+ * five data columns plus EdgeLake's four system columns, into `table` (by default one without EdgeLake's two
+ * indexes). `texts` are JSON array texts, or what `load` turns into one inside the timed loop (a file's path:
+ * the raw method then reads what the node reads). Returns rows/s.
  */
-export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: number, group = 5): number {
+export function rawSqliteRowsPerSecond(
+  texts: readonly string[],
+  rowsPerText: number,
+  group = 5,
+  table: RawTable = BARE_TABLE,
+  load: (text: string) => string = (t) => t,
+): number {
   const dir = mkdtempSync(join(tmpdir(), 'elrt-raw-'));
   const db = new Database(join(dir, 'raw.db'));
   db.exec('PRAGMA journal_mode=WAL');
   db.exec('PRAGMA synchronous=FULL');
-  db.exec(
-    'CREATE TABLE t(row_id integer primary key autoincrement, insert_timestamp timestamp, tsd_name char(3), tsd_id int, timestamp timestamp, device varchar, value decimal, count int, ok boolean)',
-  );
+  for (const sql of table.ddl) db.exec(sql);
   const st = db.prepare(
-    `INSERT INTO t(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
+    `INSERT INTO ${table.name}(insert_timestamp, tsd_name, tsd_id, timestamp, device, value, count, ok) SELECT ?, '0', 0, json_extract(value,'$.timestamp'), json_extract(value,'$.device'), json_extract(value,'$.value'), json_extract(value,'$.count'), json_extract(value,'$.ok') FROM json_each(?)`,
   );
   const tx = db.transaction((text: string) => st.run(new Date().toISOString(), text));
   const t0 = performance.now();
@@ -174,7 +234,7 @@ export function rawSqliteRowsPerSecond(texts: readonly string[], rowsPerText: nu
     tx(
       `[${texts
         .slice(i, i + group)
-        .map((t) => t.trim().slice(1, -1))
+        .map((t) => load(t).trim().slice(1, -1))
         .join(',')}]`,
     );
   const secs = (performance.now() - t0) / 1000;

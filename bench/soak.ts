@@ -8,7 +8,9 @@
 // Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
 // one (%, target <= 5; the growth from the load's start is in the same line), open fd growth over the same span
 // (target 0), acknowledged rows lost and duplicated (0).
-import { readFileSync, readdirSync } from 'node:fs';
+// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread); BENCH_SOAK_SMAPS=<dir> writes
+// the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
+import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
 import { jsonLine, note } from './lib/report.js';
@@ -31,6 +33,25 @@ const rssMb = (pid: number): number =>
       .trim(),
   ) / 1024;
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+/**
+ * Open sockets of the node: its REST connections follow the bench's client pool (up to 16 PUTs in flight, pooled
+ * sockets kept 4 s), so a sample's socket count moves with the load of that moment. The other fds move too: each
+ * query opens its own SQLite connection, and SQLite's unix VFS does not close a closed connection's descriptor while
+ * another connection of the process holds a lock on the file (os_unix.c `unixClose`: they close when the last lock
+ * goes); under ingest the operator's writer keeps such locks (41 descriptors of the db and 14-29 of its WAL seen).
+ */
+function sockets(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch (err) {
+      // Closed between the listing and the link read: not open any more.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return n;
+}
 /** RSS split as Linux counts it: anonymous (heaps) and file-backed (mapped files: the LMDB journal, libraries). */
 function rssSplit(pid: number): { anon: number; file: number } {
   const st = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -144,18 +165,34 @@ try {
 
   // 3. Samples.
   const warmUpMs = Math.max(30_000, minutes * 6_000);
-  type Sample = { t: number; rss: number; fds: number; anon: number; file: number; heap: Record<string, number> };
+  type Sample = {
+    t: number;
+    rss: number;
+    fds: number;
+    sockets: number;
+    anon: number;
+    file: number;
+    heap: Record<string, number>;
+  };
   const samples: Sample[] = [];
   const sample = async (): Promise<Sample> => ({
     t: Date.now() - startAt,
     rss: rssMb(pid),
     fds: fds(pid),
+    sockets: sockets(pid),
     ...rssSplit(pid),
     heap: await heaps(node.port),
   });
   while (Date.now() < end) {
     const s = await sample();
     samples.push(s);
+    const smapsDir = process.env['BENCH_SOAK_SMAPS'];
+    if (smapsDir && samples.length % 6 === 1)
+      // /proc files report size 0, so they are read, not copied.
+      writeFileSync(
+        `${smapsDir}/t${String(Math.round(s.t / 1000)).padStart(4, '0')}.smaps`,
+        readFileSync(`/proc/${pid}/smaps`),
+      );
     if (process.env['BENCH_SOAK_TRACE'])
       note(
         `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)}`,
@@ -207,7 +244,15 @@ try {
     heap_last_mb: last.heap,
     target: '<= 5%',
   });
-  jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, { fds_first: first.fds, fds_last: last.fds, target: '0' });
+  jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, {
+    fds_first: first.fds,
+    fds_last: last.fds,
+    // Of those, sockets (REST connections of the moment) and the rest (files, pipes, eventfds).
+    sockets_first: first.sockets,
+    sockets_last: last.sockets,
+    other_fds_growth: last.fds - last.sockets - (first.fds - first.sockets),
+    target: '0',
+  });
   jsonLine('soak.acked-lost', Math.max(0, acked - distinct), 'rows', 0, {
     duplicated: stored - distinct,
     target: '0',

@@ -53,6 +53,11 @@ export type NodeIn =
   | Ask<{ type: 'node.stash.get' }, unknown>
   /** A setting a service keeps on the node while it is not running (node/settings.ts `readSetting`). */
   | Ask<{ type: 'node.settings.get'; name: string }, unknown>
+  /**
+   * Start the sender's on-demand helper `helper` (node/service.ts HelperSpec `onDemand`), e.g. TCP's command worker
+   * at the first command it is handed; resolves when it runs (at once if it already does).
+   */
+  | Ask<{ type: 'node.helper.start'; helper: string }, void>
   /** A `sql` query run in the Query Pool (node/query.ts `runQuery`): for callers on worker threads. */
   | Ask<{ type: 'node.query'; dbms: string; sql: string; timeoutMs?: number }, QueryResult>
   /** The connected logical databases and their configs (the operator opens its own connections). */

@@ -81,8 +81,9 @@ export class ServiceTable {
         cause: err,
       });
     }
-    // On-demand helpers start later, when first needed (startHelper).
-    const helpers = (desc.helpers?.(config, id) ?? []).filter((h) => !h.onDemand);
+    // On-demand helpers start later, when first needed (startHelper); their rings are linked now all the same.
+    const all = desc.helpers?.(config, id) ?? [];
+    const helpers = all.filter((h) => !h.onDemand);
     if (desc.lazy) {
       if (helpers.length > 0)
         throw new CommandError(`${desc.process}: a lazy service's helpers must be on demand`, {
@@ -100,7 +101,7 @@ export class ServiceTable {
     }
     // Links first: the service's actor finds its helpers' rings at init, and records pushed before a helper is
     // up wait in its ring.
-    for (const h of helpers) if (h.ringBytes !== undefined) this.node.wiring.link(id, h.id, h.ringBytes);
+    for (const h of all) if (h.ringBytes !== undefined) this.node.wiring.link(id, h.id, h.ringBytes);
     try {
       await this.spawnActor(desc, id, config);
     } catch (err) {
@@ -172,6 +173,8 @@ export class ServiceTable {
   async startHelper(serviceId: string, helperId: string): Promise<void> {
     const pending = this.helperStarts.get(helperId);
     if (pending) return pending;
+    // A worker's request (`node.helper.start`) may arrive while the node stops its services.
+    if (this.stopping) throw new CommandError('the node is stopping', { code: Status.ProcessFailure });
     const service = this.instancesById.get(serviceId);
     if (!service || service.helperOf !== undefined)
       throw new CommandError(`${serviceId} is not running`, { code: Status.ProcessFailure, retriable: true });

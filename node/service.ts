@@ -103,7 +103,9 @@ export interface HelperSpec {
   ringBytes?: number;
   /**
    * Not started with the service: `NodeApi.startHelper` starts it when it is first needed (an idle worker costs
-   * 8-14 MB of RSS). Cannot have a ring (rings are linked before the service's actor starts).
+   * 8-14 MB of RSS), or the service's actor asks for it (`node.helper.start`). Its ring, if any, is linked with
+   * the service all the same (rings are linked before the service's actor starts), and what is pushed into it
+   * before the helper runs waits there.
    */
   onDemand?: boolean;
 }

@@ -112,6 +112,10 @@ export async function answerWorker(node: EdgeNode, from: string, raw: ActorMessa
     case 'node.progress':
       node.onProgress(from, msg);
       return undefined;
+    case 'node.helper.start':
+      // Only the sender's own helpers: startHelper refuses an id that is not one of `from`'s on-demand helpers.
+      await node.startHelper(from, String(msg.helper));
+      return undefined;
     case 'node.query':
       return runQuery(
         node,

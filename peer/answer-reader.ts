@@ -58,6 +58,15 @@ export class AnswerReader {
     if (!this.asm) {
       if (!isForNode(block.command))
         throw new ProtocolError(`a command ('${block.command.slice(0, 40)}') on a request connection: only answers`);
+      if (
+        block.header.blockNumber === 1 &&
+        block.header.lastFlag === 1 &&
+        block.payload.length <= this.maxAnswerBytes
+      ) {
+        // One block (almost every answer): the message the assembler would return, without making one.
+        out.push({ ...block, blocks: 1 });
+        return;
+      }
       this.asm = new MessageAssembler({ maxMessageBytes: this.maxAnswerBytes });
       this.first = block.header;
     }

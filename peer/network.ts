@@ -121,7 +121,11 @@ export class PeerNetwork {
       onError: (peer, err) => host.log.debug('persistent peer connection failed', { peer, error: err.message }),
       answers: {
         maxAnswerBytes: MAX_DUPLEX_ANSWER_BYTES,
-        answer: (key, peerIp, m) => this.deliver({ ...peerReply(m.header, m.command, m.payload, peerIp), via: key }),
+        answer: (key, peerIp, m) => {
+          const reply = peerReply(m.header, m.command, m.payload, peerIp);
+          reply.via = key;
+          this.deliver(reply);
+        },
         malformed: (key, peerIp, h, err) => {
           if (h && h.jobId !== 0) this.fail(h.jobId, h.receiverId, peerIp, `bad answer on ${key}: ${err.message}`);
           else host.log.warn('bad answer on a request connection: dropped', { peer: key, error: err.message });

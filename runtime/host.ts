@@ -22,7 +22,7 @@ import {
 import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import { MetricsBuffer } from './metrics.js';
-import type { ActorMessage, FromHost, InEnvelope, OutItem, StartMessage, ToHost } from './wire.js';
+import type { ActorMessage, FromHost, InEnvelope, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('runtime/host.ts must run in a worker thread');
@@ -293,24 +293,28 @@ async function start(msg: StartMessage): Promise<void> {
   }
 }
 
+/** The main thread's answer to one of this actor's asks. */
+function settle(r: ReplyEnvelope): void {
+  const p = pending.get(r.id);
+  if (!p) return; // timed out already; the late reply has nobody to go to
+  pending.delete(r.id);
+  clearTimeout(p.timer);
+  if (r.ok) p.resolve(r.v);
+  else p.reject(reviveError(r.e));
+}
+
 port.on('message', (msg: ToHost) => {
   switch (msg.t) {
     case 'start':
       void start(msg);
       return;
     case 'batch':
-      for (const env of msg.items) queue.push({ env, counted: true });
+      for (const env of msg.items) {
+        if (env.k === 'reply') settle(env);
+        else queue.push({ env, counted: true });
+      }
       if (!draining) void drain();
       return;
-    case 'reply': {
-      const p = pending.get(msg.id);
-      if (!p) return; // timed out already; the late reply has nobody to go to
-      pending.delete(msg.id);
-      clearTimeout(p.timer);
-      if (msg.ok) p.resolve(msg.v);
-      else p.reject(reviveError(msg.e));
-      return;
-    }
     case 'stop':
       void shutdown(msg.reason).then(() => {
         flush();

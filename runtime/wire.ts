@@ -35,11 +35,18 @@ export interface StartMessage {
 /** One delivery into the actor's mailbox. `from` is the asking actor, for logs. */
 export type InEnvelope = { k: 'send'; m: ActorMessage } | { k: 'ask'; id: number; m: ActorMessage };
 
+/** The answer to one of the actor's own asks (the main thread's reply), batched with the envelopes of its turn. */
+export type ReplyEnvelope =
+  { k: 'reply'; id: number; ok: true; v: unknown } | { k: 'reply'; id: number; ok: false; e: SerializedError };
+
 export type ToHost =
   | StartMessage
-  | { t: 'batch'; items: InEnvelope[] }
-  | { t: 'reply'; id: number; ok: true; v: unknown }
-  | { t: 'reply'; id: number; ok: false; e: SerializedError }
+  /**
+   * Mailbox envelopes and replies to the actor's asks, in the order the main thread produced them in one turn:
+   * a worker that asks the node many things at once (the TCP server's duplex commands) gets their answers in one
+   * message instead of one postMessage each.
+   */
+  | { t: 'batch'; items: (InEnvelope | ReplyEnvelope)[] }
   | { t: 'stop'; reason: string }
   | { t: 'clock'; advanceMs: number }
   | { t: 'ring.attach'; name: string; sab: SharedArrayBuffer }

@@ -18,7 +18,16 @@ import {
 } from '../base/errors.js';
 import type { LogRecord } from '../base/log.js';
 import type { MetricReport } from './metrics.js';
-import type { ActorMessage, FromHost, InEnvelope, NodeInfo, OutItem, StartMessage, ToHost } from './wire.js';
+import type {
+  ActorMessage,
+  FromHost,
+  InEnvelope,
+  NodeInfo,
+  OutItem,
+  ReplyEnvelope,
+  StartMessage,
+  ToHost,
+} from './wire.js';
 import { setFlagsFromString } from 'node:v8';
 
 export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -103,7 +112,7 @@ export class WorkerActor {
   dropped = 0;
   private worker: Worker | undefined;
   private inflight = 0;
-  private outQ: InEnvelope[] = [];
+  private outQ: (InEnvelope | ReplyEnvelope)[] = [];
   private flushScheduled = false;
   private askSeq = 0;
   private readonly asks = new Map<number, PendingAsk>();
@@ -261,8 +270,9 @@ export class WorkerActor {
     this.worker?.postMessage({ t: 'ring.attach', name, sab } satisfies ToHost);
   }
 
-  private enqueue(env: InEnvelope): void {
-    this.inflight++;
+  private enqueue(env: InEnvelope | ReplyEnvelope): void {
+    // A reply is no mailbox message: it takes no credit.
+    if (env.k !== 'reply') this.inflight++;
     this.outQ.push(env);
     if (this.outQ.length >= FLUSH_AT) {
       // A sender that fills the mailbox in one turn would otherwise hand the worker one huge batch and
@@ -330,8 +340,8 @@ export class WorkerActor {
       case 'ask': {
         const { id } = item;
         this.opts.router.ask(this.id, item.to, item.m, item.timeoutMs).then(
-          (v) => this.replyToHost({ t: 'reply', id, ok: true, v }),
-          (e: unknown) => this.replyToHost({ t: 'reply', id, ok: false, e: serializeError(e) }),
+          (v) => this.replyToHost({ k: 'reply', id, ok: true, v }),
+          (e: unknown) => this.replyToHost({ k: 'reply', id, ok: false, e: serializeError(e) }),
         );
         return;
       }
@@ -344,8 +354,9 @@ export class WorkerActor {
     }
   }
 
-  private replyToHost(msg: ToHost): void {
-    if (!this.exited) this.worker?.postMessage(msg);
+  /** Replies travel with the envelopes of the same turn (one postMessage), in the order they were produced. */
+  private replyToHost(reply: ReplyEnvelope): void {
+    if (!this.exited && this.worker) this.enqueue(reply);
   }
 
   private onWorkerExit(code: number): void {

@@ -19,6 +19,8 @@ import { DbmsError, EdgeRtError, ProtocolError, errorMessage } from '../../base/
 import { parseFileName, tsdFileName, type JsonFileName, type SqlFileName } from '../../protocols/files/names.js';
 import { createFileHasher } from '../../protocols/files/hash.js';
 import type { ApplyContext } from './apply.js';
+import type { DbmsConn } from './catalog.js';
+import type { FileRecord, InsertBatch } from '../../storage/dbms/types.js';
 import { isoMicros } from '../../protocols/format/time.js';
 import { chunks, scanFile } from './file-read.js';
 import type { InferredColumn } from '../../storage/schema/infer.js';
@@ -73,7 +75,8 @@ async function inferNew(path: string): Promise<InferredColumn[]> {
   return (await scanFile(path, true)).columns;
 }
 
-export async function processFile(ctx: FileContext, path: string): Promise<FileOutcome> {
+/** Up to the commit: a file read and checked (ReadyFile), or its outcome when nothing is left to commit. */
+export async function prepareFile(ctx: FileContext, path: string): Promise<ReadyFile | FileOutcome> {
   const fileName = basename(path);
   if (!isCandidate(fileName) || ctx.finisher.has(path)) return { k: 'ignored' };
   const type = fileName.slice(fileName.lastIndexOf('.') + 1);
@@ -96,13 +99,19 @@ export async function processFile(ctx: FileContext, path: string): Promise<FileO
   try {
     return parsed.type === 'sql' ? await sqlFile(ctx, path, parsed) : await jsonFile(ctx, path, parsed);
   } catch (err) {
-    // Database trouble (locked, down, full: failures.ts) leaves the file for a later scan; anything
-    // else about its rows sends it to the error directory (a PostgreSQL data error used to be retried
-    // every scan, a SQLite lock used to send the file to the error directory).
-    if (classifyFailure(err) === 'transient' && !(err instanceof DbmsError && err.code === Status.DbmsNotOpened))
-      throw err;
-    return fail(ctx, path, basename(path), err);
+    return failOrThrow(ctx, path, err);
   }
+}
+
+/**
+ * Database trouble (locked, down, full: failures.ts) leaves the file for a later scan (thrown); anything else about
+ * its rows sends it to the error directory (a PostgreSQL data error used to be retried every scan, a SQLite lock used
+ * to send the file to the error directory).
+ */
+export function failOrThrow(ctx: FileContext, path: string, err: unknown): Promise<FileOutcome> {
+  if (classifyFailure(err) === 'transient' && !(err instanceof DbmsError && err.code === Status.DbmsNotOpened))
+    throw err;
+  return fail(ctx, path, basename(path), err);
 }
 
 /**
@@ -206,10 +215,44 @@ async function admitReplica(tsd: TsdInfo, path: string, n: JsonFileName, member:
   return true;
 }
 
-async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<FileOutcome> {
+/**
+ * A JSON file claimed, read and checked: its last rows (all of them for a file under PROGRESS_ROWS) ready to commit
+ * with its progress record in one transaction, which file-group.ts may share with other ready files of the dbms.
+ */
+export interface ReadyFile {
+  path: string;
+  name: JsonFileName;
+  conn: DbmsConn;
+  tsdId: number;
+  /** The member that took the file first, when another one. */
+  origin: number | undefined;
+  /** Rows of the file, all of them once `batches` commit. */
+  rows: number;
+  /** Rows still to commit (empty when they are in already: a restart after the commit). */
+  batches: InsertBatch[];
+  batchRows: number;
+  bytes: number;
+  /** The file's progress record (done), committed with `batches`. */
+  record: FileRecord | undefined;
+}
+
+async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<ReadyFile | FileOutcome> {
   const c = ctx.catalog.get(n0.dbms);
   if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: Status.DbmsNotOpened });
-  const { path, name, tsdId } = await claim(ctx, path0, n0);
+  const claimed = await claim(ctx, path0, n0);
+  try {
+    return await readClaimed(ctx, c, claimed);
+  } catch (err) {
+    // Under its claimed name from here on (the name the caller knows is gone).
+    return failOrThrow(ctx, claimed.path, err);
+  }
+}
+
+async function readClaimed(
+  ctx: FileContext,
+  c: DbmsConn,
+  { path, name, tsdId }: { path: string; name: JsonFileName; tsdId: number },
+): Promise<ReadyFile | FileOutcome> {
   const fileName = name.fileName;
   const origin = originMember(ctx, name);
   if (origin !== undefined && ctx.tsdInfo && !(await admitReplica(ctx.tsdInfo, path, name, origin))) {
@@ -217,59 +260,70 @@ async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Prom
     ctx.log.info('replicated file already ingested: copy deleted', { file: fileName });
     return { k: 'done', rows: 0, dest: undefined };
   }
+  const ready: ReadyFile = {
+    ...{ path, name, conn: c, tsdId, origin },
+    ...{ rows: 0, batches: [], batchRows: 0, bytes: 0, record: undefined },
+  };
   const progress = await c.adapter.fileProgress(fileName);
-  let rows = progress?.rows ?? 0;
-  if (!progress?.done) {
-    // Type inference only when the table or some column is new (it costs more than the parse).
-    const known = await ctx.catalog.table(c, name.table);
-    const scan = await scanFile(path, known === undefined);
-    if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: Status.FailedToAnalyzeJson });
-    const infer = (): InferredColumn[] => scan.columns;
-    const t = await ctx.catalog.ensure(
-      c,
-      name.table,
-      scan.keys,
-      known === undefined ? infer : () => inferNew(path),
-      ctx.createTable,
-      ctx.tsd,
-    );
-    const columns = ctx.catalog.insertColumns(t, scan.keys);
-    const insertTimestamp = isoMicros();
-    // A large file tells its progress (rows of rows, with the rate) to the node: logs, `get progress`, `/status`.
-    const task = scan.rows >= PROGRESS_ROWS ? `file load ${fileName}` : undefined;
-    if (task) ctx.progress?.(task, rows, scan.rows, 'rows', false);
-    for await (const ch of chunks(path, scan, rows)) {
-      const t0 = performance.now();
-      // A partitioned table's rows go to its partition tables (partition.ts).
-      const batches = await partitionBatches(ctx.catalog, ctx.partitions, c, name.dbms, t, scan.keys, {
-        table: name.table,
-        columns,
-        rowsJson: ch.text,
-        rowCount: ch.rows,
-        insertTimestamp,
-        tsdName: String(name.tsd?.member ?? ctx.memberId),
-        tsdId,
-      });
-      await c.adapter.write(
-        batches,
-        [],
-        [{ name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows }],
-      );
-      const ms = performance.now() - t0;
-      ctx.stats.insert(name.dbms, name.table, ch.rows, ms, false);
-      ctx.metrics?.observe('edgelake_rt_dbms_write_duration_seconds', { dbms: name.dbms }, ms / 1000);
-      ctx.metrics?.inc('edgelake_rt_rows_applied_total', { dbms: name.dbms, table: name.table }, ch.rows);
-      rows = ch.upTo;
-      if (task) ctx.progress?.(task, rows, scan.rows, 'rows', rows >= scan.rows);
+  ready.rows = progress?.rows ?? 0;
+  if (progress?.done) return ready;
+  // Type inference only when the table or some column is new (it costs more than the parse).
+  const known = await ctx.catalog.table(c, name.table);
+  const scan = await scanFile(path, known === undefined);
+  if (scan.rows === 0) throw new ProtocolError('the file has no rows', { code: Status.FailedToAnalyzeJson });
+  const infer = (): InferredColumn[] => scan.columns;
+  const t = await ctx.catalog.ensure(
+    c,
+    name.table,
+    scan.keys,
+    known === undefined ? infer : () => inferNew(path),
+    ctx.createTable,
+    ctx.tsd,
+  );
+  const columns = ctx.catalog.insertColumns(t, scan.keys);
+  const insertTimestamp = isoMicros();
+  // A large file tells its progress (rows of rows, with the rate) to the node: logs, `get progress`, `/status`.
+  const task = scan.rows >= PROGRESS_ROWS ? `file load ${fileName}` : undefined;
+  if (task) ctx.progress?.(task, ready.rows, scan.rows, 'rows', false);
+  for await (const ch of chunks(path, scan, ready.rows)) {
+    const t0 = performance.now();
+    // A partitioned table's rows go to its partition tables (partition.ts).
+    const batches = await partitionBatches(ctx.catalog, ctx.partitions, c, name.dbms, t, scan.keys, {
+      table: name.table,
+      columns,
+      rowsJson: ch.text,
+      rowCount: ch.rows,
+      insertTimestamp,
+      tsdName: String(name.tsd?.member ?? ctx.memberId),
+      tsdId,
+    });
+    const record = { name: fileName, hash: name.hash, rows: ch.upTo, done: ch.upTo >= scan.rows };
+    if (record.done && !task) {
+      // The last rows commit with the progress record, maybe with other files' rows (file-group.ts).
+      Object.assign(ready, { rows: ch.upTo, batches, batchRows: ch.rows, bytes: ch.text.length, record });
+      break;
     }
+    await c.adapter.write(batches, [], [record]);
+    const ms = performance.now() - t0;
+    ctx.stats.insert(name.dbms, name.table, ch.rows, ms, false);
+    ctx.metrics?.observe('edgelake_rt_dbms_write_duration_seconds', { dbms: name.dbms }, ms / 1000);
+    ctx.metrics?.inc('edgelake_rt_rows_applied_total', { dbms: name.dbms, table: name.table }, ch.rows);
+    ready.rows = ch.upTo;
+    if (task) ctx.progress?.(task, ready.rows, scan.rows, 'rows', ready.rows >= scan.rows);
   }
+  return ready;
+}
+
+/** After its rows committed: tsd_info's row count, then distr_dir and archive / backup / delete. */
+export async function finishJson(ctx: FileContext, f: ReadyFile): Promise<FileOutcome> {
+  const { path, name, tsdId, origin, rows } = f;
   // Also after a restart between the last rows and this update (the rows are in, the count is not).
   if (ctx.tsdInfo && origin !== undefined) await ctx.tsdInfo.finishReplica(origin, tsdId, rows);
   else if (ctx.tsdInfo && tsdId > 0) await ctx.tsdInfo.finish(tsdId, rows);
   ctx.stats.file('json', name.dbms, name.table, false);
-  if (ctx.cfg.distributor && origin === undefined) await copyToDistr(path, fileName, ctx.dirs);
+  if (ctx.cfg.distributor && origin === undefined) await copyToDistr(path, name.fileName, ctx.dirs);
   await ctx.finisher.run(path, () =>
-    finishFile(path, fileName, ctx.dirs, {
+    finishFile(path, name.fileName, ctx.dirs, {
       archive: ctx.cfg.archive_json,
       compress: ctx.cfg.compress_json,
       delete: ctx.cfg.delete_json,

@@ -15,17 +15,16 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
 import { NODE } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
-import { collectGarbage } from '../../runtime/gc.js';
-import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyTracked, leftBehind, type Part } from './apply.js';
 import { countUnapplied, reconcile } from './replay.js';
+import { MERGE_BYTES, MERGE_ROWS, catchUp, drainRing } from './ring-drain.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
-import { isCandidate, processFile, type FileContext } from './files.js';
+import { isCandidate, type FileContext } from './files.js';
+import { processFiles } from './file-group.js';
 import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
@@ -39,12 +38,8 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/** Rows merged into one transaction at most when frames queue up. */
-const MERGE_ROWS = 50_000;
 /** Rows per table per transaction of the start replay (progress is told after each). */
 const REPLAY_ROWS = 20_000;
-/** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
-const MERGE_BYTES = 8 << 20;
 
 interface State {
   cfg: OperatorConfig;
@@ -58,6 +53,8 @@ interface State {
   leftLogged: Map<string, string>;
   retryTimer: TimerHandle | undefined;
   retryAt: number;
+  /** Watch-dir paths from watcher events, taken by the next `operator.files`. */
+  queued: Set<string>;
 }
 
 /** Keeps one timer at the time the next table in backoff is due (none when no table waits). */
@@ -100,45 +97,6 @@ function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry
       }),
     ),
   );
-}
-
-async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: string): Promise<void> {
-  const ring = ctx.ring<IngestFrame>(name);
-  if (!ring) return;
-  // Frames that queued up while the last transaction ran are merged per table: one transaction
-  // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
-  // Frames are popped one by one (not drained 64 at once): with ~512 KB frames of a large PUT, 64 decoded
-  // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
-  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
-  const now = Date.now();
-  for (let n = 0; n < 64; n++) {
-    const f = ring.pop();
-    if (f === undefined) break;
-    // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
-    if (state.fctx.retries.waiting(f.dbms, f.table, now)) continue;
-    const k = `${f.dbms}\u0000${f.table}`;
-    let g = byTable.get(k);
-    if (!g || g.rows >= MERGE_ROWS || g.bytes >= MERGE_BYTES) {
-      // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
-      if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
-      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
-      byTable.set(k, g);
-    }
-    const parts =
-      f.t === 'batch'
-        ? f.parts
-        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
-    g.parts.push(...parts);
-    g.rows += parts.reduce((n, p) => n + p.count, 0);
-    g.bytes += parts.reduce((n, p) => n + p.rows.length, 0);
-  }
-  for (const g of byTable.values()) {
-    await applyTracked(state.fctx, g.dbms, g.table, g.parts);
-    if (leftBehind(state.fctx, g.dbms, g.table, g.parts))
-      ctx.send(ctx.self, { type: 'operator.catchup', dbms: g.dbms, table: g.table });
-  }
-  if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
-  else armRing(ctx, name, 'operator.drain', 1000);
 }
 
 /**
@@ -190,17 +148,21 @@ async function scanWatchDir(state: State): Promise<void> {
     logOnce(state, state.fctx.dirs.watchDir, 'watch directory cannot be read', err);
     return;
   }
-  for (const n of names) await fileOne(state, join(state.fctx.dirs.watchDir, n));
+  await filesNow(
+    state,
+    names.map((n) => join(state.fctx.dirs.watchDir, n)),
+  );
 }
 
-async function fileOne(state: State, path: string): Promise<void> {
-  try {
-    await processFile(state.fctx, path);
-    state.leftLogged.delete(path);
-  } catch (err) {
+/** Files through the operator, the ready ones of a dbms sharing transactions (file-group.ts). */
+async function filesNow(state: State, paths: readonly string[]): Promise<void> {
+  const failed = new Set<string>();
+  await processFiles(state.fctx, paths, (path, err) => {
+    failed.add(path);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
     logOnce(state, path, 'file left for a later scan', err);
-  }
+  });
+  for (const p of paths) if (!failed.has(p)) state.leftLogged.delete(p);
 }
 
 /** A failure that repeats at every scan is logged when it first happens or changes, not every 5 s. */
@@ -215,29 +177,29 @@ function logOnce(state: State, key: string, what: string, err: unknown): void {
 async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<OperatorIn>): Promise<unknown> {
   switch (msg.type) {
     case 'operator.drain':
-      await drainRing(state, ctx, msg.ring);
+      await drainRing(state.fctx, ctx, msg.ring);
       return undefined;
     case 'operator.file':
-      if (msg.path) await fileOne(state, msg.path);
-      else await scanWatchDir(state);
+      if (!msg.path) await scanWatchDir(state);
+      // A watcher event queues its path; the first one queued sends `operator.files`, which comes after the events
+      // already in the mailbox: files that arrived together are taken together.
+      else if (state.queued.add(msg.path).size === 1) ctx.send(ctx.self, { type: 'operator.files' });
       return undefined;
+    case 'operator.files': {
+      const paths = [...state.queued];
+      state.queued.clear();
+      await filesNow(state, paths);
+      return undefined;
+    }
     case 'operator.reconcile':
       await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES });
       // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
       // while idle leaves nothing to recover (storage/dbms/sqlite-wal.ts).
       await state.fctx.catalog.idle();
       return undefined;
-    case 'operator.catchup': {
-      // One slice (MERGE_ROWS / MERGE_BYTES) per message, so other messages are served in between.
-      const only = { dbms: msg.dbms, table: msg.table };
-      if (state.fctx.retries.waiting(only.dbms, only.table, Date.now())) return undefined;
-      // The last slice's Buffers go before the next is read (runtime/gc.ts: else the arena grows by tens of MB).
-      collectGarbage();
-      const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only });
-      if (out.more && out.rows > 0) ctx.send(ctx.self, { type: 'operator.catchup', ...only });
-      else collectGarbage();
+    case 'operator.catchup':
+      await catchUp(state.fctx, ctx, { dbms: msg.dbms, table: msg.table });
       return undefined;
-    }
     case 'operator.retry':
       await retryDue(state, ctx);
       return undefined;
@@ -359,6 +321,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       leftLogged: new Map(),
       retryTimer: undefined,
       retryAt: 0,
+      queued: new Set(),
     };
     await connectAll(state, ctx, list);
     state.timers.push(

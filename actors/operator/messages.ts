@@ -9,6 +9,8 @@ export type OperatorIn =
   | { type: 'operator.drain'; ring: string; hasData: boolean }
   /** Internal: a file appeared in the watch directory (or the periodic scan runs: no path). */
   | { type: 'operator.file'; path?: string }
+  /** Internal: the watch-dir files queued by `operator.file` events, taken together (file-group.ts). */
+  | { type: 'operator.files' }
   /** Internal: replay journal entries that never came through a ring. */
   | { type: 'operator.reconcile' }
   /** Internal: a table's ring frames left journal entries behind (apply.ts `leftBehind`): apply them now. */

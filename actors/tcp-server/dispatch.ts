@@ -55,7 +55,13 @@ export function onItems(state: State, conn: Conn, items: InboundItem[], ctx: Act
             conn.throttled = true;
             conn.socket.pause();
           }
-          const here = { conn: conn.id, block: item.block, peerIp: conn.peerIp, replyFrom: base.replyFrom };
+          const here = {
+            conn: conn.id,
+            block: item.block,
+            rawHead: item.rawHead,
+            peerIp: conn.peerIp,
+            replyFrom: base.replyFrom,
+          };
           runHere(here, state.cfg.command_timeout * 1000, ctx);
           break;
         }
@@ -63,7 +69,7 @@ export function onItems(state: State, conn: Conn, items: InboundItem[], ctx: Act
           ...base,
           ...auth,
           k: 'cmd',
-          head: encodeHeader(item.block.header),
+          head: item.rawHead,
           command: item.block.command,
           payload: item.payload,
         });

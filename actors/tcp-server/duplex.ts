@@ -13,7 +13,6 @@ import { errorMessage } from '../../base/errors.js';
 import { NODE } from '../../node/messages.js';
 import type { Address } from '../../protocols/tcp/builders.js';
 import type { DecodedBlock } from '../../protocols/tcp/decoder.js';
-import { encodeHeader } from '../../protocols/tcp/header.js';
 import { RT_DUPLEX_SOCKET_ID } from '../../peer/wire.js';
 import { execute, isQuery, nodeAuthDeps, type ExecDeps } from './execute.js';
 import type { TcpIn } from './messages.js';
@@ -29,6 +28,8 @@ export function answeredHere(block: DecodedBlock): boolean {
 export interface HereCommand {
   conn: number;
   block: DecodedBlock;
+  /** The request's header bytes as received (inbound.ts). */
+  rawHead: Uint8Array;
   peerIp: string;
   replyFrom: Address;
 }
@@ -37,24 +38,40 @@ export interface HereCommand {
  * Runs the command; its answer (or none: an event nobody waits for) comes back to the dispatch actor as
  * `tcp.conn.answered`, which writes it if the connection is still open.
  */
+/** What every command run here shares (made again only for another context or `command_timeout`). */
+let shared: { ctx: ActorContext<TcpIn>; timeoutMs: number; deps: Omit<ExecDeps, 'send'> } | undefined;
+
+function sharedDeps(timeoutMs: number, ctx: ActorContext<TcpIn>): Omit<ExecDeps, 'send'> {
+  if (shared?.ctx !== ctx || shared.timeoutMs !== timeoutMs) {
+    shared = {
+      ctx,
+      timeoutMs,
+      deps: {
+        run: (text, source, peer) =>
+          ctx.ask(NODE, { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) }, timeoutMs),
+        // As the command worker asks them (worker.ts); only unsigned commands come here, on a node that does not
+        // sign (index.ts), so execute() asks neither, but the node stays the one that decides.
+        ...nodeAuthDeps(ctx),
+        // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
+        threadNumber: 0,
+      },
+    };
+  }
+  return shared.deps;
+}
+
 export function runHere(c: HereCommand, timeoutMs: number, ctx: ActorContext<TcpIn>): void {
   let answer: Uint8Array[] | undefined;
   const deps: ExecDeps = {
-    run: (text, source, peer) =>
-      ctx.ask(NODE, { type: 'node.command', text, source, via: 'peer', ...(peer ? { peer } : {}) }, timeoutMs),
+    ...sharedDeps(timeoutMs, ctx),
     send: (_to, blocks) => {
       answer = blocks;
       return Promise.resolve();
     },
-    // As the command worker asks them (worker.ts); only unsigned commands come here, on a node that does not sign
-    // (index.ts), so execute() asks neither, but the node stays the one that decides.
-    ...nodeAuthDeps(ctx),
-    // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
-    threadNumber: 0,
   };
   const cmd = {
     head: c.block.header,
-    rawHead: encodeHeader(c.block.header),
+    rawHead: c.rawHead,
     command: c.block.command,
     peerIp: c.peerIp,
     replyFrom: c.replyFrom,

@@ -246,7 +246,7 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
 
   // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
   const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
-    const one = fastReply(cmd.rawHead, encodeText(reply), { ...opts, error, json });
+    const one = fastReply(cmd.rawHead, reply, { ...opts, error, json });
     return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
   };
   if (isQuery(cmd.head, text)) blocks = await answerQuery(cmd, text, deps, source);

@@ -37,11 +37,20 @@ export interface FastReplyOptions {
   auth?: Uint8Array;
 }
 
-/** The answer's single block, or undefined when the text does not fit one block (or the address is unusual). */
-export function fastReply(requestHead: Uint8Array, text: Uint8Array, o: FastReplyOptions): Uint8Array | undefined {
+/**
+ * The answer's single block, or undefined when the text does not fit one block (or the address is unusual). A
+ * string is written as UTF-8 straight into the block (the bytes TextEncoder gives, lone surrogates as U+FFFD),
+ * without an encoded copy first.
+ */
+export function fastReply(
+  requestHead: Uint8Array,
+  text: Uint8Array | string,
+  o: FastReplyOptions,
+): Uint8Array | undefined {
   const command = o.error === 0 ? PRINT : ECHO;
   const authLength = o.auth?.length ?? 0;
-  const dataLength = command.length + authLength + text.length;
+  const textLength = typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : text.length;
+  const dataLength = command.length + authLength + textLength;
   if (HEADER_SIZE + dataLength > BLOCK_SIZE || requestHead.length !== HEADER_SIZE) return undefined;
   if (o.source.ip.length > MAX_IP_LENGTH || !/^[\x20-\x7e]*$/.test(o.source.ip)) return undefined;
   // From Node's shared buffer pool (a block is under half its 8 KiB slab): no ArrayBuffer of its own per answer,
@@ -65,7 +74,8 @@ export function fastReply(requestHead: Uint8Array, text: Uint8Array, o: FastRepl
   v.setUint32(OFFSET_SOURCE_PORT, o.source.port);
   b.set(command, HEADER_SIZE);
   if (o.auth) b.set(o.auth, HEADER_SIZE + command.length);
-  b.set(text, HEADER_SIZE + command.length + authLength);
+  if (typeof text === 'string') b.write(text, HEADER_SIZE + command.length + authLength, 'utf8');
+  else b.set(text, HEADER_SIZE + command.length + authLength);
   b.fill(0, HEADER_SIZE + dataLength);
   return b;
 }

@@ -40,8 +40,11 @@ import type { MessageAuth } from './peer-auth.js';
 export type InboundItem =
   /** A `print`/`echo`/`job reply`: for the node's reply registry. */
   | { k: 'answer'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
-  /** A command to run. */
-  | { k: 'command'; block: DecodedBlock; payload: Uint8Array; signer: string | undefined }
+  /**
+   * A command to run. `rawHead`: block 1's 207 header bytes as received, which an answer copies
+   * (fast-reply.ts) and a worker record carries, instead of encoding the decoded header again.
+   */
+  | { k: 'command'; block: DecodedBlock; payload: Uint8Array; rawHead: Uint8Array; signer: string | undefined }
   /**
    * `signer`: its signature verified at block 1; the blocks match what it signed only once the last one is in
    * (the transfer is removed otherwise).
@@ -90,9 +93,13 @@ interface FileMode {
 interface AssembleMode {
   k: 'assemble';
   item: 'answer' | 'command';
-  asm: MessageAssembler;
+  /** Made at block 2: a message of one block (almost every command and answer) is passed on as it is. */
+  asm: MessageAssembler | undefined;
+  maxBytes: number;
   /** Block 1's header: an answer that turns out malformed is still reported to whoever waits for it. */
   first: BlockHeader;
+  /** Block 1's header bytes (commands only). */
+  rawHead: Uint8Array | undefined;
 }
 
 type Mode = { k: 'idle' } | AssembleMode | FileMode;
@@ -237,16 +244,31 @@ export class Inbound {
           );
         }
       }
-      const msg = now.asm.push(block);
-      if (msg)
-        out.push({
-          k: now.item,
-          block: { header: msg.header, command: msg.command, auth: msg.auth, payload: msg.payload },
-          payload: msg.payload,
-          signer: this.signer,
-        });
+      const msg = this.assemble(now, block, last);
+      if (msg) {
+        const whole = { header: msg.header, command: msg.command, auth: msg.auth, payload: msg.payload };
+        out.push(
+          now.item === 'answer'
+            ? { k: 'answer', block: whole, payload: msg.payload, signer: this.signer }
+            : { k: 'command', block: whole, payload: msg.payload, rawHead: now.rawHead!, signer: this.signer },
+        );
+      }
     }
     if (last) this.endMessage();
+  }
+
+  /**
+   * The message when `block` completes it. A one-block message is block 1 itself (the assembler would return its
+   * fields and payload unchanged; its size limit is checked the same way); longer ones go through the assembler.
+   */
+  private assemble(mode: AssembleMode, block: DecodedBlock, last: boolean): DecodedBlock | undefined {
+    if (!mode.asm && last && block.header.blockNumber === 1) {
+      if (block.payload.length > mode.maxBytes)
+        throw new ProtocolError(`tcp message: payload exceeds the maximum of ${mode.maxBytes} bytes at block 1`);
+      return block;
+    }
+    mode.asm ??= new MessageAssembler({ maxMessageBytes: mode.maxBytes });
+    return mode.asm.push(block);
   }
 
   /**
@@ -354,8 +376,11 @@ export class Inbound {
     this.mode = {
       k: 'assemble',
       item: answer ? 'answer' : 'command',
-      asm: new MessageAssembler({ maxMessageBytes: answer ? this.limits.answerBytes : this.limits.commandBytes }),
+      asm: undefined,
+      maxBytes: answer ? this.limits.answerBytes : this.limits.commandBytes,
       first: block.header,
+      // From Node's buffer pool: no ArrayBuffer of its own (the block's bytes may be reused).
+      rawHead: answer ? undefined : Buffer.from(bytes.subarray(0, HEADER_SIZE)),
     };
   }
 }

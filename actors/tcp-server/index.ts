@@ -86,6 +86,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
       assembly: { used: 0, max: cfg.max_assembly_mb * 1024 * 1024 },
       nextConn: 0,
       nextWorker: 0,
+      workersAsked: new Set(),
       stats: {
         connections: 0,
         open: 0,
@@ -120,7 +121,10 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
           if (!(err instanceof ProtocolError)) throw err;
           return malformed(state, conn, err, ctx);
         }
-        if (conn.inbound.persistent) conn.socket.setTimeout(PERSISTENT_IDLE_MS);
+        if (conn.inbound.persistent && conn.socket.timeout !== PERSISTENT_IDLE_MS) {
+          // Once: the socket re-arms its timer on every read and write, and setTimeout makes a new timer each call.
+          conn.socket.setTimeout(PERSISTENT_IDLE_MS);
+        }
         return onItems(state, conn, items, ctx);
       }
       case 'tcp.conn.end': {
@@ -185,6 +189,9 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         return undefined;
       case 'tcp.info':
         return info(state, ctx);
+      case 'tcp.worker.unstarted':
+        state.workersAsked.delete(msg.worker);
+        return undefined;
       default:
         return assertNever(msg, 'tcp-server message');
     }

@@ -20,6 +20,8 @@ export type TcpIn =
   /** A command run by the dispatch actor (duplex.ts) finished: its answer, to write on its connection. */
   | { type: 'tcp.conn.answered'; conn: number; blocks: Uint8Array[] | undefined }
   | Ask<{ type: 'tcp.info' }, TcpInfo>
+  /** The node could not start command worker `worker` (rings.ts `startWorker`): ask again at its next record. */
+  | { type: 'tcp.worker.unstarted'; worker: string }
   /** The user table and the peer allow list changed (node/auth/store.ts). */
   | AuthNotice;
 

@@ -4,6 +4,7 @@
 import type { ActorContext } from '../../runtime/actor.js';
 import type { Ring } from '../../runtime/ring.js';
 import { errorMessage } from '../../base/errors.js';
+import { NODE } from '../../node/messages.js';
 import { WORKER_PREFIX, recordBytes, type TcpIn, type WorkerRecord } from './messages.js';
 import type { Conn, State } from './state.js';
 
@@ -55,6 +56,7 @@ export function flush(state: State, conn: Conn, ctx: ActorContext<TcpIn>): boole
       return false;
     }
     if (ring.push(rec)) {
+      startWorker(state, name!, ctx);
       conn.outbox.shift();
       if (rec.k === 'file.data' && rec.last) conn.fileRing = undefined;
       continue;
@@ -63,6 +65,25 @@ export function flush(state: State, conn: Conn, ctx: ActorContext<TcpIn>): boole
     return true;
   }
   return true;
+}
+
+/**
+ * The command workers start on demand (service.ts): the first record pushed into a worker's ring asks the node to
+ * start that worker, and the record waits in the ring until it runs (an idle node runs no command worker, bench/
+ * README.md memory). Asked once per worker and incarnation of this actor; the node answers at once for a worker
+ * that already runs (a restarted dispatch actor asks again), and a worker that crashes later is the supervisor's.
+ */
+function startWorker(state: State, name: string, ctx: ActorContext<TcpIn>): void {
+  if (state.workersAsked.has(name)) return;
+  state.workersAsked.add(name);
+  ctx.ask(NODE, { type: 'node.helper.start', helper: name }).then(
+    () => undefined,
+    (err: unknown) => {
+      // Its records wait in the ring; the next record asks again.
+      ctx.log.error('TCP command worker did not start', { worker: name, error: errorMessage(err) });
+      ctx.send(ctx.self, { type: 'tcp.worker.unstarted', worker: name });
+    },
+  );
 }
 
 function waitForRoom(conn: Conn, ring: Ring<WorkerRecord>, bytes: number, ctx: ActorContext<TcpIn>): void {

@@ -1,5 +1,5 @@
 // The TCP service as the node sees it: the dispatch actor (`tcp-server`) and its command workers
-// (`tcp-worker-1..threads`, helpers linked by a ring each), `get processes` details (`Listening on:
+// (`tcp-worker-1..threads`, helpers linked by a ring each, started at their first command), `get processes` details (`Listening on:
 // 127.0.0.1:32148, Threads Pool: 1`), the TCP row of `get connections` (which `get status` names the node by),
 // `get tcp pool`, `get tcp server info`, and `run client`, whose answers come back to this server.
 import { formatTable } from '../../protocols/format/table.js';
@@ -29,16 +29,27 @@ async function tcpInfo(node: NodeApi, timeoutMs = 2000): Promise<TcpInfo | undef
   return id ? node.ask(TCP_SERVER, { type: 'tcp.info' }, timeoutMs) : undefined;
 }
 
-async function workerInfos(node: NodeApi): Promise<(TcpWorkerInfo | undefined)[]> {
-  const workers = node.instances(tcpWorkerService.kind);
+/** The configured number of command workers (started or not: they start at their first command). */
+function poolSize(node: NodeApi): number {
+  const server = node.instances(KIND)[0];
+  return Math.max(Number(server?.config['threads'] ?? 1), node.instances(tcpWorkerService.kind).length);
+}
+
+/** Per configured worker: its counters, `idle` when not started yet, undefined when it is down (restarting). */
+async function workerInfos(node: NodeApi): Promise<(TcpWorkerInfo | 'idle' | undefined)[]> {
+  const byId = new Map(node.instances(tcpWorkerService.kind).map((w) => [w.id, w]));
   return Promise.all(
-    workers.map((w) =>
-      w.status === 'running'
+    Array.from({ length: poolSize(node) }, (_, n) => {
+      const w = byId.get(`${WORKER_PREFIX}${n + 1}`);
+      if (!w) return Promise.resolve('idle' as const);
+      return w.status === 'running'
         ? node.ask(tcpWorkerAt(w.id), { type: 'tcp.worker.info' }, 2000)
-        : Promise.resolve(undefined),
-    ),
+        : Promise.resolve(undefined);
+    }),
   );
 }
+
+const handled = (i: TcpWorkerInfo | 'idle' | undefined): number => (typeof i === 'object' ? i.handled : 0);
 
 const pool: CommandSpec = {
   words: ['get', 'tcp', 'pool'],
@@ -47,20 +58,21 @@ const pool: CommandSpec = {
   async run(inv, node) {
     // EdgeLake utils_threads.get_info: `TCP Pool with N threads:` padded to 60, then 0 idle / 1 busy per thread.
     if (!running(node)) return 'Tcp Pool is not declared';
+    // A worker not started yet (on demand) is an idle slot, as EdgeLake shows an idle thread.
     const infos = await workerInfos(node);
-    const calls = infos.reduce((n, i) => n + (i?.handled ?? 0), 0);
+    const calls = infos.reduce((n, i) => n + handled(i), 0);
     const details = String(whereObject(inv, node)['details'] ?? 'false').toLowerCase() === 'true';
     if (!details) {
-      const slots = infos.map((i) => (i === undefined ? -1 : i.inflight > 0 ? 1 : 0));
+      const slots = infos.map((i) => (i === undefined ? -1 : i !== 'idle' && i.inflight > 0 ? 1 : 0));
       return `${`TCP Pool with ${infos.length} threads:`.padEnd(60)}[${slots.join(', ')}] (${calls.toLocaleString('en-US')})`;
     }
     return formatTable(
       ['Thread', 'Status', 'Calls', 'Percentage'],
       infos.map((i, n) => [
         n + 1,
-        i === undefined ? 'Ended' : i.inflight > 0 ? 'Busy' : 'Idle',
-        i?.handled ?? 0,
-        calls ? `${(((i?.handled ?? 0) * 100) / calls).toFixed(2)}%` : '0.00%',
+        i === undefined ? 'Ended' : i === 'idle' ? 'Not started' : i.inflight > 0 ? 'Busy' : 'Idle',
+        handled(i),
+        calls ? `${((handled(i) * 100) / calls).toFixed(2)}%` : '0.00%',
       ]),
     );
   },
@@ -132,6 +144,10 @@ export const tcpServerService: ServiceDescriptor = {
       desc: tcpWorkerService,
       config: { index: n + 1, command_timeout: config['command_timeout'] ?? 300 },
       ringBytes: WORKER_RING_BYTES,
+      // Started at the first command or file transfer pushed into its ring (rings.ts `startWorker`): an idle node
+      // runs no command worker (an idle worker is ~8 MB of RSS, bench/README.md memory). Commands from
+      // edgelake-rt peers run in the dispatch actor (duplex.ts) and need none.
+      onDemand: true,
     }));
   },
   async details(instances, node) {
@@ -139,7 +155,7 @@ export const tcpServerService: ServiceDescriptor = {
     const i = await node.ask(TCP_SERVER, { type: 'tcp.info' }, 2000);
     // EdgeLake net_utils.get_connection_info + tcpip_server.get_info.
     const where = i.internal === i.external ? i.external : `${i.external} and ${i.internal}`;
-    return `Listening on: ${where}, Threads Pool: ${node.instances(tcpWorkerService.kind).length}`;
+    return `Listening on: ${where}, Threads Pool: ${poolSize(node)}`;
   },
   async afterStart(_inst, node) {
     const i = await node.ask(TCP_SERVER, { type: 'tcp.info' }, 5000);

@@ -42,6 +42,11 @@ export interface State {
   conns: Map<number, Conn>;
   nextConn: number;
   nextWorker: number;
+  /**
+   * Command workers this incarnation has asked the node to start (they start on demand, at the first record
+   * pushed into their ring: rings.ts `startWorker`).
+   */
+  workersAsked: Set<string>;
   stats: TcpStats;
   /** `set node authentication`: signatures checked, unsigned messages only from the allow list (peer-auth.ts). */
   verifier: PeerVerifier;

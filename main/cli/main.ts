@@ -11,6 +11,7 @@
 // the control-socket client, not every service and storage driver (about 1 s less per `cmd`).
 import { errorMessage } from '../../base/errors.js';
 import { parseArgs } from './args.js';
+import { holdYoungGeneration } from './young-gen.js';
 
 const USAGE = `usage: edgelake-rt <verb> [options]
   start [node.yaml|script.al] [--root DIR]      run a node in the foreground
@@ -26,8 +27,11 @@ The root defaults to $EDGELAKE_RT_ROOT or ./edgelake-data.`;
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   switch (args.verb) {
-    case 'start':
-      return (await import('./start.js')).runStart(args);
+    case 'start': {
+      // Module loading and the services' start inflate the main thread's young generation (young-gen.ts).
+      const young = holdYoungGeneration();
+      return (await import('./start.js')).runStart(args, () => young.release());
+    }
     case 'check':
       return (await import('./check.js')).runCheck(args);
     case 'cmd':

@@ -7,7 +7,8 @@ import { prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
 
-export async function runStart(args: CliArgs): Promise<number> {
+/** `started` is called once the node runs (or failed to start). */
+export async function runStart(args: CliArgs, started: () => void = () => undefined): Promise<number> {
   const [file, extra] = args.positional;
   if (extra !== undefined) throw new Error(`start takes one file (node.yaml or script.al), got also '${extra}'`);
   let exitCode = 0;
@@ -22,7 +23,7 @@ export async function runStart(args: CliArgs): Promise<number> {
       exitCode = code;
       done(code);
     },
-  });
+  }).finally(started);
   process.stdout.write(
     `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
   );

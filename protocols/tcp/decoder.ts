@@ -27,6 +27,12 @@ function fail(where: string, detail: string, cause?: unknown): never {
   throw new ProtocolError(`${where}: ${detail}`, cause === undefined ? {} : { cause });
 }
 
+/** Zero bytes: shared (nothing can be written into it), so the many blocks without auth or payload allocate none. */
+const NONE = new Uint8Array(0);
+
+/** A copy of `block[from..to)`: the block's buffer may be reused. Each non-empty slice has an ArrayBuffer of its own. */
+const copy = (block: Uint8Array, from: number, to: number): Uint8Array => (to > from ? block.slice(from, to) : NONE);
+
 /**
  * Decodes one 2048-byte block. With `expectedNumber`, block_counter must equal it. `where` prefixes error messages
  * (the reader passes the block's position on the connection).
@@ -63,8 +69,8 @@ export function decodeBlock(block: Uint8Array, expectedNumber?: number, where = 
   return {
     header,
     command,
-    auth: block.slice(commandEnd, authEnd),
-    payload: block.slice(authEnd, HEADER_SIZE + dataLength),
+    auth: copy(block, commandEnd, authEnd),
+    payload: copy(block, authEnd, HEADER_SIZE + dataLength),
   };
 }
 

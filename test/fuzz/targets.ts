@@ -1,7 +1,8 @@
 // Fuzz targets (issue 12): each takes inputs from a fast-check arbitrary and runs the code under test on them. The
 // property, checked by check.ts: nothing throws but a typed EdgeRtError, and no input takes longer than the
 // per-input limit. Inputs mix free text and bytes with grammar-shaped ones (fragments of the language), so both the
-// tokenizer edges and the deeper parsers are reached. The REST target needs a node and lives in rest.test.ts.
+// tokenizer edges and the deeper parsers are reached. The REST target with real requests needs a node and lives in
+// rest.test.ts; its pure parts (headers, bodies) are in rest-targets.ts.
 import fc from 'fast-check';
 import { tokenize } from '../../protocols/command/lexer.js';
 import { parseWhere, optionsObject } from '../../protocols/command/where.js';
@@ -16,6 +17,7 @@ import { commandMessage } from '../../protocols/tcp/builders.js';
 import { compilePolicy, compileTopic, toMessages } from '../../protocols/mapping/index.js';
 import { formatFileName, parseFileName, tsdFileName } from '../../protocols/files/names.js';
 import { CommandError, EdgeRtError } from '../../base/errors.js';
+import { restBody, restHeaders } from './rest-targets.js';
 
 export interface FuzzTarget<T> {
   name: string;
@@ -385,4 +387,6 @@ export const TARGETS = {
   mapping,
   'mqtt-payload': mqttPayload,
   'file-names': fileNames,
+  'rest-headers': restHeaders,
+  'rest-body': restBody,
 } as Record<string, FuzzTarget<unknown>>;

@@ -147,3 +147,26 @@ test('source = blockchain is refused with a clear error', async (t) => {
   );
   await assert.rejects(n.cmd('run blockchain sync'), /synchronizer is not running/);
 });
+
+test('a master node syncing from itself asks its own dispatcher: no command worker starts until a ledger is sent', async (t) => {
+  const n = await node(t, 'master1');
+  await n.cmd(
+    `run blockchain sync where source = master and time = 1 second and dest = file and connection = 127.0.0.1:${n.port}`,
+  );
+  // Empty ledger: the master's `Empty local blockchain file` is logged, the request counts as sent.
+  const row = async (): Promise<string[]> =>
+    (await n.cmd('get synchronizer'))
+      .split('\r\n')
+      .find((l) => l.startsWith('Running|'))!
+      .split('|')
+      .map((c) => c.trim());
+  // Columns: Status, Source, Connection, Sync Time, Metadata Version, Time Since Update, Calls, ..., Sync Err.
+  await until(async () => Number((await row())[6]) >= 2, 5000);
+  assert.equal((await row())[10], '0', 'no Sync Err');
+  assert.equal(n.running.node.instances('tcp-worker').length, 0, 'no TCP command worker started');
+  // A policy of its own (local): the request carries md5 0, so the master sends its ledger as a flag-2 file write
+  // to this node's TCP server, whose command worker starts for it and takes it.
+  await n.cmd('blockchain insert where policy = {"tag": {"name": "mine"}} and local = true');
+  await until(() => n.running.node.instances('tcp-worker').some((w) => w.status === 'running'), 5000);
+  assert.match(await n.cmd('blockchain get tag'), /"name": "mine"/);
+});

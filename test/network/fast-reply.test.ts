@@ -23,6 +23,8 @@ test("the worker's one-block answer is byte for byte protocols/tcp replyMessage"
     { text: 'Error Command Structure', error: 2, json: false },
     { text: 'é'.repeat(900), error: 0, json: false },
     { text: '', error: 0, json: false },
+    // A lone surrogate: TextEncoder and the string path both write U+FFFD.
+    { text: 'a\ud800b €', error: 0, json: false },
   ];
   for (const c of cases) {
     const source = { ip: '127.0.0.1', port: 40000 };
@@ -36,8 +38,16 @@ test("the worker's one-block answer is byte for byte protocols/tcp replyMessage"
     assert.equal(slow.length, 1);
     // The fast block is a Buffer (from the pool): compared as plain bytes.
     assert.deepEqual(new Uint8Array(fast!), slow[0], c.text.slice(0, 20));
+    // The text as a string (what the worker passes) is written into the block as the same bytes.
+    const direct = fastReply(encodeHeader(head), c.text, { source, error: c.error, json: c.json, threadNumber: 3 });
+    assert.deepEqual(new Uint8Array(direct!), slow[0], c.text.slice(0, 20));
   }
-  // More than one block: left to replyMessage.
+  // More than one block: left to replyMessage, as bytes or as a string. After `print`, 1836 bytes are left: 918
+  // two-byte characters fit, 919 do not.
+  const o = { source: { ip: '127.0.0.1', port: 1 }, error: 0, json: false, threadNumber: 0 };
+  assert.equal(2048 - HEADER_SIZE - 'print'.length, 1836);
+  assert.ok(fastReply(encodeHeader(head), 'é'.repeat(918), o));
+  assert.equal(fastReply(encodeHeader(head), 'é'.repeat(919), o), undefined);
   assert.equal(
     fastReply(encodeHeader(head), enc.encode('x'.repeat(2048 - HEADER_SIZE)), {
       source: { ip: '127.0.0.1', port: 1 },

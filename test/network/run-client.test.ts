@@ -104,8 +104,10 @@ test('a query on a peer comes back as EdgeLake query JSON', async (t) => {
     `run client (${bAddr}) sql test format = json "select device, value from readings order by device"`,
   );
   // The golden rest_network_sql_query.txt shape, byte for byte but for the time.
+  // The time is the query's own (a loaded machine makes it 00:00:01): its shape is checked, then it is set aside.
+  assert.match(reply, /"Time":"\d\d:\d\d:\d\d"/);
   assert.equal(
-    reply,
+    reply.replace(/"Time":"\d\d:\d\d:\d\d"/, '"Time":"00:00:00"'),
     '{"Query":[{"device":"d1","value":1.5},{"device":"d2","value":2.5},{"device":"d3","value":3.5},{"device":"d3","value":3.5},{"device":"d4","value":4.5}],\n' +
       '"Statistics":[{"Count": 5,"Time":"00:00:00","Nodes": 1}]}',
   );

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestNode, until } from '../../harness/test-node.js';
 import { commandMessage } from '../../protocols/tcp/builders.js';
 import { GenericFlag, InfoType, OFFSET_DATA_LENGTH } from '../../protocols/tcp/header.js';
-import { TCP_SERVER, type TcpInfo } from '../../actors/tcp-server/messages.js';
+import { TCP_SERVER, tcpWorkerAt, type TcpInfo } from '../../actors/tcp-server/messages.js';
 import { askRaw, tcpNodeYaml, tcpPort, writeRaw } from './peers.js';
 import { checkReadmeSamples } from '../services/readme-samples.js';
 
@@ -89,7 +89,9 @@ test('get processes, get connections and get status show the TCP server; exit tc
     bind: addr,
   });
   assert.equal(await n.cmd('get status'), `node-b@${addr} running`);
-  assert.match(await n.cmd('get tcp pool'), /^TCP Pool with 1 threads: {36}\[0\] \(\d+\)$/);
+  assert.match(await n.cmd('get tcp pool'), /^TCP Pool with 1 threads: {36}\[0\] \(0\)$/);
+  await askRaw(tcpPort(addr), 'get status');
+  assert.match(await n.cmd('get tcp pool'), /^TCP Pool with 1 threads: {36}\[0\] \(1\)$/);
   await n.cmd('exit tcp');
   assert.equal(n.running.node.instances('tcp-worker').length, 0);
   assert.match(await n.cmd('get processes'), /TCP {12}\|Not declared/);
@@ -101,8 +103,10 @@ test('run tcp server takes the positional form and threads, and bind = false lis
   const n = await startTestNode('node:\n  name: pos\n');
   t.after(() => n.stop());
   await n.cmd('run tcp server 127.0.0.1 0 127.0.0.1 0 2');
-  assert.equal(n.running.node.instances('tcp-worker').length, 2);
+  // Both workers start on demand: configured, not running yet.
+  assert.equal(n.running.node.instances('tcp-worker').length, 0);
   assert.match(await n.cmd('get processes'), /Threads Pool: 2/);
+  assert.match(await n.cmd('get tcp pool'), /^TCP Pool with 2 threads: {36}\[0, 0\] \(0\)$/);
   await n.cmd('exit tcp');
   await n.cmd('run tcp server where external_ip = 127.0.0.1 and external_port = 0 and bind = false');
   const i = await n.running.node.ask(TCP_SERVER, { type: 'tcp.info' });
@@ -111,8 +115,43 @@ test('run tcp server takes the positional form and threads, and bind = false lis
   assert.equal(i.bind, `0.0.0.0:${i.port}`);
 });
 
+test('the command worker starts at the first peer command; until then get tcp pool lists it not started', async (t) => {
+  const { n, port, addr } = await node(t);
+  assert.equal(n.running.node.instances('tcp-worker').length, 0);
+  assert.match(await n.cmd('get processes'), /TCP {12}\|Running {5}\|Listening on: [\d.:]+, Threads Pool: 1 *\|/);
+  assert.match(await n.cmd('get tcp pool where details = true'), /\n +1\|Not started\| +0\|0\.00% +\|/);
+  // The first command waits in the worker's ring while the node starts the worker, then is answered.
+  const m = await askRaw(port, 'get status', 5);
+  assert.equal(Buffer.from(m.payload).toString(), `node-b@${addr} running`);
+  assert.equal(m.header.jobId, 5);
+  const [w] = n.running.node.instances('tcp-worker');
+  assert.equal(w?.id, 'tcp-worker-1');
+  assert.equal(w.status, 'running');
+  assert.match(await n.cmd('get tcp pool where details = true'), /\n +1\|Idle +\| +1\|100\.00% *\|/);
+  // Several at once, while it runs: each answered once, no second worker.
+  const many = await Promise.all(Array.from({ length: 5 }, (_, i) => askRaw(port, 'get status', 100 + i)));
+  assert.deepEqual(
+    many.map((x) => x.header.jobId),
+    [100, 101, 102, 103, 104],
+  );
+  assert.equal(n.running.node.instances('tcp-worker').length, 1);
+});
+
+test('commands sent together before the worker runs are all answered by the one worker started', async (t) => {
+  const { n, port } = await node(t);
+  const many = await Promise.all(Array.from({ length: 8 }, (_, i) => askRaw(port, `get status`, 200 + i)));
+  assert.deepEqual(
+    many.map((x) => x.header.jobId),
+    Array.from({ length: 8 }, (_, i) => 200 + i),
+  );
+  assert.equal(n.running.node.instances('tcp-worker').length, 1);
+  const i = await n.running.node.ask(tcpWorkerAt('tcp-worker-1'), { type: 'tcp.worker.info' });
+  assert.equal(i.handled, 8);
+});
+
 test('a killed tcp worker comes back and the server answers again', async (t) => {
   const { n, port, addr } = await node(t);
+  await askRaw(port, 'get status');
   const before = n.running.node.instances('tcp-worker')[0]!;
   assert.ok(n.running.node.kill('tcp-worker-1'));
   const deadline = Date.now() + 10_000;
@@ -130,6 +169,9 @@ test('the tcp-server README sample parses as node.yaml and its commands check', 
 
 test('a killed dispatch actor comes back on the same port and the server answers again', async (t) => {
   const { n, port, addr } = await node(t);
+  // The worker runs already: the new incarnation asks for it again at its first command, and gets the same one.
+  await askRaw(port, 'get status');
+  const worker = n.running.node.instances('tcp-worker')[0]!;
   const before = n.running.node.instances('tcp-server')[0]!;
   assert.ok(n.running.node.kill('tcp-server'));
   await until(() => {
@@ -138,4 +180,8 @@ test('a killed dispatch actor comes back on the same port and the server answers
   });
   const m = await askRaw(port, 'get status');
   assert.equal(Buffer.from(m.payload).toString(), `node-b@${addr} running`);
+  const after = n.running.node.instances('tcp-worker');
+  assert.equal(after.length, 1);
+  assert.equal(after[0]!.restarts, worker.restarts, 'the worker was not restarted');
+  assert.equal(after[0]!.threadId, worker.threadId);
 });
