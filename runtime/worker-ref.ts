@@ -28,6 +28,7 @@ import type {
   StartMessage,
   ToHost,
 } from './wire.js';
+import { setFlagsFromString } from 'node:v8';
 
 export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -87,6 +88,10 @@ const hostUrl = new URL(`./host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'
  */
 const YOUNG_MB = Number(process.env['ELRT_WORKER_YOUNG_MB'] ?? 12);
 const LIMITS = YOUNG_MB > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } } : {};
+
+// Workers get `gc()` (runtime/gc.ts, for the bursts of a large PUT): V8 reads the flag when an isolate is created,
+// so it is set here, before any worker starts; the main thread's isolate exists already and does not get it.
+setFlagsFromString('--expose-gc');
 
 /** Starts a worker on the host module. From TypeScript sources (tests) it registers tsx first. */
 function spawnHost(name: string): Worker {

@@ -8,7 +8,8 @@
 // bytes are journaled as they came when they are well-formed.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
-import { Journal, type AppendGroup, type JournalWriter } from '../../storage/journal/journal.js';
+import { Journal, type AppendGroup, type JournalEntry, type JournalWriter } from '../../storage/journal/journal.js';
+import type { StagedAppend } from '../../storage/journal/staged.js';
 import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
 import { wellFormedBytes } from '../../protocols/frames/json-bytes.js';
 import { isReservedTableName, reservedTableMessage } from '../../storage/schema/names.js';
@@ -101,6 +102,26 @@ export class RowProducer {
   }
 
   /**
+   * A body of one dbms.table too large to hold (a REST PUT of many pieces): each piece is journaled as it comes,
+   * invisible, and the last one makes them all visible in one transaction (storage/journal/staged.ts).
+   */
+  stage(dbms: string, table: string): StagedRows {
+    assertTableAllowed(table);
+    return new StagedRows(this.writer.stage(dbms, table), (entry, count, t0) => {
+      this.counted([{ dbms, table, count }], t0);
+      // Only the last piece is in memory: the operator fills the rest from the journal, a bounded slice per
+      // transaction (actors/operator/apply.ts), so neither the ring nor the streamer carries the whole body.
+      const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
+      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+    });
+  }
+
+  /** Removes the pieces of bodies a crash cut off before their last transaction (at start, before any `stage`). */
+  dropStaged(): Promise<number> {
+    return this.writer.dropStaged();
+  }
+
+  /**
    * Groups mapped rows by dbms.table and submits each group; resolves when all are durable.
    * With `marks` (source -> position, e.g. `topic/partition` -> last offset), the entries and the marks
    * are written in one transaction: a source that re-delivers after a crash reads `mark()` to skip
@@ -154,5 +175,47 @@ export class RowProducer {
 
   async close(): Promise<void> {
     await this.journal.close();
+  }
+}
+
+/** One piece of a staged body: the UTF-8 bytes of a JSON array text, its row count and keys. */
+export interface RowsPiece {
+  bytes: Uint8Array;
+  count: number;
+  keys: string[];
+}
+
+/** A body being staged (RowProducer.stage): pieces in, then `commit` with the last one, or `discard`. */
+export class StagedRows {
+  private rows = 0;
+
+  constructor(
+    private readonly staged: StagedAppend,
+    private readonly committed: (last: JournalEntry, rows: number, t0: number) => void,
+  ) {}
+
+  /** Journals one piece, invisible until `commit`. */
+  add(p: RowsPiece): void {
+    this.rows += p.count;
+    this.staged.stage(wellFormedBytes(p.bytes), p.count, p.keys.map(wellFormed));
+  }
+
+  /** Undefined, or a promise to wait on before reading more: more than `limit` bytes wait for LMDB. */
+  room(limit: number): Promise<void> | undefined {
+    return this.staged.room(limit);
+  }
+
+  /** The last piece; resolves when the whole body is durable and visible (acknowledge after this). */
+  async commit(last: RowsPiece): Promise<void> {
+    this.rows += last.count;
+    // The commit metric times the last transaction (with its flush), as for one append: not the whole upload.
+    const t0 = performance.now();
+    const entry = await this.staged.commit(wellFormedBytes(last.bytes), last.count, last.keys.map(wellFormed));
+    this.committed(entry, this.rows, t0);
+  }
+
+  /** Removes the staged pieces (the body failed or was abandoned before its last transaction). */
+  discard(): Promise<number> {
+    return this.staged.discard();
   }
 }

@@ -314,6 +314,17 @@ function deadLetterText(rowsJson: string): string {
 }
 
 /**
+ * True when a part is still above its stream's recorded position after an apply that did not fail: its gap was
+ * larger than one transaction's fill (a large PUT whose other pieces are only in the journal), so the rest is
+ * to be read from the journal now, a slice at a time, rather than at the periodic replay.
+ */
+export function leftBehind(ctx: ApplyContext, dbms: string, table: string, parts: readonly Part[]): boolean {
+  const c = ctx.catalog.get(dbms);
+  if (!c || ctx.retries.waiting(dbms, table, Date.now())) return false;
+  return parts.some((p) => p.seq > ctx.catalog.position(c, table, p.stream));
+}
+
+/**
  * Applies parts of one table and keeps its retry state (retry.ts): a failure puts the table in
  * backoff (logged at the first attempt and every 10th), a success after failures ends it. Returns the
  * rows applied; never throws for the database's sake.

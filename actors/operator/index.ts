@@ -15,12 +15,11 @@ import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
 import { NODE } from '../../node/messages.js';
 import { armRing } from '../../runtime/ring-pump.js';
-import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { applyTracked, type Part } from './apply.js';
 import { countUnapplied, reconcile } from './replay.js';
+import { MERGE_BYTES, MERGE_ROWS, catchUp, drainRing } from './ring-drain.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
@@ -39,16 +38,12 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/** Rows merged into one transaction at most when frames queue up (apply.ts's MAX_TX_ROWS: one commit each). */
-const MERGE_ROWS = 50_000;
 /**
  * Rows per table per transaction of the start replay (progress is told after each). Not MERGE_ROWS: the first
  * pass for a new table also infers its columns from every row it holds (EdgeLake's get_column_types reads the whole
  * file), and at 50,000 that inference took 6-7% of the operator in the ingest profile, more than the commits saved.
  */
 const REPLAY_ROWS = 20_000;
-/** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
-const MERGE_BYTES = 8 << 20;
 
 interface State {
   cfg: OperatorConfig;
@@ -89,7 +84,7 @@ async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<vo
       state.fctx.retries.failed(r.dbms, r.table, 'transient', `dbms '${r.dbms}' is not connected`, Date.now());
       continue;
     }
-    const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, only: r });
+    const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only: r });
     // Nothing pending any more (applied by another path): the table is fine.
     if (out.tried === 0) state.fctx.retries.succeeded(r.dbms, r.table);
     // A backlog behind the retried batch: the next slice at once (after what the mailbox holds).
@@ -106,45 +101,6 @@ function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry
       }),
     ),
   );
-}
-
-async function drainRing(state: State, ctx: ActorContext<OperatorIn>, name: string): Promise<void> {
-  const ring = ctx.ring<IngestFrame>(name);
-  if (!ring) return;
-  // Frames that queued up while the last transaction ran are merged per table: one transaction
-  // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
-  // Frames are popped one by one (not drained 64 at once): with ~512 KB frames of a large PUT, 64 decoded
-  // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
-  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
-  const now = Date.now();
-  for (let n = 0; n < 64; n++) {
-    const f = ring.pop();
-    if (f === undefined) break;
-    // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
-    if (state.fctx.retries.waiting(f.dbms, f.table, now)) continue;
-    const k = `${f.dbms}\u0000${f.table}`;
-    const parts =
-      f.t === 'batch'
-        ? f.parts
-        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
-    const rows = parts.reduce((n, p) => n + p.count, 0);
-    const bytes = parts.reduce((n, p) => n + p.rows.length, 0);
-    let g = byTable.get(k);
-    // The group is applied before this frame would take it past a bound, not after: past MERGE_ROWS the apply
-    // split off a second, small transaction (a commit and an fsync for a few thousand rows).
-    if (!g || (g.parts.length > 0 && (g.rows + rows > MERGE_ROWS || g.bytes + bytes > MERGE_BYTES))) {
-      // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
-      if (g) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
-      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
-      byTable.set(k, g);
-    }
-    g.parts.push(...parts);
-    g.rows += rows;
-    g.bytes += bytes;
-  }
-  for (const g of byTable.values()) await applyTracked(state.fctx, g.dbms, g.table, g.parts);
-  if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
-  else armRing(ctx, name, 'operator.drain', 1000);
 }
 
 /**
@@ -168,6 +124,7 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
     const r = await reconcile(fctx, {
       graceMs: 0,
       maxRows: REPLAY_ROWS,
+      maxBytes: MERGE_BYTES,
       onApplied: (e, n) => {
         entries += e;
         rows += n;
@@ -224,7 +181,7 @@ function logOnce(state: State, key: string, what: string, err: unknown): void {
 async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<OperatorIn>): Promise<unknown> {
   switch (msg.type) {
     case 'operator.drain':
-      await drainRing(state, ctx, msg.ring);
+      await drainRing(state.fctx, ctx, msg.ring);
       return undefined;
     case 'operator.file':
       if (!msg.path) await scanWatchDir(state);
@@ -239,10 +196,13 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       return undefined;
     }
     case 'operator.reconcile':
-      await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS });
+      await reconcile(state.fctx, { graceMs: GRACE_MS, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES });
       // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
       // while idle leaves nothing to recover (storage/dbms/sqlite-wal.ts).
       await state.fctx.catalog.idle();
+      return undefined;
+    case 'operator.catchup':
+      await catchUp(state.fctx, ctx, { dbms: msg.dbms, table: msg.table });
       return undefined;
     case 'operator.retry':
       await retryDue(state, ctx);

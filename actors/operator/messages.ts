@@ -13,6 +13,8 @@ export type OperatorIn =
   | { type: 'operator.files' }
   /** Internal: replay journal entries that never came through a ring. */
   | { type: 'operator.reconcile' }
+  /** Internal: a table's ring frames left journal entries behind (apply.ts `leftBehind`): apply them now. */
+  | { type: 'operator.catchup'; dbms: string; table: string }
   /** Internal: tables whose retry backoff is over (actors/operator/retry.ts). */
   | { type: 'operator.retry' }
   /** `connect dbms` / `disconnect dbms`. */

@@ -9,6 +9,8 @@ export interface ReconcileOptions {
   graceMs: number;
   /** Rows per table per pass at most. */
   maxRows: number;
+  /** Bytes of row text per table per pass at most (default: no bound but maxRows). */
+  maxBytes?: number;
   /** Only this table (a retry pass). */
   only?: { dbms: string; table: string };
   /** After each table's transaction: entries and rows it applied (the start replay's progress). */
@@ -26,7 +28,11 @@ export async function reconcile(
   opts: ReconcileOptions,
 ): Promise<{ rows: number; more: boolean; tried: number }> {
   const now = Date.now();
-  const groups = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; full: boolean }>();
+  const groups = new Map<
+    string,
+    { dbms: string; table: string; parts: Part[]; rows: number; bytes: number; full: boolean }
+  >();
+  const maxBytes = opts.maxBytes ?? Infinity;
   const still = new Set<string>();
   let rows = 0;
   let more = false;
@@ -70,10 +76,11 @@ export async function reconcile(
       table: k.table,
       parts: [],
       rows: 0,
+      bytes: 0,
       full: false,
     };
     groups.set(`${k.dbms}\u0000${k.table}`, g);
-    if (g.full) {
+    if (g.full || g.bytes >= maxBytes) {
       more = true;
       continue;
     }
@@ -88,6 +95,7 @@ export async function reconcile(
     }
     g.parts.push(partOf(e));
     g.rows += e.count;
+    g.bytes += e.rows.length;
   }
   if (!opts.only) for (const id of ctx.seen.keys()) if (!still.has(id)) ctx.seen.delete(id);
   if (lagPass) reportLag(ctx, unapplied);

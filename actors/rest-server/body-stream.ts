@@ -210,7 +210,12 @@ export class RowsSplitter {
  * count passes it) rejects with PayloadTooLargeError; the rest of the body is read and dropped so that the
  * 413 reaches the client instead of a reset.
  */
-export function readRowsBody(req: IncomingMessage, limit: number, splitter: RowsSplitter): Promise<void> {
+export function readRowsBody(
+  req: IncomingMessage,
+  limit: number,
+  splitter: RowsSplitter,
+  pressure?: () => Promise<void> | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let size = 0;
     let failed = false;
@@ -244,7 +249,21 @@ export function readRowsBody(req: IncomingMessage, limit: number, splitter: Rows
       } catch (err) {
         fail(err);
         discard(req);
+        return;
       }
+      // What the pieces go to is behind (the journal's staged puts): stop reading until it has room.
+      const wait = pressure?.();
+      if (wait === undefined) return;
+      req.pause();
+      wait.then(
+        () => {
+          if (!failed) req.resume();
+        },
+        (err: unknown) => {
+          fail(err);
+          discard(req);
+        },
+      );
     });
     req.on('end', () => {
       if (failed) return;

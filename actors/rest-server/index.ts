@@ -116,8 +116,8 @@ async function ingest(s: Serve, req: IncomingMessage, h: Headers, res: ServerRes
   try {
     const target = ingestTarget(h);
     // Streamed: the body is read in bounded pieces (body-stream.ts), never held whole as text and objects.
-    const read = (splitter: RowsSplitter): Promise<void> =>
-      readRowsBody(req, s.cfg.max_body_mb * 1024 * 1024, splitter);
+    const read = (splitter: RowsSplitter, pressure?: () => Promise<void> | undefined): Promise<void> =>
+      readRowsBody(req, s.cfg.max_body_mb * 1024 * 1024, splitter, pressure);
     // A file goes to the running operator's watch directory, never to one nobody reads (issue 12 item 9).
     const r =
       target.mode === 'streaming'
@@ -245,6 +245,9 @@ export default defineActor<RestServerConfig, State, RestIn>({
   async init(ctx, cfg) {
     const dirs = ctx.node.dirs;
     const producer = new RowProducer(ctx);
+    // Pieces of large bodies that a crash (or a kill) cut off before their last transaction: never acknowledged.
+    const dropped = await producer.dropStaged();
+    if (dropped > 0) ctx.log.info('journal: staged pieces of unfinished PUTs removed', { entries: dropped });
     const { host, port } = listenAddress(cfg);
     const handler = (req: IncomingMessage, res: ServerResponse): void =>
       ctx.send(ctx.self, { type: 'rest.request', req, res });

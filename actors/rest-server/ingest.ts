@@ -14,12 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProtocolError } from '../../base/errors.js';
+import { DbmsError, ProtocolError, errorMessage } from '../../base/errors.js';
 import { pyJson } from '../../protocols/format/table.js';
-import type { RowProducer } from '../_shared/row-producer.js';
+import type { RowProducer, RowsPiece, StagedRows } from '../_shared/row-producer.js';
 import { fileHash, formatFileName } from '../../protocols/files/names.js';
 import { isReservedTableName, normalizeTableName, reservedTableMessage } from '../../storage/schema/names.js';
-import { CHUNK_BYTES, RowsSplitter, type RowsChunk } from './body-stream.js';
+import { CHUNK_BYTES, RowsSplitter } from './body-stream.js';
+import { collectGarbage } from '../../runtime/gc.js';
 import type { Headers } from './request.js';
 import { Status } from '../../base/status.js';
 
@@ -68,27 +69,66 @@ export interface IngestResult {
   rows: number;
 }
 
-/** Reads a body into a splitter (body-stream.ts `readRowsBody`, bounded by the server's limit). */
-export type BodyReader = (splitter: RowsSplitter) => Promise<void>;
+/**
+ * Reads a body into a splitter (body-stream.ts `readRowsBody`, bounded by the server's limit); while `pressure`
+ * gives a promise, the body is paused until it settles.
+ */
+export type BodyReader = (splitter: RowsSplitter, pressure?: () => Promise<void> | undefined) => Promise<void>;
+
+/** Bytes of staged pieces that may wait for LMDB before the body is paused (a disk slower than the client). */
+const STAGE_AHEAD_BYTES = 4 << 20;
+/** A staged body's dead pieces are collected every this many bytes, and at its end. */
+const GC_EVERY_BYTES = 8 << 20;
 
 /**
- * The body is read in pieces of ~512 KB of rows (body-stream.ts); each piece's bytes are kept, its objects are not.
- * All pieces go to the journal in one transaction, so the PUT is acknowledged whole or not at all.
+ * The body is read in pieces of ~512 KB of rows (body-stream.ts). A body of one piece is journaled in one append
+ * (most PUTs). A larger one is journaled as it arrives, staged (storage/journal/staged.ts): every piece but the
+ * last goes to the journal invisible as soon as the next one is parsed, and the last piece makes them all visible
+ * in one transaction; so the PUT is acknowledged whole or not at all, and this worker holds about two pieces of
+ * it, not the body. A body that fails or is abandoned midway has its staged pieces removed.
  */
 export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: IngestDeps): Promise<IngestResult> {
-  const pieces: Pick<RowsChunk, 'bytes' | 'count' | 'keys'>[] = [];
+  let held: RowsPiece | undefined;
+  let staged: StagedRows | undefined;
   let rows = 0;
-  await read(
-    new RowsSplitter(
-      (c) => {
-        pieces.push({ bytes: c.bytes, count: c.count, keys: c.keys });
-        rows += c.count;
-      },
-      CHUNK_BYTES,
-      false, // bytes, count and keys only: validated by a scan, no objects built (rows-scan.ts)
-    ),
+  let sinceGc = 0;
+  // Bytes, count and keys only: validated by a scan, no objects built (rows-scan.ts).
+  const splitter = new RowsSplitter(
+    (c) => {
+      rows += c.count;
+      if (held) {
+        (staged ??= deps.producer.stage(t.dbms, t.table)).add(held);
+        // The pieces journaled so far are garbage now: collected every GC_EVERY_BYTES (runtime/gc.ts).
+        sinceGc += held.bytes.length;
+        if (sinceGc >= GC_EVERY_BYTES) {
+          collectGarbage();
+          sinceGc = 0;
+        }
+      }
+      held = { bytes: c.bytes, count: c.count, keys: c.keys };
+    },
+    CHUNK_BYTES,
+    false,
   );
-  await deps.producer.submitPieces(t.dbms, t.table, pieces);
+  try {
+    await read(splitter, () => staged?.room(STAGE_AHEAD_BYTES));
+    // The splitter refuses a body without rows, so a piece is held here.
+    if (staged) {
+      await staged.commit(held!);
+      collectGarbage();
+    } else await deps.producer.submitPieces(t.dbms, t.table, [held!]);
+  } catch (err) {
+    if (staged) {
+      try {
+        await staged.discard();
+      } catch (e) {
+        throw new DbmsError(`${errorMessage(err)}; its staged pieces stay until the next start: ${errorMessage(e)}`, {
+          cause: e,
+        });
+      }
+    }
+    throw err;
+  }
   return { hash: '0', rows };
 }
 

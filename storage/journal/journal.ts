@@ -15,8 +15,14 @@
 // in the same transaction as the entries of those records (`appendBatch`), so after a crash between the
 // commit here and the commit of its offsets to the broker it skips what the journal already holds.
 // Marks are never trimmed (one small key per source partition).
+// Visibility: an entry is visible (to keys, scan, get, range, pending: the operator and the tests) only at or below
+// its counter. Every append puts the entry and the counter in one transaction, so for them that is always so; a
+// body too large to hold is written in pieces above the counter of a lane of its own (staged.ts), and the last
+// transaction moves the counter over all of them with the last piece: the body becomes visible at once, and a
+// crash before that leaves only invisible entries, which the writer drops when it starts again.
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DbmsError, errorMessage } from '../../base/errors.js';
+import { StagedAppend } from './staged.js';
 
 // Rows are stored as bytes (msgpack bin: copied, never re-encoded); a journal written before held strings,
 // which are read back as their UTF-8 bytes.
@@ -82,9 +88,65 @@ export class Journal {
     return new JournalWriter(this, stream);
   }
 
-  /** @internal used by JournalWriter */
+  /** @internal used by JournalWriter; also the last visible seq of (dbms, table, stream). */
   lastSeq(dbms: string, table: string, stream: string): number {
     return this.counters.get([dbms, table, stream]) ?? 0;
+  }
+
+  /**
+   * Visibility of keys in key order: true at or below the counter. The counter is read once per (dbms, table,
+   * stream) of a pass: a newer counter than the pass's snapshot only shows entries already committed, an older one
+   * hides an entry until the next pass; neither shows a staged entry.
+   */
+  private visibleFilter(): (dbms: string, table: string, stream: string, seq: number) => boolean {
+    let last = '';
+    let top = 0;
+    return (dbms, table, stream, seq) => {
+      const k = `${dbms}\u0000${table}\u0000${stream}`;
+      if (k !== last) {
+        last = k;
+        top = this.lastSeq(dbms, table, stream);
+      }
+      return seq <= top;
+    };
+  }
+
+  /** @internal used by StagedAppend (staged.ts): one entry above its counter (invisible); resolves when committed. */
+  putStaged(e: JournalEntry): Promise<boolean> {
+    return this.entries.put([e.dbms, e.table, e.stream, e.seq], {
+      rows: e.rows,
+      count: e.count,
+      keys: e.keys,
+      at: e.at,
+    });
+  }
+
+  /** @internal used by StagedAppend: removes staged entries from..to of a lane (never visible ones). */
+  async dropRange(dbms: string, table: string, stream: string, from: number, to: number): Promise<number> {
+    const removals: Promise<boolean>[] = [];
+    const top = this.lastSeq(dbms, table, stream);
+    for (const key of this.entries.getKeys({
+      start: [dbms, table, stream, Math.max(from, top + 1)],
+      end: [dbms, table, stream, to + 1],
+    }))
+      removals.push(this.entries.remove(key));
+    await Promise.all(removals);
+    return removals.length;
+  }
+
+  /**
+   * Removes every staged entry (above its counter) of the streams `isLane` accepts: the pieces of bodies a crash cut
+   * off before their last transaction (never acknowledged). Keys only; one pass over the journal.
+   */
+  async dropStaged(isLane: (stream: string) => boolean): Promise<number> {
+    const visible = this.visibleFilter();
+    const removals: Promise<boolean>[] = [];
+    for (const key of this.entries.getKeys({})) {
+      const [dbms, table, stream, seq] = key;
+      if (isLane(stream) && !visible(dbms, table, stream, seq)) removals.push(this.entries.remove(key));
+    }
+    await Promise.all(removals);
+    return removals.length;
   }
 
   /** @internal used by JournalWriter: both puts land in this turn's transaction. */
@@ -122,35 +184,41 @@ export class Journal {
     return this.marks.get([stream, source]);
   }
 
-  /** Every entry, in key order (dbms, table, stream, seq). */
+  /** Every visible entry, in key order (dbms, table, stream, seq). */
   *scan(): Generator<JournalEntry> {
+    const visible = this.visibleFilter();
     for (const { key, value } of this.entries.getRange({})) {
       const [dbms, table, stream, seq] = key;
-      yield { dbms, table, stream, seq, ...readBack(value) };
+      if (visible(dbms, table, stream, seq)) yield { dbms, table, stream, seq, ...readBack(value) };
     }
   }
 
-  /** The key of every entry, in key order, without reading the rows (cheap: LMDB keys only). */
+  /** The key of every visible entry, in key order, without reading the rows (cheap: LMDB keys only). */
   *keys(): Generator<{ dbms: string; table: string; stream: string; seq: number }> {
-    for (const [dbms, table, stream, seq] of this.entries.getKeys({})) yield { dbms, table, stream, seq };
+    const visible = this.visibleFilter();
+    for (const [dbms, table, stream, seq] of this.entries.getKeys({}))
+      if (visible(dbms, table, stream, seq)) yield { dbms, table, stream, seq };
   }
 
-  /** One entry, or undefined when it was trimmed meanwhile. */
+  /** One visible entry, or undefined when it was trimmed meanwhile (or is staged). */
   get(dbms: string, table: string, stream: string, seq: number): JournalEntry | undefined {
+    if (seq > this.lastSeq(dbms, table, stream)) return undefined;
     const v = this.entries.get([dbms, table, stream, seq]);
     return v ? { dbms, table, stream, seq, ...readBack(v) } : undefined;
   }
 
-  /** Entries of one (dbms, table, stream) with from <= seq <= to. */
-  range(dbms: string, table: string, stream: string, from: number, to: number): JournalEntry[] {
-    const out: JournalEntry[] = [];
+  /**
+   * Visible entries of one (dbms, table, stream) with from <= seq <= to, read one at a time as the caller iterates:
+   * a caller that stops early (the operator's gap fill, capped per transaction) never reads the rest.
+   */
+  *range(dbms: string, table: string, stream: string, from: number, to: number): Generator<JournalEntry> {
+    const top = Math.min(to, this.lastSeq(dbms, table, stream));
     for (const { key, value } of this.entries.getRange({
       start: [dbms, table, stream, from],
-      end: [dbms, table, stream, to + 1],
+      end: [dbms, table, stream, top + 1],
     })) {
-      out.push({ dbms, table, stream, seq: key[3], ...readBack(value) });
+      yield { dbms, table, stream, seq: key[3], ...readBack(value) };
     }
-    return out;
   }
 
   /** Removes entries of (dbms, table, stream) with seq <= upTo (they are in the database). */
@@ -167,9 +235,11 @@ export class Journal {
 
   /** Entries and rows not yet trimmed (for `get streaming` and tests). */
   pending(): { entries: number; rows: number } {
+    const visible = this.visibleFilter();
     let entries = 0;
     let rows = 0;
-    for (const { value } of this.entries.getRange({})) {
+    for (const { key, value } of this.entries.getRange({})) {
+      if (!visible(...key)) continue;
       entries++;
       rows += value.count;
     }
@@ -181,8 +251,13 @@ export class Journal {
   }
 }
 
+/** The lanes of a writer's stream (staged.ts): `<stream>+<n>`. */
+const laneOf = (stream: string, n: number): string => `${stream}+${n}`;
+
 export class JournalWriter {
   private readonly last = new Map<string, number>();
+  /** Lanes held by a staged body now. */
+  private readonly lanes = new Set<number>();
 
   constructor(
     private readonly journal: Journal,
@@ -248,6 +323,23 @@ export class JournalWriter {
       });
     });
     return { entries, durable };
+  }
+
+  /**
+   * A body of dbms.table journaled in pieces (staged.ts), on the lowest lane no other body holds now; visible only
+   * when committed.
+   */
+  stage(dbms: string, table: string): StagedAppend {
+    let n = 1;
+    while (this.lanes.has(n)) n++;
+    this.lanes.add(n);
+    return new StagedAppend(this.journal, dbms, table, laneOf(this.stream, n), () => this.lanes.delete(n));
+  }
+
+  /** Removes the staged pieces a crash left on this stream's lanes (call once at start, before any `stage`). */
+  dropStaged(): Promise<number> {
+    const prefix = laneOf(this.stream, 0).slice(0, -1);
+    return this.journal.dropStaged((s) => s.startsWith(prefix) && /^\d+$/.test(s.slice(prefix.length)));
   }
 
   /** The position this stream last recorded for `source` (undefined: never). */

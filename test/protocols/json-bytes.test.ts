@@ -101,7 +101,7 @@ test('a journal entry stored with string rows (before bytes) is read back as byt
   await durable;
   assert.equal(entry.seq, 2);
   assert.deepEqual(
-    j.range('d', 't', 's', 1, 2).map((x) => rowsText(x.rows)),
+    [...j.range('d', 't', 's', 1, 2)].map((x) => rowsText(x.rows)),
     ['[{"a":1}]', '[{"a":2}]'],
   );
 });
