@@ -75,6 +75,26 @@ export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 10
   }
 }
 
+/**
+ * Waits until a node's REST port answers `get processes` with the Operator running (`operator`), or answers
+ * `get status` at all; a refused connection means it is not listening yet.
+ */
+export async function restUp(port: number, o: { operator?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const command = o.operator ? 'get processes' : 'get status';
+  await until(
+    async () => {
+      try {
+        const r = await http(port, 'GET', { command, 'User-Agent': 'AnyLog/1.23' });
+        return r.status === 200 && (!o.operator || /Operator\s*\|\s*Running/.test(r.body));
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    o.timeoutMs ?? 30_000,
+    50,
+  );
+}
+
 /** A node with REST, streamer and operator; one query worker unless asked (each worker is a thread to start). */
 export const REST_NODE = (dbms = '  test:\n    type: sqlite\n', operator = '{}', queryThreads = 1) =>
   `node:\n  name: test-node\ndbms:\n${dbms}services:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n  streamer: {}\n  operator: ${operator}\n  query_pool:\n    threads: ${queryThreads}\n`;

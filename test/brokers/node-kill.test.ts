@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, until } from '../../harness/test-node.js';
+import { http, restUp, until } from '../../harness/test-node.js';
 import { freePort, spawnNode, type ChildNode } from '../../harness/child-node.js';
 import { MOSQUITTO_BIN, privateMosquitto, publish, publisher } from './support.js';
 
@@ -17,19 +17,7 @@ const skip = existsSync(MOSQUITTO_BIN) ? false : `${MOSQUITTO_BIN} is not instal
 const N = 1500;
 const KILLS = 3;
 
-async function up(port: number): Promise<void> {
-  await until(
-    async () => {
-      try {
-        return (await http(port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' })).status === 200;
-      } catch {
-        return false; // not listening yet
-      }
-    },
-    120_000,
-    50,
-  );
-}
+const up = (port: number): Promise<void> => restUp(port, { timeoutMs: 120_000 });
 
 async function sql(port: number, q: string): Promise<Record<string, number>[]> {
   const r = await http(port, 'GET', { command: `sql kill format = json "${q}"`, 'User-Agent': 'AnyLog/1.23' });

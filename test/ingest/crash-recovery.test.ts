@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, until } from '../../harness/test-node.js';
+import { http, restUp, until } from '../../harness/test-node.js';
 import { freePort, spawnNode, type ChildNode } from '../../harness/child-node.js';
 
 const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 20);
@@ -24,21 +24,8 @@ function body(first: number): string {
   );
 }
 
-async function up(port: number): Promise<void> {
-  await until(
-    async () => {
-      try {
-        // Up means the operator runs too: a `mode: file` PUT is refused (503) until it does.
-        const r = await http(port, 'GET', { command: 'get processes', 'User-Agent': 'AnyLog/1.23' });
-        return r.status === 200 && /Operator\s*\|\s*Running/.test(r.body);
-      } catch {
-        return false; // not listening yet
-      }
-    },
-    30_000,
-    50,
-  );
-}
+// Up means the operator runs too: a `mode: file` PUT is refused (503) until it does.
+const up = (port: number): Promise<void> => restUp(port, { operator: true });
 
 async function sql(port: number, q: string): Promise<{ Query: Record<string, number>[] }> {
   const r = await http(port, 'GET', { command: `sql crash format = json "${q}"`, 'User-Agent': 'AnyLog/1.23' });

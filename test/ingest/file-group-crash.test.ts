@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, until } from '../../harness/test-node.js';
+import { http, restUp, until } from '../../harness/test-node.js';
 import { freePort, spawnNode, type ChildNode } from '../../harness/child-node.js';
 
 const ROUNDS = Number(process.env['CRASH_ROUNDS'] ?? 6);
@@ -28,20 +28,7 @@ async function sql(port: number, q: string): Promise<{ Query: Record<string, num
   return JSON.parse(r.body) as { Query: Record<string, number>[] };
 }
 
-async function up(port: number): Promise<void> {
-  await until(
-    async () => {
-      try {
-        const r = await http(port, 'GET', { command: 'get processes', 'User-Agent': 'AnyLog/1.23' });
-        return r.status === 200 && /Operator\s*\|\s*Running/.test(r.body);
-      } catch {
-        return false; // not listening yet
-      }
-    },
-    30_000,
-    50,
-  );
-}
+const up = (port: number): Promise<void> => restUp(port, { operator: true });
 
 async function rowCount(port: number): Promise<number> {
   try {
