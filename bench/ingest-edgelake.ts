@@ -9,7 +9,7 @@
 // Needs EDGELAKE_SRC (and the launcher, harness/edgelake.ts); without it, one skip line on stderr and exit 0.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { http } from '../harness/test-node.js';
 import { edgeLakeSkip, elCmd, startEdgeLake, type EdgeLake } from '../harness/edgelake.js';
 import { bodies, count, pool, put, startNode } from './ingest-common.js';
 import { jsonLine, note, percentile } from './lib/report.js';
@@ -77,26 +77,8 @@ async function measure(
 }
 
 /** A command by POST (EdgeLake takes `set` commands only by POST; edgelake-rt the same). */
-function post(port: number, command: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        headers: { 'User-Agent': 'AnyLog/1.23', command, 'content-length': 0 },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+const post = (port: number, command: string) =>
+  http(port, 'POST', { 'User-Agent': 'AnyLog/1.23', command, 'content-length': '0' });
 
 /** Polls until `rows()` is at least `want` (bounded); returns the count seen. */
 async function landed(rows: () => Promise<number>, want: number): Promise<number> {
