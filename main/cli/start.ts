@@ -32,6 +32,9 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   );
   // The whole process's allocator: a CLI concern, not the in-process nodes of tests (malloc-trim.ts says why).
   const trimmer = await startMallocTrim(trimEvery, createLogger('memory', logSink, args.logLevel ?? 'info'));
+  // What starting the services allocated and freed (module loading, handshakes, schema checks) goes back now,
+  // not at the first interval.
+  trimmer?.trim();
   const onSignal = (sig: string): void => {
     running.stop(`signal ${sig}`).then(
       () => done(0),
