@@ -2,33 +2,12 @@
 // `blockchain get`, `set policy` and the JSON references of a policy text.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bootNode, type RunningNode } from '../../main/boot.js';
-import { MemorySink } from '../../base/log.js';
 import { freePort } from '../../harness/child-node.js';
 import { http, until } from '../../harness/test-node.js';
+import { commandTestNode, tcpTestNode } from '../network/peers.js';
 
-async function node(
-  t: TestContext,
-  name: string,
-  tcp = true,
-): Promise<{ running: RunningNode; cmd: (s: string) => Promise<string> }> {
-  const root = mkdtempSync(join(tmpdir(), `elrt-cmd-${name}-`));
-  const running = await bootNode({ root, logSink: new MemorySink(1000).sink, output: () => undefined });
-  t.after(async () => {
-    await running.stop('test done');
-    rmSync(root, { recursive: true, force: true });
-  });
-  const cmd = (s: string): Promise<string> => running.node.command(s, { source: 'test' });
-  await cmd(`set node name ${name}`);
-  if (tcp)
-    await cmd(
-      'run tcp server where external_ip = 127.0.0.1 and external_port = 0 and internal_ip = 127.0.0.1 and internal_port = 0',
-    );
-  return { running, cmd };
-}
+/** A node of its own for the test; with a TCP server unless `tcp` is false. */
+const node = (t: TestContext, name: string, tcp = true) => (tcp ? tcpTestNode(t, name) : commandTestNode(t, name));
 
 test('config from policy starts TCP and REST from the policy, then runs its script up to the first failure', async (t) => {
   const n = await node(t, 'cfg', false);

@@ -102,9 +102,9 @@ export interface TcpTestNode {
   port: number;
 }
 
-/** An in-process node named `name` with a TCP server on a loopback port of its own, stopped after the test. */
-export async function tcpTestNode(t: TestContext, name: string): Promise<TcpTestNode> {
-  const root = mkdtempSync(join(tmpdir(), `elrt-tcp-${name}-`));
+/** An in-process node named `name` (no services), stopped and removed after the test. */
+export async function commandTestNode(t: TestContext, name: string): Promise<Omit<TcpTestNode, 'port'>> {
+  const root = mkdtempSync(join(tmpdir(), `elrt-node-${name}-`));
   const running = await bootNode({ root, logSink: new MemorySink(1000).sink, output: () => undefined });
   t.after(async () => {
     await running.stop('test done');
@@ -112,6 +112,12 @@ export async function tcpTestNode(t: TestContext, name: string): Promise<TcpTest
   });
   const cmd = (s: string): Promise<string> => running.node.command(s, { source: 'test' });
   await cmd(`set node name ${name}`);
+  return { running, cmd, root };
+}
+
+/** An in-process node named `name` with a TCP server on a loopback port of its own, stopped after the test. */
+export async function tcpTestNode(t: TestContext, name: string): Promise<TcpTestNode> {
+  const { running, cmd, root } = await commandTestNode(t, name);
   await cmd(
     'run tcp server where external_ip = 127.0.0.1 and external_port = 0 and internal_ip = 127.0.0.1 and internal_port = 0',
   );
