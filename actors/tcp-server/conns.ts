@@ -96,6 +96,7 @@ export function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): vo
     waiting: false,
     ended: false,
     running: 0,
+    workerCommands: false,
     throttled: false,
     corked: false,
   };

@@ -27,6 +27,8 @@ export interface Conn {
   ended: boolean;
   /** Commands of this connection run by this actor, not yet answered (duplex.ts). */
   running: number;
+  /** A command other than a query went from this connection to a command worker (local.ts). */
+  workerCommands: boolean;
   /** Paused because `running` reached MAX_RUNNING. */
   throttled: boolean;
   /** Answers written in this event-loop turn go out in one system call. */
