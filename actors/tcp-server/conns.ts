@@ -97,6 +97,7 @@ export function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): vo
     ended: false,
     running: 0,
     workerCommands: false,
+    lastLocal: undefined,
     throttled: false,
     corked: false,
   };

@@ -16,9 +16,9 @@ import { replyAddress } from '../../peer/address.js';
 import { peerReply } from '../../peer/wire.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
 import { drain, writeAnswer } from './conns.js';
-import { DISPATCH_THREAD_NUMBER, MAX_RUNNING, answeredHere, runHere } from './duplex.js';
-import { isQuery, plainAnswer } from './execute.js';
-import { localReply } from './local.js';
+import { MAX_RUNNING, answeredHere, runHere } from './duplex.js';
+import { isQuery } from './execute.js';
+import { localAnswer, localReply } from './local.js';
 import type { InboundItem } from './inbound.js';
 import type { TcpIn } from './messages.js';
 import type { Conn, State } from './state.js';
@@ -64,7 +64,7 @@ export function onItems(state: State, conn: Conn, items: InboundItem[], ctx: Act
               replyFrom: base.replyFrom,
               rt: true,
             };
-            const blocks = plainAnswer(cmd, reply, DISPATCH_THREAD_NUMBER);
+            const blocks = localAnswer(conn, cmd, reply);
             if (blocks) writeAnswer(conn, blocks);
             break;
           }

@@ -38,8 +38,14 @@ async function peerConn(t: { after(fn: () => void): void }, port: number) {
 }
 
 /** A request block as an edgelake-rt requester writes it on its persistent connection (duplex mark). */
-function request(command: string, jobId: number, replyPort: number, mark = RT_DUPLEX_SOCKET_ID): Buffer {
-  const blocks = commandMessage(command, { source: { ip: '127.0.0.1', port: replyPort }, jobId });
+function request(
+  command: string,
+  jobId: number,
+  replyPort: number,
+  mark = RT_DUPLEX_SOCKET_ID,
+  job: { receivers?: number; receiverId?: number; jobLocation?: number } = {},
+): Buffer {
+  const blocks = commandMessage(command, { source: { ip: '127.0.0.1', port: replyPort }, jobId, ...job });
   markBlocks(blocks, mark);
   return Buffer.concat(blocks);
 }
@@ -60,20 +66,28 @@ test('get status from the dispatch thread is byte for byte the node’s answer, 
   const viaNode = await peerConn(t, port);
   viaNode.write(request('get version', 1, replyPort, RT_SOCKET_ID));
 
+  // Each name twice with other job fields: the second answer on a connection is its first one's copy (local.ts).
+  const jobs = [
+    { jobId: 77, job: {} },
+    { jobId: 0x7fff_0001, job: { receivers: 3, receiverId: 2, jobLocation: 5 } },
+  ];
   for (const name of ['node-b', 'node-c']) {
     if (name !== 'node-b') assert.equal(await b.cmd(`set node name ${name}`), '');
-    const before = await stats(b);
-    local.write(request('get status', 77, replyPort));
-    const here = await local.next();
-    viaNode.write(request('get status', 77, replyPort));
-    const there = await viaNode.next();
-    const after = await stats(b);
-    assert.equal(after.local - before.local, 1, 'one of the two was answered by the dispatch thread');
-    assert.equal(after.commands - before.commands, 2);
-    assert.equal(decodeBlock(here).command, 'print');
-    assert.equal(Buffer.from(decodeBlock(here).payload).toString(), `${name}@${addr} running`);
-    assert.deepEqual(here, there, `the answer for ${name}`);
-    assert.equal(Buffer.from(decodeBlock(there).payload).toString(), await b.cmd('get status'));
+    for (const { jobId, job } of jobs) {
+      const before = await stats(b);
+      local.write(request('get status', jobId, replyPort, RT_DUPLEX_SOCKET_ID, job));
+      const here = await local.next();
+      viaNode.write(request('get status', jobId, replyPort, RT_DUPLEX_SOCKET_ID, job));
+      const there = await viaNode.next();
+      const after = await stats(b);
+      assert.equal(after.local - before.local, 1, 'one of the two was answered by the dispatch thread');
+      assert.equal(after.commands - before.commands, 2);
+      assert.equal(decodeBlock(here).command, 'print');
+      assert.equal(decodeBlock(here).header.jobId, jobId);
+      assert.equal(Buffer.from(decodeBlock(here).payload).toString(), `${name}@${addr} running`);
+      assert.deepEqual(here, there, `the answer for ${name}, job ${jobId}`);
+      assert.equal(Buffer.from(decodeBlock(there).payload).toString(), await b.cmd('get status'));
+    }
   }
 });
 
