@@ -7,8 +7,8 @@
 //   offset 0, 16 bytes  "SQLite format 3\0"
 //   offset 16, u16 BE   page size: a power of two from 512 to 32768, or 1 for 65536
 //   offset 21, 22, 23   payload fractions: 64, 32, 32
-// A file that passes can still be damaged further in; SQLite finds that when the file is first read, as it does
-// for EdgeLake's connect (which reads no more than the header either).
+// A file that passes can still be damaged further in; SQLite finds that when the file is first read. EdgeLake's
+// check is its engine's connect (edge_lake/dbms/sqlite_dbms.py `connect_to_db`: open the file, one PRAGMA).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 
