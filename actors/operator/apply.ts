@@ -156,7 +156,7 @@ export async function applyParts(
   parts: readonly Part[],
 ): Promise<number> {
   if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
-  const c = await ctx.catalog.open(dbms);
+  const c = ctx.catalog.get(dbms) ?? (await ctx.catalog.open(dbms));
   if (!c) throw ctx.catalog.notOpen(dbms, ': rows wait in the journal');
   const todo = pending(ctx, c, dbms, table, parts);
   let rows = 0;

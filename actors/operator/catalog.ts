@@ -41,6 +41,11 @@ export type TableHook = (dbms: string, table: string, created: TableSpec | undef
 
 /** How long an open at the operator's start waits for a database another process holds locked (sqlite.ts). */
 const START_LOCK_WAIT_MS = 60_000;
+/**
+ * After a failed open, uses of that dbms get undefined at once for this long rather than another attempt each (a
+ * replay pass meets it once per journal entry, and a locked open costs the writer's 1 s busy timeout).
+ */
+export const OPEN_RETRY_MS = 1000;
 
 export class Catalog {
   /** Every connected dbms (`connect dbms`), opened or not. */
@@ -48,8 +53,8 @@ export class Catalog {
   /** The opened ones. */
   private readonly conns = new Map<string, DbmsConn>();
   private readonly opening = new Map<string, Promise<DbmsConn | undefined>>();
-  /** The last reason an open failed, per dbms: logged when it changes, not at every attempt. */
-  private readonly failed = new Map<string, string>();
+  /** The last reason an open failed, per dbms (logged when it changes, not at every attempt), and when. */
+  private readonly failed = new Map<string, { reason: string; at: number }>();
   private readonly assigned = new Set<string>();
 
   constructor(
@@ -83,6 +88,8 @@ export class Catalog {
     if (open) return open;
     const config = this.configs.get(name);
     if (!config) return undefined;
+    const failed = this.failed.get(name);
+    if (failed && Date.now() - failed.at < OPEN_RETRY_MS) return undefined;
     // Two uses at once (a drain and a file) share one open.
     let opening = this.opening.get(name);
     if (!opening) {
@@ -107,8 +114,9 @@ export class Catalog {
       return (await opening) ?? this.conns.get(name);
     } catch (err) {
       const reason = errorMessage(err);
-      if (this.failed.get(name) !== reason) {
-        this.failed.set(name, reason);
+      const logged = this.failed.get(name)?.reason === reason;
+      this.failed.set(name, { reason, at: Date.now() });
+      if (!logged) {
         if (isSqliteLocked(err))
           this.log.warn('dbms locked by another process; waiting', { dbms: name, error: reason });
         else this.log.error('operator cannot open dbms', { dbms: name, error: reason });
@@ -165,7 +173,7 @@ export class Catalog {
    * they wait in the journal or the watch dir, actors/operator/failures.ts). `what` follows the dbms's name.
    */
   notOpen(name: string, what = ''): DbmsError {
-    const why = this.failed.get(name);
+    const why = this.failed.get(name)?.reason;
     const text = why === undefined ? `dbms '${name}' is not connected` : `dbms '${name}' cannot be opened (${why})`;
     return new DbmsError(text + what, { code: Status.DbmsNotOpened, retriable: true });
   }

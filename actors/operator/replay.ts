@@ -53,7 +53,7 @@ export async function reconcile(
   for (const k of ctx.journal.keys()) {
     if (opts.only && (k.dbms !== opts.only.dbms || k.table !== opts.only.table)) continue;
     const id = entryId(k.dbms, k.table, k.stream, k.seq);
-    const c = await ctx.catalog.open(k.dbms);
+    const c = ctx.catalog.get(k.dbms) ?? (await ctx.catalog.open(k.dbms));
     if (!c) {
       noteLag(k, id);
       continue; // waits for `connect dbms`
@@ -133,7 +133,7 @@ function reportLag(ctx: ApplyContext, unapplied: ReadonlySet<string>): void {
 export async function countUnapplied(ctx: ApplyContext): Promise<number> {
   let n = 0;
   for (const k of ctx.journal.keys()) {
-    const c = await ctx.catalog.open(k.dbms, true);
+    const c = ctx.catalog.get(k.dbms) ?? (await ctx.catalog.open(k.dbms, true));
     if (c && k.seq > ctx.catalog.position(c, k.table, k.stream)) n++;
   }
   return n;
