@@ -13,11 +13,6 @@ export class OnDemandAdapter implements DbmsAdapter {
     private readonly open: () => Promise<DbmsAdapter>,
   ) {}
 
-  /** Whether the connection has been opened (or is opening). */
-  get opened(): boolean {
-    return this.opening !== undefined;
-  }
-
   private conn(): Promise<DbmsAdapter> {
     if (!this.opening) {
       const p = this.open().then(
