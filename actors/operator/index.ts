@@ -19,7 +19,7 @@ import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
 import { countUnapplied, reconcile, replayAtStart as replayJournal } from './replay.js';
-import { MERGE_BYTES, MERGE_ROWS, catchUp, drainRing } from './ring-drain.js';
+import { MERGE_BYTES, MERGE_ROWS, NEW_TABLE_ROWS, catchUp, drainRing } from './ring-drain.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
@@ -38,12 +38,6 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/**
- * Rows per table of the start replay's first pass (later passes take MERGE_ROWS, one transaction each): the first
- * pass for a new table also infers its columns from every row it holds (EdgeLake's get_column_types reads the whole
- * file), and at 50,000 that inference took 6-7% of the operator in the ingest profile, more than the commits saved.
- */
-const REPLAY_ROWS = 20_000;
 
 interface State {
   cfg: OperatorConfig;
@@ -120,7 +114,8 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
   if (total === 0) return (tell(true), 0);
   tell(false);
   const r = await replayJournal(fctx, total, {
-    firstRows: REPLAY_ROWS,
+    // The first pass creates the tables the journal names: NEW_TABLE_ROWS, for the cost of their column inference.
+    firstRows: NEW_TABLE_ROWS,
     rows: MERGE_ROWS,
     maxBytes: MERGE_BYTES,
     onApplied: (e) => {

@@ -1,6 +1,9 @@
-// The operator's start replay (actors/operator/replay.ts replayAtStart): it applies the journal entries that were
-// above the recorded positions when it began, and does not chase entries appended while it runs (under load those
-// came in as fast as it applied them, the operator's init never ended and the supervisor gave it up after 15 s).
+// How the operator cuts its work into transactions. The start replay (actors/operator/replay.ts replayAtStart)
+// applies the journal entries that were above the recorded positions when it began, and does not chase entries
+// appended while it runs (under load those came in as fast as it applied them, the operator's init never ended and
+// the supervisor gave it up after 15 s). The ring path (ring-drain.ts applyFrames) merges frames per table, the
+// first transaction of a table it does not know yet at most NEW_TABLE_ROWS rows (its columns are inferred from
+// every row of it).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +17,9 @@ import { TrimQueue } from '../../actors/operator/trim.js';
 import { RetryBook } from '../../actors/operator/retry.js';
 import type { ApplyContext } from '../../actors/operator/apply.js';
 import { countUnapplied, reconcile, replayAtStart } from '../../actors/operator/replay.js';
+import { MERGE_ROWS, NEW_TABLE_ROWS, applyFrames } from '../../actors/operator/ring-drain.js';
+import { Ring } from '../../runtime/ring.js';
+import type { IngestFrame } from '../../protocols/frames/ingest.js';
 
 const ROWS = 100;
 
@@ -22,8 +28,8 @@ interface Setup {
   writer: JournalWriter;
   /** Rows of each dbms write (one write = one transaction). */
   writes: number[];
-  /** Appends one entry of ROWS rows (ids from `next`), durable when it resolves. */
-  append(): Promise<void>;
+  /** Appends one entry of `rows` rows (ids from the last one's next), durable when it resolves; returns its frame. */
+  append(rows?: number): Promise<IngestFrame>;
   ids(): Promise<number[]>;
 }
 
@@ -70,10 +76,13 @@ async function setup(t: TestContext): Promise<Setup> {
     ctx,
     writer,
     writes,
-    async append() {
-      const rows = Array.from({ length: ROWS }, (_, i) => ({ id: next + i, v: (next + i) % 7 }));
-      next += ROWS;
-      await writer.append('test', 'readings', JSON.stringify(rows), ROWS, ['id', 'v']).durable;
+    async append(n = ROWS) {
+      const rows = Array.from({ length: n }, (_, i) => ({ id: next + i, v: (next + i) % 7 }));
+      next += n;
+      const { entry, durable } = writer.append('test', 'readings', JSON.stringify(rows), n, ['id', 'v']);
+      await durable;
+      const { dbms, table, stream, seq, count, keys, at } = entry;
+      return { t: 'rows', dbms, table, stream, seq, count, rows: entry.rows, keys, at };
     },
     async ids() {
       const r = await catalog.get('test')!.adapter.select('select id from readings order by id');
@@ -96,7 +105,11 @@ test('the start replay applies the entries counted before it and leaves those ap
     rows: 3 * ROWS,
     maxBytes: 1 << 20,
     onApplied: () => {
-      if (arrivals.length < 200) arrivals.push(s.append(), s.append());
+      if (arrivals.length < 200)
+        arrivals.push(
+          s.append().then(() => undefined),
+          s.append().then(() => undefined),
+        );
     },
     // Durable before the next pass reads the journal, as PUTs acknowledged meanwhile are.
     between: async () => void (await Promise.all(arrivals)),
@@ -131,4 +144,23 @@ test('a start replay with nothing counted applies nothing', async (t) => {
   const r = await replayAtStart(s.ctx, 0, { firstRows: ROWS, rows: ROWS, maxBytes: 1 << 20 });
   assert.deepEqual(r, { entries: 0, rows: 0, passes: 0 });
   assert.deepEqual(s.writes, []);
+});
+
+test('the ring path merges frames per table; the first transaction of a new table takes NEW_TABLE_ROWS at most', async (t) => {
+  const s = await setup(t);
+  const ring = Ring.create<IngestFrame>(16 << 20);
+  // 12 frames of 10,000 rows: 120,000 rows, as a backlog behind a busy writer.
+  for (let i = 0; i < 12; i++) assert.ok(ring.push(await s.append(10_000)));
+  assert.deepEqual(await applyFrames(s.ctx, ring), []);
+  // The new table: 20,000 rows (its columns inferred from those); then 50,000 per transaction.
+  assert.equal(NEW_TABLE_ROWS, 20_000);
+  assert.equal(MERGE_ROWS, 50_000);
+  assert.deepEqual(s.writes, [20_000, 50_000, 50_000]);
+  assert.deepEqual(await s.ids(), range(120_000));
+  // A known table: 50,000 from the first transaction.
+  s.writes.length = 0;
+  for (let i = 0; i < 6; i++) assert.ok(ring.push(await s.append(10_000)));
+  await applyFrames(s.ctx, ring);
+  assert.deepEqual(s.writes, [50_000, 10_000]);
+  assert.deepEqual(await s.ids(), range(180_000));
 });
