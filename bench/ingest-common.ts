@@ -1,7 +1,7 @@
 // Shared pieces of the ingest benchmarks: a node in a child process (the compiled CLI, as users run
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,7 +261,18 @@ export function rawSqliteRowsPerSecond(
 
 export interface RawServer {
   port: number;
+  pid: number;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU seconds (user + system, all threads) a child process has used so far, from /proc/<pid>/stat (Linux): what a
+ * side of an ingest bench spent, which the machine's other load changes far less than the rate.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
 }
 
 /** Starts bench/lib/raw-sqlite-server.ts (raw libsql behind node:http) in its own process on a fresh file. */
@@ -282,6 +293,7 @@ export async function startRawSqliteServer(table: string, ddl: readonly string[]
   });
   return {
     port,
+    pid: proc.pid!,
     stop: () =>
       new Promise((r) => {
         proc.once('exit', () => {

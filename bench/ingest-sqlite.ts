@@ -10,11 +10,14 @@
 // journal, the rings, exactly-once positions, its log checkpoints).
 // `raw_alone_rows_per_s` is the same insert with the machine to itself (no HTTP, no load generator): the
 // earlier baseline's method, on the node's table, for reference.
+// `node_cpu_s` / `raw_cpu_s`: the CPU seconds (all threads, /proc/<pid>/stat) each side's process used from the
+// first timed PUT until its last row was committed; per row they move far less with the machine's load than rates.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   bodies,
   count,
+  cpuSeconds,
   get,
   maxRowId,
   sqliteTableDdl,
@@ -54,6 +57,7 @@ let extra: Record<string, unknown>;
 try {
   // Warm-up: creates the table and primes every path; not measured.
   await put(node.port, { ...HEADERS, table: 'warm' }, data[0]!.text);
+  const cpu0 = cpuSeconds(node.proc.pid!);
   const { latencies, t0 } = await load(node.port);
   const acked = (performance.now() - t0) / 1000;
   let n = 0;
@@ -66,6 +70,7 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   }
   const secs = (performance.now() - t0) / 1000;
+  const nodeCpu = cpuSeconds(node.proc.pid!) - cpu0;
   // Exactly once: as many rows as were sent, none twice.
   if ((n = await count(node.port, 'bench', 'readings')) !== total)
     throw new Error(`expected ${total} rows, found ${n}`);
@@ -74,6 +79,8 @@ try {
     put_rows_per_s: Math.round(total / acked),
     put_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     put_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+    node_cpu_s: Number(nodeCpu.toFixed(2)),
+    node_cpu_us_per_row: Number(((nodeCpu * 1e6) / total).toFixed(2)),
   };
 } finally {
   await node.stop();
@@ -86,8 +93,10 @@ try {
 
 const raw = await startRawSqliteServer('readings', ddl);
 let baseline: number;
+let rawCpu: number;
 try {
   await put(raw.port, HEADERS, data[0]!.text); // warm-up, as the node's: 1,000 rows more in the table
+  const cpu0 = cpuSeconds(raw.pid);
   const { t0 } = await load(raw.port);
   const deadline = Date.now() + 300_000;
   let n = 0;
@@ -96,6 +105,7 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   }
   baseline = total / ((performance.now() - t0) / 1000);
+  rawCpu = cpuSeconds(raw.pid) - cpu0;
 } finally {
   await raw.stop();
 }
@@ -110,6 +120,8 @@ jsonLine('ingest-sqlite', value, 'rows/s', baseline, {
     "raw libsql behind node:http, same PUT bodies from the same client and concurrency, node's table DDL (2 indexes), WAL, synchronous=FULL, 40 MB WAL bound, <= 50k rows per commit, until all committed",
   rows: total,
   ...extra,
+  raw_cpu_s: Number(rawCpu.toFixed(2)),
+  raw_cpu_us_per_row: Number(((rawCpu * 1e6) / total).toFixed(2)),
   raw_alone_rows_per_s: Math.round(alone),
   indexes: ddl.length - 1,
   concurrency: CONCURRENCY,

@@ -18,8 +18,8 @@ import { armRing } from '../../runtime/ring-pump.js';
 import { Journal } from '../../storage/journal/journal.js';
 import type { DbmsEntry } from '../../storage/registry.js';
 import { TSD_DBMS } from '../../storage/schema/tsd.js';
-import { countUnapplied, reconcile } from './replay.js';
-import { MERGE_BYTES, MERGE_ROWS, catchUp, drainRing } from './ring-drain.js';
+import { countUnapplied, reconcile, replayAtStart as replayJournal } from './replay.js';
+import { MERGE_BYTES, MERGE_ROWS, NEW_TABLE_ROWS, catchUp, drainRing } from './ring-drain.js';
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
@@ -38,12 +38,6 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/**
- * Rows per table per transaction of the start replay (progress is told after each). Not MERGE_ROWS: the first
- * pass for a new table also infers its columns from every row it holds (EdgeLake's get_column_types reads the whole
- * file), and at 50,000 that inference took 6-7% of the operator in the ingest profile, more than the commits saved.
- */
-const REPLAY_ROWS = 20_000;
 
 interface State {
   cfg: OperatorConfig;
@@ -99,9 +93,9 @@ async function connectAll(state: State, list: DbmsEntry[]): Promise<void> {
 }
 
 /**
- * The start replay, in passes of at most REPLAY_ROWS rows per table (one transaction each), with its progress (n of
- * N entries, rate) told to the node (`node.progress`: logs, `get progress`, `/status`; `gate` holds `/readyz`) and
- * to `/metrics`. Bounded: it ends when a pass has no more to do or applies nothing (the periodic replay retries).
+ * The start replay (replay.ts: the entries the journal holds above the recorded positions when it begins, in passes
+ * of one transaction per table), with its progress (n of N entries, rate) told to the node (`node.progress`: logs,
+ * `get progress`, `/status`; `gate` holds `/readyz`) and to `/metrics`.
  */
 async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): Promise<number> {
   const total = await countUnapplied(fctx);
@@ -109,32 +103,29 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
   const remaining = 'edgelake_rt_journal_replay_remaining_entries';
   ctx.metrics.set(remaining, {}, total);
   let entries = 0;
-  let rows = 0;
   const tell = (finished: boolean): void =>
     ctx.send(NODE, { type: 'node.progress', task, done: entries, total, unit: 'entries', finished, gate: true });
   // Told even when there is nothing to replay: a replay an earlier incarnation left unfinished is over.
   if (total === 0) return (tell(true), 0);
   tell(false);
-  for (let pass = 0; pass < 10_000; pass++) {
-    const r = await reconcile(fctx, {
-      graceMs: 0,
-      maxRows: REPLAY_ROWS,
-      maxBytes: MERGE_BYTES,
-      onApplied: (e, n) => {
-        entries += e;
-        rows += n;
-        ctx.metrics.set(remaining, {}, Math.max(0, total - entries));
-        tell(false);
-      },
-    });
-    if (!r.more || r.rows === 0) break;
+  const r = await replayJournal(fctx, total, {
+    // The first pass creates the tables the journal names: NEW_TABLE_ROWS, for the cost of their column inference.
+    firstRows: NEW_TABLE_ROWS,
+    rows: MERGE_ROWS,
+    maxBytes: MERGE_BYTES,
+    onApplied: (e) => {
+      // Entries appended during the replay may be applied in its last pass: N stays the count it set out with.
+      entries = Math.min(total, entries + e);
+      ctx.metrics.set(remaining, {}, total - entries);
+      tell(false);
+    },
     // The dbms writes may complete without a macrotask turn (SQLite is synchronous): yield one, so the progress
     // and the metrics go out now and not all at the end.
-    await new Promise<void>((res) => setImmediate(res));
-  }
+    between: () => new Promise<void>((res) => setImmediate(res)),
+  });
   ctx.metrics.set(remaining, {}, 0);
   tell(true);
-  return rows;
+  return r.rows;
 }
 
 async function scanWatchDir(state: State): Promise<void> {

@@ -126,6 +126,51 @@ function reportLag(ctx: ApplyContext, unapplied: ReadonlySet<string>): void {
   ctx.metrics.set('edgelake_rt_journal_oldest_unapplied_age_seconds', {}, lag.size ? (Date.now() - oldest) / 1000 : 0);
 }
 
+export interface StartReplayOptions {
+  /** Rows per table of the first pass: it creates the tables the journal names, inferring their columns from every row it holds. */
+  firstRows: number;
+  /** Rows per table of each later pass (one transaction each). */
+  rows: number;
+  maxBytes: number;
+  /** After each table's transaction: entries and rows it applied. */
+  onApplied?: (entries: number, rows: number) => void;
+  /** Awaited between passes. */
+  between?: () => Promise<void>;
+}
+
+/**
+ * The start replay: passes over the journal until the `total` entries counted before it (countUnapplied) are applied,
+ * or a pass has no more to do or applies nothing (the periodic replay retries). Entries appended while it runs are
+ * not chased: under load they came in as fast as the passes applied them, so the replay (the operator's init) never
+ * ended, and after 15 s without `ready` the supervisor gave the operator up (seen in `ingest-sqlite`, where the load
+ * starts as soon as REST answers). They are the ring path's and the periodic replay's, as for a running operator.
+ */
+export async function replayAtStart(
+  ctx: ApplyContext,
+  total: number,
+  opts: StartReplayOptions,
+): Promise<{ entries: number; rows: number; passes: number }> {
+  let entries = 0;
+  let rows = 0;
+  let passes = 0;
+  while (entries < total) {
+    const r = await reconcile(ctx, {
+      graceMs: 0,
+      maxRows: passes === 0 ? opts.firstRows : opts.rows,
+      maxBytes: opts.maxBytes,
+      onApplied: (e, n) => {
+        entries += e;
+        rows += n;
+        opts.onApplied?.(e, n);
+      },
+    });
+    passes++;
+    if (!r.more || r.rows === 0 || entries >= total) break;
+    await opts.between?.();
+  }
+  return { entries, rows, passes };
+}
+
 /**
  * Entries above the recorded positions (keys only): the start replay's N. Opens the connection of each dbms the
  * journal holds entries for, waiting for one another process holds locked (catalog.ts `open`).

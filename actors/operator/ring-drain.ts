@@ -3,6 +3,7 @@
 // piece comes through the rings; actors/rest-server/README.md).
 import type { ActorContext } from '../../runtime/actor.js';
 import { armRing } from '../../runtime/ring-pump.js';
+import type { Ring } from '../../runtime/ring.js';
 import { collectGarbage } from '../../runtime/gc.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import { applyTracked, leftBehind, type ApplyContext, type Part } from './apply.js';
@@ -13,15 +14,39 @@ import type { OperatorIn } from './messages.js';
 export const MERGE_ROWS = 50_000;
 /** Bytes of row text merged into one transaction at most (SQLite's json_each holds a parse tree of it). */
 export const MERGE_BYTES = 8 << 20;
+/**
+ * Rows of the first transaction for a table this operator does not know yet (not created, or not read since the
+ * start), on the ring path as in the start replay's first pass: a new table's columns are inferred from every row
+ * of that transaction (EdgeLake's get_column_types reads the whole file), which at MERGE_ROWS took 6-7% of the
+ * operator in the ingest profile (bench/README.md), more than one commit more costs.
+ */
+export const NEW_TABLE_ROWS = 20_000;
 
 export async function drainRing(fctx: ApplyContext, ctx: ActorContext<OperatorIn>, name: string): Promise<void> {
   const ring = ctx.ring<IngestFrame>(name);
   if (!ring) return;
+  for (const g of await applyFrames(fctx, ring))
+    ctx.send(ctx.self, { type: 'operator.catchup', dbms: g.dbms, table: g.table });
+  if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
+  else armRing(ctx, name, 'operator.drain', 1000);
+}
+
+/**
+ * Pops up to 64 frames and applies them, merged per table into transactions; returns the tables whose frames left
+ * journal entries behind (leftBehind: to catch up now).
+ */
+export async function applyFrames(
+  fctx: ApplyContext,
+  ring: Pick<Ring<IngestFrame>, 'pop'>,
+): Promise<{ dbms: string; table: string }[]> {
   // Frames that queued up while the last transaction ran are merged per table: one transaction
   // (one fsync) for all of them, so a busy operator catches up with bigger, cheaper commits.
   // Frames are popped one by one (not drained 64 at once): with ~512 KB frames of a large PUT, 64 decoded
   // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
-  const byTable = new Map<string, { dbms: string; table: string; parts: Part[]; rows: number; bytes: number }>();
+  const byTable = new Map<
+    string,
+    { dbms: string; table: string; parts: Part[]; rows: number; bytes: number; maxRows: number }
+  >();
   const now = Date.now();
   for (let n = 0; n < 64; n++) {
     const f = ring.pop();
@@ -38,23 +63,23 @@ export async function drainRing(fctx: ApplyContext, ctx: ActorContext<OperatorIn
     let g = byTable.get(k);
     // The group is applied before this frame would take it past a bound, not after: past MERGE_ROWS the apply
     // split off a second, small transaction (a commit and an fsync for a few thousand rows).
-    if (!g || (g.parts.length > 0 && (g.rows + rows > MERGE_ROWS || g.bytes + bytes > MERGE_BYTES))) {
+    if (!g || (g.parts.length > 0 && (g.rows + rows > g.maxRows || g.bytes + bytes > MERGE_BYTES))) {
       // A failure leaves the rows pending in the journal and the table in backoff (apply.ts, retry.ts).
       if (g) await applyTracked(fctx, g.dbms, g.table, g.parts);
-      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0 };
+      const known = fctx.catalog.get(f.dbms)?.tables.has(f.table) ?? false;
+      g = { dbms: f.dbms, table: f.table, parts: [], rows: 0, bytes: 0, maxRows: known ? MERGE_ROWS : NEW_TABLE_ROWS };
       byTable.set(k, g);
     }
     g.parts.push(...parts);
     g.rows += rows;
     g.bytes += bytes;
   }
+  const behind: { dbms: string; table: string }[] = [];
   for (const g of byTable.values()) {
     await applyTracked(fctx, g.dbms, g.table, g.parts);
-    if (leftBehind(fctx, g.dbms, g.table, g.parts))
-      ctx.send(ctx.self, { type: 'operator.catchup', dbms: g.dbms, table: g.table });
+    if (leftBehind(fctx, g.dbms, g.table, g.parts)) behind.push({ dbms: g.dbms, table: g.table });
   }
-  if (ring.used() > 0) ctx.send(ctx.self, { type: 'operator.drain', ring: name, hasData: true });
-  else armRing(ctx, name, 'operator.drain', 1000);
+  return behind;
 }
 
 /** One slice (MERGE_ROWS / MERGE_BYTES) of a table's catch-up per message, so other messages are served between. */

@@ -66,6 +66,8 @@ interface State {
 }
 
 const SYSTEM = new Set(SYSTEM_COLUMNS);
+/** Distinct string texts whose type an inferrer remembers, per kind of column. */
+const TYPED_TEXTS_MAX = 4096;
 
 function entries(row: Row): Iterable<[string, unknown]> {
   if (row instanceof Map) return row.entries();
@@ -106,12 +108,28 @@ export function createSchemaInferrer(seed: Iterable<SeedColumn> = []): SchemaInf
     return out;
   }
 
+  // A string's type depends only on its text and on whether the column's name holds `time` (value-type.ts
+  // stringType): a text seen before (device ids, states) is typed once. Each check of a new text costs several
+  // parses (uuid, timestamp, date, time, ip: ~15 µs a row of the ingest bench, more than its insert); bounded, so
+  // unique texts (timestamps) fill it once and are then only looked up.
+  const typedTexts = { time: new Map<string, EdgeType>(), other: new Map<string, EdgeType>() };
+  function typeOf(column: string, value: unknown): EdgeType | undefined {
+    if (typeof value !== 'string') return valueType(column, value);
+    const memo = column.includes('time') ? typedTexts.time : typedTexts.other;
+    let t = memo.get(value);
+    if (t === undefined) {
+      t = valueType(column, value);
+      if (t !== undefined && memo.size < TYPED_TEXTS_MAX) memo.set(value, t);
+    }
+    return t;
+  }
+
   function addRow(row: Row): void {
     for (const [key, value] of entries(row)) {
       const st = resolve(key);
       if (!('name' in st)) continue;
       // EdgeLake passes the name before the digit prefix; only `*time*` matters there, which the prefix cannot change.
-      const t = valueType(st.name, value);
+      const t = typeOf(st.name, value);
       if (t === undefined) continue;
       if (!st.valueTypes.includes(t)) st.valueTypes.push(t);
       st.type = st.type === undefined ? t : mergeTypes(st.type, t);

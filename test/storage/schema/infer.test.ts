@@ -186,3 +186,22 @@ test('a row that is not an object is a ProtocolError; an empty row is skipped', 
   assert.throws(() => inf.add([[1, 2] as unknown as Record<string, unknown>]), { name: 'ProtocolError' });
   assert.throws(() => new JsonNumber('1.'), { name: 'ProtocolError' });
 });
+
+test('a text seen again is typed as the first time, by the kind of its column (time or not), past the memo bound', () => {
+  // The same digits are a TIMESTAMP in a *time* column and an INT elsewhere, in whichever order they come.
+  const rows = [
+    { reading_time: '1700000000', code: '1700000000' },
+    { code: '1700000000', reading_time: '1700000000' },
+  ];
+  const cols = new Map(inferColumns(rows).map((c) => [c.name, c]));
+  assert.equal(cols.get('reading_time')?.type, TIMESTAMP);
+  assert.deepEqual(cols.get('code')?.valueTypes, ['BIGINT']);
+  // 5,000 distinct texts (past the 4,096 the memo keeps), then a repeat of the first and of the last: the types are
+  // the ones valueType gives each text.
+  const texts = Array.from({ length: 5000 }, (_, i) => `dev-${i}`);
+  const inf = createSchemaInferrer();
+  inf.add([...texts, texts[0]!, texts[4999]!, '2024-05-01T10:00:00Z'].map((device) => ({ device })));
+  const [device] = inf.columns();
+  assert.deepEqual(device?.valueTypes, ['CHAR(5)', 'CHAR(6)', 'CHAR(7)', 'CHAR(8)', TIMESTAMP]);
+  assert.equal(device?.type, mergeTypes(mergeTypes('CHAR(8)', TIMESTAMP), 'CHAR(5)'));
+});

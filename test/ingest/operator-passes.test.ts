@@ -1,0 +1,168 @@
+// How the operator cuts its work into transactions. The start replay (actors/operator/replay.ts replayAtStart)
+// applies the journal entries that were above the recorded positions when it began, and does not chase entries
+// appended while it runs (under load those came in as fast as it applied them, the operator's init never ended and
+// the supervisor gave it up after 15 s). The ring path (ring-drain.ts applyFrames) merges frames per table, the
+// first transaction of a table it does not know yet at most NEW_TABLE_ROWS rows (its columns are inferred from
+// every row of it).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '../../base/log.js';
+import { Journal, type JournalWriter } from '../../storage/journal/journal.js';
+import { Catalog } from '../../actors/operator/catalog.js';
+import { OperatorStats } from '../../actors/operator/stats.js';
+import { TrimQueue } from '../../actors/operator/trim.js';
+import { RetryBook } from '../../actors/operator/retry.js';
+import type { ApplyContext } from '../../actors/operator/apply.js';
+import { countUnapplied, reconcile, replayAtStart } from '../../actors/operator/replay.js';
+import { MERGE_ROWS, NEW_TABLE_ROWS, applyFrames } from '../../actors/operator/ring-drain.js';
+import { Ring } from '../../runtime/ring.js';
+import type { IngestFrame } from '../../protocols/frames/ingest.js';
+
+const ROWS = 100;
+
+interface Setup {
+  ctx: ApplyContext;
+  writer: JournalWriter;
+  /** Rows of each dbms write (one write = one transaction). */
+  writes: number[];
+  /** Appends one entry of `rows` rows (ids from the last one's next), durable when it resolves; returns its frame. */
+  append(rows?: number): Promise<IngestFrame>;
+  ids(): Promise<number[]>;
+}
+
+async function setup(t: TestContext): Promise<Setup> {
+  const root = mkdtempSync(join(tmpdir(), 'elrt-replay-'));
+  mkdirSync(join(root, 'dbms'));
+  const log = createLogger('test', () => undefined, 'error');
+  const journal = Journal.open(join(root, 'journal'));
+  const catalog = new Catalog(join(root, 'dbms'), log);
+  await catalog.connect('test', { type: 'sqlite' });
+  // Opened now (it opens at first use otherwise), so that its writes can be counted below.
+  await catalog.open('test');
+  t.after(async () => {
+    await catalog.disconnect('test');
+    await journal.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  const writes: number[] = [];
+  const adapter = catalog.get('test')!.adapter;
+  const write = adapter.write.bind(adapter);
+  adapter.write = (batches, positions, files) => (
+    writes.push(batches.reduce((n, b) => n + b.rowCount, 0)),
+    write(batches, positions, files)
+  );
+  const ctx: ApplyContext = {
+    catalog,
+    journal,
+    stats: new OperatorStats(),
+    trims: new TrimQueue(journal, log),
+    log,
+    errDir: join(root, 'err'),
+    createTable: true,
+    tsd: false,
+    member: '0',
+    limitTables: undefined,
+    seen: new Map(),
+    retries: new RetryBook(),
+    tsdInfo: undefined,
+    distribute: undefined,
+    memberId: 0,
+    nextRowId: () => '1',
+  };
+  const writer = journal.writer('rest-server');
+  let next = 0;
+  return {
+    ctx,
+    writer,
+    writes,
+    async append(n = ROWS) {
+      const rows = Array.from({ length: n }, (_, i) => ({ id: next + i, v: (next + i) % 7 }));
+      next += n;
+      const { entry, durable } = writer.append('test', 'readings', JSON.stringify(rows), n, ['id', 'v']);
+      await durable;
+      const { dbms, table, stream, seq, count, keys, at } = entry;
+      return { t: 'rows', dbms, table, stream, seq, count, rows: entry.rows, keys, at };
+    },
+    async ids() {
+      const r = await catalog.get('test')!.adapter.select('select id from readings order by id');
+      return r.rows.map((row) => Number(row[0]));
+    },
+  };
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+test('the start replay applies the entries counted before it and leaves those appended meanwhile', async (t) => {
+  const s = await setup(t);
+  for (let i = 0; i < 10; i++) await s.append();
+  const total = await countUnapplied(s.ctx);
+  assert.equal(total, 10);
+  // Two new entries for every transaction the replay commits: the journal grows faster than the replay applies.
+  const arrivals: Promise<void>[] = [];
+  const r = await replayAtStart(s.ctx, total, {
+    firstRows: 2 * ROWS,
+    rows: 3 * ROWS,
+    maxBytes: 1 << 20,
+    onApplied: () => {
+      if (arrivals.length < 200)
+        arrivals.push(
+          s.append().then(() => undefined),
+          s.append().then(() => undefined),
+        );
+    },
+    // Durable before the next pass reads the journal, as PUTs acknowledged meanwhile are.
+    between: async () => void (await Promise.all(arrivals)),
+  });
+  await Promise.all(arrivals);
+  // It stops once the ten are in: at most one pass (3 entries) past them, never the 200 that arrived.
+  assert.ok(r.entries >= 10 && r.entries <= 13, `applied ${r.entries} entries`);
+  assert.ok(r.passes <= 5, `${r.passes} passes`);
+  assert.equal(r.rows, r.entries * ROWS);
+  assert.ok((await countUnapplied(s.ctx)) > 0, 'entries appended during the replay are left to the later passes');
+  // What it left is applied later (here: the periodic replay's pass), each row once.
+  while ((await reconcile(s.ctx, { graceMs: 0, maxRows: 50_000 })).more);
+  assert.equal(await countUnapplied(s.ctx), 0);
+  assert.deepEqual(await s.ids(), range((10 + arrivals.length) * ROWS));
+});
+
+test('the first pass takes firstRows rows per table, the later ones rows', async (t) => {
+  const s = await setup(t);
+  for (let i = 0; i < 9; i++) await s.append();
+  const r = await replayAtStart(s.ctx, await countUnapplied(s.ctx), {
+    firstRows: 2 * ROWS,
+    rows: 3 * ROWS,
+    maxBytes: 1 << 20,
+  });
+  assert.deepEqual(s.writes, [2 * ROWS, 3 * ROWS, 3 * ROWS, ROWS]);
+  assert.deepEqual(r, { entries: 9, rows: 9 * ROWS, passes: 4 });
+  assert.deepEqual(await s.ids(), range(9 * ROWS));
+});
+
+test('a start replay with nothing counted applies nothing', async (t) => {
+  const s = await setup(t);
+  const r = await replayAtStart(s.ctx, 0, { firstRows: ROWS, rows: ROWS, maxBytes: 1 << 20 });
+  assert.deepEqual(r, { entries: 0, rows: 0, passes: 0 });
+  assert.deepEqual(s.writes, []);
+});
+
+test('the ring path merges frames per table; the first transaction of a new table takes NEW_TABLE_ROWS at most', async (t) => {
+  const s = await setup(t);
+  const ring = Ring.create<IngestFrame>(16 << 20);
+  // 12 frames of 10,000 rows: 120,000 rows, as a backlog behind a busy writer.
+  for (let i = 0; i < 12; i++) assert.ok(ring.push(await s.append(10_000)));
+  assert.deepEqual(await applyFrames(s.ctx, ring), []);
+  // The new table: 20,000 rows (its columns inferred from those); then 50,000 per transaction.
+  assert.equal(NEW_TABLE_ROWS, 20_000);
+  assert.equal(MERGE_ROWS, 50_000);
+  assert.deepEqual(s.writes, [20_000, 50_000, 50_000]);
+  assert.deepEqual(await s.ids(), range(120_000));
+  // A known table: 50,000 from the first transaction.
+  s.writes.length = 0;
+  for (let i = 0; i < 6; i++) assert.ok(ring.push(await s.append(10_000)));
+  await applyFrames(s.ctx, ring);
+  assert.deepEqual(s.writes, [50_000, 10_000]);
+  assert.deepEqual(await s.ids(), range(180_000));
+});
