@@ -1,4 +1,4 @@
-// Fuzz target for the REST rows scan (actors/rest-server/rows-scan.ts), differential: whenever the scan answers,
+// Fuzz target for the REST rows scan (protocols/frames/rows-scan.ts), differential: whenever the scan answers,
 // JSON.parse (body.ts parseRowsBody, the path it replaces) must accept the same bytes as one array with the same
 // row count and the same keys in the same order. Inputs: arrays of random objects (compact and indented), the
 // same with bytes inserted, removed or replaced, and free bytes.
@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { ProtocolError } from '../../base/errors.js';
 import { parseRowsBody } from '../../actors/rest-server/body.js';
-import { scanRows } from '../../actors/rest-server/rows-scan.js';
+import { scanRows } from '../../protocols/frames/rows-scan.js';
 import type { FuzzTarget } from './targets.js';
 
 const key = fc.oneof(
