@@ -65,10 +65,13 @@ class Out {
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
+  /** A loop, not set(subarray()): values are a few bytes, and a view per value cost more than the copy. */
   bytes(src: Uint8Array, from: number, to: number): void {
     this.room(to - from);
-    this.buf.set(src.subarray(from, to), this.len);
-    this.len += to - from;
+    const buf = this.buf;
+    let o = this.len;
+    for (let k = from; k < to; k++) buf[o++] = src[k]!;
+    this.len = o;
   }
   byte(c: number): void {
     this.room(1);
@@ -80,36 +83,46 @@ class Out {
   }
 }
 
-/** From the first byte inside a string: its closing quote, and whether it holds an escape; -1 when not a string. */
-function stringEnd(b: Uint8Array, i: number, n: number): { end: number; escaped: boolean } {
-  let escaped = false;
+/** The first offset from i that is not JSON whitespace (a function of i: a closure over it slowed every access). */
+function skipWs(b: Uint8Array, i: number, n: number): number {
+  while (i < n && isWs(b[i]!)) i++;
+  return i;
+}
+
+/** Set by stringEnd: the string held an escape. Set by numberEnd: the number's text is String(Number(text)). */
+let escaped = false;
+let canonical = false;
+
+/** From the first byte inside a string: its closing quote (`escaped` says whether it holds an escape); -1 if none. */
+function stringEnd(b: Uint8Array, i: number, n: number): number {
+  escaped = false;
   while (i < n) {
     const c = b[i]!;
-    if (c === QUOTE) return { end: i, escaped };
+    if (c === QUOTE) return i;
     if (c < 0x20) break;
     if (c === BACKSLASH) {
       escaped = true;
       i += 2;
     } else i++;
   }
-  return { end: -1, escaped };
+  return -1;
 }
 
-/** The end of the number at i (JSON grammar), and whether its text is String(Number(text)); -1 when none. */
-function numberEnd(b: Uint8Array, i: number, n: number): { end: number; canonical: boolean } {
+/** The end of the number at i (JSON grammar; `canonical` says whether its text is String(Number(text))); or -1. */
+function numberEnd(b: Uint8Array, i: number, n: number): number {
   const start = i;
   if (b[i] === MINUS) i++;
   const intFrom = i;
   if (i < n && b[i] === ZERO) i++;
   else if (i < n && isDigit(b[i]!)) while (i < n && isDigit(b[i]!)) i++;
-  else return { end: -1, canonical: false };
+  else return -1;
   const intDigits = i - intFrom;
-  let canonical = true;
+  canonical = true;
   let digits = intDigits;
   if (i < n && b[i] === DOT) {
     i++;
     const fracFrom = i;
-    if (i >= n || !isDigit(b[i]!)) return { end: -1, canonical: false };
+    if (i >= n || !isDigit(b[i]!)) return -1;
     while (i < n && isDigit(b[i]!)) i++;
     digits += i - fracFrom;
     if (b[i - 1] === ZERO) canonical = false; // 1.50 is 1.5
@@ -125,12 +138,12 @@ function numberEnd(b: Uint8Array, i: number, n: number): { end: number; canonica
     canonical = false;
     i++;
     if (i < n && (b[i] === PLUS || b[i] === MINUS)) i++;
-    if (i >= n || !isDigit(b[i]!)) return { end: -1, canonical: false };
+    if (i >= n || !isDigit(b[i]!)) return -1;
     while (i < n && isDigit(b[i]!)) i++;
   }
   // Up to 15 significant digits a decimal is the shortest text of its double.
   if (digits > 15) canonical = false;
-  return { end: i, canonical };
+  return i;
 }
 
 /** The end of the object or array at i (checked by the door; strings inside skipped whole); -1 when malformed. */
@@ -139,9 +152,9 @@ function nestedEnd(b: Uint8Array, i: number, n: number): number {
   while (i < n) {
     const c = b[i]!;
     if (c === QUOTE) {
-      const s = stringEnd(b, i + 1, n);
-      if (s.end < 0) return -1;
-      i = s.end + 1;
+      i = stringEnd(b, i + 1, n);
+      if (i < 0) return -1;
+      i++;
       continue;
     }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
@@ -157,8 +170,17 @@ function nestedEnd(b: Uint8Array, i: number, n: number): number {
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
-const literal = (b: Buffer, i: number, word: Buffer): boolean =>
-  i + word.length <= b.length && b.compare(word, 0, word.length, i, i + word.length) === 0;
+function literal(b: Buffer, i: number, word: Buffer): boolean {
+  if (i + word.length > b.length) return false;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return false;
+  return true;
+}
+
+/** Bytes [a, a + len) and [c, c + len) of b are equal. */
+function sameBytes(b: Buffer, a: number, c: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (b[a + k] !== b[c + k]) return false;
+  return true;
+}
 
 /** `[+-]dd:?dd` at the end of the string bytes [from, to) (pg-copy-field.ts OFFSET). */
 function endsInZone(b: Uint8Array, from: number, to: number): boolean {
@@ -200,33 +222,29 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
   const out = new Out(b.length + (b.length >> 1) + 4096);
   const n = b.length;
   let i = 0;
-  const skipWs = (): void => {
-    while (i < n && isWs(b[i]!)) i++;
-  };
-  skipWs();
+  i = skipWs(b, i, n);
   if (b[i] !== OPEN_BRACKET) return undefined;
   i++;
-  skipWs();
+  i = skipWs(b, i, n);
   let row = 0;
   for (;;) {
     if (b[i] !== OPEN_BRACE) return undefined;
     i++;
-    skipWs();
+    i = skipWs(b, i, n);
     let pos = 0;
     if (b[i] === CLOSE_BRACE) i++;
     else
       for (;;) {
         if (b[i] !== QUOTE) return undefined;
         const kFrom = i + 1;
-        const k = stringEnd(b, kFrom, n);
-        if (k.end < 0) return undefined;
-        const kTo = k.end;
+        const kTo = stringEnd(b, kFrom, n);
+        if (kTo < 0) return undefined;
         let slot: number;
         const pf = posFrom[pos];
-        if (pf !== undefined && posTo[pos]! - pf === kTo - kFrom && b.compare(b, pf, posTo[pos], kFrom, kTo) === 0)
+        if (pf !== undefined && posTo[pos]! - pf === kTo - kFrom && sameBytes(b, pf, kFrom, kTo - kFrom))
           slot = posSlot[pos]!;
         else {
-          const key = k.escaped
+          const key = escaped
             ? (JSON.parse(b.toString('utf8', kFrom - 1, kTo + 1)) as string)
             : b.toString('utf8', kFrom, kTo);
           slot = slotOfKey.get(key) ?? -1;
@@ -236,18 +254,18 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
         }
         pos++;
         i = kTo + 1;
-        skipWs();
+        i = skipWs(b, i, n);
         if (b[i] !== COLON) return undefined;
         i++;
-        skipWs();
+        i = skipWs(b, i, n);
         const from = i;
         const c = b[i];
         let v: V;
         if (c === QUOTE) {
-          const s = stringEnd(b, i + 1, n);
-          if (s.end < 0) return undefined;
-          v = s.escaped ? V.StrEscaped : V.Str;
-          i = s.end + 1;
+          const end = stringEnd(b, i + 1, n);
+          if (end < 0) return undefined;
+          v = escaped ? V.StrEscaped : V.Str;
+          i = end + 1;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
           i = nestedEnd(b, i, n);
           if (i < 0) return undefined;
@@ -265,10 +283,9 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
           i += 4;
           v = V.Null;
         } else {
-          const num = numberEnd(b, i, n);
-          if (num.end < 0) return undefined;
-          i = num.end;
-          v = num.canonical ? V.Num : V.NumOther;
+          i = numberEnd(b, i, n);
+          if (i < 0) return undefined;
+          v = canonical ? V.Num : V.NumOther;
         }
         // A repeated key: the last one counts, as in JSON.parse.
         if (slot >= 0) {
@@ -277,10 +294,10 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
           vFrom[slot] = from;
           vTo[slot] = i;
         }
-        skipWs();
+        i = skipWs(b, i, n);
         if (b[i] === COMMA) {
           i++;
-          skipWs();
+          i = skipWs(b, i, n);
           continue;
         }
         if (b[i] !== CLOSE_BRACE) return undefined;
@@ -304,15 +321,15 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
     }
     out.byte(LF);
     row++;
-    skipWs();
+    i = skipWs(b, i, n);
     if (b[i] === COMMA) {
       i++;
-      skipWs();
+      i = skipWs(b, i, n);
       continue;
     }
     if (b[i] !== CLOSE_BRACKET) return undefined;
     i++;
-    skipWs();
+    i = skipWs(b, i, n);
     if (i !== n) return undefined;
     return { text: out.buf.subarray(0, out.len), rows: row };
   }
@@ -332,10 +349,12 @@ function writeValue(out: Out, b: Buffer, v: V, from: number, to: number, col: Co
       out.bytes(b, from, to);
       return;
     case V.True:
-      out.text(col.kind === 'bool' ? 't' : 'true');
+      if (col.kind === 'bool') out.byte(0x74);
+      else out.bytes(TRUE, 0, TRUE.length);
       return;
     case V.False:
-      out.text(col.kind === 'bool' ? 'f' : 'false');
+      if (col.kind === 'bool') out.byte(0x66);
+      else out.bytes(FALSE, 0, FALSE.length);
       return;
     case V.Absent:
     case V.Null:
