@@ -2,8 +2,8 @@
 // npm run bench -- all [names...]     runs each (all, or the names given) ROUNDS times (BENCH_ROUNDS, default 3)
 //                                     and prints one line per figure with min/median/max over the rounds;
 //                                     on a clean tree appends them to bench/results/<yyyy-mm-dd>.jsonl
-// npm run bench -- summary [file]     rewrites bench/README.md's summary table from a results file (the
-//                                     newest one by default)
+// npm run bench -- summary [file]     rewrites bench/README.md's summary table from the results files (the
+//                                     newest line of each figure across bench/results/, or the one file named)
 // npm run bench                       lists the benchmarks
 // A benchmark is a bench/*.ts file that no other bench file imports (shared helpers live in bench/lib/
 // or are imported by their benchmark). Each runs in its own process, so one bench's workers and heap

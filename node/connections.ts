@@ -16,12 +16,17 @@ export type ConnectionAddresses = TcpConnection;
 export class Connections {
   private readonly rows = new Map<ConnectionName, ConnectionAddresses>();
 
+  /** `onChange`: told after every register and unregister (the node's identity cell follows the TCP row). */
+  constructor(private readonly onChange: (name: ConnectionName) => void = () => undefined) {}
+
   register(name: ConnectionName, addresses: ConnectionAddresses): void {
     this.rows.set(name, { external: addresses.external, internal: addresses.internal, bind: addresses.bind });
+    this.onChange(name);
   }
 
   unregister(name: ConnectionName): void {
     this.rows.delete(name);
+    this.onChange(name);
   }
 
   get(name: ConnectionName): ConnectionAddresses | undefined {

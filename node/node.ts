@@ -30,6 +30,10 @@ import { AuthStore } from './auth/store.js';
 import { NodePeerAuth } from './auth/peer-auth.js';
 import { AUTH_USERS } from './auth/users.js';
 import { AUTH_CHECKERS, authNoticeTo } from './notices.js';
+import { SharedText } from '../runtime/shared-text.js';
+
+/** UTF-8 bytes of the identity cell: a longer identity is not mirrored (workers then ask the node). */
+const IDENTITY_BYTES = 512;
 
 export interface NodeOptions {
   name: string;
@@ -57,7 +61,14 @@ export class EdgeNode implements NodeApi {
   readonly root: string;
   readonly dict: Dictionary;
   readonly log: Logger;
-  readonly connections = new Connections();
+  /**
+   * `identity()` as the workers may read it without asking (runtime/wire.ts NodeInfo.identity): rewritten, before
+   * the change is reported done, whenever the name or the TCP row changes.
+   */
+  private readonly identityCell = new SharedText(SharedText.allocate(IDENTITY_BYTES));
+  readonly connections = new Connections((name) => {
+    if (name === 'TCP') this.publishIdentity();
+  });
   readonly supervisor: Supervisor;
   readonly wiring: RingWiring;
   readonly interpreter: Interpreter;
@@ -106,7 +117,12 @@ export class EdgeNode implements NodeApi {
     this.table = new ServiceTable(this);
     const dirs = dirDictionary(opts.root);
     this.dbms = new DbmsRegistry(dirs['dbms_dir']!, dirs['tmp_dir']!, this.log.child('dbms'));
-    const info: NodeInfo = { name: opts.name, root: opts.root, dirs: dirDictionary(opts.root) };
+    const info: NodeInfo = {
+      name: opts.name,
+      root: opts.root,
+      dirs: dirDictionary(opts.root),
+      identity: this.identityCell.buffer,
+    };
     this.supervisor = new Supervisor('root', opts.supervisor, {
       node: info,
       log: this.log.child('supervisor'),
@@ -270,6 +286,15 @@ export class EdgeNode implements NodeApi {
   setName(name: string): void {
     this.name = name;
     this.dict.set('node_name', name);
+    this.publishIdentity();
+  }
+
+  /**
+   * The identity into the cell workers read; none without a TCP server (identity() then falls back to the `ip`
+   * dictionary value, which the cell does not follow).
+   */
+  private publishIdentity(): void {
+    this.identityCell.write(this.connections.get('TCP') ? this.identity() : undefined);
   }
 
   /** Messages that workers send to other actors (or to the node itself). */

@@ -111,6 +111,29 @@ function parseGroup(inner: string, resolve: (w: string) => string): Omit<Destina
   return out;
 }
 
+/**
+ * Parsed groups without a `!key` (their parse depends on nothing but the text), frozen: a node that sends to the
+ * same peers again (monitoring, scripts in a loop, benchmarks) does not split and match the text each time
+ * (issue 14: the parse was 6% of the requester's main thread in tcp-rtt). Bounded: cleared when full.
+ */
+const parsedGroups = new Map<string, Readonly<Omit<Destination, 'commandAt'>>>();
+const MAX_PARSED_GROUPS = 256;
+
+function parseGroupOnce(inner: string, resolve: (w: string) => string): Omit<Destination, 'commandAt'> {
+  if (inner.includes('!')) return parseGroup(inner, resolve);
+  let d = parsedGroups.get(inner);
+  if (!d) {
+    const parsed = parseGroup(inner, resolve);
+    for (const t of parsed.targets) Object.freeze(t);
+    Object.freeze(parsed.targets);
+    if (parsed.metadata) Object.freeze(parsed.metadata);
+    d = Object.freeze(parsed);
+    if (parsedGroups.size >= MAX_PARSED_GROUPS) parsedGroups.clear();
+    parsedGroups.set(inner, d);
+  }
+  return d;
+}
+
 /** An `ip:port` list (a `blockchain get ... bring` answer): comma, space or newline separated. */
 export function targetList(text: string): Target[] {
   const out: Target[] = [];
@@ -126,7 +149,7 @@ export function targetList(text: string): Target[] {
 export function parseDestination(tokens: readonly Token[], at: number, resolve: (w: string) => string): Destination {
   const first = tokens[at];
   if (!first) throw destError('expected a destination: run client <ip:port> <command>');
-  if (first.kind === 'group') return { ...parseGroup(first.text, resolve), commandAt: at + 1 };
+  if (first.kind === 'group') return { ...parseGroupOnce(first.text, resolve), commandAt: at + 1 };
   if (first.kind !== 'word' && first.kind !== 'string') throw destError(`unexpected '${first.text}'`);
   const value = first.text.startsWith('!') ? resolve(first.text) : first.text;
   if (value === '') throw destError(`'${first.text}' is not set`);

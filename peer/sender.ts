@@ -115,6 +115,8 @@ interface Pooled {
 
 export class PeerSender {
   private readonly pool = new Map<string, Promise<Pooled>>();
+  /** The pool's connections once open (the same ones): a send on one of them does not wait for its promise. */
+  private readonly opened = new Map<string, Pooled>();
   private closed = false;
 
   constructor(
@@ -154,6 +156,7 @@ export class PeerSender {
       );
     }
     this.pool.clear();
+    this.opened.clear();
   }
 
   private async connectWithRetries(ip: string, port: number, opts: SendOptions): Promise<Socket> {
@@ -188,8 +191,14 @@ export class PeerSender {
   private async sendPooled(ip: string, port: number, data: Uint8Array, opts: SendOptions): Promise<void> {
     const key = `${ip}:${port}`;
     let p = this.pool.get(key);
+    const ready = p && this.opened.get(key);
+    if (ready && !ready.dead) return this.write(key, p!, ready, data, opts);
     if (!p) {
-      const opening = this.connectWithRetries(ip, port, opts).then((sock) => this.adopt(key, sock));
+      const opening = this.connectWithRetries(ip, port, opts).then((sock) => {
+        const c = this.adopt(key, sock);
+        if (this.pool.get(key) === opening) this.opened.set(key, c);
+        return c;
+      });
       this.pool.set(key, opening);
       opening.catch(() => {
         if (this.pool.get(key) === opening) this.pool.delete(key);
@@ -198,9 +207,17 @@ export class PeerSender {
     }
     const c = await p;
     if (c.dead) {
-      if (this.pool.get(key) === p) this.pool.delete(key);
+      if (this.pool.get(key) === p) {
+        this.pool.delete(key);
+        this.opened.delete(key);
+      }
       throw new PeerSendError('reset', `${key}: persistent connection closed`);
     }
+    return this.write(key, p, c, data, opts);
+  }
+
+  /** Writes on an open pooled connection; the writes of one turn leave in one system call. */
+  private async write(key: string, p: Promise<Pooled>, c: Pooled, data: Uint8Array, opts: SendOptions): Promise<void> {
     this.touch(key, p, c);
     const answerHere = opts.answerHere === true && this.opts.answers !== undefined;
     if (answerHere) c.awaiting++;
@@ -273,7 +290,10 @@ export class PeerSender {
         c.idle?.refresh();
         return;
       }
-      if (this.pool.get(key) === p) this.pool.delete(key);
+      if (this.pool.get(key) === p) {
+        this.pool.delete(key);
+        this.opened.delete(key);
+      }
       this.drop(c, false);
     }, this.opts.idleMs ?? 15_000);
     c.idle.unref();

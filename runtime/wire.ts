@@ -17,6 +17,11 @@ export interface NodeInfo {
   root: string;
   /** Dictionary values resolved at start (watch_dir, err_dir, ...). */
   dirs: Record<string, string>;
+  /**
+   * A runtime/shared-text.ts cell the node keeps equal to its identity (`<name>@<TCP address>`, what `get status`
+   * shows) whenever it has one; no text while no TCP server is registered. Absent in nodes that do not keep it.
+   */
+  identity?: SharedArrayBuffer;
 }
 
 export interface StartMessage {

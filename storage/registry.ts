@@ -2,11 +2,16 @@
 // connection here for `get tables`, `get columns` and the node's own reads; `sql` runs in the Query Pool's
 // workers on their own connections (node/query.ts); the operator opens its own writing connection from the same
 // config (it asks the node for the list).
+// A SQLite dbms is checked at `connect` without SQLite (sqlite-file.ts) and its reader opens at its first use, so
+// that the main thread of a node whose commands read no database never loads libsql (bench/README.md, memory);
+// PostgreSQL's reader connects at `connect`, which is its check.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DbmsError, errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
-import { openDbms } from './dbms/open.js';
+import { checkDbmsName, openDbms, type OpenOptions } from './dbms/open.js';
+import { OnDemandAdapter } from './dbms/on-demand.js';
+import { checkSqliteFile } from './dbms/sqlite-file.js';
 import type { ConnectionConfig, DbmsAdapter } from './dbms/types.js';
 import { Status } from '../base/status.js';
 
@@ -42,16 +47,19 @@ export class DbmsRegistry {
     // A database file another process holds locked is waited for (bounded), not a failed start.
     const onLocked = (attempt: number, err: unknown): void =>
       this.log.warn('dbms locked by another process; waiting', { dbms: name, attempt, error: errorMessage(err) });
-    if (config.type === 'sqlite') {
-      // A writable open creates the file and edgelake-rt's internal tables; the reader cannot.
-      const writer = await openDbms(name, config, { dbmsDir: this.dbmsDir, onIdleError, onLocked });
-      await writer.close();
+    const opts: OpenOptions = { dbmsDir: this.dbmsDir, onIdleError, onLocked };
+    if (config.type === 'psql') {
+      this.entries.set(name, { config, reader: await openDbms(name, config, opts) });
+      return;
     }
-    const reader = await openDbms(name, config, {
-      dbmsDir: this.dbmsDir,
-      queryOnly: config.type === 'sqlite',
-      onIdleError,
-      onLocked,
+    checkDbmsName(name);
+    checkSqliteFile(name, config.file ?? join(this.dbmsDir, `${name}.dbms`));
+    const sqlite = config;
+    const reader = new OnDemandAdapter(name, 'sqlite', async () => {
+      // A writable open writes the header of a new file and edgelake-rt's internal tables; the reader cannot.
+      const writer = await openDbms(name, sqlite, opts);
+      await writer.close();
+      return openDbms(name, sqlite, { ...opts, queryOnly: true });
     });
     this.entries.set(name, { config, reader });
   }

@@ -156,12 +156,8 @@ export async function applyParts(
   parts: readonly Part[],
 ): Promise<number> {
   if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
-  const c = ctx.catalog.get(dbms);
-  if (!c)
-    throw new DbmsError(`dbms '${dbms}' is not connected: rows wait in the journal`, {
-      code: Status.DbmsNotOpened,
-      retriable: true,
-    });
+  const c = ctx.catalog.get(dbms) ?? (await ctx.catalog.open(dbms));
+  if (!c) throw ctx.catalog.notOpen(dbms, ': rows wait in the journal');
   const todo = pending(ctx, c, dbms, table, parts);
   let rows = 0;
   const suspects = ctx.retries.anyEntryFailed();

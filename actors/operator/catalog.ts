@@ -1,9 +1,12 @@
 // The operator's view of its databases: one writing connection per connected dbms, what tables
-// and columns exist, and the journal positions already applied. Tables are created (and widened
+// and columns exist, and the journal positions already applied. A connection opens when the operator first needs
+// it (rows or a file for the dbms, journal entries to replay), not at `connect dbms`: an idle operator loads no
+// database engine (bench/README.md, memory). Tables are created (and widened
 // with new columns) from the rows, with EdgeLake's type inference and DDL (storage/schema).
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import { openDbms } from '../../storage/dbms/open.js';
+import { isSqliteLocked } from '../../storage/dbms/sqlite-locked.js';
 import type { ColumnInfo, ConnectionConfig, DbmsAdapter, InsertBatch } from '../../storage/dbms/types.js';
 import { positionKey } from '../../storage/dbms/types.js';
 import { inferColumns, type InferredColumn, type Row } from '../../storage/schema/infer.js';
@@ -36,8 +39,22 @@ export const WRITER_BUSY_TIMEOUT_MS = 1000;
  */
 export type TableHook = (dbms: string, table: string, created: TableSpec | undefined) => Promise<void>;
 
+/** How long an open at the operator's start waits for a database another process holds locked (sqlite.ts). */
+const START_LOCK_WAIT_MS = 60_000;
+/**
+ * After a failed open, uses of that dbms get undefined at once for this long rather than another attempt each (a
+ * replay pass meets it once per journal entry, and a locked open costs the writer's 1 s busy timeout).
+ */
+export const OPEN_RETRY_MS = 1000;
+
 export class Catalog {
+  /** Every connected dbms (`connect dbms`), opened or not. */
+  private readonly configs = new Map<string, ConnectionConfig>();
+  /** The opened ones. */
   private readonly conns = new Map<string, DbmsConn>();
+  private readonly opening = new Map<string, Promise<DbmsConn | undefined>>();
+  /** The last reason an open failed, per dbms (logged when it changes, not at every attempt), and when. */
+  private readonly failed = new Map<string, { reason: string; at: number }>();
   private readonly assigned = new Set<string>();
 
   constructor(
@@ -53,13 +70,68 @@ export class Catalog {
     this.assigned.add(key);
   }
 
+  /** A dbms the operator may write; its connection opens at first use (`open`). */
   async connect(name: string, config: ConnectionConfig): Promise<void> {
     await this.disconnect(name);
+    this.configs.set(name, config);
+  }
+
+  /**
+   * The dbms's connection, opened now if it is not yet: undefined when the dbms is not connected, or when the
+   * open failed (logged; the rows wait in the journal and the next use tries again). `atStart`: the operator's
+   * start replay, which waits (bounded) for a database another process holds locked, as a start did before; any
+   * later open tries once, so that the operator's mailbox never waits on another process (a locked database is
+   * then a transient failure, retried with backoff like a locked write: apply.ts).
+   */
+  async open(name: string, atStart = false): Promise<DbmsConn | undefined> {
+    const open = this.conns.get(name);
+    if (open) return open;
+    const config = this.configs.get(name);
+    if (!config) return undefined;
+    const failed = this.failed.get(name);
+    if (failed && Date.now() - failed.at < OPEN_RETRY_MS) return undefined;
+    // Two uses at once (a drain and a file) share one open.
+    let opening = this.opening.get(name);
+    if (!opening) {
+      const p = this.openConn(name, config, atStart ? START_LOCK_WAIT_MS : 0).then(async (c) => {
+        // A disconnect (or another connect) while it opened: this one is not the dbms's any more.
+        if (this.configs.get(name) !== config) {
+          await c.adapter.close();
+          return undefined;
+        }
+        this.conns.set(name, c);
+        this.failed.delete(name);
+        return c;
+      });
+      opening = p;
+      this.opening.set(name, p);
+      const done = (): void => {
+        if (this.opening.get(name) === p) this.opening.delete(name);
+      };
+      p.then(done, done);
+    }
+    try {
+      return (await opening) ?? this.conns.get(name);
+    } catch (err) {
+      const reason = errorMessage(err);
+      const logged = this.failed.get(name)?.reason === reason;
+      this.failed.set(name, { reason, at: Date.now() });
+      if (!logged) {
+        if (isSqliteLocked(err))
+          this.log.warn('dbms locked by another process; waiting', { dbms: name, error: reason });
+        else this.log.error('operator cannot open dbms', { dbms: name, error: reason });
+      }
+      return undefined;
+    }
+  }
+
+  private async openConn(name: string, config: ConnectionConfig, lockWaitMs: number): Promise<DbmsConn> {
     const adapter = await openDbms(name, config, {
       dbmsDir: this.dbmsDir,
       onIdleError: (err) => this.log.warn('dbms connection dropped', { dbms: name, error: err.message }),
       onLocked: (attempt, err) =>
         this.log.warn('dbms locked by another process; waiting', { dbms: name, attempt, error: errorMessage(err) }),
+      lockWaitMs,
       // A write that meets another process's lock fails after 1 s rather than 5: the operator retries
       // it with backoff (apply.ts) and its worker stays responsive (`get operator`) meanwhile.
       busyTimeoutMs: WRITER_BUSY_TIMEOUT_MS,
@@ -70,10 +142,17 @@ export class Catalog {
           this.log.debug('dbms checkpoint', { dbms: name, when, ms: Math.round(out.ms), ...out.result });
       },
     });
-    this.conns.set(name, { name, adapter, tables: new Map(), positions: await adapter.positions() });
+    try {
+      return { name, adapter, tables: new Map(), positions: await adapter.positions() };
+    } catch (err) {
+      await adapter.close();
+      throw err;
+    }
   }
 
   async disconnect(name: string): Promise<void> {
+    this.configs.delete(name);
+    this.failed.delete(name);
     const c = this.conns.get(name);
     if (!c) return;
     this.conns.delete(name);
@@ -89,12 +168,29 @@ export class Catalog {
     for (const c of this.conns.values()) await c.adapter.idle?.();
   }
 
+  /**
+   * Why `open` answered undefined, as the error that fails the rows or the file (code DbmsNotOpened: transient,
+   * they wait in the journal or the watch dir, actors/operator/failures.ts). `what` follows the dbms's name.
+   */
+  notOpen(name: string, what = ''): DbmsError {
+    const why = this.failed.get(name)?.reason;
+    const text = why === undefined ? `dbms '${name}' is not connected` : `dbms '${name}' cannot be opened (${why})`;
+    return new DbmsError(text + what, { code: Status.DbmsNotOpened, retriable: true });
+  }
+
+  /** The dbms's connection if it is open (`open` opens it). */
   get(name: string): DbmsConn | undefined {
     return this.conns.get(name);
   }
 
+  /** Every connected dbms, opened or not. */
   names(): string[] {
-    return [...this.conns.keys()];
+    return [...this.configs.keys()];
+  }
+
+  /** The opened connections. */
+  opened(): DbmsConn[] {
+    return [...this.conns.values()];
   }
 
   position(c: DbmsConn, table: string, stream: string): number {

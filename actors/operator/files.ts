@@ -237,8 +237,8 @@ export interface ReadyFile {
 }
 
 async function jsonFile(ctx: FileContext, path0: string, n0: JsonFileName): Promise<ReadyFile | FileOutcome> {
-  const c = ctx.catalog.get(n0.dbms);
-  if (!c) throw new DbmsError(`dbms '${n0.dbms}' is not connected`, { code: Status.DbmsNotOpened });
+  const c = await ctx.catalog.open(n0.dbms);
+  if (!c) throw ctx.catalog.notOpen(n0.dbms);
   const claimed = await claim(ctx, path0, n0);
   try {
     return await readClaimed(ctx, c, claimed);
@@ -337,8 +337,8 @@ const INSERT_INTO = (table: string): RegExp =>
   new RegExp(`^insert\\s+into\\s+"?${table.replace(/[^\w]/g, '')}"?[\\s(]`, 'i');
 
 async function sqlFile(ctx: FileContext, path: string, n: SqlFileName): Promise<FileOutcome> {
-  const c = ctx.catalog.get(n.dbms);
-  if (!c) throw new DbmsError(`dbms '${n.dbms}' is not connected`, { code: Status.DbmsNotOpened });
+  const c = await ctx.catalog.open(n.dbms);
+  if (!c) throw ctx.catalog.notOpen(n.dbms);
   if ((await stat(path)).size > 64 << 20) throw new DbmsError('SQL file over 64 MiB', { code: Status.SqlFailure });
   const statements = (await readRegular(path))
     .split(/;\s*(?:\r?\n|$)/)

@@ -79,9 +79,9 @@ function armRetry(state: State, ctx: ActorContext<OperatorIn>): void {
 async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
   let more = false;
   for (const r of state.fctx.retries.due(Date.now())) {
-    if (!state.fctx.catalog.get(r.dbms)) {
+    if (!(await state.fctx.catalog.open(r.dbms))) {
       // Nothing to try until `connect dbms`: wait another (longer) backoff.
-      state.fctx.retries.failed(r.dbms, r.table, 'transient', `dbms '${r.dbms}' is not connected`, Date.now());
+      state.fctx.retries.failed(r.dbms, r.table, 'transient', state.fctx.catalog.notOpen(r.dbms).message, Date.now());
       continue;
     }
     const out = await reconcile(state.fctx, { graceMs: 0, maxRows: MERGE_ROWS, maxBytes: MERGE_BYTES, only: r });
@@ -93,14 +93,9 @@ async function retryDue(state: State, ctx: ActorContext<OperatorIn>): Promise<vo
   if (more) ctx.send(ctx.self, { type: 'operator.retry' });
 }
 
-function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry[]): Promise<void[]> {
-  return Promise.all(
-    list.map((d) =>
-      state.fctx.catalog.connect(d.name, d.config).catch((err: unknown) => {
-        ctx.log.error('operator cannot open dbms', { dbms: d.name, error: errorMessage(err) });
-      }),
-    ),
-  );
+/** The node's databases, for this operator to write; each connection opens at first use (catalog.ts). */
+async function connectAll(state: State, list: DbmsEntry[]): Promise<void> {
+  for (const d of list) await state.fctx.catalog.connect(d.name, d.config);
 }
 
 /**
@@ -109,7 +104,7 @@ function connectAll(state: State, ctx: ActorContext<OperatorIn>, list: DbmsEntry
  * to `/metrics`. Bounded: it ends when a pass has no more to do or applies nothing (the periodic replay retries).
  */
 async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): Promise<number> {
-  const total = countUnapplied(fctx);
+  const total = await countUnapplied(fctx);
   const task = 'journal replay';
   const remaining = 'edgelake_rt_journal_replay_remaining_entries';
   ctx.metrics.set(remaining, {}, total);
@@ -208,7 +203,7 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       await retryDue(state, ctx);
       return undefined;
     case 'operator.dbms':
-      await connectAll(state, ctx, [{ name: msg.name, config: msg.config }]);
+      await connectAll(state, [{ name: msg.name, config: msg.config }]);
       return undefined;
     case 'operator.dbms.disconnect':
       await state.fctx.catalog.disconnect(msg.name);
@@ -216,9 +211,8 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
     case 'operator.partitions':
       state.fctx.partitions = msg.list;
       // Also sent after `drop partition`: the partition tables this worker knows may be gone; read them again.
-      for (const name of state.fctx.catalog.names())
-        for (const t of state.fctx.catalog.get(name)!.tables.keys())
-          if (t.startsWith('par_')) state.fctx.catalog.get(name)!.tables.delete(t);
+      for (const c of state.fctx.catalog.opened())
+        for (const t of c.tables.keys()) if (t.startsWith('par_')) c.tables.delete(t);
       return undefined;
     case 'operator.stats':
       // The plain `get operator` shows tables in backoff too, while there are any.
@@ -327,7 +321,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       retryAt: 0,
       queued: new Set(),
     };
-    await connectAll(state, ctx, list);
+    await connectAll(state, list);
     state.timers.push(
       ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.reconcile' }), RECONCILE_MS),
       ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.file' }), SCAN_MS),

@@ -53,7 +53,7 @@ export async function reconcile(
   for (const k of ctx.journal.keys()) {
     if (opts.only && (k.dbms !== opts.only.dbms || k.table !== opts.only.table)) continue;
     const id = entryId(k.dbms, k.table, k.stream, k.seq);
-    const c = ctx.catalog.get(k.dbms);
+    const c = ctx.catalog.get(k.dbms) ?? (await ctx.catalog.open(k.dbms));
     if (!c) {
       noteLag(k, id);
       continue; // waits for `connect dbms`
@@ -126,11 +126,14 @@ function reportLag(ctx: ApplyContext, unapplied: ReadonlySet<string>): void {
   ctx.metrics.set('edgelake_rt_journal_oldest_unapplied_age_seconds', {}, lag.size ? (Date.now() - oldest) / 1000 : 0);
 }
 
-/** Entries above the recorded positions (keys only): the start replay's N. */
-export function countUnapplied(ctx: ApplyContext): number {
+/**
+ * Entries above the recorded positions (keys only): the start replay's N. Opens the connection of each dbms the
+ * journal holds entries for, waiting for one another process holds locked (catalog.ts `open`).
+ */
+export async function countUnapplied(ctx: ApplyContext): Promise<number> {
   let n = 0;
   for (const k of ctx.journal.keys()) {
-    const c = ctx.catalog.get(k.dbms);
+    const c = ctx.catalog.get(k.dbms) ?? (await ctx.catalog.open(k.dbms, true));
     if (c && k.seq > ctx.catalog.position(c, k.table, k.stream)) n++;
   }
   return n;

@@ -46,7 +46,7 @@ export class TsdInfo {
   constructor(private readonly catalog: Catalog) {}
 
   private async conn() {
-    const c = this.catalog.get(TSD_DBMS);
+    const c = await this.catalog.open(TSD_DBMS);
     if (!c)
       throw new DbmsError(`update_tsd_info needs dbms '${TSD_DBMS}' connected`, {
         code: Status.DbmsNotOpened,

@@ -96,6 +96,8 @@ export function open(state: State, socket: Socket, ctx: ActorContext<TcpIn>): vo
     waiting: false,
     ended: false,
     running: 0,
+    workerCommands: false,
+    lastLocal: undefined,
     throttled: false,
     corked: false,
   };

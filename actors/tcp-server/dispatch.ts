@@ -4,7 +4,8 @@
 //   commands                                -> a command worker through its ring (rings.ts); an edgelake-rt
 //                                              peer's unsigned duplex-marked ones, on a node that does not sign,
 //                                              are run from the dispatch actor and answered on their connection
-//                                              (duplex.ts)
+//                                              (duplex.ts), or, `get status`, answered at once from state this
+//                                              thread reads itself (local.ts)
 //   `file write` transfers                  -> one worker for the whole transfer, piece by piece
 // A signed message's key goes with it (checked against the ledger by the node); answers are signed when this node
 // signs and the requester is edgelake-rt or signed.
@@ -14,8 +15,10 @@ import { NODE } from '../../node/messages.js';
 import { replyAddress } from '../../peer/address.js';
 import { peerReply } from '../../peer/wire.js';
 import { encodeHeader } from '../../protocols/tcp/header.js';
-import { drain } from './conns.js';
+import { drain, writeAnswer } from './conns.js';
 import { MAX_RUNNING, answeredHere, runHere } from './duplex.js';
+import { isQuery } from './execute.js';
+import { localAnswer, localReply } from './local.js';
 import type { InboundItem } from './inbound.js';
 import type { TcpIn } from './messages.js';
 import type { Conn, State } from './state.js';
@@ -50,6 +53,21 @@ export function onItems(state: State, conn: Conn, items: InboundItem[], ctx: Act
         state.stats.commands++;
         // Signed, or answered signed: the command worker's path, which checks and signs (duplex.ts).
         if (answeredHere(item.block) && item.signer === undefined && !state.signing) {
+          const reply = localReply(conn, item.block.command, ctx);
+          if (reply !== undefined) {
+            state.stats.local++;
+            const cmd = {
+              head: item.block.header,
+              rawHead: item.rawHead,
+              command: item.block.command,
+              peerIp: conn.peerIp,
+              replyFrom: base.replyFrom,
+              rt: true,
+            };
+            const blocks = localAnswer(conn, cmd, reply);
+            if (blocks) writeAnswer(conn, blocks);
+            break;
+          }
           conn.running++;
           if (conn.running >= MAX_RUNNING && !conn.throttled) {
             conn.throttled = true;
@@ -65,6 +83,7 @@ export function onItems(state: State, conn: Conn, items: InboundItem[], ctx: Act
           runHere(here, state.cfg.command_timeout * 1000, ctx);
           break;
         }
+        if (!isQuery(item.block.header, item.block.command)) conn.workerCommands = true;
         conn.outbox.push({
           ...base,
           ...auth,

@@ -17,6 +17,9 @@ import { RT_DUPLEX_SOCKET_ID } from '../../peer/wire.js';
 import { execute, isQuery, nodeAuthDeps, type ExecDeps } from './execute.js';
 import type { TcpIn } from './messages.js';
 
+/** socket_counter of the answers written here: EdgeLake writes its worker thread's number; 0 is this thread. */
+export const DISPATCH_THREAD_NUMBER = 0;
+
 /** Commands of one connection running at once. */
 export const MAX_RUNNING = 256;
 
@@ -52,8 +55,7 @@ function sharedDeps(timeoutMs: number, ctx: ActorContext<TcpIn>): Omit<ExecDeps,
         // As the command worker asks them (worker.ts); only unsigned commands come here, on a node that does not
         // sign (index.ts), so execute() asks neither, but the node stays the one that decides.
         ...nodeAuthDeps(ctx),
-        // socket_counter of the answer: EdgeLake writes its worker thread's number; 0 is this dispatch thread.
-        threadNumber: 0,
+        threadNumber: DISPATCH_THREAD_NUMBER,
       },
     };
   }

@@ -232,6 +232,28 @@ export function isQuery(head: BlockHeader, command: string): boolean {
   return head.jobId !== 0 && /^\s*sql\s/i.test(command);
 }
 
+type ReplyOpts = { source: Address; threadNumber: number; auth?: Uint8Array };
+
+/** One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes. */
+function replyBlocks(cmd: Command, reply: string, error: number, json: boolean, opts: ReplyOpts): Uint8Array[] {
+  const one = fastReply(cmd.rawHead, reply, { ...opts, error, json });
+  return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
+}
+
+/**
+ * The blocks `execute` sends for an unsigned command whose run answered `reply` (undefined: it sends none), for a
+ * reply known without running the command (local.ts).
+ */
+export function plainAnswer(cmd: Command, reply: string, threadNumber: number): Uint8Array[] | undefined {
+  if (cmd.sign) throw new Error('plainAnswer: signed answers are built by execute()');
+  if (reply === '' && cmd.head.jobId === 0) return undefined;
+  const to = replyTarget(cmd.head, cmd.peerIp);
+  if (to.port === 0 || to.ip === '') return undefined;
+  const blocks = replyBlocks(cmd, reply, 0, looksJson(reply), { source: cmd.replyFrom, threadNumber });
+  if (cmd.rt) markBlocks(blocks);
+  return blocks;
+}
+
 /** Runs one command from a peer and sends the answer. Resolves when the answer is sent (or cannot be). */
 export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   const text = cmd.command.replaceAll('\t', ' ');
@@ -244,11 +266,8 @@ export async function execute(cmd: Command, deps: ExecDeps): Promise<void> {
   };
   let blocks: Uint8Array[];
 
-  // One block (almost every answer): built from the request's raw header (fast-reply.ts), same bytes.
-  const answer = (reply: string, error: number, json: boolean): Uint8Array[] => {
-    const one = fastReply(cmd.rawHead, reply, { ...opts, error, json });
-    return one ? [one] : replyMessage(cmd.head, reply, { ...opts, error, json });
-  };
+  const answer = (reply: string, error: number, json: boolean): Uint8Array[] =>
+    replyBlocks(cmd, reply, error, json, opts);
   if (isQuery(cmd.head, text)) blocks = await answerQuery(cmd, text, deps, source);
   else {
     try {

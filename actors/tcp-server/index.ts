@@ -91,6 +91,7 @@ export default defineActor<TcpServerConfig, State, TcpIn>({
         connections: 0,
         open: 0,
         commands: 0,
+        local: 0,
         answers: 0,
         files: 0,
         malformed: 0,

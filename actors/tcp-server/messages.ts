@@ -31,6 +31,8 @@ export interface TcpStats {
   connections: number;
   open: number;
   commands: number;
+  /** Commands answered by the dispatch actor from state it reads itself, without the node (local.ts). */
+  local: number;
   answers: number;
   files: number;
   malformed: number;

@@ -96,6 +96,7 @@ const serverInfo: CommandSpec = {
         ['connections', s.connections],
         ['open', s.open],
         ['commands', s.commands],
+        ['commands_answered_here', s.local],
         ['answers', s.answers],
         ['file_transfers', s.files],
         ['malformed', s.malformed],

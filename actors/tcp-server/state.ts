@@ -6,6 +6,7 @@ import type { TcpServerConfig } from './config.js';
 import type { AssemblyBudget, Inbound } from './inbound.js';
 import type { TcpStats, WorkerRecord } from './messages.js';
 import type { PeerVerifier } from './peer-auth.js';
+import type { LastLocal } from './local.js';
 
 /** Commands are one block unless they carry data; anything bigger travels as a `file write` (large message). */
 export const MAX_COMMAND_BYTES = 512 * 1024;
@@ -27,6 +28,10 @@ export interface Conn {
   ended: boolean;
   /** Commands of this connection run by this actor, not yet answered (duplex.ts). */
   running: number;
+  /** A command other than a query went from this connection to a command worker (local.ts). */
+  workerCommands: boolean;
+  /** The last answer made by this actor from its own state on this connection (local.ts). */
+  lastLocal: LastLocal | undefined;
   /** Paused because `running` reached MAX_RUNNING. */
   throttled: boolean;
   /** Answers written in this event-loop turn go out in one system call. */

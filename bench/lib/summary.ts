@@ -1,6 +1,6 @@
-// Generates bench/README.md's summary table from a results file written by `npm run bench -- all`
-// (bench/results/<date>.jsonl): the table and the JSON lines behind it replace what lies between the
-// SUMMARY markers, so every figure shown is a line some committed tree printed. Nothing here is typed by hand
+// Generates bench/README.md's summary table from the results files written by `npm run bench -- all`
+// (bench/results/<date>.jsonl, the newest line of each figure): the table and the JSON lines behind it replace
+// what lies between the SUMMARY markers, so every figure shown is a line some committed tree printed. Nothing here is typed by hand
 // except the targets, which come from issue 14 / issue 12.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -28,7 +28,12 @@ const TARGETS: Record<string, Target> = {
   'ingest-pg': { text: 'ratio ≥ 0.6 (raw COPY)', met: (f) => f.ratio >= 0.6 },
   'ingest-files': { text: 'ratio ≥ 0.6 (raw libsql)', met: (f) => f.ratio >= 0.6 },
   // Issue 14: durable REST -> SQLite ingest at 12x EdgeLake 1.4 on the same PUTs (1 in flight, as measured there).
-  'ingest-edgelake': { text: 'ratio ≥ 12 (EdgeLake 1.4)', met: (f) => f.ratio >= 12 },
+  // 12x is more than SQLite itself does here: raw libsql (ingest-sqlite's baseline) is under 12x EdgeLake's rate.
+  'ingest-edgelake': {
+    text: 'ratio ≥ 12 (EdgeLake 1.4)',
+    met: (f) => f.ratio >= 12,
+    why: "beyond raw SQLite: ingest-sqlite's raw libsql baseline is itself under 12x EdgeLake here (ingest-edgelake)",
+  },
   'ingest-edgelake.c16': { text: 'ratio ≥ 12 (EdgeLake 1.4)', met: (f) => f.ratio >= 12 },
   latency: {
     text: 'p99 ≤ 100 ms',
@@ -86,23 +91,40 @@ function met(t: Target | undefined, f: Figure): string {
   return t.why ? `no: ${t.why}` : 'no';
 }
 
-/** The newest results file, or the one named. */
-export function resultsFile(dir: string, named?: string): string {
-  if (named) return named;
+/**
+ * The results files to read, oldest first: the one named, or every `<date>.jsonl` in `dir`. A day's `bench all`
+ * rarely reruns every bench, so the table takes each figure's newest line across all of them (a run that
+ * crosses midnight writes to the next day's file and must not hide the previous day's figures).
+ */
+export function resultsFiles(dir: string, named?: string): string[] {
+  if (named) return [named];
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
   if (files.length === 0) throw new Error(`no results in ${dir}: run \`npm run bench -- all\` on a committed tree`);
-  return join(dir, files.sort().at(-1)!);
+  return files.sort().map((f) => join(dir, f));
 }
 
-/** The table and JSON lines for one results file; the last line of each (bench, unit) wins. */
-export function summaryText(file: string): string {
-  const latest = new Map<string, Figure>();
-  for (const l of readFileSync(file, 'utf8').split('\n')) {
-    if (!l.startsWith('{')) continue;
-    const f = JSON.parse(l) as Figure;
-    if (f.dirty) continue; // never recorded by run.ts; skipped should one be pasted in
-    latest.set(`${f.bench} ${f.unit}`, f);
+/** The newest line of each (bench, unit) across `files` (oldest first), with the file it came from. */
+function latestFigures(files: string[]): Map<string, { f: Figure; file: string }> {
+  const latest = new Map<string, { f: Figure; file: string }>();
+  for (const file of files) {
+    for (const l of readFileSync(file, 'utf8').split('\n')) {
+      if (!l.startsWith('{')) continue;
+      const f = JSON.parse(l) as Figure;
+      if (f.dirty) continue; // never recorded by run.ts; skipped should one be pasted in
+      latest.set(`${f.bench} ${f.unit}`, { f, file });
+    }
   }
+  return latest;
+}
+
+/** The table and JSON lines for the results files (oldest first); the newest line of each (bench, unit) wins. */
+export function summaryText(files: string[]): string {
+  const found = latestFigures(files);
+  const latest = new Map([...found].map(([k, v]) => [k, v.f]));
+  const perFile = files
+    .map((file) => ({ file, n: [...found.values()].filter((v) => v.file === file).length }))
+    .filter((x) => x.n > 0)
+    .map((x) => `\`bench/results/${basename(x.file)}\` (${x.n})`);
   const rows = [
     '| bench | value: median (min–max) | unit | baseline (same run) | ratio: median (min–max) | rounds | git | target | met | load1 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -117,15 +139,15 @@ export function summaryText(file: string): string {
         ` | ${String(f['rounds'] ?? 1)} | ${f.git} | ${t?.text ?? ''} | ${met(t, f)} | ${String(f['load1_max'] ?? f['load1'] ?? '')} |`,
     );
   }
-  // A target with no figure in this file still gets its row, so what is not measured yet shows.
+  // A target with no recorded figure still gets its row, so what is not measured yet shows.
   for (const [name, t] of Object.entries(TARGETS)) {
     if ([...latest.values()].some((f) => f.bench === name || `${f.bench} ${f.unit}` === name)) continue;
-    rows.push(`| \`${name}\` | no figure in this file | | | | | | ${t.text} | ${t.elsewhere ?? 'not measured'} | |`);
+    rows.push(`| \`${name}\` | no recorded figure | | | | | | ${t.text} | ${t.elsewhere ?? 'not measured'} | |`);
   }
   return [
     BEGIN,
     '',
-    `From \`bench/results/${basename(file)}\` (${latest.size} figures).`,
+    `${latest.size} figures, the newest line of each from ${perFile.join(', ')}.`,
     '',
     ...rows,
     '',
@@ -137,13 +159,13 @@ export function summaryText(file: string): string {
   ].join('\n');
 }
 
-/** Replaces the README's generated section; returns the results file used. */
+/** Replaces the README's generated section; returns the results files read. */
 export function writeSummary(resultsDir: string, readme: string, named?: string): string {
-  const file = resultsFile(resultsDir, named);
+  const files = resultsFiles(resultsDir, named);
   const text = readFileSync(readme, 'utf8');
   const a = text.indexOf(BEGIN);
   const b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error(`${readme} has no ${BEGIN} ... ${END} section`);
-  writeFileSync(readme, text.slice(0, a) + summaryText(file) + text.slice(b + END.length));
-  return file;
+  writeFileSync(readme, text.slice(0, a) + summaryText(files) + text.slice(b + END.length));
+  return files.join(' ');
 }

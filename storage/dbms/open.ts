@@ -23,9 +23,14 @@ export interface OpenOptions {
 
 export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
 
-export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOptions): Promise<DbmsAdapter> {
+/** Throws for a dbms name that is not one (it names a file: `<dbms_dir>/<name>.dbms`). */
+export function checkDbmsName(name: string): void {
   if (!DBMS_NAME.test(name))
     throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: Status.CommandStructure });
+}
+
+export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOptions): Promise<DbmsAdapter> {
+  checkDbmsName(name);
   switch (cfg.type) {
     // Engines load on first use: a thread that never talks to PostgreSQL never loads `pg`.
     case 'sqlite': {

@@ -19,6 +19,7 @@ import {
 } from './types.js';
 import { Status } from '../../base/status.js';
 import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
+import { isSqliteLocked } from './sqlite-locked.js';
 
 interface Stmt {
   run(...args: unknown[]): unknown;
@@ -60,15 +61,6 @@ export interface SqliteOpenOptions extends SqliteOptions {
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_LOCK_WAIT_MS = 60_000;
-
-/** SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): another connection holds a lock. */
-export function isSqliteLocked(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
-  }
-  return false;
-}
 
 export class SqliteAdapter implements DbmsAdapter {
   readonly engine = 'sqlite' as const;

@@ -55,7 +55,7 @@ async function setup(t: TestContext): Promise<Setup> {
   });
   // Each write of the connection observed (the adapter is the real SQLite one).
   const writes: FileRecord[][] = [];
-  const adapter = catalog.get('test')!.adapter;
+  const adapter = (await catalog.open('test'))!.adapter;
   const write = adapter.write.bind(adapter);
   adapter.write = (batches, positions, files) => (writes.push([...files]), write(batches, positions, files));
   let seq = 1;
