@@ -281,37 +281,53 @@ export async function gunzipInPlace(path: string): Promise<string> {
 /**
  * Archiving in the background. A file's rows and its `done` record are committed before it is handed
  * here, so compressing it (gzip runs on libuv's thread pool) does not hold up the next file; a file
- * still being moved is skipped by scans, and one left by a crash is found `done` and moved again.
+ * still queued or being moved is skipped by scans, and one left by a crash is found `done` and moved again.
+ * At most `max` moves run at once; the caller waits only while `maxQueued` more wait their turn. Before, the caller
+ * waited for a free slot of the two: after a group of ten files committed, the operator sat idle until eight of
+ * them were gzipped (bench/README.md, `ingest-files`), where the next group's reads and checks could have run.
  */
 export class Finisher {
+  /** Paths queued or being moved. */
   private readonly busy = new Set<string>();
+  private readonly queue: { path: string; fn: () => Promise<unknown> }[] = [];
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly onError: (path: string, err: unknown) => void,
     private readonly max = 2,
+    private readonly maxQueued = 256,
   ) {}
 
   has(path: string): boolean {
     return this.busy.has(path);
   }
 
-  /** Runs `fn` for `path` once fewer than `max` moves are under way. */
+  /** Queues `fn` for `path` (run once fewer than `max` moves are under way); waits while `maxQueued` are queued. */
   async run(path: string, fn: () => Promise<unknown>): Promise<void> {
-    while (this.running.size >= this.max) await Promise.race(this.running);
+    while (this.queue.length >= this.maxQueued) await Promise.race(this.running);
     this.busy.add(path);
-    const p = fn().then(
-      () => undefined,
-      (err: unknown) => this.onError(path, err),
-    );
-    const tracked = p.finally(() => {
-      this.busy.delete(path);
-      this.running.delete(tracked);
-    });
-    this.running.add(tracked);
+    this.queue.push({ path, fn });
+    this.pump();
   }
 
+  private pump(): void {
+    while (this.running.size < this.max && this.queue.length > 0) {
+      const { path, fn } = this.queue.shift()!;
+      const p = (async () => fn())().then(
+        () => undefined,
+        (err: unknown) => this.onError(path, err),
+      );
+      const tracked = p.finally(() => {
+        this.busy.delete(path);
+        this.running.delete(tracked);
+        this.pump();
+      });
+      this.running.add(tracked);
+    }
+  }
+
+  /** Every queued and running move done. */
   async drain(): Promise<void> {
-    await Promise.all([...this.running]);
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 }

@@ -9,13 +9,13 @@
 //   row     := a JSON value, delimited by bracket depth outside strings
 //
 // The scan only finds where each row starts and ends (depth of {}/[] outside strings, string escapes);
-// each piece is then validated whole: by rows-scan.ts's scan (no objects built) when the splitter's user needs
+// each piece is then validated whole: by protocols/frames/rows-scan.ts's scan (no objects built) when the splitter's user needs
 // only the bytes, count and keys (mode streaming), else, or when that scan is not sure, by JSON.parse
 // (`parseRowsBody`), so a malformed row is still reported as bad JSON with the same message.
 import type { IncomingMessage } from 'node:http';
 import { ProtocolError } from '../../base/errors.js';
 import { PayloadTooLargeError, parseRowsBody } from './body.js';
-import { scanRows } from './rows-scan.js';
+import { scanRows } from '../../protocols/frames/rows-scan.js';
 
 /** Whole rows are gathered up to about this many bytes before a piece is parsed and handed on. */
 export const CHUNK_BYTES = 512 * 1024;

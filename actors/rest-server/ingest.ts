@@ -92,7 +92,7 @@ export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: I
   let staged: StagedRows | undefined;
   let rows = 0;
   let sinceGc = 0;
-  // Bytes, count and keys only: validated by a scan, no objects built (rows-scan.ts).
+  // Bytes, count and keys only: validated by a scan, no objects built (protocols/frames/rows-scan.ts).
   const splitter = new RowsSplitter(
     (c) => {
       rows += c.count;

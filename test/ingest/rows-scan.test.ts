@@ -1,8 +1,10 @@
-// The REST rows scan (actors/rest-server/rows-scan.ts): it answers only what JSON.parse would answer (same count,
-// same keys in the same order) and otherwise leaves the body to JSON.parse, which keeps every error message.
+// The rows scan (protocols/frames/rows-scan.ts): it answers only what JSON.parse would answer (same count, same keys
+// in the same order) and otherwise leaves the input to JSON.parse, which keeps every error message: a REST body
+// (scanRows) and a watch-dir file of one object per line (scanLines, as actors/operator/file-read.ts reads it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scanRows } from '../../actors/rest-server/rows-scan.js';
+import { scanLines, scanRows } from '../../protocols/frames/rows-scan.js';
+import { splitLines } from '../../actors/operator/file-read.js';
 import { parseRowsBody } from '../../actors/rest-server/body.js';
 import { RowsSplitter, type RowsChunk } from '../../actors/rest-server/body-stream.js';
 
@@ -100,4 +102,71 @@ test('a streaming splitter (no objects) hands on the same pieces, counts and key
       );
     }
   }
+});
+
+/** What the operator's line-by-line path makes of a file: its rows, or undefined when a line is not JSON objects. */
+function parseLines(text: string): { rows: unknown[]; keys: string[] } | undefined {
+  const rows: unknown[] = [];
+  const keys = new Set<string>();
+  for (const raw of splitLines(text)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch {
+      return undefined; // the scan must refuse it too (checked by the caller)
+    }
+    for (const r of Array.isArray(v) ? v : [v]) {
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) return undefined;
+      rows.push(r);
+      for (const k in r) keys.add(k);
+    }
+  }
+  return { rows, keys: [...keys] };
+}
+
+test('scanLines answers a file of one object per line as the per-line JSON.parse does, with each row where it is', () => {
+  const answered = [
+    '{"a":1}',
+    '{"a":1}\n',
+    '{"b":1,"a":2}\r\n{"c":[1,{"d":null}],"a":-0.5e+3}\r\n',
+    '\n\n  {"a":1}  \t\n\n{"a":"x\\n"}\n\n',
+    '{"a":1}\n\r{"b":2}\r\n \r\n',
+    '{}\n{ "k" : [ ] , "l" : { } }\n',
+    '{"é":"ü","k":"\\"\\\\\\/\\b\\f\\n\\r\\t"}\n{"__proto__":1,"\\u0061":3,"x":"\\ud800"}',
+  ];
+  for (const text of answered) {
+    const b = Buffer.from(text);
+    const s = scanLines(b);
+    const p = parseLines(text);
+    assert.ok(s && p, JSON.stringify(text));
+    assert.deepEqual({ count: s.count, keys: s.keys }, { count: p.rows.length, keys: p.keys }, JSON.stringify(text));
+    assert.deepEqual(
+      s.starts.map((from, i) => JSON.parse(b.subarray(from, s.ends[i]).toString())),
+      p.rows,
+      JSON.stringify(text),
+    );
+  }
+  // Refused: what the per-line path refuses, and what it reads otherwise (a line holding an array, an object over
+  // several lines, a lone CR between rows, two rows on a line) or where the keys' order would differ.
+  const refused = [
+    '',
+    '\n \n',
+    '{"a":1}\n{"a":',
+    '{"a":1} {"a":2}\n',
+    '{"a":1}\r{"a":2}\n',
+    '[{"a":1},{"a":2}]\n',
+    '{"a":1}\n[{"a":2}]\n',
+    '{\n"a":1\n}\n',
+    '{"a":{\n}}\n',
+    '{"a":1\r}\n',
+    '1\n',
+    '{"a":1}\nnull\n',
+    '{"b":1,"1":2}\n',
+    '\ufeff{"a":1}\n',
+    '{"a":1}\u00a0\n',
+    '{"a":"tab\there"}\n',
+  ];
+  for (const text of refused) assert.equal(scanLines(Buffer.from(text)), undefined, JSON.stringify(text));
 });

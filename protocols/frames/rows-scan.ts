@@ -1,17 +1,23 @@
-// A validating scan of a data PUT's rows (issue 14, ingest): the bytes of one JSON array of objects are checked
-// against JSON's grammar (RFC 8259, what JSON.parse accepts) and the union of the rows' top-level keys is collected,
-// without building a row: JSON.parse of every body, objects and all, was the REST worker's largest cost in the
-// ingest profile (bench/README.md "Profile").
+// A validating scan of rows as JSON bytes (issue 14, ingest), without building a row: the bytes are checked against
+// JSON's grammar (RFC 8259, what JSON.parse accepts) and the union of the rows' top-level keys is collected. JSON.parse
+// of every row, objects and all, was the largest cost beside the database in two places: the REST worker's data PUTs
+// (bench/README.md "Profile") and the operator's watch-dir files (bench/README.md "Ingest", `ingest-files`).
 //
-//   rows   := ws* '[' ws* object ( ws* ',' ws* object )* ws* ']' ws*          ws: space, tab, LF, CR
+// Two forms:
+//   scanRows (a PUT body):   rows  := ws* '[' ws* object ( ws* ',' ws* object )* ws* ']' ws*      ws: SP, TAB, LF, CR
+//   scanLines (a watch-dir file of one object per line, EdgeLake's usual file):
+//                            lines := ( blank* object inline* ( LF | end ) )+ blank*
+//                            inline: SP, TAB, CR; blank: SP, TAB, CR, LF; inside an object only SP and TAB, so an
+//                            object is on one line (a line holds one JSON value, as EdgeLake reads a file)
 //   object := '{' ws* ( string ws* ':' ws* value ( ws* ',' ws* string ws* ':' ws* value )* )? ws* '}'
 //   value  := object | array | string | number | 'true' | 'false' | 'null'
 //
 // The answer is exact or absent: `undefined` means "not sure", and the caller parses the text as before
-// (body.ts parseRowsBody), so every refusal keeps its message and every unusual body its handling. Absent for:
-// anything JSON.parse would refuse, an empty array, a row that is not an object, leading or trailing text that is
-// not JSON whitespace (String#trim removes more: a BOM, U+00A0), nesting deeper than MAX_DEPTH, and a key that
-// starts with a digit (JavaScript enumerates array-index keys first, so the keys' order would differ).
+// (body.ts parseRowsBody; file-read.ts's per-line JSON.parse), so every refusal keeps its message and every unusual
+// input its handling. Absent for: anything JSON.parse would refuse, no rows, a row that is not an object, leading or
+// trailing text that is not JSON whitespace (String#trim removes more: a BOM, U+00A0), nesting deeper than MAX_DEPTH,
+// and a key that starts with a digit (JavaScript enumerates array-index keys first, so the keys' order would differ);
+// for lines also a lone CR between rows (readline ends a line there) and a line holding an array.
 // Bytes of 0x80 and above inside strings pass as they are, as JSON.parse passes the characters Node's decoder
 // makes of them (U+FFFD for what is not UTF-8); the producer makes them well-formed (json-bytes.ts).
 
@@ -37,7 +43,14 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
-const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const isWs = (c: number): boolean => c === 0x20 || c === LF || c === CR || c === 0x09;
+/** Whitespace inside a row: JSON's four, or (lines) space and tab only. */
+const WS_ALL = new Uint8Array(256);
+for (const c of [0x20, 0x09, LF, CR]) WS_ALL[c] = 1;
+const WS_INLINE = new Uint8Array(256);
+for (const c of [0x20, 0x09]) WS_INLINE[c] = 1;
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 const isHex = (c: number): boolean => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 /** The characters after a backslash that JSON allows, besides `u`: " \ / b f n r t. */
@@ -124,33 +137,98 @@ class Keys {
 
 /** `b` as one JSON array of objects (count and keys), or undefined when the caller must parse it (see above). */
 export function scanRows(b: Uint8Array): ScannedRows | undefined {
+  return scan(b, undefined);
+}
+
+/** Rows of a file of one JSON object per line (scanLines): where each starts and where its line ends. */
+export interface ScannedLines extends ScannedRows {
+  /** Offset of each row's `{`. */
+  starts: number[];
+  /** Offset of the LF that ends each row's line, or the file's length for a last line without one. */
+  ends: number[];
+}
+
+/**
+ * `b` as lines of one JSON object each, blank lines between (count, keys, and each row's offsets), or undefined when
+ * the caller must read it line by line with JSON.parse (see above).
+ */
+export function scanLines(b: Uint8Array): ScannedLines | undefined {
+  const at = { starts: [] as number[], ends: [] as number[] };
+  const r = scan(b, at);
+  return r && { ...r, ...at };
+}
+
+/**
+ * Both forms: `lines` (collecting the rows' offsets) for scanLines, undefined for scanRows. Each row is scanned by
+ * `rowEnd`, a call per row: V8 optimizes a function called thousands of times within the first input, where one loop
+ * over a whole file ran unoptimized for the first several files (25-35 ms each against 1.5 ms once optimized).
+ */
+function scan(b: Uint8Array, lines: { starts: number[]; ends: number[] } | undefined): ScannedRows | undefined {
   const n = b.length;
   const keys = new Keys(b);
   const stack = new Uint8Array(MAX_DEPTH + 1);
-  let depth = 0; // 0: inside the rows' array; stack[d] is the container at depth d
-  let pos = 0; // the position of the next key in the current row
+  const ws = lines ? WS_INLINE : WS_ALL;
   let count = 0;
   let i = 0;
   while (i < n && isWs(b[i]!)) i++;
-  if (i >= n || b[i] !== OPEN_BRACKET) return undefined;
-  i++;
-  while (i < n && isWs(b[i]!)) i++;
-  if (i >= n || b[i] !== OPEN_BRACE) return undefined;
-  let want = Want.Value;
+  if (!lines) {
+    if (i >= n || b[i] !== OPEN_BRACKET) return undefined;
+    i++;
+    while (i < n && isWs(b[i]!)) i++;
+  }
   for (;;) {
+    if (i >= n || b[i] !== OPEN_BRACE) return undefined;
+    lines?.starts.push(i);
+    i = rowEnd(b, i, n, keys, stack, ws);
+    if (i < 0) return undefined;
+    count++;
+    if (lines) {
+      // The rest of the row's line: inline whitespace, then LF or the end (a lone CR ends a line for readline).
+      while (i < n && (b[i] === 0x20 || b[i] === 0x09 || b[i] === CR)) i++;
+      if (i < n && b[i] !== LF) return undefined;
+      lines.ends.push(i);
+      while (i < n && isWs(b[i]!)) i++;
+      if (i >= n) return { count, keys: keys.list };
+      continue;
+    }
+    while (i < n && isWs(b[i]!)) i++;
     if (i >= n) return undefined;
+    const c = b[i++];
+    if (c === CLOSE_BRACKET) {
+      while (i < n && isWs(b[i]!)) i++;
+      return i === n ? { count, keys: keys.list } : undefined;
+    }
+    if (c !== COMMA) return undefined;
+    while (i < n && isWs(b[i]!)) i++;
+  }
+}
+
+/**
+ * One row: from its `{` at i, the offset just after its `}`, or -1 when this scan does not answer for it. Its keys go
+ * to `keys`; `stack` holds the open containers (stack[d] for depth d); `ws` is the whitespace allowed inside a row.
+ */
+function rowEnd(b: Uint8Array, i: number, n: number, keys: Keys, stack: Uint8Array, ws: Uint8Array): number {
+  let depth = 1;
+  let pos = 0; // the position of the next key in the row
+  stack[1] = OBJECT;
+  i++;
+  while (i < n && ws[b[i]!] === 1) i++;
+  if (i < n && b[i] === CLOSE_BRACE) return i + 1;
+  let want = Want.Key;
+  for (;;) {
+    if (i >= n) return -1;
     const c = b[i]!;
     if (want === Want.Key) {
-      if (c !== QUOTE) return undefined;
+      if (c !== QUOTE) return -1;
       const from = ++i;
       i = stringEnd(b, i, n);
-      if (i < 0) return undefined;
-      if (depth === 1 && !keys.add(pos++, from, i)) return undefined;
+      if (i < 0) return -1;
+      if (depth === 1 && !keys.add(pos++, from, i)) return -1;
       i++;
-      while (i < n && isWs(b[i]!)) i++;
-      if (i >= n || b[i] !== COLON) return undefined;
+      while (i < n && ws[b[i]!] === 1) i++;
+      if (i >= n || b[i] !== COLON) return -1;
       i++;
-      while (i < n && isWs(b[i]!)) i++;
+      while (i < n && ws[b[i]!] === 1) i++;
       want = Want.Value;
       continue;
     }
@@ -158,36 +236,25 @@ export function scanRows(b: Uint8Array): ScannedRows | undefined {
       i++;
       const top = stack[depth];
       if (c === COMMA) {
-        while (i < n && isWs(b[i]!)) i++;
-        if (depth === 0) {
-          // The next row.
-          if (i >= n || b[i] !== OPEN_BRACE) return undefined;
-          want = Want.Value;
-        } else want = top === OBJECT ? Want.Key : Want.Value;
+        while (i < n && ws[b[i]!] === 1) i++;
+        want = top === OBJECT ? Want.Key : Want.Value;
         continue;
       }
-      if (depth === 0) {
-        if (c !== CLOSE_BRACKET) return undefined;
-        while (i < n && isWs(b[i]!)) i++;
-        return i === n ? { count, keys: keys.list } : undefined;
-      }
-      if (c !== (top === OBJECT ? CLOSE_BRACE : CLOSE_BRACKET)) return undefined;
-      depth--;
-      if (depth === 0) count++;
-      while (i < n && isWs(b[i]!)) i++;
+      if (c !== (top === OBJECT ? CLOSE_BRACE : CLOSE_BRACKET)) return -1;
+      if (--depth === 0) return i;
+      while (i < n && ws[b[i]!] === 1) i++;
       continue;
     }
     // A value.
     if (c === QUOTE) {
       i = stringEnd(b, i + 1, n);
-      if (i < 0) return undefined;
+      if (i < 0) return -1;
       i++;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (depth === MAX_DEPTH) return undefined;
+      if (depth === MAX_DEPTH) return -1;
       stack[++depth] = c === OPEN_BRACE ? OBJECT : ARRAY;
-      if (depth === 1) pos = 0;
       i++;
-      while (i < n && isWs(b[i]!)) i++;
+      while (i < n && ws[b[i]!] === 1) i++;
       if (i < n && b[i] === (c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) {
         // An empty container: a value ends here.
         want = Want.Next;
@@ -196,34 +263,33 @@ export function scanRows(b: Uint8Array): ScannedRows | undefined {
       want = c === OPEN_BRACE ? Want.Key : Want.Value;
       continue;
     } else if (c === 0x74) {
-      if (i + 3 >= n || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return undefined;
+      if (i + 3 >= n || b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return -1;
       i += 4;
     } else if (c === 0x66) {
-      if (i + 4 >= n || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65)
-        return undefined;
+      if (i + 4 >= n || b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return -1;
       i += 5;
     } else if (c === 0x6e) {
-      if (i + 3 >= n || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return undefined;
+      if (i + 3 >= n || b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return -1;
       i += 4;
     } else {
       // A number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
       if (c === MINUS) i++;
       if (i < n && b[i] === ZERO) i++;
       else if (i < n && isDigit(b[i]!)) while (i < n && isDigit(b[i]!)) i++;
-      else return undefined;
+      else return -1;
       if (i < n && b[i] === DOT) {
         i++;
-        if (i >= n || !isDigit(b[i]!)) return undefined;
+        if (i >= n || !isDigit(b[i]!)) return -1;
         while (i < n && isDigit(b[i]!)) i++;
       }
       if (i < n && (b[i] === 0x65 || b[i] === 0x45)) {
         i++;
         if (i < n && (b[i] === PLUS || b[i] === MINUS)) i++;
-        if (i >= n || !isDigit(b[i]!)) return undefined;
+        if (i >= n || !isDigit(b[i]!)) return -1;
         while (i < n && isDigit(b[i]!)) i++;
       }
     }
-    while (i < n && isWs(b[i]!)) i++;
+    while (i < n && ws[b[i]!] === 1) i++;
     want = Want.Next;
   }
 }
