@@ -204,8 +204,8 @@ export function copyTextFromBytes(batch: InsertBatch, now: Date): { text: Buffer
   for (const c of cols) {
     first.push(slots);
     for (const k of c.keys) {
-      // A name Object.prototype has (`constructor`, `__proto__`): the parsed path reads the prototype's for a row
-      // without the key; it keeps that case.
+      // A name Object.prototype has (`constructor`, `__proto__`): rare, so left to the parsed path (own keys only
+      // there) rather than given a case of its own here.
       if (slotOfKey.has(k) || k in Object.prototype) return undefined;
       slotOfKey.set(k, slots++);
     }

@@ -27,7 +27,9 @@ export function copyText(b: InsertBatch, now: Date): { text: string; rows: numbe
     for (const col of cols) {
       let v: unknown;
       for (const k of col.keys) {
-        v = r[k];
+        // Own keys only: a row without a key named like a property of Object.prototype (`constructor`) must
+        // give NULL, not the prototype's function text.
+        v = Object.hasOwn(r, k) ? r[k] : undefined;
         if (v !== undefined && v !== null) break;
       }
       line += `\t${field(v, col.kind, col.notNull, now)}`;

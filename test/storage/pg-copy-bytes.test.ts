@@ -115,3 +115,12 @@ test('bytes that are not UTF-8, a key listed by two columns or named as a proper
       undefined,
     );
 });
+
+test('the parsed path reads own keys only: a row without `constructor` gives NULL, not the prototype', () => {
+  const now = new Date();
+  const b = { ...batch('[{"a":1},{"constructor":"x"}]'), columns: [{ ...columns[2]!, keys: ['constructor'] }] };
+  const lines = copyText(b, now).text.trimEnd().split('\n');
+  assert.equal(lines.length, 2);
+  assert.equal(lines[0]!.split('\t').at(-1), '\\N');
+  assert.equal(lines[1]!.split('\t').at(-1), 'x');
+});
