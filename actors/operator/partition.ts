@@ -47,8 +47,9 @@ export async function partitionBatches(
   const now = column === 'insert_timestamp' ? batch.insertTimestamp : isoMicros();
   for (const row of JSON.parse(rowsText(batch.rowsJson)) as Record<string, unknown>[]) {
     let v: unknown = undefined;
+    // Own keys only (pg-copy.ts): a row without a key named like a property of Object.prototype has no value.
     for (const k of dateKeys)
-      if (row[k] !== undefined && row[k] !== null) {
+      if (Object.hasOwn(row, k) && row[k] !== undefined && row[k] !== null) {
         v = row[k];
         break;
       }
