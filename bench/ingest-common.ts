@@ -1,7 +1,7 @@
 // Shared pieces of the ingest benchmarks: a node in a child process (the compiled CLI, as users run
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,17 @@ export interface BenchNode {
   port: number;
   proc: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU seconds (user + system, every thread) a process has used, from /proc/<pid>/stat (fields 14 and 15, in clock
+ * ticks: 100 a second on Linux). What a run cost the node when the machine is shared and rates are noisy.
+ */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 /** Starts a node (dist CLI) with REST, streamer and operator on `dbmsYaml`; resolves when REST answers. */
