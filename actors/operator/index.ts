@@ -29,6 +29,7 @@ import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
+import { JournalMapRelease } from './map-release.js';
 import { TsdInfo } from './tsd.js';
 import { loadOperatorPolicy, tableOwner, type OperatorPolicy } from './policy.js';
 import { readSetting } from '../../node/settings.js';
@@ -53,6 +54,8 @@ interface State {
   retryAt: number;
   /** Watch-dir paths from watcher events, taken by the next `operator.files`. */
   queued: Set<string>;
+  /** Gives the journal's mapped pages back after trims and periodically (map-release.ts). */
+  mapRelease: JournalMapRelease;
 }
 
 /** Keeps one timer at the time the next table in backoff is due (none when no table waits). */
@@ -186,6 +189,7 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
       // Once a second too: a writer with nothing written since the last tick empties SQLite's log, so a kill
       // while idle leaves nothing to recover (storage/dbms/sqlite-wal.ts).
       await state.fctx.catalog.idle();
+      state.mapRelease.tick();
       return undefined;
     case 'operator.catchup':
       await catchUp(state.fctx, ctx, { dbms: msg.dbms, table: msg.table });
@@ -231,6 +235,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     // EdgeLake: the operator policy must exist; its member and cluster are this operator's.
     const policy = cfg.policy === undefined ? undefined : await loadOperatorPolicy(ctx, cfg.policy);
     const journal = Journal.open(d['journal_dir']!);
+    const mapRelease = new JournalMapRelease(journal, ctx.log);
     const catalog = new Catalog(d['dbms_dir']!, ctx.log, policy ? tableOwner(ctx, policy, cfg.master_node) : undefined);
     const stats = new OperatorStats();
     let seq = Date.now();
@@ -238,7 +243,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       catalog,
       journal,
       stats,
-      trims: new TrimQueue(journal, ctx.log),
+      trims: new TrimQueue(journal, ctx.log, () => mapRelease.trimmed()),
       log: ctx.log,
       errDir: cfg.error_dir ?? d['err_dir']!,
       createTable: cfg.create_table,
@@ -311,6 +316,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       retryTimer: undefined,
       retryAt: 0,
       queued: new Set(),
+      mapRelease,
     };
     await connectAll(state, list);
     state.timers.push(
@@ -321,6 +327,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     // At start: everything the journal holds above the recorded positions, then the files left.
     const replayed = await replayAtStart(ctx, fctx);
     if (replayed > 0) ctx.log.info('journal replayed at start', { rows: replayed });
+    // What the replay read goes now (its trims follow within the second and release again).
+    mapRelease.release();
     armRetry(state, ctx);
     ctx.send(ctx.self, { type: 'operator.file' });
     for (const name of ctx.ringNames()) armRing(ctx, name, 'operator.drain', 1000);

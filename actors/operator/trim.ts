@@ -1,6 +1,7 @@
 // Journal trimming after the rows are in the database: positions are coalesced per
 // (dbms, table, stream) and trimmed in the background, off the insert path. A trim that fails is
 // harmless (the entries are at or below the recorded position and replay skips them) and is retried.
+// A flush that removed entries tells `onTrimmed` (the journal's map release: map-release.ts).
 import { errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
 import type { Journal } from '../../storage/journal/journal.js';
@@ -12,6 +13,7 @@ export class TrimQueue {
   constructor(
     private readonly journal: Journal,
     private readonly log: Logger,
+    private readonly onTrimmed: () => void = () => undefined,
   ) {}
 
   add(dbms: string, table: string, stream: string, seq: number): void {
@@ -26,8 +28,10 @@ export class TrimQueue {
     this.running = true;
     const work = [...this.due.values()];
     this.due.clear();
+    let removed = 0;
     try {
-      for (const w of work) await this.journal.trim(w.dbms, w.table, w.stream, w.seq);
+      for (const w of work) removed += await this.journal.trim(w.dbms, w.table, w.stream, w.seq);
+      if (removed > 0) this.onTrimmed();
     } catch (err) {
       for (const w of work) this.add(w.dbms, w.table, w.stream, w.seq);
       this.log.warn('journal trim failed; will retry', { error: errorMessage(err) });

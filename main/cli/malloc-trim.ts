@@ -2,15 +2,31 @@
 // free list (a high-water mark per arena), and the node's threads (REST, streamer, operator, libsql's) each peak
 // at different moments of a long load: in a 10-minute soak anonymous RSS kept rising while the V8 heaps stayed
 // flat, and malloc_trim(0) called into the running node through gdb dropped it from 260 to 192 MB (bench/README.md
-// soak; 167 MB in use of 261 MB held). A running process cannot change glibc's tunables (they are read at exec),
+// soak; 167 MB in use of 261 MB held). GLIBC_TUNABLES is read at exec (the node cannot set it for itself),
 // so the node calls malloc_trim(0) itself, on the main thread, every `ELRT_MALLOC_TRIM_MS` (10 s; 0 = never):
 // glibc walks every arena (malloc.c `__malloc_trim`) and madvises their free pages away, in about a millisecond
 // for a busy node's heaps. koffi (a prebuilt FFI, no compiler at install) calls it; on a system without glibc
 // (musl, macOS) the trimmer is off and says so once.
+// malloc_trim does not reach two things (malloc.c `mtrim`): the top chunk of a thread's arena (only the main
+// arena's is trimmed) and blocks glibc serves from an arena because its mmap threshold rose. glibc raises the
+// threshold to the size of each large mmapped block freed (up to 32 MB) and the top's trim threshold to twice that,
+// so after a burst of 512 KB body pieces and 8 MB slices, later large buffers come from the arenas and stay there.
+// `mallopt(M_MMAP_THRESHOLD)` at run time fixes the threshold (and turns the raising off, as MALLOC_MMAP_THRESHOLD_
+// does at exec): the CLI sets 128 KiB, glibc's own starting value, and the same trim threshold, before the node's
+// threads start (`ELRT_MALLOC_MMAP_THRESHOLD`, bytes; 0 leaves glibc's dynamic threshold; a MALLOC_MMAP_THRESHOLD_
+// in the environment is left as glibc read it). What it changes after a large PUT and what it costs ingest:
+// bench/README.md put-55mb-rss.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 
 export const DEFAULT_TRIM_MS = 10_000;
+/** glibc's initial (and, fixed, the CLI's) mmap threshold: malloc.c DEFAULT_MMAP_THRESHOLD_MIN. */
+export const DEFAULT_MMAP_THRESHOLD = 128 * 1024;
+/** glibc's largest mmap threshold on 64-bit (malloc.c HEAP_MAX_SIZE / 2). */
+const MAX_MMAP_THRESHOLD = 32 * 1024 * 1024;
+// malloc.h
+const M_TRIM_THRESHOLD = -1;
+const M_MMAP_THRESHOLD = -3;
 
 export interface Trimmer {
   /** Trims now; returns glibc's answer (1: memory was given back) and the time it took. */
@@ -19,12 +35,50 @@ export interface Trimmer {
 }
 
 type TrimFn = (pad: number) => number;
+type MalloptFn = (param: number, value: number) => number;
+
+async function libc(): Promise<ReturnType<typeof import('koffi').load>> {
+  if (process.platform !== 'linux') throw new Error(`malloc_trim and mallopt are glibc's; this is ${process.platform}`);
+  const koffi = (await import('koffi')).default;
+  return koffi.load('libc.so.6');
+}
 
 async function loadTrim(): Promise<TrimFn> {
-  if (process.platform !== 'linux') throw new Error(`malloc_trim is glibc's; this is ${process.platform}`);
-  const koffi = (await import('koffi')).default;
-  const libc = koffi.load('libc.so.6');
-  return libc.func('int malloc_trim(size_t pad)') as TrimFn;
+  return (await libc()).func('int malloc_trim(size_t pad)') as TrimFn;
+}
+
+/**
+ * The fixed mmap threshold from the environment: `ELRT_MALLOC_MMAP_THRESHOLD` bytes (default 128 KiB, 0 = glibc's
+ * dynamic threshold); undefined also when MALLOC_MMAP_THRESHOLD_ is set (glibc took that one at exec).
+ */
+export function mmapThresholdBytes(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if ((env['MALLOC_MMAP_THRESHOLD_'] ?? '') !== '') return undefined;
+  const v = env['ELRT_MALLOC_MMAP_THRESHOLD'];
+  if (v === undefined || v === '') return DEFAULT_MMAP_THRESHOLD;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_MMAP_THRESHOLD)
+    throw new Error(
+      `ELRT_MALLOC_MMAP_THRESHOLD must be a whole number of bytes up to ${MAX_MMAP_THRESHOLD}, got '${v}'`,
+    );
+  return n === 0 ? undefined : n;
+}
+
+/**
+ * Fixes glibc's mmap and trim thresholds at `bytes` for the whole process (call before the node's threads start:
+ * their arenas are served under it from their first block). False when mallopt is not there (logged) or refused.
+ */
+export async function fixMmapThreshold(bytes: number, log: Logger): Promise<boolean> {
+  let mallopt: MalloptFn;
+  try {
+    mallopt = (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
+  } catch (err) {
+    log.info('mallopt is not available: glibc keeps its dynamic mmap threshold', { error: errorMessage(err) });
+    return false;
+  }
+  // mallopt answers 1 on success, 0 on a value it refuses.
+  const ok = mallopt(M_MMAP_THRESHOLD, bytes) === 1 && mallopt(M_TRIM_THRESHOLD, bytes) === 1;
+  if (!ok) log.warn('mallopt refused the mmap threshold', { bytes });
+  return ok;
 }
 
 /** The trim interval from the environment: `ELRT_MALLOC_TRIM_MS`, default 10 s, 0 turns it off. */

@@ -6,7 +6,7 @@ import { bootNode } from '../boot.js';
 import { createLogger, prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
-import { startMallocTrim, trimIntervalMs } from './malloc-trim.js';
+import { fixMmapThreshold, mmapThresholdBytes, startMallocTrim, trimIntervalMs } from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
 export async function runStart(args: CliArgs, started: () => void = () => undefined): Promise<number> {
@@ -16,7 +16,11 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   let done: (code: number) => void = () => undefined;
   const finished = new Promise<number>((r) => (done = r));
   const trimEvery = trimIntervalMs();
+  const mmapThreshold = mmapThresholdBytes();
   const logSink = args.logFormat === 'pretty' ? prettySink() : streamSink();
+  const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
+  // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
+  if (mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),
     ...(args.root !== undefined ? { root: args.root } : {}),
@@ -31,7 +35,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
     `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
   );
   // The whole process's allocator: a CLI concern, not the in-process nodes of tests (malloc-trim.ts says why).
-  const trimmer = await startMallocTrim(trimEvery, createLogger('memory', logSink, args.logLevel ?? 'info'));
+  const trimmer = await startMallocTrim(trimEvery, memoryLog);
   // What starting the services allocated and freed (module loading, handshakes, schema checks) goes back now,
   // not at the first interval.
   trimmer?.trim();

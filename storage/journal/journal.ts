@@ -20,8 +20,10 @@
 // body too large to hold is written in pieces above the counter of a lane of its own (staged.ts), and the last
 // transaction moves the counter over all of them with the last piece: the body becomes visible at once, and a
 // crash before that leaves only invisible entries, which the writer drops when it starts again.
+import { extname, join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { DbmsError, errorMessage } from '../../base/errors.js';
+import { releaseMapped, type MapRelease } from './map-release.js';
 import { StagedAppend } from './staged.js';
 
 // Rows are stored as bytes (msgpack bin: copied, never re-encoded); a journal written before held strings,
@@ -67,6 +69,7 @@ export class Journal {
   private readonly entries: Database<StoredEntry, EntryKey>;
   private readonly counters: Database<number, CounterKey>;
   private readonly marks: Database<string, MarkKey>;
+  private closed = false;
 
   private constructor(readonly path: string) {
     try {
@@ -246,7 +249,24 @@ export class Journal {
     return { entries, rows };
   }
 
+  /** The LMDB data file: `<path>/data.mdb`, or `path` itself when it names a file (lmdb-js `noSubdir`). */
+  get dataFile(): string {
+    return extname(this.path) ? this.path : join(this.path, 'data.mdb');
+  }
+
+  /**
+   * Gives back this process's resident pages of the journal's map (map-release.ts): what readers touched, a read-back
+   * body or a backlog, stays in RSS otherwise. Safe at any time while open, with reads and writes going on in any
+   * thread: the pages stay in the page cache and the next read faults the same bytes back.
+   */
+  releaseMapped(): MapRelease {
+    // Open, this thread's reference keeps LMDB's maps mapped until the call returns (map-release.ts says why).
+    if (this.closed) throw new DbmsError(`journal ${this.path} is closed`);
+    return releaseMapped(this.dataFile);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.root.close();
   }
 }

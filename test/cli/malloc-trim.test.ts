@@ -6,7 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { trimIntervalMs, DEFAULT_TRIM_MS } from '../../main/cli/malloc-trim.js';
+import {
+  mmapThresholdBytes,
+  trimIntervalMs,
+  DEFAULT_MMAP_THRESHOLD,
+  DEFAULT_TRIM_MS,
+} from '../../main/cli/malloc-trim.js';
 
 test('ELRT_MALLOC_TRIM_MS: default 10 s, 0 turns it off, anything else but ms is refused', () => {
   assert.equal(trimIntervalMs({}), DEFAULT_TRIM_MS);
@@ -55,4 +60,63 @@ test('malloc_trim gives back what glibc kept after the buffers were freed', (t) 
   assert.ok(r.freed > r.full * 0.6, `glibc kept the freed chunks before the trim (${r.freed} of ${r.full} MB)`);
   assert.ok(r.released, 'malloc_trim says it gave memory back');
   assert.ok(r.trimmed < r.freed - 100, `the trim gave back most of the freed memory: ${r.freed} -> ${r.trimmed} MB`);
+});
+
+test('ELRT_MALLOC_MMAP_THRESHOLD: default 128 KiB, 0 leaves glibc dynamic, MALLOC_MMAP_THRESHOLD_ wins, bad values refused', () => {
+  assert.equal(mmapThresholdBytes({}), DEFAULT_MMAP_THRESHOLD);
+  assert.equal(mmapThresholdBytes({ ELRT_MALLOC_MMAP_THRESHOLD: '0' }), undefined);
+  assert.equal(mmapThresholdBytes({ ELRT_MALLOC_MMAP_THRESHOLD: '262144' }), 262144);
+  assert.equal(mmapThresholdBytes({ MALLOC_MMAP_THRESHOLD_: '65536' }), undefined);
+  assert.throws(() => mmapThresholdBytes({ ELRT_MALLOC_MMAP_THRESHOLD: '128k' }), /whole number of bytes/);
+  assert.throws(() => mmapThresholdBytes({ ELRT_MALLOC_MMAP_THRESHOLD: String(64 << 20) }), /up to/);
+});
+
+// A freed 8 MB block raises glibc's dynamic threshold to 8 MB, so the 1 MB buffers that follow come from the arena;
+// nine of ten are freed and the live tenth keeps their chunks from the top: glibc keeps them. With the threshold
+// fixed, each 1 MB buffer is its own mapping, unmapped when freed.
+const THRESHOLD_CHILD = (fix: boolean) => `
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fixMmapThreshold } from ${JSON.stringify(fileURLToPath(new URL('../../main/cli/malloc-trim.ts', import.meta.url)))};
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+const anon = () => Number(/RssAnon:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
+const fixed = ${fix} ? await fixMmapThreshold(128 * 1024, quiet) : false;
+if (${fix} && !fixed) { console.log(JSON.stringify({ skip: 'no mallopt here' })); process.exit(0); }
+let big = Buffer.allocUnsafeSlow(8 << 20).fill(1);
+big = undefined;
+for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+let bufs = [];
+for (let i = 0; i < 150; i++) bufs.push(Buffer.allocUnsafeSlow(1 << 20).fill(i & 255));
+const full = anon();
+bufs = bufs.filter((_, i) => i % 10 === 0);
+for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
+console.log(JSON.stringify({ full, freed: anon(), kept: bufs.length }));
+`;
+
+/** The environment without glibc's MALLOC_* settings (an empty value is a value to glibc: threshold 0). */
+function withoutMallocEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_')));
+}
+
+function thresholdRun(fix: boolean): { skip?: string; full: number; freed: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', THRESHOLD_CHILD(fix)], {
+    encoding: 'utf8',
+    env: withoutMallocEnv(),
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as { skip?: string; full: number; freed: number };
+}
+
+test('a fixed mmap threshold gives freed large buffers back at once, where the dynamic one had glibc keep them', (t) => {
+  const fixed = thresholdRun(true);
+  if (fixed.skip) return t.skip(fixed.skip);
+  const dynamic = thresholdRun(false);
+  // 150 MB filled, 135 MB of it freed.
+  assert.ok(
+    dynamic.freed > dynamic.full - 40,
+    `dynamic: glibc kept the freed buffers (${dynamic.freed} of ${dynamic.full} MB)`,
+  );
+  assert.ok(fixed.freed < fixed.full - 100, `fixed: the freed buffers went back (${fixed.full} -> ${fixed.freed} MB)`);
 });
