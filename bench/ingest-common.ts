@@ -22,17 +22,6 @@ export interface BenchNode {
   stop(): Promise<void>;
 }
 
-/**
- * CPU seconds (user + system, every thread) a process has used, from /proc/<pid>/stat (fields 14 and 15, in clock
- * ticks: 100 a second on Linux). What a run cost the node when the machine is shared and rates are noisy.
- */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-
 /** Starts a node (dist CLI) with REST, streamer and operator on `dbmsYaml`; resolves when REST answers. */
 export async function startNode(dbmsYaml: string, extraServices = ''): Promise<BenchNode> {
   ensureBuilt();

@@ -75,11 +75,7 @@ try {
   if ((n = await count(node.port, 'bench', 'readings')) !== total)
     throw new Error(`expected ${total} rows, found ${n}`);
   value = total / secs;
-  const cpu = cpuSeconds(node.proc.pid!) - cpu0;
   extra = {
-    // The node's CPU from the load's start to the last row landed (the polling included), and per million rows.
-    node_cpu_s: Number(cpu.toFixed(2)),
-    node_cpu_s_per_m_rows: Number(((cpu * 1e6) / total).toFixed(2)),
     put_rows_per_s: Math.round(total / acked),
     put_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     put_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
