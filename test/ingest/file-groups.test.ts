@@ -11,11 +11,9 @@ import { Journal } from '../../storage/journal/journal.js';
 import type { FileRecord } from '../../storage/dbms/types.js';
 import { Catalog } from '../../actors/operator/catalog.js';
 import { operatorSchema } from '../../actors/operator/config.js';
-import { OperatorStats } from '../../actors/operator/stats.js';
-import { TrimQueue } from '../../actors/operator/trim.js';
-import { RetryBook } from '../../actors/operator/retry.js';
 import { Finisher } from '../../actors/_shared/file-moves.js';
 import type { FileContext } from '../../actors/operator/files.js';
+import { testApplyContext } from '../../harness/operator-context.js';
 import { processFile, processFiles } from '../../actors/operator/file-group.js';
 
 const ROWS = 300;
@@ -60,22 +58,7 @@ async function setup(t: TestContext): Promise<Setup> {
   adapter.write = (batches, positions, files) => (writes.push([...files]), write(batches, positions, files));
   let seq = 1;
   const ctx: FileContext = {
-    catalog,
-    journal,
-    stats: new OperatorStats(),
-    trims: new TrimQueue(journal, log),
-    log,
-    errDir: d('err'),
-    createTable: true,
-    tsd: false,
-    member: '0',
-    limitTables: undefined,
-    seen: new Map(),
-    retries: new RetryBook(),
-    tsdInfo: undefined,
-    distribute: undefined,
-    memberId: 0,
-    nextRowId: () => String(++seq),
+    ...testApplyContext({ catalog, journal, log, errDir: d('err') }, { nextRowId: () => String(++seq) }),
     dirs: {
       watchDir: d('watch'),
       archiveDir: d('archive'),

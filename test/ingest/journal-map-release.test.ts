@@ -3,26 +3,14 @@
 // so this process's smaps show what its operator thread mapped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, startTestNode, until, REST_NODE } from '../../harness/test-node.js';
 import { JournalMapRelease, PERIOD_MS } from '../../actors/operator/map-release.js';
 import { Journal } from '../../storage/journal/journal.js';
 import { MemorySink, createLogger } from '../../base/log.js';
-
-/** kB of `file` resident in this process: the Rss of its mappings in /proc/self/smaps. */
-function residentKb(file: string): number {
-  const path = realpathSync(file);
-  let kb = 0;
-  let mine = false;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S{4} \S+ \S+ \d+\s+(.*)$/.exec(line);
-    if (head) mine = head[1] === path;
-    else if (mine && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
-  }
-  return kb;
-}
+import { residentKb } from '../../harness/resident.js';
 
 async function count(cmd: (q: string) => Promise<string>): Promise<number> {
   try {

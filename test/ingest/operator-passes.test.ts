@@ -12,10 +12,8 @@ import { join } from 'node:path';
 import { createLogger } from '../../base/log.js';
 import { Journal, type JournalWriter } from '../../storage/journal/journal.js';
 import { Catalog } from '../../actors/operator/catalog.js';
-import { OperatorStats } from '../../actors/operator/stats.js';
-import { TrimQueue } from '../../actors/operator/trim.js';
-import { RetryBook } from '../../actors/operator/retry.js';
 import type { ApplyContext } from '../../actors/operator/apply.js';
+import { testApplyContext } from '../../harness/operator-context.js';
 import { countUnapplied, reconcile, replayAtStart } from '../../actors/operator/replay.js';
 import { MERGE_ROWS, NEW_TABLE_ROWS, applyFrames } from '../../actors/operator/ring-drain.js';
 import { Ring } from '../../runtime/ring.js';
@@ -54,24 +52,7 @@ async function setup(t: TestContext): Promise<Setup> {
     writes.push(batches.reduce((n, b) => n + b.rowCount, 0)),
     write(batches, positions, files)
   );
-  const ctx: ApplyContext = {
-    catalog,
-    journal,
-    stats: new OperatorStats(),
-    trims: new TrimQueue(journal, log),
-    log,
-    errDir: join(root, 'err'),
-    createTable: true,
-    tsd: false,
-    member: '0',
-    limitTables: undefined,
-    seen: new Map(),
-    retries: new RetryBook(),
-    tsdInfo: undefined,
-    distribute: undefined,
-    memberId: 0,
-    nextRowId: () => '1',
-  };
+  const ctx = testApplyContext({ catalog, journal, log, errDir: join(root, 'err') });
   const writer = journal.writer('rest-server');
   let next = 0;
   return {

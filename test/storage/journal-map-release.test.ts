@@ -4,27 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Journal } from '../../storage/journal/journal.js';
 import { mappingsOf } from '../../storage/journal/map-release.js';
+import { residentKb } from '../../harness/resident.js';
 
 const linux = process.platform === 'linux';
-
-/** kB of `file` resident in this process: the Rss of its mappings in /proc/self/smaps. */
-function residentKb(file: string): number {
-  const path = realpathSync(file);
-  let kb = 0;
-  let mine = false;
-  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S{4} \S+ \S+ \d+\s+(.*)$/.exec(line);
-    if (head) mine = head[1] === path;
-    else if (mine && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
-  }
-  return kb;
-}
 
 /** Entry n of the test: `size` bytes of a JSON array text, different for each n. */
 function body(n: number, size: number): Buffer {
