@@ -52,6 +52,8 @@ export type ToHost =
    * message instead of one postMessage each.
    */
   | { t: 'batch'; items: (InEnvelope | ReplyEnvelope)[] }
+  /** A turn's envelopes when all are sends: the messages alone, without an envelope object each to clone. */
+  | { t: 'sends'; m: ActorMessage[] }
   | { t: 'stop'; reason: string }
   | { t: 'clock'; advanceMs: number }
   | { t: 'ring.attach'; name: string; sab: SharedArrayBuffer }

@@ -114,6 +114,8 @@ export class WorkerActor {
   private inflight = 0;
   private outQ: (InEnvelope | ReplyEnvelope)[] = [];
   private flushScheduled = false;
+  /** Asks and replies in `outQ`: while 0, a flush posts the messages alone (`sends`). */
+  private outOthers = 0;
   private askSeq = 0;
   private readonly asks = new Map<number, PendingAsk>();
   private writableWaiters: (() => void)[] = [];
@@ -273,6 +275,7 @@ export class WorkerActor {
   private enqueue(env: InEnvelope | ReplyEnvelope): void {
     // A reply is no mailbox message: it takes no credit.
     if (env.k !== 'reply') this.inflight++;
+    if (env.k !== 'send') this.outOthers++;
     this.outQ.push(env);
     if (this.outQ.length >= FLUSH_AT) {
       // A sender that fills the mailbox in one turn would otherwise hand the worker one huge batch and
@@ -293,7 +296,15 @@ export class WorkerActor {
     if (this.outQ.length === 0 || !this.worker || this.exited) return;
     const items = this.outQ;
     this.outQ = [];
-    this.worker.postMessage({ t: 'batch', items } satisfies ToHost);
+    const others = this.outOthers;
+    this.outOthers = 0;
+    if (others === 0) {
+      // Sends only (the common case under load): the messages alone, so that structured clone copies one object
+      // per message instead of two (bench/README.md mailbox).
+      const m = new Array<ActorMessage>(items.length);
+      for (let i = 0; i < items.length; i++) m[i] = (items[i] as { m: ActorMessage }).m;
+      this.worker.postMessage({ t: 'sends', m } satisfies ToHost);
+    } else this.worker.postMessage({ t: 'batch', items } satisfies ToHost);
   }
 
   private onHostMessage(m: FromHost): void {
