@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { startTestNode, type TestNode } from '../../harness/test-node.js';
+import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { TCP_SERVER } from '../../actors/tcp-server/messages.js';
 import { commandMessage } from '../../protocols/tcp/builders.js';
 import { decodeBlock } from '../../protocols/tcp/decoder.js';
@@ -65,6 +65,8 @@ test('get status from the dispatch thread is byte for byte the node’s answer, 
   // A connection that handed a command other than a query to a command worker gets every answer from the node.
   const viaNode = await peerConn(t, port);
   viaNode.write(request('get version', 1, replyPort, RT_SOCKET_ID));
+  // Counted before the loop's first sample: under load it was counted between a `before` and an `after` (CI).
+  await until(async () => (await stats(b)).commands >= 1);
 
   // Each name twice with other job fields: the second answer on a connection is its first one's copy (local.ts).
   const jobs = [
