@@ -261,6 +261,8 @@ export function rawSqliteRowsPerSecond(
 
 export interface RawServer {
   port: number;
+  /** Its SQLite file (a reader may open it: WAL). */
+  file: string;
   pid: number;
   stop(): Promise<void>;
 }
@@ -293,6 +295,7 @@ export async function startRawSqliteServer(table: string, ddl: readonly string[]
   });
   return {
     port,
+    file: join(dir, 'raw.db'),
     pid: proc.pid!,
     stop: () =>
       new Promise((r) => {
