@@ -19,6 +19,8 @@ export interface OpenOptions {
   lockWaitMs?: number;
   /** The dbms's writer (the operator's connection): SQLite keeps its write-ahead log bounded (sqlite-wal.ts). */
   onCheckpoint?: SqliteOptions['onCheckpoint'];
+  /** With `onCheckpoint`: the log is copied on a thread of its own (sqlite-copier.ts). */
+  copyOffThread?: boolean;
 }
 
 export const DBMS_NAME = /^[a-z_][a-z0-9_]{0,62}$/i;
@@ -42,6 +44,7 @@ export async function openDbms(name: string, cfg: ConnectionConfig, opts: OpenOp
       if (opts.onLocked) o.onLocked = opts.onLocked;
       if (opts.lockWaitMs !== undefined) o.lockWaitMs = opts.lockWaitMs;
       if (opts.onCheckpoint) o.onCheckpoint = opts.onCheckpoint;
+      if (opts.copyOffThread) o.copyOffThread = true;
       return SqliteAdapter.open(name, path, o);
     }
     case 'psql': {

@@ -9,7 +9,12 @@
 // log, copies every frame and empties the file: after a write, when the log passes WAL_BOUND_BYTES; when the writer
 // has been idle since the last `idle()` call; and before it closes. A checkpoint only copies committed pages, so a
 // kill at any point of it loses nothing (SQLite's WAL recovery).
+// With a copier (sqlite-copier.ts, the operator's writer), the log past its bound is first copied on the copier's
+// thread while writes go on, and the writer's TRUNCATE comes at the first write after that copy took every frame: it
+// then copies only what was written meanwhile. A copier that falls behind (the log a quarter bound further) or fails
+// leaves the writer to copy inline, as without one.
 import { statSync } from 'node:fs';
+import type { LogCopier } from './sqlite-copier.js';
 
 /** The log's bound (bytes): about SQLite's autocheckpoint of 10,000 pages this writer had before. */
 export const WAL_BOUND_BYTES = 40 << 20;
@@ -47,6 +52,8 @@ export class WalKeeper {
     dbPath: string,
     /** The connection's busy timeout (ms), restored after each checkpoint. */
     private readonly busyTimeoutMs: number,
+    /** Copies the log on a thread of its own (absent: the writer copies inline). */
+    private copier?: LogCopier,
   ) {
     this.walPath = `${dbPath}-wal`;
     // This connection checkpoints itself (below); SQLite's PASSIVE autocheckpoint would only run alongside.
@@ -65,9 +72,20 @@ export class WalKeeper {
   /** After each committed write: a log past the bound is checkpointed and emptied. */
   afterWrite(): CheckpointResult | undefined {
     this.wroteSinceIdle = true;
+    const failed = this.copier?.takeFailure();
+    if (failed) {
+      // Reported by the caller (a failed checkpoint); the writer copies inline from now on.
+      this.copier = undefined;
+      throw failed;
+    }
     const size = this.walBytes();
     if (size < this.nextCheck) return undefined;
+    if (this.copier && this.copier.status !== 'copied' && size < this.nextCheck + WAL_BOUND_BYTES / 4) {
+      this.copier.start();
+      return undefined;
+    }
     const r = this.checkpoint(BOUND_WAIT_MS);
+    this.copier?.reset();
     // Readers held it up: the frames they allowed are copied; try again a quarter bound later, not at every write.
     this.nextCheck = r.busy ? size + WAL_BOUND_BYTES / 4 : WAL_BOUND_BYTES;
     return r;

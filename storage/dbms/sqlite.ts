@@ -19,6 +19,7 @@ import {
 } from './types.js';
 import { Status } from '../../base/status.js';
 import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
+import { LogCopier } from './sqlite-copier.js';
 import { isSqliteLocked } from './sqlite-locked.js';
 
 interface Stmt {
@@ -49,7 +50,15 @@ export interface SqliteOptions {
    * idle and before closing (sqlite-wal.ts). Told of each checkpoint it ran (`ms`, SQLite's result) or of its error;
    * an error leaves the log as it was and fails nothing (the writes are committed before).
    */
-  onCheckpoint?: (when: 'write' | 'idle' | 'close', out: { ms: number; result: CheckpointResult } | Error) => void;
+  onCheckpoint?: (
+    when: 'write' | 'idle' | 'close' | 'copy',
+    out: { ms: number; result: CheckpointResult } | Error,
+  ) => void;
+  /**
+   * With `onCheckpoint`: the log past its bound is copied on a thread of its own (sqlite-copier.ts), told as `copy`,
+   * and the writer's own checkpoint after it has only what was written meanwhile to copy.
+   */
+  copyOffThread?: boolean;
 }
 
 export interface SqliteOpenOptions extends SqliteOptions {
@@ -67,6 +76,7 @@ export class SqliteAdapter implements DbmsAdapter {
   private readonly db: Db;
   private readonly stmts = new Map<string, Stmt>();
   private readonly wal: WalKeeper | undefined;
+  private readonly copier: LogCopier | undefined;
   private readonly onCheckpoint: SqliteOptions['onCheckpoint'];
 
   constructor(
@@ -87,8 +97,13 @@ export class SqliteAdapter implements DbmsAdapter {
       if (opts.queryOnly) db.exec('PRAGMA query_only=ON');
       else ensureInternalTables(db);
       const busyMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-      this.wal = opts.onCheckpoint && path !== ':memory:' ? new WalKeeper(db, path, busyMs) : undefined;
-      this.onCheckpoint = opts.onCheckpoint;
+      const onCheckpoint = opts.onCheckpoint;
+      this.copier =
+        onCheckpoint && opts.copyOffThread && path !== ':memory:'
+          ? new LogCopier(path, busyMs, (out) => onCheckpoint('copy', out))
+          : undefined;
+      this.wal = onCheckpoint && path !== ':memory:' ? new WalKeeper(db, path, busyMs, this.copier) : undefined;
+      this.onCheckpoint = onCheckpoint;
       this.db = db;
     } catch (err) {
       // A half-opened handle would keep its file open (and, for a retry, pile up): close it.
@@ -260,6 +275,8 @@ export class SqliteAdapter implements DbmsAdapter {
 
   async close(): Promise<void> {
     this.stmts.clear();
+    // The copier's connection goes first: the writer's close then empties the log as the last one out.
+    await this.copier?.close();
     this.walStep('close', (w) => w.beforeClose());
     this.db.close();
   }

@@ -120,3 +120,56 @@ test('the writer empties the log past its bound, when idle and before it closes;
   assert.equal(walBytes(file), 0);
   assert.equal((keep.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, 41 * rows);
 });
+
+test('with a copier, the log past its bound is copied on its own thread and the writer then empties what is left', async (t) => {
+  const file = tempFile(t);
+  const seen: { when: string; busy: number; log: number; checkpointed: number }[] = [];
+  const a = await SqliteAdapter.open('w', file, {
+    busyTimeoutMs: 1000,
+    copyOffThread: true,
+    onCheckpoint: (when, out) => {
+      if (out instanceof Error) throw out;
+      seen.push({ when, ...out.result });
+    },
+  });
+  let closed = false;
+  t.after(async () => {
+    if (!closed) await a.close();
+  });
+  await a.execDDL([
+    'CREATE TABLE rr (row_id INTEGER PRIMARY KEY, insert_timestamp TEXT, tsd_name TEXT, tsd_id INT, v TEXT)',
+  ]);
+  const rows = 2000;
+  const text = JSON.stringify(Array.from({ length: rows }, () => ({ v: 'x'.repeat(1000) })));
+  let maxWal = 0;
+  let n = 0;
+  // Writes until the writer has emptied the log; once the log is past its bound and a copy runs, the next write waits
+  // for its answer (here 2 MB a write come faster than a copy: at the bench's pace the copy takes seconds of writes).
+  while (!seen.some((s) => s.when === 'write') && n < 200) {
+    await a.write([batch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
+    maxWal = Math.max(maxWal, walBytes(file));
+    const until = Date.now() + 20_000;
+    while (walBytes(file) >= WAL_BOUND_BYTES && !seen.some((s) => s.when === 'copy') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+  const copies = seen.filter((s) => s.when === 'copy');
+  const first = seen.findIndex((s) => s.when === 'write');
+  assert.ok(first > 0, `the writer emptied the log after ${n} writes: ${JSON.stringify(seen)}`);
+  assert.ok(
+    copies.some((c) => c.busy === 0 && c.log > 0 && c.checkpointed === c.log),
+    'a copy on the thread took every frame',
+  );
+  assert.equal(seen[first - 1]!.when, 'copy', 'the copy came before the writer emptied the log');
+  assert.deepEqual(
+    { busy: seen[first]!.busy, log: seen[first]!.log },
+    { busy: 0, log: 0 },
+    'the writer emptied the log',
+  );
+  assert.ok(maxWal < WAL_BOUND_BYTES * 1.25 + (8 << 20), `the log stayed near its bound (${maxWal} bytes)`);
+  await a.close();
+  closed = true;
+  assert.equal(walBytes(file), 0);
+  const r = new Database(file, { readonly: true });
+  t.after(() => r.close());
+  assert.equal((r.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, n * rows);
+});
