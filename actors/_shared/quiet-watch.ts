@@ -1,8 +1,9 @@
 // A watch directory's entries, told once they have been quiet for a while: an inotify watch of the directory alone
 // (node:fs `watch`), and for each name a deadline that every event for it pushes back.
 // Why not chokidar: on every change chokidar's readdirp lstat's every entry of the directory, and it polls the size
-// of each new entry (`awaitWriteFinish`), names the operator makes itself by claiming a file included; that was
-// about a tenth of the operator's CPU in `ingest-files` (bench/README.md). Here an event costs a map write.
+// of each new entry (`awaitWriteFinish`), names the operator makes itself by claiming a file included: 7.4% of the
+// operator thread in a profiled `ingest-files` run, more on libuv's pool (bench/README.md). Here an event costs a map
+// write.
 // When a name counts as written: no event for it within `quietMs`. Every write is an inotify IN_MODIFY (a `change`
 // event), and creating, renaming in or out, or deleting a name is a `rename` event, so a name that has been quiet
 // for `quietMs` has had no write for that long: at least what chokidar's `awaitWriteFinish` checked (size unchanged
@@ -12,13 +13,12 @@
 // IN_Q_OVERFLOW event: its watch descriptor is -1, which no watcher has), and a directory removed and made again
 // (the watch ends with the old one). The owner therefore also scans the directory (at start and periodically), skips
 // the names `pending` here, and reopens the watch when it closed or `stale` says the directory is not the one
-// watched. The watched directory's own removal or move comes as an event named after the directory (libuv names an
-// event without a name so): the watch then closes and says so through `onError`; an entry of the same name inside
-// costs a needless reopen at most.
-import { watch, type FSWatcher } from 'node:fs';
+// watched. Events about the directory itself come named after it (libuv names an event without a name so): the
+// directory is then checked, and a watch of a directory gone or made again closes and says so through `onError`.
+import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Stats } from 'node:fs';
+import { errorMessage } from '../../base/errors.js';
 
 export interface QuietWatchOptions {
   dir: string;
@@ -78,6 +78,19 @@ export class QuietWatch {
     return st.ino !== this.id.ino || st.dev !== this.id.dev || st.birthtimeMs !== this.id.birthtimeMs;
   }
 
+  /** After an event about the directory itself: a directory gone or made again closes the watch (`onError`). */
+  private async checkSelf(): Promise<void> {
+    let why: string | undefined;
+    try {
+      if (await this.stale()) why = 'it is not the directory watched (removed and made again, or moved)';
+    } catch (err) {
+      why = errorMessage(err);
+    }
+    if (why === undefined || this.closed) return;
+    this.close();
+    this.opts.onError(new Error(`watch of ${this.opts.dir} ended: ${why}`));
+  }
+
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;
@@ -88,12 +101,9 @@ export class QuietWatch {
 
   private event(name: string | null): void {
     if (name === null) return this.opts.onUnnamed();
-    if (name === this.self) {
-      this.close();
-      return this.opts.onError(
-        new Error('the watched directory was removed or moved (or an entry named as it changed)'),
-      );
-    }
+    // Named after the directory: maybe the directory itself (removed, moved, or its attributes changed: chmod and
+    // touch come so too), maybe an entry of that name. Checked, and handled as a name as well.
+    if (name === this.self) void this.checkSelf();
     if (!this.opts.accept(name)) return;
     // Delete first so the name moves to the end: the map stays ordered by last event, and the sweep stops at the
     // first name still inside its quiet time.
