@@ -7,7 +7,7 @@
 // >= 0.6 (issue 14).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { count, rawSqliteRowsPerSecond, sqliteTableDdl, startNode } from './ingest-common.js';
+import { count, cpuSeconds, rawSqliteRowsPerSecond, sqliteTableDdl, startNode } from './ingest-common.js';
 import { jsonLine } from './lib/report.js';
 
 const FILES = Number(process.env['BENCH_FILES'] ?? 40);
@@ -31,6 +31,8 @@ const texts = Array.from({ length: FILES }, (_, f) => lines(f));
 const total = FILES * ROWS;
 const node = await startNode('  bench:\n    type: sqlite\n');
 let value = 0;
+/** CPU seconds (all threads) the node's process used in the timed part: less swayed by the machine's load than the rate. */
+let nodeCpu = 0;
 try {
   const watch = join(node.root, 'data', 'watch');
   const stage = join(node.root, 'data', 'tmp');
@@ -38,6 +40,7 @@ try {
   renameSync(join(stage, 'warm.json'), join(watch, 'bench.warm.json'));
   while ((await count(node.port, 'bench', 'warm')) < 10) await new Promise((r) => setTimeout(r, 20));
   texts.forEach((t, i) => writeFileSync(join(stage, `f${i}.json`), t));
+  const cpu0 = cpuSeconds(node.proc.pid!);
   const t0 = performance.now();
   for (let i = 0; i < FILES; i++) renameSync(join(stage, `f${i}.json`), join(watch, `bench.readings.${i}.json`));
   let n = 0;
@@ -47,6 +50,7 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   }
   value = total / ((performance.now() - t0) / 1000);
+  nodeCpu = cpuSeconds(node.proc.pid!) - cpu0;
   if (n !== total) throw new Error(`expected ${total} rows, found ${n}`);
 } finally {
   await node.stop();
@@ -63,16 +67,21 @@ try {
     return p;
   });
   const perTx = Math.max(1, Math.floor(GROUP_ROWS / ROWS));
+  const rawCpu0 = process.cpuUsage();
   const baseline = rawSqliteRowsPerSecond(paths, ROWS, perTx, table, (p) => {
     const body = readFileSync(p, 'utf8').trim();
     return `[${body.split('\n').join(',')}]`;
   });
+  // The baseline runs synchronously in this process, which does nothing else meanwhile.
+  const rawCpuUs = process.cpuUsage(rawCpu0);
   jsonLine('ingest-files', value, 'rows/s', baseline, {
     baselineIs: `raw libsql reading the same files and inserting their rows (INSERT ... SELECT FROM json_each), ${perTx} files (${perTx * ROWS} rows) per transaction as the operator groups them, WAL, synchronous=FULL, into the node's table DDL (same columns and indexes), node stopped`,
     target: 'ratio >= 0.6',
     files: FILES,
     rows: total,
     table_indexes: table.ddl.length - 1,
+    node_cpu_s: Number(nodeCpu.toFixed(2)),
+    raw_cpu_s: Number(((rawCpuUs.user + rawCpuUs.system) / 1e6).toFixed(2)),
   });
 } finally {
   rmSync(node.root, { recursive: true, force: true });

@@ -1,13 +1,14 @@
 // Soak: a node under steady load (half its measured ingest rate) with queries and get commands mixed in, for 10 min.
 // npm run bench -- soak [--minutes M] [--rate ROWS_PER_S]
-// 1. measures the node's ingest rate (60 streaming PUTs x 1,000 rows, 8 in flight, until count(*) has them all);
+// 1. measures the node's ingest rate (60 streaming PUTs x 1,000 rows, 8 in flight, until count(*) has them all),
+//    then brings the query pool to its configured size (a lazily started worker is not growth: `fillQueryPool`);
 // 2. paces 1,000-row PUTs at half that rate for M minutes (default 10), while a second loop runs `sql` (count, a
 //    group by), `get status`, `get processes` and `get streaming` every 250 ms;
 // 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s;
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
-// Figures: RSS growth from the first sample after warm-up (the end of the first tenth, at least 30 s) to the last
-// one (%, target <= 5; the growth from the load's start is in the same line), open fd growth over the same span
-// (target 0), acknowledged rows lost and duplicated (0).
+// Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
+// against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
+// is in the same line), acknowledged rows lost and duplicated (0).
 // BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread); BENCH_SOAK_SMAPS=<dir> writes
 // the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -34,23 +35,33 @@ const rssMb = (pid: number): number =>
   ) / 1024;
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 /**
- * Open sockets of the node: its REST connections follow the bench's client pool (up to 16 PUTs in flight, pooled
- * sockets kept 4 s), so a sample's socket count moves with the load of that moment. The other fds move too: each
- * query opens its own SQLite connection, and SQLite's unix VFS does not close a closed connection's descriptor while
- * another connection of the process holds a lock on the file (os_unix.c `unixClose`: they close when the last lock
- * goes); under ingest the operator's writer keeps such locks (41 descriptors of the db and 14-29 of its WAL seen).
+ * Open fds of the node by kind: sockets (its REST connections follow the bench's client pool: up to 16 PUTs in
+ * flight, pooled sockets kept 4 s, so they move with the load of that moment), pipes, anon inodes (eventfd, epoll),
+ * and files by suffix (`.db`, `-wal`, `-shm`, `.mdb`, other). SQLite's unix VFS does not close a closed connection's
+ * descriptor while another connection of the process holds a lock on the file (os_unix.c `unixClose`: they close
+ * when the last lock goes), so under ingest the database's and WAL's counts move with the writer's locks too.
  */
-function sockets(pid: number): number {
-  let n = 0;
+function fdKinds(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
     try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
     } catch (err) {
       // Closed between the listing and the link read: not open any more.
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      continue;
     }
+    const kind = target.startsWith('socket:')
+      ? 'socket'
+      : target.startsWith('pipe:')
+        ? 'pipe'
+        : target.startsWith('anon_inode:')
+          ? target.slice('anon_inode:'.length).replace(/[[\]]/g, '')
+          : (/(\.db|-wal|-shm|-journal|\.mdb)$/.exec(target)?.[1] ?? 'file');
+    out[kind] = (out[kind] ?? 0) + 1;
   }
-  return n;
+  return out;
 }
 /** RSS split as Linux counts it: anonymous (heaps) and file-backed (mapped files: the LMDB journal, libraries). */
 function rssSplit(pid: number): { anon: number; file: number } {
@@ -73,6 +84,35 @@ async function heaps(port: number): Promise<Record<string, number>> {
     if (m) out['main'] = Math.round(Number(m[1]) / 104857.6) / 10;
   }
   return out;
+}
+
+/** Query workers started and the pool's configured size, from `get query pool where details = true`. */
+async function queryPool(port: number): Promise<{ started: number; size: number }> {
+  const text = await get(port, 'get query pool where details = true');
+  // One table row per worker of the configured size: `<n>|<status>|...` (actors/query-pool/service.ts getPool).
+  const rows = text.split('\n').filter((l) => /^\s*\d+\|/.test(l));
+  if (rows.length === 0) throw new Error(`get query pool: unexpected reply: ${text.slice(0, 200)}`);
+  return { started: rows.filter((l) => !l.includes('Not started')).length, size: rows.length };
+}
+
+/**
+ * Brings the query pool to its configured size before the soak: the pool starts a worker when every running one is
+ * busy (node/query.ts `grow`) and keeps it, and each worker thread holds a pipe, so a worker first needed during the
+ * soak would count as fd (and RSS) growth although the pool is bounded. Concurrent queries, a round at a time, until
+ * no worker is left to start (bounded: 30 rounds); the count reached is in the soak's lines.
+ */
+async function fillQueryPool(port: number): Promise<{ started: number; size: number }> {
+  let pool = await queryPool(port);
+  for (let round = 0; round < 30 && pool.started < pool.size; round++) {
+    await Promise.all(
+      Array.from({ length: pool.size * 2 }, () =>
+        get(port, 'sql edge format = json "select device, count(*) as n from rate group by device"'),
+      ),
+    );
+    pool = await queryPool(port);
+  }
+  note(`query pool: ${pool.started} of ${pool.size} workers started before the soak`);
+  return pool;
 }
 
 /** Rows with `count` from `first` on, unique across the whole run. */
@@ -105,6 +145,7 @@ try {
   while ((await count(node.port, 'edge', 'rate')) < warm.length * ROWS && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));
   const rate = (warm.length * ROWS) / ((performance.now() - t0) / 1000);
+  const poolWorkers = await fillQueryPool(node.port);
   const target = fixedRate ?? rate / 2;
   const putsPerSec = target / ROWS;
   note(`measured ${Math.round(rate)} rows/s; soaking at ${Math.round(target)} rows/s for ${minutes} min`);
@@ -170,6 +211,7 @@ try {
     rss: number;
     fds: number;
     sockets: number;
+    kinds: Record<string, number>;
     anon: number;
     file: number;
     heap: Record<string, number>;
@@ -179,7 +221,7 @@ try {
     t: Date.now() - startAt,
     rss: rssMb(pid),
     fds: fds(pid),
-    sockets: sockets(pid),
+    ...((kinds) => ({ kinds, sockets: kinds['socket'] ?? 0 }))(fdKinds(pid)),
     ...rssSplit(pid),
     heap: await heaps(node.port),
   });
@@ -226,11 +268,38 @@ try {
     queries,
     query_errors: queryErrors,
     warm_up_s: Math.round(first.t / 1000),
+    query_workers_before: poolWorkers.started,
+    query_workers_after: (await queryPool(node.port)).started,
+    query_pool_size: poolWorkers.size,
   };
-  const growth = ((last.rss - first.rss) / first.rss) * 100;
+  // RSS and open fds move with the load of the moment: RSS by 60 MB within a minute at a steady rate (batches,
+  // queries, collections: 217-283 MB in one run), open fds with the REST connections (the client keeps up to 16,
+  // pooled for 4 s). One sample at each end is then a coin toss, so both figures compare the median of the minute
+  // after warm-up with the median of the last minute (12 samples each): steady growth still shows whole (a leak of
+  // one descriptor a minute moves it by nine over ten minutes). The single samples at each end are in the lines too.
+  const windowMs = Math.min(60_000, (last.t - first.t) / 2);
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const early = samples.filter((s) => s.t >= first.t && s.t < first.t + windowMs);
+  const late = samples.filter((s) => s.t > last.t - windowMs);
+  const rssEarly = median(early.map((s) => s.rss));
+  const rssLate = median(late.map((s) => s.rss));
+  const fdEarly = median(early.map((s) => s.fds));
+  const fdLate = median(late.map((s) => s.fds));
+  const growth = ((rssLate - rssEarly) / rssEarly) * 100;
   jsonLine('soak.rss-growth', growth, '%', 0, {
     ...extra,
-    // The same growth from the first sample (load start, before warm-up), never hidden by the warm-up point.
+    rss_median_first_window_mb: Math.round(rssEarly),
+    rss_median_last_window_mb: Math.round(rssLate),
+    window_s: Math.round(windowMs / 1000),
+    window_samples: [early.length, late.length],
+    rss_range_mb: [
+      Math.round(Math.min(...samples.map((s) => s.rss))),
+      Math.round(Math.max(...samples.map((s) => s.rss))),
+    ],
+    // The growth from the first sample (load start, before warm-up), never hidden by the warm-up point.
     rss_start_mb: Math.round(samples[0]!.rss),
     growth_from_start_pct: Math.round(((last.rss - samples[0]!.rss) / samples[0]!.rss) * 1000) / 10,
     rss_first_mb: Math.round(first.rss),
@@ -244,13 +313,20 @@ try {
     heap_last_mb: last.heap,
     target: '<= 5%',
   });
-  jsonLine('soak.fd-growth', last.fds - first.fds, 'fds', 0, {
+  jsonLine('soak.fd-growth', fdLate - fdEarly, 'fds', 0, {
+    fds_median_first_window: fdEarly,
+    fds_median_last_window: fdLate,
+    window_s: Math.round(windowMs / 1000),
+    window_samples: [early.length, late.length],
+    fds_range: [Math.min(...samples.map((s) => s.fds)), Math.max(...samples.map((s) => s.fds))],
     fds_first: first.fds,
     fds_last: last.fds,
     // Of those, sockets (REST connections of the moment) and the rest (files, pipes, eventfds).
     sockets_first: first.sockets,
     sockets_last: last.sockets,
     other_fds_growth: last.fds - last.sockets - (first.fds - first.sockets),
+    fd_kinds_first: first.kinds,
+    fd_kinds_last: last.kinds,
     target: '0',
   });
   jsonLine('soak.acked-lost', Math.max(0, acked - distinct), 'rows', 0, {

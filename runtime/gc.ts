@@ -7,11 +7,15 @@
 // catch-up took the node's peak from 334 to 299 MB (one run each, unrecorded). Only for bursts: each call costs
 // a few ms.
 // `gc` exists in workers because worker-ref.ts sets --expose-gc before any starts; elsewhere this does nothing.
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (opts?: { type: 'major' | 'minor' }) => void }).gc;
 
-/** Collects now when the runtime allows it; false when it does not (the main thread, another host). */
-export function collectGarbage(): boolean {
+/**
+ * Collects now when the runtime allows it; false when it does not (the main thread, another host). `minor` collects
+ * the young generation only (a scavenge: well under a millisecond on an actor's heap), for objects that hold a native
+ * resource until they are collected (a closed SQLite connection's statements, actors/query-pool/index.ts).
+ */
+export function collectGarbage(type: 'major' | 'minor' = 'major'): boolean {
   if (gc === undefined) return false;
-  gc();
+  gc({ type });
   return true;
 }

@@ -52,6 +52,8 @@ export interface FileContext extends ApplyContext {
   finisher: Finisher;
   /** Watch-dir entries skipped as not files (directories), so each is logged once. */
   skipped: Set<string>;
+  /** True for a watch-dir name written to within the watch's quiet time (index.ts, quiet-watch.ts): not taken yet. */
+  writing: (name: string) => boolean;
 }
 
 export type FileOutcome =
@@ -78,7 +80,8 @@ async function inferNew(path: string): Promise<InferredColumn[]> {
 /** Up to the commit: a file read and checked (ReadyFile), or its outcome when nothing is left to commit. */
 export async function prepareFile(ctx: FileContext, path: string): Promise<ReadyFile | FileOutcome> {
   const fileName = basename(path);
-  if (!isCandidate(fileName) || ctx.finisher.has(path)) return { k: 'ignored' };
+  // A name still being written comes again once quiet (the watch's event); a scan meanwhile leaves it.
+  if (!isCandidate(fileName) || ctx.finisher.has(path) || ctx.writing(fileName)) return { k: 'ignored' };
   const type = fileName.slice(fileName.lastIndexOf('.') + 1);
   if (!ctx.cfg.file_type.includes(type)) return { k: 'ignored' };
   // Regular files only, checked before anything opens the entry (a FIFO's open waits for a writer for ever).

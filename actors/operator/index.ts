@@ -1,6 +1,6 @@
 // The operator actor: lands rows in the local databases.
 //   - batches from the streamer's ring (journal entries, applied exactly once: apply.ts)
-//   - files in the watch directory (chokidar events plus a periodic scan: files.ts)
+//   - files in the watch directory (inotify events once a file is quiet, plus a scan at start and every 5 s: files.ts)
 //   - journal replay: at start everything not yet applied, then every second what the ring path
 //     has not delivered within the grace period (a crashed streamer, a full ring, no streamer at all)
 //   - retries: a table whose batch failed waits out a backoff, then its pending journal entries are
@@ -9,7 +9,6 @@
 // node with neither (member 0), which is the embedded default.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
@@ -26,6 +25,7 @@ import { operatorSchema, type OperatorConfig } from './config.js';
 import { isCandidate, type FileContext } from './files.js';
 import { processFiles } from './file-group.js';
 import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
+import { QuietWatch } from '../_shared/quiet-watch.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -39,13 +39,19 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
+/**
+ * A watch-dir file is taken once no inotify event came for it for this long (quiet-watch.ts); chokidar's
+ * `awaitWriteFinish` before it waited for the size to hold for 50 ms.
+ */
+const QUIET_MS = 50;
 
 interface State {
   cfg: OperatorConfig;
   policy: OperatorPolicy | undefined;
   fctx: FileContext;
   journal: Journal;
-  watcher: FSWatcher;
+  /** The watch directory's inotify watch; undefined while it cannot be opened (the scans go on and try again). */
+  watcher: QuietWatch | undefined;
   timers: TimerHandle[];
   reconciling: boolean;
   /** The last error logged per watch-dir path (`logOnce`). */
@@ -131,20 +137,63 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
   return r.rows;
 }
 
-async function scanWatchDir(state: State): Promise<void> {
+/**
+ * EdgeLake's operator takes every file of its types in watch_dir at each pass over the directory, every 5 s
+ * (members/aloperator.py `run_operator`: cmd/member_cmd.py `get_files_from_dir`, generic/utils_io.py
+ * `directory_walk`); here the watch's events take a file once it is written, and this scan (at start, every 5 s, and
+ * after a watch error) takes what no event told of: files there before the watch, events lost to an inotify queue
+ * overflow, a watch that failed. Names the watch holds as still being written are left to it.
+ */
+async function scanWatchDir(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
+  const dir = state.fctx.dirs.watchDir;
   let names: string[];
   try {
-    names = (await readdir(state.fctx.dirs.watchDir)).filter(isCandidate).sort();
+    names = (await readdir(dir)).filter(isCandidate).sort();
   } catch (err) {
     // Removed or made unreadable while running: one line per distinct error, and the operator goes on (its
-    // streamed rows do not depend on the directory); the next scan tries again.
-    logOnce(state, state.fctx.dirs.watchDir, 'watch directory cannot be read', err);
+    // streamed rows do not depend on the directory); the next scan tries again, with a new watch (a watch of a
+    // removed directory sees nothing of the one made again under its name).
+    logOnce(state, dir, 'watch directory cannot be read', err);
+    state.watcher?.close();
     return;
   }
+  state.leftLogged.delete(dir);
+  await rewatch(state, ctx);
+  // Names the watch holds as still being written are skipped by prepareFile (`fctx.writing`).
   await filesNow(
     state,
-    names.map((n) => join(state.fctx.dirs.watchDir, n)),
+    names.map((n) => join(dir, n)),
   );
+}
+
+/** Opens the watch again when it failed, or when the directory is not the one it watches (removed and made again). */
+async function rewatch(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
+  const dir = state.fctx.dirs.watchDir;
+  try {
+    if (state.watcher && !(await state.watcher.stale())) return;
+    state.watcher?.close();
+    state.watcher = undefined;
+    state.watcher = await openWatch(ctx, dir);
+    state.leftLogged.delete(`watch:${dir}`);
+  } catch (err) {
+    // The scans go on without it (a file is then taken within SCAN_MS); logged once per distinct error.
+    logOnce(state, `watch:${dir}`, 'watch directory cannot be watched; taking its files by scans only', err);
+  }
+}
+
+/** The watch directory's inotify watch: quiet files become `operator.file` messages, trouble a scan. */
+function openWatch(ctx: ActorContext<OperatorIn>, dir: string): Promise<QuietWatch> {
+  return QuietWatch.open({
+    dir,
+    quietMs: QUIET_MS,
+    accept: isCandidate,
+    onQuiet: (names) => ctx.send(ctx.self, { type: 'operator.file', paths: names.map((n) => join(dir, n)) }),
+    onUnnamed: () => ctx.send(ctx.self, { type: 'operator.file' }),
+    onError: (err) => {
+      ctx.log.error('watch directory error; scanning it and watching it again', { dir, error: errorMessage(err) });
+      ctx.send(ctx.self, { type: 'operator.file' });
+    },
+  });
 }
 
 /** Files through the operator, the ready ones of a dbms sharing transactions (file-group.ts). */
@@ -172,12 +221,18 @@ async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<Operato
     case 'operator.drain':
       await drainRing(state.fctx, ctx, msg.ring);
       return undefined;
-    case 'operator.file':
-      if (!msg.path) await scanWatchDir(state);
-      // A watcher event queues its path; the first one queued sends `operator.files`, which comes after the events
-      // already in the mailbox: files that arrived together are taken together.
-      else if (state.queued.add(msg.path).size === 1) ctx.send(ctx.self, { type: 'operator.files' });
+    case 'operator.file': {
+      if (!msg.paths) {
+        await scanWatchDir(state, ctx);
+        return undefined;
+      }
+      // The watch's quiet files are queued; the first ones queued send `operator.files`, which comes after the
+      // messages already in the mailbox: files that arrived together are taken together.
+      const before = state.queued.size;
+      for (const p of msg.paths) state.queued.add(p);
+      if (before === 0 && state.queued.size > 0) ctx.send(ctx.self, { type: 'operator.files' });
       return undefined;
+    }
     case 'operator.files': {
       const paths = [...state.queued];
       state.queued.clear();
@@ -280,6 +335,8 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       memberId: policy?.member ?? 0,
       // A unique row id for claimed files when tsd_info does not give one.
       nextRowId: () => String(++seq),
+      // Set below to the watch's view, once the state holding the watch exists.
+      writing: () => false,
     };
     let list = await ctx.ask(NODE, { type: 'node.dbms.list' });
     if (cfg.update_tsd_info && !list.some((x) => x.name === TSD_DBMS)) {
@@ -293,17 +350,15 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
     }
     // Also checked on the main thread before the worker starts; here for a directory removed in between (a restart).
     await checkWatchDir(fctx.dirs.watchDir, 'watch_dir');
-    const watcher = watch(fctx.dirs.watchDir, {
-      depth: 0,
-      ignoreInitial: true,
-      ignored: (p: string) => /(^|\/)\.[^/]+$/.test(p) || p.endsWith('.part') || p.endsWith('.tmp'),
-      // A file copied in slowly is read once its size stops changing.
-      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 },
+    // Opened before the start scan, so a file still being written at start is seen by both and taken once quiet. A
+    // watch that cannot be opened (the inotify limits: ENOSPC) leaves the scans, which try it again each time.
+    const watcher = await openWatch(ctx, fctx.dirs.watchDir).catch((err: unknown) => {
+      ctx.log.warn('watch directory cannot be watched; taking its files by scans only', {
+        path: fctx.dirs.watchDir,
+        error: errorMessage(err),
+      });
+      return undefined;
     });
-    watcher.on('add', (path: string) => ctx.send(ctx.self, { type: 'operator.file', path }));
-    watcher.on('error', (err: unknown) =>
-      ctx.log.error('watch directory error', { dir: fctx.dirs.watchDir, error: errorMessage(err) }),
-    );
     const state: State = {
       cfg,
       policy,
@@ -318,6 +373,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
       queued: new Set(),
       mapRelease,
     };
+    fctx.writing = (name) => state.watcher?.pending(name) ?? false;
     await connectAll(state, list);
     state.timers.push(
       ctx.clock.setInterval(() => ctx.send(ctx.self, { type: 'operator.reconcile' }), RECONCILE_MS),
@@ -347,7 +403,7 @@ export default defineActor<OperatorConfig, State, OperatorIn>({
   async stop(state) {
     state.retryTimer?.cancel();
     for (const t of state.timers) t.cancel();
-    await state.watcher.close();
+    state.watcher?.close();
     await state.fctx.finisher.drain();
     await state.fctx.trims.flush();
     for (const name of state.fctx.catalog.names()) await state.fctx.catalog.disconnect(name);

@@ -7,8 +7,8 @@ export type OperatorTopic = 'json' | 'sql' | 'inserts' | 'error' | 'summary' | '
 export type OperatorIn =
   /** Internal: the streamer's ring has batches (or its wait timed out). */
   | { type: 'operator.drain'; ring: string; hasData: boolean }
-  /** Internal: a file appeared in the watch directory (or the periodic scan runs: no path). */
-  | { type: 'operator.file'; path?: string }
+  /** Internal: watch-dir files written and quiet (quiet-watch.ts), or a scan of the directory (no paths). */
+  | { type: 'operator.file'; paths?: string[] }
   /** Internal: the watch-dir files queued by `operator.file` events, taken together (file-group.ts). */
   | { type: 'operator.files' }
   /** Internal: replay journal entries that never came through a ring. */

@@ -69,6 +69,8 @@ async function setup(t: TestContext): Promise<Setup> {
     cfg: operatorSchema.parse({}),
     finisher,
     skipped: new Set(),
+    // No watch here: the tests hand the paths over themselves.
+    writing: () => false,
   };
   return { ctx, watch: d('watch'), errDir: d('err'), archive: d('archive'), writes };
 }
