@@ -1,13 +1,15 @@
 // What every ingest source (REST, msg clients, Kafka, gRPC) does with rows it accepted:
 // append them to the durable journal under its own stream (its actor id), wait for the commit,
-// and only then acknowledge the sender; then hand the entry to the streamer through the ring.
+// and only then acknowledge the sender; then name the entry to the streamer through the ring (the rows stay in
+// the journal: the operator reads them there, protocols/frames/ingest.ts).
 // A full or absent ring is fine: the entry is durable and the operator replays it from the journal.
 // Text is made well-formed here, the one door every source goes through: a lone UTF-16 surrogate
 // becomes U+FFFD (protocols/format/unicode.ts), so nothing is stored that cannot be read back.
 // Rows travel as the UTF-8 bytes of their JSON array text (protocols/frames/json-bytes.ts): a REST body's
 // bytes are journaled as they came when they are well-formed.
 import type { ActorContext } from '../../runtime/actor.js';
-import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
+import type { IngestFrame } from '../../protocols/frames/ingest.js';
+import type { Ring } from '../../runtime/ring.js';
 import { Journal, type AppendGroup, type JournalEntry, type JournalWriter } from '../../storage/journal/journal.js';
 import type { StagedAppend } from '../../storage/journal/staged.js';
 import { wellFormed, wellFormedJson } from '../../protocols/format/unicode.js';
@@ -17,6 +19,19 @@ import { ProtocolError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 
 export const STREAMER_RING = 'streamer';
+
+/**
+ * The frame that names a durable journal entry, without its rows. Pushed only while the names of its keys fit a
+ * fraction of the ring (a body with thousands of distinct keys is left to the journal replay, as a full ring is).
+ */
+function pushEntry(ring: Ring<IngestFrame> | undefined, e: JournalEntry): void {
+  if (!ring) return;
+  let size = 256;
+  for (const k of e.keys) size += 5 + 3 * k.length;
+  if (size >= ring.maxRecordBytes() / 2) return;
+  const { dbms, table, stream, seq, count, keys, at } = e;
+  ring.push({ t: 'rows', dbms, table, stream, seq, count, bytes: e.rows.length, keys, at });
+}
 
 /** JSON text of rows; BigInt values (int64 beyond 2^53) are written as exact integers. */
 export function rowsJson(rows: readonly Record<string, unknown>[]): string {
@@ -56,7 +71,7 @@ export class RowProducer {
    * Makes the rows of one dbms.table durable; resolves when they are (acknowledge after this).
    * Rows of several tables from one message: call once per table, await all.
    */
-  async submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<RowsFrame> {
+  async submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<JournalEntry> {
     const t0 = performance.now();
     assertTableAllowed(table);
     const { entry, durable } = this.writer.append(
@@ -68,10 +83,8 @@ export class RowProducer {
     );
     await durable;
     this.counted([{ dbms, table, count: rows.length }], t0);
-    const frame: RowsFrame = { t: 'rows', ...entry };
-    const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-    if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push(frame);
-    return frame;
+    pushEntry(this.ctx.ring<IngestFrame>(STREAMER_RING), entry);
+    return entry;
   }
 
   /**
@@ -97,8 +110,7 @@ export class RowProducer {
     await durable;
     this.counted(batch, t0);
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-    for (const entry of entries)
-      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+    for (const entry of entries) pushEntry(ring, entry);
   }
 
   /**
@@ -109,10 +121,9 @@ export class RowProducer {
     assertTableAllowed(table);
     return new StagedRows(this.writer.stage(dbms, table), (entry, count, t0) => {
       this.counted([{ dbms, table, count }], t0);
-      // Only the last piece is in memory: the operator fills the rest from the journal, a bounded slice per
-      // transaction (actors/operator/apply.ts), so neither the ring nor the streamer carries the whole body.
-      const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+      // The last piece names the body: the operator fills the rest from the journal, a bounded slice per
+      // transaction (actors/operator/apply.ts).
+      pushEntry(this.ctx.ring<IngestFrame>(STREAMER_RING), entry);
     });
   }
 
@@ -155,8 +166,7 @@ export class RowProducer {
     await durable;
     this.counted(batch, t0);
     const ring = this.ctx.ring<IngestFrame>(STREAMER_RING);
-    for (const entry of entries)
-      if (ring && entry.rows.length < ring.maxRecordBytes() / 2) ring.push({ t: 'rows', ...entry });
+    for (const entry of entries) pushEntry(ring, entry);
     return rows.length;
   }
 

@@ -1,4 +1,6 @@
-// Applying journal entries (from the streamer's ring, or replayed from the journal) to a dbms.
+// Applying journal entries (named by the streamer's ring, or replayed from the journal) to a dbms.
+// A ring frame names its entries without their rows (protocols/frames/ingest.ts): they are read from the journal
+// here, on a read snapshot taken after the frame was popped (the producer pushed it after the entry's commit).
 // Per (table, stream) entries are applied in seq order, exactly once:
 //   - an entry at or below the recorded position is already in the database: skipped
 //   - an entry above position + 1 means some came another way or not at all: the gap is read
@@ -36,7 +38,10 @@ import { MAX_ATTEMPTS, entryId, type RetryBook } from './retry.js';
 import { partitionBatches } from './partition.js';
 import type { PartitionDecl } from '../../storage/schema/partitions.js';
 
-export type Part = BatchFrame['parts'][number];
+/** An entry as a ring frame names it: its rows travel along, or are read from the journal. */
+export type PartRef = BatchFrame['parts'][number];
+/** An entry with its rows. */
+export type Part = PartRef & { rows: Uint8Array };
 
 export interface ApplyContext extends BatchFileContext {
   catalog: Catalog;
@@ -83,15 +88,17 @@ export const partOf = (e: JournalEntry): Part => ({
   seq: e.seq,
   count: e.count,
   rows: e.rows,
+  bytes: e.rows.length,
   keys: e.keys,
   at: e.at,
 });
 
 /**
- * The parts still to apply, in order, with journal gaps filled; per stream a contiguous run from the
- * recorded position (a gap the journal does not fill ends that stream's run: its later parts wait).
+ * The parts still to apply, in order, with their rows and journal gaps filled; per stream a contiguous run from the
+ * recorded position (a gap the journal does not fill ends that stream's run: its later parts wait, as does a part
+ * whose entry the journal does not give).
  */
-function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly Part[]): Part[] {
+function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, parts: readonly PartRef[]): Part[] {
   const out: Part[] = [];
   const last = new Map<string, number>();
   const stopped = new Set<string>();
@@ -116,6 +123,10 @@ function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, pa
     last.set(x.stream, x.seq);
     return true;
   };
+  // Entries named by frames were committed before their frames were pushed; this thread's read snapshot can be
+  // older than that (lmdb-js keeps one until the event loop's next timer phase, and a pass of frames spans many
+  // commits), so a fresh one is taken before they are read.
+  if (parts.some((p) => p.rows === undefined)) ctx.journal.freshRead();
   for (const p of parts) {
     if (stopped.has(p.stream)) continue;
     const at = last.get(p.stream) ?? ctx.catalog.position(c, table, p.stream);
@@ -128,9 +139,17 @@ function pending(ctx: ApplyContext, c: DbmsConn, dbms: string, table: string, pa
         prev = e.seq;
       }
     }
-    if (!ok || !take(p, prev)) stopped.add(p.stream);
+    const full = ok ? withRows(ctx, dbms, table, p) : undefined;
+    if (!full || !take(full, prev)) stopped.add(p.stream);
   }
   return out;
+}
+
+/** The part with its rows: as the frame carried them, or read from the journal (undefined when it does not hold them). */
+function withRows(ctx: ApplyContext, dbms: string, table: string, p: PartRef): Part | undefined {
+  if (p.rows !== undefined) return { ...p, rows: p.rows };
+  const e = ctx.journal.get(dbms, table, p.stream, p.seq);
+  return e ? partOf(e) : undefined;
 }
 
 function positionsOf(table: string, parts: readonly Part[]): JournalPosition[] {
@@ -153,7 +172,7 @@ export async function applyParts(
   ctx: ApplyContext,
   dbms: string,
   table: string,
-  parts: readonly Part[],
+  parts: readonly PartRef[],
 ): Promise<number> {
   if (ctx.limitTables && !ctx.limitTables.includes(table)) return 0;
   const c = ctx.catalog.get(dbms) ?? (await ctx.catalog.open(dbms));
@@ -314,7 +333,7 @@ function deadLetterText(rowsJson: string): string {
  * larger than one transaction's fill (a large PUT whose other pieces are only in the journal), so the rest is
  * to be read from the journal now, a slice at a time, rather than at the periodic replay.
  */
-export function leftBehind(ctx: ApplyContext, dbms: string, table: string, parts: readonly Part[]): boolean {
+export function leftBehind(ctx: ApplyContext, dbms: string, table: string, parts: readonly PartRef[]): boolean {
   const c = ctx.catalog.get(dbms);
   if (!c || ctx.retries.waiting(dbms, table, Date.now())) return false;
   return parts.some((p) => p.seq > ctx.catalog.position(c, table, p.stream));
@@ -329,7 +348,7 @@ export async function applyTracked(
   ctx: ApplyContext,
   dbms: string,
   table: string,
-  parts: readonly Part[],
+  parts: readonly PartRef[],
 ): Promise<number> {
   try {
     const rows = await applyParts(ctx, dbms, table, parts);

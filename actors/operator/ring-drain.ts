@@ -5,8 +5,8 @@ import type { ActorContext } from '../../runtime/actor.js';
 import { armRing } from '../../runtime/ring-pump.js';
 import type { Ring } from '../../runtime/ring.js';
 import { collectGarbage } from '../../runtime/gc.js';
-import type { IngestFrame } from '../../protocols/frames/ingest.js';
-import { applyTracked, leftBehind, type ApplyContext, type Part } from './apply.js';
+import type { IngestFrame, RowsFrame } from '../../protocols/frames/ingest.js';
+import { applyTracked, leftBehind, type ApplyContext, type PartRef } from './apply.js';
 import { reconcile } from './replay.js';
 import type { OperatorIn } from './messages.js';
 
@@ -31,6 +31,12 @@ export async function drainRing(fctx: ApplyContext, ctx: ActorContext<OperatorIn
   else armRing(ctx, name, 'operator.drain', 1000);
 }
 
+/** A rows frame as a part; its rows when it carries them (exactOptionalPropertyTypes: no `rows: undefined`). */
+function partRefOf(f: RowsFrame): PartRef {
+  const { t: _t, dbms: _d, table: _tb, ...part } = f;
+  return part;
+}
+
 /**
  * Pops up to 64 frames and applies them, merged per table into transactions; returns the tables whose frames left
  * journal entries behind (leftBehind: to catch up now).
@@ -45,7 +51,7 @@ export async function applyFrames(
   // frames held 30-60 MB in this worker; now at most one group of MERGE_ROWS / MERGE_BYTES waits to be applied.
   const byTable = new Map<
     string,
-    { dbms: string; table: string; parts: Part[]; rows: number; bytes: number; maxRows: number }
+    { dbms: string; table: string; parts: PartRef[]; rows: number; bytes: number; maxRows: number }
   >();
   const now = Date.now();
   for (let n = 0; n < 64; n++) {
@@ -54,12 +60,9 @@ export async function applyFrames(
     // A table in backoff: its frames stay in the journal (durable), the retry takes them from there.
     if (fctx.retries.waiting(f.dbms, f.table, now)) continue;
     const k = `${f.dbms}\u0000${f.table}`;
-    const parts =
-      f.t === 'batch'
-        ? f.parts
-        : [{ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at }];
+    const parts: PartRef[] = f.t === 'batch' ? f.parts : [partRefOf(f)];
     const rows = parts.reduce((n, p) => n + p.count, 0);
-    const bytes = parts.reduce((n, p) => n + p.rows.length, 0);
+    const bytes = parts.reduce((n, p) => n + p.bytes, 0);
     let g = byTable.get(k);
     // The group is applied before this frame would take it past a bound, not after: past MERGE_ROWS the apply
     // split off a second, small transaction (a commit and an fsync for a few thousand rows).

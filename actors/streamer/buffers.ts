@@ -36,8 +36,9 @@ export class StreamBuffers {
       b = { dbms: f.dbms, table: f.table, parts: [], bytes: 0, rows: 0, firstAt: now };
       this.buffers.set(key, b);
     }
-    b.parts.push({ stream: f.stream, seq: f.seq, count: f.count, rows: f.rows, keys: f.keys, at: f.at });
-    b.bytes += f.rows.length;
+    const { t: _t, dbms: _d, table: _tb, ...part } = f;
+    b.parts.push(part);
+    b.bytes += f.bytes;
     b.rows += f.count;
     const s = this.stat(key);
     s.calls++;
@@ -84,7 +85,7 @@ export class StreamBuffers {
   putBack(batch: BatchFrame, now: number): void {
     const key = `${batch.dbms}.${batch.table}`;
     const b = this.buffers.get(key);
-    const bytes = batch.parts.reduce((n, p) => n + p.rows.length, 0);
+    const bytes = batch.parts.reduce((n, p) => n + p.bytes, 0);
     const rows = batch.parts.reduce((n, p) => n + p.count, 0);
     if (!b)
       this.buffers.set(key, { dbms: batch.dbms, table: batch.table, parts: batch.parts, bytes, rows, firstAt: now });

@@ -1,10 +1,11 @@
-// The streamer actor: merges the journal entries that producers (REST, msg clients...) hand it
+// The streamer actor: merges the journal entries that producers (REST, msg clients...) name to it
 // through their rings into per-table batches, and flushes them to the operator's ring on time or
-// volume. Rows are already durable in the journal, so a crash here loses nothing: the operator
-// replays from the journal what it never received.
+// volume (of the rows named). Rows are already durable in the journal, so a crash here loses nothing: the
+// operator replays from the journal what it never received. Producers name their entries without the rows
+// (protocols/frames/ingest.ts); a frame that carries rows is passed on with them.
 // Backpressure: when the operator's ring is full the batch is put back and retried; when the
-// buffers pass MAX_BUFFERED_BYTES the oldest buffers are dropped from memory (not from the journal)
-// and counted as deferred, so memory stays bounded whatever the operator does.
+// buffers name more than MAX_BUFFERED_BYTES of rows the oldest buffers are dropped (not from the journal)
+// and counted as deferred, so what waits here stays bounded whatever the operator does.
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever } from '../../base/errors.js';
@@ -46,20 +47,24 @@ function reschedule(state: State, ctx: ActorContext<StreamerIn>, soonMs?: number
   );
 }
 
-/** An upper bound of a part's msgpack size: its rows' bytes, its keys, and the small fields. */
+/** An upper bound of a part's msgpack size: its rows' bytes when it carries them, its keys, and the small fields. */
 function partBytes(p: BatchFrame['parts'][number]): number {
-  let n = p.rows.length + 256;
+  let n = (p.rows?.length ?? 0) + 256;
   for (const k of p.keys) n += 5 + 3 * k.length;
   return n;
 }
 
-/** Splits a batch whose encoded size could exceed the ring into ring-sized pieces. */
+/**
+ * Splits a batch into pieces of at most `maxBytes`, counting each part's rows whether it carries them or names
+ * them: a frame then stands for as many rows as when frames carried them (the operator merges frames into
+ * transactions by what they stand for), and its encoding always fits the ring.
+ */
 function pieces(batch: BatchFrame, maxBytes: number): BatchFrame[] {
   const out: BatchFrame[] = [];
   let cur: BatchFrame['parts'] = [];
   let size = 0;
   for (const p of batch.parts) {
-    const sz = partBytes(p);
+    const sz = Math.max(partBytes(p), p.bytes);
     if (cur.length > 0 && size + sz > maxBytes) {
       out.push({ ...batch, parts: cur });
       cur = [];
@@ -86,7 +91,7 @@ function flushKey(state: State, ctx: ActorContext<StreamerIn>, key: string, now:
   const chunks = pieces(batch, Math.floor(ring.maxRecordBytes() / 2));
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i]!;
-    if (chunk.parts.length === 1 && chunk.parts[0]!.rows.length > ring.maxRecordBytes() / 2) {
+    if (chunk.parts.length === 1 && partBytes(chunk.parts[0]!) > ring.maxRecordBytes() / 2) {
       // Bigger than the ring can carry: the operator takes it from the journal.
       state.deferredRows += chunk.parts[0]!.count;
       continue;

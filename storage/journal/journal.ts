@@ -203,6 +203,15 @@ export class Journal {
       if (visible(dbms, table, stream, seq)) yield { dbms, table, stream, seq };
   }
 
+  /**
+   * Ends this thread's read snapshot: the next read sees every transaction committed before it. lmdb-js keeps a
+   * thread's snapshot until the event loop's next timer phase, so an entry committed (by any thread) after this
+   * thread's last read in the same turn is not visible without this; open iterators keep their own snapshot.
+   */
+  freshRead(): void {
+    this.root.resetReadTxn();
+  }
+
   /** One visible entry, or undefined when it was trimmed meanwhile (or is staged). */
   get(dbms: string, table: string, stream: string, seq: number): JournalEntry | undefined {
     if (seq > this.lastSeq(dbms, table, stream)) return undefined;

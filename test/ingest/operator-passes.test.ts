@@ -18,6 +18,7 @@ import { countUnapplied, reconcile, replayAtStart } from '../../actors/operator/
 import { MERGE_ROWS, NEW_TABLE_ROWS, applyFrames } from '../../actors/operator/ring-drain.js';
 import { Ring } from '../../runtime/ring.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
+import { Worker } from 'node:worker_threads';
 
 const ROWS = 100;
 
@@ -26,8 +27,11 @@ interface Setup {
   writer: JournalWriter;
   /** Rows of each dbms write (one write = one transaction). */
   writes: number[];
-  /** Appends one entry of `rows` rows (ids from the last one's next), durable when it resolves; returns its frame. */
-  append(rows?: number): Promise<IngestFrame>;
+  /**
+   * Appends one entry of `rows` rows (ids from the last one's next), durable when it resolves; returns the frame that
+   * names it, as producers push it (actors/_shared/row-producer.ts), or with its rows (`carry`).
+   */
+  append(rows?: number, carry?: boolean): Promise<IngestFrame>;
   ids(): Promise<number[]>;
 }
 
@@ -59,13 +63,14 @@ async function setup(t: TestContext): Promise<Setup> {
     ctx,
     writer,
     writes,
-    async append(n = ROWS) {
+    async append(n = ROWS, carry = false) {
       const rows = Array.from({ length: n }, (_, i) => ({ id: next + i, v: (next + i) % 7 }));
       next += n;
       const { entry, durable } = writer.append('test', 'readings', JSON.stringify(rows), n, ['id', 'v']);
       await durable;
       const { dbms, table, stream, seq, count, keys, at } = entry;
-      return { t: 'rows', dbms, table, stream, seq, count, rows: entry.rows, keys, at };
+      const named = { t: 'rows' as const, dbms, table, stream, seq, count, bytes: entry.rows.length, keys, at };
+      return carry ? { ...named, rows: entry.rows } : named;
     },
     async ids() {
       const r = await catalog.get('test')!.adapter.select('select id from readings order by id');
@@ -146,4 +151,65 @@ test('the ring path merges frames per table; the first transaction of a new tabl
   await applyFrames(s.ctx, ring);
   assert.deepEqual(s.writes, [50_000, 10_000]);
   assert.deepEqual(await s.ids(), range(180_000));
+});
+
+test('frames that carry their rows are applied with them, beside frames that name theirs', async (t) => {
+  const s = await setup(t);
+  const ring = Ring.create<IngestFrame>(16 << 20);
+  for (let i = 0; i < 6; i++) assert.ok(ring.push(await s.append(1_000, i % 2 === 0)));
+  assert.deepEqual(await applyFrames(s.ctx, ring), []);
+  assert.deepEqual(s.writes, [6_000]);
+  assert.deepEqual(await s.ids(), range(6_000));
+});
+
+test('a frame naming an entry committed after this thread last read the journal is applied (a fresh snapshot)', async (t) => {
+  const s = await setup(t);
+  const ring = Ring.create<IngestFrame>(16 << 20);
+  assert.ok(ring.push(await s.append(1_000)));
+  // Another thread appends the next entry (as the REST worker does) while this one holds a read snapshot that
+  // predates it: lmdb-js keeps a thread's snapshot until the event loop's next timer phase, and nothing below
+  // yields to the event loop before the operator reads the entry.
+  const signal = new Int32Array(new SharedArrayBuffer(12));
+  const src = `
+    import { parentPort, workerData } from 'node:worker_threads';
+    const { Journal } = await import(workerData.journal);
+    const j = Journal.open(workerData.dir);
+    const w = j.writer('rest-server');
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ id: 1000 + i, v: (1000 + i) % 7 }));
+    parentPort.once('message', async () => {
+      const { entry, durable } = w.append('test', 'readings', JSON.stringify(rows), 1000, ['id', 'v']);
+      await durable;
+      Atomics.store(workerData.signal, 1, entry.seq);
+      Atomics.store(workerData.signal, 2, entry.rows.length);
+      Atomics.store(workerData.signal, 0, 1);
+      Atomics.notify(workerData.signal, 0);
+      await j.close();
+    });
+    parentPort.postMessage('ready');`;
+  const w = new Worker(
+    `import('tsx/esm/api').then((m) => { m.register(); return import('data:text/javascript,' + encodeURIComponent(${JSON.stringify(src)})); })`,
+    {
+      eval: true,
+      workerData: {
+        journal: new URL('../../storage/journal/journal.ts', import.meta.url).href,
+        dir: s.ctx.journal.path,
+        signal,
+      },
+    },
+  );
+  t.after(() => w.terminate());
+  await new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  assert.equal(s.ctx.journal.pending().entries, 1, 'this thread reads the journal: its snapshot holds one entry');
+  w.postMessage('go');
+  assert.notEqual(Atomics.wait(signal, 0, 0, 20_000), 'timed-out', 'the worker appended');
+  const seq = Atomics.load(signal, 1);
+  assert.equal(seq, 2);
+  const named = { dbms: 'test', table: 'readings', stream: 'rest-server', seq, count: 1_000, keys: ['id', 'v'] };
+  assert.ok(ring.push({ t: 'rows', ...named, bytes: Atomics.load(signal, 2), at: Date.now() }));
+  assert.deepEqual(await applyFrames(s.ctx, ring), [], 'nothing left behind');
+  assert.deepEqual(s.writes, [2_000]);
+  assert.deepEqual(await s.ids(), range(2_000));
 });
