@@ -78,6 +78,12 @@ interface PendingAsk {
  */
 const FLUSH_AT = 128;
 
+/**
+ * How many handled messages a full mailbox's sender waits for before the host wakes it mid-turn (credit.ts): half
+ * the capacity, so that it refills one half while the host handles the other.
+ */
+const WAKE_WANT = (capacity: number): number => Math.max(1, capacity >> 1);
+
 const hostUrl = new URL(`./host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /**
@@ -253,7 +259,7 @@ export class WorkerActor {
       this.wakeWriters();
       return;
     }
-    void this.credit.wait(seen).then(() => {
+    void this.credit.wait(seen, WAKE_WANT(this.capacity)).then(() => {
       // The exit already woke the waiters (and released this wait).
       if (this.exited || this.writableWaiters.length === 0) return;
       this.waitForCredit();
