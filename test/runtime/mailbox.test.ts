@@ -101,7 +101,7 @@ test(
         }
       }
       assert.ok(waits > 1000, `${waits} waits at capacity ${capacity}`);
-    await ref.whenWritable();
+      await ref.whenWritable();
       assert.equal(await ref.ask({ type: 'fault.get-count' }), accepted);
     }
   },
