@@ -2,7 +2,7 @@
 // Handshake (Piscina style): wait for `start`, import the definition, validate the config, run
 // `init`, then answer `ready` (or `init-failed`). Only then does the supervisor count it running.
 // Messages are handled one at a time in arrival order; every handled message returns one credit
-// to the sender, which is what bounds the mailbox (see worker-ref.ts).
+// to the sender through the credit cell (credit.ts), which is what bounds the mailbox (see worker-ref.ts).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
@@ -21,8 +21,9 @@ import {
 } from '../base/errors.js';
 import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
+import { CreditReturn } from './credit.js';
 import { MetricsBuffer } from './metrics.js';
-import type { ActorMessage, FromHost, InEnvelope, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
+import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('runtime/host.ts must run in a worker thread');
@@ -39,19 +40,23 @@ let state: unknown;
 let running = false;
 let stopping = false;
 /**
- * The mailbox, as three parallel arrays (no object per message: at hundreds of thousands of messages a second a
- * wrapper each was a measurable share of the worker, bench/README.md mailbox): the message, the ask's id (0 for a
- * send; the main thread's ask ids start at 1), and whether it came through the bounded mailbox, so that handling
- * it returns a credit (self-sends do not).
+ * The mailbox, as two parallel arrays (no object per message: at hundreds of thousands of messages a second a
+ * wrapper each was a measurable share of the worker, bench/README.md mailbox): the message, and its tag: the ask's
+ * id (the main thread's ask ids start at 1), SEND for a send through the bounded mailbox (handling it returns a
+ * credit), or SELF for the actor's send to itself (no credit).
  */
 const qMsg: ActorMessage[] = [];
-const qAsk: number[] = [];
-const qCounted: boolean[] = [];
+const qTag: number[] = [];
+const SEND = 0;
+const SELF = -1;
 let qHead = 0;
 let draining = false;
 let out: OutItem[] = [];
 let outScheduled = false;
-let credits = 0;
+/** Set at start: the cell through which handled messages return credit. */
+let credit: CreditReturn | undefined;
+/** A message was handled since the last turn's end: the sender may be waiting to hear of it. */
+let creditPending = false;
 let askSeq = 0;
 const pending = new Map<number, Pending>();
 const rings = new Map<string, Ring>();
@@ -91,9 +96,9 @@ function emit(item: OutItem): void {
 
 function flush(): void {
   outScheduled = false;
-  if (credits > 0) {
-    out.push({ k: 'credit', n: credits });
-    credits = 0;
+  if (creditPending) {
+    creditPending = false;
+    credit?.wake();
   }
   if (out.length === 0) return;
   const items = out;
@@ -143,7 +148,8 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
     metrics,
     send(to, msg) {
       if (to === start.id) {
-        enqueue({ k: 'send', m: msg }, false);
+        push(msg, SELF);
+        if (!draining) void drain();
         return;
       }
       emit({ k: 'send', to, m: msg });
@@ -179,15 +185,9 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
   };
 }
 
-function push(m: ActorMessage, askId: number, counted: boolean): void {
+function push(m: ActorMessage, tag: number): void {
   qMsg.push(m);
-  qAsk.push(askId);
-  qCounted.push(counted);
-}
-
-function enqueue(env: InEnvelope, counted: boolean): void {
-  push(env.m, env.k === 'ask' ? env.id : 0, counted);
-  if (!draining) void drain();
+  qTag.push(tag);
 }
 
 function isPromise(v: unknown): v is Promise<unknown> {
@@ -210,8 +210,8 @@ async function drain(): Promise<void> {
         if (ringsPending === p) ringsPending = undefined;
       }
       const m = qMsg[qHead]!;
-      const askId = qAsk[qHead]!;
-      const counted = qCounted[qHead]!;
+      const tag = qTag[qHead]!;
+      const askId = tag > 0 ? tag : 0;
       qHead++;
       try {
         // `sys.stats` is the runtime's own question (any actor): this worker's heap, for `get processes`.
@@ -229,10 +229,12 @@ async function drain(): Promise<void> {
         }
         ctx.log.warn('message failed', { type: m?.type, error: err.message });
       }
-      if (counted) {
-        credits++;
-        // Return credits once per turn even while the queue is still busy: a slow handler must not hold
-        // back the credits of the messages it already handled until the whole mailbox drains.
+      if (tag !== SELF) {
+        // The credit is visible to the sender's next `send` at once; a sender that waits for it is woken once
+        // per turn, even while the queue is still busy: a slow handler must not hold back the credits of the
+        // messages it already handled until the whole mailbox drains.
+        credit!.handledOne();
+        creditPending = true;
         if (!outScheduled) {
           outScheduled = true;
           setImmediate(flush);
@@ -240,17 +242,12 @@ async function drain(): Promise<void> {
       }
       if (qHead > 1024 && qHead * 2 > qMsg.length) {
         qMsg.splice(0, qHead);
-        qAsk.splice(0, qHead);
-        qCounted.splice(0, qHead);
+        qTag.splice(0, qHead);
         qHead = 0;
       }
     }
   } finally {
     draining = false;
-  }
-  if (credits > 0 && !outScheduled) {
-    outScheduled = true;
-    setImmediate(flush);
   }
 }
 
@@ -282,6 +279,7 @@ async function start(msg: StartMessage): Promise<void> {
     const mod = (await import(msg.entry)) as { default?: AnyActorDefinition };
     if (!mod.default) throw new CommandError(`${msg.entry} has no default export (an actor definition)`);
     def = mod.default;
+    credit = new CreditReturn(msg.credit);
     const given = Object.entries(msg.rings);
     if (given.length > 0) {
       const R = await loadRing();
@@ -325,12 +323,12 @@ port.on('message', (msg: ToHost) => {
     case 'batch':
       for (const env of msg.items) {
         if (env.k === 'reply') settle(env);
-        else push(env.m, env.k === 'ask' ? env.id : 0, true);
+        else push(env.m, env.k === 'ask' ? env.id : SEND);
       }
       if (!draining) void drain();
       return;
     case 'sends':
-      for (const m of msg.m) push(m, 0, true);
+      for (const m of msg.m) push(m, SEND);
       if (!draining) void drain();
       return;
     case 'stop':

@@ -32,6 +32,8 @@ export interface StartMessage {
   entry: string;
   config: unknown;
   rings: Record<string, SharedArrayBuffer>;
+  /** The mailbox's credit cell (runtime/credit.ts): the host counts handled messages in it. */
+  credit: SharedArrayBuffer;
   clock: { kind: 'system' } | { kind: 'manual'; start: number };
   node: NodeInfo;
   logLevel: string;
@@ -64,8 +66,6 @@ export type OutItem =
   | { k: 'reply'; id: number; ok: false; e: SerializedError }
   | { k: 'send'; to: string; m: ActorMessage }
   | { k: 'ask'; id: number; to: string; m: ActorMessage; timeoutMs: number }
-  /** `n` mailbox messages were handled: the sender may send that many more. */
-  | { k: 'credit'; n: number }
   | { k: 'log'; rec: LogRecord }
   /** What the actor reported for the node's metrics since the last item (runtime/metrics.ts). */
   | { k: 'metrics'; r: MetricReport[] };

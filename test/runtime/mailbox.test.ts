@@ -45,6 +45,22 @@ test('a full mailbox refuses send, rejects ask with MailboxFullError, and whenWr
   assert.equal(ref.send({ type: 'fault.ping' }), true);
 });
 
+test('a sender waiting on a full mailbox is woken while the actor is still busy with the rest of it', async (t) => {
+  const h = harness(t);
+  await h.sup.startChild(faultSpec('busy', {}, { mailboxCapacity: 8 }));
+  const ref = h.sup.actor('busy')!;
+  // Eight messages that block the worker 100 ms each, one after the other, with no turn of its event loop between
+  // them: a credit returned only at the end of the host's turn would wake the sender after all eight (800 ms).
+  for (let i = 0; i < 8; i++) assert.equal(ref.send({ type: 'fault.busy', ms: 100 }), true);
+  assert.equal(ref.send({ type: 'fault.ping' }), false);
+  await ref.whenWritable();
+  const depth = ref.mailboxDepth;
+  assert.ok(depth > 0 && depth <= 6, `woken with ${depth} of 8 still in the mailbox (a quarter handled)`);
+  assert.equal(ref.send({ type: 'fault.ping' }), true);
+  assert.equal(await ref.ask({ type: 'fault.ping' }), 'pong');
+  assert.equal(ref.mailboxDepth, 0);
+});
+
 test('nothing accepted is lost under backpressure', async (t) => {
   const h = harness(t);
   await h.sup.startChild(faultSpec('count', {}, { mailboxCapacity: 8 }));
@@ -63,6 +79,33 @@ test('nothing accepted is lost under backpressure', async (t) => {
   assert.equal(await ref.ask({ type: 'fault.get-count' }), accepted);
   assert.equal(ref.mailboxDepth, 0);
 });
+
+test(
+  'a sender that fills a small mailbox over and over is always woken (no lost wake-up)',
+  { timeout: 60_000 },
+  async (t) => {
+    const h = harness(t);
+    for (const capacity of [1, 2, 3]) {
+      const id = `small-${capacity}`;
+      await h.sup.startChild(faultSpec(id, {}, { mailboxCapacity: capacity }));
+      const ref = h.sup.actor(id)!;
+      // Nearly every send meets a full mailbox and waits on the credit cell while the host is handling: thousands
+      // of waits race the host's checks. A wake-up lost in that race leaves the loop waiting until the timeout.
+      let accepted = 0;
+      let waits = 0;
+      while (accepted < 5000) {
+        if (ref.send({ type: 'fault.count' })) accepted++;
+        else {
+          waits++;
+          await ref.whenWritable();
+        }
+      }
+      assert.ok(waits > 1000, `${waits} waits at capacity ${capacity}`);
+      await ref.whenWritable();
+      assert.equal(await ref.ask({ type: 'fault.get-count' }), accepted);
+    }
+  },
+);
 
 test('asks are answered in order with the replies matched to their requests', async (t) => {
   const h = harness(t);
