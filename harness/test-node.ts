@@ -66,6 +66,20 @@ export function http(
 }
 
 /** Polls `fn` until it returns true (bounded). */
+/** Rows in `table` of `dbms` by the node's `sql` command; 0 while the table does not exist yet. */
+export async function tableCount(n: TestNode, table: string, dbms = 'test'): Promise<number> {
+  try {
+    return (
+      JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as {
+        Query: { n: number }[];
+      }
+    ).Query[0]!.n;
+  } catch (err) {
+    if (/no such table/.test((err as Error).message)) return 0;
+    throw err;
+  }
+}
+
 export async function until(fn: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 20): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REST_NODE, startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { REST_NODE, startTestNode, until, type TestNode, tableCount } from '../../harness/test-node.js';
 import { PROTO_DIR, SensorServer } from '../fixtures/grpc/server.js';
 import type { GrpcStatus } from '../../actors/grpc-client/messages.js';
 import { checkReadmeSamples } from '../services/readme-samples.js';
@@ -38,19 +38,6 @@ async function grpcStatus(n: TestNode, name: string): Promise<GrpcStatus> {
   return s;
 }
 
-async function count(n: TestNode, table: string): Promise<number> {
-  try {
-    return (
-      JSON.parse(await n.cmd(`sql test format = json "select count(*) as n from ${table}"`)) as {
-        Query: { n: number }[];
-      }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
-
 const reading = (seq: number) => ({
   sensor: `s${seq % 3}`,
   seq,
@@ -76,7 +63,7 @@ test(
       ),
     );
     await sendAll(server, 0, 500);
-    await until(async () => (await count(n, 'readings')) === 500, 20_000);
+    await until(async () => (await tableCount(n, 'readings')) === 500, 20_000);
     assert.deepEqual(server.requests[0], { sensorFilter: 'temp', maxCount: 5 });
     const rows = JSON.parse(
       await n.cmd('sql test format = json "select sensor, seq, value, ts from readings where seq = 7"'),
@@ -102,7 +89,7 @@ test(
     const { server, n } = await rig(t);
     await n.cmd(runCmd(server, 'raw', 'dbms = test and table = raw_readings'));
     await sendAll(server, 0, 20);
-    await until(async () => (await count(n, 'raw_readings')) === 20, 20_000);
+    await until(async () => (await tableCount(n, 'raw_readings')) === 20, 20_000);
     const r = JSON.parse(
       await n.cmd(
         'sql test format = json "select sensor, seq, value, ts from raw_readings where sensor = \'s2\' order by ts limit 2"',
@@ -155,7 +142,9 @@ test(
       });
     await until(
       async () =>
-        (await count(n, 'temp')) === 10 && (await count(n, 'from_dict')) === 10 && (await count(n, 'by_id')) === 10,
+        (await tableCount(n, 'temp')) === 10 &&
+        (await tableCount(n, 'from_dict')) === 10 &&
+        (await tableCount(n, 'by_id')) === 10,
       20_000,
     );
     const r = JSON.parse(await n.cmd('sql test format = json "select value, unit from temp where value = 3"')) as {
@@ -183,7 +172,7 @@ test(
     await new Promise((r) => setTimeout(r, 1500)); // a few failed attempts against the closed port
     await server.restart();
     await sendAll(server, 100, 200);
-    await until(async () => (await count(n, 'flaky')) === 200, 30_000);
+    await until(async () => (await tableCount(n, 'flaky')) === 200, 30_000);
     const s = await grpcStatus(n, 'flaky');
     assert.equal(s.status, 'Active');
     assert.ok(s.reconnects >= 1);
@@ -199,7 +188,7 @@ test('malformed messages are counted with the last reason and are not fatal', { 
   server.sendRaw(Buffer.from([0x10, ...Array<number>(11).fill(0xff)])); // field 2, a varint that never ends: not a Reading
   server.send({ sensor: 'x', seq: 99 }); // value and ts missing: the mapping refuses it
   await sendAll(server, 5, 10);
-  await until(async () => (await count(n, 'bad')) === 10, 20_000);
+  await until(async () => (await tableCount(n, 'bad')) === 10, 20_000);
   const s = await grpcStatus(n, 'bad');
   assert.equal(s.badMsgs, 2);
   assert.equal(s.dataMsgs, 11);
@@ -213,13 +202,13 @@ test('a killed gRPC worker is restarted by its supervisor and subscribes again',
   const { server, n } = await rig(t);
   await n.cmd(runCmd(server, 'sup', `dbms = test and table = sup and ${COLUMNS}`));
   await sendAll(server, 0, 10);
-  await until(async () => (await count(n, 'sup')) === 10, 20_000);
+  await until(async () => (await tableCount(n, 'sup')) === 10, 20_000);
   const id = n.running.node.instances('grpc-client')[0]!.id;
   assert.ok(n.running.node.kill(id));
   await until(() => n.running.node.instances('grpc-client')[0]?.restarts === 1 && server.requests.length === 2, 20_000);
   await until(() => server.subscribers() === 1, 20_000);
   await sendAll(server, 10, 20);
-  await until(async () => (await count(n, 'sup')) === 20, 20_000);
+  await until(async () => (await tableCount(n, 'sup')) === 20, 20_000);
   assert.equal((await grpcStatus(n, 'sup')).status, 'Active');
 });
 
@@ -233,7 +222,7 @@ test(
     await sendAll(server, 0, 10);
     await until(async () => (await grpcStatus(n, 'one')).status === 'Terminated (Success)', 20_000);
     assert.equal((await grpcStatus(n, 'one')).dataMsgs, 3);
-    await until(async () => (await count(n, 'lim')) === 3, 20_000);
+    await until(async () => (await tableCount(n, 'lim')) === 3, 20_000);
     server.latest = { sensor: 'unary', seq: 1, value: 2 };
     await n.cmd(
       `run grpc client where name = poll and ip = 127.0.0.1 and port = ${server.port} and grpc_dir = ${PROTO_DIR} and proto = sensors and service = SensorService and function = Latest and ingest = false`,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { startTestNode, until, type TestNode, tableCount } from '../../harness/test-node.js';
 
 const NODE = (operator: string, extraDbms = '') =>
   `node:\n  name: op-node\ndbms:\n  test:\n    type: sqlite\n${extraDbms}services:\n  operator: ${operator}\n`;
@@ -15,19 +15,6 @@ function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? files(join(dir, e.name)).map((f) => `${e.name}/${f}`) : e.name.endsWith('.part') ? [] : [e.name],
   );
-}
-
-async function count(n: TestNode, table: string, dbms = 'test'): Promise<number> {
-  try {
-    return (
-      JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as {
-        Query: { n: number }[];
-      }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
 }
 
 const dir = (n: TestNode, d: string): string => join(n.root, 'data', d);
@@ -41,7 +28,7 @@ test("a JSON file lands in a new table with EdgeLake's inferred types and moves 
     { timestamp: '2024-05-01T10:00:01.000000Z', device: 'Dev-2', value: 22, count: 4, ok: false, 'Temp C': 2 },
   ];
   writeFileSync(join(dir(n, 'watch'), 'test.readings.0.0.0.json'), rows.map(line).join('\n') + '\n');
-  await until(async () => (await count(n, 'readings')) === 2);
+  await until(async () => (await tableCount(n, 'readings')) === 2);
   const cols = JSON.parse(
     await n.cmd('get columns where dbms = test and table = readings and format = json'),
   ) as Record<string, string>;
@@ -88,7 +75,7 @@ test('a malformed file goes to the error directory with a reason file and the op
   assert.ok(errs.some((f) => f.startsWith('test.binary.') && f.includes('err_67')));
   // Still alive and ingesting.
   writeFileSync(join(dir(n, 'watch'), 'test.good.json'), '{"a": 1}\n');
-  await until(async () => (await count(n, 'good')) === 1);
+  await until(async () => (await tableCount(n, 'good')) === 1);
   const errStats = JSON.parse(await n.cmd('get operator error where format = json')) as {
     Type: string;
     Counter: number;
@@ -127,7 +114,7 @@ test('delete_json = true deletes a processed file when it is not archived', asyn
   const n = await startTestNode(NODE('{ archive_json: false, delete_json: true, compress_json: false }'));
   t.after(() => n.stop());
   writeFileSync(join(dir(n, 'watch'), 'test.d1.json'), '{"a": 1}\n');
-  await until(async () => (await count(n, 'd1')) === 1);
+  await until(async () => (await tableCount(n, 'd1')) === 1);
   await until(() => files(dir(n, 'watch')).length === 0);
   assert.deepEqual([...files(dir(n, 'bkup')), ...files(dir(n, 'archive'))], []);
 });
@@ -137,7 +124,7 @@ test('limit_tables leaves files of other tables alone; .gz files are decompresse
   t.after(() => n.stop());
   writeFileSync(join(dir(n, 'watch'), 'test.skip.json'), '{"a": 1}\n');
   writeFileSync(join(dir(n, 'watch'), 'test.a1.json.gz'), gzipSync('{"a": 1}\n{"a": 2}\n'));
-  await until(async () => (await count(n, 'a1')) === 2);
+  await until(async () => (await tableCount(n, 'a1')) === 2);
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(files(dir(n, 'watch')).includes('test.skip.json'));
   await until(() => files(dir(n, 'archive')).some((f) => f.endsWith('.json')));
@@ -147,7 +134,7 @@ test('update_tsd_info records every file in almgm.tsd_info and names rows by mem
   const n = await startTestNode(NODE('{ update_tsd_info: true }'));
   t.after(() => n.stop());
   writeFileSync(join(dir(n, 'watch'), 'test.tsd.0.0.0.json'), '{"a": 1}\n{"a": 2}\n');
-  await until(async () => (await count(n, 'tsd')) === 2);
+  await until(async () => (await tableCount(n, 'tsd')) === 2);
   await until(async () => {
     const q = JSON.parse(await n.cmd('sql almgm format = json "select dbms_name, table_name, rows from tsd_info"')) as {
       Query: { rows: number }[];
@@ -173,15 +160,15 @@ test('an SQL file of INSERTs into its table runs; any other statement sends it t
   const n = await startTestNode(NODE('{}'));
   t.after(() => n.stop());
   writeFileSync(join(dir(n, 'watch'), 'test.s.json'), '{"a": 1}\n');
-  await until(async () => (await count(n, 's')) === 1);
+  await until(async () => (await tableCount(n, 's')) === 1);
   writeFileSync(
     join(dir(n, 'watch'), 'test.s.0.0.0.0.sql'),
     'INSERT INTO s (a) VALUES (5);\nINSERT INTO s (a) VALUES (6);\n',
   );
-  await until(async () => (await count(n, 's')) === 3);
+  await until(async () => (await tableCount(n, 's')) === 3);
   writeFileSync(join(dir(n, 'watch'), 'test.s.0.0.0.1.sql'), 'DROP TABLE s;\n');
   await until(() => files(dir(n, 'error')).some((f) => f.includes('.err_16.')));
-  assert.equal(await count(n, 's'), 3);
+  assert.equal(await tableCount(n, 's'), 3);
 });
 
 test('a big file is read as a stream in chunks and every row lands once', async (t) => {
@@ -191,7 +178,7 @@ test('a big file is read as a stream in chunks and every row lands once', async 
     line({ ts: new Date(1e12 + i).toISOString(), id: i, v: i % 13 }),
   );
   writeFileSync(join(dir(n, 'watch'), 'test.big.json'), lines.join('\n') + '\n');
-  await until(async () => (await count(n, 'big')) === 25_000, 30_000, 100);
+  await until(async () => (await tableCount(n, 'big')) === 25_000, 30_000, 100);
   const d = JSON.parse(await n.cmd('sql test format = json "select count(distinct id) as n from big"')) as {
     Query: { n: number }[];
   };

@@ -5,23 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { http, startTestNode, until, tableCount } from '../../harness/test-node.js';
 
 const REST = `  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n  streamer: {}\n`;
 const yaml = (services: string) => `node:\n  name: put-node\ndbms:\n  test:\n    type: sqlite\nservices:\n${services}`;
 const PUT = { type: 'json', dbms: 'test', table: 'tf', mode: 'file' };
 const BODY = '[{"v": 1}, {"v": 2}]';
-
-async function count(n: TestNode): Promise<number> {
-  try {
-    return (
-      JSON.parse(await n.cmd('sql test format = json "select count(*) as n from tf"')) as { Query: { n: number }[] }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test("a file PUT lands through the operator's own watch_dir, not <root>/data/watch", async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'elrt-put-'));
@@ -34,7 +23,7 @@ test("a file PUT lands through the operator's own watch_dir, not <root>/data/wat
   });
   const r = await http(n.port, 'PUT', PUT, BODY);
   assert.equal(r.status, 200, r.body);
-  await until(async () => (await count(n)) === 2);
+  await until(async () => (await tableCount(n, 'tf')) === 2);
   const defaultWatch = join(root, 'data', 'watch');
   assert.deepEqual(existsSync(defaultWatch) ? readdirSync(defaultWatch) : [], []);
 });
@@ -55,7 +44,7 @@ test('a file PUT with no operator running is refused with 503 and writes nothing
   assert.equal((await http(n.port, 'PUT', { ...PUT, mode: 'streaming', table: 'ts' }, BODY)).status, 200);
   await n.cmd('run operator');
   assert.equal((await http(n.port, 'PUT', PUT, BODY)).status, 200);
-  await until(async () => (await count(n)) === 2);
+  await until(async () => (await tableCount(n, 'tf')) === 2);
   await n.cmd('exit operator');
   assert.equal((await http(n.port, 'PUT', PUT, BODY)).status, 503);
 });

@@ -5,25 +5,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { startTestNode, until, type TestNode, tableCount } from '../../harness/test-node.js';
 
 const NODE = `node:\n  name: op-node\ndbms:\n  test:\n    type: sqlite\nservices:\n  operator: {}\n`;
 
 const dir = (n: TestNode, d: string): string => join(n.root, 'data', d);
 const ls = (d: string): string[] => (existsSync(d) ? readdirSync(d) : []);
-
-async function count(n: TestNode, table: string): Promise<number> {
-  try {
-    return (
-      JSON.parse(await n.cmd(`sql test format = json "select count(*) as n from ${table}"`)) as {
-        Query: { n: number }[];
-      }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test('a FIFO, a symlink out of the watch dir and a directory never stall the operator; a file after them lands', async (t) => {
   const n = await startTestNode(NODE);
@@ -37,7 +24,7 @@ test('a FIFO, a symlink out of the watch dir and a directory never stall the ope
   mkdirSync(join(watch, 'test.sub.json'));
   // Picked up by the next periodic scan, after the entries above.
   writeFileSync(join(watch, 'test.after.json'), '{"a": 1}\n{"a": 2}\n');
-  await until(async () => (await count(n, 'after')) === 2, 15_000);
+  await until(async () => (await tableCount(n, 'after')) === 2, 15_000);
   await until(() => ls(dir(n, 'error')).filter((f) => f.endsWith('.reason.txt')).length === 2, 15_000);
   const errs = ls(dir(n, 'error'));
   const fifo = errs.find((f) => f.startsWith('test.fifo.') && !f.endsWith('.txt'))!;
@@ -49,13 +36,13 @@ test('a FIFO, a symlink out of the watch dir and a directory never stall the ope
   );
   // The symlink was moved, not followed: its target is where it was, and nothing of it was inserted.
   assert.equal(readFileSync(outside, 'utf8'), '{"secret": 1}\n');
-  assert.equal(await count(n, 'link'), 0);
+  assert.equal(await tableCount(n, 'link'), 0);
   // The directory stays (it may be the user's) and is skipped.
   assert.ok(existsSync(join(watch, 'test.sub.json')));
   // The operator still answers, and a file dropped now lands at once.
   assert.match(await n.cmd('get operator summary'), /\S/);
   writeFileSync(join(watch, 'test.later.json'), '{"a": 3}\n');
-  await until(async () => (await count(n, 'later')) === 1);
+  await until(async () => (await tableCount(n, 'later')) === 1);
 });
 
 test('a watch file whose claimed name would be too long goes to the error dir under a short name', async (t) => {
@@ -82,5 +69,5 @@ test('a watch file whose claimed name would be too long goes to the error dir un
     ls(dir(n, 'watch')).filter((f) => f.includes('longname')),
     [],
   );
-  assert.equal(await count(n, 'longname'), 0);
+  assert.equal(await tableCount(n, 'longname'), 0);
 });

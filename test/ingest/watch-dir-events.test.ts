@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestNode, until, type TestNode } from '../../harness/test-node.js';
+import { startTestNode, until, type TestNode, tableCount } from '../../harness/test-node.js';
 import { QuietWatch } from '../../actors/_shared/quiet-watch.js';
 
 const NODE = `node:\n  name: op-node\ndbms:\n  test:\n    type: sqlite\nservices:\n  operator: {}\n`;
@@ -29,19 +29,6 @@ const rows = (k: number, from = 0): string =>
   Array.from({ length: k }, (_, i) => JSON.stringify({ a: from + i, t: 'x'.repeat(40) })).join('\n') + '\n';
 /** Sleeps without yielding: the writer's pauses stay this short whatever the event loop has queued. */
 const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-async function count(n: TestNode, table: string): Promise<number> {
-  try {
-    return (
-      JSON.parse(await n.cmd(`sql test format = json "select count(*) as n from ${table}"`)) as {
-        Query: { n: number }[];
-      }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test('a file written in pieces over 300 ms under its final name is taken once, whole, after its writes stop', async (t) => {
   const n = await startTestNode(NODE);
@@ -56,11 +43,11 @@ test('a file written in pieces over 300 ms under its final name is taken once, w
     pause(10);
   }
   closeSync(fd);
-  await until(async () => (await count(n, 'slow')) === 60, 15_000);
+  await until(async () => (await tableCount(n, 'slow')) === 60, 15_000);
   assert.deepEqual(ls(dir(n, 'error')), []);
   // Taken once: nothing is left in the watch directory, and the count stays.
   await until(() => ls(dir(n, 'watch')).length === 0);
-  assert.equal(await count(n, 'slow'), 60);
+  assert.equal(await tableCount(n, 'slow'), 60);
 });
 
 test('files in the watch directory before the node starts are taken at start', async (t) => {
@@ -70,7 +57,7 @@ test('files in the watch directory before the node starts are taken at start', a
   for (let i = 0; i < 3; i++) writeFileSync(join(root, 'data', 'watch', `test.early.${i}.json`), rows(5, i * 5));
   const n = await startTestNode(NODE, { keepRoot: root });
   t.after(() => n.stop());
-  await until(async () => (await count(n, 'early')) === 15, 15_000);
+  await until(async () => (await tableCount(n, 'early')) === 15, 15_000);
   assert.deepEqual(ls(dir(n, 'error')), []);
 });
 
@@ -82,11 +69,11 @@ test('a watch directory removed and made again is watched again: its files land 
   mkdirSync(watch);
   // The old watch sees nothing of the new directory: the next scan takes this file and watches the new one.
   writeFileSync(join(watch, 'test.again.json'), rows(2));
-  await until(async () => (await count(n, 'again')) === 2, 15_000);
+  await until(async () => (await tableCount(n, 'again')) === 2, 15_000);
   // Right after a scan, the next is 5 s away: a file landing well before that came through the new watch.
   const t0 = Date.now();
   writeFileSync(join(watch, 'test.watched.json'), rows(3));
-  await until(async () => (await count(n, 'watched')) === 3, 15_000);
+  await until(async () => (await tableCount(n, 'watched')) === 3, 15_000);
   assert.ok(Date.now() - t0 < 3000, `landed after ${Date.now() - t0} ms: not through the watch`);
 });
 
