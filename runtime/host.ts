@@ -22,6 +22,8 @@ import {
 import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import { MetricsBuffer } from './metrics.js';
+import { isolateGc } from './gc.js';
+import { eventLoopBusy, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
 import type { ActorMessage, FromHost, InEnvelope, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -48,6 +50,7 @@ const qMsg: ActorMessage[] = [];
 const qAsk: number[] = [];
 const qCounted: boolean[] = [];
 let qHead = 0;
+let idleGc: IdleGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
 let outScheduled = false;
@@ -272,6 +275,7 @@ async function shutdown(reason: string): Promise<void> {
     }
   }
   running = false;
+  idleGc?.cancel();
   if (metricsTimer) clearInterval(metricsTimer);
   // What the actor counted up to its stop goes out with its last batch.
   flushMetrics();
@@ -290,6 +294,8 @@ async function start(msg: StartMessage): Promise<void> {
     let clock: Clock = systemClock;
     if (msg.clock.kind === 'manual') clock = manualClock = new ManualClock(msg.clock.start);
     ctx = makeContext(msg, clock);
+    // Read before init: a bad value fails the start, not a running actor.
+    const quietMs = idleGcQuietMs();
     // Before init: a long init (the operator's journal replay) reports its progress as it goes.
     startMetrics(msg.id);
     const cfg = def.config(msg.config);
@@ -299,12 +305,25 @@ async function start(msg: StartMessage): Promise<void> {
     flush();
     post({ t: 'ready' });
     void drain();
+    startIdleGc(quietMs);
   } catch (err) {
     if (metricsTimer) clearInterval(metricsTimer);
     flushMetrics();
     flush();
     post({ t: 'init-failed', e: serializeError(err) });
   }
+}
+
+/**
+ * The post-start collection (idle-gc.ts), once this worker has been quiet for a moment after `ready`. Quiet is
+ * measured as the event loop's utilization, not as "no message": an idle node's actors get messages of their own
+ * every second (the operator's `operator.reconcile` and `operator.drain`, the streamer's `streamer.drain`), each
+ * handled in microseconds, while a loaded worker's loop is busy a large share of the time.
+ */
+function startIdleGc(quietMs: number): void {
+  const gc = isolateGc();
+  if (quietMs === 0 || gc === undefined) return;
+  idleGc = scheduleIdleGc({ gc, quietMs, busy: eventLoopBusy() });
 }
 
 /** The main thread's answer to one of this actor's asks. */
