@@ -7,7 +7,7 @@ import {
   QUIET_SCAVENGES,
   scheduleIdleGc,
   type GcFunction,
-} from '../../runtime/idle-gc.ts';
+} from '../../runtime/idle-gc.js';
 
 /** A gc that records what it was asked for ('minor' or 'full'). */
 function recordingGc(): { gc: GcFunction; calls: string[] } {
