@@ -68,9 +68,14 @@ test('a cancelled sequence collects nothing', async () => {
 
 test('the event loop reads busy while it works and quiet while it waits', async () => {
   const busy = eventLoopBusy();
-  busy();
-  await sleep(100);
-  assert.equal(busy(), false, 'an idle window');
+  // A process's first few hundred ms keep its loop busy 10-20 % (module loading, first compilations): wait for
+  // an idle window, bounded.
+  let quiet = false;
+  for (let i = 0; i < 30 && !quiet; i++) {
+    await sleep(100);
+    quiet = !busy();
+  }
+  assert.equal(quiet, true, 'an idle window within 3 s');
   const until = performance.now() + 80;
   while (performance.now() < until); // the loop is blocked 80 ms of a ~100 ms window
   await sleep(10);
