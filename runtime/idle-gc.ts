@@ -9,9 +9,11 @@
 // allocation rate the GC tracer measured is below 1 KB/ms (`kLowAllocationThroughput`). The tracer takes one sample
 // per collection into a ring of 10 (gc-tracer.h `RingBuffer`) and averages the last 5 s of them, so after a start
 // the samples say "allocating fast" until about 6 s without a collection. Eleven cheap scavenges 100 ms apart
-// replace the start-up samples with quiet ones; the last one shrinks the new space, and a full collection then
-// frees the start-up garbage of old space. Measured in a probe (one worker after loading modules): new space 12 ->
-// 1 MB, each scavenge well under a millisecond on an empty new space.
+// replace the start-up samples with quiet ones; the last one shrinks the new space. Measured in a probe (one worker
+// after loading modules): new space 12 -> 1 MB, each scavenge well under a millisecond on an empty new space.
+// Then six full collections, also 100 ms apart, free the start-up garbage of old space and the bytecode of what
+// ran only at the start (module bodies, config checks, init): V8 flushes a function's bytecode once it has not run
+// for `bytecode_old_age` (5) full collections, which otherwise takes minutes on an idle isolate.
 // Never under load: the sequence waits for `quietMs` without activity and starts over when the thread was busy
 // between two steps (a busy isolate's samples would not be quiet anyway, and its full collection would cost a
 // pause). It runs at most once per isolate; later, V8's own heuristics decide as before.
@@ -19,8 +21,10 @@
 /** The isolate's `gc` (V8's --expose-gc extension): no argument is a full collection. */
 export type GcFunction = (opts?: { type: 'minor' | 'major' }) => void;
 
-/** Scavenges before the full collection: one more than the GC tracer's 10 samples. */
+/** Scavenges before the full collections: one more than the GC tracer's 10 samples. */
 export const QUIET_SCAVENGES = 11;
+/** Full collections at the end: one more than V8's `bytecode_old_age`. */
+export const FULL_COLLECTIONS = 6;
 /**
  * Between two scavenges: long enough that what a step allocates (timers, a metrics flush) and what the previous
  * scavenge promoted read as far below 1 KB/ms.
@@ -77,12 +81,15 @@ export function scheduleIdleGc(opts: IdleGcOptions): IdleGc {
       step(0);
     });
   };
+  /** The full collections; work that arrives between two ends them (the young generation is given back already). */
+  const full = (i: number): void => {
+    opts.gc();
+    if (i + 1 === FULL_COLLECTIONS) return end('collected');
+    opts.busy();
+    later(stepMs, () => (opts.busy() ? end('collected') : full(i + 1)));
+  };
   const step = (i: number): void => {
-    if (i === QUIET_SCAVENGES) {
-      opts.gc();
-      end('collected');
-      return;
-    }
+    if (i === QUIET_SCAVENGES) return full(0);
     opts.gc({ type: 'minor' });
     // What the scavenge itself did is not work that arrived.
     opts.busy();

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import {
   eventLoopBusy,
   idleGcQuietMs,
+  FULL_COLLECTIONS,
   QUIET_SCAVENGES,
   scheduleIdleGc,
   type GcFunction,
@@ -27,13 +28,16 @@ async function alive<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-test('a quiet thread gets eleven spaced scavenges and then one full collection, once', async () => {
+test('a quiet thread gets eleven spaced scavenges and then six full collections, once', async () => {
   const { gc, calls } = recordingGc();
   const idle = scheduleIdleGc({ gc, busy: () => false, quietMs: 20, stepMs: 2 });
   assert.equal(await alive(idle.done), 'collected');
-  assert.deepEqual(calls, [...Array<string>(QUIET_SCAVENGES).fill('minor'), 'full']);
+  assert.deepEqual(calls, [
+    ...Array<string>(QUIET_SCAVENGES).fill('minor'),
+    ...Array<string>(FULL_COLLECTIONS).fill('full'),
+  ]);
   await sleep(50);
-  assert.equal(calls.length, QUIET_SCAVENGES + 1, 'nothing runs after the collection');
+  assert.equal(calls.length, QUIET_SCAVENGES + FULL_COLLECTIONS, 'nothing runs after the collections');
 });
 
 test('a thread that stays busy gets no collection, and the sequence gives up', async () => {
@@ -43,7 +47,7 @@ test('a thread that stays busy gets no collection, and the sequence gives up', a
   assert.deepEqual(calls, []);
 });
 
-test('work between two scavenges holds the full collection back until a whole quiet sequence', async () => {
+test('work between two scavenges holds the full collections back until a whole quiet sequence', async () => {
   const { gc, calls } = recordingGc();
   let checks = 0;
   // busy() is called once to open each window and once to read it; the 10th call reads the window after the
@@ -52,9 +56,18 @@ test('work between two scavenges holds the full collection back until a whole qu
   const idle = scheduleIdleGc({ gc, busy, quietMs: 10, stepMs: 2 });
   assert.equal(await alive(idle.done), 'collected');
   const firstFull = calls.indexOf('full');
-  assert.equal(firstFull, calls.length - 1, 'one full collection, last');
-  assert.ok(calls.length > QUIET_SCAVENGES + 1, `the interrupted scavenges came first (${calls.length} calls)`);
-  assert.deepEqual(calls.slice(-QUIET_SCAVENGES - 1, -1), Array<string>(QUIET_SCAVENGES).fill('minor'));
+  assert.equal(firstFull, calls.length - FULL_COLLECTIONS, 'the full collections come last');
+  assert.ok(firstFull > QUIET_SCAVENGES, `the interrupted scavenges came first (${firstFull} scavenges)`);
+  assert.deepEqual(calls.slice(firstFull - QUIET_SCAVENGES, firstFull), Array<string>(QUIET_SCAVENGES).fill('minor'));
+});
+
+test('work between two full collections ends them', async () => {
+  const { gc, calls } = recordingGc();
+  // Quiet until the second full collection has run, then busy.
+  const busy = (): boolean => calls.filter((c) => c === 'full').length >= 2;
+  const idle = scheduleIdleGc({ gc, busy, quietMs: 10, stepMs: 2 });
+  assert.equal(await alive(idle.done), 'collected');
+  assert.deepEqual(calls, [...Array<string>(QUIET_SCAVENGES).fill('minor'), 'full', 'full']);
 });
 
 test('a cancelled sequence collects nothing', async () => {
