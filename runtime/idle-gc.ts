@@ -11,9 +11,10 @@
 // the samples say "allocating fast" until about 6 s without a collection. Eleven cheap scavenges 100 ms apart
 // replace the start-up samples with quiet ones; the last one shrinks the new space. Measured in a probe (one worker
 // after loading modules): new space 12 -> 1 MB, each scavenge well under a millisecond on an empty new space.
-// Then six full collections, also 100 ms apart, free the start-up garbage of old space and the bytecode of what
-// ran only at the start (module bodies, config checks, init): V8 flushes a function's bytecode once it has not run
-// for `bytecode_old_age` (5) full collections, which otherwise takes minutes on an idle isolate.
+// Then six full collections, also 100 ms apart, free the start-up garbage of old space and the rest of the new
+// space: with one, a worker's new space was still 1.0-1.3 MB resident at 5.5 s; with six, 0.3 MB in every worker
+// (what V8's memory reducer leaves), and the idle node 3 MB lower at 5 s (bench/README.md memory). Not bytecode
+// flushing (`bytecode_old_age` is 5): --trace-flush-bytecode printed no flush in 16 s with or without them.
 // Never under load: the sequence waits for `quietMs` without activity and starts over when the thread was busy
 // between two steps (a busy isolate's samples would not be quiet anyway, and its full collection would cost a
 // pause). It runs at most once per isolate; later, V8's own heuristics decide as before.
@@ -23,7 +24,7 @@ export type GcFunction = (opts?: { type: 'minor' | 'major' }) => void;
 
 /** Scavenges before the full collections: one more than the GC tracer's 10 samples. */
 export const QUIET_SCAVENGES = 11;
-/** Full collections at the end: one more than V8's `bytecode_old_age`. */
+/** Full collections at the end (measured: six leave each new space at 0.3 MB, one at 1.0-1.3). */
 export const FULL_COLLECTIONS = 6;
 /**
  * Between two scavenges: long enough that what a step allocates (timers, a metrics flush) and what the previous
