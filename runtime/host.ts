@@ -23,7 +23,7 @@ import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import { MetricsBuffer } from './metrics.js';
 import { isolateGc } from './gc.js';
-import { eventLoopBusy, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
+import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
 import type { ActorMessage, FromHost, InEnvelope, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -296,6 +296,7 @@ async function start(msg: StartMessage): Promise<void> {
     ctx = makeContext(msg, clock);
     // Read before init: a bad value fails the start, not a running actor.
     const quietMs = idleGcQuietMs();
+    const compact = idleGcCompact();
     // Before init: a long init (the operator's journal replay) reports its progress as it goes.
     startMetrics(msg.id);
     const cfg = def.config(msg.config);
@@ -305,7 +306,7 @@ async function start(msg: StartMessage): Promise<void> {
     flush();
     post({ t: 'ready' });
     void drain();
-    startIdleGc(quietMs);
+    startIdleGc(quietMs, compact);
   } catch (err) {
     if (metricsTimer) clearInterval(metricsTimer);
     flushMetrics();
@@ -320,10 +321,10 @@ async function start(msg: StartMessage): Promise<void> {
  * every second (the operator's `operator.reconcile` and `operator.drain`, the streamer's `streamer.drain`), each
  * handled in microseconds, while a loaded worker's loop is busy a large share of the time.
  */
-function startIdleGc(quietMs: number): void {
+function startIdleGc(quietMs: number, compact: boolean): void {
   const gc = isolateGc();
   if (quietMs === 0 || gc === undefined) return;
-  idleGc = scheduleIdleGc({ gc, quietMs, busy: eventLoopBusy() });
+  idleGc = scheduleIdleGc({ gc: compact ? compactingGc(gc) : gc, quietMs, busy: eventLoopBusy() });
 }
 
 /** The main thread's answer to one of this actor's asks. */

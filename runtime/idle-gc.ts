@@ -15,9 +15,19 @@
 // space: with one, a worker's new space was still 1.0-1.3 MB resident at 5.5 s; with six, 0.3 MB in every worker
 // (what V8's memory reducer leaves), and the idle node 3 MB lower at 5 s (bench/README.md memory). Not bytecode
 // flushing (`bytecode_old_age` is 5): --trace-flush-bytecode printed no flush in 16 s with or without them.
+// The full collections compact old space as V8 does when it optimizes for memory: `--optimize-for-size` is set for
+// the duration of each `gc()` call and cleared after it (`compactingGc`). A plain full collection evacuates only
+// pages more than 70 % free, one optimizing for memory those more than 20 % free (mark-compact.cc
+// `ComputeEvacuationHeuristics`), which is what V8's memory reducer gets (with its reduce-memory flag, which gc()
+// cannot set) 8-10 s after start: 112 -> 105 MB at 5 s (bench/README.md memory). The flag is process-wide, so
+// other threads see it for the few ms of that call, at a moment when this one is idle; set for a node's whole life
+// it halved ingest (bench/README.md memory), which is why it is never left on. `ELRT_IDLE_GC_COMPACT=0` runs plain
+// full collections instead; a node started with --optimize-for-size keeps it.
 // Never under load: the sequence waits for `quietMs` without activity and starts over when the thread was busy
 // between two steps (a busy isolate's samples would not be quiet anyway, and its full collection would cost a
 // pause). It runs at most once per isolate; later, V8's own heuristics decide as before.
+
+import { setFlagsFromString } from 'node:v8';
 
 /** The isolate's `gc` (V8's --expose-gc extension): no argument is a full collection. */
 export type GcFunction = (opts?: { type: 'minor' | 'major' }) => void;
@@ -128,4 +138,33 @@ export function idleGcQuietMs(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`ELRT_IDLE_GC_MS must be a whole number of ms, got '${v}'`);
   return n;
+}
+
+/** `ELRT_IDLE_GC_COMPACT`: whether the full collections compact as for memory (default 1; 0 runs plain ones). */
+export function idleGcCompact(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env['ELRT_IDLE_GC_COMPACT'];
+  if (v === undefined || v === '' || v === '1') return true;
+  if (v === '0') return false;
+  throw new Error(`ELRT_IDLE_GC_COMPACT must be 0 or 1, got '${v}'`);
+}
+
+/**
+ * `gc` whose full collections compact as V8 does when optimizing for memory (the header says why); `gc` itself
+ * when the process runs with --optimize-for-size already (it is not cleared then).
+ */
+export function compactingGc(
+  gc: GcFunction,
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env['NODE_OPTIONS'] ?? '',
+): GcFunction {
+  if (/--optimize[-_]for[-_]size/.test([...execArgv, nodeOptions].join(' '))) return gc;
+  return (opts) => {
+    if (opts?.type === 'minor') return gc(opts);
+    setFlagsFromString('--optimize-for-size');
+    try {
+      gc();
+    } finally {
+      setFlagsFromString('--no-optimize-for-size');
+    }
+  };
 }

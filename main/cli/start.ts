@@ -7,7 +7,7 @@ import { createLogger, prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
-import { eventLoopBusy, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
+import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { fixMmapThreshold, mmapThresholdBytes, startMallocTrim, trimIntervalMs } from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
@@ -21,6 +21,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   const mmapThreshold = mmapThresholdBytes();
   // Checked before the workers start: each reads the same variable (runtime/host.ts).
   const idleGcMs = idleGcQuietMs();
+  const idleGcCompacts = idleGcCompact();
   const logSink = args.logFormat === 'pretty' ? prettySink() : streamSink();
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
@@ -48,7 +49,9 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   // native memory (external buffers, finalized handles) goes back with one more trim.
   const gc = isolateGc();
   const idleGc =
-    idleGcMs > 0 && gc !== undefined ? scheduleIdleGc({ gc, quietMs: idleGcMs, busy: eventLoopBusy() }) : undefined;
+    idleGcMs > 0 && gc !== undefined
+      ? scheduleIdleGc({ gc: idleGcCompacts ? compactingGc(gc) : gc, quietMs: idleGcMs, busy: eventLoopBusy() })
+      : undefined;
   void idleGc?.done.then((outcome) => {
     if (outcome === 'collected') trimmer?.trim();
   });

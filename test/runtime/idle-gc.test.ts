@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
+  compactingGc,
   eventLoopBusy,
+  idleGcCompact,
   idleGcQuietMs,
   FULL_COLLECTIONS,
   QUIET_SCAVENGES,
@@ -138,4 +140,54 @@ test('with V8 gc, the sequence gives a grown young generation back at once; one 
   assert.ok(seq.after <= 1.5, `new space ${seq.grown} -> ${seq.after} MB after the sequence`);
   const single = probe('single');
   assert.ok(single.after >= 4, `one gc() kept new space at ${single.after} MB (grown ${single.grown})`);
+});
+
+// Old space half emptied everywhere (every other object dropped): a plain full collection leaves its pages, one
+// optimizing for memory evacuates them. In a child process: the flag and the heap are process-wide.
+const COMPACT_PROBE = `
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+setFlagsFromString('--expose-gc');
+const { isolateGc } = await import('./runtime/gc.ts');
+const { compactingGc } = await import('./runtime/idle-gc.ts');
+const oldMb = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').physical_space_size / 1048576;
+const gc = isolateGc();
+const keep = [];
+for (let i = 0; i < 300_000; i++) keep.push({ i, s: 'x' + i, a: [i, i] });
+gc();
+gc();
+for (let i = 0; i < keep.length; i += 2) keep[i] = undefined;
+const before = oldMb();
+(process.argv[1] === 'compacting' ? compactingGc(gc, [], '') : gc)();
+// Freed pages are unmapped by a background task.
+await new Promise((r) => setTimeout(r, 300));
+console.log(JSON.stringify({ before, after: oldMb(), kept: keep.length }));
+`;
+
+function compactProbe(mode: 'compacting' | 'plain'): { before: number; after: number } {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', COMPACT_PROBE, mode], {
+    cwd: new URL('../..', import.meta.url).pathname,
+  }).toString();
+  return JSON.parse(out) as { before: number; after: number };
+}
+
+test('the compacting full collection gives back half-empty old-space pages that a plain one keeps', () => {
+  const plain = compactProbe('plain');
+  const compacting = compactProbe('compacting');
+  const said = `old space ${plain.before} -> ${plain.after} MB plain, ${compacting.before} -> ${compacting.after} MB compacting`;
+  // Measured: 45.5 -> 45.5 plain, 45.75 -> 43 compacting (V8 evacuates at most 6 MB a collection for memory).
+  assert.ok(plain.before - plain.after < 1, said);
+  assert.ok(compacting.before - compacting.after >= 1.5, said);
+});
+
+test('a process run with --optimize-for-size keeps it: the compacting gc is the plain one', () => {
+  const { gc } = recordingGc();
+  assert.equal(compactingGc(gc, ['--optimize-for-size'], ''), gc);
+  assert.equal(compactingGc(gc, [], '--max-old-space-size=100 --optimize_for_size'), gc);
+  assert.notEqual(compactingGc(gc, [], ''), gc);
+});
+
+test('ELRT_IDLE_GC_COMPACT: default on, 0 off, anything else refused', () => {
+  assert.equal(idleGcCompact({}), true);
+  assert.equal(idleGcCompact({ ELRT_IDLE_GC_COMPACT: '0' }), false);
+  assert.throws(() => idleGcCompact({ ELRT_IDLE_GC_COMPACT: 'yes' }), /ELRT_IDLE_GC_COMPACT/);
 });
