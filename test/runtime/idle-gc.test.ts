@@ -157,9 +157,14 @@ gc();
 gc();
 for (let i = 0; i < keep.length; i += 2) keep[i] = undefined;
 const before = oldMb();
-(process.argv[1] === 'compacting' ? compactingGc(gc, [], '') : gc)();
-// Freed pages are unmapped by a background task.
-await new Promise((r) => setTimeout(r, 300));
+// Three calls 100 ms apart, as the sequence's full collections come (one may finish a marking V8 had started).
+const full = process.argv[1] === 'compacting' ? compactingGc(gc, [], '') : gc;
+for (let i = 0; i < 3; i++) {
+  full();
+  await new Promise((r) => setTimeout(r, 100));
+}
+// Freed pages are unmapped by a background task: wait for it (bounded), as long for both.
+for (let i = 0; i < 20 && oldMb() > before - 8; i++) await new Promise((r) => setTimeout(r, 100));
 console.log(JSON.stringify({ before, after: oldMb(), kept: keep.length }));
 `;
 
@@ -174,9 +179,9 @@ test('the compacting full collection gives back half-empty old-space pages that 
   const plain = compactProbe('plain');
   const compacting = compactProbe('compacting');
   const said = `old space ${plain.before} -> ${plain.after} MB plain, ${compacting.before} -> ${compacting.after} MB compacting`;
-  // Measured: 45.5 -> 45.5 plain, 45.75 -> 43 compacting (V8 evacuates at most 6 MB a collection for memory).
-  assert.ok(plain.before - plain.after < 1, said);
-  assert.ok(compacting.before - compacting.after >= 1.5, said);
+  // Measured (three calls each): 47.5 -> 44.25 plain, 47.25 -> 26.5 compacting; one call each, unloaded: 45.5 ->
+  // 45.5 plain, 45.75 -> 43 compacting (V8 evacuates at most 6 MB a collection when optimizing for memory).
+  assert.ok(compacting.before - compacting.after >= plain.before - plain.after + 4, said);
 });
 
 test('a process run with --optimize-for-size keeps it: the compacting gc is the plain one', () => {
