@@ -7,7 +7,20 @@
 // catch-up took the node's peak from 334 to 299 MB (one run each, unrecorded). Only for bursts: each call costs
 // a few ms.
 // `gc` exists in workers because worker-ref.ts sets --expose-gc before any starts; elsewhere this does nothing.
-const gc = (globalThis as { gc?: (opts?: { type: 'major' | 'minor' }) => void }).gc;
+import { runInNewContext } from 'node:vm';
+import type { GcFunction } from './idle-gc.js';
+
+const gc = (globalThis as { gc?: GcFunction }).gc;
+
+/**
+ * This isolate's `gc`: a worker's global; on the main thread, whose context existed before worker-ref.ts set
+ * --expose-gc, the one V8 installs in a context created since (undefined when the flag is not set).
+ */
+export function isolateGc(): GcFunction | undefined {
+  if (gc !== undefined) return gc;
+  const fromNewContext: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
+  return typeof fromNewContext === 'function' ? (fromNewContext as GcFunction) : undefined;
+}
 
 /**
  * Collects now when the runtime allows it; false when it does not (the main thread, another host). `minor` collects

@@ -23,6 +23,8 @@ import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import { CreditReturn } from './credit.js';
 import { MetricsBuffer } from './metrics.js';
+import { isolateGc } from './gc.js';
+import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
 import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -50,6 +52,7 @@ const qTag: number[] = [];
 const SEND = 0;
 const SELF = -1;
 let qHead = 0;
+let idleGc: IdleGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
 let outScheduled = false;
@@ -269,6 +272,7 @@ async function shutdown(reason: string): Promise<void> {
     }
   }
   running = false;
+  idleGc?.cancel();
   if (metricsTimer) clearInterval(metricsTimer);
   // What the actor counted up to its stop goes out with its last batch.
   flushMetrics();
@@ -288,6 +292,9 @@ async function start(msg: StartMessage): Promise<void> {
     let clock: Clock = systemClock;
     if (msg.clock.kind === 'manual') clock = manualClock = new ManualClock(msg.clock.start);
     ctx = makeContext(msg, clock);
+    // Read before init: a bad value fails the start, not a running actor.
+    const quietMs = idleGcQuietMs();
+    const compact = idleGcCompact();
     // Before init: a long init (the operator's journal replay) reports its progress as it goes.
     startMetrics(msg.id);
     const cfg = def.config(msg.config);
@@ -297,12 +304,25 @@ async function start(msg: StartMessage): Promise<void> {
     flush();
     post({ t: 'ready' });
     void drain();
+    startIdleGc(quietMs, compact);
   } catch (err) {
     if (metricsTimer) clearInterval(metricsTimer);
     flushMetrics();
     flush();
     post({ t: 'init-failed', e: serializeError(err) });
   }
+}
+
+/**
+ * The post-start collection (idle-gc.ts), once this worker has been quiet for a moment after `ready`. Quiet is
+ * measured as the event loop's utilization, not as "no message": an idle node's actors get messages of their own
+ * every second (the operator's `operator.reconcile` and `operator.drain`, the streamer's `streamer.drain`), each
+ * handled in microseconds, while a loaded worker's loop is busy a large share of the time.
+ */
+function startIdleGc(quietMs: number, compact: boolean): void {
+  const gc = isolateGc();
+  if (quietMs === 0 || gc === undefined) return;
+  idleGc = scheduleIdleGc({ gc: compact ? compactingGc(gc) : gc, quietMs, busy: eventLoopBusy() });
 }
 
 /** The main thread's answer to one of this actor's asks. */

@@ -6,6 +6,8 @@ import { bootNode } from '../boot.js';
 import { createLogger, prettySink, streamSink } from '../../base/log.js';
 import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
+import { isolateGc } from '../../runtime/gc.js';
+import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { fixMmapThreshold, mmapThresholdBytes, startMallocTrim, trimIntervalMs } from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
@@ -17,6 +19,9 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   const finished = new Promise<number>((r) => (done = r));
   const trimEvery = trimIntervalMs();
   const mmapThreshold = mmapThresholdBytes();
+  // Checked before the workers start: each reads the same variable (runtime/host.ts).
+  const idleGcMs = idleGcQuietMs();
+  const idleGcCompacts = idleGcCompact();
   const logSink = args.logFormat === 'pretty' ? prettySink() : streamSink();
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
@@ -39,6 +44,17 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   // What starting the services allocated and freed (module loading, handshakes, schema checks) goes back now,
   // not at the first interval.
   trimmer?.trim();
+  // The main thread's post-start collection (runtime/idle-gc.ts; the workers run their own after `ready`). Its
+  // `gc` exists once worker-ref.ts has set --expose-gc, which loading the node did. What the collection frees of
+  // native memory (external buffers, finalized handles) goes back with one more trim.
+  const gc = isolateGc();
+  const idleGc =
+    idleGcMs > 0 && gc !== undefined
+      ? scheduleIdleGc({ gc: idleGcCompacts ? compactingGc(gc) : gc, quietMs: idleGcMs, busy: eventLoopBusy() })
+      : undefined;
+  void idleGc?.done.then((outcome) => {
+    if (outcome === 'collected') trimmer?.trim();
+  });
   const onSignal = (sig: string): void => {
     running.stop(`signal ${sig}`).then(
       () => done(0),
@@ -51,6 +67,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   const code = await finished;
+  idleGc?.cancel();
   trimmer?.stop();
   return code || exitCode;
 }

@@ -1,0 +1,62 @@
+// The actor host's post-start collection (runtime/idle-gc.ts), seen from outside a real worker: its V8 heap
+// (`sys.stats`, heapTotal: what the isolate's spaces hold committed, the young generation included).
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { faultSpec, harness } from '../fixtures/supervision.js';
+
+const MB = 1024 * 1024;
+
+interface Stats {
+  heapTotal: number;
+}
+
+/** Starts a fault actor with ELRT_IDLE_GC_MS as given (a worker copies the environment when it starts). */
+async function startWith(t: TestContext, id: string, quietMs: string | undefined) {
+  const h = harness(t);
+  const saved = process.env['ELRT_IDLE_GC_MS'];
+  if (quietMs === undefined) delete process.env['ELRT_IDLE_GC_MS'];
+  else process.env['ELRT_IDLE_GC_MS'] = quietMs;
+  try {
+    await h.sup.startChild(faultSpec(id));
+  } finally {
+    if (saved === undefined) delete process.env['ELRT_IDLE_GC_MS'];
+    else process.env['ELRT_IDLE_GC_MS'] = saved;
+  }
+  const ref = h.sup.actor(id)!;
+  // What a start allocates: the young generation grows to several MB.
+  await ref.ask({ type: 'fault.churn' });
+  const grown = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  return { ref, grown };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('a worker quiet after its start gives its grown young generation back within seconds', async (t) => {
+  const { ref, grown } = await startWith(t, 'quiet', undefined);
+  // 1 s quiet, eleven scavenges 100 ms apart, one full collection; polled, for a loaded machine.
+  let now = grown;
+  for (let i = 0; i < 16 && grown - now < 4 * MB; i++) {
+    await sleep(400);
+    now = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  }
+  t.diagnostic(`heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+  assert.ok(grown - now >= 4 * MB, `heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+});
+
+test('with ELRT_IDLE_GC_MS=0 the grown young generation stays until V8 gives it back itself', async (t) => {
+  const { ref, grown } = await startWith(t, 'off', '0');
+  await sleep(3000);
+  const now = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  t.diagnostic(`heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+  assert.ok(grown - now < 2 * MB, `heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+});
+
+test('a worker kept busy by its messages gets no post-start collection', async (t) => {
+  const { ref, grown } = await startWith(t, 'busy', undefined);
+  // 30 ms of work every ~40 ms for 3 s: the loop is busy most of each window.
+  const until = performance.now() + 3000;
+  while (performance.now() < until) await ref.ask({ type: 'fault.spin', ms: 30 });
+  const now = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  t.diagnostic(`heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+  assert.ok(grown - now < 2 * MB, `heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+});
