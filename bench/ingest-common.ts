@@ -139,21 +139,6 @@ export async function count(port: number, dbms: string, table: string): Promise<
   }
 }
 
-/**
- * The highest row_id of a SQLite table (0 when it has none yet): a probe of O(log n), where count(*) reads a whole
- * index. Rows get ids from 1 up (autoincrement, one writer), so it reaches N when N rows landed, or earlier only if
- * some landed twice: a caller checks count(*) once at the end.
- */
-export async function maxRowId(port: number, dbms: string, table: string): Promise<number> {
-  try {
-    const r = await get(port, `sql ${dbms} format = json "select max(row_id) as n from ${table}"`);
-    return Number((JSON.parse(r) as { Query: { n: number | null }[] }).Query[0]?.n ?? 0);
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
-
 export interface Row {
   timestamp: string;
   device: string;
