@@ -17,7 +17,11 @@ interface Target {
 
 /** Targets by `bench` (and unit when a bench prints several). Figures without one are information. */
 const TARGETS: Record<string, Target> = {
-  mailbox: { text: 'ratio ≥ 0.8 (batched baseline)', met: (f) => f.ratio >= 0.8 },
+  mailbox: {
+    text: 'ratio ≥ 0.8 (batched baseline)',
+    met: (f) => f.ratio >= 0.8,
+    why: "the worker's work is the raw side's deserializing plus GC and the host loop; a 1,024-message window against the raw side's 65,536 (mailbox: where the time goes)",
+  },
   'ring.push-batch': { text: '≥ 5M records/s', met: (f) => f.value >= 5e6 },
   'restart.p99': { text: '≤ 100 ms', met: (f) => f.value <= 100 },
   'ingest-sqlite': {
