@@ -6,14 +6,14 @@
 // keeps it. Measured with `put-55mb-rss` on a scratch build: a collection before each slice of the operator's
 // catch-up took the node's peak from 334 to 299 MB (one run each, unrecorded). Only for bursts: each call costs
 // a few ms.
-// `gc` exists in workers because worker-ref.ts sets --expose-gc before any starts; elsewhere this does nothing.
+// `gc` exists in workers because spawn-host.ts sets --expose-gc before any starts; elsewhere this does nothing.
 import { runInNewContext } from 'node:vm';
 import type { GcFunction } from './idle-gc.js';
 
 const gc = (globalThis as { gc?: GcFunction }).gc;
 
 /**
- * This isolate's `gc`: a worker's global; on the main thread, whose context existed before worker-ref.ts set
+ * This isolate's `gc`: a worker's global; on the main thread, whose context existed before spawn-host.ts set
  * --expose-gc, the one V8 installs in a context created since (undefined when the flag is not set).
  */
 export function isolateGc(): GcFunction | undefined {

@@ -16,7 +16,8 @@
 // restart waits its turn instead of interleaving with it.
 import { EscalationError, StartupError, errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
-import { WorkerActor, type ActorStatus, type ExitInfo, type Router } from './worker-ref.js';
+import { WorkerActor } from './worker-ref.js';
+import type { ActorStatus, ExitInfo, Router } from './worker-options.js';
 import type { NodeInfo } from './wire.js';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';

@@ -16,54 +16,10 @@ import {
   reviveError,
   serializeError,
 } from '../base/errors.js';
-import type { LogRecord } from '../base/log.js';
 import { CreditWatch } from './credit.js';
-import type { MetricReport } from './metrics.js';
-import type {
-  ActorMessage,
-  FromHost,
-  InEnvelope,
-  NodeInfo,
-  OutItem,
-  ReplyEnvelope,
-  StartMessage,
-  ToHost,
-} from './wire.js';
-import { setFlagsFromString } from 'node:v8';
-
-export type ActorStatus = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
-
-export interface ExitInfo {
-  /** A normal exit: asked to stop, or the actor ended itself with `normal`. */
-  normal: boolean;
-  reason: string;
-  error?: Error;
-  exitCode?: number;
-}
-
-/** How a worker's messages to other actors reach them. Implemented by the node / supervisor. */
-export interface Router {
-  send(from: string, to: string, msg: ActorMessage): void;
-  ask(from: string, to: string, msg: ActorMessage, timeoutMs: number): Promise<unknown>;
-  log(rec: LogRecord): void;
-  /** What the actor reported for the node's metrics (runtime/metrics.ts); absent: dropped. */
-  metrics?(from: string, reports: MetricReport[]): void;
-}
-
-export interface WorkerActorOptions {
-  id: string;
-  kind: string;
-  entry: string;
-  config: unknown;
-  rings: Record<string, SharedArrayBuffer>;
-  node: NodeInfo;
-  router: Router;
-  mailboxCapacity: number;
-  startTimeoutMs: number;
-  clock?: { kind: 'system' } | { kind: 'manual'; start: number };
-  logLevel?: string;
-  onExit: (info: ExitInfo) => void;
-}
+import { spawnHost } from './spawn-host.js';
+import type { ActorStatus, ExitInfo, WorkerActorOptions } from './worker-options.js';
+import type { ActorMessage, FromHost, InEnvelope, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 interface PendingAsk {
   resolve(v: unknown): void;
@@ -85,32 +41,6 @@ const FLUSH_AT = 128;
  * with a quarter against about 85% with half (it waited for the refill); an eighth was no better than a quarter.
  */
 const WAKE_WANT = (capacity: number): number => Math.max(1, capacity >> 2);
-
-const hostUrl = new URL(`./host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-
-/**
- * V8's young generation per worker, MB. Its default (up to 3 x 16 MB semi-spaces, grown under allocation) is
- * sized for one busy thread; a node has five or more workers that each allocate in bursts (a 55 MB PUT parsed
- * in pieces), and every one of them keeps its grown young generation resident. Scavenges cost in proportion to
- * what survives, not to the garbage, so a smaller one costs little (bench/README.md, put-55mb-rss).
- * ELRT_WORKER_YOUNG_MB overrides it (0: V8's default).
- */
-const YOUNG_MB = Number(process.env['ELRT_WORKER_YOUNG_MB'] ?? 12);
-const LIMITS = YOUNG_MB > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } } : {};
-
-// Workers get `gc()` (runtime/gc.ts, for the bursts of a large PUT): V8 reads the flag when an isolate is created,
-// so it is set here, before any worker starts; the main thread's isolate exists already and does not get it.
-setFlagsFromString('--expose-gc');
-
-/** Starts a worker on the host module. From TypeScript sources (tests) it registers tsx first. */
-function spawnHost(name: string): Worker {
-  if (hostUrl.pathname.endsWith('.ts')) {
-    // Node 20 does not apply --import loaders to a worker's entry module: bootstrap tsx by hand.
-    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(hostUrl.href)}); })`;
-    return new Worker(code, { eval: true, name, ...LIMITS });
-  }
-  return new Worker(hostUrl, { name, ...LIMITS });
-}
 
 export class WorkerActor {
   readonly id: string;

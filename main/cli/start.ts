@@ -45,7 +45,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   // not at the first interval.
   trimmer?.trim();
   // The main thread's post-start collection (runtime/idle-gc.ts; the workers run their own after `ready`). Its
-  // `gc` exists once worker-ref.ts has set --expose-gc, which loading the node did. What the collection frees of
+  // `gc` exists once spawn-host.ts has set --expose-gc, which loading the node did. What the collection frees of
   // native memory (external buffers, finalized handles) goes back with one more trim.
   const gc = isolateGc();
   const idleGc =
