@@ -7,8 +7,6 @@
 //     tried again (`operator.retry`, retry.ts); its ring frames meanwhile stay in the journal
 // EdgeLake's operator needs an operator policy and a cluster; this one also runs on a standalone
 // node with neither (member 0), which is the embedded default.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { defineActor, type ActorContext } from '../../runtime/actor.js';
 import type { TimerHandle } from '../../runtime/clock.js';
 import { assertNever, errorMessage } from '../../base/errors.js';
@@ -22,10 +20,9 @@ import { MERGE_BYTES, MERGE_ROWS, NEW_TABLE_ROWS, catchUp, drainRing } from './r
 import { RetryBook } from './retry.js';
 import { Catalog } from './catalog.js';
 import { operatorSchema, type OperatorConfig } from './config.js';
-import { isCandidate, type FileContext } from './files.js';
-import { processFiles } from './file-group.js';
+import type { FileContext } from './files.js';
 import { Finisher, checkWatchDir } from '../_shared/file-moves.js';
-import { QuietWatch } from '../_shared/quiet-watch.js';
+import { filesNow, openWatch, scanWatchDir, type WatchDirState } from './watch-dir.js';
 import type { OperatorIn, OperatorTopic } from './messages.js';
 import { OperatorStats, renderTopics } from './stats.js';
 import { TrimQueue } from './trim.js';
@@ -39,23 +36,13 @@ import { PARTITIONS } from '../../node/notices.js';
 const GRACE_MS = 2000;
 const RECONCILE_MS = 1000;
 const SCAN_MS = 5000;
-/**
- * A watch-dir file is taken once no inotify event came for it for this long (quiet-watch.ts); chokidar's
- * `awaitWriteFinish` before it waited for the size to hold for 50 ms.
- */
-const QUIET_MS = 50;
 
-interface State {
+interface State extends WatchDirState {
   cfg: OperatorConfig;
   policy: OperatorPolicy | undefined;
-  fctx: FileContext;
   journal: Journal;
-  /** The watch directory's inotify watch; undefined while it cannot be opened (the scans go on and try again). */
-  watcher: QuietWatch | undefined;
   timers: TimerHandle[];
   reconciling: boolean;
-  /** The last error logged per watch-dir path (`logOnce`). */
-  leftLogged: Map<string, string>;
   retryTimer: TimerHandle | undefined;
   retryAt: number;
   /** Watch-dir paths from watcher events, taken by the next `operator.files`. */
@@ -135,85 +122,6 @@ async function replayAtStart(ctx: ActorContext<OperatorIn>, fctx: FileContext): 
   ctx.metrics.set(remaining, {}, 0);
   tell(true);
   return r.rows;
-}
-
-/**
- * EdgeLake's operator takes every file of its types in watch_dir at each pass over the directory, every 5 s
- * (members/aloperator.py `run_operator`: cmd/member_cmd.py `get_files_from_dir`, generic/utils_io.py
- * `directory_walk`); here the watch's events take a file once it is written, and this scan (at start, every 5 s, and
- * after a watch error) takes what no event told of: files there before the watch, events lost to an inotify queue
- * overflow, a watch that failed. Names the watch holds as still being written are left to it.
- */
-async function scanWatchDir(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
-  const dir = state.fctx.dirs.watchDir;
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter(isCandidate).sort();
-  } catch (err) {
-    // Removed or made unreadable while running: one line per distinct error, and the operator goes on (its
-    // streamed rows do not depend on the directory); the next scan tries again, with a new watch (a watch of a
-    // removed directory sees nothing of the one made again under its name).
-    logOnce(state, dir, 'watch directory cannot be read', err);
-    state.watcher?.close();
-    return;
-  }
-  state.leftLogged.delete(dir);
-  await rewatch(state, ctx);
-  // Names the watch holds as still being written are skipped by prepareFile (`fctx.writing`).
-  await filesNow(
-    state,
-    names.map((n) => join(dir, n)),
-  );
-}
-
-/** Opens the watch again when it failed, or when the directory is not the one it watches (removed and made again). */
-async function rewatch(state: State, ctx: ActorContext<OperatorIn>): Promise<void> {
-  const dir = state.fctx.dirs.watchDir;
-  try {
-    if (state.watcher && !(await state.watcher.stale())) return;
-    state.watcher?.close();
-    state.watcher = undefined;
-    state.watcher = await openWatch(ctx, dir);
-    state.leftLogged.delete(`watch:${dir}`);
-  } catch (err) {
-    // The scans go on without it (a file is then taken within SCAN_MS); logged once per distinct error.
-    logOnce(state, `watch:${dir}`, 'watch directory cannot be watched; taking its files by scans only', err);
-  }
-}
-
-/** The watch directory's inotify watch: quiet files become `operator.file` messages, trouble a scan. */
-function openWatch(ctx: ActorContext<OperatorIn>, dir: string): Promise<QuietWatch> {
-  return QuietWatch.open({
-    dir,
-    quietMs: QUIET_MS,
-    accept: isCandidate,
-    onQuiet: (names) => ctx.send(ctx.self, { type: 'operator.file', paths: names.map((n) => join(dir, n)) }),
-    onUnnamed: () => ctx.send(ctx.self, { type: 'operator.file' }),
-    onError: (err) => {
-      ctx.log.error('watch directory error; scanning it and watching it again', { dir, error: errorMessage(err) });
-      ctx.send(ctx.self, { type: 'operator.file' });
-    },
-  });
-}
-
-/** Files through the operator, the ready ones of a dbms sharing transactions (file-group.ts). */
-async function filesNow(state: State, paths: readonly string[]): Promise<void> {
-  const failed = new Set<string>();
-  await processFiles(state.fctx, paths, (path, err) => {
-    failed.add(path);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // already taken (claimed, archived)
-    logOnce(state, path, 'file left for a later scan', err);
-  });
-  for (const p of paths) if (!failed.has(p)) state.leftLogged.delete(p);
-}
-
-/** A failure that repeats at every scan is logged when it first happens or changes, not every 5 s. */
-function logOnce(state: State, key: string, what: string, err: unknown): void {
-  const text = errorMessage(err);
-  if (state.leftLogged.get(key) === text) return;
-  if (state.leftLogged.size >= 10_000) state.leftLogged.clear();
-  state.leftLogged.set(key, text);
-  state.fctx.log.warn(what, { path: key, error: text });
 }
 
 async function dispatch(state: State, msg: OperatorIn, ctx: ActorContext<OperatorIn>): Promise<unknown> {
