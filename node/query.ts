@@ -15,9 +15,13 @@ export interface QueryResult {
   ms: number;
 }
 
-/** What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`. */
+/**
+ * What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`,
+ * counted from `askedAt` (Date.now() when the node sent it): the time it waited in a busy worker's mailbox counts, so
+ * a query whose caller has given up is answered at once instead of holding the worker for a full timeout.
+ */
 export type QueryRun = Ask<
-  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number },
+  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number; askedAt: number },
   QueryResult
 >;
 
@@ -132,7 +136,7 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
   return node
     .ask(
       queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs },
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt: Date.now() },
       timeoutMs + ANSWER_GRACE_MS,
     )
     .catch((err: unknown) => {

@@ -167,3 +167,23 @@ test('resizing or stopping the pool during queries answers them with errors and 
   assert.match(await n.cmd('get processes'), /Query Pool\s*\|Not declared/);
   await assert.rejects(n.cmd('sql lab "select 1"'), /Query Pool is not running/);
 });
+
+test('a query that waited past its timeout behind busy workers is answered at once, never run', async (t) => {
+  // A caller that gave up must not hold the pool: twelve endless queries by REST (each answered 500 after the REST
+  // timeout) kept a pool of three busy for two minutes, one 30 s timeout after another.
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () => code(n.cmd(`sql lab timeout = 1 "select count(*) from (${ENDLESS})"`))),
+  );
+  const took = performance.now() - t0;
+  assert.deepEqual(all, Array(5).fill(Status.Timeout));
+  // One runs its second; the four behind it are past their deadline when its worker is free (before: 5 s).
+  assert.ok(took < 3000, `five queries of 1 s on one worker were answered after ${Math.round(took)} ms`);
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 4 as four"'), /"four": ?4/);
+  assert.ok(performance.now() - s < 1000);
+  const info = await n.running.node.ask(queryWorkerIn('query-pool'), { type: 'query.info' });
+  assert.equal(info.timedOut, 5);
+});
