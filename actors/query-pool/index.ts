@@ -57,8 +57,12 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
           if (!open || open.key !== key) {
             if (open) await open.conn.close();
             state.conns.delete(msg.dbms);
-            const conn = await openQuery(msg.dbms, msg.config, ctx.node.dirs['dbms_dir']!, (err) =>
-              ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
+            const conn = await openQuery(
+              msg.dbms,
+              msg.config,
+              ctx.node.dirs['dbms_dir']!,
+              (err) => ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
+              state.cfg.max_result_mb * 2 ** 20,
             );
             open = { key, conn };
             state.conns.set(msg.dbms, open);

@@ -187,3 +187,14 @@ test('a query that waited past its timeout behind busy workers is answered at on
   const info = await n.running.node.ask(queryWorkerIn('query-pool'), { type: 'query.info' });
   assert.equal(info.timedOut, 5);
 });
+
+test('a query whose result is over max_result_mb fails with error 9 and the pool answers the next one', async (t) => {
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and max_result_mb = 1');
+  // 2,000 rows of 1 KB: 2 MB.
+  const big = `with recursive r(n) as (select 1 union all select n + 1 from r where n < 2000) select n, printf('%.1000c', 'x') as s from r`;
+  assert.equal(await code(n.cmd(`sql lab "${big}"`)), Status.DataSizeLargerThanBuffer);
+  assert.match(await n.cmd(`sql lab format = json "select count(*) as c from (${big})"`), /"c": ?2000/);
+  assert.match(await n.cmd(`sql lab format = json "select n from (${big}) where n = 7"`), /"n": ?7/);
+});
