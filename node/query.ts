@@ -42,7 +42,15 @@ export interface QueryRequest {
   sql: string;
   /** Per-call timeout; absent: the pool's `timeout` (node default). */
   timeoutMs?: number;
+  /**
+   * The caller is not the node's owner (a REST client, a TCP peer): its `timeoutMs` may shorten the pool's timeout,
+   * not lengthen it. `timeout = 2000000` by REST held a worker for 23 days, and three such calls every query.
+   */
+  fromOutside?: boolean;
 }
+
+/** The longest delay a Node.js timer takes (a longer one fires at once): the owner's longest per-call timeout. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function queryWorkers(node: NodeApi): ServiceInstance[] {
   return [...node.instances(QUERY_POOL_KIND), ...node.instances(QUERY_WORKER_KIND)];
@@ -128,7 +136,11 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     );
   let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
   if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
-  const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
+  const poolMs = Number(worker.config['timeout'] ?? 30) * 1000;
+  const timeoutMs = Math.min(
+    q.timeoutMs === undefined ? poolMs : q.fromOutside ? Math.min(q.timeoutMs, poolMs) : q.timeoutMs,
+    MAX_TIMER_MS,
+  );
   const flights = inFlight.get(node) ?? new Map<string, number>();
   inFlight.set(node, flights);
   const id = worker.id;

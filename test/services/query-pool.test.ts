@@ -198,3 +198,28 @@ test('a query whose result is over max_result_mb fails with error 9 and the pool
   assert.match(await n.cmd(`sql lab format = json "select count(*) as c from (${big})"`), /"c": ?2000/);
   assert.match(await n.cmd(`sql lab format = json "select n from (${big}) where n = 7"`), /"n": ?7/);
 });
+
+test("a REST client's per-call timeout may shorten the pool's timeout but not lengthen it; the owner's may", async (t) => {
+  // `sql <dbms> timeout = 2000000 "..."` by REST held a worker for 23 days: three of them and no query ran again.
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and timeout = 1');
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', {
+    'User-Agent': 'curl/8',
+    command: `sql lab timeout = 2000000 "${ENDLESS}"`,
+  });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 5000, `answered after ${Math.round(took)} ms`);
+  // Shorter is taken.
+  assert.match(
+    (await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab timeout = 0.2 "${ENDLESS}"` })).body,
+    /"err_code": 26/,
+  );
+  // The owner (control socket, scripts) may give a query more time than the pool's.
+  const s = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 2 "${ENDLESS}"`)), Status.Timeout);
+  assert.ok(performance.now() - s >= 1900);
+});
