@@ -15,9 +15,13 @@ export interface QueryResult {
   ms: number;
 }
 
-/** What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`. */
+/**
+ * What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`,
+ * counted from `askedAt` (Date.now() when the node sent it): the time it waited in a busy worker's mailbox counts, so
+ * a query whose caller has given up is answered at once instead of holding the worker for a full timeout.
+ */
 export type QueryRun = Ask<
-  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number },
+  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number; askedAt: number },
   QueryResult
 >;
 
@@ -38,7 +42,15 @@ export interface QueryRequest {
   sql: string;
   /** Per-call timeout; absent: the pool's `timeout` (node default). */
   timeoutMs?: number;
+  /**
+   * The caller is not the node's owner (a REST client, a TCP peer): its `timeoutMs` may shorten the pool's timeout,
+   * not lengthen it. `timeout = 2000000` by REST held a worker for 23 days, and three such calls every query.
+   */
+  fromOutside?: boolean;
 }
+
+/** The longest delay a Node.js timer takes (a longer one fires at once): the owner's longest per-call timeout. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function queryWorkers(node: NodeApi): ServiceInstance[] {
   return [...node.instances(QUERY_POOL_KIND), ...node.instances(QUERY_WORKER_KIND)];
@@ -124,7 +136,11 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     );
   let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
   if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
-  const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
+  const poolMs = Number(worker.config['timeout'] ?? 30) * 1000;
+  const timeoutMs = Math.min(
+    q.timeoutMs === undefined ? poolMs : q.fromOutside ? Math.min(q.timeoutMs, poolMs) : q.timeoutMs,
+    MAX_TIMER_MS,
+  );
   const flights = inFlight.get(node) ?? new Map<string, number>();
   inFlight.set(node, flights);
   const id = worker.id;
@@ -132,7 +148,7 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
   return node
     .ask(
       queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs },
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt: Date.now() },
       timeoutMs + ANSWER_GRACE_MS,
     )
     .catch((err: unknown) => {

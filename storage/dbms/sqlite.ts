@@ -37,6 +37,18 @@ interface Db {
   transaction<A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) & { immediate: (...a: A) => R };
 }
 
+/**
+ * A row's value for one JSON key. A path (`json_extract`) names almost every key, but not all: SQLite's quoted path
+ * label ends at the first `"`, escaped or not (the value would read back NULL, silently), and a NUL would end the
+ * statement's text. Such a key is looked up among the row's keys by its UTF-8 bytes instead (a hex literal: nothing
+ * from the payload in the SQL text), which costs a scan of the row's members, only for those keys.
+ */
+function pick(key: string): string {
+  if (!/["\u0000]/.test(key)) return `json_extract(value, '${jsonPath(key).replace(/'/g, "''")}')`;
+  const bytes = Buffer.from(key, 'utf8').toString('hex');
+  return `(SELECT f.value FROM json_each(r.value) AS f WHERE f.key = CAST(x'${bytes}' AS TEXT))`;
+}
+
 export interface SqliteOptions {
   /** Refuse writes on this connection (the `sql` command's reader). */
   queryOnly?: boolean;
@@ -170,7 +182,7 @@ export class SqliteAdapter implements DbmsAdapter {
     const cols = b.columns.map((c) => quoteIdent(c.name)).join(', ');
     const vals = b.columns
       .map((c) => {
-        const picks = c.keys.map((k) => `json_extract(value, '${jsonPath(k).replace(/'/g, "''")}')`);
+        const picks = c.keys.map(pick);
         if (c.notNull)
           picks.push(
             /^date\b/.test(c.type) ? 'current_date' : /^time\b/.test(c.type) ? 'current_time' : 'current_timestamp',
@@ -181,7 +193,7 @@ export class SqliteAdapter implements DbmsAdapter {
     // Bytes bind as a BLOB, which SQLite 3.45's json_each would read as JSONB: the cast makes them the text they
     // are (UTF-8, the database's encoding; a copy inside SQLite, no JavaScript string on the way).
     const src = typeof b.rowsJson === 'string' ? '?' : 'cast(? as text)';
-    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(${src})`;
+    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(${src}) AS r`;
   }
 
   async write(

@@ -167,3 +167,59 @@ test('resizing or stopping the pool during queries answers them with errors and 
   assert.match(await n.cmd('get processes'), /Query Pool\s*\|Not declared/);
   await assert.rejects(n.cmd('sql lab "select 1"'), /Query Pool is not running/);
 });
+
+test('a query that waited past its timeout behind busy workers is answered at once, never run', async (t) => {
+  // A caller that gave up must not hold the pool: twelve endless queries by REST (each answered 500 after the REST
+  // timeout) kept a pool of three busy for two minutes, one 30 s timeout after another.
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () => code(n.cmd(`sql lab timeout = 1 "select count(*) from (${ENDLESS})"`))),
+  );
+  const took = performance.now() - t0;
+  assert.deepEqual(all, Array(5).fill(Status.Timeout));
+  // One runs its second; the four behind it are past their deadline when its worker is free (before: 5 s).
+  assert.ok(took < 3000, `five queries of 1 s on one worker were answered after ${Math.round(took)} ms`);
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 4 as four"'), /"four": ?4/);
+  assert.ok(performance.now() - s < 1000);
+  const info = await n.running.node.ask(queryWorkerIn('query-pool'), { type: 'query.info' });
+  assert.equal(info.timedOut, 5);
+});
+
+test('a query whose result is over max_result_mb fails with error 9 and the pool answers the next one', async (t) => {
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and max_result_mb = 1');
+  // 2,000 rows of 1 KB: 2 MB.
+  const big = `with recursive r(n) as (select 1 union all select n + 1 from r where n < 2000) select n, printf('%.1000c', 'x') as s from r`;
+  assert.equal(await code(n.cmd(`sql lab "${big}"`)), Status.DataSizeLargerThanBuffer);
+  assert.match(await n.cmd(`sql lab format = json "select count(*) as c from (${big})"`), /"c": ?2000/);
+  assert.match(await n.cmd(`sql lab format = json "select n from (${big}) where n = 7"`), /"n": ?7/);
+});
+
+test("a REST client's per-call timeout may shorten the pool's timeout but not lengthen it; the owner's may", async (t) => {
+  // `sql <dbms> timeout = 2000000 "..."` by REST held a worker for 23 days: three of them and no query ran again.
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and timeout = 1');
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', {
+    'User-Agent': 'curl/8',
+    command: `sql lab timeout = 2000000 "${ENDLESS}"`,
+  });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 5000, `answered after ${Math.round(took)} ms`);
+  // Shorter is taken.
+  assert.match(
+    (await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab timeout = 0.2 "${ENDLESS}"` })).body,
+    /"err_code": 26/,
+  );
+  // The owner (control socket, scripts) may give a query more time than the pool's.
+  const s = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 2 "${ENDLESS}"`)), Status.Timeout);
+  assert.ok(performance.now() - s >= 1900);
+});

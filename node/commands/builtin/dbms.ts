@@ -19,6 +19,7 @@ import { Status } from '../../../base/status.js';
 import { dbmsNoticeTo } from '../../notices.js';
 import { timedQuery } from '../../metrics/query.js';
 import { runQuery } from '../../query.js';
+import type { DispatchEnv } from '../dispatcher.js';
 
 const OPERATOR = 'operator';
 
@@ -198,7 +199,14 @@ const sql: CommandSpec = {
           code: Status.CommandStructure,
         });
     }
-    const call = timeoutMs === undefined ? { dbms, sql: query } : { dbms, sql: query, timeoutMs };
+    const env = inv.env as DispatchEnv;
+    const call = {
+      dbms,
+      sql: query,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      // A REST client's or a peer's timeout may not pass the pool's (node/query.ts `QueryRequest`).
+      ...(env.via !== undefined || env.peer !== undefined ? { fromOutside: true } : {}),
+    };
     // Counted in /metrics (node/metrics/query.ts); an interrupted query (26) is a timeout there too.
     const r = await timedQuery(node.metrics, 'local', (timedOut) =>
       runQuery(node, call).catch((err: unknown) => {
