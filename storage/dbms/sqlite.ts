@@ -69,6 +69,19 @@ export interface SqliteOpenOptions extends SqliteOptions {
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * A batch's rows text at least this long (bytes or UTF-16 units) is not left bound to its cached insert. SQLite keeps
+ * a statement's bound values until they are bound again (sqlite3_reset does not clear them, and libsql has no
+ * clear_bindings), and libsql binds a copy: each table's cached insert held its last batch's text, up to the
+ * operator's 8 MB per transaction, for the node's life (after a 55 MB PUT, its last 3.7 MB slice: bench/README.md,
+ * put-55mb-rss). So the insert runs once more on an empty array (json_each yields no row): SQLite frees the copy.
+ * Below the bound the copy is small and the extra step not worth it.
+ */
+export const LET_GO_BYTES = 64 << 10;
+const EMPTY_ROWS_BYTES = Buffer.from('[]');
+/** An empty JSON array of the same kind (the insert's SQL differs by kind: a BLOB is cast to text). */
+const emptyRowsLike = (rows: string | Uint8Array): string | Uint8Array =>
+  typeof rows === 'string' ? '[]' : EMPTY_ROWS_BYTES;
 const DEFAULT_LOCK_WAIT_MS = 60_000;
 
 export class SqliteAdapter implements DbmsAdapter {
@@ -195,7 +208,10 @@ export class SqliteAdapter implements DbmsAdapter {
       this.db
         .transaction(() => {
           for (const b of batches) {
-            this.stmt(this.insertSql(b)).run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
+            const insert = this.stmt(this.insertSql(b));
+            insert.run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
+            if (b.rowsJson.length >= LET_GO_BYTES)
+              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
             rows += b.rowCount;
           }
           const pos = this.stmt(
