@@ -91,6 +91,10 @@ export class SqliteAdapter implements DbmsAdapter {
   private readonly wal: WalKeeper | undefined;
   private readonly copier: LogCopier | undefined;
   private readonly onCheckpoint: SqliteOptions['onCheckpoint'];
+  /** Written since the last idle tick. */
+  private wroteSinceTick = false;
+  /** Written since memory was last let go (`letGo`). */
+  private holdsWrites = false;
 
   constructor(
     readonly name: string,
@@ -227,13 +231,36 @@ export class SqliteAdapter implements DbmsAdapter {
     } catch (err) {
       throw new DbmsError(`sqlite ${this.name}: insert failed: ${errorMessage(err)}`, { cause: err });
     }
+    this.wroteSinceTick = true;
+    this.holdsWrites = true;
     this.walStep('write', (w) => w.afterWrite());
     return rows;
   }
 
-  /** The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied. */
+  /**
+   * The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied, and at the
+   * first tick with no write since the one before, what the writes left in memory is let go (`letGo`).
+   */
   async idle(): Promise<void> {
     this.walStep('idle', (w) => w.idle());
+    const quiet = !this.wroteSinceTick;
+    this.wroteSinceTick = false;
+    if (quiet && this.holdsWrites) this.holdsWrites = !this.letGo();
+  }
+
+  /**
+   * After writes, once quiet: this connection's page cache is freed (`PRAGMA shrink_memory`: up to SQLite's 2 MB
+   * default; the next write reads the pages it needs back from the OS's cache) and the log copier's thread ends
+   * (sqlite-copier.ts `retire`). Both stayed for the node's life after one large PUT (bench/README.md,
+   * put-55mb-rss). False while the copier still copies: the next tick tries again.
+   */
+  private letGo(): boolean {
+    try {
+      this.db.exec('PRAGMA shrink_memory');
+    } catch (err) {
+      throw new DbmsError(`sqlite ${this.name}: shrink_memory failed: ${errorMessage(err)}`, { cause: err });
+    }
+    return this.copier?.retire() ?? true;
   }
 
   private walStep(when: 'write' | 'idle' | 'close', step: (w: WalKeeper) => CheckpointResult | undefined): void {
