@@ -24,6 +24,7 @@ import type { Ring } from './ring.js';
 import { CreditReturn } from './credit.js';
 import { MetricsBuffer } from './metrics.js';
 import { isolateGc } from './gc.js';
+import { watchBursts, type BurstGc } from './burst-gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
 import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
@@ -53,6 +54,7 @@ const SEND = 0;
 const SELF = -1;
 let qHead = 0;
 let idleGc: IdleGc | undefined;
+let burstGc: BurstGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
 let outScheduled = false;
@@ -273,6 +275,7 @@ async function shutdown(reason: string): Promise<void> {
   }
   running = false;
   idleGc?.cancel();
+  burstGc?.stop();
   if (metricsTimer) clearInterval(metricsTimer);
   // What the actor counted up to its stop goes out with its last batch.
   flushMetrics();
@@ -322,7 +325,12 @@ async function start(msg: StartMessage): Promise<void> {
 function startIdleGc(quietMs: number, compact: boolean): void {
   const gc = isolateGc();
   if (quietMs === 0 || gc === undefined) return;
-  idleGc = scheduleIdleGc({ gc: compact ? compactingGc(gc) : gc, quietMs, busy: eventLoopBusy() });
+  const collect = compact ? compactingGc(gc) : gc;
+  idleGc = scheduleIdleGc({ gc: collect, quietMs, busy: eventLoopBusy() });
+  // Then the same after each burst that grew the heap (burst-gc.ts), measured from what the first one left.
+  void idleGc.done.then((outcome) => {
+    if (outcome !== 'cancelled' && running) burstGc = watchBursts({ gc: collect, quietMs });
+  });
 }
 
 /** The main thread's answer to one of this actor's asks. */
