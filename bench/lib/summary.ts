@@ -72,7 +72,7 @@ const TARGETS: Record<string, Target> = {
   'put-55mb-rss': {
     text: 'peak ≤ 320 MB, after ≤ 1.2× idle',
     met: (f) => f.value <= 320 && Number(f['after_ratio']) <= 1.2,
-    why: 'after: 140 MB against 108 idle after its first row and query (94 as started): what the burst leaves, mostly anonymous memory, is not isolated (put-55mb-rss)',
+    why: 'what the burst leaves after it (put-55mb-rss: what stayed after the burst)',
   },
   // Issue 12, soak: ten minutes at half the measured rate with queries mixed in.
   // A soak is one 10-minute round: its lines are in the soak section, not in a results file.
