@@ -17,7 +17,7 @@ export interface QueryResult {
 
 /**
  * What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`,
- * counted from `askedAt` (Date.now() when the node sent it): the time it waited in a busy worker's mailbox counts, so
+ * counted from `askedAt` (Date.now() when the node was asked): the time it waited in a busy worker's mailbox counts, so
  * a query whose caller has given up is answered at once instead of holding the worker for a full timeout.
  */
 export type QueryRun = Ask<
@@ -106,6 +106,8 @@ function load(node: NodeApi, w: ServiceInstance): number {
 
 /** Runs one query in the pool: on the running worker with the fewest messages waiting (a new one if all are busy). */
 export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
+  // The timeout counts from here: a worker's start on demand and the wait for a busy one are part of it.
+  const askedAt = Date.now();
   const entry = node.dbms.list().find((d) => d.name === q.dbms);
   if (!entry)
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
@@ -148,7 +150,7 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
   return node
     .ask(
       queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt: Date.now() },
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt },
       timeoutMs + ANSWER_GRACE_MS,
     )
     .catch((err: unknown) => {

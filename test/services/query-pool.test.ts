@@ -223,3 +223,24 @@ test("a REST client's per-call timeout may shorten the pool's timeout but not le
   assert.equal(await code(n.cmd(`sql lab timeout = 2 "${ENDLESS}"`)), Status.Timeout);
   assert.ok(performance.now() - s >= 1900);
 });
+
+test('a REST query is interrupted within the REST timeout and answered with error 26, not 500', async (t) => {
+  // With the REST timeout (20 s) under the pool's (30 s) the client got a 500 (`ask node.command timed out`, logged
+  // as the node's fault) and the query held its worker 10 s more.
+  const n = await node(
+    t,
+    REST_NODE(undefined, undefined, 1).replace('internal_port: 0\n', 'internal_port: 0\n    timeout: 2\n'),
+  );
+  // The pool's worker starts at the first query: started before the clock runs.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab "${ENDLESS}"` });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 2500, `answered after ${Math.round(took)} ms`);
+  // The worker is free at once.
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 5 as five"'), /"five": ?5/);
+  assert.ok(performance.now() - s < 1000);
+});

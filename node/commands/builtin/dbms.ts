@@ -21,6 +21,9 @@ import { timedQuery } from '../../metrics/query.js';
 import { runQuery } from '../../query.js';
 import type { DispatchEnv } from '../dispatcher.js';
 
+/** Time kept for the interrupt and the answer's way back when the caller waits a known time. */
+const ANSWER_MARGIN_MS = 1000;
+
 const OPERATOR = 'operator';
 
 export async function connectDbms(node: NodeApi, name: string, raw: Record<string, unknown>): Promise<void> {
@@ -200,6 +203,9 @@ const sql: CommandSpec = {
         });
     }
     const env = inv.env as DispatchEnv;
+    // The REST client waits this long: the query ends a second before (DispatchEnv `answerWithinMs`).
+    if (env.answerWithinMs !== undefined)
+      timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(100, env.answerWithinMs - ANSWER_MARGIN_MS));
     const call = {
       dbms,
       sql: query,
