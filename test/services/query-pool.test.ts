@@ -244,3 +244,17 @@ test('a REST query is interrupted within the REST timeout and answered with erro
   assert.match(await n.cmd('sql lab format = json "select 5 as five"'), /"five": ?5/);
   assert.ok(performance.now() - s < 1000);
 });
+
+test('a query waiting behind a longer one is answered at its own timeout, not when the worker is free', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  // The worker starts at the first query: started before, so the long query runs at once.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const long = code(n.cmd(`sql lab timeout = 6 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 1 "select 1"`)), Status.Timeout);
+  const took = performance.now() - t0;
+  assert.ok(took < 3000, `answered after ${Math.round(took)} ms (the worker was busy for 6 s)`);
+  assert.equal(await long, Status.Timeout);
+});
