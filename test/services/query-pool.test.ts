@@ -258,3 +258,18 @@ test('a query waiting behind a longer one is answered at its own timeout, not wh
   assert.ok(took < 3000, `answered after ${Math.round(took)} ms (the worker was busy for 6 s)`);
   assert.equal(await long, Status.Timeout);
 });
+
+test('a query interrupted after waiting for a busy worker names its own timeout, not what was left of it', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const first = code(n.cmd(`sql lab timeout = 1 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await n.cmd(`sql lab timeout = 3 "${ENDLESS}"`).then(
+    () => assert.fail('expected a timeout'),
+    (err: EdgeRtError) => err,
+  );
+  assert.equal(await first, Status.Timeout);
+  assert.equal(second.code, Status.Timeout);
+  assert.match(second.message, /interrupted at its timeout of 3000 ms \(\d+ ms of it waiting for a query worker\)/);
+});
