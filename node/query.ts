@@ -2,7 +2,7 @@
 // query runs on the main thread. The node picks the least busy worker and asks it; a caller on a worker thread asks
 // the node (`node.query`, node/messages.ts), which does the same. The pool's mailbox lives above node/, so its
 // members the node sends are declared here (as node/notices.ts does for other services).
-import { DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
+import { AskTimeoutError, DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
 import { Status } from '../base/status.js';
 import { actorAddress, type Ask } from '../runtime/address.js';
 import type { ConnectionConfig } from '../storage/dbms/types.js';
@@ -17,7 +17,7 @@ export interface QueryResult {
 
 /**
  * What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`,
- * counted from `askedAt` (Date.now() when the node sent it): the time it waited in a busy worker's mailbox counts, so
+ * counted from `askedAt` (Date.now() when the node was asked): the time it waited in a busy worker's mailbox counts, so
  * a query whose caller has given up is answered at once instead of holding the worker for a full timeout.
  */
 export type QueryRun = Ask<
@@ -34,8 +34,12 @@ export const QUERY_WORKER_KIND = 'query-worker';
 
 export const queryWorkerAt = (id: string) => actorAddress<QueryRun>(id);
 
-/** Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). */
-const ANSWER_GRACE_MS = 10_000;
+/**
+ * Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). Past it
+ * the caller is answered with the timeout (error 26) whatever the worker does: a query waiting behind a longer one
+ * in a busy worker's mailbox was answered only when that worker was free, after its caller (a REST client) had gone.
+ */
+const ANSWER_GRACE_MS = 1000;
 
 export interface QueryRequest {
   dbms: string;
@@ -106,6 +110,8 @@ function load(node: NodeApi, w: ServiceInstance): number {
 
 /** Runs one query in the pool: on the running worker with the fewest messages waiting (a new one if all are busy). */
 export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
+  // The timeout counts from here: a worker's start on demand and the wait for a busy one are part of it.
+  const askedAt = Date.now();
   const entry = node.dbms.list().find((d) => d.name === q.dbms);
   if (!entry)
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
@@ -148,11 +154,21 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
   return node
     .ask(
       queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt: Date.now() },
-      timeoutMs + ANSWER_GRACE_MS,
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt },
+      Math.max(0, askedAt + timeoutMs - Date.now()) + ANSWER_GRACE_MS,
     )
     .catch((err: unknown) => {
       if (err instanceof EdgeRtError && err.code !== undefined) throw err;
+      // The worker did not answer in time: busy with another query (this one is answered unrun when its turn
+      // comes, its answer dropped), or stuck in an interrupt.
+      if (err instanceof AskTimeoutError)
+        throw new DbmsError(
+          `sql ${q.dbms}: no answer within the query timeout (${timeoutMs} ms): ${worker.id} is busy`,
+          {
+            code: Status.Timeout,
+            cause: err,
+          },
+        );
       // The worker crashed, stopped or did not answer: the query fails with the reason, the pool replaces it.
       throw new DbmsError(`sql ${q.dbms}: ${worker.id}: ${errorMessage(err)}`, {
         code: Status.ProcessFailure,

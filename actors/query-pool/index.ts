@@ -83,6 +83,14 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
           if (err instanceof DbmsError && err.code === Status.Timeout) {
             state.timedOut++;
             ctx.log.warn('query timed out', { dbms: msg.dbms, timeoutMs: msg.timeoutMs, sql: msg.sql.slice(0, 200) });
+            // The connection counted from the query's start, with what was left of the timeout: name the caller's
+            // (a wait under 100 ms is the message's way here, and the connection's own text says as much).
+            const waited = Math.round(msg.timeoutMs - leftMs);
+            if (leftMs > 0 && waited >= 100)
+              throw new DbmsError(
+                `sql ${msg.dbms}: query interrupted at its timeout of ${msg.timeoutMs} ms (${waited} ms of it waiting for a query worker)`,
+                { code: Status.Timeout, cause: err },
+              );
           }
           throw err;
         } finally {

@@ -96,7 +96,7 @@ async function runCommand(
       via: 'rest',
       ...(s.user ? { user: s.user } : {}),
       method,
-      ...(inner !== undefined ? { inner } : {}),
+      ...(inner !== undefined ? { inner } : { answerWithinMs: timeoutMs }),
     };
     const reply = await s.ctx.ask(NODE, msg, timeoutMs);
     if (inner !== undefined) sendChunked(res, reply);

@@ -223,3 +223,53 @@ test("a REST client's per-call timeout may shorten the pool's timeout but not le
   assert.equal(await code(n.cmd(`sql lab timeout = 2 "${ENDLESS}"`)), Status.Timeout);
   assert.ok(performance.now() - s >= 1900);
 });
+
+test('a REST query is interrupted within the REST timeout and answered with error 26, not 500', async (t) => {
+  // With the REST timeout (20 s) under the pool's (30 s) the client got a 500 (`ask node.command timed out`, logged
+  // as the node's fault) and the query held its worker 10 s more.
+  const n = await node(
+    t,
+    REST_NODE(undefined, undefined, 1).replace('internal_port: 0\n', 'internal_port: 0\n    timeout: 2\n'),
+  );
+  // The pool's worker starts at the first query: started before the clock runs.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab "${ENDLESS}"` });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 2500, `answered after ${Math.round(took)} ms`);
+  // The worker is free at once.
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 5 as five"'), /"five": ?5/);
+  assert.ok(performance.now() - s < 1000);
+});
+
+test('a query waiting behind a longer one is answered at its own timeout, not when the worker is free', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  // The worker starts at the first query: started before, so the long query runs at once.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const long = code(n.cmd(`sql lab timeout = 6 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 1 "select 1"`)), Status.Timeout);
+  const took = performance.now() - t0;
+  assert.ok(took < 3000, `answered after ${Math.round(took)} ms (the worker was busy for 6 s)`);
+  assert.equal(await long, Status.Timeout);
+});
+
+test('a query interrupted after waiting for a busy worker names its own timeout, not what was left of it', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const first = code(n.cmd(`sql lab timeout = 1 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await n.cmd(`sql lab timeout = 3 "${ENDLESS}"`).then(
+    () => assert.fail('expected a timeout'),
+    (err: EdgeRtError) => err,
+  );
+  assert.equal(await first, Status.Timeout);
+  assert.equal(second.code, Status.Timeout);
+  assert.match(second.message, /interrupted at its timeout of 3000 ms \(\d+ ms of it waiting for a query worker\)/);
+});
