@@ -22,6 +22,9 @@ import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
 import { LogCopier } from './sqlite-copier.js';
 import { isSqliteLocked } from './sqlite-locked.js';
 
+/** Idle ticks (about a second each) with no write before the writer lets go of what writes left (`idle`). */
+export const LET_GO_QUIET_TICKS = 5;
+
 interface Stmt {
   run(...args: unknown[]): unknown;
   all(...args: unknown[]): unknown[];
@@ -107,6 +110,8 @@ export class SqliteAdapter implements DbmsAdapter {
   private wroteSinceTick = false;
   /** Written since memory was last let go (`letGo`). */
   private holdsWrites = false;
+  /** Idle ticks in a row with no write. */
+  private quietTicks = 0;
 
   constructor(
     readonly name: string,
@@ -250,14 +255,17 @@ export class SqliteAdapter implements DbmsAdapter {
   }
 
   /**
-   * The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied, and at the
-   * first tick with no write since the one before, what the writes left in memory is let go (`letGo`).
+   * The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied, and
+   * after LET_GO_QUIET_TICKS ticks in a row with no write, what the writes left in memory is let go (`letGo`). Not
+   * at the first quiet tick: under a steady load with gaps of a second or two the copier's thread would end and
+   * start again at each copy (a thread's heap, descriptors and connection made and dropped each time: the soak's
+   * RSS and descriptor counts swung with it); after a burst, a few seconds of quiet is soon enough.
    */
   async idle(): Promise<void> {
     this.walStep('idle', (w) => w.idle());
-    const quiet = !this.wroteSinceTick;
+    this.quietTicks = this.wroteSinceTick ? 0 : this.quietTicks + 1;
     this.wroteSinceTick = false;
-    if (quiet && this.holdsWrites) this.holdsWrites = !this.letGo();
+    if (this.quietTicks >= LET_GO_QUIET_TICKS && this.holdsWrites) this.holdsWrites = !this.letGo();
   }
 
   /**
