@@ -9,13 +9,15 @@
 import { Worker } from 'node:worker_threads';
 import { createLogger, MemorySink } from '../base/log.js';
 import { Supervisor } from '../runtime/supervisor.js';
+import { DEFAULT_MAILBOX_CAPACITY } from '../runtime/worker-options.js';
 import type { WorkerActor } from '../runtime/worker-ref.js';
 import { jsonLine, median, note } from './lib/report.js';
 
 const ROUND_MS = Number(process.env['BENCH_ROUND_MS'] ?? 2000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WARMUP_MS = 500;
-const CAPACITY = Number(process.env['BENCH_MAILBOX'] ?? 1024);
+// The capacity a node gives an actor that names none (BENCH_MAILBOX overrides it).
+const CAPACITY = Number(process.env['BENCH_MAILBOX'] ?? DEFAULT_MAILBOX_CAPACITY);
 const ACK_EVERY = 8192;
 const RAW_WINDOW = 8 * ACK_EVERY;
 
