@@ -7,11 +7,16 @@
 // streamer, `set buffer threshold where time = 1 second` with the volume at EdgeLake's default 10,000 bytes, so
 // every 1,000-row PUT (86 KB) is flushed to a file at once. Both nodes get that same threshold command.
 // Needs EDGELAKE_SRC (and the launcher, harness/edgelake.ts); without it, one skip line on stderr and exit 0.
+// The ceiling, in the same run: raw libsql fed the same PUTs at the same concurrency into the node's own table DDL
+// (bench/lib/raw-sqlite-server.ts, ingest-sqlite's baseline). `raw_libsql_rows_per_s` / EdgeLake's rate is how
+// many times EdgeLake any SQLite writer could be on this machine (`ceiling_ratio`): the target is only reachable
+// where that ceiling is above it.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { http } from '../harness/test-node.js';
 import { edgeLakeSkip, elCmd, startEdgeLake, type EdgeLake } from '../harness/edgelake.js';
-import { bodies, count, pool, put, startNode } from './ingest-common.js';
+import { join } from 'node:path';
+import { bodies, count, pool, put, sqliteTableDdl, startNode, startRawSqliteServer } from './ingest-common.js';
 import { jsonLine, note, percentile } from './lib/report.js';
 
 const BODIES = Number(process.env['BENCH_BODIES'] ?? 500);
@@ -53,6 +58,8 @@ async function measure(
   port: number,
   phase: (typeof phases)[number],
   rows: (table: string) => Promise<number>,
+  // EdgeLake and edgelake-rt answer a stored PUT with Success; the raw server with {"ok":true}.
+  ok = (reply: string) => reply.includes('Success'),
 ): Promise<Run> {
   const t0 = performance.now();
   const latencies = await pool(
@@ -60,7 +67,7 @@ async function measure(
     phase.data.map((d) => async () => {
       const s = performance.now();
       const r = await put(port, { ...HEADERS, table: phase.table }, d.text);
-      if (!r.includes('Success')) throw new Error(`PUT answered ${r.slice(0, 200)}`);
+      if (!ok(r)) throw new Error(`PUT answered ${r.slice(0, 200)}`);
       return performance.now() - s;
     }),
   );
@@ -126,30 +133,67 @@ async function runEdgeLake(): Promise<{ runs: Run[]; commit: string }> {
   }
 }
 
-async function runOurs(): Promise<Run[]> {
+async function runOurs(): Promise<{ runs: Run[]; ddl: string[][] }> {
   const node = await startNode('  test:\n    type: sqlite\n');
   try {
-    const th = await post(node.port, THRESHOLD);
-    if (th.status !== 200) throw new Error(`edgelake-rt ${THRESHOLD}: ${th.status} ${th.body}`);
-    await put(node.port, { ...HEADERS, table: 'warm' }, warm.text);
-    await landed(() => count(node.port, 'test', 'warm'), 1000);
     const runs: Run[] = [];
-    for (const p of phases) {
-      note(`edgelake-rt: ${BODIES} PUTs x 1,000 rows, ${p.c} in flight`);
-      runs.push(await measure(node.port, p, (t) => count(node.port, 'test', t)));
+    try {
+      const th = await post(node.port, THRESHOLD);
+      if (th.status !== 200) throw new Error(`edgelake-rt ${THRESHOLD}: ${th.status} ${th.body}`);
+      await put(node.port, { ...HEADERS, table: 'warm' }, warm.text);
+      await landed(() => count(node.port, 'test', 'warm'), 1000);
+      for (const p of phases) {
+        note(`edgelake-rt: ${BODIES} PUTs x 1,000 rows, ${p.c} in flight`);
+        runs.push(await measure(node.port, p, (t) => count(node.port, 'test', t)));
+      }
+    } finally {
+      await node.stop();
     }
-    return runs;
+    // The raw ceiling writes into the same tables as the node made them (columns, types, indexes).
+    const file = join(node.root, 'data', 'dbms', 'test.dbms');
+    return { runs, ddl: phases.map((p) => [...sqliteTableDdl(file, p.table).ddl]) };
   } finally {
-    await node.stop();
     rmSync(node.root, { recursive: true, force: true });
   }
+}
+
+/** The same phases into raw libsql, one server (and one new database) per phase, each on the node's table DDL. */
+async function runRaw(ddl: string[][]): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const [i, p] of phases.entries()) {
+    const raw = await startRawSqliteServer(p.table, ddl[i]!);
+    try {
+      await put(raw.port, { ...HEADERS, table: p.table }, warm.text);
+      await landed(() => rawCount(raw.port), 1000);
+      note(`raw libsql: ${BODIES} PUTs x 1,000 rows, ${p.c} in flight`);
+      // Its warm-up's 1,000 rows are in the same table.
+      runs.push(
+        await measure(
+          raw.port,
+          p,
+          async () => (await rawCount(raw.port)) - 1000,
+          (r) => r === '{"ok":true}',
+        ),
+      );
+    } finally {
+      await raw.stop();
+    }
+  }
+  return runs;
+}
+
+/** Rows the raw server has committed (its GET answers its counter). */
+async function rawCount(port: number): Promise<number> {
+  const r = await http(port, 'GET', {});
+  return Number(r.body);
 }
 
 // EdgeLake first and stopped before edgelake-rt starts: neither node's idle threads run beside the other's load.
 const el = await runEdgeLake();
 const rt = await runOurs();
+const raw = await runRaw(rt.ddl);
 phases.forEach((p, i) => {
-  const [ours, theirs] = [rt[i]!, el.runs[i]!];
+  const [ours, theirs, ceiling] = [rt.runs[i]!, el.runs[i]!, raw[i]!];
   jsonLine(p.c === 1 ? 'ingest-edgelake' : `ingest-edgelake.c${p.c}`, ours.rowsPerS, 'rows/s', theirs.rowsPerS, {
     baselineIs: `EdgeLake ${el.commit} (operator threads = 1, SQLite), the same PUTs, ${p.c} in flight, rows/s until queryable`,
     target: 'ratio >= 12',
@@ -162,5 +206,8 @@ phases.forEach((p, i) => {
     edgelake_put_rows_per_s: Math.round(theirs.putRowsPerS),
     edgelake_put_p50_ms: theirs.p50,
     edgelake_put_p99_ms: theirs.p99,
+    raw_libsql_rows_per_s: Math.round(ceiling.rowsPerS),
+    ceiling_ratio: Number((ceiling.rowsPerS / theirs.rowsPerS).toFixed(3)),
+    of_raw: Number((ours.rowsPerS / ceiling.rowsPerS).toFixed(3)),
   });
 });

@@ -67,7 +67,7 @@ export function http(
 
 /** Polls `fn` until it returns true (bounded). */
 /** Rows in `table` of `dbms` by the node's `sql` command; 0 while the table does not exist yet. */
-export async function tableCount(n: TestNode, table: string, dbms = 'test'): Promise<number> {
+export async function tableCount(n: Pick<TestNode, 'cmd'>, table: string, dbms = 'test'): Promise<number> {
   try {
     return (
       JSON.parse(await n.cmd(`sql ${dbms} format = json "select count(*) as n from ${table}"`)) as {

@@ -27,6 +27,8 @@ export type NodeIn =
         user?: { name: string; type: 'admin' | 'user' };
         /** Node authentication on: the key that signed the peer's request; it must be allowed the command. */
         signer?: string;
+        /** How long the sender waits for the answer (the REST timeout): a query ends before, with its own error. */
+        answerWithinMs?: number;
       },
       string
     >

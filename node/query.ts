@@ -2,7 +2,7 @@
 // query runs on the main thread. The node picks the least busy worker and asks it; a caller on a worker thread asks
 // the node (`node.query`, node/messages.ts), which does the same. The pool's mailbox lives above node/, so its
 // members the node sends are declared here (as node/notices.ts does for other services).
-import { DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
+import { AskTimeoutError, DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
 import { Status } from '../base/status.js';
 import { actorAddress, type Ask } from '../runtime/address.js';
 import type { ConnectionConfig } from '../storage/dbms/types.js';
@@ -15,9 +15,13 @@ export interface QueryResult {
   ms: number;
 }
 
-/** What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`. */
+/**
+ * What the node asks a query worker: run `sql` on `dbms` (whose connection config it passes) within `timeoutMs`,
+ * counted from `askedAt` (Date.now() when the node was asked): the time it waited in a busy worker's mailbox counts, so
+ * a query whose caller has given up is answered at once instead of holding the worker for a full timeout.
+ */
 export type QueryRun = Ask<
-  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number },
+  { type: 'query.run'; dbms: string; config: ConnectionConfig; sql: string; timeoutMs: number; askedAt: number },
   QueryResult
 >;
 
@@ -30,15 +34,27 @@ export const QUERY_WORKER_KIND = 'query-worker';
 
 export const queryWorkerAt = (id: string) => actorAddress<QueryRun>(id);
 
-/** Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). */
-const ANSWER_GRACE_MS = 10_000;
+/**
+ * Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). Past it
+ * the caller is answered with the timeout (error 26) whatever the worker does: a query waiting behind a longer one
+ * in a busy worker's mailbox was answered only when that worker was free, after its caller (a REST client) had gone.
+ */
+const ANSWER_GRACE_MS = 1000;
 
 export interface QueryRequest {
   dbms: string;
   sql: string;
   /** Per-call timeout; absent: the pool's `timeout` (node default). */
   timeoutMs?: number;
+  /**
+   * The caller is not the node's owner (a REST client, a TCP peer): its `timeoutMs` may shorten the pool's timeout,
+   * not lengthen it. `timeout = 2000000` by REST held a worker for 23 days, and three such calls every query.
+   */
+  fromOutside?: boolean;
 }
+
+/** The longest delay a Node.js timer takes (a longer one fires at once): the owner's longest per-call timeout. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function queryWorkers(node: NodeApi): ServiceInstance[] {
   return [...node.instances(QUERY_POOL_KIND), ...node.instances(QUERY_WORKER_KIND)];
@@ -94,6 +110,8 @@ function load(node: NodeApi, w: ServiceInstance): number {
 
 /** Runs one query in the pool: on the running worker with the fewest messages waiting (a new one if all are busy). */
 export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryResult> {
+  // The timeout counts from here: a worker's start on demand and the wait for a busy one are part of it.
+  const askedAt = Date.now();
   const entry = node.dbms.list().find((d) => d.name === q.dbms);
   if (!entry)
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
@@ -124,7 +142,11 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     );
   let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
   if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
-  const timeoutMs = q.timeoutMs ?? Number(worker.config['timeout'] ?? 30) * 1000;
+  const poolMs = Number(worker.config['timeout'] ?? 30) * 1000;
+  const timeoutMs = Math.min(
+    q.timeoutMs === undefined ? poolMs : q.fromOutside ? Math.min(q.timeoutMs, poolMs) : q.timeoutMs,
+    MAX_TIMER_MS,
+  );
   const flights = inFlight.get(node) ?? new Map<string, number>();
   inFlight.set(node, flights);
   const id = worker.id;
@@ -132,11 +154,21 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
   return node
     .ask(
       queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs },
-      timeoutMs + ANSWER_GRACE_MS,
+      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt },
+      Math.max(0, askedAt + timeoutMs - Date.now()) + ANSWER_GRACE_MS,
     )
     .catch((err: unknown) => {
       if (err instanceof EdgeRtError && err.code !== undefined) throw err;
+      // The worker did not answer in time: busy with another query (this one is answered unrun when its turn
+      // comes, its answer dropped), or stuck in an interrupt.
+      if (err instanceof AskTimeoutError)
+        throw new DbmsError(
+          `sql ${q.dbms}: no answer within the query timeout (${timeoutMs} ms): ${worker.id} is busy`,
+          {
+            code: Status.Timeout,
+            cause: err,
+          },
+        );
       // The worker crashed, stopped or did not answer: the query fails with the reason, the pool replaces it.
       throw new DbmsError(`sql ${q.dbms}: ${worker.id}: ${errorMessage(err)}`, {
         code: Status.ProcessFailure,

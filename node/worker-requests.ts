@@ -31,6 +31,7 @@ export async function answerWorker(node: EdgeNode, from: string, raw: ActorMessa
       const via = msg.via ?? (msg.peer ? 'peer' : undefined);
       if (via === 'rest' || via === 'peer') env.via = via;
       if (msg.user) env.user = { name: String(msg.user.name), type: msg.user.type === 'admin' ? 'admin' : 'user' };
+      if (typeof msg.answerWithinMs === 'number' && msg.answerWithinMs > 0) env.answerWithinMs = msg.answerWithinMs;
       if (typeof msg.inner === 'string') {
         // EdgeLake gates the command the `destination` header carries, then sends it (http_server.py L931-1080).
         if (env.method) node.dispatcher.checkMethod(msg.inner, env.method);

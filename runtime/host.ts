@@ -25,6 +25,7 @@ import { CreditReturn } from './credit.js';
 import { Inbox, SELF, SEND } from './inbox.js';
 import { MetricsBuffer } from './metrics.js';
 import { isolateGc } from './gc.js';
+import { watchBursts, type BurstGc } from './burst-gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
 import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
@@ -45,6 +46,7 @@ let stopping = false;
 /** The mailbox: what arrived and is not handled yet (inbox.ts). */
 const inbox = new Inbox();
 let idleGc: IdleGc | undefined;
+let burstGc: BurstGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
 let outScheduled = false;
@@ -255,6 +257,7 @@ async function shutdown(reason: string): Promise<void> {
   }
   running = false;
   idleGc?.cancel();
+  burstGc?.stop();
   if (metricsTimer) clearInterval(metricsTimer);
   // What the actor counted up to its stop goes out with its last batch.
   flushMetrics();
@@ -304,7 +307,12 @@ async function start(msg: StartMessage): Promise<void> {
 function startIdleGc(quietMs: number, compact: boolean): void {
   const gc = isolateGc();
   if (quietMs === 0 || gc === undefined) return;
-  idleGc = scheduleIdleGc({ gc: compact ? compactingGc(gc) : gc, quietMs, busy: eventLoopBusy() });
+  const collect = compact ? compactingGc(gc) : gc;
+  idleGc = scheduleIdleGc({ gc: collect, quietMs, busy: eventLoopBusy() });
+  // Then the same after each burst that grew the heap (burst-gc.ts), measured from what the first one left.
+  void idleGc.done.then((outcome) => {
+    if (outcome !== 'cancelled' && running) burstGc = watchBursts({ gc: collect, quietMs });
+  });
 }
 
 /** The main thread's answer to one of this actor's asks. */

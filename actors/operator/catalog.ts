@@ -261,7 +261,14 @@ export class Catalog {
         normalizeColumnName(k) !== undefined &&
         !SYSTEM_COLUMNS.includes(normalizeColumnName(k)!),
     );
-    if (missing.length === 0) return t;
+    if (missing.length === 0) {
+      // Not one key the table can hold (`{}`, `{"": 1}`, only system columns): an insert would have no columns.
+      if (!keys.some((k) => this.columnOf(t!, k) !== null))
+        throw new TableError(`no usable columns for '${c.name}.${table}'`, {
+          code: Status.OperatorNotAllowedWithTable,
+        });
+      return t;
+    }
     const added: InferredColumn[] = (await infer()).filter((x) => !t!.columns.has(x.name));
     if (added.length > 0) {
       await c.adapter.execDDL(added.flatMap((col) => addColumnStatements(table, col, c.adapter.engine)));

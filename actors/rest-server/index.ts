@@ -96,7 +96,7 @@ async function runCommand(
       via: 'rest',
       ...(s.user ? { user: s.user } : {}),
       method,
-      ...(inner !== undefined ? { inner } : {}),
+      ...(inner !== undefined ? { inner } : { answerWithinMs: timeoutMs }),
     };
     const reply = await s.ctx.ask(NODE, msg, timeoutMs);
     if (inner !== undefined) sendChunked(res, reply);
@@ -251,11 +251,13 @@ export default defineActor<RestServerConfig, State, RestIn>({
     const { host, port } = listenAddress(cfg);
     const handler = (req: IncomingMessage, res: ServerResponse): void =>
       ctx.send(ctx.self, { type: 'rest.request', req, res });
+    const requestTimeout = cfg.timeout > 0 ? cfg.timeout * 1000 : 0;
     const opts = {
       maxHeaderSize: cfg.max_header_kb * 1024,
-      // A slow client (slowloris) is cut off: headers within 10 s, the whole request within the timeout.
-      headersTimeout: 10_000,
-      requestTimeout: cfg.timeout > 0 ? cfg.timeout * 1000 : 0,
+      // A slow client (slowloris) is cut off: headers within 10 s, the whole request within the timeout. node:http
+      // refuses a headers timeout above the request timeout (a `timeout` under 10 s failed the server's start).
+      headersTimeout: requestTimeout > 0 ? Math.min(10_000, requestTimeout) : 10_000,
+      requestTimeout,
       keepAliveTimeout: 5_000,
     };
     let server: Server | TlsServer;

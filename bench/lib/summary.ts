@@ -9,10 +9,20 @@ import type { Figure } from './report.js';
 interface Target {
   text: string;
   met(f: Figure): boolean;
-  /** Why it fails when it does (a pointer to the section that says more); no figures here. */
-  why?: string;
+  /** Why it fails when it does (a pointer to the section that says more); no figures here. A function when the
+   * reason depends on what the line itself measured. */
+  why?: string | ((f: Figure) => string);
   /** Where its figure is when `bench all` does not make it (a run too long for three rounds). */
   elsewhere?: string;
+}
+
+/** Why an ingest-edgelake line misses 12x: beyond SQLite itself when raw libsql in the same run is under it. */
+function beyondCeiling(f: Figure): string {
+  const ceiling = Number(f['ceiling_ratio']);
+  if (!Number.isFinite(ceiling)) return 'a line from before the ceiling was measured (ingest-edgelake)';
+  return ceiling < 12
+    ? 'beyond SQLite here: raw libsql fed the same PUTs in the same run is itself under 12x EdgeLake (ceiling_ratio, ingest-edgelake)'
+    : "under raw libsql's ceiling: the node's own share (of_raw, ingest-edgelake)";
 }
 
 /** Targets by `bench` (and unit when a bench prints several). Figures without one are information. */
@@ -32,13 +42,9 @@ const TARGETS: Record<string, Target> = {
   'ingest-pg': { text: 'ratio ≥ 0.6 (raw COPY)', met: (f) => f.ratio >= 0.6 },
   'ingest-files': { text: 'ratio ≥ 0.6 (raw libsql)', met: (f) => f.ratio >= 0.6 },
   // Issue 14: durable REST -> SQLite ingest at 12x EdgeLake 1.4 on the same PUTs (1 in flight, as measured there).
-  // 12x is more than SQLite itself does here: raw libsql (ingest-sqlite's baseline) is under 12x EdgeLake's rate.
-  'ingest-edgelake': {
-    text: 'ratio ≥ 12 (EdgeLake 1.4)',
-    met: (f) => f.ratio >= 12,
-    why: "beyond raw SQLite: ingest-sqlite's raw libsql baseline is itself under 12x EdgeLake here (ingest-edgelake)",
-  },
-  'ingest-edgelake.c16': { text: 'ratio ≥ 12 (EdgeLake 1.4)', met: (f) => f.ratio >= 12 },
+  // The line carries its ceiling: raw libsql fed the same PUTs in the same run, as a multiple of EdgeLake.
+  'ingest-edgelake': { text: 'ratio ≥ 12 (EdgeLake 1.4)', met: (f) => f.ratio >= 12, why: beyondCeiling },
+  'ingest-edgelake.c16': { text: 'ratio ≥ 12 (EdgeLake 1.4)', met: (f) => f.ratio >= 12, why: beyondCeiling },
   latency: {
     text: 'p99 ≤ 100 ms',
     met: (f) => f.value <= 100,
@@ -66,7 +72,7 @@ const TARGETS: Record<string, Target> = {
   'put-55mb-rss': {
     text: 'peak ≤ 320 MB, after ≤ 1.2× idle',
     met: (f) => f.value <= 320 && Number(f['after_ratio']) <= 1.2,
-    why: 'after: 140 MB against 108 idle after its first row and query (94 as started): what the burst leaves, mostly anonymous memory, is not isolated (put-55mb-rss)',
+    why: 'what the burst leaves after it (put-55mb-rss: what stayed after the burst)',
   },
   // Issue 12, soak: ten minutes at half the measured rate with queries mixed in.
   // A soak is one 10-minute round: its lines are in the soak section, not in a results file.
@@ -92,7 +98,8 @@ const num = (x: number): string =>
 function met(t: Target | undefined, f: Figure): string {
   if (!t) return '';
   if (t.met(f)) return 'yes';
-  return t.why ? `no: ${t.why}` : 'no';
+  const why = typeof t.why === 'function' ? t.why(f) : t.why;
+  return why ? `no: ${why}` : 'no';
 }
 
 /**

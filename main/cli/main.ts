@@ -11,6 +11,7 @@
 // the control-socket client, not every service and storage driver (about 1 s less per `cmd`).
 import { errorMessage } from '../../base/errors.js';
 import { parseArgs } from './args.js';
+import { exitWhenOutputCloses } from './closed-output.js';
 import { holdYoungGeneration } from './young-gen.js';
 
 const USAGE = `usage: edgelake-rt <verb> [options]
@@ -26,6 +27,8 @@ The root defaults to $EDGELAKE_RT_ROOT or ./edgelake-data.`;
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  // `start` keeps running when its output's reader goes away (start.ts); the other verbs end quietly.
+  if (args.verb !== 'start') exitWhenOutputCloses();
   switch (args.verb) {
     case 'start': {
       // Module loading and the services' start inflate the main thread's young generation (young-gen.ts).

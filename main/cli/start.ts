@@ -8,6 +8,7 @@ import { socketPath } from '../../node/layout.js';
 import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
+import { keepRunningWhenOutputCloses, writable } from './closed-output.js';
 import { fixMmapThreshold, mmapThresholdBytes, startMallocTrim, trimIntervalMs } from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
@@ -22,7 +23,12 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   // Checked before the workers start: each reads the same variable (runtime/host.ts).
   const idleGcMs = idleGcQuietMs();
   const idleGcCompacts = idleGcCompact();
-  const logSink = args.logFormat === 'pretty' ? prettySink() : streamSink();
+  // Before anything is written: a reader that goes away must not stop the node (closed-output.ts).
+  keepRunningWhenOutputCloses();
+  const toStderr = (line: string): void => {
+    if (writable(process.stderr)) process.stderr.write(line);
+  };
+  const logSink = args.logFormat === 'pretty' ? prettySink(toStderr) : streamSink(toStderr);
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
   if (mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
@@ -36,9 +42,10 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
       done(code);
     },
   }).finally(started);
-  process.stdout.write(
-    `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
-  );
+  if (writable(process.stdout))
+    process.stdout.write(
+      `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
+    );
   // The whole process's allocator: a CLI concern, not the in-process nodes of tests (malloc-trim.ts says why).
   const trimmer = await startMallocTrim(trimEvery, memoryLog);
   // What starting the services allocated and freed (module loading, handshakes, schema checks) goes back now,

@@ -30,6 +30,12 @@ export interface DispatchEnv extends RunEnv {
   user?: { name: string; type: 'admin' | 'user' };
   /** Node authentication on: the key that signed the peer's message; every command it leads to is checked. */
   signer?: string;
+  /**
+   * How long the sender waits for the answer (the REST server's timeout). A query is interrupted two seconds before,
+   * so the client gets the query's timeout (error 26) rather than a 500 of the REST server's own, and the query
+   * worker is free when the client is answered.
+   */
+  answerWithinMs?: number;
 }
 
 /** EdgeLake error 156: the REST verb does not fit the command. */

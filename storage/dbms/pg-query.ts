@@ -8,7 +8,7 @@ import pg from 'pg';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { assertReadOnly } from './sql-text.js';
-import { timeoutError, type QueryConnection } from './query.js';
+import { ResultBudget, timeoutError, type QueryConnection } from './query.js';
 import type { ConnectionConfig, SelectResult } from './types.js';
 
 const REFUSED =
@@ -35,9 +35,15 @@ export class PgQuery implements QueryConnection {
   private constructor(
     readonly name: string,
     private readonly pool: pg.Pool,
+    private readonly maxResultBytes: number,
   ) {}
 
-  static async open(name: string, cfg: ConnectionConfig, onIdleError: (err: Error) => void): Promise<PgQuery> {
+  static async open(
+    name: string,
+    cfg: ConnectionConfig,
+    onIdleError: (err: Error) => void,
+    maxResultBytes: number,
+  ): Promise<PgQuery> {
     const config: pg.PoolConfig = {
       host: cfg.ip ?? '127.0.0.1',
       port: cfg.port ?? 5432,
@@ -53,7 +59,7 @@ export class PgQuery implements QueryConnection {
     const pool = new pg.Pool(config);
     // An idle connection's error (server restart) is reported, not this worker's crash: the next query reconnects.
     pool.on('error', onIdleError);
-    return new PgQuery(name, pool);
+    return new PgQuery(name, pool, maxResultBytes);
   }
 
   async run(sql: string, timeoutMs: number): Promise<SelectResult> {
@@ -76,6 +82,10 @@ export class PgQuery implements QueryConnection {
         });
       const r = await c.query({ text, rowMode: 'array' });
       await c.query('COMMIT');
+      // pg hands the rows over whole: the limit is checked before they leave this worker (no copy on the main thread,
+      // no reply text); a cursor would bound the worker's share too.
+      const budget = new ResultBudget(this.name, this.maxResultBytes);
+      for (const row of r.rows as unknown[][]) budget.add(row);
       return { columns: r.fields.map((f) => f.name), rows: r.rows as unknown[][] };
     } catch (err) {
       broken = await rollback(c);

@@ -31,11 +31,50 @@ export function timeoutError(name: string, timeoutMs: number): DbmsError {
   });
 }
 
+/** The most bytes of rows a query returns unless told (the query pool's `max_result_mb`). */
+export const DEFAULT_MAX_RESULT_MB = 64;
+
+/**
+ * Counts a result's size as its rows are read; past `max` the query fails (error 9) before more rows are held. A
+ * result is held several times over on its way out (the rows on the query worker, their copy on the main thread, the
+ * reply text): one REST `sql` of 400 MB of rows took the node to 1.9 GB RSS. The count is of what the reply prints:
+ * a string's length, 8 for a number, a blob's bytes, plus a little for each row.
+ */
+export class ResultBudget {
+  private used = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly max: number,
+  ) {}
+
+  add(row: readonly unknown[]): void {
+    let n = 8;
+    for (const v of row) n += valueBytes(v);
+    this.used += n;
+    if (this.used > this.max)
+      throw new DbmsError(
+        `sql ${this.name}: the result is larger than ${Math.round(this.max / 2 ** 20)} MB (the query pool's max_result_mb): ask for fewer rows or columns (where, limit, an aggregate)`,
+        { code: Status.DataSizeLargerThanBuffer },
+      );
+  }
+}
+
+function valueBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v === null || v === undefined || typeof v !== 'object') return 8;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v.byteLength;
+  if (v instanceof Date) return 24;
+  // PostgreSQL json, arrays and other parsed values: the text they print as.
+  return JSON.stringify(v)?.length ?? 8;
+}
+
 export async function openQuery(
   name: string,
   cfg: ConnectionConfig,
   dbmsDir: string,
   onIdleError: (err: Error) => void,
+  maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
 ): Promise<QueryConnection> {
   if (!DBMS_NAME.test(name))
     throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: Status.CommandStructure });
@@ -43,11 +82,11 @@ export async function openQuery(
     case 'sqlite': {
       const { SqliteQuery } = await import('./sqlite-query.js');
       // `memory = true` is a file under tmp_dir by now (storage/registry.ts).
-      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`));
+      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`), maxResultBytes);
     }
     case 'psql': {
       const { PgQuery } = await import('./pg-query.js');
-      return PgQuery.open(name, cfg, onIdleError);
+      return PgQuery.open(name, cfg, onIdleError, maxResultBytes);
     }
   }
 }

@@ -7,7 +7,9 @@
 // database's fsync covers those only.
 // The thread is a small eval'd CommonJS worker with its own libsql connection (no TypeScript entry: the same code
 // runs from sources and from dist/); it starts at the first copy, so a writer that never reaches the bound never
-// starts it.
+// starts it, and it ends when the writer is quiet after writes (`retire`, sqlite.ts): a thread is an isolate, a stack
+// and a connection, several MB a node kept for its life after one large PUT (bench/README.md, put-55mb-rss). The
+// next copy starts a new one, off the writer's thread but for the Worker's creation.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { DbmsError } from '../../base/errors.js';
@@ -43,6 +45,8 @@ export type CopyState = 'idle' | 'copying' | 'copied';
 
 export class LogCopier {
   private worker: Worker | undefined;
+  /** Retired threads still closing their connection: `close` waits for them too. */
+  private readonly retiring = new Map<Worker, Promise<void>>();
   private state: CopyState = 'idle';
   /** A failure to hand to the writer at its next step (it reports it and goes on without this copier). */
   private failure: Error | undefined;
@@ -78,17 +82,36 @@ export class LogCopier {
     if (this.state === 'copied') this.state = 'idle';
   }
 
-  /** Closes the thread's connection and waits for the thread to end. */
+  /** True while a thread is there (started by a copy, not yet retired or closed). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /**
+   * Ends the thread unless a copy runs (false then: the caller tries again later); its connection is closed and the
+   * next `start` makes a new thread. Nothing is lost: a copy only ever copies committed frames.
+   */
+  retire(): boolean {
+    if (this.state === 'copying') return false;
+    const w = this.worker;
+    if (!w) return true;
+    this.worker = undefined;
+    this.state = 'idle';
+    this.retiring.set(
+      w,
+      ended(w).then(() => void this.retiring.delete(w)),
+    );
+    return true;
+  }
+
+  /** Closes the thread's connection and waits for the thread to end (and for a retired one still closing). */
   async close(): Promise<void> {
     const w = this.worker;
-    if (!w) return;
     this.worker = undefined;
-    // Held while it closes: an unreferenced thread's exit would not keep the loop alive to be awaited.
-    w.ref();
-    await new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
-      w.postMessage('close');
-    });
+    // Held while they close: an unreferenced thread's exit would not keep the loop alive to be awaited.
+    const closing = [...this.retiring.keys(), ...(w ? [w] : [])];
+    for (const t of closing) t.ref();
+    await Promise.all([...this.retiring.values(), w ? ended(w) : undefined]);
   }
 
   private thread(): Worker {
@@ -102,6 +125,8 @@ export class LogCopier {
     // A copier never keeps the node alive: the writer closes it before its own connection.
     w.unref();
     w.on('message', (m: { result?: CheckpointResult; ms?: number; error?: string }) => {
+      // A retired thread has nothing more to say (retire never ends a thread with a copy running).
+      if (this.worker !== w) return;
       if (m.error !== undefined || !m.result) {
         this.fail(
           new DbmsError(`sqlite ${this.path}: copying the log on its thread failed: ${m.error ?? 'no result'}`),
@@ -111,9 +136,10 @@ export class LogCopier {
       this.state = m.result.busy === 0 && m.result.checkpointed === m.result.log ? 'copied' : 'idle';
       this.onCopied({ ms: m.ms ?? 0, result: m.result });
     });
-    w.on('error', (err) =>
-      this.fail(new DbmsError(`sqlite ${this.path}: the log copier's thread failed: ${err.message}`, { cause: err })),
-    );
+    w.on('error', (err) => {
+      if (this.worker !== w) return;
+      this.fail(new DbmsError(`sqlite ${this.path}: the log copier's thread failed: ${err.message}`, { cause: err }));
+    });
     this.worker = w;
     return w;
   }
@@ -125,4 +151,12 @@ export class LogCopier {
     this.worker = undefined;
     void w?.terminate();
   }
+}
+
+/** Asks a copier thread to close its connection and end; resolves when it has. */
+function ended(w: Worker): Promise<void> {
+  return new Promise<void>((resolve) => {
+    w.once('exit', () => resolve());
+    w.postMessage('close');
+  });
 }

@@ -6,7 +6,7 @@ import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { assertReadOnly, sqliteTimeComparisons } from './sql-text.js';
 import { checkProgram, materialized, type ExplainRow } from './sqlite-sandbox.js';
-import { timeoutError, type QueryConnection } from './query.js';
+import { DEFAULT_MAX_RESULT_MB, ResultBudget, timeoutError, type QueryConnection } from './query.js';
 import type { CatalogRead } from './partition-query.js';
 import { quoteIdent } from '../schema/names.js';
 import type { SelectResult } from './types.js';
@@ -15,6 +15,7 @@ interface Stmt {
   readonly reader: boolean;
   raw(on?: boolean): Stmt;
   all(...args: unknown[]): Promise<unknown[][]>;
+  iterate(...args: unknown[]): Promise<IterableIterator<unknown[]>>;
   columns(): { name: string }[];
 }
 
@@ -40,12 +41,17 @@ export class SqliteQuery implements QueryConnection {
   private constructor(
     readonly name: string,
     private readonly path: string,
+    private readonly maxResultBytes: number,
   ) {}
 
-  static async open(name: string, path: string): Promise<SqliteQuery> {
+  static async open(
+    name: string,
+    path: string,
+    maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
+  ): Promise<SqliteQuery> {
     // Opened once here so that a bad path fails at the first query's open, with the path named.
     (await connect(name, path)).close();
-    return new SqliteQuery(name, path);
+    return new SqliteQuery(name, path, maxResultBytes);
   }
 
   /**
@@ -92,7 +98,14 @@ export class SqliteQuery implements QueryConnection {
       const columns = st.columns().map((c) => c.name);
       const query = materialized(text);
       checkProgram(await explain(this.name, this.path, query));
-      const rows = await (await prepare(query)).raw(true).all();
+      // Read row by row against the result's budget: the materialized result is complete after the first step, so
+      // the later steps only copy it out, and they stop at the limit.
+      const budget = new ResultBudget(this.name, this.maxResultBytes);
+      const rows: unknown[][] = [];
+      for (const row of await (await prepare(query)).raw(true).iterate()) {
+        budget.add(row);
+        rows.push(row);
+      }
       return { columns, rows };
     } catch (err) {
       if (this.stopped) throw stoppedError(this.name);

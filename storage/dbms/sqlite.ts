@@ -37,6 +37,18 @@ interface Db {
   transaction<A extends unknown[], R>(fn: (...a: A) => R): ((...a: A) => R) & { immediate: (...a: A) => R };
 }
 
+/**
+ * A row's value for one JSON key. A path (`json_extract`) names almost every key, but not all: SQLite's quoted path
+ * label ends at the first `"`, escaped or not (the value would read back NULL, silently), and a NUL would end the
+ * statement's text. Such a key is looked up among the row's keys by its UTF-8 bytes instead (a hex literal: nothing
+ * from the payload in the SQL text), which costs a scan of the row's members, only for those keys.
+ */
+function pick(key: string): string {
+  if (!/["\u0000]/.test(key)) return `json_extract(value, '${jsonPath(key).replace(/'/g, "''")}')`;
+  const bytes = Buffer.from(key, 'utf8').toString('hex');
+  return `(SELECT f.value FROM json_each(r.value) AS f WHERE f.key = CAST(x'${bytes}' AS TEXT))`;
+}
+
 export interface SqliteOptions {
   /** Refuse writes on this connection (the `sql` command's reader). */
   queryOnly?: boolean;
@@ -69,6 +81,19 @@ export interface SqliteOpenOptions extends SqliteOptions {
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/**
+ * A batch's rows text at least this long (bytes or UTF-16 units) is not left bound to its cached insert. SQLite keeps
+ * a statement's bound values until they are bound again (sqlite3_reset does not clear them, and libsql has no
+ * clear_bindings), and libsql binds a copy: each table's cached insert held its last batch's text, up to the
+ * operator's 8 MB per transaction, for the node's life (after a 55 MB PUT, its last 3.7 MB slice: bench/README.md,
+ * put-55mb-rss). So the insert runs once more on an empty array (json_each yields no row): SQLite frees the copy.
+ * Below the bound the copy is small and the extra step not worth it.
+ */
+export const LET_GO_BYTES = 64 << 10;
+const EMPTY_ROWS_BYTES = Buffer.from('[]');
+/** An empty JSON array of the same kind (the insert's SQL differs by kind: a BLOB is cast to text). */
+const emptyRowsLike = (rows: string | Uint8Array): string | Uint8Array =>
+  typeof rows === 'string' ? '[]' : EMPTY_ROWS_BYTES;
 const DEFAULT_LOCK_WAIT_MS = 60_000;
 
 export class SqliteAdapter implements DbmsAdapter {
@@ -78,6 +103,10 @@ export class SqliteAdapter implements DbmsAdapter {
   private readonly wal: WalKeeper | undefined;
   private readonly copier: LogCopier | undefined;
   private readonly onCheckpoint: SqliteOptions['onCheckpoint'];
+  /** Written since the last idle tick. */
+  private wroteSinceTick = false;
+  /** Written since memory was last let go (`letGo`). */
+  private holdsWrites = false;
 
   constructor(
     readonly name: string,
@@ -170,7 +199,7 @@ export class SqliteAdapter implements DbmsAdapter {
     const cols = b.columns.map((c) => quoteIdent(c.name)).join(', ');
     const vals = b.columns
       .map((c) => {
-        const picks = c.keys.map((k) => `json_extract(value, '${jsonPath(k).replace(/'/g, "''")}')`);
+        const picks = c.keys.map(pick);
         if (c.notNull)
           picks.push(
             /^date\b/.test(c.type) ? 'current_date' : /^time\b/.test(c.type) ? 'current_time' : 'current_timestamp',
@@ -181,7 +210,7 @@ export class SqliteAdapter implements DbmsAdapter {
     // Bytes bind as a BLOB, which SQLite 3.45's json_each would read as JSONB: the cast makes them the text they
     // are (UTF-8, the database's encoding; a copy inside SQLite, no JavaScript string on the way).
     const src = typeof b.rowsJson === 'string' ? '?' : 'cast(? as text)';
-    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(${src})`;
+    return `INSERT INTO ${quoteIdent(b.table)} (insert_timestamp, tsd_name, tsd_id, ${cols}) SELECT ?, ?, ?, ${vals} FROM json_each(${src}) AS r`;
   }
 
   async write(
@@ -195,7 +224,10 @@ export class SqliteAdapter implements DbmsAdapter {
       this.db
         .transaction(() => {
           for (const b of batches) {
-            this.stmt(this.insertSql(b)).run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
+            const insert = this.stmt(this.insertSql(b));
+            insert.run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
+            if (b.rowsJson.length >= LET_GO_BYTES)
+              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
             rows += b.rowCount;
           }
           const pos = this.stmt(
@@ -211,13 +243,36 @@ export class SqliteAdapter implements DbmsAdapter {
     } catch (err) {
       throw new DbmsError(`sqlite ${this.name}: insert failed: ${errorMessage(err)}`, { cause: err });
     }
+    this.wroteSinceTick = true;
+    this.holdsWrites = true;
     this.walStep('write', (w) => w.afterWrite());
     return rows;
   }
 
-  /** The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied. */
+  /**
+   * The writer's idle tick (about once a second): a log left by earlier writes is checkpointed and emptied, and at the
+   * first tick with no write since the one before, what the writes left in memory is let go (`letGo`).
+   */
   async idle(): Promise<void> {
     this.walStep('idle', (w) => w.idle());
+    const quiet = !this.wroteSinceTick;
+    this.wroteSinceTick = false;
+    if (quiet && this.holdsWrites) this.holdsWrites = !this.letGo();
+  }
+
+  /**
+   * After writes, once quiet: this connection's page cache is freed (`PRAGMA shrink_memory`: up to SQLite's 2 MB
+   * default; the next write reads the pages it needs back from the OS's cache) and the log copier's thread ends
+   * (sqlite-copier.ts `retire`). Both stayed for the node's life after one large PUT (bench/README.md,
+   * put-55mb-rss). False while the copier still copies: the next tick tries again.
+   */
+  private letGo(): boolean {
+    try {
+      this.db.exec('PRAGMA shrink_memory');
+    } catch (err) {
+      throw new DbmsError(`sqlite ${this.name}: shrink_memory failed: ${errorMessage(err)}`, { cause: err });
+    }
+    return this.copier?.retire() ?? true;
   }
 
   private walStep(when: 'write' | 'idle' | 'close', step: (w: WalKeeper) => CheckpointResult | undefined): void {

@@ -3,21 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REST_NODE, http, startTestNode, until } from '../../harness/test-node.js';
+import { REST_NODE, http, startTestNode, tableCount, until } from '../../harness/test-node.js';
 import { tcpNodeYaml } from '../network/peers.js';
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
-
-async function count(cmd: (t: string) => Promise<string>, table: string): Promise<number> {
-  try {
-    return (
-      JSON.parse(await cmd(`sql test format = json "select count(*) as n from ${table}"`)) as { Query: { n: number }[] }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test('with user authentication on, REST commands and PUTs need a valid Basic user, else 401', async (t) => {
   const n = await startTestNode(REST_NODE());
@@ -58,9 +47,9 @@ test('with user authentication on, REST commands and PUTs need a valid Basic use
   assert.equal((await http(n.port, 'PUT', put, body)).status, 401);
   assert.equal((await http(n.port, 'PUT', { ...put, Authorization: basic('ann', 'x') }, body)).status, 401);
   assert.equal((await http(n.port, 'PUT', { ...put, Authorization: basic('ann', 's3cret pw') }, body)).status, 200);
-  await until(async () => (await count(n.cmd, 'authed')) === 1);
+  await until(async () => (await tableCount(n, 'authed')) === 1);
   // The refused PUTs stored nothing.
-  assert.equal(await count(n.cmd, 'authed'), 1);
+  assert.equal(await tableCount(n, 'authed'), 1);
 
   await n.cmd('set user authentication off');
   assert.equal((await http(n.port, 'GET', { command: 'get status', 'User-Agent': 'AnyLog/1.23' })).status, 200);

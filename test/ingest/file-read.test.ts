@@ -7,7 +7,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { chunks, scanFile, splitLines } from '../../actors/operator/file-read.js';
+import { boundedLines, chunks, scanFile, splitLines } from '../../actors/operator/file-read.js';
 
 async function readlineLines(path: string): Promise<string[]> {
   const out: string[] = [];
@@ -131,4 +131,61 @@ test('a bad line in a file of a known table fails with its line number as before
   await assert.rejects(scanFile(f, false), /line 3 is not a JSON object/);
   writeFileSync(f, '{"a":1}\n{"a":2}\n{"a":\n');
   await assert.rejects(scanFile(f, false), /line 3 is not JSON/);
+});
+
+test('a streamed file with a line longer than the line limit fails before the line is held whole', async (t) => {
+  // One line of a 169 MB JSON array in the watch directory took the node from 150 MB to 1.8 GB RSS, and a TCP
+  // peer's `file write` into the watch directory has no size limit: a line is bounded as a whole document is.
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-longline-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const f = join(dir, 'long.t.json');
+  const row = JSON.stringify({ s: 'x'.repeat(1000) });
+  writeFileSync(f, `{"a":1}\n[${Array(3000).fill(row).join(',')}]\n{"a":2}\n`);
+  await assert.rejects(scanFile(f, true, 0, 1 << 20), (err: Error & { code?: number }) => {
+    assert.match(err.message, /line 2 is longer than 1048576 characters/);
+    assert.equal(err.code, 67);
+    return true;
+  });
+  // Under the limit the same file is read, in both passes.
+  const scan = await scanFile(f, true, 0, 4 << 20);
+  assert.equal(scan.rows, 3002);
+  let rows = 0;
+  for await (const ch of chunks(f, scan, 0)) rows += ch.rows;
+  assert.equal(rows, 3002);
+});
+
+test('lines split across read chunks (CRLF split between chunks too) come out as readline gives them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-split-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A read stream hands 64 KiB chunks: put line breaks, and a CR LF pair, across their edges.
+  const parts: string[] = [];
+  for (let i = 0; i < 300; i++) parts.push(JSON.stringify({ i, s: 'y'.repeat((i * 997) % 3000) }));
+  const text = parts.map((p, i) => p + (i % 3 === 0 ? '\r\n' : i % 3 === 1 ? '\n' : '\r')).join('');
+  const f = join(dir, 'split.t.json');
+  writeFileSync(f, text);
+  const streamed = await scanFile(f, true, 0);
+  const once = await scanFile(f, true);
+  assert.equal(streamed.rows, 300);
+  assert.deepEqual(streamed.lineRows, once.lineRows);
+  const a: unknown[] = [];
+  for await (const ch of chunks(f, streamed, 0, 7)) a.push(...(JSON.parse(String(ch.text)) as unknown[]));
+  assert.deepEqual(
+    a,
+    parts.map((p) => JSON.parse(p) as unknown),
+  );
+});
+
+test('boundedLines splits as splitLines does, whatever the chunk edges (a CR LF across two chunks is one break)', async () => {
+  const texts = [...TEXTS, 'a\r\nb\rc\n\nd', '\r\r\n\n', 'x\r'];
+  for (const text of texts)
+    for (let size = 1; size <= 4; size++) {
+      const pieces: string[] = [];
+      for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
+      const got: string[] = [];
+      for await (const l of boundedLines(pieces, 100)) got.push(l);
+      assert.deepEqual(got, splitLines(text), `${JSON.stringify(text)} in pieces of ${size}`);
+    }
+  await assert.rejects(async () => {
+    for await (const l of boundedLines(['ab\nabc', 'def\n'], 5)) assert.ok(l.length <= 5);
+  }, /line 2 is longer than 5 characters/);
 });

@@ -6,22 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, startTestNode, until, REST_NODE } from '../../harness/test-node.js';
+import { http, startTestNode, tableCount, until, REST_NODE } from '../../harness/test-node.js';
 import { JournalMapRelease, PERIOD_MS } from '../../actors/operator/map-release.js';
 import { Journal } from '../../storage/journal/journal.js';
 import { MemorySink, createLogger } from '../../base/log.js';
 import { residentKb } from '../../harness/resident.js';
-
-async function count(cmd: (q: string) => Promise<string>): Promise<number> {
-  try {
-    return (
-      JSON.parse(await cmd('sql test format = json "select count(*) as c from big"')) as { Query: { c: number }[] }
-    ).Query[0]!.c;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test(
   'after a large PUT lands, the pages of the journal its catch-up and trim read are no longer resident',
@@ -33,7 +22,7 @@ test(
     const body = `[${Array.from({ length: rows }, (_, i) => JSON.stringify({ id: i, note: 'x'.repeat(80) })).join(',')}]`;
     const r = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'big', mode: 'streaming' }, body);
     assert.equal(r.status, 200, r.body);
-    await until(async () => (await count(n.cmd)) === rows, 30_000, 100);
+    await until(async () => (await tableCount(n, 'big')) === rows, 30_000, 100);
     const data = join(n.root, 'journal', 'data.mdb');
     // The ~8 MB body was read back through the map (only its last piece came by the rings) and then trimmed; the
     // trim's release follows within the trim queue's 500 ms, the periodic one within 10 s.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REST_NODE, http, startTestNode, until } from '../../harness/test-node.js';
+import { REST_NODE, http, startTestNode, tableCount, until } from '../../harness/test-node.js';
 
 const rows = (n: number, base = 0) =>
   JSON.stringify(
@@ -12,17 +12,6 @@ const rows = (n: number, base = 0) =>
       value: (base + i) * 0.5,
     })),
   );
-
-async function count(cmd: (t: string) => Promise<string>, table: string): Promise<number> {
-  try {
-    return (
-      JSON.parse(await cmd(`sql test format = json "select count(*) as n from ${table}"`)) as { Query: { n: number }[] }
-    ).Query[0]!.n;
-  } catch (err) {
-    if (/no such table/.test((err as Error).message)) return 0;
-    throw err;
-  }
-}
 
 test('a streaming PUT of 1,000 rows is acknowledged as EdgeLake does and is queryable within a second', async (t) => {
   const n = await startTestNode(REST_NODE());
@@ -35,7 +24,7 @@ test('a streaming PUT of 1,000 rows is acknowledged as EdgeLake does and is quer
   assert.equal(r.headers['content-type'], 'application/json');
   assert.equal(r.headers['x-content-type-options'], 'nosniff');
   assert.equal(r.headers['access-control-allow-origin'], undefined);
-  await until(async () => (await count(n.cmd, 'readings')) === 1000, 1000, 10);
+  await until(async () => (await tableCount(n, 'readings')) === 1000, 1000, 10);
   assert.ok(Date.now() - t0 < 1500);
   const reply = JSON.parse(
     await n.cmd('sql test format = json "select device, value from readings order by value limit 2"'),
@@ -55,7 +44,7 @@ test('a file-mode PUT answers with the EdgeLake hash and the file lands in the t
   assert.equal(r.status, 200);
   // EdgeLake interop vector 4: md5("testdb.t_file" + content) for dbms testdb; here dbms is test.
   assert.match(r.body, /^\{"AnyLog\.status":"Success", "AnyLog\.hash": "[0-9a-f]{32}" \}$/);
-  await until(async () => (await count(n.cmd, 't_file')) === 2);
+  await until(async () => (await tableCount(n, 't_file')) === 2);
   const archive = join(n.root, 'data', 'archive');
   await until(() => existsSync(archive) && JSON.stringify(readdirRec(archive)).includes('.json'));
 });
@@ -74,7 +63,7 @@ test('two identical file-mode bodies are both ingested (EdgeLake drops the secon
   const b = await http(n.port, 'PUT', { type: 'json', dbms: 'test', table: 'dup', mode: 'file' }, body);
   assert.equal(a.status, 200);
   assert.equal(b.status, 200);
-  await until(async () => (await count(n.cmd, 'dup')) === 2);
+  await until(async () => (await tableCount(n, 'dup')) === 2);
 });
 
 test('bad requests get a 4xx with a one-line reason and the node keeps running', async (t) => {
@@ -127,7 +116,7 @@ test('newline-delimited objects and a single object are accepted; rows with new 
     200,
   );
   assert.equal((await http(n.port, 'PUT', h, '{"ts":"2024-01-01T00:00:02Z","a":3,"Extra Col":"yes"}')).status, 200);
-  await until(async () => (await count(n.cmd, 'mixed')) === 3);
+  await until(async () => (await tableCount(n, 'mixed')) === 3);
   const cols = JSON.parse(await n.cmd('get columns where dbms = test and table = mixed and format = json')) as Record<
     string,
     string
@@ -147,7 +136,7 @@ test('a value holding an apostrophe or SQL is stored exactly (EdgeLake splices v
     JSON.stringify([{ ts: '2024-01-01T00:00:00Z', note: evil }]),
   );
   assert.equal(r.status, 200);
-  await until(async () => (await count(n.cmd, 'quotes')) === 1);
+  await until(async () => (await tableCount(n, 'quotes')) === 1);
   const q = JSON.parse(await n.cmd('sql test format = json "select note from quotes"')) as {
     Query: { note: string }[];
   };

@@ -60,3 +60,37 @@ test('a worker kept busy by its messages gets no post-start collection', async (
   t.diagnostic(`heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
   assert.ok(grown - now < 2 * MB, `heap ${(grown / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
 });
+
+test('a worker quiet again after a burst gives back the young generation the burst grew (burst-gc.ts)', async (t) => {
+  const { ref, grown } = await startWith(t, 'burst', undefined);
+  // The post-start collection first: the mark the burst is measured from.
+  let settled = grown;
+  for (let i = 0; i < 16 && grown - settled < 4 * MB; i++) {
+    await sleep(400);
+    settled = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  }
+  assert.ok(
+    grown - settled >= 4 * MB,
+    `post-start: heap ${(grown / MB).toFixed(1)} -> ${(settled / MB).toFixed(1)} MB`,
+  );
+  await sleep(1500); // the watch starts once the post-start sequence has ended
+  await ref.ask({ type: 'fault.churn' });
+  const burst = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  assert.ok(
+    burst - settled >= 4 * MB,
+    `the burst grew the heap: ${(settled / MB).toFixed(1)} -> ${(burst / MB).toFixed(1)} MB`,
+  );
+  // A check within 1 s, 1 s quiet, eleven scavenges and six full collections 100 ms apart: about 3.5 s.
+  // Back near the mark; V8's own memory reducer would do it 8-10 s later (idle-gc.ts): polled for 6 s.
+  const t0 = performance.now();
+  let now = burst;
+  while (performance.now() - t0 < 6000 && now - settled >= 3 * MB) {
+    await sleep(250);
+    now = (await ref.ask<Stats>({ type: 'sys.stats' })).heapTotal;
+  }
+  const s = ((performance.now() - t0) / 1000).toFixed(1);
+  t.diagnostic(
+    `heap ${(settled / MB).toFixed(1)} -> ${(burst / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB in ${s} s`,
+  );
+  assert.ok(now - settled < 3 * MB, `after the burst: heap ${(burst / MB).toFixed(1)} -> ${(now / MB).toFixed(1)} MB`);
+});

@@ -167,3 +167,109 @@ test('resizing or stopping the pool during queries answers them with errors and 
   assert.match(await n.cmd('get processes'), /Query Pool\s*\|Not declared/);
   await assert.rejects(n.cmd('sql lab "select 1"'), /Query Pool is not running/);
 });
+
+test('a query that waited past its timeout behind busy workers is answered at once, never run', async (t) => {
+  // A caller that gave up must not hold the pool: twelve endless queries by REST (each answered 500 after the REST
+  // timeout) kept a pool of three busy for two minutes, one 30 s timeout after another.
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () => code(n.cmd(`sql lab timeout = 1 "select count(*) from (${ENDLESS})"`))),
+  );
+  const took = performance.now() - t0;
+  assert.deepEqual(all, Array(5).fill(Status.Timeout));
+  // One runs its second; the four behind it are past their deadline when its worker is free (before: 5 s).
+  assert.ok(took < 3000, `five queries of 1 s on one worker were answered after ${Math.round(took)} ms`);
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 4 as four"'), /"four": ?4/);
+  assert.ok(performance.now() - s < 1000);
+  const info = await n.running.node.ask(queryWorkerIn('query-pool'), { type: 'query.info' });
+  assert.equal(info.timedOut, 5);
+});
+
+test('a query whose result is over max_result_mb fails with error 9 and the pool answers the next one', async (t) => {
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and max_result_mb = 1');
+  // 2,000 rows of 1 KB: 2 MB.
+  const big = `with recursive r(n) as (select 1 union all select n + 1 from r where n < 2000) select n, printf('%.1000c', 'x') as s from r`;
+  assert.equal(await code(n.cmd(`sql lab "${big}"`)), Status.DataSizeLargerThanBuffer);
+  assert.match(await n.cmd(`sql lab format = json "select count(*) as c from (${big})"`), /"c": ?2000/);
+  assert.match(await n.cmd(`sql lab format = json "select n from (${big}) where n = 7"`), /"n": ?7/);
+});
+
+test("a REST client's per-call timeout may shorten the pool's timeout but not lengthen it; the owner's may", async (t) => {
+  // `sql <dbms> timeout = 2000000 "..."` by REST held a worker for 23 days: three of them and no query ran again.
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 1 and timeout = 1');
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', {
+    'User-Agent': 'curl/8',
+    command: `sql lab timeout = 2000000 "${ENDLESS}"`,
+  });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 5000, `answered after ${Math.round(took)} ms`);
+  // Shorter is taken.
+  assert.match(
+    (await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab timeout = 0.2 "${ENDLESS}"` })).body,
+    /"err_code": 26/,
+  );
+  // The owner (control socket, scripts) may give a query more time than the pool's.
+  const s = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 2 "${ENDLESS}"`)), Status.Timeout);
+  assert.ok(performance.now() - s >= 1900);
+});
+
+test('a REST query is interrupted within the REST timeout and answered with error 26, not 500', async (t) => {
+  // With the REST timeout (20 s) under the pool's (30 s) the client got a 500 (`ask node.command timed out`, logged
+  // as the node's fault) and the query held its worker 10 s more.
+  const n = await node(
+    t,
+    REST_NODE(undefined, undefined, 1).replace('internal_port: 0\n', 'internal_port: 0\n    timeout: 2\n'),
+  );
+  // The pool's worker starts at the first query: started before the clock runs.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const t0 = performance.now();
+  const r = await http(n.port, 'GET', { 'User-Agent': 'curl/8', command: `sql lab "${ENDLESS}"` });
+  const took = performance.now() - t0;
+  assert.equal(r.status, 400, r.body);
+  assert.match(r.body, /"err_code": 26/);
+  assert.ok(took < 2500, `answered after ${Math.round(took)} ms`);
+  // The worker is free at once.
+  const s = performance.now();
+  assert.match(await n.cmd('sql lab format = json "select 5 as five"'), /"five": ?5/);
+  assert.ok(performance.now() - s < 1000);
+});
+
+test('a query waiting behind a longer one is answered at its own timeout, not when the worker is free', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  // The worker starts at the first query: started before, so the long query runs at once.
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const long = code(n.cmd(`sql lab timeout = 6 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 300));
+  const t0 = performance.now();
+  assert.equal(await code(n.cmd(`sql lab timeout = 1 "select 1"`)), Status.Timeout);
+  const took = performance.now() - t0;
+  assert.ok(took < 3000, `answered after ${Math.round(took)} ms (the worker was busy for 6 s)`);
+  assert.equal(await long, Status.Timeout);
+});
+
+test('a query interrupted after waiting for a busy worker names its own timeout, not what was left of it', async (t) => {
+  const n = await node(t);
+  await n.cmd('set query pool 1');
+  assert.match(await n.cmd('sql lab format = json "select 1 as one"'), /"one"/);
+  const first = code(n.cmd(`sql lab timeout = 1 "${ENDLESS}"`));
+  await new Promise((r) => setTimeout(r, 100));
+  const second = await n.cmd(`sql lab timeout = 3 "${ENDLESS}"`).then(
+    () => assert.fail('expected a timeout'),
+    (err: EdgeRtError) => err,
+  );
+  assert.equal(await first, Status.Timeout);
+  assert.equal(second.code, Status.Timeout);
+  assert.match(second.message, /interrupted at its timeout of 3000 ms \(\d+ ms of it waiting for a query worker\)/);
+});

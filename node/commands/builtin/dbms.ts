@@ -19,6 +19,13 @@ import { Status } from '../../../base/status.js';
 import { dbmsNoticeTo } from '../../notices.js';
 import { timedQuery } from '../../metrics/query.js';
 import { runQuery } from '../../query.js';
+import type { DispatchEnv } from '../dispatcher.js';
+
+/**
+ * Time kept, when the caller waits a known time, for the node's grace past a query's timeout (node/query.ts, 1 s) and
+ * the answer's way back.
+ */
+const ANSWER_MARGIN_MS = 2000;
 
 const OPERATOR = 'operator';
 
@@ -198,7 +205,17 @@ const sql: CommandSpec = {
           code: Status.CommandStructure,
         });
     }
-    const call = timeoutMs === undefined ? { dbms, sql: query } : { dbms, sql: query, timeoutMs };
+    const env = inv.env as DispatchEnv;
+    // The REST client waits this long: the query ends before (DispatchEnv `answerWithinMs`).
+    if (env.answerWithinMs !== undefined)
+      timeoutMs = Math.min(timeoutMs ?? Infinity, Math.max(100, env.answerWithinMs - ANSWER_MARGIN_MS));
+    const call = {
+      dbms,
+      sql: query,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      // A REST client's or a peer's timeout may not pass the pool's (node/query.ts `QueryRequest`).
+      ...(env.via !== undefined || env.peer !== undefined ? { fromOutside: true } : {}),
+    };
     // Counted in /metrics (node/metrics/query.ts); an interrupted query (26) is a timeout there too.
     const r = await timedQuery(node.metrics, 'local', (timedOut) =>
       runQuery(node, call).catch((err: unknown) => {
