@@ -4,6 +4,7 @@
 import { CommandError, EdgeRtError, errorMessage } from '../base/errors.js';
 import type { RunEnv } from '../protocols/command/interpreter.js';
 import type { ActorChildSpec } from '../runtime/supervisor.js';
+import { DEFAULT_MAILBOX_CAPACITY } from '../runtime/worker-options.js';
 import { withNodeDefaults, type ServiceDescriptor, type ServiceInstance } from './service.js';
 import { Status } from '../base/status.js';
 import type { EdgeNode } from './node.js';
@@ -157,7 +158,7 @@ export class ServiceTable {
         this.node.opts.startupError?.[desc.kind] ??
         desc.startupError ??
         'error',
-      mailboxCapacity: desc.mailboxCapacity ?? 1024,
+      mailboxCapacity: desc.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY,
       rings: () => this.node.wiring.ringsFor(id, desc.kind),
       ...(this.node.opts.actorClock ? { clock: this.node.opts.actorClock } : {}),
     };

@@ -160,6 +160,7 @@ export interface ServiceDescriptor {
   restart?: RestartType;
   shutdownMs?: number;
   startupError?: StartupPolicy;
+  /** Messages sent and not yet handled, at most; runtime/worker-options.ts DEFAULT_MAILBOX_CAPACITY when absent. */
   mailboxCapacity?: number;
   /** Rings this service consumes, by producer kinds: the node creates one ring per producer. */
   consumes?: readonly string[];

@@ -22,6 +22,7 @@ import {
 import { createLogger, type LogLevel } from '../base/log.js';
 import type { Ring } from './ring.js';
 import { CreditReturn } from './credit.js';
+import { Inbox, SELF, SEND } from './inbox.js';
 import { MetricsBuffer } from './metrics.js';
 import { isolateGc } from './gc.js';
 import { watchBursts, type BurstGc } from './burst-gc.js';
@@ -42,17 +43,8 @@ let ctx: ActorContext | undefined;
 let state: unknown;
 let running = false;
 let stopping = false;
-/**
- * The mailbox, as two parallel arrays (no object per message: at hundreds of thousands of messages a second a
- * wrapper each was a measurable share of the worker, bench/README.md mailbox): the message, and its tag: the ask's
- * id (the main thread's ask ids start at 1), SEND for a send through the bounded mailbox (handling it returns a
- * credit), or SELF for the actor's send to itself (no credit).
- */
-const qMsg: ActorMessage[] = [];
-const qTag: number[] = [];
-const SEND = 0;
-const SELF = -1;
-let qHead = 0;
+/** The mailbox: what arrived and is not handled yet (inbox.ts). */
+const inbox = new Inbox();
 let idleGc: IdleGc | undefined;
 let burstGc: BurstGc | undefined;
 let draining = false;
@@ -153,7 +145,7 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
     metrics,
     send(to, msg) {
       if (to === start.id) {
-        push(msg, SELF);
+        inbox.add(msg, SELF);
         if (!draining) void drain();
         return;
       }
@@ -190,11 +182,6 @@ function makeContext(start: StartMessage, clock: Clock): ActorContext {
   };
 }
 
-function push(m: ActorMessage, tag: number): void {
-  qMsg.push(m);
-  qTag.push(tag);
-}
-
 function isPromise(v: unknown): v is Promise<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -208,16 +195,16 @@ async function drain(): Promise<void> {
   if (!running || !def || !ctx) return;
   draining = true;
   try {
-    while (qHead < qMsg.length && !stopping) {
+    while (!inbox.empty && !stopping) {
       while (ringsPending) {
         const p = ringsPending;
         await p;
         if (ringsPending === p) ringsPending = undefined;
       }
-      const m = qMsg[qHead]!;
-      const tag = qTag[qHead]!;
+      const m = inbox.next();
+      if (m === undefined) break;
+      const tag = inbox.tag;
       const askId = tag > 0 ? tag : 0;
-      qHead++;
       try {
         // `sys.stats` is the runtime's own question (any actor): this worker's heap, for `get processes`.
         let r = m.type === 'sys.stats' ? workerStats() : def.handle(state, m, ctx);
@@ -244,11 +231,6 @@ async function drain(): Promise<void> {
           outScheduled = true;
           setImmediate(flush);
         }
-      }
-      if (qHead > 1024 && qHead * 2 > qMsg.length) {
-        qMsg.splice(0, qHead);
-        qTag.splice(0, qHead);
-        qHead = 0;
       }
     }
   } finally {
@@ -351,12 +333,12 @@ port.on('message', (msg: ToHost) => {
     case 'batch':
       for (const env of msg.items) {
         if (env.k === 'reply') settle(env);
-        else push(env.m, env.k === 'ask' ? env.id : SEND);
+        else inbox.add(env.m, env.k === 'ask' ? env.id : SEND);
       }
       if (!draining) void drain();
       return;
     case 'sends':
-      for (const m of msg.m) push(m, SEND);
+      inbox.addSends(msg.m);
       if (!draining) void drain();
       return;
     case 'stop':

@@ -17,7 +17,7 @@
 import { EscalationError, StartupError, errorMessage } from '../base/errors.js';
 import type { Logger } from '../base/log.js';
 import { WorkerActor } from './worker-ref.js';
-import type { ActorStatus, ExitInfo, Router } from './worker-options.js';
+import { DEFAULT_MAILBOX_CAPACITY, type ActorStatus, type ExitInfo, type Router } from './worker-options.js';
 import type { NodeInfo } from './wire.js';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -43,6 +43,7 @@ export interface ActorChildSpec {
   startupError?: StartupPolicy;
   startRetries?: number;
   startTimeoutMs?: number;
+  /** Messages sent and not yet handled, at most; runtime/worker-options.ts DEFAULT_MAILBOX_CAPACITY when absent. */
   mailboxCapacity?: number;
   /** Evaluated at every (re)start: rings survive a restart of either end. */
   rings?: () => Record<string, SharedArrayBuffer>;
@@ -255,7 +256,7 @@ export class Supervisor {
         rings: spec.rings?.() ?? {},
         node: this.env.node,
         router: this.env.router,
-        mailboxCapacity: spec.mailboxCapacity ?? 1024,
+        mailboxCapacity: spec.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY,
         startTimeoutMs: spec.startTimeoutMs ?? 15_000,
         ...(spec.clock ? { clock: spec.clock } : {}),
         ...(this.env.logLevel ? { logLevel: this.env.logLevel } : {}),

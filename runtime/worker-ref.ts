@@ -263,8 +263,8 @@ export class WorkerActor {
     if (!this.outEnv) {
       const msgs = this.outMsgs;
       this.outMsgs = [];
-      this.outEnv = new Array<InEnvelope | ReplyEnvelope>(msgs.length);
-      for (let i = 0; i < msgs.length; i++) this.outEnv[i] = { k: 'send', m: msgs[i]! };
+      // Packed (map, not a pre-sized array): structured clone writes a holey array as a sparse one, key by key.
+      this.outEnv = msgs.map((m): InEnvelope | ReplyEnvelope => ({ k: 'send', m }));
     }
     this.outEnv.push(env);
     this.queued();
