@@ -290,7 +290,7 @@ try {
   const fdLate = median(late.map((s) => s.fds));
   const growth = ((rssLate - rssEarly) / rssEarly) * 100;
   // The trend: each minute's median from the warm-up on (a leak climbs minute by minute; a load that swings does not).
-  const minutes = (f: (s: Sample) => number): number[] => {
+  const perMinute = (f: (s: Sample) => number): number[] => {
     const out: number[] = [];
     for (let t = first.t; t <= last.t; t += 60_000) {
       const inMinute = samples.filter((s) => s.t >= t && s.t < t + 60_000);
@@ -320,12 +320,12 @@ try {
     file_last_mb: Math.round(last.file),
     heap_first_mb: first.heap,
     heap_last_mb: last.heap,
-    rss_minute_medians_mb: minutes((s) => s.rss),
-    anon_minute_medians_mb: minutes((s) => s.anon),
+    rss_minute_medians_mb: perMinute((s) => s.rss),
+    anon_minute_medians_mb: perMinute((s) => s.anon),
     target: '<= 5%',
   });
   jsonLine('soak.fd-growth', fdLate - fdEarly, 'fds', 0, {
-    fds_minute_medians: minutes((s) => s.fds),
+    fds_minute_medians: perMinute((s) => s.fds),
     fds_median_first_window: fdEarly,
     fds_median_last_window: fdLate,
     window_s: Math.round(windowMs / 1000),
