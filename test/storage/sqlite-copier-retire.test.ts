@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'libsql';
 import { LET_GO_QUIET_TICKS, SqliteAdapter } from '../../storage/dbms/sqlite.js';
 import { WAL_BOUND_BYTES } from '../../storage/dbms/sqlite-wal.js';
-import type { InsertBatch } from '../../storage/dbms/types.js';
+import { rrBatch } from '../fixtures/rr-batch.js';
 
 const threads = (): number => readdirSync('/proc/self/task').length;
 const walBytes = (file: string): number => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
@@ -22,19 +22,7 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
   }
 }
 
-function batch(text: string, rows: number): InsertBatch {
-  return {
-    table: 'rr',
-    columns: [{ name: 'v', keys: ['v'], type: 'varchar', notNull: false }],
-    rowsJson: text,
-    rowCount: rows,
-    insertTimestamp: new Date().toISOString(),
-    tsdName: '0',
-    tsdId: 0,
-  };
-}
-
-test('the copier thread ends at the writer’s first quiet tick, and the next copy starts a new one', async (t) => {
+test('the copier thread ends after the writer’s quiet ticks, and the next copy starts a new one', async (t) => {
   if (process.platform !== 'linux') return t.skip('threads counted in /proc/self/task (Linux)');
   const dir = mkdtempSync(join(tmpdir(), 'elrt-copier-'));
   const file = join(dir, 'c.dbms');
@@ -63,7 +51,7 @@ test('the copier thread ends at the writer’s first quiet tick, and the next co
     const seen = copies.length;
     for (let n = 0; copies.length === seen; n++) {
       assert.ok(n < 200, 'no copy after 200 writes');
-      await a.write([batch(text, rows)], [{ table: 'rr', stream: 's', seq: ++seq }], []);
+      await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++seq }], []);
       if (walBytes(file) >= WAL_BOUND_BYTES) await until('a copy', () => copies.length > seen);
     }
   };

@@ -8,21 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteAdapter } from '../../storage/dbms/sqlite.js';
-import type { InsertBatch } from '../../storage/dbms/types.js';
+import { rrBatch } from '../fixtures/rr-batch.js';
 
 const MB = 1 << 20;
-
-function batch(rows: string | Uint8Array, count: number): InsertBatch {
-  return {
-    table: 'rr',
-    columns: [{ name: 'v', keys: ['v'], type: 'varchar', notNull: false }],
-    rowsJson: rows,
-    rowCount: count,
-    insertTimestamp: new Date().toISOString(),
-    tsdName: '0',
-    tsdId: 0,
-  };
-}
 
 for (const kind of ['bytes', 'text'] as const) {
   test(`after a 40 MB batch (${kind}) is written, the writer does not keep a copy of its rows`, async (t) => {
@@ -37,7 +25,7 @@ for (const kind of ['bytes', 'text'] as const) {
       'CREATE TABLE rr (row_id INTEGER PRIMARY KEY, insert_timestamp TEXT, tsd_name TEXT, tsd_id INT, v TEXT)',
     ]);
     // A first small batch: the statement, SQLite's page cache and the log exist before the measure.
-    await a.write([batch('[{"v":"a"}]', 1)], [], []);
+    await a.write([rrBatch('[{"v":"a"}]', 1)], [], []);
     const count = 40_000;
     const text = JSON.stringify(Array.from({ length: count }, (_, i) => ({ v: `${i}`.padEnd(1000, 'x') })));
     // Buffer.from reads the whole string, which flattens it (JSON.stringify may build it in parts): the flat copy
@@ -45,7 +33,7 @@ for (const kind of ['bytes', 'text'] as const) {
     const bytes = Buffer.from(text);
     const rows = kind === 'bytes' ? bytes : text;
     const before = process.memoryUsage.rss();
-    assert.equal(await a.write([batch(rows, count)], [], []), count);
+    assert.equal(await a.write([rrBatch(rows, count)], [], []), count);
     const grew = process.memoryUsage.rss() - before;
     // Without the release SQLite's copy (40 MB) stayed resident; what may stay is its page cache (~2 MB) and the
     // allocator's and V8's own slack.

@@ -10,7 +10,7 @@ import Database from 'libsql';
 import { SqliteAdapter } from '../../storage/dbms/sqlite.js';
 import { SqliteQuery } from '../../storage/dbms/sqlite-query.js';
 import { WAL_BOUND_BYTES } from '../../storage/dbms/sqlite-wal.js';
-import type { InsertBatch } from '../../storage/dbms/types.js';
+import { rrBatch } from '../fixtures/rr-batch.js';
 
 interface Checkpoint {
   busy: number;
@@ -48,18 +48,6 @@ test('a finished sql query leaves no reader in the log: a TRUNCATE checkpoint th
   assert.equal(walBytes(file), 0);
 });
 
-function batch(text: string, rows: number): InsertBatch {
-  return {
-    table: 'rr',
-    columns: [{ name: 'v', keys: ['v'], type: 'varchar', notNull: false }],
-    rowsJson: text,
-    rowCount: rows,
-    insertTimestamp: new Date().toISOString(),
-    tsdName: '0',
-    tsdId: 0,
-  };
-}
-
 test('the writer empties the log past its bound, when idle and before it closes; a reader delays it, never fails it', async (t) => {
   const file = tempFile(t);
   const seen: { when: string; busy: number; log: number }[] = [];
@@ -82,7 +70,7 @@ test('the writer empties the log past its bound, when idle and before it closes;
   // About 2 MB of pages a write: past the bound within ~25 writes, and never far past it.
   let maxWal = 0;
   for (let i = 0; i < 40; i++) {
-    await a.write([batch(text, rows)], [{ table: 'rr', stream: 's', seq: i + 1 }], []);
+    await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: i + 1 }], []);
     maxWal = Math.max(maxWal, walBytes(file));
   }
   const onWrite = seen.filter((s) => s.when === 'write');
@@ -108,7 +96,7 @@ test('the writer empties the log past its bound, when idle and before it closes;
   assert.deepEqual(seen.at(-1), { when: 'idle', busy: 0, log: 0 });
   assert.equal(walBytes(file), 0);
 
-  await a.write([batch(text, rows)], [{ table: 'rr', stream: 's', seq: 99 }], []);
+  await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: 99 }], []);
   assert.ok(walBytes(file) > 0);
   // Another connection keeps the file open, so SQLite's own last-close checkpoint does not run: the writer's does.
   const keep = new Database(file);
@@ -146,7 +134,7 @@ test('with a copier, the log past its bound is copied on its own thread and the 
   // Writes until the writer has emptied the log; once the log is past its bound and a copy runs, the next write waits
   // for its answer (here 2 MB a write come faster than a copy: at the bench's pace the copy takes seconds of writes).
   while (!seen.some((s) => s.when === 'write') && n < 200) {
-    await a.write([batch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
+    await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
     maxWal = Math.max(maxWal, walBytes(file));
     const until = Date.now() + 20_000;
     while (walBytes(file) >= WAL_BOUND_BYTES && !seen.some((s) => s.when === 'copy') && Date.now() < until)
