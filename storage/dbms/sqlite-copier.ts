@@ -82,11 +82,6 @@ export class LogCopier {
     if (this.state === 'copied') this.state = 'idle';
   }
 
-  /** True while a thread is there (started by a copy, not yet retired or closed). */
-  get running(): boolean {
-    return this.worker !== undefined;
-  }
-
   /**
    * Ends the thread unless a copy runs (false then: the caller tries again later); its connection is closed and the
    * next `start` makes a new thread. Nothing is lost: a copy only ever copies committed frames.
