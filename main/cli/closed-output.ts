@@ -18,7 +18,7 @@ export function keepRunningWhenOutputCloses(
     { name: 'stdout', stream: process.stdout },
     { name: 'stderr', stream: process.stderr },
   ],
-): { closed: () => string[] } {
+): void {
   const closed = new Set<string>();
   for (const { name, stream } of streams) {
     stream.on('error', (err: unknown) => {
@@ -33,7 +33,6 @@ export function keepRunningWhenOutputCloses(
           );
     });
   }
-  return { closed: () => [...closed] };
 }
 
 /** A client verb's output: its reader closed, so the verb ends quietly. */
