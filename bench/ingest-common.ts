@@ -1,7 +1,7 @@
 // Shared pieces of the ingest benchmarks: a node in a child process (the compiled CLI, as users run
 // it), HTTP PUT load with keep-alive, and the rows (1,000 per body, 5 data columns, every row unique).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,38 @@ export interface BenchNode {
   root: string;
   port: number;
   proc: ChildProcess;
+  /** The node's own process: `proc`'s pid, or under `BENCH_NODE_WRAP` the node process the wrapper started. */
+  pid: number;
   stop(): Promise<void>;
+}
+
+/**
+ * The node process under `wrapper` (pid): the descendant whose executable is this node binary (a wrapper such as
+ * heaptrack runs it as a child of its shell script, not by exec). Undefined while it has not started yet.
+ */
+function nodeUnder(wrapper: number): number | undefined {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // /proc/<pid>/stat: `pid (comm) state ppid ...`; comm may hold spaces, so split after its closing paren.
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  for (const [pid] of parent) {
+    let p: number | undefined = pid;
+    while (p !== undefined && p > 1 && p !== wrapper) p = parent.get(p);
+    if (p !== wrapper || pid === wrapper) continue;
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === process.execPath) return pid;
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return undefined;
 }
 
 /** Starts a node (dist CLI) with REST, streamer and operator on `dbmsYaml`; resolves when REST answers. */
@@ -36,8 +67,14 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
   // written when the node stops; `node --import tsx bench/lib/cpuprof-top.ts <dir>` sums them up.
   const prof = process.env['BENCH_CPU_PROF'];
   const flags = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
-  const proc = spawn(process.execPath, [...flags, CLI, 'start', yaml], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 20_000;
+  // BENCH_NODE_WRAP='<command and args>': the node runs under that command (split on spaces), e.g.
+  // `heaptrack -o /tmp/soak` to record its native allocations (bench/README.md soak); RSS and fds are the node's.
+  const wrap = (process.env['BENCH_NODE_WRAP'] ?? '').split(' ').filter((w) => w !== '');
+  const argv = [process.execPath, ...flags, CLI, 'start', yaml];
+  const proc = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...argv.slice(wrap.length === 0 ? 1 : 0)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const deadline = Date.now() + (wrap.length === 0 ? 20_000 : 120_000);
   for (;;) {
     try {
       await get(port, 'get status');
@@ -47,14 +84,18 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  const pid = wrap.length === 0 ? proc.pid! : nodeUnder(proc.pid!);
+  if (pid === undefined) throw new Error(`BENCH_NODE_WRAP: no node process under ${wrap[0]} (pid ${proc.pid})`);
   return {
     root,
     port,
     proc,
+    pid,
     stop: () =>
       new Promise((r) => {
+        // The wrapper ends when the node does (a shell would not pass the signal on).
         proc.once('exit', () => r());
-        proc.kill('SIGTERM');
+        process.kill(pid, 'SIGTERM');
       }),
   };
 }

@@ -132,7 +132,7 @@ function body(first: number): string {
 }
 
 const node = await startNode('  edge:\n    type: sqlite\n');
-const pid = node.proc.pid!;
+const pid = node.pid;
 try {
   // 1. The rate this node ingests at, on this machine, now.
   const warm = bodies(60, ROWS, Date.UTC(2020, 0, 1));
