@@ -74,18 +74,25 @@ export function mmapThresholdBytes(env: NodeJS.ProcessEnv = process.env): number
 }
 
 /**
+ * glibc's mallopt, which answers 1 on success and 0 on a value it refuses; undefined (logged: glibc keeps `keeps`)
+ * where there is none.
+ */
+async function loadMallopt(log: Logger, keeps: string): Promise<MalloptFn | undefined> {
+  try {
+    return (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
+  } catch (err) {
+    log.info(`mallopt is not available: glibc keeps ${keeps}`, { error: errorMessage(err) });
+    return undefined;
+  }
+}
+
+/**
  * Fixes glibc's mmap and trim thresholds at `bytes` for the whole process (call before the node's threads start:
  * their arenas are served under it from their first block). False when mallopt is not there (logged) or refused.
  */
 export async function fixMmapThreshold(bytes: number, log: Logger): Promise<boolean> {
-  let mallopt: MalloptFn;
-  try {
-    mallopt = (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
-  } catch (err) {
-    log.info('mallopt is not available: glibc keeps its dynamic mmap threshold', { error: errorMessage(err) });
-    return false;
-  }
-  // mallopt answers 1 on success, 0 on a value it refuses.
+  const mallopt = await loadMallopt(log, 'its dynamic mmap threshold');
+  if (mallopt === undefined) return false;
   const ok = mallopt(M_MMAP_THRESHOLD, bytes) === 1 && mallopt(M_TRIM_THRESHOLD, bytes) === 1;
   if (!ok) log.warn('mallopt refused the mmap threshold', { bytes });
   return ok;
@@ -110,13 +117,8 @@ export function arenaMax(env: NodeJS.ProcessEnv = process.env): number | undefin
  * first malloc and keeps it). False when mallopt is not there (logged) or refused.
  */
 export async function limitArenas(n: number, log: Logger): Promise<boolean> {
-  let mallopt: MalloptFn;
-  try {
-    mallopt = (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
-  } catch (err) {
-    log.info('mallopt is not available: glibc keeps its own arena limit', { error: errorMessage(err) });
-    return false;
-  }
+  const mallopt = await loadMallopt(log, 'its own arena limit');
+  if (mallopt === undefined) return false;
   const ok = mallopt(M_ARENA_MAX, n) === 1;
   if (!ok) log.warn('mallopt refused the arena limit', { arenas: n });
   return ok;
