@@ -116,7 +116,7 @@ export class SqliteQuery implements QueryConnection {
       clearTimeout(timer);
       clearInterval(again);
       this.active = undefined;
-      db.close();
+      await release(this.name, db);
       held.length = 0;
     }
   }
@@ -162,6 +162,29 @@ async function explain(name: string, path: string, query: string): Promise<Expla
   const db = await connect(name, path);
   try {
     return (await (await db.prepare(`EXPLAIN ${query}`)).raw(true).all()) as ExplainRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Frees the connection's page cache, then closes it. libsql-js's `close()` closes the SQLite connection only when
+ * the last statement prepared on it is finalized, which happens when V8 collects the statement objects: in a query
+ * worker whose heap stays level that is the next full collection, minutes later. Until then each closed connection
+ * kept its page cache, up to SQLite's default 2 MB (`cache_size` -2000), filled by the query's scan of the table: in
+ * a soak, heaptrack found exactly one such 2 MB cache and 4 MB more held on libsql's thread, and connections
+ * collected in whatever order V8 finds them leave their pages as holes in glibc's arenas (bench/README.md soak).
+ * `PRAGMA shrink_memory` (sqlite3_db_release_memory) gives back every page no statement holds; what is left for the
+ * collection is the schema and the statements. A query interrupted mid-row keeps its read transaction until its
+ * statement is finalized, and SQLite keeps the pages that transaction pins, as before.
+ */
+async function release(name: string, db: Db): Promise<void> {
+  try {
+    await db.exec('PRAGMA shrink_memory');
+  } catch (err) {
+    // It takes no lock and runs no user SQL, so a failure is the connection's own: reported in place of the
+    // query's answer, the connection closed all the same.
+    throw new DbmsError(`sqlite ${name}: releasing the query's page cache: ${errorMessage(err)}`, { cause: err });
   } finally {
     db.close();
   }
