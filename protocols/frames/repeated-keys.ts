@@ -1,9 +1,10 @@
 // A row that names a key twice (`{"a":1,"a":"x"}`; RFC 8259 §4 leaves what it means to the reader). EdgeLake reads
-// rows with Python's json.loads (json_to_sql/map_json_to_insert.py `map_json_list_to_sql`, `map_json_file_to_insert`
-// via utils_data.str_to_json), which keeps the last value; so does JSON.parse, and so the PostgreSQL path
-// (storage/dbms/pg-copy.ts, pg-copy-bytes.ts). SQLite's json_extract returns the first. `lastOfRepeatedKeys` gives a
-// batch's rows with each repeated top-level key's earlier members removed, so that json_extract reads what json.loads
-// reads; rows without a repeat, the usual case, cost one walk and no copy.
+// rows with generic/utils_json.py `str_to_json` (orjson.loads, json.loads when that fails; called by
+// json_to_sql/map_json_to_insert.py `map_json_file_to_insert` per line): both keep the last value (checked with
+// Python 3 and orjson here). So does JSON.parse, and so the PostgreSQL path (storage/dbms/pg-copy.ts,
+// pg-copy-bytes.ts). SQLite's json_extract returns the first. `lastOfRepeatedKeys` gives a batch's rows with each
+// repeated top-level key's earlier members removed, so that json_extract reads what EdgeLake reads; rows without a
+// repeat, the usual case, cost one walk and no copy.
 //
 //   rows   := ws* '[' ws* object ( ws* ',' ws* object )* ws* ']' ws*
 //   object := '{' ws* ( string ws* ':' ws* value ( ws* ',' ws* string ws* ':' ws* value )* )? ws* '}'
