@@ -93,7 +93,7 @@ export async function openQuery(
     }
     case 'psql': {
       const { PgQuery } = await import('./pg-query.js');
-      return PgQuery.open(name, cfg, onIdleError, maxResultBytes);
+      return PgQuery.open(name, cfg, onIdleError, maxResultBytes, maxTempBytes);
     }
   }
 }

@@ -1,6 +1,7 @@
 // A query's temporary files are bounded (storage/dbms/sqlite-temp.ts, the query pool's `max_temp_mb`): a cross join
 // sorted by `sql` grew one SQLite temp file by 150-400 MB a second until the query's timeout (30 s by default), and
 // nothing in SQLite stops it (temp.max_page_count does not apply to the sorter's or the materialized result's files).
+// On PostgreSQL the server's temp_file_limit does, set per query for a superuser role (storage/dbms/pg-query.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { openQuery } from '../../storage/dbms/query.js';
 import { canMeasureSqliteTemp, sqliteTempBytes } from '../../storage/dbms/sqlite-temp.js';
 import { DbmsError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
+import { PG_USER, pgClient, pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
 const MB = 1024 * 1024;
 
@@ -53,5 +55,46 @@ test(
     assert.deepEqual((await q.run('select count(*) from t', 5000)).rows, [[300]]);
     // A sort that fits runs as before.
     assert.equal((await q.run('select a.i from t a, t b order by a.s desc, b.s', 20_000)).rows.length, 90_000);
+  },
+);
+
+const pgWhy = await pgUnreachable();
+
+test(
+  "PostgreSQL: a query whose temp files pass max_temp_mb is cancelled by the server's temp_file_limit with error 9",
+  { skip: pgSkip(pgWhy) },
+  async (t) => {
+    const table = `elrt_temp_${process.pid}`;
+    const admin = pgClient();
+    await admin.connect();
+    t.after(async () => {
+      await admin.query(`DROP TABLE IF EXISTS ${table}`);
+      await admin.end();
+    });
+    await admin.query(
+      `CREATE TABLE ${table} AS SELECT i, repeat('x', 50) || i AS s FROM generate_series(1, 300) AS g(i)`,
+    );
+    const q = await openQuery(
+      'test',
+      { type: 'psql', ip: '127.0.0.1', port: 5432, user: PG_USER, database: 'test' },
+      '',
+      (err) => assert.fail(err),
+      64 * MB,
+      32 * MB,
+    );
+    t.after(() => q.close());
+    const t0 = performance.now();
+    // 27M joined rows sorted for the distinct count; one row out.
+    await assert.rejects(
+      q.run(`select count(distinct a.s || b.s || c.s) from ${table} a, ${table} b, ${table} c`, 10_000),
+      (err: unknown) => {
+        assert.ok(err instanceof DbmsError);
+        assert.equal(err.code, Status.DataSizeLargerThanBuffer, err.message);
+        assert.match(err.message, /passed 32 MB \(the query pool's max_temp_mb, PostgreSQL's temp_file_limit\)/);
+        return true;
+      },
+    );
+    assert.ok(performance.now() - t0 < 8000, `${performance.now() - t0} ms`);
+    assert.deepEqual((await q.run(`select count(*)::int from ${table}`, 5000)).rows, [[300]]);
   },
 );
