@@ -16,7 +16,7 @@ const shape = {
     DEFAULT_MAX_TEMP_MB,
     { min: 1, max: 1048576 },
     {
-      doc: "disk SQLite's temporary files (sorts, joins, materialized results) may take, all running queries together; past it the queries running are interrupted with error 9",
+      doc: "disk a query's temporary files (sorts, joins, materialized results) may take; past it the query is interrupted with error 9",
     },
   ),
 };

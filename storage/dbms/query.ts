@@ -70,8 +70,8 @@ function valueBytes(v: unknown): number {
 }
 
 /**
- * The most disk SQLite's temporary files may take while a query runs unless told (the query pool's `max_temp_mb`):
- * the files of every query running in the node count together (sqlite-temp.ts says why).
+ * The most disk a query's temporary files may take unless told (the query pool's `max_temp_mb`). SQLite: the temp
+ * files opened in the process while it runs (sqlite-temp.ts says why); PostgreSQL: its temp_file_limit (pg-query.ts).
  */
 export const DEFAULT_MAX_TEMP_MB = 1024;
 

@@ -13,7 +13,7 @@ import {
   timeoutError,
   type QueryConnection,
 } from './query.js';
-import { canMeasureSqliteTemp, sqliteTempBytes } from './sqlite-temp.js';
+import { bytesSince, canMeasureSqliteTemp, sqliteTempFiles } from './sqlite-temp.js';
 import type { CatalogRead } from './partition-query.js';
 import { quoteIdent } from '../schema/names.js';
 import type { SelectResult } from './types.js';
@@ -105,13 +105,15 @@ export class SqliteQuery implements QueryConnection {
       timedOut = true;
       stop();
     }, timeoutMs);
-    // The sorter's and the materialized result's temp files: nothing in SQLite bounds them (sqlite-temp.ts).
+    // The sorter's and the materialized result's temp files: nothing in SQLite bounds them (sqlite-temp.ts). This
+    // query's are the ones opened since it started.
     const max = this.maxTempBytes;
+    const before = max === undefined ? undefined : new Set(sqliteTempFiles().keys());
     const watch =
-      max === undefined
+      max === undefined || before === undefined
         ? undefined
         : setInterval(() => {
-            if (tempOver || sqliteTempBytes() <= max) return;
+            if (tempOver || bytesSince(before, sqliteTempFiles()) <= max) return;
             tempOver = true;
             stop();
           }, TEMP_CHECK_MS);

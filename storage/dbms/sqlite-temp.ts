@@ -6,8 +6,9 @@
 // process: the operator's inserts would then fail with NOMEM too, which the operator counts as a permanent failure
 // (actors/operator/failures.ts). So the query's watchdog (sqlite-query.ts) reads the size of the temp files itself.
 // SQLite opens them as `<tmp dir>/etilqs_<random>` and unlinks them at once; on Linux they stay visible as
-// `/proc/self/fd/<n>` links ending in ` (deleted)`. The files of every SQLite connection in the process count
-// together (the query workers are threads of one process, and a file does not say whose it is).
+// `/proc/self/fd/<n>` links ending in ` (deleted)`. A file does not say which connection opened it (the query workers
+// are threads of one process): a query counts the files that were not open when it started, so a query started
+// after another one's files grew does not answer for them; one that ran beside it when they were opened does.
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 
 const FD_DIR = '/proc/self/fd';
@@ -19,22 +20,29 @@ export function canMeasureSqliteTemp(): boolean {
   return existsSync(FD_DIR);
 }
 
-/** Bytes of the SQLite temporary files open in this process now. */
-export function sqliteTempBytes(): number {
-  let bytes = 0;
+/** SQLite's temporary files open in this process now: each one's size, by file (`<dev>:<inode>`). */
+export function sqliteTempFiles(): Map<string, number> {
+  const files = new Map<string, number>();
   for (const fd of readdirSync(FD_DIR)) {
-    let target: string;
-    let size: number;
     try {
-      target = readlinkSync(`${FD_DIR}/${fd}`);
-      if (!TEMP_LINK.test(target)) continue;
-      size = statSync(`${FD_DIR}/${fd}`).size;
+      if (!TEMP_LINK.test(readlinkSync(`${FD_DIR}/${fd}`))) continue;
+      const st = statSync(`${FD_DIR}/${fd}`);
+      files.set(`${st.dev}:${st.ino}`, st.size);
     } catch (err) {
       // A descriptor closed between the listing and the look (the listing's own among them): not a temp file now.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    bytes += size;
   }
+  return files;
+}
+
+/** Bytes of the files in `now` that are not in `before`. */
+export function bytesSince(before: ReadonlySet<string>, now: ReadonlyMap<string, number>): number {
+  let bytes = 0;
+  for (const [id, size] of now) if (!before.has(id)) bytes += size;
   return bytes;
 }
+
+/** Bytes of the SQLite temporary files open in this process now. */
+export const sqliteTempBytes = (): number => bytesSince(new Set(), sqliteTempFiles());

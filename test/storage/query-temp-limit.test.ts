@@ -12,6 +12,7 @@ import { openQuery } from '../../storage/dbms/query.js';
 import { canMeasureSqliteTemp, sqliteTempBytes } from '../../storage/dbms/sqlite-temp.js';
 import { DbmsError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
+import { until } from '../../harness/test-node.js';
 import { PG_USER, pgClient, pgSkip, pgUnreachable } from '../../harness/postgres.js';
 
 const MB = 1024 * 1024;
@@ -55,6 +56,35 @@ test(
     assert.deepEqual((await q.run('select count(*) from t', 5000)).rows, [[300]]);
     // A sort that fits runs as before.
     assert.equal((await q.run('select a.i from t a, t b order by a.s desc, b.s', 20_000)).rows.length, 90_000);
+  },
+);
+
+test(
+  "a query started after another one's temp files were opened does not answer for them",
+  { skip: canMeasureSqliteTemp() ? false : 'no /proc/self/fd here: the temp files are not measured' },
+  async (t) => {
+    const dir = fixture(t);
+    const big = await openQuery('lab', { type: 'sqlite' }, dir, (err) => assert.fail(err), 64 * MB, 256 * MB);
+    // Its bound is passed by the other query's files alone while it runs.
+    const other = await openQuery('lab', { type: 'sqlite' }, dir, (err) => assert.fail(err), 64 * MB, 32 * MB);
+    t.after(async () => {
+      await big.close();
+      await other.close();
+    });
+    const runaway = big.run('select * from t a, t b, t c order by a.s, b.s, c.s', 20_000).then(
+      () => assert.fail('the runaway query ended'),
+      (err: unknown) => err,
+    );
+    // The runaway query's file is open (and growing) before the other starts.
+    await until(() => sqliteTempBytes() > 0, 10_000, 10);
+    // Half a second of work or more, with no temp file of its own.
+    const counted = await other.run(
+      'with recursive r(n) as (select 1 union all select n + 1 from r where n < 5000000) select count(*) from r',
+      20_000,
+    );
+    assert.deepEqual(counted.rows, [[5_000_000]]);
+    const err = await runaway;
+    assert.ok(err instanceof DbmsError && err.code === Status.DataSizeLargerThanBuffer, String(err));
   },
 );
 
