@@ -53,11 +53,27 @@ function stringEnd(b: Src, i: number, n: number): number {
   return -1;
 }
 
+/**
+ * From the first byte inside a string: its closing quote, or -1 (stringEnd without `escaped`, for values: most of the
+ * rows' bytes, so the quote is found by indexOf). A quote closes the string unless an odd run of backslashes ends
+ * just before it.
+ */
+function quoteAfter(b: Src, i: number): number {
+  for (;;) {
+    const q = typeof b === 'string' ? b.indexOf('"', i) : b.indexOf(QUOTE, i);
+    if (q < 0) return -1;
+    let k = q - 1;
+    while (k >= i && at(b, k) === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    i = q + 1;
+  }
+}
+
 /** The end of the value at i (just after it), or -1. */
 function valueEnd(b: Src, i: number, n: number): number {
   const c = at(b, i);
   if (c === QUOTE) {
-    const e = stringEnd(b, i + 1, n);
+    const e = quoteAfter(b, i + 1);
     return e < 0 ? -1 : e + 1;
   }
   if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -65,7 +81,7 @@ function valueEnd(b: Src, i: number, n: number): number {
     while (i < n) {
       const x = at(b, i);
       if (x === QUOTE) {
-        i = stringEnd(b, i + 1, n);
+        i = quoteAfter(b, i + 1);
         if (i < 0) return -1;
       } else if (x === OPEN_BRACE || x === OPEN_BRACKET) depth++;
       else if (x === CLOSE_BRACE || x === CLOSE_BRACKET) {

@@ -44,6 +44,19 @@ test('a repeated key keeps its last value, also spelled with an escape, nested v
   assert.equal(sqliteReads(text)[0]![0], '1');
 });
 
+test('strings ending in backslashes or holding escaped quotes are skipped whole', () => {
+  const rows = [
+    ['a', 'x\\"y'],
+    ['b', '\\'],
+    ['a', '\\\\'],
+    ['c', '"}{,'],
+    ['a', 'end'],
+  ];
+  const text = `[{${rows.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}]`;
+  assert.deepEqual(JSON.parse(lastOfRepeatedKeys(text)), JSON.parse(text));
+  assert.deepEqual(sqliteReads(lastOfRepeatedKeys(text)), parsedReads(text));
+});
+
 test('bytes the walk does not expect are returned as they are', () => {
   for (const text of ['[{"a":1,"a":2}', '{"a":1,"a":2}', '[{"a":1,"a"}]', '[1,{"a":1,"a":2}]'])
     assert.equal(lastOfRepeatedKeys(text), text);
