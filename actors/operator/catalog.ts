@@ -21,12 +21,13 @@ export interface TableMeta {
   columns: Map<string, ColumnInfo>;
   /** JSON key -> column name (cached normalisation). */
   keyToColumn: Map<string, string | null>;
-  /** Sets of keys that were found to name one column, each logged once (insertColumns). */
-  collided: Set<string>;
 }
 
-/** Key sets logged per table at most (a client that sends ever new spellings gets this many lines, not more). */
-const MAX_COLLISIONS_LOGGED = 64;
+/**
+ * Key sets that name one column logged at most, all tables together (a client that sends ever new spellings gets
+ * this many lines, not more, and the set stays small).
+ */
+const MAX_COLLISIONS_LOGGED = 1024;
 
 /**
  * The order in which the keys that normalise to one column give its value, as EdgeLake reads a row
@@ -74,6 +75,8 @@ export class Catalog {
   /** The last reason an open failed, per dbms (logged when it changes, not at every attempt), and when. */
   private readonly failed = new Map<string, { reason: string; at: number }>();
   private readonly assigned = new Set<string>();
+  /** The key sets found to name one column, each logged once (insertColumns), whatever reads the table anew. */
+  private readonly collided = new Set<string>();
 
   constructor(
     private readonly dbmsDir: string,
@@ -227,7 +230,6 @@ export class Catalog {
       table,
       columns: new Map(cols.map((x) => [x.name, x])),
       keyToColumn: new Map(),
-      collided: new Set(),
     };
     c.tables.set(table, t);
     return t;
@@ -326,9 +328,9 @@ export class Catalog {
   }
 
   private collision(t: TableMeta, column: string, keys: readonly string[]): void {
-    const id = JSON.stringify([column, ...keys]);
-    if (t.collided.has(id) || t.collided.size >= MAX_COLLISIONS_LOGGED) return;
-    t.collided.add(id);
+    const id = JSON.stringify([t.dbms, t.table, column, ...keys]);
+    if (this.collided.has(id) || this.collided.size >= MAX_COLLISIONS_LOGGED) return;
+    this.collided.add(id);
     this.log.warn('JSON keys name one column: a row stores the value of the first of them with one, in this order', {
       dbms: t.dbms,
       table: t.table,
