@@ -11,7 +11,8 @@
 //
 // The rows were checked at the door (rows-scan.ts or JSON.parse); bytes this walk does not expect are returned as
 // they are. A key is the string JSON.parse makes of it (`"a"` and `"\u0061"` are one key). Nested objects are left as
-// they are (a column holds such a value as its JSON text).
+// they are (a column holds such a value as its JSON text; the PostgreSQL path re-encodes it, so a repeat inside it
+// differs there: README).
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
