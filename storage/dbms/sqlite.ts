@@ -228,13 +228,17 @@ export class SqliteAdapter implements DbmsAdapter {
     try {
       this.db
         .transaction(() => {
+          // Each statement keeps only what was bound to it last: let go once per statement, after its last batch.
+          const last = new Map<Stmt, InsertBatch>();
           for (const b of batches) {
             const insert = this.stmt(this.insertSql(b));
             insert.run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
-            if (b.rowsJson.length >= LET_GO_BYTES)
-              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
+            last.set(insert, b);
             rows += b.rowCount;
           }
+          for (const [insert, b] of last)
+            if (b.rowsJson.length >= LET_GO_BYTES)
+              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
           const pos = this.stmt(
             `INSERT INTO ${POSITIONS_TABLE} (tbl, stream, seq) VALUES (?, ?, ?) ON CONFLICT (tbl, stream) DO UPDATE SET seq = max(seq, excluded.seq)`,
           );
