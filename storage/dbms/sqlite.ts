@@ -2,7 +2,8 @@
 // (`<dbms_dir>/<name>.dbms`, EdgeLake's naming), WAL journal, synchronous=FULL so a committed
 // transaction survives power loss, not only a process kill.
 // Rows go in with one `INSERT ... SELECT json_extract(value, ...) FROM json_each(?)` per batch: one
-// bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md).
+// bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md). The operator gives
+// each journal entry as a batch of its own, all of a transaction's in one `write` (actors/operator/apply.ts).
 import Database from 'libsql';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { assertReadOnly, jsonPath, quoteIdent, sqliteTimeComparisons } from './sql-text.js';
