@@ -16,9 +16,28 @@ import { isReservedTableName, normalizeColumnName, reservedTableMessage } from '
 import { Status } from '../../base/status.js';
 
 export interface TableMeta {
+  dbms: string;
+  table: string;
   columns: Map<string, ColumnInfo>;
   /** JSON key -> column name (cached normalisation). */
   keyToColumn: Map<string, string | null>;
+}
+
+/**
+ * Key sets that name one column logged at most, all tables together (a client that sends ever new spellings gets
+ * this many lines, not more, and the set stays small).
+ */
+const MAX_COLLISIONS_LOGGED = 1024;
+
+/**
+ * The order in which the keys that normalise to one column give its value, as EdgeLake reads a row
+ * (json_to_sql/map_json_to_insert.py `get_value_ignore_case`): the key spelled as the column first (`json_entry[key]`);
+ * then the others, the last first (EdgeLake maps each normalised name to the row's key, and a later key overwrites
+ * an earlier one: `attr_names_map[new_key] = json_key`). Keys come in the order the rows first name them.
+ */
+export function columnKeyOrder(column: string, keys: readonly string[]): string[] {
+  const exact = keys.filter((k) => k === column);
+  return [...exact, ...keys.filter((k) => k !== column).reverse()];
 }
 
 export interface DbmsConn {
@@ -56,6 +75,8 @@ export class Catalog {
   /** The last reason an open failed, per dbms (logged when it changes, not at every attempt), and when. */
   private readonly failed = new Map<string, { reason: string; at: number }>();
   private readonly assigned = new Set<string>();
+  /** The key sets found to name one column, each logged once (insertColumns), whatever reads the table anew. */
+  private readonly collided = new Set<string>();
 
   constructor(
     private readonly dbmsDir: string,
@@ -204,7 +225,12 @@ export class Catalog {
     if (t) return t;
     const cols = await c.adapter.describe(table);
     if (!cols) return undefined;
-    t = { columns: new Map(cols.map((x) => [x.name, x])), keyToColumn: new Map() };
+    t = {
+      dbms: c.name,
+      table,
+      columns: new Map(cols.map((x) => [x.name, x])),
+      keyToColumn: new Map(),
+    };
     c.tables.set(table, t);
     return t;
   }
@@ -279,7 +305,11 @@ export class Catalog {
     return t;
   }
 
-  /** The insert columns for these keys (keys mapping to one column are coalesced in key order). */
+  /**
+   * The insert columns for these keys. Keys that normalise to one column (`A` and `a`, `Temp C` and `temp_c`) are
+   * taken in EdgeLake's order (columnKeyOrder): the first of them with a value gives the column's; the others are
+   * dropped, and said so once per table and key set (a warning in the log).
+   */
   insertColumns(t: TableMeta, keys: readonly string[]): InsertBatch['columns'] {
     const byCol = new Map<string, string[]>();
     for (const k of keys) {
@@ -289,9 +319,23 @@ export class Catalog {
       if (list) list.push(k);
       else byCol.set(col, [k]);
     }
-    return [...byCol].map(([name, ks]) => {
+    return [...byCol].map(([name, found]) => {
       const info = t.columns.get(name)!;
+      const ks = found.length > 1 ? columnKeyOrder(name, found) : found;
+      if (ks.length > 1) this.collision(t, name, ks);
       return { name, keys: ks, type: info.type, notNull: info.notNull };
+    });
+  }
+
+  private collision(t: TableMeta, column: string, keys: readonly string[]): void {
+    const id = JSON.stringify([t.dbms, t.table, column, ...keys]);
+    if (this.collided.has(id) || this.collided.size >= MAX_COLLISIONS_LOGGED) return;
+    this.collided.add(id);
+    this.log.warn('JSON keys name one column: a row stores the value of the first of them with one, in this order', {
+      dbms: t.dbms,
+      table: t.table,
+      column,
+      keys,
     });
   }
 }

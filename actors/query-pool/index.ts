@@ -63,6 +63,7 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
               ctx.node.dirs['dbms_dir']!,
               (err) => ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
               state.cfg.max_result_mb * 2 ** 20,
+              state.cfg.max_temp_mb * 2 ** 20,
             );
             open = { key, conn };
             state.conns.set(msg.dbms, open);

@@ -16,6 +16,13 @@
 // threads start (`ELRT_MALLOC_MMAP_THRESHOLD`, bytes; 0 leaves glibc's dynamic threshold; a MALLOC_MMAP_THRESHOLD_
 // in the environment is left as glibc read it). What it changes after a large PUT and what it costs ingest:
 // bench/README.md put-55mb-rss.
+// glibc gives each thread that mallocs while the others hold their arenas an arena of its own, up to eight per core
+// (malloc.c `arena_get2`): the node's writing threads (REST, streamer, operator, the query workers, libsql's and V8's
+// own) each keep their arena's high-water mark and free lists, and a soak's anonymous RSS climbed about 1 MB a
+// minute with every V8 heap level (bench/README.md soak). `mallopt(M_ARENA_MAX)` before the threads start caps
+// how many arenas there are (`ELRT_MALLOC_ARENA_MAX`, default 2; 0 leaves glibc's limit; MALLOC_ARENA_MAX in the
+// environment is left as glibc read it): threads past the cap share the existing arenas, so freed chunks are
+// reused by whichever thread allocates next instead of waiting in the arena of the thread that freed them.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 
@@ -27,6 +34,9 @@ const MAX_MMAP_THRESHOLD = 32 * 1024 * 1024;
 // malloc.h
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
+const M_ARENA_MAX = -8;
+/** The CLI's arena cap: what Heroku and others ship for many-threaded servers; ingest cost in bench/README.md soak. */
+export const DEFAULT_ARENA_MAX = 2;
 
 export interface Trimmer {
   /** Trims now; returns glibc's answer (1: memory was given back) and the time it took. */
@@ -64,20 +74,53 @@ export function mmapThresholdBytes(env: NodeJS.ProcessEnv = process.env): number
 }
 
 /**
+ * glibc's mallopt, which answers 1 on success and 0 on a value it refuses; undefined (logged: glibc keeps `keeps`)
+ * where there is none.
+ */
+async function loadMallopt(log: Logger, keeps: string): Promise<MalloptFn | undefined> {
+  try {
+    return (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
+  } catch (err) {
+    log.info(`mallopt is not available: glibc keeps ${keeps}`, { error: errorMessage(err) });
+    return undefined;
+  }
+}
+
+/**
  * Fixes glibc's mmap and trim thresholds at `bytes` for the whole process (call before the node's threads start:
  * their arenas are served under it from their first block). False when mallopt is not there (logged) or refused.
  */
 export async function fixMmapThreshold(bytes: number, log: Logger): Promise<boolean> {
-  let mallopt: MalloptFn;
-  try {
-    mallopt = (await libc()).func('int mallopt(int param, int value)') as MalloptFn;
-  } catch (err) {
-    log.info('mallopt is not available: glibc keeps its dynamic mmap threshold', { error: errorMessage(err) });
-    return false;
-  }
-  // mallopt answers 1 on success, 0 on a value it refuses.
+  const mallopt = await loadMallopt(log, 'its dynamic mmap threshold');
+  if (mallopt === undefined) return false;
   const ok = mallopt(M_MMAP_THRESHOLD, bytes) === 1 && mallopt(M_TRIM_THRESHOLD, bytes) === 1;
   if (!ok) log.warn('mallopt refused the mmap threshold', { bytes });
+  return ok;
+}
+
+/**
+ * The arena cap from the environment: `ELRT_MALLOC_ARENA_MAX` (default 2, 0 = glibc's own limit, eight per core);
+ * undefined also when MALLOC_ARENA_MAX is set (glibc took that one at exec).
+ */
+export function arenaMax(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if ((env['MALLOC_ARENA_MAX'] ?? '') !== '') return undefined;
+  const v = env['ELRT_MALLOC_ARENA_MAX'];
+  if (v === undefined || v === '') return DEFAULT_ARENA_MAX;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 1024)
+    throw new Error(`ELRT_MALLOC_ARENA_MAX must be a whole number of arenas up to 1024, got '${v}'`);
+  return n === 0 ? undefined : n;
+}
+
+/**
+ * Caps glibc's arenas at `n` for the whole process (before the node's threads start: a thread takes its arena at its
+ * first malloc and keeps it). False when mallopt is not there (logged) or refused.
+ */
+export async function limitArenas(n: number, log: Logger): Promise<boolean> {
+  const mallopt = await loadMallopt(log, 'its own arena limit');
+  if (mallopt === undefined) return false;
+  const ok = mallopt(M_ARENA_MAX, n) === 1;
+  if (!ok) log.warn('mallopt refused the arena limit', { arenas: n });
   return ok;
 }
 

@@ -9,7 +9,14 @@ import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { keepRunningWhenOutputCloses, writable } from './closed-output.js';
-import { fixMmapThreshold, mmapThresholdBytes, startMallocTrim, trimIntervalMs } from './malloc-trim.js';
+import {
+  arenaMax,
+  fixMmapThreshold,
+  limitArenas,
+  mmapThresholdBytes,
+  startMallocTrim,
+  trimIntervalMs,
+} from './malloc-trim.js';
 
 /** `started` is called once the node runs (or failed to start). */
 export async function runStart(args: CliArgs, started: () => void = () => undefined): Promise<number> {
@@ -20,6 +27,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   const finished = new Promise<number>((r) => (done = r));
   const trimEvery = trimIntervalMs();
   const mmapThreshold = mmapThresholdBytes();
+  const arenas = arenaMax();
   // Checked before the workers start: each reads the same variable (runtime/host.ts).
   const idleGcMs = idleGcQuietMs();
   const idleGcCompacts = idleGcCompact();
@@ -32,6 +40,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
   if (mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
+  if (arenas !== undefined) await limitArenas(arenas, memoryLog);
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),
     ...(args.root !== undefined ? { root: args.root } : {}),

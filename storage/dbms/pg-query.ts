@@ -4,6 +4,9 @@
 // functions that reach the server's files, programs or other sessions: refused even for a superuser role. Run the
 // node as a non-superuser role (without pg_read_server_files, pg_write_server_files, pg_execute_server_program):
 // then PostgreSQL itself refuses those functions and COPY to or from files as well.
+// A query's temporary files (sorts, hashes past work_mem) are bounded by the server's `temp_file_limit`, which only a
+// superuser may set: for a superuser role each query's transaction sets it to the pool's `max_temp_mb`; for any other
+// role it is the server's setting (`ALTER ROLE <role> SET temp_file_limit = '1GB'`, run by a superuser; README).
 import pg from 'pg';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
@@ -36,13 +39,18 @@ export class PgQuery implements QueryConnection {
     readonly name: string,
     private readonly pool: pg.Pool,
     private readonly maxResultBytes: number,
+    private readonly maxTempBytes: number,
   ) {}
+
+  /** Whether the role may set temp_file_limit (a superuser): read at the first query. */
+  private superuser: boolean | undefined;
 
   static async open(
     name: string,
     cfg: ConnectionConfig,
     onIdleError: (err: Error) => void,
     maxResultBytes: number,
+    maxTempBytes: number,
   ): Promise<PgQuery> {
     const config: pg.PoolConfig = {
       host: cfg.ip ?? '127.0.0.1',
@@ -59,7 +67,7 @@ export class PgQuery implements QueryConnection {
     const pool = new pg.Pool(config);
     // An idle connection's error (server restart) is reported, not this worker's crash: the next query reconnects.
     pool.on('error', onIdleError);
-    return new PgQuery(name, pool, maxResultBytes);
+    return new PgQuery(name, pool, maxResultBytes, maxTempBytes);
   }
 
   async run(sql: string, timeoutMs: number): Promise<SelectResult> {
@@ -74,6 +82,8 @@ export class PgQuery implements QueryConnection {
     try {
       await c.query('BEGIN READ ONLY');
       await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`);
+      this.superuser ??= (await c.query<{ is_superuser: string }>('SHOW is_superuser')).rows[0]?.is_superuser === 'on';
+      if (this.superuser) await c.query(`SET LOCAL temp_file_limit = '${Math.ceil(this.maxTempBytes / 1024)}kB'`);
       const plan = await c.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (VERBOSE, FORMAT JSON) ${text}`);
       const refused = refusedFunction(plan.rows[0]?.['QUERY PLAN']);
       if (refused)
@@ -90,6 +100,12 @@ export class PgQuery implements QueryConnection {
     } catch (err) {
       broken = await rollback(c);
       if ((err as { code?: unknown }).code === '57014') throw timeoutError(this.name, timeoutMs);
+      // 53400 configuration_limit_exceeded: "temporary file size exceeds temp_file_limit".
+      if ((err as { code?: unknown }).code === '53400' && /temp_file_limit/.test(errorMessage(err)))
+        throw new DbmsError(
+          `sql ${this.name}: query cancelled: its temporary files passed ${Math.round(this.maxTempBytes / 2 ** 20)} MB (the query pool's max_temp_mb, PostgreSQL's temp_file_limit): sort, group or join fewer rows (where, limit)`,
+          { cause: err, code: Status.DataSizeLargerThanBuffer },
+        );
       if (err instanceof DbmsError) throw err;
       throw new DbmsError(`psql ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     } finally {

@@ -69,12 +69,19 @@ function valueBytes(v: unknown): number {
   return JSON.stringify(v)?.length ?? 8;
 }
 
+/**
+ * The most disk a query's temporary files may take unless told (the query pool's `max_temp_mb`). SQLite: the temp
+ * files opened in the process while it runs (sqlite-temp.ts says why); PostgreSQL: its temp_file_limit (pg-query.ts).
+ */
+export const DEFAULT_MAX_TEMP_MB = 1024;
+
 export async function openQuery(
   name: string,
   cfg: ConnectionConfig,
   dbmsDir: string,
   onIdleError: (err: Error) => void,
   maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
+  maxTempBytes = DEFAULT_MAX_TEMP_MB * 2 ** 20,
 ): Promise<QueryConnection> {
   if (!DBMS_NAME.test(name))
     throw new DbmsError(`dbms name '${name}': use letters, digits and _ (up to 63)`, { code: Status.CommandStructure });
@@ -82,11 +89,11 @@ export async function openQuery(
     case 'sqlite': {
       const { SqliteQuery } = await import('./sqlite-query.js');
       // `memory = true` is a file under tmp_dir by now (storage/registry.ts).
-      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`), maxResultBytes);
+      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`), maxResultBytes, maxTempBytes);
     }
     case 'psql': {
       const { PgQuery } = await import('./pg-query.js');
-      return PgQuery.open(name, cfg, onIdleError, maxResultBytes);
+      return PgQuery.open(name, cfg, onIdleError, maxResultBytes, maxTempBytes);
     }
   }
 }

@@ -6,7 +6,14 @@ import { DbmsError, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { assertReadOnly, sqliteTimeComparisons } from './sql-text.js';
 import { checkProgram, materialized, type ExplainRow } from './sqlite-sandbox.js';
-import { DEFAULT_MAX_RESULT_MB, ResultBudget, timeoutError, type QueryConnection } from './query.js';
+import {
+  DEFAULT_MAX_RESULT_MB,
+  DEFAULT_MAX_TEMP_MB,
+  ResultBudget,
+  timeoutError,
+  type QueryConnection,
+} from './query.js';
+import { bytesSince, canMeasureSqliteTemp, sqliteTempFiles } from './sqlite-temp.js';
 import type { CatalogRead } from './partition-query.js';
 import { quoteIdent } from '../schema/names.js';
 import type { SelectResult } from './types.js';
@@ -29,6 +36,9 @@ interface Db {
 /** How often a timed-out or stopping query is interrupted again until it settles. */
 const INTERRUPT_AGAIN_MS = 100;
 
+/** How often a running query's watchdog reads the size of SQLite's temporary files (sqlite-temp.ts). */
+const TEMP_CHECK_MS = 100;
+
 /** Busy timeout in milliseconds (libsql's `timeout` unit): a query waits this long for a writer's lock. */
 const BUSY_MS = 5000;
 
@@ -42,16 +52,19 @@ export class SqliteQuery implements QueryConnection {
     readonly name: string,
     private readonly path: string,
     private readonly maxResultBytes: number,
+    /** The temp files' bound, or undefined where they cannot be measured (no /proc: sqlite-temp.ts). */
+    private readonly maxTempBytes: number | undefined,
   ) {}
 
   static async open(
     name: string,
     path: string,
     maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
+    maxTempBytes = DEFAULT_MAX_TEMP_MB * 2 ** 20,
   ): Promise<SqliteQuery> {
     // Opened once here so that a bad path fails at the first query's open, with the path named.
     (await connect(name, path)).close();
-    return new SqliteQuery(name, path, maxResultBytes);
+    return new SqliteQuery(name, path, maxResultBytes, canMeasureSqliteTemp() ? maxTempBytes : undefined);
   }
 
   /**
@@ -80,14 +93,30 @@ export class SqliteQuery implements QueryConnection {
     };
     this.active = db;
     let timedOut = false;
+    let tempOver = false;
     let again: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const stop = (): void => {
       db.interrupt();
       // Again until the query settles: an interrupt that arrives while no statement of the connection is active
       // (libsql has not started the step yet) is dropped by SQLite.
-      again = setInterval(() => db.interrupt(), INTERRUPT_AGAIN_MS);
+      again ??= setInterval(() => db.interrupt(), INTERRUPT_AGAIN_MS);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
     }, timeoutMs);
+    // The sorter's and the materialized result's temp files: nothing in SQLite bounds them (sqlite-temp.ts). This
+    // query's are the ones opened since it started.
+    const max = this.maxTempBytes;
+    const before = max === undefined ? undefined : new Set(sqliteTempFiles().keys());
+    const watch =
+      max === undefined || before === undefined
+        ? undefined
+        : setInterval(() => {
+            if (tempOver || bytesSince(before, sqliteTempFiles()) <= max) return;
+            tempOver = true;
+            stop();
+          }, TEMP_CHECK_MS);
     try {
       // The catalog is read on this connection, values bound; the rewritten text goes through the same checks.
       // Date-time literals compare as instants, as on PostgreSQL (sql-text.ts `sqliteTimeComparisons`).
@@ -110,11 +139,13 @@ export class SqliteQuery implements QueryConnection {
     } catch (err) {
       if (this.stopped) throw stoppedError(this.name);
       if (timedOut) throw timeoutError(this.name, timeoutMs);
+      if (tempOver) throw tempError(this.name, max!);
       if (err instanceof DbmsError) throw err;
       throw new DbmsError(`sqlite ${this.name}: ${errorMessage(err)}`, { cause: err, code: Status.SqlFailure });
     } finally {
       clearTimeout(timer);
       clearInterval(again);
+      clearInterval(watch);
       this.active = undefined;
       db.close();
       held.length = 0;
@@ -165,6 +196,13 @@ async function explain(name: string, path: string, query: string): Promise<Expla
   } finally {
     db.close();
   }
+}
+
+function tempError(name: string, max: number): DbmsError {
+  return new DbmsError(
+    `sql ${name}: query interrupted: SQLite's temporary files passed ${Math.round(max / 2 ** 20)} MB (the query pool's max_temp_mb): sort, group or join fewer rows (where, limit)`,
+    { code: Status.DataSizeLargerThanBuffer },
+  );
 }
 
 function stoppedError(name: string): DbmsError {

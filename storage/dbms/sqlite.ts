@@ -3,7 +3,8 @@
 // transaction survives power loss, not only a process kill.
 // Rows go in with one `INSERT ... SELECT json_extract(value, ...) FROM json_each(?)` per batch: one
 // bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md). The operator gives
-// each journal entry as a batch of its own, all of a transaction's in one `write` (actors/operator/apply.ts).
+// each journal entry as a batch of its own, all of a transaction's in one `write` (actors/operator/apply.ts). A row
+// that repeats a key keeps its last value, as EdgeLake's json.loads does (protocols/frames/repeated-keys.ts).
 import Database from 'libsql';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { assertReadOnly, jsonPath, quoteIdent, sqliteTimeComparisons } from './sql-text.js';
@@ -22,6 +23,7 @@ import { Status } from '../../base/status.js';
 import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
 import { LogCopier } from './sqlite-copier.js';
 import { isSqliteLocked } from './sqlite-locked.js';
+import { lastOfRepeatedKeys } from '../../protocols/frames/repeated-keys.js';
 
 /** Idle ticks (about a second each) with no write before the writer lets go of what writes left (`idle`). */
 export const LET_GO_QUIET_TICKS = 5;
@@ -233,7 +235,8 @@ export class SqliteAdapter implements DbmsAdapter {
           const last = new Map<Stmt, InsertBatch>();
           for (const b of batches) {
             const insert = this.stmt(this.insertSql(b));
-            insert.run(b.insertTimestamp, b.tsdName, b.tsdId, b.rowsJson);
+            // json_extract reads the first of a repeated key; EdgeLake (json.loads) and the PostgreSQL path the last.
+            insert.run(b.insertTimestamp, b.tsdName, b.tsdId, lastOfRepeatedKeys(b.rowsJson));
             last.set(insert, b);
             rows += b.rowCount;
           }

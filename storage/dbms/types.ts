@@ -31,8 +31,9 @@ export interface ColumnInfo {
 export interface InsertBatch {
   table: string;
   /**
-   * Target columns and the JSON keys their values come from (several keys can normalise to one
-   * column, e.g. `Temp C` and `temp_c`: the first present wins). `notNull` columns fall back to now().
+   * Target columns and the JSON keys their values come from (several keys can normalise to one column, e.g.
+   * `Temp C` and `temp_c`: the first with a value, in the order given, wins; the operator gives EdgeLake's order,
+   * actors/operator/catalog.ts `columnKeyOrder`). `notNull` columns fall back to now().
    */
   columns: readonly { name: string; keys: readonly string[]; type: string; notNull: boolean }[];
   /** `[{"k": v, ...}, ...]`: text, or its UTF-8 bytes (streamed rows: protocols/frames/json-bytes.ts). */

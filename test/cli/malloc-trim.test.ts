@@ -4,9 +4,11 @@
 // then trims: anonymous RSS must fall by most of what was freed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
+  arenaMax,
+  DEFAULT_ARENA_MAX,
   mmapThresholdBytes,
   trimIntervalMs,
   DEFAULT_MMAP_THRESHOLD,
@@ -119,4 +121,60 @@ test('a fixed mmap threshold gives freed large buffers back at once, where the d
     `dynamic: glibc kept the freed buffers (${dynamic.freed} of ${dynamic.full} MB)`,
   );
   assert.ok(fixed.freed < fixed.full - 100, `fixed: the freed buffers went back (${fixed.full} -> ${fixed.freed} MB)`);
+});
+
+test('ELRT_MALLOC_ARENA_MAX: default 2, 0 leaves glibc its limit, MALLOC_ARENA_MAX wins, bad values refused', () => {
+  assert.equal(arenaMax({}), DEFAULT_ARENA_MAX);
+  assert.equal(arenaMax({ ELRT_MALLOC_ARENA_MAX: '0' }), undefined);
+  assert.equal(arenaMax({ ELRT_MALLOC_ARENA_MAX: '4' }), 4);
+  assert.equal(arenaMax({ MALLOC_ARENA_MAX: '8' }), undefined);
+  assert.throws(() => arenaMax({ ELRT_MALLOC_ARENA_MAX: 'two' }), /whole number of arenas/);
+  assert.throws(() => arenaMax({ ELRT_MALLOC_ARENA_MAX: '-1' }), /whole number of arenas/);
+});
+
+// Six worker threads each malloc 2,000 buffers and keep them; glibc's malloc_stats (on stderr) lists one
+// `Arena N:` block per arena, before and after they start. Uncapped, each new thread takes an arena of its own
+// (malloc.c `arena_get2`); capped, they share the arenas there are. (The child's loader, tsx, runs threads that
+// took arenas before the cap: the CLI from dist has fewer, so the count after the cap is what is checked.)
+const ARENA_CHILD = (cap: number) => `
+import { Worker } from 'node:worker_threads';
+import { limitArenas } from ${JSON.stringify(fileURLToPath(new URL('../../main/cli/malloc-trim.ts', import.meta.url)))};
+const quiet = { debug() {}, info() {}, warn() {}, error() {}, child() { return quiet; } };
+if (${cap} > 0 && !(await limitArenas(${cap}, quiet))) { console.log(JSON.stringify({ skip: 'no mallopt here' })); process.exit(0); }
+const koffi = (await import('koffi')).default;
+const stats = koffi.load('libc.so.6').func('void malloc_stats(void)');
+stats();
+process.stderr.write('-- workers --\\n');
+const src = "const { parentPort } = require('node:worker_threads'); const keep = []; for (let i = 0; i < 2000; i++) keep.push(Buffer.allocUnsafeSlow(1024 + i)); parentPort.postMessage(keep.length); setInterval(() => {}, 1000);";
+const workers = Array.from({ length: 6 }, () => new Worker(src, { eval: true, execArgv: [] }));
+await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+stats();
+console.log(JSON.stringify({ ok: true }));
+process.exit(0);
+`;
+
+function arenaRun(cap: number): { skip?: string; before: number; after: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ARENA_CHILD(cap)], {
+    encoding: 'utf8',
+    env: withoutMallocEnv(),
+  });
+  if (r.status !== 0) throw new Error(`arena child failed (${r.status}): ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { skip?: string };
+  const [before = '', after = ''] = r.stderr.split('-- workers --');
+  const arenas = (text: string): number => (text.match(/^Arena \d+:/gm) ?? []).length;
+  return { ...out, before: arenas(before), after: arenas(after) };
+}
+
+test('capped arenas: six allocating threads started after the cap make no arena, where glibc gave each its own', (t) => {
+  const capped = arenaRun(2);
+  if (capped.skip) return t.skip(capped.skip);
+  const uncapped = arenaRun(0);
+  assert.ok(
+    uncapped.after - uncapped.before >= 5,
+    `uncapped: an arena per new thread (${uncapped.before} -> ${uncapped.after})`,
+  );
+  assert.ok(
+    capped.after <= Math.max(capped.before, 2),
+    `capped at 2: the new threads share the arenas there were (${capped.before} -> ${capped.after})`,
+  );
 });

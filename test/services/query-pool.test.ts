@@ -199,6 +199,21 @@ test('a query whose result is over max_result_mb fails with error 9 and the pool
   assert.match(await n.cmd(`sql lab format = json "select n from (${big}) where n = 7"`), /"n": ?7/);
 });
 
+test('a query whose temp files pass max_temp_mb fails with error 9 and the pool answers the next one', async (t) => {
+  // A sorted cross join grew a SQLite temp file by 150-400 MB a second until the query's timeout (30 s).
+  const n = await node(t);
+  await n.cmd('exit query pool');
+  await n.cmd('run query pool where threads = 2 and max_temp_mb = 16');
+  const rows = `with recursive r(n) as (select 1 union all select n + 1 from r where n < 300) select n, printf('%.50c%d', 'x', n) as s from r`;
+  const t0 = performance.now();
+  assert.equal(
+    await code(n.cmd(`sql lab "select * from (${rows}) a, (${rows}) b, (${rows}) c order by a.s, b.s, c.s"`)),
+    Status.DataSizeLargerThanBuffer,
+  );
+  assert.ok(performance.now() - t0 < 10_000, `answered after ${Math.round(performance.now() - t0)} ms`);
+  assert.match(await n.cmd(`sql lab format = json "select count(*) as c from (${rows})"`), /"c": ?300/);
+});
+
 test("a REST client's per-call timeout may shorten the pool's timeout but not lengthen it; the owner's may", async (t) => {
   // `sql <dbms> timeout = 2000000 "..."` by REST held a worker for 23 days: three of them and no query ran again.
   const n = await node(t);
