@@ -41,6 +41,10 @@ async function writeAtomic(path: string, content: string): Promise<void> {
   await rename(tmp, path);
 }
 
+/** True when applied batches get a tsd_info row or an HA file (`beginBatchFile` then needs their rows whole). */
+export const keepsBatchFiles = (ctx: BatchFileContext): boolean =>
+  ctx.tsdInfo !== undefined || ctx.distribute !== undefined;
+
 /** Before the insert: the tsd row (when kept). After it: `finish` fills the row count and writes the files. */
 export async function beginBatchFile(
   ctx: BatchFileContext,
@@ -48,7 +52,7 @@ export async function beginBatchFile(
   table: string,
   rowsJson: string | Uint8Array,
 ): Promise<PendingBatchFile | undefined> {
-  if (!ctx.tsdInfo && !ctx.distribute) return undefined;
+  if (!keepsBatchFiles(ctx)) return undefined;
   const content = fileContent(rowsJson);
   const now = new Date();
   let hash = fileHash(dbms, table, content);

@@ -14,6 +14,10 @@ import { normalizeColumnName, quoteIdent } from '../../storage/schema/names.js';
 import { parseInterval, partitionOf, partitionTable, type PartitionDecl } from '../../storage/schema/partitions.js';
 import type { Catalog, DbmsConn, TableMeta } from './catalog.js';
 
+/** True when rows of `dbms.table` go to partition tables (`partitionBatches` then regroups them). */
+export const isPartitioned = (decls: readonly PartitionDecl[] | undefined, dbms: string, table: string): boolean =>
+  decls !== undefined && decls.length > 0 && partitionOf(decls, dbms, table) !== undefined;
+
 /**
  * The batches for `batch` (rows of `table`, whose columns are `t`): itself when the table is not partitioned,
  * else one per partition table, each created or widened first.

@@ -2,8 +2,9 @@
 // (`<dbms_dir>/<name>.dbms`, EdgeLake's naming), WAL journal, synchronous=FULL so a committed
 // transaction survives power loss, not only a process kill.
 // Rows go in with one `INSERT ... SELECT json_extract(value, ...) FROM json_each(?)` per batch: one
-// bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md). A row that repeats a key
-// keeps its last value, as EdgeLake's json.loads does (protocols/frames/repeated-keys.ts).
+// bound parameter carrying the whole JSON array, which measured fastest here (bench/README.md). The operator gives
+// each journal entry as a batch of its own, all of a transaction's in one `write` (actors/operator/apply.ts). A row
+// that repeats a key keeps its last value, as EdgeLake's json.loads does (protocols/frames/repeated-keys.ts).
 import Database from 'libsql';
 import { DbmsError, errorMessage } from '../../base/errors.js';
 import { assertReadOnly, jsonPath, quoteIdent, sqliteTimeComparisons } from './sql-text.js';
@@ -230,14 +231,18 @@ export class SqliteAdapter implements DbmsAdapter {
     try {
       this.db
         .transaction(() => {
+          // Each statement keeps only what was bound to it last: let go once per statement, after its last batch.
+          const last = new Map<Stmt, InsertBatch>();
           for (const b of batches) {
             const insert = this.stmt(this.insertSql(b));
             // json_extract reads the first of a repeated key; EdgeLake (json.loads) and the PostgreSQL path the last.
             insert.run(b.insertTimestamp, b.tsdName, b.tsdId, lastOfRepeatedKeys(b.rowsJson));
-            if (b.rowsJson.length >= LET_GO_BYTES)
-              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
+            last.set(insert, b);
             rows += b.rowCount;
           }
+          for (const [insert, b] of last)
+            if (b.rowsJson.length >= LET_GO_BYTES)
+              insert.run(b.insertTimestamp, b.tsdName, b.tsdId, emptyRowsLike(b.rowsJson));
           const pos = this.stmt(
             `INSERT INTO ${POSITIONS_TABLE} (tbl, stream, seq) VALUES (?, ?, ?) ON CONFLICT (tbl, stream) DO UPDATE SET seq = max(seq, excluded.seq)`,
           );
