@@ -3,9 +3,9 @@
 //
 // Two places, one order. A batch of sends posted by the main thread (`{t: 'sends'}`, the common case under load)
 // that arrives while nothing is waiting is handled in place, as the array that arrived: no copy of each message
-// into a queue, and nothing keeps a handled message reachable, so the young generation's scavenges find it dead
-// (a queue that kept up to a thousand handled messages until it was compacted made each scavenge copy them, about
-// three times the raw worker's scavenge time in the mailbox bench). Everything else (asks, replies' neighbours,
+// into a queue, and nothing keeps a handled message reachable past its batch, so the young generation's scavenges
+// find it dead (a queue that kept up to a thousand handled messages until it was compacted made each scavenge copy
+// them, about three times the raw worker's scavenge time in the mailbox bench). Everything else (asks, replies' neighbours,
 // self-sends, and batches that arrive while messages wait) goes into the queue behind it, whose handled slots are
 // cleared as they are taken. A batch handled in place is always older than everything in the queue: it is taken in
 // place only when the queue is empty, and what arrives while it is being handled is queued behind it.

@@ -35,7 +35,7 @@ const MAX_COLLISIONS_LOGGED = 1024;
  * then the others, the last first (EdgeLake maps each normalised name to the row's key, and a later key overwrites
  * an earlier one: `attr_names_map[new_key] = json_key`). Keys come in the order the rows first name them.
  */
-export function columnKeyOrder(column: string, keys: readonly string[]): string[] {
+function columnKeyOrder(column: string, keys: readonly string[]): string[] {
   const exact = keys.filter((k) => k === column);
   return [...exact, ...keys.filter((k) => k !== column).reverse()];
 }
