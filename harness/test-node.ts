@@ -44,6 +44,9 @@ export interface HttpReply {
   body: string;
 }
 
+/** Sockets `http` already listens on for a write error after the reply. */
+const listened = new WeakSet<object>();
+
 export function http(
   port: number,
   method: string,
@@ -61,6 +64,15 @@ export function http(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: data }));
     });
     req.on('error', reject);
+    // A server that answers before it read the whole body (413) may close while this side still writes: the write's
+    // EPIPE can come after the reply ended, when the request no longer listens on its socket, and would be uncaught.
+    // The reply settled its promise then; before it, the request's own listener answers. One listener a socket (the
+    // global agent keeps sockets alive for later requests).
+    req.on('socket', (s) => {
+      if (listened.has(s)) return;
+      listened.add(s);
+      s.on('error', () => undefined);
+    });
     req.end(body);
   });
 }
