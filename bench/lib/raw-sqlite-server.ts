@@ -6,7 +6,7 @@
 // a PUT is answered when its body is in (the node answers after its journal fsync; here there is no journal) and
 // `GET` answers how many rows are committed: the bench's clock stops when every row is committed, on both sides.
 // What it leaves out is what the node adds: validation, the journal, the rings, the positions row, the log's
-// TRUNCATE checkpoints.
+// own checkpoints (RESTART past the bound, TRUNCATE when idle).
 //
 // One writer: every body that arrived while the last transaction ran goes into the next one (at most
 // MAX_TX_BODIES, 50,000 rows of 1,000-row bodies, the node's bound per transaction: operator/apply.ts MAX_TX_ROWS),

@@ -20,7 +20,7 @@ import {
   type SelectResult,
 } from './types.js';
 import { Status } from '../../base/status.js';
-import { WalKeeper, type CheckpointResult } from './sqlite-wal.js';
+import { WAL_BOUND_BYTES, WalKeeper, type CheckpointResult } from './sqlite-wal.js';
 import { LogCopier } from './sqlite-copier.js';
 import { isSqliteLocked } from './sqlite-locked.js';
 import { lastOfRepeatedKeys } from '../../protocols/frames/repeated-keys.js';
@@ -131,6 +131,10 @@ export class SqliteAdapter implements DbmsAdapter {
       // Checkpoint every ~40 MB of WAL rather than SQLite's 4 MB: each checkpoint fsyncs the database
       // file, and under ingest the default made them the main cost after the inserts (bench/README.md).
       db.exec('PRAGMA wal_autocheckpoint=10000');
+      // A log that starts over keeps its file (the frames are overwritten, not appended); at the first commit of the
+      // new log SQLite cuts the file back to this size, so it stays near the bound and, for the writer's keeper,
+      // grows past it only when the valid frames do (sqlite-wal.ts). On every writer: any of them may restart the log.
+      if (path !== ':memory:') db.exec(`PRAGMA journal_size_limit=${WAL_BOUND_BYTES}`);
       if (opts.queryOnly) db.exec('PRAGMA query_only=ON');
       else ensureInternalTables(db);
       const busyMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
