@@ -105,7 +105,10 @@ export class WalKeeper {
       this.copier?.reset();
     }
     this.lastSize = size;
-    if (size <= this.nextCheck) return undefined;
+    // A copy that took every frame is followed by the writer's checkpoint at the next write past the bound, also when
+    // the check was raised meanwhile: by an inline try while the copy ran, which SQLite refuses at once (one
+    // checkpointer at a time: wal.c `sqlite3WalCheckpoint`, busy and -1 frames), so the log went on growing.
+    if (size <= (this.copier?.status === 'copied' ? WAL_BOUND_BYTES : this.nextCheck)) return undefined;
     if (this.copier && this.copier.status !== 'copied' && size < this.nextCheck + WAL_BOUND_BYTES / 4) {
       this.copier.start();
       return undefined;
