@@ -17,7 +17,7 @@ import Database from 'libsql';
 import { CLI, bodies, count, freePort, get, pool, put } from '../ingest-common.js';
 import { ensureBuilt } from './build.js';
 import { jsonLine, note } from './report.js';
-import { readWalIndex, validWalMb } from './wal-index.js';
+import { readWalIndex, validWalMb } from '../../harness/wal-index.js';
 
 const H = { type: 'json', dbms: 'bench', table: 'rr', mode: 'streaming' };
 const PUT_FILL_MAX = 2_000_000;

@@ -1,7 +1,7 @@
 // The writer's RESTART checkpoint keeps the log's valid frames bounded (issue 14, "Restart"; storage/dbms/sqlite-wal.ts):
 // the log starts over inside its file, which SQLite cuts back to the bound, and a recovery after kill -9 reads back
 // only the frames of the new log, not the old ones left in the rest of the file. The writer runs in a child process
-// (test/fixtures/wal-writer.ts) so that this one can read the `-shm` WAL-index (bench/lib/wal-index.ts) without
+// (test/fixtures/wal-writer.ts) so that this one can read the `-shm` WAL-index (harness/wal-index.ts) without
 // touching SQLite's locks: this process opens the database only after the kill.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'libsql';
 import { WAL_BOUND_BYTES } from '../../storage/dbms/sqlite-wal.js';
-import { readWalIndex, type WalIndex } from '../../bench/lib/wal-index.js';
+import { readWalIndex, type WalIndex } from '../../harness/wal-index.js';
 
 /** Rows a write: about 2 MB of pages, so the log passes its bound every ~20 writes. */
 const ROWS = 2000;

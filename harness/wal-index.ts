@@ -1,7 +1,9 @@
 // Reads a SQLite database's WAL-index (the `-shm` file) without opening the database: how many frames of the
 // write-ahead log are valid (`mxFrame`: what a recovery after kill -9 reads back), how many of them a checkpoint has
 // copied into the database (`nBackfill`), and the readers' marks. Reading the file takes no lock and runs no
-// checkpoint, so watching a node does not change what it does.
+// checkpoint, so watching a node does not change what it does. Only from a process that has no SQLite connection to
+// the file: closing a descriptor of the `-shm` drops every POSIX lock the process holds on it (restart-replay's bench
+// watches a child node; test/storage/sqlite-wal-restart.test.ts a child writer).
 // Layout (sqlite/src/wal.c, "WAL-INDEX FORMAT"): two copies of the 48-byte WalIndexHdr (u32 iVersion, u32 unused,
 // u32 iChange, u8 isInit, u8 bigEndCksum, u16 szPage, u32 mxFrame, u32 nPage, ...), then WalCkptInfo at 96 (u32
 // nBackfill, u32 aReadMark[5], u8 aLock[8], u32 nBackfillAttempted); native byte order (little-endian here).
