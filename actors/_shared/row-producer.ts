@@ -7,6 +7,8 @@
 // becomes U+FFFD (protocols/format/unicode.ts), so nothing is stored that cannot be read back.
 // Rows travel as the UTF-8 bytes of their JSON array text (protocols/frames/json-bytes.ts): a REST body's
 // bytes are journaled as they came when they are well-formed.
+// Each entry says whether a row names a key twice when that is known (journal.ts `repeatedKeys`): the REST door's
+// scan found it, rows serialised from objects cannot; the SQLite writer then skips its repeated-key walk.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import type { Ring } from '../../runtime/ring.js';
