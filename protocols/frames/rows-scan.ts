@@ -139,6 +139,12 @@ class Keys {
       while (k < len && b[sf + k] === b[from + k]) k++;
       if (k === len) return true; // the previous row's key here: already collected, not a repeat
     }
+    return this.read(pos, from, to);
+  }
+
+  /** `add` for a key that is not its slot's (kept apart so that `add`, called for every key, stays small). */
+  private read(pos: number, from: number, to: number): boolean {
+    const b = this.b;
     // With an escape, JSON.parse decodes the (checked) string; without, the bytes are the text.
     const key = b.subarray(from, to).includes(BACKSLASH)
       ? (JSON.parse(decodeUtf8(b, from - 1, to + 1)) as string)
