@@ -9,7 +9,7 @@
 // Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
 // against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
 // is in the same line), acknowledged rows lost and duplicated (0).
-// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread); BENCH_SOAK_SMAPS=<dir> writes
+// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread, open fds by kind); BENCH_SOAK_SMAPS=<dir> writes
 // the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -237,7 +237,7 @@ try {
       );
     if (process.env['BENCH_SOAK_TRACE'])
       note(
-        `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)}`,
+        `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)} fds=${s.fds} ${JSON.stringify(s.kinds)}`,
       );
     await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
   }
