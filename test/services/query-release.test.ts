@@ -4,7 +4,7 @@
 // its statements as a long query's do in a worker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -13,21 +13,10 @@ import Database from 'libsql';
 import { SqliteQuery } from '../../storage/dbms/sqlite-query.js';
 import { ConnectionRelease } from '../../actors/query-pool/release.js';
 import type { GcFunction } from '../../runtime/idle-gc.js';
+import { fdsUnder } from '../fixtures/fds.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as GcFunction;
-
-function fdsUnder(root: string): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(root)) n++;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  return n;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
