@@ -71,7 +71,7 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
               msg.dbms,
               msg.config,
               ctx.node.dirs['dbms_dir']!,
-              (err) => ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
+              (err) => ctx.log.warn('query connection failed outside a query', { dbms: msg.dbms, error: err.message }),
               state.cfg.max_result_mb * 2 ** 20,
               state.cfg.max_temp_mb * 2 ** 20,
             );

@@ -32,7 +32,7 @@ async function promotedQueries(n: number, after: () => void): Promise<{ base: nu
     writer.exec(
       'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000) INSERT INTO t SELECT x FROM c',
     );
-    const q = await SqliteQuery.open('q', path);
+    const q = await SqliteQuery.open('q', path, (err) => assert.fail(err));
     const base = fdsUnder(dir);
     for (let i = 0; i < n; i++) {
       const running = q.run('SELECT count(*), sum(x) FROM t', 5000);
