@@ -185,8 +185,12 @@ try {
   })();
   // True while a command of the mixed loop runs: a `sql` holds its query's connections (database and WAL
   // descriptors) while it runs, and the longer the table the longer it runs, so descriptors sampled at any moment
-  // rise with the table's size although nothing stays open. The fd figure is sampled between two commands.
-  let mixedBusy = false;
+  // rise with the table's size although nothing stays open. The fd figure is sampled between two commands, at least
+  // SETTLE_MS after the last one answered: a query worker lets its closed connections go once the answer is on its
+  // way (actors/query-pool/release.ts), which the answer may overtake by a few ms.
+  const SETTLE_MS = 100;
+  /** When the mixed loop's last command answered; undefined while one runs. */
+  let mixedIdleSince: number | undefined = 0;
   const mixed = (async () => {
     const cmds = [
       'sql edge format = json "select count(*) as n from soak"',
@@ -196,7 +200,7 @@ try {
       'get streaming',
     ];
     for (let i = 0; Date.now() < end; i++) {
-      mixedBusy = true;
+      mixedIdleSince = undefined;
       try {
         await get(node.port, cmds[i % cmds.length]!);
       } catch (err) {
@@ -207,7 +211,7 @@ try {
         }
       }
       queries++;
-      mixedBusy = false;
+      mixedIdleSince = Date.now();
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
@@ -217,7 +221,7 @@ try {
   type Sample = {
     t: number;
     rss: number;
-    /** Open fds between two commands of the mixed loop (no query running). */
+    /** Open fds between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     fds: number;
     /** Open fds at the sample's moment, a query perhaps running. */
     fdsAnyMoment: number;
@@ -228,9 +232,10 @@ try {
     heap: Record<string, number>;
   };
   const samples: Sample[] = [];
-  /** Waits (at most 10 s) for a moment between two commands of the mixed loop. */
+  /** Waits (at most 10 s) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
   const betweenCommands = async (): Promise<void> => {
-    for (const until = Date.now() + 10_000; mixedBusy && Date.now() < until;)
+    const settled = (): boolean => mixedIdleSince !== undefined && Date.now() - mixedIdleSince >= SETTLE_MS;
+    for (const until = Date.now() + 10_000; !settled() && Date.now() < until;)
       await new Promise((r) => setTimeout(r, 5));
   };
   const sample = async (): Promise<Sample> => ({
@@ -346,7 +351,7 @@ try {
     target: '<= 5%',
   });
   jsonLine('soak.fd-growth', fdLate - fdEarly, 'fds', 0, {
-    sampled: 'between two commands of the mixed loop (no query running)',
+    sampled: `between two commands of the mixed loop (no query running), ${SETTLE_MS} ms after the last answered`,
     fds_minute_medians: perMinute((s) => s.fds),
     // The same at any moment (a query perhaps running, with its connections' descriptors): in the lines too.
     any_moment_growth: anyLate - anyEarly,
