@@ -4,12 +4,14 @@
 //    then brings the query pool to its configured size (a lazily started worker is not growth: `fillQueryPool`);
 // 2. paces 1,000-row PUTs at half that rate for M minutes (default 10), while a second loop runs `sql` (count, a
 //    group by), `get status`, `get processes` and `get streaming` every 250 ms;
-// 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s;
+// 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s, the
+//    fds between two commands of the second loop (a running query holds its own connections' descriptors, and
+//    queries take longer as the table grows; the count at any moment is in the line too);
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
 // Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
 // against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
 // is in the same line), acknowledged rows lost and duplicated (0).
-// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread); BENCH_SOAK_SMAPS=<dir> writes
+// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread, open fds by kind); BENCH_SOAK_SMAPS=<dir> writes
 // the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -181,6 +183,14 @@ try {
     }
     await Promise.all(inflight);
   })();
+  // True while a command of the mixed loop runs: a `sql` holds its query's connections (database and WAL
+  // descriptors) while it runs, and the longer the table the longer it runs, so descriptors sampled at any moment
+  // rise with the table's size although nothing stays open. The fd figure is sampled between two commands, at least
+  // SETTLE_MS after the last one answered: a query worker lets its closed connections go once the answer is on its
+  // way (actors/query-pool/release.ts), which the answer may overtake by a few ms.
+  const SETTLE_MS = 100;
+  /** When the mixed loop's last command answered; undefined while one runs. */
+  let mixedIdleSince: number | undefined = 0;
   const mixed = (async () => {
     const cmds = [
       'sql edge format = json "select count(*) as n from soak"',
@@ -190,6 +200,7 @@ try {
       'get streaming',
     ];
     for (let i = 0; Date.now() < end; i++) {
+      mixedIdleSince = undefined;
       try {
         await get(node.port, cmds[i % cmds.length]!);
       } catch (err) {
@@ -200,6 +211,7 @@ try {
         }
       }
       queries++;
+      mixedIdleSince = Date.now();
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
@@ -209,7 +221,10 @@ try {
   type Sample = {
     t: number;
     rss: number;
+    /** Open fds between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     fds: number;
+    /** Open fds at the sample's moment, a query perhaps running. */
+    fdsAnyMoment: number;
     sockets: number;
     kinds: Record<string, number>;
     anon: number;
@@ -217,11 +232,20 @@ try {
     heap: Record<string, number>;
   };
   const samples: Sample[] = [];
+  /** Waits (at most 10 s) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
+  const betweenCommands = async (): Promise<void> => {
+    const settled = (): boolean => mixedIdleSince !== undefined && Date.now() - mixedIdleSince >= SETTLE_MS;
+    for (const until = Date.now() + 10_000; !settled() && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 5));
+  };
   const sample = async (): Promise<Sample> => ({
     t: Date.now() - startAt,
     rss: rssMb(pid),
-    fds: fds(pid),
-    ...((kinds) => ({ kinds, sockets: kinds['socket'] ?? 0 }))(fdKinds(pid)),
+    fdsAnyMoment: fds(pid),
+    ...(await betweenCommands().then(() => {
+      const kinds = fdKinds(pid);
+      return { fds: Object.values(kinds).reduce((a, b) => a + b, 0), kinds, sockets: kinds['socket'] ?? 0 };
+    })),
     ...rssSplit(pid),
     heap: await heaps(node.port),
   });
@@ -237,7 +261,7 @@ try {
       );
     if (process.env['BENCH_SOAK_TRACE'])
       note(
-        `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)}`,
+        `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)} fds=${s.fds} ${JSON.stringify(s.kinds)}`,
       );
     await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
   }
@@ -288,6 +312,8 @@ try {
   const rssLate = median(late.map((s) => s.rss));
   const fdEarly = median(early.map((s) => s.fds));
   const fdLate = median(late.map((s) => s.fds));
+  const anyEarly = median(early.map((s) => s.fdsAnyMoment));
+  const anyLate = median(late.map((s) => s.fdsAnyMoment));
   const growth = ((rssLate - rssEarly) / rssEarly) * 100;
   // The trend: each minute's median from the warm-up on (a leak climbs minute by minute; a load that swings does not).
   const perMinute = (f: (s: Sample) => number): number[] => {
@@ -325,7 +351,11 @@ try {
     target: '<= 5%',
   });
   jsonLine('soak.fd-growth', fdLate - fdEarly, 'fds', 0, {
+    sampled: `between two commands of the mixed loop (no query running), ${SETTLE_MS} ms after the last answered`,
     fds_minute_medians: perMinute((s) => s.fds),
+    // The same at any moment (a query perhaps running, with its connections' descriptors): in the lines too.
+    any_moment_growth: anyLate - anyEarly,
+    any_moment_minute_medians: perMinute((s) => s.fdsAnyMoment),
     fds_median_first_window: fdEarly,
     fds_median_last_window: fdLate,
     window_s: Math.round(windowMs / 1000),

@@ -7,6 +7,8 @@
 // becomes U+FFFD (protocols/format/unicode.ts), so nothing is stored that cannot be read back.
 // Rows travel as the UTF-8 bytes of their JSON array text (protocols/frames/json-bytes.ts): a REST body's
 // bytes are journaled as they came when they are well-formed.
+// Each entry says whether a row names a key twice when that is known (journal.ts `repeatedKeys`): the REST door's
+// scan found it, rows serialised from objects cannot; the SQLite writer then skips its repeated-key walk.
 import type { ActorContext } from '../../runtime/actor.js';
 import type { IngestFrame } from '../../protocols/frames/ingest.js';
 import type { Ring } from '../../runtime/ring.js';
@@ -46,16 +48,39 @@ export function rowsJson(rows: readonly Record<string, unknown>[]): string {
   return wellFormedJson(big ? text.replace(/"\\u0000big:(-?\d+)\\u0000"/g, '$1') : text);
 }
 
+/**
+ * The journal's `repeatedKeys` for a piece the door scanned (storage/journal/journal.ts): what the scan said, unless
+ * wellFormedBytes changed the bytes (two keys can become one, `"\ud800"` and `"\ufffd"`), or the scan did not say.
+ */
+function repeatsAfter(scanned: Uint8Array, stored: Uint8Array, repeats: boolean | undefined): boolean | undefined {
+  const same =
+    stored.buffer === scanned.buffer &&
+    stored.byteOffset === scanned.byteOffset &&
+    stored.byteLength === scanned.byteLength;
+  return same ? repeats : undefined;
+}
+
 /** Rows for an engine's own tables (`sqlite_master`...) are refused before they are journaled. */
 function assertTableAllowed(table: string): void {
   if (isReservedTableName(table))
     throw new ProtocolError(reservedTableMessage(table), { code: Status.CommandStructure });
 }
 
-function keysOf(rows: readonly Record<string, unknown>[]): string[] {
+/**
+ * The rows' keys, and the journal's `repeatedKeys` for their JSON text (rowsJson): false, since an object's keys are
+ * distinct and JSON.stringify writes each once; not known when making a key well-formed changed it (two keys can
+ * become one: `"\ud800"` and `"\ufffd"`).
+ */
+function keysOf(rows: readonly Record<string, unknown>[]): { keys: string[]; repeatedKeys: false | undefined } {
   const keys = new Set<string>();
-  for (const r of rows) for (const k in r) keys.add(wellFormed(k));
-  return [...keys];
+  let changed = false;
+  for (const r of rows)
+    for (const k in r) {
+      const w = wellFormed(k);
+      if (w !== k) changed = true;
+      keys.add(w);
+    }
+  return { keys: [...keys], repeatedKeys: changed ? undefined : false };
 }
 
 export class RowProducer {
@@ -74,13 +99,9 @@ export class RowProducer {
   async submit(dbms: string, table: string, rows: readonly Record<string, unknown>[]): Promise<JournalEntry> {
     const t0 = performance.now();
     assertTableAllowed(table);
-    const { entry, durable } = this.writer.append(
-      dbms,
-      table,
-      Buffer.from(rowsJson(rows), 'utf8'),
-      rows.length,
-      keysOf(rows),
-    );
+    const { keys, repeatedKeys } = keysOf(rows);
+    const text = Buffer.from(rowsJson(rows), 'utf8');
+    const { entry, durable } = this.writer.append(dbms, table, text, rows.length, keys, repeatedKeys);
     await durable;
     this.counted([{ dbms, table, count: rows.length }], t0);
     pushEntry(this.ctx.ring<IngestFrame>(STREAMER_RING), entry);
@@ -92,19 +113,13 @@ export class RowProducer {
    * body, read in bounded chunks): one journal entry per piece, all in one transaction (none is durable unless
    * all are); resolves when durable.
    */
-  async submitPieces(
-    dbms: string,
-    table: string,
-    pieces: readonly { bytes: Uint8Array; count: number; keys: string[] }[],
-  ): Promise<void> {
+  async submitPieces(dbms: string, table: string, pieces: readonly RowsPiece[]): Promise<void> {
     assertTableAllowed(table);
-    const batch: AppendGroup[] = pieces.map((p) => ({
-      dbms,
-      table,
-      rows: wellFormedBytes(p.bytes),
-      count: p.count,
-      keys: p.keys.map(wellFormed),
-    }));
+    const batch: AppendGroup[] = pieces.map((p) => {
+      const rows = wellFormedBytes(p.bytes);
+      const repeatedKeys = repeatsAfter(p.bytes, rows, p.repeats);
+      return { dbms, table, rows, count: p.count, keys: p.keys.map(wellFormed), repeatedKeys };
+    });
     const t0 = performance.now();
     const { entries, durable } = this.writer.appendBatch(batch, {});
     await durable;
@@ -159,7 +174,7 @@ export class RowProducer {
       table: g.table,
       rows: Buffer.from(rowsJson(g.rows), 'utf8'),
       count: g.rows.length,
-      keys: keysOf(g.rows),
+      ...keysOf(g.rows),
     }));
     const t0 = performance.now();
     const { entries, durable } = this.writer.appendBatch(batch, marks);
@@ -193,6 +208,8 @@ export interface RowsPiece {
   bytes: Uint8Array;
   count: number;
   keys: string[];
+  /** Whether a row names a top-level key twice, as the door's scan found; undefined: not known (walked). */
+  repeats?: boolean | undefined;
 }
 
 /** A body being staged (RowProducer.stage): pieces in, then `commit` with the last one, or `discard`. */
@@ -207,7 +224,8 @@ export class StagedRows {
   /** Journals one piece, invisible until `commit`. */
   add(p: RowsPiece): void {
     this.rows += p.count;
-    this.staged.stage(wellFormedBytes(p.bytes), p.count, p.keys.map(wellFormed));
+    const rows = wellFormedBytes(p.bytes);
+    this.staged.stage(rows, p.count, p.keys.map(wellFormed), repeatsAfter(p.bytes, rows, p.repeats));
   }
 
   /** Undefined, or a promise to wait on before reading more: more than `limit` bytes wait for LMDB. */
@@ -220,7 +238,9 @@ export class StagedRows {
     this.rows += last.count;
     // The commit metric times the last transaction (with its flush), as for one append: not the whole upload.
     const t0 = performance.now();
-    const entry = await this.staged.commit(wellFormedBytes(last.bytes), last.count, last.keys.map(wellFormed));
+    const rows = wellFormedBytes(last.bytes);
+    const keys = last.keys.map(wellFormed);
+    const entry = await this.staged.commit(rows, last.count, keys, repeatsAfter(last.bytes, rows, last.repeats));
     this.committed(entry, this.rows, t0);
   }
 

@@ -40,8 +40,11 @@ import type { PartitionDecl } from '../../storage/schema/partitions.js';
 
 /** An entry as a ring frame names it: its rows travel along, or are read from the journal. */
 export type PartRef = BatchFrame['parts'][number];
-/** An entry with its rows. */
-export type Part = PartRef & { rows: Uint8Array };
+/**
+ * An entry with its rows; `repeatedKeys` as the journal entry says (journal.ts: absent, not known, for entries of
+ * older builds and of producers that do not look, and for rows a frame carried): only `false` skips the walk.
+ */
+export type Part = PartRef & { rows: Uint8Array; repeatedKeys?: boolean | undefined };
 
 export interface ApplyContext extends BatchFileContext {
   catalog: Catalog;
@@ -91,6 +94,7 @@ export const partOf = (e: JournalEntry): Part => ({
   bytes: e.rows.length,
   keys: e.keys,
   at: e.at,
+  repeatedKeys: e.repeatedKeys,
 });
 
 /**
@@ -269,7 +273,13 @@ async function write(
     // inserts each body. One insert over the entries' concatenation copied up to 8 MB in JavaScript and in SQLite
     // (the bound copy, its text, json_each's parse of it), each a fresh mapping past glibc's 128 KiB mmap threshold
     // (main/cli/malloc-trim.ts): about 1.4 µs a row more on the writer's thread (bench/README.md, Profile).
-    batches = parts.map((p) => ({ ...base, rowsJson: p.rows, rowCount: p.count, tsdId: 0 }));
+    batches = parts.map((p) => ({
+      ...base,
+      rowsJson: p.rows,
+      rowCount: p.count,
+      tsdId: 0,
+      repeatedKeys: p.repeatedKeys,
+    }));
   } else {
     // PostgreSQL: one COPY for the transaction (a COPY per entry is a round trip each); partitions regroup every row
     // and a batch file is the rows of the whole transaction.
@@ -277,7 +287,8 @@ async function write(
     const count = parts.reduce((n, p) => n + p.count, 0);
     // tsd_info / HA bookkeeping for streamed rows, as EdgeLake's streamer files would get (batch-files.ts).
     file = await beginBatchFile(ctx, dbms, table, rowsJson);
-    const batch: InsertBatch = { ...base, rowsJson, rowCount: count, tsdId: file?.tsdId ?? 0 };
+    const repeatedKeys = parts.every((p) => p.repeatedKeys === false) ? false : undefined;
+    const batch: InsertBatch = { ...base, rowsJson, rowCount: count, tsdId: file?.tsdId ?? 0, repeatedKeys };
     // A partitioned table's rows go to its partition tables; the positions stay the parent's (partition.ts).
     batches = await partitionBatches(ctx.catalog, ctx.partitions, c, dbms, t, keys, batch);
   }

@@ -89,7 +89,7 @@ export interface FileScan {
    * The file's bytes when the byte scan answered (one object per line): row i is `bytes[starts[i], ends[i])`, and
    * every row's line end but the last is a comma, so rows a..b-1 are an array's items as they stand.
    */
-  rowBytes?: { bytes: Buffer; starts: readonly number[]; ends: readonly number[] } | undefined;
+  rowBytes?: { bytes: Buffer; starts: readonly number[]; ends: readonly number[]; repeats: boolean } | undefined;
 }
 
 function rowsOf(v: unknown, where: string): Record<string, unknown>[] {
@@ -162,7 +162,7 @@ export async function scanFile(
         keys: scanned.keys.map(wellFormed),
         columns: [],
         wholeText: undefined,
-        rowBytes: { bytes, starts: scanned.starts, ends: scanned.ends },
+        rowBytes: { bytes, starts: scanned.starts, ends: scanned.ends, repeats: scanned.repeats },
       };
     }
     lines = splitLines(bytes.toString('utf8'));
@@ -211,6 +211,11 @@ export interface Chunk {
   rows: number;
   /** Rows of the file up to and including this chunk. */
   upTo: number;
+  /**
+   * Whether a row names a top-level key twice (InsertBatch `repeatedKeys`): known for a file the byte scan read,
+   * whose bytes stayed as they were; else undefined (SQLite walks the rows).
+   */
+  repeatedKeys?: boolean | undefined;
 }
 
 /** Pass 2: chunks of whole lines, skipping the first `skipRows` rows (already committed). */
@@ -275,7 +280,7 @@ const CLOSE = Buffer.from(']');
 
 /** Pass 2 over a file's bytes (FileScan.rowBytes): the same chunk bounds as for lines, cut from the bytes. */
 function* byteChunks(
-  { bytes, starts, ends }: NonNullable<FileScan['rowBytes']>,
+  { bytes, starts, ends, repeats }: NonNullable<FileScan['rowBytes']>,
   total: number,
   skipRows: number,
   maxRows: number,
@@ -288,8 +293,10 @@ function* byteChunks(
     rows++;
     size += ends[r]! - starts[r]!;
     if (rows < maxRows && size < maxBytes && r < total - 1) continue;
-    const text = wellFormedBytes(Buffer.concat([OPEN, bytes.subarray(starts[from]!, ends[r]!), CLOSE]));
-    yield { text, rows, upTo: r + 1 };
+    const cut = Buffer.concat([OPEN, bytes.subarray(starts[from]!, ends[r]!), CLOSE]);
+    const text = wellFormedBytes(cut);
+    // The scan's answer holds for the bytes it read: made well-formed, two keys can become one.
+    yield { text, rows, upTo: r + 1, repeatedKeys: text === cut ? repeats : undefined };
     from = r + 1;
     rows = 0;
     size = 0;

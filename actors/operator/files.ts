@@ -296,6 +296,7 @@ async function readClaimed(
       columns,
       rowsJson: ch.text,
       rowCount: ch.rows,
+      repeatedKeys: ch.repeatedKeys,
       insertTimestamp,
       tsdName: String(name.tsd?.member ?? ctx.memberId),
       tsdId,

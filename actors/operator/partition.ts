@@ -75,6 +75,8 @@ export async function partitionBatches(
       columns: catalog.insertColumns(pt, keys),
       rowsJson: JSON.stringify(rows),
       rowCount: rows.length,
+      // Parsed objects written again: each key once (JSON.parse kept a repeated key's last value, EdgeLake's rule).
+      repeatedKeys: false,
     });
   }
   return out;

@@ -5,7 +5,7 @@
 // supervisor replaces the worker. Stopping interrupts the query in progress and waits for it: libsql-js aborts the
 // whole process when a thread ends while the library works for it.
 import { defineActor } from '../../runtime/actor.js';
-import { collectGarbage } from '../../runtime/gc.js';
+import { isolateGc } from '../../runtime/gc.js';
 import { DbmsError, assertNever, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { openQuery, type QueryConnection } from '../../storage/dbms/query.js';
@@ -13,6 +13,7 @@ import type { SelectResult } from '../../storage/dbms/types.js';
 import type { QueryResult } from '../../node/query.js';
 import { queryWorkerSchema, type QueryWorkerConfig } from './config.js';
 import type { QueryWorkerIn, QueryWorkerInfo } from './messages.js';
+import { ConnectionRelease } from './release.js';
 import { sandboxedCatalog, withPartitions } from '../../storage/dbms/partition-query.js';
 
 /** 50 ms rounds of interrupts at stop: 4 s, within the 5 s the supervisor gives a stopping worker. */
@@ -32,13 +33,22 @@ interface State {
   handled: number;
   failed: number;
   timedOut: number;
+  release: ConnectionRelease;
 }
 
 export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
   kind: 'query-worker',
   config: (raw) => queryWorkerSchema.parse(raw),
   init(_ctx, cfg) {
-    return { cfg, conns: new Map(), current: undefined, handled: 0, failed: 0, timedOut: 0 };
+    return {
+      cfg,
+      conns: new Map(),
+      current: undefined,
+      handled: 0,
+      failed: 0,
+      timedOut: 0,
+      release: new ConnectionRelease(isolateGc()),
+    };
   },
   async handle(state, msg, ctx) {
     switch (msg.type) {
@@ -61,7 +71,7 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
               msg.dbms,
               msg.config,
               ctx.node.dirs['dbms_dir']!,
-              (err) => ctx.log.warn('idle query connection dropped', { dbms: msg.dbms, error: err.message }),
+              (err) => ctx.log.warn('query connection failed outside a query', { dbms: msg.dbms, error: err.message }),
               state.cfg.max_result_mb * 2 ** 20,
               state.cfg.max_temp_mb * 2 ** 20,
             );
@@ -96,12 +106,8 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
           throw err;
         } finally {
           state.current = undefined;
-          // A SQLite query runs on connections of its own (storage/dbms/sqlite-query.ts), closed when it settles;
-          // libsql-js lets a closed connection go, with its database and WAL descriptors, only when its statements are
-          // collected, and a worker that allocates little collects rarely: 1,000 queries left ~300 descriptors open
-          // (test/services/query-fds.test.ts). A young-generation collection once the answer is on its way lets
-          // them go (statements of a query live in the young generation; ~0.2 ms a query).
-          if (msg.config.type === 'sqlite') setImmediate(() => collectGarbage('minor'));
+          // Its closed connections keep their descriptors until their statements are collected (release.ts).
+          if (msg.config.type === 'sqlite') state.release.afterQuery();
         }
       }
       case 'query.info':
@@ -130,6 +136,7 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
       await new Promise((r) => setTimeout(r, 50));
     }
     if (!settled) ctx.log.error('query still running after interrupts: the worker ends under it', {});
+    state.release.stop();
     for (const [dbms, o] of state.conns) {
       try {
         await o.conn.close();

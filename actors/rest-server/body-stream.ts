@@ -25,6 +25,11 @@ export interface RowsChunk {
   bytes: Buffer;
   count: number;
   keys: string[];
+  /**
+   * Whether a row names a top-level key twice, when the scan validated the piece (rows-scan.ts); undefined after
+   * JSON.parse, which does not say (the journal entry is then walked by the writer).
+   */
+  repeats?: boolean | undefined;
   /** The parsed rows (parsed on demand when the scan validated the piece): only for the callback's time. */
   rows(): Record<string, unknown>[];
 }

@@ -105,7 +105,7 @@ export async function ingestStreaming(t: IngestTarget, read: BodyReader, deps: I
           sinceGc = 0;
         }
       }
-      held = { bytes: c.bytes, count: c.count, keys: c.keys };
+      held = { bytes: c.bytes, count: c.count, keys: c.keys, repeats: c.repeats };
     },
     CHUNK_BYTES,
     false,

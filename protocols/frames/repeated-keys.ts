@@ -4,7 +4,9 @@
 // Python 3 and orjson here). So does JSON.parse, and so the PostgreSQL path (storage/dbms/pg-copy.ts,
 // pg-copy-bytes.ts). SQLite's json_extract returns the first. `lastOfRepeatedKeys` gives a batch's rows with each
 // repeated top-level key's earlier members removed, so that json_extract reads what EdgeLake reads; rows without a
-// repeat, the usual case, cost one walk and no copy.
+// repeat, the usual case, cost one walk and no copy. The SQLite writer walks only batches not known to be free of
+// repeats (InsertBatch `repeatedKeys`: the REST door's and the file reader's rows scan, rows-scan.ts, find repeats
+// as this walk does, and say so in the journal entry).
 //
 //   rows   := ws* '[' ws* object ( ws* ',' ws* object )* ws* ']' ws*
 //   object := '{' ws* ( string ws* ':' ws* value ( ws* ',' ws* string ws* ':' ws* value )* )? ws* '}'

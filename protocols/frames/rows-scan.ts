@@ -20,11 +20,19 @@
 // for lines also a lone CR between rows (readline ends a line there) and a line holding an array.
 // Bytes of 0x80 and above inside strings pass as they are, as JSON.parse passes the characters Node's decoder
 // makes of them (U+FFFD for what is not UTF-8); the producer makes them well-formed (json-bytes.ts).
+// The scan also says whether a row names a top-level key twice (`repeats`), so that the SQLite writer walks only
+// those rows' entries for EdgeLake's last-value rule (repeated-keys.ts): a key is the string JSON.parse makes of it,
+// as there.
 
 export interface ScannedRows {
   count: number;
   /** The union of the rows' keys in the order `for (const k in row)` over the parsed rows would add them. */
   keys: string[];
+  /**
+   * True when some row names a top-level key twice (`{"a":1,"a":2}`, or `"a"` and `"\u0061"`): the journal entry
+   * says so (storage/journal/journal.ts `repeatedKeys`) and only such entries are walked (repeated-keys.ts).
+   */
+  repeats: boolean;
 }
 
 const MAX_DEPTH = 64;
@@ -101,24 +109,42 @@ const enum Want {
 const OBJECT = 1;
 const ARRAY = 2;
 
-/** Collects the rows' keys; rows mostly repeat the previous row's keys at the same positions, compared as bytes. */
+/**
+ * Collects the rows' keys and finds a row that repeats one; rows mostly repeat the previous row's keys at the same
+ * positions, compared as bytes. Slot p holds the key position p of the rows last had (repeated-keys.ts `Slots`, the
+ * same argument): the slots hold distinct keys (a key moving to another position leaves its old slot empty, and a
+ * repeat leaves its own empty), and when position p of a row is read, slots 0..p-1 are that row's keys 0..p-1; so a
+ * key whose bytes match its slot's cannot repeat an earlier one of its row, and only a key read anew is looked up.
+ */
 class Keys {
   readonly list: string[] = [];
+  /** Some row named a key twice. */
+  repeats = false;
   private readonly seen = new Set<string>();
-  private readonly slots: { from: number; to: number }[] = [];
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  private readonly key: (string | undefined)[] = [];
+  /** The slot each key is in. */
+  private readonly slotOf = new Map<string, number>();
 
   constructor(private readonly b: Uint8Array) {}
 
   /** The key of bytes [from, to) at position `pos` of its row. False: a key this scan does not answer for. */
   add(pos: number, from: number, to: number): boolean {
     const b = this.b;
-    const slot = this.slots[pos];
-    if (slot !== undefined && slot.to - slot.from === to - from) {
+    const sf = this.from[pos];
+    if (sf !== undefined && this.to[pos]! - sf === to - from) {
       let k = 0;
       const len = to - from;
-      while (k < len && b[slot.from + k] === b[from + k]) k++;
-      if (k === len) return true; // the previous row's key here: already collected
+      while (k < len && b[sf + k] === b[from + k]) k++;
+      if (k === len) return true; // the previous row's key here: already collected, not a repeat
     }
+    return this.read(pos, from, to);
+  }
+
+  /** `add` for a key that is not its slot's (kept apart so that `add`, called for every key, stays small). */
+  private read(pos: number, from: number, to: number): boolean {
+    const b = this.b;
     // With an escape, JSON.parse decodes the (checked) string; without, the bytes are the text.
     const key = b.subarray(from, to).includes(BACKSLASH)
       ? (JSON.parse(decodeUtf8(b, from - 1, to + 1)) as string)
@@ -126,12 +152,32 @@ class Keys {
     // Array-index keys are enumerated first by JavaScript (an escaped digit, "\u0031", is one too).
     const c = key.charCodeAt(0);
     if (c >= ZERO && c <= NINE) return false;
-    this.slots[pos] = { from, to };
+    this.clear(pos);
+    const q = this.slotOf.get(key);
+    if (q !== undefined) {
+      if (q < pos) {
+        this.repeats = true; // slot pos stays empty: the slots keep distinct keys
+        return true;
+      }
+      this.clear(q);
+    }
+    this.from[pos] = from;
+    this.to[pos] = to;
+    this.key[pos] = key;
+    this.slotOf.set(key, pos);
     if (!this.seen.has(key)) {
       this.seen.add(key);
       this.list.push(key);
     }
     return true;
+  }
+
+  private clear(p: number): void {
+    const old = this.key[p];
+    if (old !== undefined) this.slotOf.delete(old);
+    this.key[p] = undefined;
+    this.from[p] = -1;
+    this.to[p] = -2;
   }
 }
 
@@ -188,7 +234,7 @@ function scan(b: Uint8Array, lines: { starts: number[]; ends: number[] } | undef
       if (i < n && b[i] !== LF) return undefined;
       lines.ends.push(i);
       while (i < n && isWs(b[i]!)) i++;
-      if (i >= n) return { count, keys: keys.list };
+      if (i >= n) return { count, keys: keys.list, repeats: keys.repeats };
       continue;
     }
     while (i < n && isWs(b[i]!)) i++;
@@ -196,7 +242,7 @@ function scan(b: Uint8Array, lines: { starts: number[]; ends: number[] } | undef
     const c = b[i++];
     if (c === CLOSE_BRACKET) {
       while (i < n && isWs(b[i]!)) i++;
-      return i === n ? { count, keys: keys.list } : undefined;
+      return i === n ? { count, keys: keys.list, repeats: keys.repeats } : undefined;
     }
     if (c !== COMMA) return undefined;
     while (i < n && isWs(b[i]!)) i++;

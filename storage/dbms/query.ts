@@ -79,6 +79,7 @@ export async function openQuery(
   name: string,
   cfg: ConnectionConfig,
   dbmsDir: string,
+  /** A connection's failure that answers no query (PostgreSQL: an idle client dropped; SQLite: a closed query's cache not released). */
   onIdleError: (err: Error) => void,
   maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
   maxTempBytes = DEFAULT_MAX_TEMP_MB * 2 ** 20,
@@ -89,7 +90,13 @@ export async function openQuery(
     case 'sqlite': {
       const { SqliteQuery } = await import('./sqlite-query.js');
       // `memory = true` is a file under tmp_dir by now (storage/registry.ts).
-      return SqliteQuery.open(name, cfg.file ?? join(dbmsDir, `${name}.dbms`), maxResultBytes, maxTempBytes);
+      return SqliteQuery.open(
+        name,
+        cfg.file ?? join(dbmsDir, `${name}.dbms`),
+        onIdleError,
+        maxResultBytes,
+        maxTempBytes,
+      );
     }
     case 'psql': {
       const { PgQuery } = await import('./pg-query.js');

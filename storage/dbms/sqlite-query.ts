@@ -54,17 +54,20 @@ export class SqliteQuery implements QueryConnection {
     private readonly maxResultBytes: number,
     /** The temp files' bound, or undefined where they cannot be measured (no /proc: sqlite-temp.ts). */
     private readonly maxTempBytes: number | undefined,
+    /** A failure of the connection that is not a query's answer (releasing a closed query's cache). */
+    private readonly onAsideError: (err: Error) => void,
   ) {}
 
   static async open(
     name: string,
     path: string,
+    onAsideError: (err: Error) => void,
     maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
     maxTempBytes = DEFAULT_MAX_TEMP_MB * 2 ** 20,
   ): Promise<SqliteQuery> {
     // Opened once here so that a bad path fails at the first query's open, with the path named.
     (await connect(name, path)).close();
-    return new SqliteQuery(name, path, maxResultBytes, canMeasureSqliteTemp() ? maxTempBytes : undefined);
+    return new SqliteQuery(name, path, maxResultBytes, canMeasureSqliteTemp() ? maxTempBytes : undefined, onAsideError);
   }
 
   /**
@@ -147,7 +150,9 @@ export class SqliteQuery implements QueryConnection {
       clearInterval(again);
       clearInterval(watch);
       this.active = undefined;
-      await release(this.name, db);
+      const released = await release(this.name, db);
+      // The query's answer (rows or its own error) stands: the connection is closed all the same.
+      if (released) this.onAsideError(released);
       held.length = 0;
     }
   }
@@ -209,13 +214,14 @@ async function explain(name: string, path: string, query: string): Promise<Expla
  * collection is the schema and the statements. A query interrupted mid-row keeps its read transaction until its
  * statement is finalized, and SQLite keeps the pages that transaction pins, as before.
  */
-async function release(name: string, db: Db): Promise<void> {
+async function release(name: string, db: Db): Promise<DbmsError | undefined> {
   try {
     await db.exec('PRAGMA shrink_memory');
+    return undefined;
   } catch (err) {
-    // It takes no lock and runs no user SQL, so a failure is the connection's own: reported in place of the
-    // query's answer, the connection closed all the same.
-    throw new DbmsError(`sqlite ${name}: releasing the query's page cache: ${errorMessage(err)}`, { cause: err });
+    // It takes no lock and runs no user SQL, so a failure is the connection's own, not the query's: returned for
+    // the owner to report beside the query's answer.
+    return new DbmsError(`sqlite ${name}: releasing the query's page cache: ${errorMessage(err)}`, { cause: err });
   } finally {
     db.close();
   }

@@ -39,6 +39,12 @@ export interface InsertBatch {
   /** `[{"k": v, ...}, ...]`: text, or its UTF-8 bytes (streamed rows: protocols/frames/json-bytes.ts). */
   rowsJson: string | Uint8Array;
   rowCount: number;
+  /**
+   * Whether a row names a top-level key twice (storage/journal/journal.ts `repeatedKeys`, from the producer). Only
+   * `false` lets SQLite skip the repeated-key walk (protocols/frames/repeated-keys.ts: EdgeLake keeps a repeated key's
+   * last value, json_extract reads the first); true or absent (not known) and the rows are walked.
+   */
+  repeatedKeys?: boolean | undefined;
   /** EdgeLake's per-file bookkeeping columns. */
   insertTimestamp: string;
   tsdName: string;

@@ -1,7 +1,8 @@
 // The durable ingest journal (LMDB through lmdb-js): every row accepted from the network is
 // appended here, and the append is durable before the sender is acknowledged.
 //
-// Keys: entries    [dbms, table, stream, seq]  -> { rows: UTF-8 bytes of a JSON array text, count, keys, at }
+// Keys: entries    [dbms, table, stream, seq]  -> { rows: UTF-8 bytes of a JSON array text, count, keys, at,
+//                                                  repeatedKeys? }
 //       counters   [dbms, table, stream]       -> last seq given out
 //       marks      [stream, source]            -> the source's position journaled so far (text)
 // A `stream` is one producer (an actor id: `rest-server`, `msg-client-1`...); only that actor appends
@@ -47,11 +48,28 @@ export interface JournalEntry {
   keys: string[];
   /** Append time, ms since epoch. */
   at: number;
+  /**
+   * Whether a row names a top-level key twice, as the producer found (the REST door's scan, rows-scan.ts; rows
+   * serialised from objects, which cannot). `false` lets the SQLite writer skip its repeated-key walk
+   * (protocols/frames/repeated-keys.ts); absent (not known: an entry journaled before this field existed, or by a
+   * producer that does not look) means the rows are walked. Stored only when known.
+   */
+  repeatedKeys?: boolean | undefined;
 }
 
 type EntryKey = [string, string, string, number];
 type CounterKey = [string, string, string];
-type StoredEntry = Pick<JournalEntry, 'count' | 'keys' | 'at'> & { rows: string | Uint8Array };
+type StoredEntry = Pick<JournalEntry, 'count' | 'keys' | 'at'> & {
+  rows: string | Uint8Array;
+  repeatedKeys?: boolean;
+};
+
+/** The stored value of an entry: `repeatedKeys` only when known (an older reader ignores it; absent reads as walk). */
+function stored(e: JournalEntry): StoredEntry {
+  const v: StoredEntry = { rows: e.rows, count: e.count, keys: e.keys, at: e.at };
+  if (e.repeatedKeys !== undefined) v.repeatedKeys = e.repeatedKeys;
+  return v;
+}
 type MarkKey = [string, string];
 
 /** Rows of one dbms.table for `JournalWriter.appendBatch`. */
@@ -62,6 +80,8 @@ export interface AppendGroup {
   rows: string | Uint8Array;
   count: number;
   keys: string[];
+  /** JournalEntry `repeatedKeys`: absent when not known. */
+  repeatedKeys?: boolean | undefined;
 }
 
 export class Journal {
@@ -116,12 +136,7 @@ export class Journal {
 
   /** @internal used by StagedAppend (staged.ts): one entry above its counter (invisible); resolves when committed. */
   putStaged(e: JournalEntry): Promise<boolean> {
-    return this.entries.put([e.dbms, e.table, e.stream, e.seq], {
-      rows: e.rows,
-      count: e.count,
-      keys: e.keys,
-      at: e.at,
-    });
+    return this.entries.put([e.dbms, e.table, e.stream, e.seq], stored(e));
   }
 
   /** @internal used by StagedAppend: removes staged entries from..to of a lane (never visible ones). */
@@ -154,8 +169,7 @@ export class Journal {
 
   /** @internal used by JournalWriter: both puts land in this turn's transaction. */
   put(e: JournalEntry): Promise<boolean> {
-    const stored: StoredEntry = { rows: e.rows, count: e.count, keys: e.keys, at: e.at };
-    const a = this.entries.put([e.dbms, e.table, e.stream, e.seq], stored);
+    const a = this.entries.put([e.dbms, e.table, e.stream, e.seq], stored(e));
     const b = this.counters.put([e.dbms, e.table, e.stream], e.seq);
     return Promise.all([a, b]).then(() => this.root.flushed);
   }
@@ -168,12 +182,7 @@ export class Journal {
     return this.root
       .transaction(() => {
         for (const e of es) {
-          void this.entries.put([e.dbms, e.table, e.stream, e.seq], {
-            rows: e.rows,
-            count: e.count,
-            keys: e.keys,
-            at: e.at,
-          });
+          void this.entries.put([e.dbms, e.table, e.stream, e.seq], stored(e));
           void this.counters.put([e.dbms, e.table, e.stream], e.seq);
         }
         for (const [source, value] of Object.entries(marks)) void this.marks.put([stream, source], value);
@@ -303,6 +312,8 @@ export class JournalWriter {
     rows: string | Uint8Array,
     count: number,
     keys: string[],
+    /** JournalEntry `repeatedKeys` (undefined: not known, walked). */
+    repeatedKeys?: boolean,
   ): { entry: JournalEntry; durable: Promise<void> } {
     const k = `${dbms}\u0000${table}`;
     const seq = (this.last.get(k) ?? this.journal.lastSeq(dbms, table, this.stream)) + 1;
@@ -316,6 +327,7 @@ export class JournalWriter {
       count,
       keys,
       at: Date.now(),
+      repeatedKeys,
     };
     const durable = this.journal.put(entry).then(
       () => undefined,
@@ -343,7 +355,17 @@ export class JournalWriter {
       const seq = (this.last.get(k) ?? this.journal.lastSeq(g.dbms, g.table, this.stream)) + 1;
       this.last.set(k, seq);
       const rows = bytesOf(g.rows);
-      return { dbms: g.dbms, table: g.table, stream: this.stream, seq, rows, count: g.count, keys: g.keys, at };
+      return {
+        dbms: g.dbms,
+        table: g.table,
+        stream: this.stream,
+        seq,
+        rows,
+        count: g.count,
+        keys: g.keys,
+        at,
+        repeatedKeys: g.repeatedKeys,
+      };
     });
     const durable = this.journal.putBatch(entries, this.stream, marks).catch((err: unknown) => {
       throw new DbmsError(`journal append of ${entries.length} entries failed: ${errorMessage(err)}`, {

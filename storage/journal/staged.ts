@@ -49,11 +49,11 @@ export class StagedAppend {
   }
 
   /** Puts one piece, invisible; its bytes are LMDB's from here on (the caller may drop its copy). */
-  stage(rows: Uint8Array, count: number, keys: string[]): void {
+  stage(rows: Uint8Array, count: number, keys: string[], repeatedKeys?: boolean): void {
     if (this.finished) throw new DbmsError(`staged body of ${this.dbms}.${this.table} is already finished`);
     const n = rows.length;
     this.inflight += n;
-    const put = this.journal.putStaged(this.entry(++this.seq, rows, count, keys)).then(
+    const put = this.journal.putStaged(this.entry(++this.seq, rows, count, keys, repeatedKeys)).then(
       () => {
         this.inflight -= n;
       },
@@ -82,14 +82,14 @@ export class StagedAppend {
    * last entry when durable (acknowledge after this). On a failure before that transaction the staged pieces
    * are removed; the caller need not `discard`.
    */
-  async commit(rows: Uint8Array, count: number, keys: string[]): Promise<JournalEntry> {
+  async commit(rows: Uint8Array, count: number, keys: string[], repeatedKeys?: boolean): Promise<JournalEntry> {
     await this.tail;
     if (this.failure !== undefined) {
       const err = this.failed();
       await this.discard();
       throw err;
     }
-    const last = this.entry(++this.seq, rows, count, keys);
+    const last = this.entry(++this.seq, rows, count, keys, repeatedKeys);
     this.finished = true;
     try {
       await this.journal.put(last);
@@ -121,8 +121,10 @@ export class StagedAppend {
     }
   }
 
-  private entry(seq: number, rows: Uint8Array, count: number, keys: string[]): JournalEntry {
-    return { dbms: this.dbms, table: this.table, stream: this.stream, seq, rows, count, keys, at: Date.now() };
+  /** `repeatedKeys`: JournalEntry's (undefined: not known, walked). */
+  private entry(seq: number, rows: Uint8Array, count: number, keys: string[], repeatedKeys?: boolean): JournalEntry {
+    const at = Date.now();
+    return { dbms: this.dbms, table: this.table, stream: this.stream, seq, rows, count, keys, at, repeatedKeys };
   }
 
   private failed(): DbmsError {

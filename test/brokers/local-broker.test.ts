@@ -41,6 +41,8 @@ test('a QoS 1 publish to the local broker is acknowledged once its rows are in t
   await journal.close();
   assert.equal(entries.length, 1, 'durable in the journal when acknowledged');
   assert.equal(entries[0]!.table, 'temp_1');
+  // Rows serialised from objects name each key once: the SQLite writer need not walk them (journal.ts repeatedKeys).
+  assert.equal(entries[0]!.repeatedKeys, false);
   assert.deepEqual(
     (JSON.parse(Buffer.from(entries[0]!.rows).toString()) as Record<string, unknown>[]).map((r) => [
       r['value'],

@@ -2,6 +2,7 @@
 // (body.ts parseRowsBody, the path it replaces) must accept the same bytes as one array with the same row count and
 // the same keys in the same order; whenever scanLines answers, the operator's line-by-line JSON.parse
 // (actors/operator/file-read.ts) must read the same rows, each where scanLines says it is, and the same keys.
+// Both must say that a row repeats a key exactly when the SQLite writer's walk (repeated-keys.ts) finds one.
 // Inputs: arrays of random objects (compact and indented), files of one object per line, the same with bytes
 // inserted, removed or replaced, and free bytes.
 import { isDeepStrictEqual } from 'node:util';
@@ -10,6 +11,7 @@ import { ProtocolError } from '../../base/errors.js';
 import { parseRowsBody } from '../../actors/rest-server/body.js';
 import { scanLines, scanRows } from '../../protocols/frames/rows-scan.js';
 import { splitLines } from '../../actors/operator/file-read.js';
+import { lastOfRepeatedKeys } from '../../protocols/frames/repeated-keys.js';
 import type { FuzzTarget } from './targets.js';
 
 const key = fc.oneof(
@@ -63,6 +65,8 @@ export const rowsScan: FuzzTarget<Uint8Array> = {
       throw new Error(
         `the scan answered ${JSON.stringify(scanned)}, JSON.parse ${JSON.stringify({ array: parsed.array, count: parsed.count, keys: parsed.keys })}`,
       );
+    if (scanned.repeats !== (lastOfRepeatedKeys(b) !== b))
+      throw new Error(`the scan says repeats: ${scanned.repeats}, the walk does not agree`);
   },
 };
 
@@ -84,4 +88,9 @@ function checkLines(b: Uint8Array): void {
   const at = scanned.starts.map((from, i) => JSON.parse(Buffer.from(b.subarray(from, scanned.ends[i])).toString()));
   if (!isDeepStrictEqual(at, rows) || !isDeepStrictEqual(scanned.keys, [...keys]))
     throw new Error(`scanLines answered ${JSON.stringify(scanned)}, the lines hold ${JSON.stringify(rows)}`);
+  const array = Buffer.from(
+    `[${scanned.starts.map((from, i) => Buffer.from(b.subarray(from, scanned.ends[i]))).join(',')}]`,
+  );
+  if (scanned.repeats !== (lastOfRepeatedKeys(array) !== array))
+    throw new Error(`scanLines says repeats: ${scanned.repeats}, the walk does not agree`);
 }

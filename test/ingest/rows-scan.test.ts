@@ -7,6 +7,10 @@ import { scanLines, scanRows } from '../../protocols/frames/rows-scan.js';
 import { splitLines } from '../../actors/operator/file-read.js';
 import { parseRowsBody } from '../../actors/rest-server/body.js';
 import { RowsSplitter, type RowsChunk } from '../../actors/rest-server/body-stream.js';
+import { lastOfRepeatedKeys } from '../../protocols/frames/repeated-keys.js';
+
+/** The repeated-key walk's answer (the writer's rule): true when it would rewrite a row of the array text. */
+const walkRepeats = (text: string): boolean => lastOfRepeatedKeys(text) !== text;
 
 const scan = (text: string | Buffer): ReturnType<typeof scanRows> =>
   scanRows(typeof text === 'string' ? Buffer.from(text) : text);
@@ -21,14 +25,18 @@ test('the scan counts the rows and collects their keys as JSON.parse and for...i
   ];
   for (const b of bodies) {
     const p = parseRowsBody(b);
-    assert.deepEqual(scan(b), { count: p.count, keys: p.keys }, b);
+    assert.deepEqual(scan(b), { count: p.count, keys: p.keys, repeats: walkRepeats(b) }, b);
   }
   assert.deepEqual(scan('[{"b":1,"a":2},{"c":3,"a":4}]')?.keys, ['b', 'a', 'c']);
   // Invalid UTF-8 inside a string passes as JSON.parse passes its U+FFFD; the producer makes the bytes well-formed.
   const bad = Buffer.concat([Buffer.from('[{"a":"'), Buffer.from([0xff, 0xed, 0xa0, 0x80]), Buffer.from('"}]')]);
-  assert.deepEqual(scan(bad), { count: 1, keys: ['a'] });
+  assert.deepEqual(scan(bad), { count: 1, keys: ['a'], repeats: false });
   const badKey = Buffer.concat([Buffer.from('[{"a'), Buffer.from([0xc3]), Buffer.from('":1}]')]);
-  assert.deepEqual(scan(badKey), { count: 1, keys: parseRowsBody(badKey.toString('utf8')).keys });
+  assert.deepEqual(scan(badKey), {
+    count: 1,
+    keys: parseRowsBody(badKey.toString('utf8')).keys,
+    repeats: false,
+  });
 });
 
 test('the scan leaves to JSON.parse what it refuses and what it does not answer for', () => {
@@ -142,6 +150,8 @@ test('scanLines answers a file of one object per line as the per-line JSON.parse
     const p = parseLines(text);
     assert.ok(s && p, JSON.stringify(text));
     assert.deepEqual({ count: s.count, keys: s.keys }, { count: p.rows.length, keys: p.keys }, JSON.stringify(text));
+    const lines = s.starts.map((from, i) => b.subarray(from, s.ends[i]).toString());
+    assert.equal(s.repeats, walkRepeats(`[${lines.join(',')}]`), JSON.stringify(text));
     assert.deepEqual(
       s.starts.map((from, i) => JSON.parse(b.subarray(from, s.ends[i]).toString())),
       p.rows,
@@ -169,4 +179,48 @@ test('scanLines answers a file of one object per line as the per-line JSON.parse
     '{"a":"tab\there"}\n',
   ];
   for (const text of refused) assert.equal(scanLines(Buffer.from(text)), undefined, JSON.stringify(text));
+});
+
+test('the scan says whether a row names a top-level key twice, as the repeated-key walk finds it', () => {
+  const cases: [string[], boolean][] = [
+    [['{"a":1,"b":2}', '{"a":3,"b":4}'], false],
+    [['{"a":1,"a":2}'], true],
+    // A key is the string JSON.parse makes of it.
+    [['{"a":1,"\\u0061":2}'], true],
+    [['{"a":1,"b":2}', '{"b":1,"a":2}'], false],
+    // The second row's keys sit where the first row's were: the match by bytes must not hide the repeat.
+    [['{"a":1,"b":2}', '{"a":1,"a":2}'], true],
+    [['{"a":1,"b":2}', '{"b":1,"b":2}'], true],
+    [['{"a":1,"b":2,"c":3}', '{"c":1,"a":2,"b":3}', '{"a":1,"b":2,"c":3}'], false],
+    [['{"a":1,"a":2}', '{"a":1,"b":2}'], true],
+    [['{"x":1}', '{"x":1}', '{"y":1,"x":2,"y":3}'], true],
+    // Nested objects are values: the walk leaves them as they are.
+    [['{"a":{"b":1,"b":2}}'], false],
+    [['{}'], false],
+  ];
+  for (const [rows, repeats] of cases) {
+    const text = `[${rows.join(',')}]`;
+    assert.equal(walkRepeats(text), repeats, `the walk on ${text}`);
+    assert.equal(scan(text)?.repeats, repeats, text);
+    assert.equal(scanLines(Buffer.from(rows.join('\n')))?.repeats, repeats, `lines of ${text}`);
+  }
+  // Rows of drifting shapes (keys dropped, added, moved, repeated), against the walk.
+  let seed = 7;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const names = ['a', 'b', 'c', 'd', '\\u0061'];
+  let found = 0;
+  for (let round = 0; round < 500; round++) {
+    const rows: string[] = [];
+    for (let r = rnd(6) + 1; r > 0; r--) {
+      const members: string[] = [];
+      for (let m = rnd(5); m > 0; m--) members.push(`"${names[rnd(names.length)]}":${rnd(9)}`);
+      rows.push(`{${members.join(',')}}`);
+    }
+    const text = `[${rows.join(',')}]`;
+    const want = walkRepeats(text);
+    if (want) found++;
+    assert.equal(scan(text)?.repeats, want, text);
+    assert.equal(scanLines(Buffer.from(rows.join('\n')))?.repeats, want, `lines of ${text}`);
+  }
+  assert.ok(found > 50 && found < 450, `both answers drawn (${found} of 500 repeat)`);
 });

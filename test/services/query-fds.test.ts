@@ -4,22 +4,8 @@
 // descriptors open (seen in the soak as fd growth that moved with garbage collections, bench/README.md soak).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readlinkSync } from 'node:fs';
 import { startTestNode, REST_NODE } from '../../harness/test-node.js';
-
-/** This process's open descriptors on files under `root` (the node's databases, their WAL and shared memory). */
-function fdsUnder(root: string): number {
-  let n = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(root)) n++;
-    } catch (err) {
-      // Closed between the listing and the link read.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  return n;
-}
+import { fdsUnder } from '../fixtures/fds.js';
 
 test(
   '300 queries leave no more SQLite descriptors open than one query does',

@@ -33,7 +33,7 @@ test('a finished sql query leaves no reader in the log: a TRUNCATE checkpoint th
   w.exec('PRAGMA journal_mode=WAL');
   w.exec('PRAGMA wal_autocheckpoint=0');
   w.exec('CREATE TABLE rr (v BLOB)');
-  const q = await SqliteQuery.open('w', file);
+  const q = await SqliteQuery.open('w', file, (err) => assert.fail(err));
   t.after(() => q.close());
   for (let i = 0; i < 3; i++) {
     w.exec('INSERT INTO rr VALUES (randomblob(5000))');

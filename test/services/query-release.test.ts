@@ -1,0 +1,100 @@
+// A query worker's closed SQLite connections let go of their descriptors even when their statements were promoted
+// to old space (actors/query-pool/release.ts): a full collection follows every query within the gap, at most one per
+// gap. The queries run here through the worker's own SqliteQuery; two young collections during each query promote
+// its statements as a long query's do in a worker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import Database from 'libsql';
+import { SqliteQuery } from '../../storage/dbms/sqlite-query.js';
+import { ConnectionRelease } from '../../actors/query-pool/release.js';
+import type { GcFunction } from '../../runtime/idle-gc.js';
+import { fdsUnder } from '../fixtures/fds.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as GcFunction;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `n` queries whose statements are promoted, each followed by `after` (the worker's step after a query). */
+async function promotedQueries(n: number, after: () => void): Promise<{ base: number; end: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'elrt-release-'));
+  const path = join(dir, 'q.db');
+  // A writer that keeps the file in WAL mode and holds its lock for its life, as the operator's does.
+  const writer = new Database(path);
+  try {
+    writer.exec('PRAGMA journal_mode=WAL');
+    writer.exec('CREATE TABLE t (x INTEGER)');
+    writer.exec(
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000) INSERT INTO t SELECT x FROM c',
+    );
+    const q = await SqliteQuery.open('q', path, (err) => assert.fail(err));
+    const base = fdsUnder(dir);
+    for (let i = 0; i < n; i++) {
+      const running = q.run('SELECT count(*), sum(x) FROM t', 5000);
+      await sleep(1);
+      gc({ type: 'minor' });
+      gc({ type: 'minor' });
+      await running;
+      after();
+      await sleep(5);
+    }
+    await sleep(120);
+    const end = fdsUnder(dir);
+    await q.close();
+    return { base, end };
+  } finally {
+    writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test(
+  "promoted statements' connections are let go within the gap after the queries",
+  { skip: process.platform !== 'linux' && 'reads /proc/self/fd' },
+  async () => {
+    const release = new ConnectionRelease(gc, 50);
+    const { base, end } = await promotedQueries(40, () => release.afterQuery());
+    release.stop();
+    // At most the connections of the queries since the last full collection (50 ms, a few queries) wait.
+    assert.ok(end <= base + 8, `descriptors: ${base} before 40 queries, ${end} after`);
+  },
+);
+
+test(
+  'the same queries with young collections only keep a descriptor per promoted connection (what release.ts is for)',
+  { skip: process.platform !== 'linux' && 'reads /proc/self/fd' },
+  async () => {
+    const { base, end } = await promotedQueries(40, () => setImmediate(() => gc({ type: 'minor' })));
+    assert.ok(end >= base + 40, `descriptors: ${base} before 40 queries, ${end} after`);
+    gc();
+  },
+);
+
+test('a full collection follows a query within the gap, at most one per gap; a young one after each', async () => {
+  const calls: string[] = [];
+  const release = new ConnectionRelease((o) => calls.push(o?.type ?? 'full'), 100);
+  for (let i = 0; i < 10; i++) release.afterQuery();
+  await sleep(20);
+  assert.equal(calls.filter((c) => c === 'minor').length, 10);
+  assert.equal(calls.filter((c) => c === 'full').length, 1, 'the first right after the first query');
+  release.afterQuery();
+  await sleep(20);
+  assert.equal(calls.filter((c) => c === 'full').length, 1, 'the next waits for the gap');
+  await sleep(120);
+  assert.equal(calls.filter((c) => c === 'full').length, 2, 'and comes within it');
+  await sleep(150);
+  assert.equal(calls.filter((c) => c === 'full').length, 2, 'none without a query');
+  release.afterQuery();
+  release.stop();
+  await sleep(20);
+  assert.equal(calls.filter((c) => c === 'full').length, 2, 'none pending after stop');
+});
+
+test('without a gc function it does nothing (V8 decides)', () => {
+  new ConnectionRelease(undefined).afterQuery();
+});
