@@ -11,8 +11,9 @@
 // Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
 // against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
 // is in the same line), acknowledged rows lost and duplicated (0).
-// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread, open fds by kind); BENCH_SOAK_SMAPS=<dir> writes
-// the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc arenas, V8 pages, files).
+// BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread, open fds by kind);
+// BENCH_SOAK_SMAPS=<dir> writes the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc
+// arenas, V8 pages, files).
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
@@ -187,7 +188,10 @@ try {
   // descriptors) while it runs, and the longer the table the longer it runs, so descriptors sampled at any moment
   // rise with the table's size although nothing stays open. The fd figure is sampled between two commands, at least
   // SETTLE_MS after the last one answered: a query worker lets its closed connections go once the answer is on its
-  // way (actors/query-pool/release.ts), which the answer may overtake by a few ms.
+  // way (a young collection), or for a long query's promoted statements at a full collection right after it, unless
+  // the worker ran one in the last second (actors/query-pool/release.ts); so a sample may still count a query's
+  // connections that wait for that collection, never fewer than stay. A sample that found no such moment within
+  // 10 s is marked (`unsettled` in the line).
   const SETTLE_MS = 100;
   /** When the mixed loop's last command answered; undefined while one runs. */
   let mixedIdleSince: number | undefined = 0;
@@ -223,6 +227,8 @@ try {
     rss: number;
     /** Open fds between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     fds: number;
+    /** False when no such moment came within 10 s (then `fds` was read at any moment). */
+    settled: boolean;
     /** Open fds at the sample's moment, a query perhaps running. */
     fdsAnyMoment: number;
     sockets: number;
@@ -233,18 +239,19 @@ try {
   };
   const samples: Sample[] = [];
   /** Waits (at most 10 s) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
-  const betweenCommands = async (): Promise<void> => {
+  const betweenCommands = async (): Promise<boolean> => {
     const settled = (): boolean => mixedIdleSince !== undefined && Date.now() - mixedIdleSince >= SETTLE_MS;
     for (const until = Date.now() + 10_000; !settled() && Date.now() < until;)
       await new Promise((r) => setTimeout(r, 5));
+    return settled();
   };
   const sample = async (): Promise<Sample> => ({
     t: Date.now() - startAt,
     rss: rssMb(pid),
     fdsAnyMoment: fds(pid),
-    ...(await betweenCommands().then(() => {
+    ...(await betweenCommands().then((settled) => {
       const kinds = fdKinds(pid);
-      return { fds: Object.values(kinds).reduce((a, b) => a + b, 0), kinds, sockets: kinds['socket'] ?? 0 };
+      return { fds: Object.values(kinds).reduce((a, b) => a + b, 0), settled, kinds, sockets: kinds['socket'] ?? 0 };
     })),
     ...rssSplit(pid),
     heap: await heaps(node.port),
@@ -352,6 +359,7 @@ try {
   });
   jsonLine('soak.fd-growth', fdLate - fdEarly, 'fds', 0, {
     sampled: `between two commands of the mixed loop (no query running), ${SETTLE_MS} ms after the last answered`,
+    unsettled: samples.filter((s) => !s.settled).length,
     fds_minute_medians: perMinute((s) => s.fds),
     // The same at any moment (a query perhaps running, with its connections' descriptors): in the lines too.
     any_moment_growth: anyLate - anyEarly,

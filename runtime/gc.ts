@@ -23,12 +23,12 @@ export function isolateGc(): GcFunction | undefined {
 }
 
 /**
- * Collects now when the runtime allows it; false when it does not (the main thread, another host). `minor` collects
- * the young generation only (a scavenge: well under a millisecond on an actor's heap), for objects that hold a native
- * resource until they are collected (a closed SQLite connection's statements, actors/query-pool/index.ts).
+ * Collects now (a full collection, `gc({ type: 'major' })`) when the runtime allows it; false when it does not (the
+ * main thread, another host). It frees dead Buffers' memory; in this V8 it does not run native finalizers within the
+ * call (libsql's statements: actors/query-pool/index.ts calls `gc()` for those).
  */
-export function collectGarbage(type: 'major' | 'minor' = 'major'): boolean {
+export function collectGarbage(): boolean {
   if (gc === undefined) return false;
-  gc({ type });
+  gc({ type: 'major' });
   return true;
 }

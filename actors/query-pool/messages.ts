@@ -7,6 +7,8 @@ export type QueryWorkerIn =
   | QueryRun
   /** Counters for `get query pool`. */
   | Ask<{ type: 'query.info' }, QueryWorkerInfo>
+  /** Its own: a full collection is due after SQLite queries (release.ts). */
+  | { type: 'query.collect' }
   /** Fault injection (supervision tests, drills): throws an untyped error, as a bug in the worker would. */
   | { type: 'query.fault' };
 

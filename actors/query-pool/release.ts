@@ -11,46 +11,47 @@
 //   open descriptors crept up by one or two a few minutes apart (bench/README.md soak). SQLite then keeps a closed
 //   connection's database descriptor for the next open of that file while the writer holds its WAL-mode lock
 //   (os_unix.c `unixClose`), so the most connections ever waiting at once stay as open descriptors.
-// So a full collection follows every SQLite query within FULL_GC_GAP_MS, at most one per that gap: measured at
-// ~5 ms on a query worker's heap, at most 0.5% of a core for a worker answering queries without pause, nothing for
-// an idle one. (Counting the waiting connections with a FinalizationRegistry does not work: V8 11's young-generation
-// collection keeps a registered object alive, so every statement waited for a full collection: 605 descriptors
-// after 300 queries.)
-import type { GcFunction } from '../../runtime/idle-gc.js';
+// So a full collection follows every SQLite query within FULL_GC_GAP_MS, at most one per that gap: right after the
+// query when none ran in the last gap. A full collection of a query worker's heap took ~5 ms in a probe, so at most
+// 0.5% of a core for a worker answering queries without pause, nothing for an idle one. (Counting the waiting
+// connections with a FinalizationRegistry does not work: V8 11's young-generation collection keeps a registered
+// object alive, so every statement waited for a full collection: 605 descriptors after 300 queries.)
+// The actor runs the collections (actors/query-pool/index.ts): the young one once the answer is on its way, the full
+// one at the `query.collect` message this schedule asks for, so the timer only sends and `handle` collects.
+import type { Clock, TimerHandle } from '../../runtime/clock.js';
 
 /** At most one full collection per this long (ms), and one within this long after any query. */
 export const FULL_GC_GAP_MS = 1000;
 
-export class ConnectionRelease {
+export class CollectSchedule {
   private lastFull = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
 
   constructor(
-    /** This isolate's `gc` (undefined where the runtime gives none: then V8 decides, as without this). */
-    private readonly gc: GcFunction | undefined,
+    private readonly clock: Clock,
+    /** Asks the actor to collect in full (it sends itself `query.collect`). */
+    private readonly due: () => void,
     private readonly gapMs = FULL_GC_GAP_MS,
   ) {}
 
-  /** After a SQLite query settled (its answer is on its way). */
+  /** After a SQLite query settled: a full collection is due within the gap unless one is already. */
   afterQuery(): void {
-    const gc = this.gc;
-    if (gc === undefined) return;
-    setImmediate(() => gc({ type: 'minor' }));
     if (this.timer !== undefined) return;
-    const wait = Math.max(0, this.lastFull + this.gapMs - performance.now());
-    this.timer = setTimeout(() => {
+    const wait = Math.max(0, this.lastFull + this.gapMs - this.clock.now());
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      this.lastFull = performance.now();
-      // `gc()`, not `gc({ type: 'major' })`: in this V8 only the former let the connections go (a probe of 20 such
-      // queries: 12 descriptors after each `gc()`, 18 growing to 50 with the latter). The forced call runs the
-      // native finalizers (libsql's statements, then its connections) within the collection.
-      gc();
+      this.due();
     }, wait);
+  }
+
+  /** The actor collected in full (at `query.collect`). */
+  collected(): void {
+    this.lastFull = this.clock.now();
   }
 
   /** The worker stops: no collection is left pending. */
   stop(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 }

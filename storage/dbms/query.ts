@@ -79,8 +79,11 @@ export async function openQuery(
   name: string,
   cfg: ConnectionConfig,
   dbmsDir: string,
-  /** A connection's failure that answers no query (PostgreSQL: an idle client dropped; SQLite: a closed query's cache not released). */
-  onIdleError: (err: Error) => void,
+  /**
+   * A connection's failure that is no query's answer (PostgreSQL: an idle client dropped; SQLite: a closed query's
+   * cache not released).
+   */
+  onAsideError: (err: Error) => void,
   maxResultBytes = DEFAULT_MAX_RESULT_MB * 2 ** 20,
   maxTempBytes = DEFAULT_MAX_TEMP_MB * 2 ** 20,
 ): Promise<QueryConnection> {
@@ -93,14 +96,14 @@ export async function openQuery(
       return SqliteQuery.open(
         name,
         cfg.file ?? join(dbmsDir, `${name}.dbms`),
-        onIdleError,
+        onAsideError,
         maxResultBytes,
         maxTempBytes,
       );
     }
     case 'psql': {
       const { PgQuery } = await import('./pg-query.js');
-      return PgQuery.open(name, cfg, onIdleError, maxResultBytes, maxTempBytes);
+      return PgQuery.open(name, cfg, onAsideError, maxResultBytes, maxTempBytes);
     }
   }
 }

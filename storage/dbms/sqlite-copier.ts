@@ -3,8 +3,8 @@
 // database inside a write, and every PUT sent meanwhile waited for it).
 // A PASSIVE checkpoint on another connection runs beside the writer: SQLite lets one checkpointer and one writer
 // work at once (the checkpointer copies the frames committed when it began; the writer appends after them). What is
-// left for the writer's own RESTART checkpoint (sqlite-wal.ts) is then the frames written while this one copied, and the
-// database's fsync covers those only.
+// left for the writer's own RESTART checkpoint (sqlite-wal.ts) is then the frames written while this one copied, and
+// the database's fsync covers those only.
 // The thread is a small eval'd CommonJS worker with its own libsql connection (no TypeScript entry: the same code
 // runs from sources and from dist/); it starts at the first copy, so a writer that never reaches the bound never
 // starts it, and it ends when the writer is quiet after writes (`retire`, sqlite.ts): a thread is an isolate, a stack

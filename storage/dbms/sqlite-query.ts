@@ -151,9 +151,9 @@ export class SqliteQuery implements QueryConnection {
       clearInterval(watch);
       this.active = undefined;
       const released = await release(this.name, db);
+      held.length = 0;
       // The query's answer (rows or its own error) stands: the connection is closed all the same.
       if (released) this.onAsideError(released);
-      held.length = 0;
     }
   }
 
@@ -205,11 +205,13 @@ async function explain(name: string, path: string, query: string): Promise<Expla
 
 /**
  * Frees the connection's page cache, then closes it. libsql-js's `close()` closes the SQLite connection only when
- * the last statement prepared on it is finalized, which happens when V8 collects the statement objects: in a query
- * worker whose heap stays level that is the next full collection, minutes later. Until then each closed connection
- * kept its page cache, up to SQLite's default 2 MB (`cache_size` -2000), filled by the query's scan of the table: in
- * a soak, heaptrack found exactly one such 2 MB cache and 4 MB more held on libsql's thread, and connections
- * collected in whatever order V8 finds them leave their pages as holes in glibc's arenas (bench/README.md soak).
+ * the last statement prepared on it is finalized, which happens when V8 collects the statement objects: a young
+ * collection after the query, or for statements promoted during a long query the full one the query worker runs
+ * within a second (actors/query-pool/release.ts; before it, V8's own, minutes later). Until then each closed
+ * connection kept its page cache, up to SQLite's default 2 MB (`cache_size` -2000), filled by the query's scan of the
+ * table: in a soak, heaptrack found exactly one such 2 MB cache and 4 MB more held on libsql's thread, and
+ * connections collected in whatever order V8 finds them leave their pages as holes in glibc's arenas (bench/README.md
+ * soak).
  * `PRAGMA shrink_memory` (sqlite3_db_release_memory) gives back every page no statement holds; what is left for the
  * collection is the schema and the statements. A query interrupted mid-row keeps its read transaction until its
  * statement is finalized, and SQLite keeps the pages that transaction pins, as before.

@@ -49,7 +49,10 @@ interface CheckpointDb {
 export interface CheckpointResult {
   /** 1 when readers (or another writer) kept it from copying every frame within the wait. */
   busy: number;
-  /** Frames in the log when it ran (0 after a TRUNCATE that completed; a RESTART leaves the count until the next write). */
+  /**
+   * Frames in the log when it ran (0 after a TRUNCATE that completed; a RESTART leaves the count until the next
+   * write).
+   */
   log: number;
   checkpointed: number;
 }
@@ -140,6 +143,9 @@ export class WalKeeper {
       this.nextCheck = WAL_BOUND_BYTES;
       this.lastSize = 0;
       this.idleSkipNext = 1;
+      // The log is empty: a copy of the old one says nothing of the next (left 'copied', the next log past its
+      // bound would be copied inline on this thread, not on the copier's).
+      this.copier?.reset();
     }
     return r;
   }

@@ -11,7 +11,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'libsql';
 import { SqliteQuery } from '../../storage/dbms/sqlite-query.js';
-import { ConnectionRelease } from '../../actors/query-pool/release.js';
+import { CollectSchedule } from '../../actors/query-pool/release.js';
+import { ManualClock, systemClock } from '../../runtime/clock.js';
 import type { GcFunction } from '../../runtime/idle-gc.js';
 import { fdsUnder } from '../fixtures/fds.js';
 
@@ -54,47 +55,57 @@ async function promotedQueries(n: number, after: () => void): Promise<{ base: nu
 }
 
 test(
-  "promoted statements' connections are let go within the gap after the queries",
+  "promoted statements' connections are let go by the full collections, and kept without them",
   { skip: process.platform !== 'linux' && 'reads /proc/self/fd' },
   async () => {
-    const release = new ConnectionRelease(gc, 50);
-    const { base, end } = await promotedQueries(40, () => release.afterQuery());
-    release.stop();
-    // At most the connections of the queries since the last full collection (50 ms, a few queries) wait.
-    assert.ok(end <= base + 8, `descriptors: ${base} before 40 queries, ${end} after`);
-  },
-);
-
-test(
-  'the same queries with young collections only keep a descriptor per promoted connection (what release.ts is for)',
-  { skip: process.platform !== 'linux' && 'reads /proc/self/fd' },
-  async () => {
-    const { base, end } = await promotedQueries(40, () => setImmediate(() => gc({ type: 'minor' })));
-    assert.ok(end >= base + 40, `descriptors: ${base} before 40 queries, ${end} after`);
+    // The scenario's control: with young collections only (what the worker did before), each query keeps its
+    // connections' descriptors, so the scenario does promote its statements.
+    const young = await promotedQueries(40, () => setImmediate(() => gc({ type: 'minor' })));
     gc();
+    assert.ok(young.end >= young.base + 40, `young only: ${young.base} before 40 queries, ${young.end} after`);
+    // The worker's way: a young collection after each query and a full one (`gc()`) when the schedule says so.
+    const schedule = new CollectSchedule(
+      systemClock,
+      () => {
+        gc();
+        schedule.collected();
+      },
+      50,
+    );
+    const { base, end } = await promotedQueries(40, () => {
+      setImmediate(() => gc({ type: 'minor' }));
+      schedule.afterQuery();
+    });
+    schedule.stop();
+    // At most the connections of the queries since the last full collection (50 ms: a few queries) wait.
+    assert.ok(end <= base + 8, `with the schedule: ${base} descriptors before 40 queries, ${end} after`);
   },
 );
 
-test('a full collection follows a query within the gap, at most one per gap; a young one after each', async () => {
-  const calls: string[] = [];
-  const release = new ConnectionRelease((o) => calls.push(o?.type ?? 'full'), 100);
-  for (let i = 0; i < 10; i++) release.afterQuery();
-  await sleep(20);
-  assert.equal(calls.filter((c) => c === 'minor').length, 10);
-  assert.equal(calls.filter((c) => c === 'full').length, 1, 'the first right after the first query');
-  release.afterQuery();
-  await sleep(20);
-  assert.equal(calls.filter((c) => c === 'full').length, 1, 'the next waits for the gap');
-  await sleep(120);
-  assert.equal(calls.filter((c) => c === 'full').length, 2, 'and comes within it');
-  await sleep(150);
-  assert.equal(calls.filter((c) => c === 'full').length, 2, 'none without a query');
-  release.afterQuery();
-  release.stop();
-  await sleep(20);
-  assert.equal(calls.filter((c) => c === 'full').length, 2, 'none pending after stop');
-});
-
-test('without a gc function it does nothing (V8 decides)', () => {
-  new ConnectionRelease(undefined).afterQuery();
+test('a full collection is due right after a query, then at most one per gap and within it; none after stop', () => {
+  const clock = new ManualClock(0);
+  let due = 0;
+  const schedule = new CollectSchedule(
+    clock,
+    () => {
+      due++;
+      schedule.collected();
+    },
+    1000,
+  );
+  for (let i = 0; i < 10; i++) schedule.afterQuery();
+  clock.advance(0);
+  assert.equal(due, 1, 'the first right after the first query, once for ten');
+  clock.advance(100);
+  schedule.afterQuery();
+  clock.advance(800);
+  assert.equal(due, 1, 'the next waits for the gap');
+  clock.advance(100);
+  assert.equal(due, 2, 'and comes at its end');
+  clock.advance(5000);
+  assert.equal(due, 2, 'none without a query');
+  schedule.afterQuery();
+  schedule.stop();
+  clock.advance(5000);
+  assert.equal(due, 2, 'none pending after stop');
 });

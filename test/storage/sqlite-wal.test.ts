@@ -184,3 +184,51 @@ test('with a copier, the log past its bound is copied on its own thread and the 
   t.after(() => r.close());
   assert.equal((r.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, n * rows);
 });
+
+test('after an idle checkpoint emptied a copied log, the next log past its bound is copied on the copier again', async (t) => {
+  const file = tempFile(t);
+  const seen: { when: string; busy: number; log: number; checkpointed: number }[] = [];
+  const a = await SqliteAdapter.open('w', file, {
+    busyTimeoutMs: 1000,
+    copyOffThread: true,
+    onCheckpoint: (when, out) => {
+      if (out instanceof Error) throw out;
+      seen.push({ when, ...out.result });
+    },
+  });
+  t.after(() => a.close());
+  await a.execDDL([
+    'CREATE TABLE rr (row_id INTEGER PRIMARY KEY, insert_timestamp TEXT, tsd_name TEXT, tsd_id INT, v TEXT)',
+  ]);
+  const rows = 2000;
+  const text = JSON.stringify(Array.from({ length: rows }, () => ({ v: 'x'.repeat(1000) })));
+  let n = 0;
+  const write = async (): Promise<void> => {
+    await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
+    await new Promise((r) => setImmediate(r));
+  };
+  // Until a copy took every frame of a log past the bound (the copier is then 'copied').
+  while (!seen.some((s) => s.when === 'copy') && n < 100) {
+    await write();
+    const until = Date.now() + 20_000;
+    while (walBytes(file) > WAL_BOUND_BYTES && !seen.some((s) => s.when === 'copy') && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(
+    seen.some((s) => s.when === 'copy' && s.busy === 0),
+    JSON.stringify(seen),
+  );
+  // The writer goes quiet: its idle checkpoint empties the log.
+  await a.idle(); // notes the writes
+  await a.idle();
+  assert.equal(walBytes(file), 0, JSON.stringify(seen));
+  // The writes resume: the log past its bound goes to the copier again, not to an inline checkpoint.
+  const before = seen.length;
+  while (!seen.slice(before).some((s) => s.when === 'copy' || s.when === 'write') && n < 200) {
+    await write();
+    const until = Date.now() + 20_000;
+    while (walBytes(file) > WAL_BOUND_BYTES && seen.length === before && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(seen.slice(before)[0]?.when, 'copy', JSON.stringify(seen.slice(before)));
+});
