@@ -114,7 +114,8 @@ test('the writer starts the log over past its bound and empties it when idle and
   assert.equal((keep.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, 41 * rows);
 });
 
-test('with a copier, the log past its bound is copied on its own thread and the writer then copies what is left', async (t) => {
+/** A writer with a copier on a table of 2 MB writes (2,000 rows of 1 KB), and what it reported of its checkpoints. */
+async function copierWriter(t: { after(fn: () => unknown): void }) {
   const file = tempFile(t);
   const seen: { when: string; busy: number; log: number; checkpointed: number }[] = [];
   const a = await SqliteAdapter.open('w', file, {
@@ -134,30 +135,53 @@ test('with a copier, the log past its bound is copied on its own thread and the 
   ]);
   const rows = 2000;
   const text = JSON.stringify(Array.from({ length: rows }, () => ({ v: 'x'.repeat(1000) })));
-  let maxWal = 0;
-  let n = 0;
-  const write = async (): Promise<void> => {
-    await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
-    maxWal = Math.max(maxWal, walBytes(file));
-    // The copier's answers are messages: they come in between writes, as between the operator's batches.
-    await new Promise((r) => setImmediate(r));
+  const w = {
+    file,
+    a,
+    seen,
+    rows,
+    n: 0,
+    maxWal: 0,
+    async write(): Promise<void> {
+      await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++w.n }], []);
+      w.maxWal = Math.max(w.maxWal, walBytes(file));
+      // The copier's answers are messages: they come in between writes, as between the operator's batches.
+      await new Promise((r) => setImmediate(r));
+    },
+    /**
+     * Writes until a copy is reported after `from`; once the log is past its bound and a copy runs, the next write
+     * waits for its answer (2 MB a write come faster than a copy: at the bench's pace the copy takes seconds).
+     */
+    async untilCopy(from = 0, maxWrites = 100): Promise<void> {
+      const copied = (): boolean => seen.slice(from).some((s) => s.when === 'copy');
+      while (!copied() && w.n < maxWrites) {
+        await w.write();
+        const until = Date.now() + 20_000;
+        while (walBytes(file) > WAL_BOUND_BYTES && !copied() && Date.now() < until)
+          await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close(): Promise<void> {
+      await a.close();
+      closed = true;
+    },
   };
-  // Writes until the first copy; once the log is past its bound and a copy runs, the next write waits for its answer
-  // (here 2 MB a write come faster than a copy: at the bench's pace the copy takes seconds of writes).
-  while (!seen.some((s) => s.when === 'copy') && n < 100) {
-    await write();
-    const until = Date.now() + 20_000;
-    while (walBytes(file) > WAL_BOUND_BYTES && !seen.some((s) => s.when === 'copy') && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 10));
-  }
+  return w;
+}
+
+test('with a copier, the log past its bound is copied on its own thread and the writer then copies what is left', async (t) => {
+  const w = await copierWriter(t);
+  const { file, seen } = w;
+  await w.untilCopy();
   const copy = seen.find((s) => s.when === 'copy');
-  assert.ok(copy, `a copy after ${n} writes`);
+  assert.ok(copy, `a copy after ${w.n} writes`);
   assert.ok(copy.busy === 0 && copy.log > 0 && copy.checkpointed === copy.log, 'the copy took every frame');
   assert.ok(walBytes(file) > WAL_BOUND_BYTES);
-  assert.ok(maxWal < WAL_BOUND_BYTES * 1.25 + (8 << 20), `the log stayed near its bound (${maxWal} bytes)`);
+  assert.ok(w.maxWal < WAL_BOUND_BYTES * 1.25 + (8 << 20), `the log stayed near its bound (${w.maxWal} bytes)`);
+
   // Nothing was written during that copy: the next write finds every frame copied and starts the log over itself,
   // in the same file, which SQLite cuts back to the bound (journal_size_limit); nothing is left for the writer.
-  await write();
+  await w.write();
   assert.equal(walBytes(file), WAL_BOUND_BYTES, 'the log started over in its file, cut back to the bound');
   assert.ok(!seen.some((s) => s.when === 'write'), JSON.stringify(seen));
 
@@ -166,69 +190,39 @@ test('with a copier, the log past its bound is copied on its own thread and the 
   // outrun it; an inline try a quarter bound on finds the copier holding SQLite's checkpoint lock, `busy`.)
   const copies = seen.length;
   const done = (): boolean => seen.slice(copies).some((s) => s.when === 'write' && s.busy === 0);
-  while (!done() && n < 200) await write();
+  while (!done() && w.n < 200) await w.write();
   const first = seen.findIndex((s, i) => i >= copies && s.when === 'write' && s.busy === 0);
-  assert.ok(first > copies, `the writer checkpointed the log after ${n} writes: ${JSON.stringify(seen)}`);
+  assert.ok(first > copies, `the writer checkpointed the log after ${w.n} writes: ${JSON.stringify(seen)}`);
   const last = seen[first - 1]!;
   assert.equal(last.when, 'copy', `a copy came just before the writer's checkpoint: ${JSON.stringify(seen)}`);
   assert.ok(last.busy === 0 && last.checkpointed === last.log, 'the copy took every frame there was when it began');
-  const w = seen[first]!;
-  assert.equal(w.checkpointed, w.log, 'the writer copied every frame');
-  assert.ok(w.log > last.log, 'and the frames written during the copy');
-  await write();
+  const own = seen[first]!;
+  assert.equal(own.checkpointed, own.log, 'the writer copied every frame');
+  assert.ok(own.log > last.log, 'and the frames written during the copy');
+  await w.write();
   assert.equal(walBytes(file), WAL_BOUND_BYTES, 'the log started over in its file, cut back to the bound');
-  await a.close();
-  closed = true;
+  await w.close();
   assert.equal(walBytes(file), 0);
   const r = new Database(file, { readonly: true });
   t.after(() => r.close());
-  assert.equal((r.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, n * rows);
+  assert.equal((r.prepare('SELECT count(*) AS n FROM rr').get() as { n: number }).n, w.n * w.rows);
 });
 
 test('after an idle checkpoint emptied a copied log, the next log past its bound is copied on the copier again', async (t) => {
-  const file = tempFile(t);
-  const seen: { when: string; busy: number; log: number; checkpointed: number }[] = [];
-  const a = await SqliteAdapter.open('w', file, {
-    busyTimeoutMs: 1000,
-    copyOffThread: true,
-    onCheckpoint: (when, out) => {
-      if (out instanceof Error) throw out;
-      seen.push({ when, ...out.result });
-    },
-  });
-  t.after(() => a.close());
-  await a.execDDL([
-    'CREATE TABLE rr (row_id INTEGER PRIMARY KEY, insert_timestamp TEXT, tsd_name TEXT, tsd_id INT, v TEXT)',
-  ]);
-  const rows = 2000;
-  const text = JSON.stringify(Array.from({ length: rows }, () => ({ v: 'x'.repeat(1000) })));
-  let n = 0;
-  const write = async (): Promise<void> => {
-    await a.write([rrBatch(text, rows)], [{ table: 'rr', stream: 's', seq: ++n }], []);
-    await new Promise((r) => setImmediate(r));
-  };
+  const w = await copierWriter(t);
+  const { file, seen } = w;
   // Until a copy took every frame of a log past the bound (the copier is then 'copied').
-  while (!seen.some((s) => s.when === 'copy') && n < 100) {
-    await write();
-    const until = Date.now() + 20_000;
-    while (walBytes(file) > WAL_BOUND_BYTES && !seen.some((s) => s.when === 'copy') && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 10));
-  }
+  await w.untilCopy();
   assert.ok(
     seen.some((s) => s.when === 'copy' && s.busy === 0),
     JSON.stringify(seen),
   );
   // The writer goes quiet: its idle checkpoint empties the log.
-  await a.idle(); // notes the writes
-  await a.idle();
+  await w.a.idle(); // notes the writes
+  await w.a.idle();
   assert.equal(walBytes(file), 0, JSON.stringify(seen));
   // The writes resume: the log past its bound goes to the copier again, not to an inline checkpoint.
   const before = seen.length;
-  while (!seen.slice(before).some((s) => s.when === 'copy' || s.when === 'write') && n < 200) {
-    await write();
-    const until = Date.now() + 20_000;
-    while (walBytes(file) > WAL_BOUND_BYTES && seen.length === before && Date.now() < until)
-      await new Promise((r) => setTimeout(r, 10));
-  }
+  await w.untilCopy(before, 200);
   assert.equal(seen.slice(before)[0]?.when, 'copy', JSON.stringify(seen.slice(before)));
 });
