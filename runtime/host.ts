@@ -26,7 +26,15 @@ import { Inbox, SELF, SEND } from './inbox.js';
 import { MetricsBuffer } from './metrics.js';
 import { isolateGc } from './gc.js';
 import { watchBursts, type BurstGc } from './burst-gc.js';
-import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc, type IdleGc } from './idle-gc.js';
+import {
+  compactingGc,
+  eventLoopBusy,
+  idleGcCompact,
+  idleGcQuietMs,
+  scheduleIdleGc,
+  type IdleGc,
+  type IdleGcOutcome,
+} from './idle-gc.js';
 import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
 const port = parentPort;
@@ -46,6 +54,8 @@ let stopping = false;
 /** The mailbox: what arrived and is not handled yet (inbox.ts). */
 const inbox = new Inbox();
 let idleGc: IdleGc | undefined;
+/** Where the post-start collection stands, for `sys.stats` (tests read it rather than guess from heap sizes). */
+let idleGcState: IdleGcOutcome | 'waiting' | 'off' = 'off';
 let burstGc: BurstGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
@@ -186,9 +196,14 @@ function isPromise(v: unknown): v is Promise<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
-function workerStats(): { heapUsed: number; heapTotal: number; external: number } {
+function workerStats(): {
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  idleGc: IdleGcOutcome | 'waiting' | 'off';
+} {
   const m = process.memoryUsage();
-  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, idleGc: idleGcState };
 }
 
 async function drain(): Promise<void> {
@@ -309,8 +324,10 @@ function startIdleGc(quietMs: number, compact: boolean): void {
   if (quietMs === 0 || gc === undefined) return;
   const collect = compact ? compactingGc(gc) : gc;
   idleGc = scheduleIdleGc({ gc: collect, quietMs, busy: eventLoopBusy() });
+  idleGcState = 'waiting';
   // Then the same after each burst that grew the heap (burst-gc.ts), measured from what the first one left.
   void idleGc.done.then((outcome) => {
+    idleGcState = outcome;
     if (outcome !== 'cancelled' && running) burstGc = watchBursts({ gc: collect, quietMs });
   });
 }
