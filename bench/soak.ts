@@ -4,9 +4,10 @@
 //    then brings the query pool to its configured size (a lazily started worker is not growth: `fillQueryPool`);
 // 2. paces 1,000-row PUTs at half that rate for M minutes (default 10), while a second loop runs `sql` (count, a
 //    group by), `get status`, `get processes` and `get streaming` every 250 ms;
-// 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s, the
-//    fds between two commands of the second loop (a running query holds its own connections' descriptors, and
-//    queries take longer as the table grows; the count at any moment is in the line too);
+// 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s,
+//    between two commands of the second loop: a running query holds its own connections' descriptors and its
+//    working memory (page cache, sorter, result), and the group by runs longer as the table grows, so samples at
+//    any moment catch one running more and more often; both at any moment are in the lines too;
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
 // Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
 // against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
@@ -224,7 +225,12 @@ try {
   const warmUpMs = Math.max(30_000, minutes * 6_000);
   type Sample = {
     t: number;
+    /** RSS between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     rss: number;
+    /** RSS at the sample's moment, a query perhaps running (with its page cache, sorter and result). */
+    rssAnyMoment: number;
+    /** Whether a command of the mixed loop was running at that moment. */
+    commandRunning: boolean;
     /** Open fds between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     fds: number;
     /** False when no such moment came within 10 s (then `fds` was read at any moment). */
@@ -247,13 +253,20 @@ try {
   };
   const sample = async (): Promise<Sample> => ({
     t: Date.now() - startAt,
-    rss: rssMb(pid),
+    commandRunning: mixedIdleSince === undefined,
+    rssAnyMoment: rssMb(pid),
     fdsAnyMoment: fds(pid),
     ...(await betweenCommands().then((settled) => {
       const kinds = fdKinds(pid);
-      return { fds: Object.values(kinds).reduce((a, b) => a + b, 0), settled, kinds, sockets: kinds['socket'] ?? 0 };
+      return {
+        rss: rssMb(pid),
+        ...rssSplit(pid),
+        fds: Object.values(kinds).reduce((a, b) => a + b, 0),
+        settled,
+        kinds,
+        sockets: kinds['socket'] ?? 0,
+      };
     })),
-    ...rssSplit(pid),
     heap: await heaps(node.port),
   });
   while (Date.now() < end) {
@@ -322,6 +335,8 @@ try {
   const anyEarly = median(early.map((s) => s.fdsAnyMoment));
   const anyLate = median(late.map((s) => s.fdsAnyMoment));
   const growth = ((rssLate - rssEarly) / rssEarly) * 100;
+  const rssAnyEarly = median(early.map((s) => s.rssAnyMoment));
+  const rssAnyLate = median(late.map((s) => s.rssAnyMoment));
   // The trend: each minute's median from the warm-up on (a leak climbs minute by minute; a load that swings does not).
   const perMinute = (f: (s: Sample) => number): number[] => {
     const out: number[] = [];
@@ -331,8 +346,16 @@ try {
     }
     return out;
   };
+  const round1 = (x: number): number => Math.round(x * 10) / 10;
   jsonLine('soak.rss-growth', growth, '%', 0, {
     ...extra,
+    sampled: `between two commands of the mixed loop (no query running), ${SETTLE_MS} ms after the last answered`,
+    unsettled: samples.filter((s) => !s.settled).length,
+    // The same at any moment (a query perhaps running: its page cache, sort and result are the node's RSS then).
+    any_moment_growth_pct: round1(((rssAnyLate - rssAnyEarly) / rssAnyEarly) * 100),
+    any_moment_minute_medians_mb: perMinute((s) => s.rssAnyMoment),
+    // How often a command was running at the sample's moment, in each window: a longer query is caught more often.
+    command_running_share: [early, late].map((w) => round1(w.filter((s) => s.commandRunning).length / w.length)),
     rss_median_first_window_mb: Math.round(rssEarly),
     rss_median_last_window_mb: Math.round(rssLate),
     window_s: Math.round(windowMs / 1000),
