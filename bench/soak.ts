@@ -191,9 +191,11 @@ try {
   // SETTLE_MS after the last one answered: a query worker lets its closed connections go once the answer is on its
   // way (a young collection), or for a long query's promoted statements at a full collection right after it, unless
   // the worker ran one in the last second (actors/query-pool/release.ts); so a sample may still count a query's
-  // connections that wait for that collection, never fewer than stay. A sample that found no such moment within
-  // 10 s is marked (`unsettled` in the line).
+  // connections that wait for that collection, never fewer than stay. A sample waits up to SETTLE_WAIT_MS for such
+  // a moment (the group by over 30M rows runs for several seconds: at 10 s, three samples of a run found none and
+  // counted a query's descriptors); one that found none is marked (`unsettled` in the line).
   const SETTLE_MS = 100;
+  const SETTLE_WAIT_MS = 30_000;
   /** When the mixed loop's last command answered; undefined while one runs. */
   let mixedIdleSince: number | undefined = 0;
   const mixed = (async () => {
@@ -233,7 +235,7 @@ try {
     commandRunning: boolean;
     /** Open fds between two commands of the mixed loop (no query running), SETTLE_MS after the last. */
     fds: number;
-    /** False when no such moment came within 10 s (then `fds` was read at any moment). */
+    /** False when no such moment came within SETTLE_WAIT_MS (then `fds` and `rss` were read at any moment). */
     settled: boolean;
     /** Open fds at the sample's moment, a query perhaps running. */
     fdsAnyMoment: number;
@@ -244,10 +246,10 @@ try {
     heap: Record<string, number>;
   };
   const samples: Sample[] = [];
-  /** Waits (at most 10 s) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
+  /** Waits (at most SETTLE_WAIT_MS) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
   const betweenCommands = async (): Promise<boolean> => {
     const settled = (): boolean => mixedIdleSince !== undefined && Date.now() - mixedIdleSince >= SETTLE_MS;
-    for (const until = Date.now() + 10_000; !settled() && Date.now() < until;)
+    for (const until = Date.now() + SETTLE_WAIT_MS; !settled() && Date.now() < until;)
       await new Promise((r) => setTimeout(r, 5));
     return settled();
   };
