@@ -272,6 +272,7 @@ try {
     heap: await heaps(node.port),
   });
   while (Date.now() < end) {
+    const startedAt = Date.now();
     const s = await sample();
     samples.push(s);
     const smapsDir = process.env['BENCH_SOAK_SMAPS'];
@@ -285,7 +286,9 @@ try {
       note(
         `t=${Math.round(s.t / 1000)}s rss=${Math.round(s.rss)} anon=${Math.round(s.anon)} ${JSON.stringify(s.heap)} fds=${s.fds} ${JSON.stringify(s.kinds)}`,
       );
-    await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
+    // Every 5 s from the previous sample's start: a sample that waited for a moment between commands does not
+    // thin out the later windows (the waits grow with the group by's time).
+    await new Promise((r) => setTimeout(r, Math.min(Math.max(0, 5000 - (Date.now() - startedAt)), end - Date.now())));
   }
   await Promise.all([load, mixed]);
   samples.push(await sample());
@@ -321,7 +324,8 @@ try {
   // RSS and open fds move with the load of the moment: RSS by 60 MB within a minute at a steady rate (batches,
   // queries, collections: 217-283 MB in one run), open fds with the REST connections (the client keeps up to 16,
   // pooled for 4 s). One sample at each end is then a coin toss, so both figures compare the median of the minute
-  // after warm-up with the median of the last minute (12 samples each): steady growth still shows whole (a leak of
+  // after warm-up with the median of the last minute (about 12 samples each; `window_samples` says how many):
+  // steady growth still shows whole (a leak of
   // one descriptor a minute moves it by nine over ten minutes). The single samples at each end are in the lines too.
   const windowMs = Math.min(60_000, (last.t - first.t) / 2);
   const median = (xs: number[]): number => {
@@ -357,7 +361,7 @@ try {
     any_moment_growth_pct: round1(((rssAnyLate - rssAnyEarly) / rssAnyEarly) * 100),
     any_moment_minute_medians_mb: perMinute((s) => s.rssAnyMoment),
     // How often a command was running at the sample's moment, in each window: a longer query is caught more often.
-    command_running_share: [early, late].map((w) => round1(w.filter((s) => s.commandRunning).length / w.length)),
+    command_running: [early, late].map((w) => `${w.filter((s) => s.commandRunning).length} of ${w.length}`),
     rss_median_first_window_mb: Math.round(rssEarly),
     rss_median_last_window_mb: Math.round(rssLate),
     window_s: Math.round(windowMs / 1000),
@@ -372,6 +376,8 @@ try {
     rss_first_mb: Math.round(first.rss),
     rss_last_mb: Math.round(last.rss),
     rss_max_mb: Math.round(Math.max(...samples.map((s) => s.rss))),
+    // The highest RSS seen at all (at any moment, a query perhaps running).
+    any_moment_max_mb: Math.round(Math.max(...samples.map((s) => s.rssAnyMoment))),
     anon_first_mb: Math.round(first.anon),
     anon_last_mb: Math.round(last.anon),
     file_first_mb: Math.round(first.file),

@@ -33,7 +33,7 @@ import {
   idleGcQuietMs,
   scheduleIdleGc,
   type IdleGc,
-  type IdleGcOutcome,
+  type IdleGcState,
 } from './idle-gc.js';
 import type { ActorMessage, FromHost, OutItem, ReplyEnvelope, StartMessage, ToHost } from './wire.js';
 
@@ -55,7 +55,7 @@ let stopping = false;
 const inbox = new Inbox();
 let idleGc: IdleGc | undefined;
 /** Where the post-start collection stands, for `sys.stats` (tests read it rather than guess from heap sizes). */
-let idleGcState: IdleGcOutcome | 'waiting' | 'off' = 'off';
+let idleGcState: IdleGcState = 'off';
 let burstGc: BurstGc | undefined;
 let draining = false;
 let out: OutItem[] = [];
@@ -200,7 +200,7 @@ function workerStats(): {
   heapUsed: number;
   heapTotal: number;
   external: number;
-  idleGc: IdleGcOutcome | 'waiting' | 'off';
+  idleGc: IdleGcState;
 } {
   const m = process.memoryUsage();
   return { heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, idleGc: idleGcState };
@@ -221,7 +221,8 @@ async function drain(): Promise<void> {
       const tag = inbox.tag;
       const askId = tag > 0 ? tag : 0;
       try {
-        // `sys.stats` is the runtime's own question (any actor): this worker's heap, for `get processes`.
+        // `sys.stats` is the runtime's own question (any actor): this worker's heap and post-start collection, for
+        // tests and benches.
         let r = m.type === 'sys.stats' ? workerStats() : def.handle(state, m, ctx);
         if (isPromise(r)) r = await r;
         if (askId !== 0) emit({ k: 'reply', id: askId, ok: true, v: r });

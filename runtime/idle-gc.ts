@@ -55,6 +55,8 @@ export interface IdleGcOptions {
 }
 
 export type IdleGcOutcome = 'collected' | 'gave-up' | 'cancelled';
+/** Where a thread's post-start collection stands: not scheduled, waiting for quiet or under way, or its outcome. */
+export type IdleGcState = IdleGcOutcome | 'waiting' | 'off';
 
 export interface IdleGc {
   /** Settles once: after the collection, when it gave up, or when cancelled. */

@@ -84,8 +84,8 @@ test('QuietWatch tells a name once no event came for it within the quiet time, a
   const errors: Error[] = [];
   const w = await QuietWatch.open({
     dir: d,
-    // Long enough that the check below, 10 ms after the writes, still finds the name pending on a loaded machine
-    // (with 80 ms a late timer once let the quiet time pass first: a CI run).
+    // Long enough that the check below, polled right after the writes, still finds the name pending on a loaded
+    // machine (with 80 ms a late timer once let the quiet time pass first: a CI run).
     quietMs: 1000,
     accept: (name) => !name.startsWith('.'),
     onQuiet: (names) => told.push({ names, at: performance.now() }),
@@ -102,9 +102,10 @@ test('QuietWatch tells a name once no event came for it within the quiet time, a
     pause(20);
   }
   closeSync(fd);
-  // The events reach the watch's callback on this thread's loop: still pending while they are fresh. Polled: a
-  // timer set now may fire before the loop reads the inotify queue (libuv's clock was last read before the writes,
-  // so the timer is due at once and timers run before the poll for I/O: a CI run saw `pending` false at 10 ms).
+  // The events reach the watch's callback on this thread's loop: still pending while they are fresh. Polled: this
+  // code resumes in the loop's poll phase, and the timers run at the end of that same turn, before the next poll
+  // reads the inotify queue, so a thread stalled past 10 ms (a loaded CI) ran a single 10 ms timer first and saw
+  // `pending` false.
   for (let i = 0; i < 50 && !w.pending('a.json') && told.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(told.length, 0, 'told within the quiet time after the last write');
   assert.equal(w.pending('a.json'), true);

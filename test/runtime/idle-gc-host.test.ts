@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { faultSpec, harness } from '../fixtures/supervision.js';
+import type { IdleGcState } from '../../runtime/idle-gc.js';
 
 const MB = 1024 * 1024;
 
 interface Stats {
   heapTotal: number;
   /** Where the post-start collection stands (runtime/host.ts `idleGcState`). */
-  idleGc: string;
+  idleGc: IdleGcState;
 }
 
 /** Starts a fault actor with ELRT_IDLE_GC_MS as given (a worker copies the environment when it starts). */
@@ -58,10 +59,12 @@ test('with ELRT_IDLE_GC_MS=0 the grown young generation stays until V8 gives it 
 });
 
 test('a worker kept busy by its messages gets no post-start collection', async (t) => {
-  const { ref, grown } = await startWith(t, 'busy', undefined);
-  // 100 ms of work per message, one after another for 3 s: each 1 s window is busy most of the time, even when the
-  // asking thread stalls for several hundred ms on a loaded machine (at 30 ms per message a CI run once let a
-  // window pass as quiet).
+  // A 300 ms quiet time: a host that ignored the load would have ended its sequence (300 ms, eleven scavenges and
+  // six full collections 100 ms apart) about 1 s before the check below.
+  const { ref, grown } = await startWith(t, 'busy', '300');
+  // 100 ms of work per message, one after another for 3 s: each window is busy most of the time, even when the
+  // asking thread stalls for a while on a loaded machine (at 30 ms per message a CI run once let a window pass as
+  // quiet).
   const until = performance.now() + 3000;
   while (performance.now() < until) await ref.ask({ type: 'fault.spin', ms: 100 });
   const s = await ref.ask<Stats>({ type: 'sys.stats' });
