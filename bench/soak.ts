@@ -14,7 +14,9 @@
 // is in the same line), acknowledged rows lost and duplicated (0).
 // BENCH_SOAK_TRACE=1 prints every sample (RSS, anonymous RSS, V8 heap per thread, open fds by kind);
 // BENCH_SOAK_SMAPS=<dir> writes the node's /proc/<pid>/smaps there every 30 s, to tell which mappings grow (glibc
-// arenas, V8 pages, files).
+// arenas, V8 pages, files); BENCH_SOAK_SQL=0 leaves the `sql` commands out of the second loop (the `get` commands
+// stay), to tell growth that follows the queries from growth that follows the ingest. A run with it is marked
+// (`sql` false in the line) and is not the soak's figure.
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { bodies, count, get, pool, put, startNode } from './ingest-common.js';
@@ -29,6 +31,8 @@ const minutes = Number(arg('--minutes') ?? 10);
 /** Rows/s of the soak; default half the rate measured at the start. A fixed rate compares two trees (A/B). */
 const fixedRate = arg('--rate') === undefined ? undefined : Number(arg('--rate'));
 const ROWS = 1000;
+/** Whether the second loop runs `sql` commands (BENCH_SOAK_SQL=0: only the `get` commands). */
+const withSql = process.env['BENCH_SOAK_SQL'] !== '0';
 const H = { type: 'json', dbms: 'edge', table: 'soak', mode: 'streaming' };
 
 const rssMb = (pid: number): number =>
@@ -200,8 +204,12 @@ try {
   let mixedIdleSince: number | undefined = 0;
   const mixed = (async () => {
     const cmds = [
-      'sql edge format = json "select count(*) as n from soak"',
-      'sql edge format = json "select device, count(*) as n, max(value) as v from soak group by device"',
+      ...(withSql
+        ? [
+            'sql edge format = json "select count(*) as n from soak"',
+            'sql edge format = json "select device, count(*) as n, max(value) as v from soak group by device"',
+          ]
+        : []),
       'get status',
       'get processes',
       'get streaming',
@@ -309,6 +317,7 @@ try {
   );
   const extra = {
     minutes,
+    sql: withSql,
     measured_rows_per_s: Math.round(rate),
     soak_rows_per_s: Math.round(target),
     acked,
