@@ -19,10 +19,12 @@
 // glibc gives each thread that mallocs while the others hold their arenas an arena of its own, up to eight per core
 // (malloc.c `arena_get2`): the node's writing threads (REST, streamer, operator, the query workers, libsql's and V8's
 // own) each keep their arena's high-water mark and free lists, and a soak's anonymous RSS climbed about 1 MB a
-// minute with every V8 heap level (bench/README.md soak). `mallopt(M_ARENA_MAX)` before the threads start caps
-// how many arenas there are (`ELRT_MALLOC_ARENA_MAX`, default 2; 0 leaves glibc's limit; MALLOC_ARENA_MAX in the
-// environment is left as glibc read it): threads past the cap share the existing arenas, so freed chunks are
-// reused by whichever thread allocates next instead of waiting in the arena of the thread that freed them.
+// minute with every V8 heap level (bench/README.md soak). `mallopt(M_ARENA_MAX)` before the workers start caps
+// how many arenas are made from then on (`ELRT_MALLOC_ARENA_MAX`, default 2; 0 leaves glibc's limit;
+// MALLOC_ARENA_MAX in the environment is left as glibc read it): threads past the cap share the existing arenas, so
+// freed chunks are reused by whichever thread allocates next instead of waiting in the arena of the thread that
+// freed them. Node's first threads (V8's platform workers) made their arenas before this code runs, and glibc keeps
+// them: a soak's node had six (gdb `malloc_stats`, bench/README.md soak).
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 
