@@ -6,8 +6,8 @@
 //    group by), `get status`, `get processes` and `get streaming` every 250 ms;
 // 3. samples the node process's RSS (every worker is a thread of it) and open fds (/proc/<pid>/fd) every 5 s,
 //    between two commands of the second loop: a running query holds its own connections' descriptors and its
-//    working memory (page cache, sorter, result), and the group by runs longer as the table grows, so samples at
-//    any moment catch one running more and more often; both at any moment are in the lines too;
+//    working memory (page cache, sorter, result), and the group by runs longer as the table grows, so a sample at
+//    any moment may catch one running, late in a run more often; both at any moment are in the lines too;
 // 4. waits until every acknowledged row is in the table, then counts the lost and duplicated ones.
 // Figures: RSS growth (%, target <= 5) and open fd growth (target 0), each the median of the last minute's samples
 // against the median of the minute after warm-up (the first tenth, at least 30 s; the growth from the load's start
@@ -334,8 +334,8 @@ try {
   // queries, collections: 217-283 MB in one run), open fds with the REST connections (the client keeps up to 16,
   // pooled for 4 s). One sample at each end is then a coin toss, so both figures compare the median of the minute
   // after warm-up with the median of the last minute (about 12 samples each; `window_samples` says how many):
-  // steady growth still shows whole (a leak of
-  // one descriptor a minute moves it by nine over ten minutes). The single samples at each end are in the lines too.
+  // steady growth still shows whole (a leak of one descriptor a minute moves it by nine over ten minutes). The
+  // single samples at each end are in the lines too.
   const windowMs = Math.min(60_000, (last.t - first.t) / 2);
   const median = (xs: number[]): number => {
     const v = [...xs].sort((a, b) => a - b);
