@@ -10,7 +10,7 @@
 // beside it; the service goes on with the next file. Step 1 checks everything before step 2 moves
 // anything, and a JSON file processed again after a crash finds its blobs already indexed under its
 // own name, so a restart neither loses a blob nor refuses the file.
-import { access, chmod, constants, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { EdgeRtError, ProtocolError, errorMessage } from '../../base/errors.js';
 import type { Logger } from '../../base/log.js';
@@ -21,7 +21,7 @@ import { findOne, upsert, type BlobRecord } from './catalog.js';
 import type { BlobsArchiverConfig } from './config.js';
 import { blobIds, checkNames, JSON_STRUCTURE, parseRows, standaloneName, type Row } from './refs.js';
 import type { ArchiverStats } from './stats.js';
-import { readRegular } from '../_shared/file-moves.js';
+import { readRegular, writeReason } from '../_shared/file-moves.js';
 
 export interface ArchiverDirs {
   bwatch: string;
@@ -212,6 +212,8 @@ async function toErrorDir(
   await rename(path, dest);
   // It keeps the mode its writer gave it (maybe world-readable): the error directory is the node's only.
   await chmod(dest, 0o600);
-  await writeFile(`${dest}.reason.txt`, `error ${code}: ${reason}\n`, { mode: 0o600 });
+  // Written aside and renamed: a reader of the error directory never finds the reason file empty (a CI run read one
+  // between its creation and its write).
+  await writeReason(`${dest}.reason.txt`, `error ${code}: ${reason}\n`);
   return dest;
 }
