@@ -44,11 +44,14 @@ export interface CliProcess {
   exited(timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a long-running CLI command (`start`). The caller ends it; `t.after` should kill it as a backstop. */
-export function startCli(args: string[]): CliProcess {
+/**
+ * Starts a long-running CLI command (`start`), with `env` added to this process's environment. The caller ends it;
+ * `t.after` should kill it as a backstop.
+ */
+export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: REPO,
-    env: { ...process.env, EDGELAKE_RT_LOG: 'info' },
+    env: { ...process.env, EDGELAKE_RT_LOG: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

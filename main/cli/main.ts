@@ -31,9 +31,12 @@ async function main(argv: string[]): Promise<number> {
   if (args.verb !== 'start') exitWhenOutputCloses();
   switch (args.verb) {
     case 'start': {
+      // First of all: the process execs itself with glibc's arena cap in its environment (arena-exec.ts); when that
+      // is done this call does not return, and the new image comes back here with the cap set.
+      const execFailure = await (await import('./arena-exec.js')).execWithArenaCap();
       // Module loading and the services' start inflate the main thread's young generation (young-gen.ts).
       const young = holdYoungGeneration();
-      return (await import('./start.js')).runStart(args, () => young.release());
+      return (await import('./start.js')).runStart(args, () => young.release(), execFailure);
     }
     case 'check':
       return (await import('./check.js')).runCheck(args);

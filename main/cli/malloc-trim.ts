@@ -24,7 +24,8 @@
 // MALLOC_ARENA_MAX in the environment is left as glibc read it): threads past the cap share the existing arenas, so
 // freed chunks are reused by whichever thread allocates next instead of waiting in the arena of the thread that
 // freed them. Node's first threads (V8's platform workers) made their arenas before this code runs, and glibc keeps
-// them: a soak's node had six (gdb `malloc_stats`, bench/README.md soak).
+// them: a soak's node had six (gdb `malloc_stats`, bench/README.md soak). So `start` first execs itself with
+// MALLOC_ARENA_MAX set (arena-exec.ts), and this mallopt caps only when that could not be done.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 

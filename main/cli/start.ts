@@ -9,6 +9,7 @@ import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { keepRunningWhenOutputCloses, writable } from './closed-output.js';
+import { logArenaExecFailure } from './arena-exec.js';
 import {
   arenaMax,
   fixMmapThreshold,
@@ -18,8 +19,15 @@ import {
   trimIntervalMs,
 } from './malloc-trim.js';
 
-/** `started` is called once the node runs (or failed to start). */
-export async function runStart(args: CliArgs, started: () => void = () => undefined): Promise<number> {
+/**
+ * `started` is called once the node runs (or failed to start); `execFailure` says why the re-exec with the arena cap
+ * was not done (arena-exec.ts), to be logged.
+ */
+export async function runStart(
+  args: CliArgs,
+  started: () => void = () => undefined,
+  execFailure?: string,
+): Promise<number> {
   const [file, extra] = args.positional;
   if (extra !== undefined) throw new Error(`start takes one file (node.yaml or script.al), got also '${extra}'`);
   let exitCode = 0;
@@ -40,6 +48,7 @@ export async function runStart(args: CliArgs, started: () => void = () => undefi
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
   if (mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
+  logArenaExecFailure(execFailure, memoryLog);
   if (arenas !== undefined) await limitArenas(arenas, memoryLog);
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),

@@ -1,0 +1,73 @@
+// The arena cap from the process's first instruction. glibc reads MALLOC_ARENA_MAX once, at exec, and Node's first
+// threads (V8's platform workers, the main thread) take their arenas before any JavaScript runs, so the CLI's
+// `mallopt(M_ARENA_MAX)` caps only the arenas made after it: a soak's node had six (gdb `malloc_stats`,
+// bench/README.md soak). `start` therefore execs itself once more, before it loads anything else, with
+// MALLOC_ARENA_MAX in its environment: execve(2) keeps the pid (users, service managers and the kill -9 tests signal
+// the process they started), the open descriptors that are not close-on-exec, the arguments and Node's own flags.
+// Node marks stdin, stdout and stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on
+// by clearing the flag just before the call. A forked Node (NODE_CHANNEL_FD, an IPC pipe Node holds open) is not
+// re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
+// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's.
+import type { Logger } from '../../base/log.js';
+import { errorMessage } from '../../base/errors.js';
+import { arenaMax } from './malloc-trim.js';
+
+// fcntl.h
+const F_GETFD = 1;
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/** What the re-exec would do here: the cap and the environment, or why it is not done. */
+export type ArenaExecPlan = { cap: number; env: string[] } | { skip: string };
+
+/**
+ * Whether to re-execute with MALLOC_ARENA_MAX: on Linux, when neither MALLOC_ARENA_MAX (glibc has read it already) nor
+ * `ELRT_MALLOC_ARENA_MAX=0` (glibc's own limit) says otherwise, and not in a forked Node. The environment is the
+ * process's, plus the cap.
+ */
+export function arenaExecPlan(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): ArenaExecPlan {
+  if (platform !== 'linux') return { skip: `glibc's arena cap is Linux's; this is ${platform}` };
+  if ((env['NODE_CHANNEL_FD'] ?? '') !== '') return { skip: 'a forked node (its IPC pipe would not survive exec)' };
+  const cap = arenaMax(env);
+  if (cap === undefined) return { skip: 'MALLOC_ARENA_MAX is set, or ELRT_MALLOC_ARENA_MAX=0' };
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'MALLOC_ARENA_MAX') out.push(`${k}=${v}`);
+  out.push(`MALLOC_ARENA_MAX=${cap}`);
+  return { cap, env: out };
+}
+
+type Fcntl = (fd: number, cmd: number, arg: number) => number;
+type Execve = (path: string, argv: (string | null)[], envp: (string | null)[]) => number;
+
+/**
+ * Replaces this process with the same command and MALLOC_ARENA_MAX set. Returns only when it was not done: why (to
+ * log once the logger exists), or undefined when the plan said to skip.
+ */
+export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): Promise<string | undefined> {
+  if ('skip' in plan) return undefined;
+  let fcntl: Fcntl;
+  let execve: Execve;
+  try {
+    const koffi = (await import('koffi')).default;
+    const libc = koffi.load('libc.so.6');
+    fcntl = libc.func('int fcntl(int fd, int cmd, int arg)') as Fcntl;
+    execve = libc.func('int execve(const char *path, const char **argv, const char **envp)') as Execve;
+  } catch (err) {
+    return `execve is not available: ${errorMessage(err)}`;
+  }
+  // The standard descriptors that are open, with their flags as Node left them (restored if exec fails).
+  const kept = [0, 1, 2].map((fd) => ({ fd, flags: fcntl(fd, F_GETFD, 0) })).filter((d) => d.flags >= 0);
+  for (const d of kept) fcntl(d.fd, F_SETFD, d.flags & ~FD_CLOEXEC);
+  const argv = [process.argv0, ...process.execArgv, ...process.argv.slice(1)];
+  const rc = execve(process.execPath, [...argv, null], [...plan.env, null]);
+  for (const d of kept) fcntl(d.fd, F_SETFD, d.flags);
+  return `execve ${process.execPath} failed (${rc})`;
+}
+
+/** Logs, once the node's logger exists, that the re-exec was tried and not done (the late mallopt caps instead). */
+export function logArenaExecFailure(why: string | undefined, log: Logger): void {
+  if (why !== undefined) log.warn('could not re-execute with MALLOC_ARENA_MAX: arenas made before now stay', { why });
+}
