@@ -39,16 +39,18 @@ const H = { type: 'json', dbms: 'edge', table: 'soak', mode: 'streaming' };
  * V8 heap used per thread, MB, from the node's /metrics: one gauge per actor worker and the main thread's
  * (prom-client's default metrics). Tells a heap that keeps growing (a leak in that worker) from native memory.
  */
-async function heaps(port: number): Promise<Record<string, number>> {
+async function heaps(port: number): Promise<{ used: Record<string, number>; total: Record<string, number> }> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const out: Record<string, number> = {};
+  const used: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  const mb = (v: string): number => Math.round(Number(v) / 104857.6) / 10;
   for (const l of text.split('\n')) {
-    const w = /^edgelake_rt_worker_heap_used_bytes\{actor="([^"]+)"\} (\S+)/.exec(l);
-    if (w) out[w[1]!] = Math.round(Number(w[2]) / 104857.6) / 10;
-    const m = /^edgelake_rt_nodejs_heap_size_used_bytes (\S+)/.exec(l);
-    if (m) out['main'] = Math.round(Number(m[1]) / 104857.6) / 10;
+    const w = /^edgelake_rt_worker_heap_(used|total)_bytes\{actor="([^"]+)"\} (\S+)/.exec(l);
+    if (w) (w[1] === 'used' ? used : total)[w[2]!] = mb(w[3]!);
+    const m = /^edgelake_rt_nodejs_heap_size_(used|total)_bytes (\S+)/.exec(l);
+    if (m) (m[1] === 'used' ? used : total)['main'] = mb(m[2]!);
   }
-  return out;
+  return { used, total };
 }
 
 /** Query workers started and the pool's configured size, from `get query pool where details = true`. */
@@ -209,6 +211,8 @@ try {
     anon: number;
     file: number;
     heap: Record<string, number>;
+    /** V8 heap held (total) per thread, MB: what its spaces, the young generation among them, have reserved. */
+    heapTotal: Record<string, number>;
   };
   const samples: Sample[] = [];
   /** Waits (at most SETTLE_WAIT_MS) for a moment between two commands of the mixed loop, SETTLE_MS after the last. */
@@ -234,7 +238,7 @@ try {
         sockets: kinds['socket'] ?? 0,
       };
     })),
-    heap: await heaps(node.port),
+    ...(await heaps(node.port).then((h) => ({ heap: h.used, heapTotal: h.total }))),
   });
   while (Date.now() < end) {
     const startedAt = Date.now();
@@ -319,6 +323,10 @@ try {
     return out;
   };
   const round1 = (x: number): number => Math.round(x * 10) / 10;
+  const heapTotalMedians = (w: Sample[]): Record<string, number> =>
+    Object.fromEntries(
+      Object.keys(w[0]?.heapTotal ?? {}).map((k) => [k, round1(median(w.map((s) => s.heapTotal[k] ?? 0)))]),
+    );
   jsonLine('soak.rss-growth', growth, '%', 0, {
     ...extra,
     sampled: `between two commands of the mixed loop (no query running), ${SETTLE_MS} ms after the last answered`,
@@ -350,6 +358,10 @@ try {
     file_last_mb: Math.round(last.file),
     heap_first_mb: first.heap,
     heap_last_mb: last.heap,
+    // What each thread's V8 heap holds, in the minute after warm-up and in the last minute of load (medians).
+    heap_total_first_mb: heapTotalMedians(early),
+    heap_total_late_mb: heapTotalMedians(late),
+    heap_total_minute_medians_mb: perMinute((s) => Object.values(s.heapTotal).reduce((a, b) => a + b, 0)),
     rss_minute_medians_mb: perMinute((s) => s.rss),
     anon_minute_medians_mb: perMinute((s) => s.anon),
     target: '<= 5%',

@@ -124,8 +124,11 @@ function startMetrics(id: string): void {
   delay.enable();
   const labels = { actor: id };
   metricsTimer = setInterval(() => {
-    // The V8 heap only: process.memoryUsage() also reads the process's RSS from /proc each time.
-    metrics.set('edgelake_rt_worker_heap_used_bytes', labels, getHeapStatistics().used_heap_size);
+    // The V8 heap only: process.memoryUsage() also reads the process's RSS from /proc each time. Used and total
+    // both: a heap whose use stays level can still grow what it holds (a young generation grown under load).
+    const heap = getHeapStatistics();
+    metrics.set('edgelake_rt_worker_heap_used_bytes', labels, heap.used_heap_size);
+    metrics.set('edgelake_rt_worker_heap_total_bytes', labels, heap.total_heap_size);
     // Nanoseconds from perf_hooks; a histogram with no sample yet reports 0 for its percentiles.
     metrics.set(
       'edgelake_rt_worker_event_loop_delay_seconds',

@@ -2,10 +2,10 @@
 // free list (a high-water mark per arena), and the node's threads (REST, streamer, operator, libsql's) each peak
 // at different moments of a long load: in a 10-minute soak anonymous RSS kept rising while the V8 heaps stayed
 // flat, and malloc_trim(0) called into the running node through gdb dropped it from 260 to 192 MB (bench/README.md
-// soak; 167 MB in use of 261 MB held). GLIBC_TUNABLES is read at exec (the node cannot set it for itself),
-// so the node calls malloc_trim(0) itself, on the main thread, every `ELRT_MALLOC_TRIM_MS` (10 s; 0 = never):
-// glibc walks every arena (malloc.c `__malloc_trim`) and madvises their free pages away, in about a millisecond
-// for a busy node's heaps. koffi (a prebuilt FFI, no compiler at install) calls it; on a system without glibc
+// soak; 167 MB in use of 261 MB held). glibc has no setting that trims on its own, so the node calls
+// malloc_trim(0) itself (on a thread of libuv's pool) every `ELRT_MALLOC_TRIM_MS` (10 s; 0 = never): glibc walks
+// every arena (malloc.c `__malloc_trim`) and madvises their free pages away, in about a millisecond for a busy
+// node's heaps with an arena per thread, 50-100 ms with the two arenas of the cap below. koffi (a prebuilt FFI, no compiler at install) calls it; on a system without glibc
 // (musl, macOS) the trimmer is off and says so once.
 // malloc_trim does not reach two things (malloc.c `mtrim`): the top chunk of a thread's arena (only the main
 // arena's is trimmed) and blocks glibc serves from an arena because its mmap threshold rose. glibc raises the
@@ -47,7 +47,10 @@ export interface Trimmer {
   stop(): void;
 }
 
-type TrimFn = (pad: number) => number;
+type TrimFn = ((pad: number) => number) & {
+  /** koffi's asynchronous call: runs on a thread of libuv's pool, answers on this thread's event loop. */
+  async: (pad: number, cb: (err: unknown, released: number) => void) => void;
+};
 type MalloptFn = (param: number, value: number) => number;
 
 async function libc(): Promise<ReturnType<typeof import('koffi').load>> {
@@ -153,10 +156,21 @@ export async function startMallocTrim(everyMs: number, log: Logger): Promise<Tri
     const released = fn(0) === 1;
     return { released, ms: performance.now() - t0 };
   };
+  // The periodic trim runs on a thread of libuv's pool, not on the main thread: with the arenas capped at two, each
+  // holds every thread's chunks, and walking them took 50-100 ms under a soak's load (bench/README.md soak), which
+  // on the main thread delayed the control socket and REST's routing by as much. One trim at a time.
+  let running = false;
   const timer = setInterval(() => {
-    const r = trim();
-    // A slow trim holds each arena's lock while it walks it: worth knowing, never expected.
-    if (r.ms > 50) log.warn('malloc_trim was slow', { ms: Math.round(r.ms) });
+    if (running) return;
+    running = true;
+    const t0 = performance.now();
+    fn.async(0, (err) => {
+      running = false;
+      if (err) log.warn('malloc_trim failed', { error: errorMessage(err) });
+      // Other threads wait for an arena's lock while the trim walks it: worth knowing when it is long.
+      else if (performance.now() - t0 > 200)
+        log.info('malloc_trim was slow', { ms: Math.round(performance.now() - t0) });
+    });
   }, everyMs);
   timer.unref();
   return { trim, stop: () => clearInterval(timer) };

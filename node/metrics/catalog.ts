@@ -109,6 +109,11 @@ export const METRICS = {
   },
   // Workers (reported by each worker's host).
   edgelake_rt_worker_heap_used_bytes: { type: 'gauge', help: 'V8 heap used by the actor worker', labels: ['actor'] },
+  edgelake_rt_worker_heap_total_bytes: {
+    type: 'gauge',
+    help: 'V8 heap reserved by the actor worker (its spaces, the young generation included)',
+    labels: ['actor'],
+  },
   edgelake_rt_worker_event_loop_delay_seconds: {
     type: 'gauge',
     help: 'Event-loop delay of the actor worker over the last second (quantile 0.99 and 1 = max)',

@@ -69,6 +69,10 @@ test('/metrics parses strictly, and its counters move with ingest and survive an
   assert.ok(valueOf(after, 'edgelake_rt_journal_commit_duration_seconds_count', { source: 'rest-server' })! >= 1);
   assert.ok(valueOf(after, 'edgelake_rt_dbms_write_duration_seconds_count', { dbms: 'test' })! >= 1);
   assert.ok(valueOf(after, 'edgelake_rt_worker_heap_used_bytes', { actor: 'operator' })! > 0);
+  assert.ok(
+    valueOf(after, 'edgelake_rt_worker_heap_total_bytes', { actor: 'operator' })! >=
+      valueOf(after, 'edgelake_rt_worker_heap_used_bytes', { actor: 'operator' })!,
+  );
   // The local query that the status of a table needs is counted too.
   await n.cmd('sql test format = json "select count(*) from readings"');
   const q = await scrape(n.port);
