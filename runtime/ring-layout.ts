@@ -28,12 +28,34 @@ export const SPACE_SEQ = 34;
 export const PRODUCER_WAITING = 35;
 /** Set to 1 by either side to say no more records will come. */
 export const CLOSED = 36;
+/**
+ * Where in the data area the producer rewinds an empty ring to its start (bytes; 0: never), set when the ring is
+ * created: REWIND_AT, or a quarter of a smaller ring's data area.
+ */
+export const REWIND_FROM = 37;
 
 /** Word indices of the control area (Int32Array over the SharedArrayBuffer), for tests and tools. */
 export const RING_CONTROL = { HEAD, TAIL, PUSHED, POPPED, CLOSED, bytes: CONTROL_BYTES } as const;
 
 /** Bytes of a record's length word. */
 export const LEN_BYTES = 4;
+
+/**
+ * A length word that is not a record: the rest of the data area is unused, and the next record starts at its
+ * beginning (runtime/ring.ts `rewind`). No record is this long (a record fits the data area, at most 2^31 bytes).
+ */
+export const SKIP = 0xffffffff;
+
+/**
+ * How far into the data area the producer must be before it rewinds an empty ring to its start. The pages of a
+ * SharedArrayBuffer become resident as they are first written; a ring whose records are small (frames that name
+ * journal entries) crept through its 16 MiB a few MB every ten minutes, which a soak counted as growth. Rewinding
+ * an empty ring keeps a steady flow in its first pages; a backlog still uses the whole ring.
+ */
+export const REWIND_AT = 256 << 10;
+
+/** The rewind point of a ring of `capacity` data bytes (REWIND_FROM). */
+export const rewindFrom = (capacity: number): number => Math.min(REWIND_AT, capacity / 4);
 
 export const pad4 = (n: number): number => (n + 3) & ~3;
 

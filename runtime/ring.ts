@@ -12,6 +12,11 @@
 // reloads it only when that value says full / empty: a stale value only ever understates the room or
 // the data (the counters only move forward), and the records below a HEAD value once loaded stay
 // visible (the load that saw it is the synchronizing one).
+// Rewind: a producer that finds the ring empty past REWIND_FROM writes a skip word (ring-layout.ts SKIP) where it
+// stands and its record at the data area's start, both published by the one HEAD store; the consumer passes the
+// skip word to the next multiple of the capacity. The consumer has taken everything up to that HEAD, so the skipped
+// bytes are free: nothing is overwritten that is still to be read. A steady flow the consumer keeps up with then
+// stays in the first pages of the SharedArrayBuffer instead of making all of it resident, a page at a time.
 import { Packr, Unpackr } from 'msgpackr';
 import { EdgeRtError } from '../base/errors.js';
 import {
@@ -26,6 +31,9 @@ import {
   PRODUCER_WAITING,
   CLOSED,
   LEN_BYTES,
+  REWIND_FROM,
+  SKIP,
+  rewindFrom,
   pad4,
   keepingAlive,
 } from './ring-layout.js';
@@ -56,6 +64,8 @@ export class Ring<T = unknown> {
   /** The data area as 32-bit words, for the length words (always 4-aligned). */
   private readonly words: Uint32Array;
   private readonly packr = new Packr({ useRecords: false, moreTypes: false });
+  /** Where the producer rewinds an empty ring (REWIND_FROM; Infinity: never). */
+  private readonly rewindAt: number;
   /** The consumer's TAIL as this (producer) side last loaded it. */
   private tailSeen: number;
   /** The producer's HEAD as this (consumer) side last loaded it. */
@@ -69,13 +79,19 @@ export class Ring<T = unknown> {
     this.capacity = this.data.length;
     this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
     this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0;
+    this.rewindAt = Atomics.load(this.ctl, REWIND_FROM) || Infinity;
   }
 
-  /** Creates a ring with at least `capacityBytes` of data space (rounded up to a power of two). */
-  static create<T>(capacityBytes = 1 << 20): Ring<T> {
+  /**
+   * Creates a ring with at least `capacityBytes` of data space (rounded up to a power of two). `rewind: false`
+   * keeps the producer from rewinding an empty ring to the data area's start (tests of the wrap at its end).
+   */
+  static create<T>(capacityBytes = 1 << 20, opts: { rewind?: boolean } = {}): Ring<T> {
     let cap = 1024;
     while (cap < capacityBytes) cap *= 2;
-    return new Ring<T>(new SharedArrayBuffer(CONTROL_BYTES + cap));
+    const sab = new SharedArrayBuffer(CONTROL_BYTES + cap);
+    new Int32Array(sab, 0, CONTROL_BYTES / 4)[REWIND_FROM] = opts.rewind === false ? 0 : rewindFrom(cap);
+    return new Ring<T>(sab);
   }
 
   static attach<T>(handle: RingHandle | SharedArrayBuffer): Ring<T> {
@@ -157,6 +173,11 @@ export class Ring<T = unknown> {
         if (n === 0) throw new RangeError(`record of ${bytes.length} bytes exceeds ring capacity ${this.capacity}`);
         break;
       }
+      if (n === 0 && head === tail) {
+        const skipped = this.rewind(head, total);
+        head = (head + skipped) >>> 0;
+        free -= skipped;
+      }
       if (total > free) break;
       head = this.put(head, bytes);
       free -= total;
@@ -204,16 +225,30 @@ export class Ring<T = unknown> {
     const len = bytes.length;
     const total = pad4(LEN_BYTES + len);
     if (total > this.capacity) throw new RangeError(`record of ${len} bytes exceeds ring capacity ${this.capacity}`);
-    const head = Atomics.load(this.ctl, HEAD) >>> 0;
-    if (this.capacity - ((head - this.tailSeen) >>> 0) < total) {
+    let head = Atomics.load(this.ctl, HEAD) >>> 0;
+    if (this.capacity - ((head - this.tailSeen) >>> 0) < total || (head & (this.capacity - 1)) >= this.rewindAt) {
       // Acquire: the space released by the consumer's TAIL store is free to overwrite.
       this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
       if (this.capacity - ((head - this.tailSeen) >>> 0) < total) return false;
+      if (head === this.tailSeen) head = (head + this.rewind(head, total)) >>> 0;
     }
-    // Release: the record bytes written by `put` are ordered before this store.
+    // Release: the record bytes (and a skip word) written by `put` and `rewind` are ordered before this store.
     Atomics.store(this.ctl, HEAD, this.put(head, bytes) | 0);
     this.count(PUSHED, 1);
     return true;
+  }
+
+  /**
+   * In an empty ring (the consumer has taken everything up to `head`), far enough from the data area's start, and
+   * with room before it for the record of `total` bytes about to be written: writes a skip word at `head` so that
+   * the record goes at the start of the data area, and returns the bytes skipped (0 when it did not rewind). The
+   * skip is published with the record, by the same HEAD store.
+   */
+  private rewind(head: number, total: number): number {
+    const at = head & (this.capacity - 1);
+    if (at < this.rewindAt || at < total) return 0;
+    this.words[at >>> 2] = SKIP;
+    return this.capacity - at;
   }
 
   /** Copies one record to byte position `head` (its room already checked); returns the next head. */
@@ -280,11 +315,20 @@ export class Ring<T = unknown> {
     const head = (this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0);
     const out: Uint8Array[] = [];
     while (tail !== head && out.length < max) {
+      const skipped = this.skipAt(tail);
+      if (skipped > 0) {
+        tail = (tail + skipped) >>> 0;
+        continue;
+      }
       const bytes = this.take(tail);
       out.push(bytes);
       tail = (tail + pad4(LEN_BYTES + bytes.length)) >>> 0;
     }
-    if (out.length === 0) return out;
+    if (out.length === 0) {
+      // Only a skip word was there (the producer publishes it with a record, so not expected): pass it.
+      if (tail !== Atomics.load(this.ctl, TAIL) >>> 0) Atomics.store(this.ctl, TAIL, tail | 0);
+      return out;
+    }
     // Release: the records were copied out before the producer may overwrite them.
     Atomics.store(this.ctl, TAIL, tail | 0);
     this.count(POPPED, out.length);
@@ -300,10 +344,17 @@ export class Ring<T = unknown> {
   }
 
   private read(): Uint8Array | undefined {
-    const tail = Atomics.load(this.ctl, TAIL) >>> 0;
+    let tail = Atomics.load(this.ctl, TAIL) >>> 0;
     if (this.headSeen === tail) {
       // Acquire: bytes written before the producer's HEAD store are visible after this load.
       this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0;
+      if (this.headSeen === tail) return undefined;
+    }
+    const skipped = this.skipAt(tail);
+    if (skipped > 0) {
+      tail = (tail + skipped) >>> 0;
+      // Release: nothing was read from the skipped bytes, so the producer may have them back at once.
+      Atomics.store(this.ctl, TAIL, tail | 0);
       if (this.headSeen === tail) return undefined;
     }
     const bytes = this.take(tail);
@@ -311,6 +362,12 @@ export class Ring<T = unknown> {
     Atomics.store(this.ctl, TAIL, (tail + pad4(LEN_BYTES + bytes.length)) | 0);
     this.count(POPPED, 1);
     return bytes;
+  }
+
+  /** The bytes to pass when a skip word is at byte position `tail` (to the data area's end), else 0. */
+  private skipAt(tail: number): number {
+    const at = tail & (this.capacity - 1);
+    return this.words[at >>> 2] === SKIP ? this.capacity - at : 0;
   }
 
   /** A copy of the record at byte position `tail` (known to be there). */

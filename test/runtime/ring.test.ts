@@ -3,6 +3,7 @@
 // thousand variable-size msgpack records through a 4 KiB ring in each direction.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { RING_CONTROL, Ring } from '../../runtime/ring.js';
 import { ringRecord, sameRecord } from '../fixtures/ring-records.js';
@@ -11,9 +12,12 @@ import { firstMessage, spawnTsWorker } from '../fixtures/ts-worker.js';
 const bytes = (n: number, seed: number): Uint8Array =>
   Uint8Array.from({ length: n }, (_, k) => (seed * 131 + k) & 0xff);
 
-/** A fresh ring whose HEAD and TAIL both sit at byte `offset` of the data area. */
+/**
+ * A fresh ring whose HEAD and TAIL both sit at byte `offset` of the data area (one that does not rewind when
+ * empty, so the next record is written there, across the data area's end if it is long enough).
+ */
 function ringAt(offset: number, capacity = 1024): Ring {
-  const ring = Ring.create(capacity);
+  const ring = Ring.create(capacity, { rewind: false });
   if (offset > 0) {
     assert.equal(ring.pushBytes(new Uint8Array(offset - 4)), true);
     assert.equal(ring.popBytes()?.length, offset - 4);
@@ -157,6 +161,81 @@ test('waitForData resolves when a record arrives and false when the timeout pass
   assert.equal(await ring.waitForData(10), true);
   assert.equal(ring.pop(), 'last');
   assert.equal(await ring.waitForData(10), false);
+});
+
+/** The producer's position in the data area (HEAD modulo the capacity). */
+const headAt = (ring: Ring): number =>
+  (new Int32Array(ring.sab, 0, RING_CONTROL.bytes / 4)[RING_CONTROL.HEAD]! >>> 0) & (ring.capacity - 1);
+
+test('an empty ring is rewound: a trickle of small records keeps to the first 256 KiB of a 1 MiB ring', () => {
+  // A SharedArrayBuffer's pages become resident as they are first written: without the rewind, records that the
+  // consumer takes at once still walk the whole data area (the control ring below does).
+  for (const rewind of [true, false]) {
+    const ring = Ring.create(1 << 20, { rewind });
+    let furthest = 0;
+    for (let i = 0; i < 20_000; i++) {
+      assert.equal(ring.pushBytes(bytes(100, i)), true);
+      furthest = Math.max(furthest, headAt(ring));
+      if (i % 2 === 1) {
+        // Both consumer paths follow the skip word.
+        assert.deepEqual(ring.popBytes(), bytes(100, i - 1));
+        assert.deepEqual(ring.drainBytes(), [bytes(100, i)]);
+      }
+    }
+    assert.equal(ring.used(), 0);
+    // The second record of a pair is written while the first waits: the ring is not empty then, so the position
+    // passes the rewind point by up to two records before the next empty push rewinds it.
+    if (rewind) assert.ok(furthest <= (256 << 10) + 208, `stayed in the first 256 KiB: reached ${furthest}`);
+    else assert.ok(furthest > (1 << 20) - 208, `the control ring walked its whole data area: reached ${furthest}`);
+  }
+});
+
+test('records keep their order and bytes through rewinds, backlogs and wraps (random pushes and pops)', () => {
+  // A 4 KiB ring rewinds past 1 KiB when empty; random batches leave it empty at every kind of position, full,
+  // or holding a backlog across the end of the data area.
+  let rewinds = 0;
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          sizes: fc.array(fc.integer({ min: 0, max: 1500 }), { maxLength: 6 }),
+          pops: fc.nat(8),
+          many: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 60 },
+      ),
+      (steps) => {
+        const ring = Ring.create(4096);
+        let pushed = 0;
+        let popped = 0;
+        // Record k is bytes(size, k): its content says which it is.
+        const check = (b: Uint8Array): void => assert.deepEqual(b, bytes(b.length, popped++));
+        for (const step of steps) {
+          const recs = step.sizes.map((n, k) => bytes(n, pushed + k));
+          const before = { used: ring.used(), pushed };
+          if (step.many) pushed += ring.pushBytesMany(recs);
+          else
+            for (const r of recs)
+              if (ring.pushBytes(r)) pushed++;
+              else break;
+          // More bytes in use than the records written: a skip word went with them.
+          const framed = recs.slice(0, pushed - before.pushed).reduce((n, r) => n + ((r.length + 7) & ~3), 0);
+          if (ring.used() - before.used > framed) rewinds++;
+          if (step.many) ring.drainBytes(step.pops).forEach(check);
+          else
+            for (let k = 0; k < step.pops; k++) {
+              const b = ring.popBytes();
+              if (b !== undefined) check(b);
+            }
+        }
+        ring.drainBytes().forEach(check);
+        assert.equal(popped, pushed);
+        assert.equal(ring.used(), 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+  assert.ok(rewinds > 100, `the runs rewound the ring ${rewinds} times`);
 });
 
 test('200k variable-size records from a producer thread arrive in order and intact through a 4 KiB ring', async (t) => {
