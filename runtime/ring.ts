@@ -57,6 +57,9 @@ interface Sleep {
   ms: number;
 }
 
+/** The kernel's page: the unit in which the ring's memory becomes resident. */
+const PAGE_BYTES = 4096;
+
 export class Ring<T = unknown> {
   readonly capacity: number;
   private readonly ctl: Int32Array;
@@ -226,7 +229,7 @@ export class Ring<T = unknown> {
     const total = pad4(LEN_BYTES + len);
     if (total > this.capacity) throw new RangeError(`record of ${len} bytes exceeds ring capacity ${this.capacity}`);
     let head = Atomics.load(this.ctl, HEAD) >>> 0;
-    if (this.capacity - ((head - this.tailSeen) >>> 0) < total || (head & (this.capacity - 1)) >= this.rewindAt) {
+    if (this.capacity - ((head - this.tailSeen) >>> 0) < total || this.mayRewind(head, total)) {
       // Acquire: the space released by the consumer's TAIL store is free to overwrite.
       this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
       if (this.capacity - ((head - this.tailSeen) >>> 0) < total) return false;
@@ -236,6 +239,16 @@ export class Ring<T = unknown> {
     Atomics.store(this.ctl, HEAD, this.put(head, bytes) | 0);
     this.count(PUSHED, 1);
     return true;
+  }
+
+  /**
+   * Whether a record of `total` bytes at `head` is worth a fresh look at TAIL to rewind: past the rewind point, and
+   * about to reach into another page (a page once written stays resident; within one the record costs nothing more).
+   * TAIL sits on the consumer's cache line: loaded once a page, not once a record, on the single-record path.
+   */
+  private mayRewind(head: number, total: number): boolean {
+    const at = head & (this.capacity - 1);
+    return at >= this.rewindAt && (at & (PAGE_BYTES - 1)) + total > PAGE_BYTES;
   }
 
   /**
