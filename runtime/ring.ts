@@ -243,12 +243,15 @@ export class Ring<T = unknown> {
 
   /**
    * Whether a record of `total` bytes at `head` is worth a fresh look at TAIL to rewind: past the rewind point, and
-   * about to reach into another page (a page once written stays resident; within one the record costs nothing more).
+   * at a page's start or about to reach into another page (a page once written stays resident; within one the
+   * record costs nothing more).
    * TAIL sits on the consumer's cache line: loaded once a page, not once a record, on the single-record path.
    */
   private mayRewind(head: number, total: number): boolean {
     const at = head & (this.capacity - 1);
-    return at >= this.rewindAt && (at & (PAGE_BYTES - 1)) + total > PAGE_BYTES;
+    // At a page's start too: records whose sizes divide the page never reach across one.
+    const inPage = at & (PAGE_BYTES - 1);
+    return at >= this.rewindAt && (inPage === 0 || inPage + total > PAGE_BYTES);
   }
 
   /**

@@ -5,8 +5,7 @@
 // MALLOC_ARENA_MAX in its environment: execve(2) keeps the pid (users, service managers and the kill -9 tests signal
 // the process they started), the open descriptors that are not close-on-exec, the arguments and Node's own flags.
 // Node marks stdin, stdout and stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on
-// by clearing the flag just before the call. A forked Node (NODE_CHANNEL_FD, an IPC pipe Node holds open) is not
-// re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
+// by clearing the flag just before the call. A forked Node (an IPC channel to its parent) is not re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
 // (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
@@ -28,9 +27,12 @@ export type ArenaExecPlan = { cap: number; env: string[] } | { skip: string };
 export function arenaExecPlan(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  forked: boolean = process.channel !== undefined,
 ): ArenaExecPlan {
   if (platform !== 'linux') return { skip: `glibc's arena cap is Linux's; this is ${platform}` };
-  if ((env['NODE_CHANNEL_FD'] ?? '') !== '') return { skip: 'a forked node (its IPC pipe would not survive exec)' };
+  // Node takes NODE_CHANNEL_FD out of the environment at its start, so a forked node is known by its channel: the
+  // new image would not know the IPC pipe it inherits.
+  if (forked) return { skip: 'a forked node (its IPC channel would not survive exec)' };
   const cap = arenaMax(env);
   if (cap === undefined) return { skip: 'MALLOC_ARENA_MAX is set, or ELRT_MALLOC_ARENA_MAX=0' };
   const out: string[] = [];
@@ -50,8 +52,10 @@ export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): P
   if ('skip' in plan) return undefined;
   let fcntl: Fcntl;
   let execve: Execve;
+  let koffiErrno: () => number;
   try {
     const koffi = (await import('koffi')).default;
+    koffiErrno = () => koffi.errno();
     const libc = koffi.load('libc.so.6');
     fcntl = libc.func('int fcntl(int fd, int cmd, int arg)') as Fcntl;
     execve = libc.func('int execve(const char *path, const char **argv, const char **envp)') as Execve;
@@ -63,8 +67,9 @@ export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): P
   for (const d of kept) fcntl(d.fd, F_SETFD, d.flags & ~FD_CLOEXEC);
   const argv = [process.argv0, ...process.execArgv, ...process.argv.slice(1)];
   const rc = execve(process.execPath, [...argv, null], [...plan.env, null]);
+  const errno = koffiErrno();
   for (const d of kept) fcntl(d.fd, F_SETFD, d.flags);
-  return `execve ${process.execPath} failed (${rc})`;
+  return `execve ${process.execPath} failed (${rc}, errno ${errno})`;
 }
 
 /** Logs, once the node's logger exists, that the re-exec was tried and not done (the late mallopt caps instead). */

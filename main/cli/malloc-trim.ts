@@ -164,13 +164,19 @@ export async function startMallocTrim(everyMs: number, log: Logger): Promise<Tri
     if (running) return;
     running = true;
     const t0 = performance.now();
-    fn.async(0, (err) => {
+    try {
+      fn.async(0, (err) => {
+        running = false;
+        if (err) log.warn('malloc_trim failed', { error: errorMessage(err) });
+        // Other threads wait for an arena's lock while the trim walks it: worth knowing when it is long.
+        else if (performance.now() - t0 > 200)
+          log.info('malloc_trim was slow', { ms: Math.round(performance.now() - t0) });
+      });
+    } catch (err) {
+      // The call could not be queued (koffi's async pool): the next tick tries again.
       running = false;
-      if (err) log.warn('malloc_trim failed', { error: errorMessage(err) });
-      // Other threads wait for an arena's lock while the trim walks it: worth knowing when it is long.
-      else if (performance.now() - t0 > 200)
-        log.info('malloc_trim was slow', { ms: Math.round(performance.now() - t0) });
-    });
+      log.warn('malloc_trim could not be queued', { error: errorMessage(err) });
+    }
   }, everyMs);
   timer.unref();
   return { trim, stop: () => clearInterval(timer) };

@@ -41,17 +41,17 @@ function environ(pid: number): Map<string, string> {
 }
 
 test('the re-exec plan: the cap on Linux unless MALLOC_ARENA_MAX is set, the cap is off or this is a forked node', () => {
-  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux');
+  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false);
   assert.ok('cap' in plan);
   assert.equal(plan.cap, 2);
   assert.deepEqual(plan.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
-  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux');
+  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false);
   assert.ok('cap' in four && four.cap === 4);
-  assert.match(String((arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux') as { skip: string }).skip), /is set/);
-  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux'));
-  assert.ok('skip' in arenaExecPlan({ NODE_CHANNEL_FD: '3' }, 'linux'));
-  assert.ok('skip' in arenaExecPlan({}, 'darwin'));
-  assert.throws(() => arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: 'two' }, 'linux'), /whole number of arenas/);
+  assert.match(String((arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false) as { skip: string }).skip), /is set/);
+  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false));
+  assert.ok('skip' in arenaExecPlan({}, 'linux', true), 'a forked node');
+  assert.ok('skip' in arenaExecPlan({}, 'darwin', false));
+  assert.throws(() => arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: 'two' }, 'linux', false), /whole number of arenas/);
 });
 
 async function startNode(t: TestContext, env: Record<string, string>): Promise<ReturnType<typeof startCli>> {
