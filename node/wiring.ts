@@ -88,7 +88,9 @@ export class RingWiring {
     const key = `${producer}->${consumerKind}`;
     let r = this.rings.get(key);
     if (!r) {
-      r = { producer, producerKind, consumerKind, ring: Ring.create(this.capacityBytes) };
+      // Rewound when empty: their frames are small and steady, and would otherwise make the 16 MiB resident a page
+      // at a time (runtime/ring.ts).
+      r = { producer, producerKind, consumerKind, ring: Ring.create(this.capacityBytes, { rewind: true }) };
       this.rings.set(key, r);
     }
     return r.ring;

@@ -86,14 +86,15 @@ export class Ring<T = unknown> {
   }
 
   /**
-   * Creates a ring with at least `capacityBytes` of data space (rounded up to a power of two). `rewind: false`
-   * keeps the producer from rewinding an empty ring to the data area's start (tests of the wrap at its end).
+   * Creates a ring with at least `capacityBytes` of data space (rounded up to a power of two). `rewind: true` has
+   * the producer rewind an empty ring to the data area's start (a ring of small records under a steady flow: the
+   * ingest rings, node/wiring.ts); without it, records follow each other around the whole data area.
    */
   static create<T>(capacityBytes = 1 << 20, opts: { rewind?: boolean } = {}): Ring<T> {
     let cap = 1024;
     while (cap < capacityBytes) cap *= 2;
     const sab = new SharedArrayBuffer(CONTROL_BYTES + cap);
-    new Int32Array(sab, 0, CONTROL_BYTES / 4)[REWIND_FROM] = opts.rewind === false ? 0 : rewindFrom(cap);
+    new Int32Array(sab, 0, CONTROL_BYTES / 4)[REWIND_FROM] = opts.rewind === true ? rewindFrom(cap) : 0;
     return new Ring<T>(sab);
   }
 
@@ -255,14 +256,16 @@ export class Ring<T = unknown> {
   }
 
   /**
-   * In an empty ring (the consumer has taken everything up to `head`), far enough from the data area's start, and
-   * with room before it for the record of `total` bytes about to be written: writes a skip word at `head` so that
+   * In an empty ring (the consumer has taken everything up to `head`), far enough from the data area's start, for a
+   * record of `total` bytes a quarter of the rewind point or less: writes a skip word at `head` so that
    * the record goes at the start of the data area, and returns the bytes skipped (0 when it did not rewind). The
    * skip is published with the record, by the same HEAD store.
    */
   private rewind(head: number, total: number): number {
     const at = head & (this.capacity - 1);
-    if (at < this.rewindAt || at < total) return 0;
+    // Only records well below the rewind point: a large one after a rewind would find the skipped bytes still counted
+    // as used, and a flow of such records would hold one at a time instead of several (a TCP file transfer's blocks).
+    if (at < this.rewindAt || total > this.rewindAt / 4) return 0;
     this.words[at >>> 2] = SKIP;
     return this.capacity - at;
   }
