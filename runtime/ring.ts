@@ -12,11 +12,8 @@
 // reloads it only when that value says full / empty: a stale value only ever understates the room or
 // the data (the counters only move forward), and the records below a HEAD value once loaded stay
 // visible (the load that saw it is the synchronizing one).
-// Rewind: a producer that finds the ring empty past REWIND_FROM writes a skip word (ring-layout.ts SKIP) where it
-// stands and its record at the data area's start, both published by the one HEAD store; the consumer passes the
-// skip word to the next multiple of the capacity. The consumer has taken everything up to that HEAD, so the skipped
-// bytes are free: nothing is overwritten that is still to be read. A steady flow the consumer keeps up with then
-// stays in the first pages of the SharedArrayBuffer instead of making all of it resident, a page at a time.
+// Rewind (a ring of small records kept in its first pages): runtime/ring-rewind.ts; the sleep protocol of
+// either side: runtime/ring-wait.ts.
 import { Packr, Unpackr } from 'msgpackr';
 import { EdgeRtError } from '../base/errors.js';
 import {
@@ -32,11 +29,11 @@ import {
   CLOSED,
   LEN_BYTES,
   REWIND_FROM,
-  SKIP,
   rewindFrom,
   pad4,
-  keepingAlive,
 } from './ring-layout.js';
+import { mayRewind, rewind, skipAt } from './ring-rewind.js';
+import { sleepAsync, sleepSync, sleepUntil } from './ring-wait.js';
 
 export { RING_CONTROL } from './ring-layout.js';
 
@@ -47,18 +44,6 @@ export interface RingHandle {
 
 /** The ring was closed by either end: nothing more goes in, and what is left has been taken. */
 export class RingClosedError extends EdgeRtError {}
-
-type WaitResult = 'ok' | 'not-equal' | 'timed-out';
-
-/** One sleep of the wait protocol: on control word `word` while it holds `seq`, at most `ms`. */
-interface Sleep {
-  word: number;
-  seq: number;
-  ms: number;
-}
-
-/** The kernel's page: the unit in which the ring's memory becomes resident. */
-const PAGE_BYTES = 4096;
 
 export class Ring<T = unknown> {
   readonly capacity: number;
@@ -178,7 +163,7 @@ export class Ring<T = unknown> {
         break;
       }
       if (n === 0 && head === tail) {
-        const skipped = this.rewind(head, total);
+        const skipped = rewind(this.words, head, total, this.capacity, this.rewindAt);
         head = (head + skipped) >>> 0;
         free -= skipped;
       }
@@ -211,13 +196,17 @@ export class Ring<T = unknown> {
   /** Blocks this thread (Atomics.wait) until `bytes` more can be written, the ring closes, or the timeout passes. */
   waitForSpaceSync(bytes: number, timeoutMs: number): boolean {
     const room = this.hasRoom(bytes);
-    return room() || this.sleepSync(this.sleepUntil(room, SPACE_SEQ, PRODUCER_WAITING, timeoutMs));
+    return (
+      room() || sleepSync(this.ctl, sleepUntil(this.ctl, room, this.closed, SPACE_SEQ, PRODUCER_WAITING, timeoutMs))
+    );
   }
 
   /** Resolves when `bytes` more can be written (true) or on timeout/close (false); does not block the thread. */
   async waitForSpace(bytes: number, timeoutMs: number): Promise<boolean> {
     const room = this.hasRoom(bytes);
-    return room() || this.sleepAsync(this.sleepUntil(room, SPACE_SEQ, PRODUCER_WAITING, timeoutMs));
+    return (
+      room() || sleepAsync(this.ctl, sleepUntil(this.ctl, room, this.closed, SPACE_SEQ, PRODUCER_WAITING, timeoutMs))
+    );
   }
 
   private hasRoom(bytes: number): () => boolean {
@@ -230,44 +219,19 @@ export class Ring<T = unknown> {
     const total = pad4(LEN_BYTES + len);
     if (total > this.capacity) throw new RangeError(`record of ${len} bytes exceeds ring capacity ${this.capacity}`);
     let head = Atomics.load(this.ctl, HEAD) >>> 0;
-    if (this.capacity - ((head - this.tailSeen) >>> 0) < total || this.mayRewind(head, total)) {
+    if (
+      this.capacity - ((head - this.tailSeen) >>> 0) < total ||
+      mayRewind(head, total, this.capacity, this.rewindAt)
+    ) {
       // Acquire: the space released by the consumer's TAIL store is free to overwrite.
       this.tailSeen = Atomics.load(this.ctl, TAIL) >>> 0;
       if (this.capacity - ((head - this.tailSeen) >>> 0) < total) return false;
-      if (head === this.tailSeen) head = (head + this.rewind(head, total)) >>> 0;
+      if (head === this.tailSeen) head = (head + rewind(this.words, head, total, this.capacity, this.rewindAt)) >>> 0;
     }
     // Release: the record bytes (and a skip word) written by `put` and `rewind` are ordered before this store.
     Atomics.store(this.ctl, HEAD, this.put(head, bytes) | 0);
     this.count(PUSHED, 1);
     return true;
-  }
-
-  /**
-   * Whether a record of `total` bytes at `head` is worth a fresh look at TAIL to rewind: past the rewind point, and
-   * at a page's start or about to reach into another page (a page once written stays resident; within one the
-   * record costs nothing more).
-   * TAIL sits on the consumer's cache line: loaded once a page, not once a record, on the single-record path.
-   */
-  private mayRewind(head: number, total: number): boolean {
-    const at = head & (this.capacity - 1);
-    // At a page's start too: records whose sizes divide the page never reach across one.
-    const inPage = at & (PAGE_BYTES - 1);
-    return at >= this.rewindAt && (inPage === 0 || inPage + total > PAGE_BYTES);
-  }
-
-  /**
-   * In an empty ring (the consumer has taken everything up to `head`), far enough from the data area's start, for a
-   * record of `total` bytes a quarter of the rewind point or less: writes a skip word at `head` so that
-   * the record goes at the start of the data area, and returns the bytes skipped (0 when it did not rewind). The
-   * skip is published with the record, by the same HEAD store.
-   */
-  private rewind(head: number, total: number): number {
-    const at = head & (this.capacity - 1);
-    // Only records well below the rewind point: a large one after a rewind would find the skipped bytes still counted
-    // as used, and a flow of such records would hold one at a time instead of several (a TCP file transfer's blocks).
-    if (at < this.rewindAt || total > this.rewindAt / 4) return 0;
-    this.words[at >>> 2] = SKIP;
-    return this.capacity - at;
   }
 
   /** Copies one record to byte position `head` (its room already checked); returns the next head. */
@@ -334,7 +298,7 @@ export class Ring<T = unknown> {
     const head = (this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0);
     const out: Uint8Array[] = [];
     while (tail !== head && out.length < max) {
-      const skipped = this.skipAt(tail);
+      const skipped = skipAt(this.words, tail, this.capacity);
       if (skipped > 0) {
         tail = (tail + skipped) >>> 0;
         continue;
@@ -369,7 +333,7 @@ export class Ring<T = unknown> {
       this.headSeen = Atomics.load(this.ctl, HEAD) >>> 0;
       if (this.headSeen === tail) return undefined;
     }
-    const skipped = this.skipAt(tail);
+    const skipped = skipAt(this.words, tail, this.capacity);
     if (skipped > 0) {
       tail = (tail + skipped) >>> 0;
       // Release: nothing was read from the skipped bytes, so the producer may have them back at once.
@@ -381,12 +345,6 @@ export class Ring<T = unknown> {
     Atomics.store(this.ctl, TAIL, (tail + pad4(LEN_BYTES + bytes.length)) | 0);
     this.count(POPPED, 1);
     return bytes;
-  }
-
-  /** The bytes to pass when a skip word is at byte position `tail` (to the data area's end), else 0. */
-  private skipAt(tail: number): number {
-    const at = tail & (this.capacity - 1);
-    return this.words[at >>> 2] === SKIP ? this.capacity - at : 0;
   }
 
   /** A copy of the record at byte position `tail` (known to be there). */
@@ -413,62 +371,20 @@ export class Ring<T = unknown> {
 
   /** Blocks this thread until a record is available, the ring closes, or the timeout passes. */
   waitForDataSync(timeoutMs: number): boolean {
-    return this.hasData() || this.sleepSync(this.sleepUntil(this.hasData, DATA_SEQ, CONSUMER_WAITING, timeoutMs));
+    return (
+      this.hasData() ||
+      sleepSync(this.ctl, sleepUntil(this.ctl, this.hasData, this.closed, DATA_SEQ, CONSUMER_WAITING, timeoutMs))
+    );
   }
 
   /** Resolves true when a record is available, false on timeout or close; does not block the thread. */
   async waitForData(timeoutMs: number): Promise<boolean> {
-    return this.hasData() || this.sleepAsync(this.sleepUntil(this.hasData, DATA_SEQ, CONSUMER_WAITING, timeoutMs));
+    return (
+      this.hasData() ||
+      sleepAsync(this.ctl, sleepUntil(this.ctl, this.hasData, this.closed, DATA_SEQ, CONSUMER_WAITING, timeoutMs))
+    );
   }
 
   private readonly hasData = (): boolean => this.used() > 0;
-
-  /**
-   * The sleep protocol of either side, written once for the blocking and the async waits: announce the sleep in
-   * `flagWord` (the other side then bumps `seqWord` and notifies after its next push or pop), re-check, and sleep
-   * on `seqWord` while it still holds the value read before the announcement, until `ready`, close, or the
-   * deadline. Each sleep is yielded to the driver (`sleepSync`, `sleepAsync`), which hands back its result.
-   */
-  private *sleepUntil(
-    ready: () => boolean,
-    seqWord: number,
-    flagWord: number,
-    timeoutMs: number,
-  ): Generator<Sleep, boolean, WaitResult> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (ready()) return true;
-      if (this.isClosed()) return false;
-      const seq = Atomics.load(this.ctl, seqWord);
-      Atomics.store(this.ctl, flagWord, 1);
-      // Re-check after announcing the sleep: a push or pop between the check and the flag would otherwise be missed.
-      if (ready()) {
-        Atomics.store(this.ctl, flagWord, 0);
-        return true;
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        Atomics.store(this.ctl, flagWord, 0);
-        return false;
-      }
-      const res = yield { word: seqWord, seq, ms: left };
-      Atomics.store(this.ctl, flagWord, 0);
-      if (res === 'timed-out') return ready();
-    }
-  }
-
-  private sleepSync(steps: Generator<Sleep, boolean, WaitResult>): boolean {
-    let step = steps.next();
-    while (!step.done) step = steps.next(Atomics.wait(this.ctl, step.value.word, step.value.seq, step.value.ms));
-    return step.value;
-  }
-
-  private async sleepAsync(steps: Generator<Sleep, boolean, WaitResult>): Promise<boolean> {
-    let step = steps.next();
-    while (!step.done) {
-      const r = Atomics.waitAsync(this.ctl, step.value.word, step.value.seq, step.value.ms);
-      step = steps.next(r.async ? await keepingAlive(r.value) : r.value);
-    }
-    return step.value;
-  }
+  private readonly closed = (): boolean => this.isClosed();
 }
