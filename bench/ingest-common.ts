@@ -26,7 +26,8 @@ export interface BenchNode {
 
 /**
  * The node process under `wrapper` (pid): the descendant whose executable is this node binary (a wrapper such as
- * heaptrack runs it as a child of its shell script, not by exec). Undefined while it has not started yet.
+ * heaptrack runs it as a child of its shell script), or the wrapper itself once it has exec'd node (`env VAR=x`).
+ * Undefined while it has not started yet.
  */
 function nodeUnder(wrapper: number): number | undefined {
   const parent = new Map<number, number>();
@@ -43,7 +44,7 @@ function nodeUnder(wrapper: number): number | undefined {
   for (const [pid] of parent) {
     let p: number | undefined = pid;
     while (p !== undefined && p > 1 && p !== wrapper) p = parent.get(p);
-    if (p !== wrapper || pid === wrapper) continue;
+    if (p !== wrapper) continue;
     try {
       if (readlinkSync(`/proc/${pid}/exe`) === process.execPath) return pid;
     } catch {
@@ -68,7 +69,8 @@ export async function startNode(dbmsYaml: string, extraServices = ''): Promise<B
   const prof = process.env['BENCH_CPU_PROF'];
   const flags = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
   // BENCH_NODE_WRAP='<command and args>': the node runs under that command (split on spaces), e.g.
-  // `heaptrack -o /tmp/soak` to record its native allocations (bench/README.md soak); RSS and fds are the node's.
+  // `heaptrack -o /tmp/soak` to record its native allocations, or `env LD_PRELOAD=<allocator>` to try another malloc
+  // (bench/README.md soak); RSS and fds are the node's.
   const wrap = (process.env['BENCH_NODE_WRAP'] ?? '').split(' ').filter((w) => w !== '');
   const argv = [process.execPath, ...flags, CLI, 'start', yaml];
   const proc = spawn(wrap[0] ?? argv[0]!, [...wrap.slice(1), ...argv.slice(wrap.length === 0 ? 1 : 0)], {
