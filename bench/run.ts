@@ -13,6 +13,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aggregate, type Figure } from './lib/aggregate.js';
+import { benchAllocatorEnv } from './lib/allocator-env.js';
 import { gitDirty, gitSha } from './lib/report.js';
 import { writeSummary } from './lib/summary.js';
 
@@ -41,6 +42,8 @@ function benches(): { name: string; about: string }[] {
 function runOnce(name: string, args: string[], capture: boolean): Promise<{ code: number; lines: Figure[] }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(DIR, `${name}.ts`), ...args], {
     stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'],
+    // The bench, the node and every baseline on the node's allocator (lib/allocator-env.ts).
+    env: { ...process.env, ...benchAllocatorEnv() },
   });
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { activeAllocator } from '../../main/cli/allocator.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -85,6 +86,7 @@ export function gitDirty(root = REPO): boolean {
 // edit made meanwhile must not clean or dirty a figure already being measured).
 const DIRTY_AT_START = gitDirty();
 const SHA_AT_START = gitSha();
+const ALLOCATOR = activeAllocator() === 'jemalloc' ? 'jemalloc' : 'glibc';
 
 const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(4)));
 
@@ -108,6 +110,8 @@ export function jsonLine(
     dirty: DIRTY_AT_START,
     // The machine is shared (other sessions' tests and benches): the 1-minute load says how much.
     load1: Number(loadavg()[0]!.toFixed(2)),
+    // The malloc this bench process (and so its baselines, and the node it started) ran on: lib/allocator-env.ts.
+    allocator: ALLOCATOR,
     ...extra,
   };
   process.stdout.write(JSON.stringify(fig) + '\n');

@@ -6,9 +6,11 @@
 // the process they started), the open descriptors that are not close-on-exec, the arguments and Node's own flags.
 // Node marks stdin, stdout and stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on
 // by clearing the flag just before the call. A forked Node (an IPC channel to its parent) is not re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
-// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's.
+// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's. With
+// `ELRT_ALLOCATOR=jemalloc` the same exec puts jemalloc in LD_PRELOAD (allocator.ts): the loader reads it only at exec.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
+import { allocatorChoice, findJemalloc, JEMALLOC_CONF, preloads } from './allocator.js';
 import { arenaMax } from './malloc-trim.js';
 
 // fcntl.h
@@ -16,36 +18,48 @@ const F_GETFD = 1;
 const F_SETFD = 2;
 const FD_CLOEXEC = 1;
 
-/** What the re-exec would do here: the cap and the environment, or why it is not done. */
-export type ArenaExecPlan = { cap: number; env: string[] } | { skip: string };
+/** What the re-exec would do here: the arena cap and the library preloaded (either may be absent) and the new
+ * environment, or why it is not done. */
+export type ArenaExecPlan = { cap?: number; preload?: string; env: string[] } | { skip: string };
 
 /**
- * Whether to re-execute with MALLOC_ARENA_MAX: on Linux, when neither MALLOC_ARENA_MAX (glibc has read it already) nor
- * `ELRT_MALLOC_ARENA_MAX=0` (glibc's own limit) says otherwise, and not in a forked Node. The environment is the
- * process's, plus the cap.
+ * Whether to re-execute, and with what: on Linux, not in a forked Node, when the environment lacks MALLOC_ARENA_MAX
+ * (unless `ELRT_MALLOC_ARENA_MAX=0` asks for glibc's own limit) or lacks jemalloc in LD_PRELOAD (when `jemalloc`,
+ * the library found, is to be used: allocator.ts). The environment is the process's, plus what is missing; once
+ * exec'd, nothing is, so the new image does not exec again.
  */
 export function arenaExecPlan(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   forked: boolean = process.channel !== undefined,
+  jemalloc: string | undefined = allocatorChoice(env) === 'jemalloc' ? findJemalloc() : undefined,
 ): ArenaExecPlan {
-  if (platform !== 'linux') return { skip: `glibc's arena cap is Linux's; this is ${platform}` };
+  if (platform !== 'linux') return { skip: `glibc's arena cap and LD_PRELOAD are Linux's; this is ${platform}` };
   // Node takes NODE_CHANNEL_FD out of the environment at its start, so a forked node is known by its channel: the
   // new image would not know the IPC pipe it inherits.
   if (forked) return { skip: 'a forked node (its IPC channel would not survive exec)' };
   const cap = arenaMax(env);
-  if (cap === undefined) return { skip: 'MALLOC_ARENA_MAX is set, or ELRT_MALLOC_ARENA_MAX=0' };
+  const preload = jemalloc !== undefined && !preloads(env, jemalloc) ? jemalloc : undefined;
+  if (cap === undefined && preload === undefined)
+    return { skip: 'MALLOC_ARENA_MAX is set (or ELRT_MALLOC_ARENA_MAX=0) and there is no allocator to preload' };
+  const set = new Map<string, string>();
+  if (cap !== undefined) set.set('MALLOC_ARENA_MAX', String(cap));
+  if (preload !== undefined) {
+    const theirs = env['LD_PRELOAD'] ?? '';
+    set.set('LD_PRELOAD', theirs === '' ? preload : `${preload}:${theirs}`);
+    if ((env['MALLOC_CONF'] ?? '') === '') set.set('MALLOC_CONF', JEMALLOC_CONF);
+  }
   const out: string[] = [];
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'MALLOC_ARENA_MAX') out.push(`${k}=${v}`);
-  out.push(`MALLOC_ARENA_MAX=${cap}`);
-  return { cap, env: out };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !set.has(k)) out.push(`${k}=${v}`);
+  for (const [k, v] of set) out.push(`${k}=${v}`);
+  return { ...(cap !== undefined ? { cap } : {}), ...(preload !== undefined ? { preload } : {}), env: out };
 }
 
 type Fcntl = (fd: number, cmd: number, arg: number) => number;
 type Execve = (path: string, argv: (string | null)[], envp: (string | null)[]) => number;
 
 /**
- * Replaces this process with the same command and MALLOC_ARENA_MAX set. Returns only when it was not done: why (to
+ * Replaces this process with the same command and the plan's environment (MALLOC_ARENA_MAX, LD_PRELOAD). Returns only when it was not done: why (to
  * log once the logger exists), or undefined when the plan said to skip.
  */
 export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): Promise<string | undefined> {
@@ -74,5 +88,6 @@ export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): P
 
 /** Logs, once the node's logger exists, that the re-exec was tried and not done (the late mallopt caps instead). */
 export function logArenaExecFailure(why: string | undefined, log: Logger): void {
-  if (why !== undefined) log.warn('could not re-execute with MALLOC_ARENA_MAX: arenas made before now stay', { why });
+  if (why !== undefined)
+    log.warn('could not re-execute with MALLOC_ARENA_MAX and the allocator: arenas made before now stay', { why });
 }

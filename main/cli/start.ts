@@ -9,6 +9,7 @@ import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { keepRunningWhenOutputCloses, writable } from './closed-output.js';
+import { activeAllocator, allocatorChoice, JEMALLOC_PATHS } from './allocator.js';
 import { logArenaExecFailure } from './arena-exec.js';
 import {
   arenaMax,
@@ -46,10 +47,25 @@ export async function runStart(
   };
   const logSink = args.logFormat === 'pretty' ? prettySink(toStderr) : streamSink(toStderr);
   const memoryLog = createLogger('memory', logSink, args.logLevel ?? 'info');
-  // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
-  if (mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
   logArenaExecFailure(execFailure, memoryLog);
-  if (arenas !== undefined) await limitArenas(arenas, memoryLog);
+  // glibc's settings and trims are for glibc's malloc; under jemalloc (allocator.ts) its background thread gives
+  // unused pages back, and glibc's arenas hold next to nothing.
+  const allocator = activeAllocator();
+  if (allocator === 'jemalloc')
+    memoryLog.info('allocator: jemalloc (preloaded)', { MALLOC_CONF: process.env['MALLOC_CONF'] ?? '' });
+  else
+    memoryLog.info("allocator: the C library's malloc", {
+      MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? arenas ?? 'glibc default',
+      trimEveryMs: trimEvery,
+    });
+  if (allocator !== 'jemalloc' && allocatorChoice() === 'jemalloc')
+    memoryLog.warn('ELRT_ALLOCATOR=jemalloc, but jemalloc is not loaded: running on glibc', {
+      looked: JEMALLOC_PATHS.join(' '),
+    });
+  const onLibc = allocator === 'libc';
+  // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
+  if (onLibc && mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
+  if (onLibc && arenas !== undefined) await limitArenas(arenas, memoryLog);
   const running = await bootNode({
     ...(file !== undefined ? { file } : {}),
     ...(args.root !== undefined ? { root: args.root } : {}),
@@ -65,7 +81,7 @@ export async function runStart(
       `edgelake-rt node '${running.node.name}' running\r\n  root: ${running.node.root}\r\n  control: ${socketPath(running.node.root)}\r\n`,
     );
   // The whole process's allocator: a CLI concern, not the in-process nodes of tests (malloc-trim.ts says why).
-  const trimmer = await startMallocTrim(trimEvery, memoryLog);
+  const trimmer = onLibc ? await startMallocTrim(trimEvery, memoryLog) : undefined;
   // What starting the services allocated and freed (module loading, handshakes, schema checks) goes back now,
   // not at the first interval.
   trimmer?.trim();

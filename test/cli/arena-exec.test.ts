@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { REPO, runCli, startCli } from '../../harness/cli.js';
 import { arenaExecPlan } from '../../main/cli/arena-exec.js';
+import { activeAllocator, allocatorChoice, findJemalloc, JEMALLOC_CONF } from '../../main/cli/allocator.js';
 
 const HEAP = 64 << 20;
 
@@ -41,17 +42,73 @@ function environ(pid: number): Map<string, string> {
 }
 
 test('the re-exec plan: the cap on Linux unless MALLOC_ARENA_MAX is set, the cap is off or this is a forked node', () => {
-  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false);
+  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false, undefined);
   assert.ok('cap' in plan);
   assert.equal(plan.cap, 2);
   assert.deepEqual(plan.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
-  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false);
+  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false, undefined);
   assert.ok('cap' in four && four.cap === 4);
-  assert.match(String((arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false) as { skip: string }).skip), /is set/);
-  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false));
-  assert.ok('skip' in arenaExecPlan({}, 'linux', true), 'a forked node');
-  assert.ok('skip' in arenaExecPlan({}, 'darwin', false));
+  const set = arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false, undefined);
+  assert.match(String((set as { skip: string }).skip), /is set/);
+  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false, undefined));
+  assert.ok('skip' in arenaExecPlan({}, 'linux', true, JEMALLOC), 'a forked node');
+  assert.ok('skip' in arenaExecPlan({}, 'darwin', false, JEMALLOC));
   assert.throws(() => arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: 'two' }, 'linux', false), /whole number of arenas/);
+});
+
+const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
+
+test('the re-exec plan: jemalloc goes first in LD_PRELOAD, with MALLOC_CONF unless set, and once', () => {
+  // The library is looked for only when asked for.
+  const byDefault = arenaExecPlan({ PATH: '/bin' }, 'linux', false);
+  assert.ok(!('skip' in byDefault) && byDefault.preload === undefined, JSON.stringify(byDefault));
+  assert.deepEqual(byDefault.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
+  const plan = arenaExecPlan({ PATH: '/bin', LD_PRELOAD: '/opt/mine.so' }, 'linux', false, JEMALLOC);
+  assert.ok(!('skip' in plan));
+  assert.equal(plan.preload, JEMALLOC);
+  assert.deepEqual(plan.env, [
+    'PATH=/bin',
+    'MALLOC_ARENA_MAX=2',
+    `LD_PRELOAD=${JEMALLOC}:/opt/mine.so`,
+    `MALLOC_CONF=${JEMALLOC_CONF}`,
+  ]);
+  const theirConf = arenaExecPlan({ MALLOC_CONF: 'narenas:1' }, 'linux', false, JEMALLOC);
+  assert.ok(!('skip' in theirConf));
+  assert.ok(theirConf.env.includes('MALLOC_CONF=narenas:1') && !theirConf.env.includes(`MALLOC_CONF=${JEMALLOC_CONF}`));
+  // The image the exec started finds both in its environment: no second exec.
+  const again = arenaExecPlan(
+    Object.fromEntries(plan.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    'linux',
+    false,
+    JEMALLOC,
+  );
+  assert.ok('skip' in again, JSON.stringify(again));
+  // The arena cap alone still execs for jemalloc; glibc's own limit with jemalloc found execs for the preload.
+  const preloadOnly = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false, JEMALLOC);
+  assert.ok(!('skip' in preloadOnly) && preloadOnly.cap === undefined && preloadOnly.preload === JEMALLOC);
+});
+
+test('ELRT_ALLOCATOR: glibc by default, or jemalloc, anything else refused; the library is looked for', () => {
+  assert.equal(allocatorChoice({}), 'glibc');
+  assert.equal(allocatorChoice({ ELRT_ALLOCATOR: 'glibc' }), 'glibc');
+  assert.equal(allocatorChoice({ ELRT_ALLOCATOR: 'jemalloc' }), 'jemalloc');
+  assert.throws(() => allocatorChoice({ ELRT_ALLOCATOR: 'tcmalloc' }), /glibc or jemalloc/);
+  assert.equal(
+    findJemalloc((p) => p === '/usr/lib64/libjemalloc.so.2'),
+    '/usr/lib64/libjemalloc.so.2',
+  );
+  assert.equal(
+    findJemalloc(() => false),
+    undefined,
+  );
+  assert.equal(
+    activeAllocator(() => `7f00-7f10 r-xp 0 08:01 12 ${JEMALLOC}\n`),
+    'jemalloc',
+  );
+  assert.equal(
+    activeAllocator(() => '7f00-7f10 r-xp 0 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n'),
+    'libc',
+  );
 });
 
 async function startNode(t: TestContext, env: Record<string, string>): Promise<ReturnType<typeof startCli>> {
@@ -72,7 +129,7 @@ test(
   'start runs as the same pid with MALLOC_ARENA_MAX=2 from exec: one thread arena',
   { skip: process.platform !== 'linux' },
   async (t) => {
-    const node = await startNode(t, { MALLOC_ARENA_MAX: '' });
+    const node = await startNode(t, { MALLOC_ARENA_MAX: '', ELRT_ALLOCATOR: 'glibc' });
     const pid = node.child.pid!;
     assert.equal(environ(pid).get('MALLOC_ARENA_MAX'), '2');
     // The main arena plus one: Node's platform threads, the workers and libsql's threads share them.
@@ -88,11 +145,49 @@ test(
   'ELRT_MALLOC_ARENA_MAX=0: no re-exec, and glibc gives the threads arenas of their own',
   { skip: process.platform !== 'linux' },
   async (t) => {
-    const node = await startNode(t, { MALLOC_ARENA_MAX: '', ELRT_MALLOC_ARENA_MAX: '0' });
+    const node = await startNode(t, { MALLOC_ARENA_MAX: '', ELRT_MALLOC_ARENA_MAX: '0', ELRT_ALLOCATOR: 'glibc' });
     const pid = node.child.pid!;
     assert.equal(environ(pid).get('MALLOC_ARENA_MAX') ?? '', '');
     assert.ok(arenaHeaps(pid) > 1, `thread arena heaps: ${arenaHeaps(pid)}`);
     node.child.kill('SIGTERM');
     assert.deepEqual(await node.exited(), { code: 0, signal: null });
+  },
+);
+
+/** Whether the library is mapped into the process (its text, after the loader preloaded it). */
+const mapsJemalloc = (pid: number): boolean => /\/libjemalloc\.so/.test(readFileSync(`/proc/${pid}/maps`, 'utf8'));
+
+const jemalloc = findJemalloc();
+
+test(
+  'ELRT_ALLOCATOR=jemalloc: start runs on jemalloc, as the same pid; by default it stays on glibc',
+  {
+    skip:
+      process.platform !== 'linux'
+        ? 'Linux only'
+        : jemalloc === undefined
+          ? 'no libjemalloc.so.2 here (Debian: apt-get install libjemalloc2)'
+          : false,
+  },
+  async (t) => {
+    const node = await startNode(t, {
+      MALLOC_ARENA_MAX: '',
+      LD_PRELOAD: '',
+      MALLOC_CONF: '',
+      ELRT_ALLOCATOR: 'jemalloc',
+    });
+    const pid = node.child.pid!;
+    assert.ok(mapsJemalloc(pid), 'jemalloc is mapped into the node');
+    assert.equal(environ(pid).get('LD_PRELOAD'), jemalloc);
+    assert.equal(environ(pid).get('MALLOC_CONF'), JEMALLOC_CONF);
+    assert.match(node.stderr(), /allocator: jemalloc/);
+    node.child.kill('SIGTERM');
+    assert.deepEqual(await node.exited(), { code: 0, signal: null });
+
+    const plain = await startNode(t, { MALLOC_ARENA_MAX: '', LD_PRELOAD: '', ELRT_ALLOCATOR: '' });
+    assert.ok(!mapsJemalloc(plain.child.pid!), 'the default: no jemalloc');
+    assert.match(plain.stderr(), /allocator: the C library/);
+    plain.child.kill('SIGTERM');
+    assert.deepEqual(await plain.exited(), { code: 0, signal: null });
   },
 );
