@@ -1,14 +1,14 @@
 // The allocator a bench's processes run on: the node's own (main/cli/allocator.ts), so that every baseline a bench
 // measures beside the node (raw libsql behind HTTP, raw echo servers, a bare Node with idle workers) runs on the same
-// malloc. With `ELRT_ALLOCATOR=jemalloc` the node's `start` preloads jemalloc; a baseline left on glibc would be
-// measured on another allocator than the node it is compared with. bench/run.ts starts each bench with this
-// environment, and the bench process, the node and the bench's other children inherit it: `ELRT_ALLOCATOR=jemalloc
-// npm run bench -- <name>` runs all of them on jemalloc.
+// malloc. The node's `start` preloads jemalloc where the system has it; a baseline left on glibc would be measured on
+// another allocator than the node it is compared with. bench/run.ts starts each bench with this environment, and
+// the bench process, the node and the bench's other children inherit it: `ELRT_ALLOCATOR=glibc npm run bench --
+// <name>` runs all of them on glibc.
 import { allocatorChoice, findJemalloc, JEMALLOC_CONF, preloads } from '../../main/cli/allocator.js';
 
 /** The variables to add to a bench's environment (none when jemalloc is not used or already preloaded). */
 export function benchAllocatorEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  if (process.platform !== 'linux' || allocatorChoice(env) !== 'jemalloc') return {};
+  if (process.platform !== 'linux' || allocatorChoice(env) === 'glibc') return {};
   const lib = findJemalloc();
   if (lib === undefined || preloads(env, lib)) return {};
   const theirs = env['LD_PRELOAD'] ?? '';

@@ -2,16 +2,18 @@
 // pages at a trim, so under a steady load the resident part of its arenas creeps up as spans are reused by blocks
 // of other sizes (bench/README.md soak: no allocation site grows, the arenas' resident share does). jemalloc sorts
 // blocks by size class into their own pages and hands back pages left unused for `dirty_decay_ms` (10 s) from a
-// background thread. `ELRT_ALLOCATOR=jemalloc` runs the node on it where the system has it (Debian and Ubuntu:
-// libjemalloc2; Redis depends on it): the re-exec that sets glibc's arena cap (arena-exec.ts) also puts the library
-// in LD_PRELOAD, which the dynamic loader reads only at exec; a node that does not find it says so and runs on glibc.
-// It is not the default: measured side by side (bench/README.md, soak: the allocator), jemalloc took ingest from
-// 0.80 to 0.88 of raw libsql (both sides on the same malloc) but held 12 MB more idle (116 MB against 104, over the
-// 110 MB target) and 13-15 MB more under the soak's load, and the soak's growth was no lower. `glibc` (the default)
-// never preloads. An LD_PRELOAD the user set is kept, after ours.
+// background thread. Where the system has it (Debian and Ubuntu: libjemalloc2; Redis depends on it), `start` runs
+// the node on it: the re-exec that sets glibc's arena cap (arena-exec.ts) also puts the library in LD_PRELOAD, which
+// the dynamic loader reads only at exec. Measured side by side on this project's 2-core machine (bench/README.md,
+// soak: the allocator), with the settings below: `ingest-sqlite` 0.93 of raw libsql against 0.78 on glibc (both sides
+// on the same malloc), idle 106 MB against 104. jemalloc's own defaults (an arena per four cores' threads, 10 s
+// decay) held 116 MB idle, over the 110 MB target.
+// `ELRT_ALLOCATOR`: `auto` (the default: jemalloc when found, else glibc), `jemalloc` (the same, and a warning when it
+// is not found), `glibc` (never preload). An LD_PRELOAD the user set is kept, after ours; a MALLOC_CONF the user set
+// replaces ours.
 import { existsSync, readFileSync } from 'node:fs';
 
-export type AllocatorChoice = 'jemalloc' | 'glibc';
+export type AllocatorChoice = 'auto' | 'jemalloc' | 'glibc';
 
 /** Where distributions put jemalloc's shared library (Debian/Ubuntu multiarch, Fedora/RHEL, Alpine, Arch). */
 export const JEMALLOC_PATHS = [
@@ -22,16 +24,19 @@ export const JEMALLOC_PATHS = [
 ] as const;
 
 /**
- * jemalloc's settings when the environment has no MALLOC_CONF: a background thread returns unused pages on its own
- * schedule, so an idle node's freed memory goes back without an allocation to trigger the purge.
+ * jemalloc's settings when the environment has no MALLOC_CONF. A background thread returns unused pages on its own
+ * schedule, so an idle node's freed memory goes back without an allocation to trigger the purge; pages unused for a
+ * second go back (jemalloc's default waits 10 s); one arena, with per-thread caches of blocks up to 4 KiB, instead
+ * of one per four threads of each core: each arena keeps its own partly used pages. Measured with these: idle
+ * 106 MB; jemalloc's defaults 116 MB (bench/README.md, soak: the allocator).
  */
-export const JEMALLOC_CONF = 'background_thread:true';
+export const JEMALLOC_CONF = 'background_thread:true,narenas:1,tcache_max:4096,dirty_decay_ms:1000';
 
 export function allocatorChoice(env: NodeJS.ProcessEnv = process.env): AllocatorChoice {
   const v = env['ELRT_ALLOCATOR'] ?? '';
-  if (v === '') return 'glibc';
-  if (v === 'jemalloc' || v === 'glibc') return v;
-  throw new Error(`ELRT_ALLOCATOR must be glibc or jemalloc, got '${v}'`);
+  if (v === '') return 'auto';
+  if (v === 'auto' || v === 'jemalloc' || v === 'glibc') return v;
+  throw new Error(`ELRT_ALLOCATOR must be auto, jemalloc or glibc, got '${v}'`);
 }
 
 /** The first jemalloc library that exists, or undefined. */

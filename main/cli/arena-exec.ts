@@ -6,8 +6,8 @@
 // the process they started), the open descriptors that are not close-on-exec, the arguments and Node's own flags.
 // Node marks stdin, stdout and stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on
 // by clearing the flag just before the call. A forked Node (an IPC channel to its parent) is not re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
-// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's. With
-// `ELRT_ALLOCATOR=jemalloc` the same exec puts jemalloc in LD_PRELOAD (allocator.ts): the loader reads it only at exec.
+// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's. The same exec puts
+// jemalloc in LD_PRELOAD where the system has it (allocator.ts): the dynamic loader reads that only at exec too.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 import { allocatorChoice, findJemalloc, JEMALLOC_CONF, preloads } from './allocator.js';
@@ -32,14 +32,14 @@ export function arenaExecPlan(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
   forked: boolean = process.channel !== undefined,
-  jemalloc: string | undefined = allocatorChoice(env) === 'jemalloc' ? findJemalloc() : undefined,
+  jemalloc: string | null = allocatorChoice(env) === 'glibc' ? null : (findJemalloc() ?? null),
 ): ArenaExecPlan {
   if (platform !== 'linux') return { skip: `glibc's arena cap and LD_PRELOAD are Linux's; this is ${platform}` };
   // Node takes NODE_CHANNEL_FD out of the environment at its start, so a forked node is known by its channel: the
   // new image would not know the IPC pipe it inherits.
   if (forked) return { skip: 'a forked node (its IPC channel would not survive exec)' };
   const cap = arenaMax(env);
-  const preload = jemalloc !== undefined && !preloads(env, jemalloc) ? jemalloc : undefined;
+  const preload = jemalloc !== null && !preloads(env, jemalloc) ? jemalloc : undefined;
   if (cap === undefined && preload === undefined)
     return { skip: 'MALLOC_ARENA_MAX is set (or ELRT_MALLOC_ARENA_MAX=0) and there is no allocator to preload' };
   const set = new Map<string, string>();

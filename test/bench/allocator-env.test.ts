@@ -8,15 +8,15 @@ import { findJemalloc, JEMALLOC_CONF } from '../../main/cli/allocator.js';
 const lib = findJemalloc();
 const J = { ELRT_ALLOCATOR: 'jemalloc' };
 
-test('glibc, the default: nothing preloaded for the bench either', () => {
-  assert.deepEqual(benchAllocatorEnv({}), {});
+test('ELRT_ALLOCATOR=glibc: nothing preloaded for the bench either', () => {
   assert.deepEqual(benchAllocatorEnv({ ELRT_ALLOCATOR: 'glibc' }), {});
 });
 
 test(
-  'ELRT_ALLOCATOR=jemalloc: preloaded for the bench and its baselines as the node preloads it, once',
+  'jemalloc (found, by default or asked for): preloaded for the bench and its baselines as the node preloads it, once',
   { skip: process.platform !== 'linux' || lib === undefined ? 'no libjemalloc.so.2 here' : false },
   () => {
+    assert.deepEqual(benchAllocatorEnv({}), { LD_PRELOAD: lib, MALLOC_CONF: JEMALLOC_CONF });
     assert.deepEqual(benchAllocatorEnv(J), { LD_PRELOAD: lib, MALLOC_CONF: JEMALLOC_CONF });
     assert.deepEqual(benchAllocatorEnv({ ...J, LD_PRELOAD: '/opt/x.so', MALLOC_CONF: 'narenas:2' }), {
       LD_PRELOAD: `${lib}:/opt/x.so`,

@@ -42,15 +42,15 @@ function environ(pid: number): Map<string, string> {
 }
 
 test('the re-exec plan: the cap on Linux unless MALLOC_ARENA_MAX is set, the cap is off or this is a forked node', () => {
-  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false, undefined);
+  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false, null);
   assert.ok('cap' in plan);
   assert.equal(plan.cap, 2);
   assert.deepEqual(plan.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
-  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false, undefined);
+  const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false, null);
   assert.ok('cap' in four && four.cap === 4);
-  const set = arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false, undefined);
+  const set = arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false, null);
   assert.match(String((set as { skip: string }).skip), /is set/);
-  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false, undefined));
+  assert.ok('skip' in arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false, null));
   assert.ok('skip' in arenaExecPlan({}, 'linux', true, JEMALLOC), 'a forked node');
   assert.ok('skip' in arenaExecPlan({}, 'darwin', false, JEMALLOC));
   assert.throws(() => arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: 'two' }, 'linux', false), /whole number of arenas/);
@@ -59,10 +59,10 @@ test('the re-exec plan: the cap on Linux unless MALLOC_ARENA_MAX is set, the cap
 const JEMALLOC = '/usr/lib/x86_64-linux-gnu/libjemalloc.so.2';
 
 test('the re-exec plan: jemalloc goes first in LD_PRELOAD, with MALLOC_CONF unless set, and once', () => {
-  // The library is looked for only when asked for.
-  const byDefault = arenaExecPlan({ PATH: '/bin' }, 'linux', false);
+  // ELRT_ALLOCATOR=glibc: the library is not looked for.
+  const byDefault = arenaExecPlan({ PATH: '/bin', ELRT_ALLOCATOR: 'glibc' }, 'linux', false);
   assert.ok(!('skip' in byDefault) && byDefault.preload === undefined, JSON.stringify(byDefault));
-  assert.deepEqual(byDefault.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
+  assert.deepEqual(byDefault.env, ['PATH=/bin', 'ELRT_ALLOCATOR=glibc', 'MALLOC_ARENA_MAX=2']);
   const plan = arenaExecPlan({ PATH: '/bin', LD_PRELOAD: '/opt/mine.so' }, 'linux', false, JEMALLOC);
   assert.ok(!('skip' in plan));
   assert.equal(plan.preload, JEMALLOC);
@@ -88,11 +88,11 @@ test('the re-exec plan: jemalloc goes first in LD_PRELOAD, with MALLOC_CONF unle
   assert.ok(!('skip' in preloadOnly) && preloadOnly.cap === undefined && preloadOnly.preload === JEMALLOC);
 });
 
-test('ELRT_ALLOCATOR: glibc by default, or jemalloc, anything else refused; the library is looked for', () => {
-  assert.equal(allocatorChoice({}), 'glibc');
+test('ELRT_ALLOCATOR: auto by default, jemalloc or glibc, anything else refused; the library is looked for', () => {
+  assert.equal(allocatorChoice({}), 'auto');
   assert.equal(allocatorChoice({ ELRT_ALLOCATOR: 'glibc' }), 'glibc');
   assert.equal(allocatorChoice({ ELRT_ALLOCATOR: 'jemalloc' }), 'jemalloc');
-  assert.throws(() => allocatorChoice({ ELRT_ALLOCATOR: 'tcmalloc' }), /glibc or jemalloc/);
+  assert.throws(() => allocatorChoice({ ELRT_ALLOCATOR: 'tcmalloc' }), /auto, jemalloc or glibc/);
   assert.equal(
     findJemalloc((p) => p === '/usr/lib64/libjemalloc.so.2'),
     '/usr/lib64/libjemalloc.so.2',
@@ -160,7 +160,7 @@ const mapsJemalloc = (pid: number): boolean => /\/libjemalloc\.so/.test(readFile
 const jemalloc = findJemalloc();
 
 test(
-  'ELRT_ALLOCATOR=jemalloc: start runs on jemalloc, as the same pid; by default it stays on glibc',
+  'start runs on jemalloc where the system has it, as the same pid; ELRT_ALLOCATOR=glibc keeps glibc',
   {
     skip:
       process.platform !== 'linux'
@@ -184,8 +184,8 @@ test(
     node.child.kill('SIGTERM');
     assert.deepEqual(await node.exited(), { code: 0, signal: null });
 
-    const plain = await startNode(t, { MALLOC_ARENA_MAX: '', LD_PRELOAD: '', ELRT_ALLOCATOR: '' });
-    assert.ok(!mapsJemalloc(plain.child.pid!), 'the default: no jemalloc');
+    const plain = await startNode(t, { MALLOC_ARENA_MAX: '', LD_PRELOAD: '', ELRT_ALLOCATOR: 'glibc' });
+    assert.ok(!mapsJemalloc(plain.child.pid!), 'ELRT_ALLOCATOR=glibc: no jemalloc');
     assert.match(plain.stderr(), /allocator: the C library/);
     plain.child.kill('SIGTERM');
     assert.deepEqual(await plain.exited(), { code: 0, signal: null });
