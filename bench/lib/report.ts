@@ -112,6 +112,7 @@ export function jsonLine(
     load1: Number(loadavg()[0]!.toFixed(2)),
     // The malloc this bench process (and so its baselines, and the node it started) ran on: lib/allocator-env.ts.
     allocator: ALLOCATOR,
+    ...(ALLOCATOR === 'jemalloc' ? { malloc_conf: process.env['MALLOC_CONF'] ?? '' } : {}),
     ...extra,
   };
   process.stdout.write(JSON.stringify(fig) + '\n');
