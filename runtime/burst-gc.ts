@@ -11,7 +11,8 @@
 // post-start sequence again (idle-gc.ts: it waits until the thread is quiet, then eleven spaced scavenges that let
 // the young generation shrink and six full collections). A load whose heap stays level never starts it; one that
 // keeps the thread busy defers it until the thread is quiet (it gives up after idle-gc's GIVE_UP_MS and counts from
-// there). What the collections free goes back to the system at the next malloc_trim (main/cli/malloc-trim.ts).
+// there). What the collections free goes back to the system with jemalloc's decay, or on glibc at the next
+// malloc_trim (main/cli/allocator.ts, main/cli/malloc-trim.ts).
 // `ELRT_IDLE_GC_MS=0` turns it off with the post-start collection.
 import { getHeapStatistics } from 'node:v8';
 import { eventLoopBusy, scheduleIdleGc, type GcFunction, type IdleGc } from './idle-gc.js';

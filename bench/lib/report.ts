@@ -7,6 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activeAllocator } from '../../main/cli/allocator.js';
+import { benchAllocatorEnv } from './allocator-env.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -87,6 +88,14 @@ export function gitDirty(root = REPO): boolean {
 const DIRTY_AT_START = gitDirty();
 const SHA_AT_START = gitSha();
 const ALLOCATOR = activeAllocator() === 'jemalloc' ? 'jemalloc' : 'glibc';
+// A bench run directly (`node --import tsx bench/<name>.ts`, not through bench/run.ts) is not on the allocator the
+// node would preload: the nodes it starts then stay on glibc like it and its baselines, and its lines say glibc.
+if (
+  ALLOCATOR === 'glibc' &&
+  !/bench[/\\]run\.ts$/.test(process.argv[1] ?? '') &&
+  Object.keys(benchAllocatorEnv()).length > 0
+)
+  process.env['ELRT_ALLOCATOR'] = 'glibc';
 
 const round = (x: number): number => (Math.abs(x) >= 100 ? Math.round(x) : Number(x.toPrecision(4)));
 

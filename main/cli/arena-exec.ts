@@ -10,7 +10,7 @@
 // jemalloc in LD_PRELOAD where the system has it (allocator.ts): the dynamic loader reads that only at exec too.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
-import { allocatorChoice, findJemalloc, JEMALLOC_CONF, preloads } from './allocator.js';
+import { allocatorChoice, EXEC_MARK, execMark, findJemalloc, JEMALLOC_CONF } from './allocator.js';
 import { arenaMax } from './malloc-trim.js';
 
 // fcntl.h
@@ -24,9 +24,10 @@ export type ArenaExecPlan = { cap?: number; preload?: string; env: string[] } | 
 
 /**
  * Whether to re-execute, and with what: on Linux, not in a forked Node, when the environment lacks MALLOC_ARENA_MAX
- * (unless `ELRT_MALLOC_ARENA_MAX=0` asks for glibc's own limit) or lacks jemalloc in LD_PRELOAD (when `jemalloc`,
- * the library found, is to be used: allocator.ts). The environment is the process's, plus what is missing; once
- * exec'd, nothing is, so the new image does not exec again.
+ * (unless `ELRT_MALLOC_ARENA_MAX=0` asks for glibc's own limit) or has no LD_PRELOAD while `jemalloc`, the library
+ * found, is to be used (allocator.ts). The environment is the process's, plus what is missing and the exec mark
+ * (allocator.ts EXEC_MARK): the new image finds the mark and does not exec again, whatever the loader did with
+ * LD_PRELOAD.
  */
 export function arenaExecPlan(
   env: NodeJS.ProcessEnv = process.env,
@@ -38,17 +39,19 @@ export function arenaExecPlan(
   // Node takes NODE_CHANNEL_FD out of the environment at its start, so a forked node is known by its channel: the
   // new image would not know the IPC pipe it inherits.
   if (forked) return { skip: 'a forked node (its IPC channel would not survive exec)' };
+  if (env[EXEC_MARK] !== undefined) return { skip: 'already re-executed' };
   const cap = arenaMax(env);
-  const preload = jemalloc !== null && !preloads(env, jemalloc) ? jemalloc : undefined;
+  // A user's LD_PRELOAD wins: their library may be another malloc, or heaptrack's hooks.
+  const preload = jemalloc !== null && (env['LD_PRELOAD'] ?? '') === '' ? jemalloc : undefined;
   if (cap === undefined && preload === undefined)
     return { skip: 'MALLOC_ARENA_MAX is set (or ELRT_MALLOC_ARENA_MAX=0) and there is no allocator to preload' };
   const set = new Map<string, string>();
   if (cap !== undefined) set.set('MALLOC_ARENA_MAX', String(cap));
   if (preload !== undefined) {
-    const theirs = env['LD_PRELOAD'] ?? '';
-    set.set('LD_PRELOAD', theirs === '' ? preload : `${preload}:${theirs}`);
+    set.set('LD_PRELOAD', preload);
     if ((env['MALLOC_CONF'] ?? '') === '') set.set('MALLOC_CONF', JEMALLOC_CONF);
   }
+  set.set(EXEC_MARK, execMark(env));
   const out: string[] = [];
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !set.has(k)) out.push(`${k}=${v}`);
   for (const [k, v] of set) out.push(`${k}=${v}`);

@@ -34,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       // First of all: the process execs itself with glibc's arena cap in its environment (arena-exec.ts); when that
       // is done this call does not return, and the new image comes back here with the cap set.
       const execFailure = await (await import('./arena-exec.js')).execWithArenaCap();
+      // The re-executed image: its children get the user's LD_PRELOAD and MALLOC_CONF, not ours (allocator.ts).
+      (await import('./allocator.js')).restoreEnvAfterExec();
       // Module loading and the services' start inflate the main thread's young generation (young-gen.ts).
       const young = holdYoungGeneration();
       return (await import('./start.js')).runStart(args, () => young.release(), execFailure);

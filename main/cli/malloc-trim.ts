@@ -1,4 +1,5 @@
-// Giving freed native memory back to the kernel. glibc keeps what a thread's malloc arena has freed as its own
+// Giving freed native memory back to the kernel, on glibc (on jemalloc, which the node runs on where the system has
+// it, none of this is used: allocator.ts). glibc keeps what a thread's malloc arena has freed as its own
 // free list (a high-water mark per arena), and the node's threads (REST, streamer, operator, libsql's) each peak
 // at different moments of a long load: in a 10-minute soak anonymous RSS kept rising while the V8 heaps stayed
 // flat, and malloc_trim(0) called into the running node through gdb dropped it from 260 to 192 MB (bench/README.md

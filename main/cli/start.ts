@@ -9,7 +9,7 @@ import type { CliArgs } from './args.js';
 import { isolateGc } from '../../runtime/gc.js';
 import { compactingGc, eventLoopBusy, idleGcCompact, idleGcQuietMs, scheduleIdleGc } from '../../runtime/idle-gc.js';
 import { keepRunningWhenOutputCloses, writable } from './closed-output.js';
-import { activeAllocator, allocatorChoice, JEMALLOC_PATHS } from './allocator.js';
+import { activeAllocator, allocatorChoice, execEnv, JEMALLOC_PATHS } from './allocator.js';
 import { logArenaExecFailure } from './arena-exec.js';
 import {
   arenaMax,
@@ -52,7 +52,7 @@ export async function runStart(
   // unused pages back, and glibc's arenas hold next to nothing.
   const allocator = activeAllocator();
   if (allocator === 'jemalloc')
-    memoryLog.info('allocator: jemalloc (preloaded)', { MALLOC_CONF: process.env['MALLOC_CONF'] ?? '' });
+    memoryLog.info('allocator: jemalloc (preloaded)', { MALLOC_CONF: execEnv('MALLOC_CONF') });
   else
     memoryLog.info("allocator: the C library's malloc", {
       MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? arenas ?? 'glibc default',

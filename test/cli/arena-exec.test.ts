@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { REPO, runCli, startCli } from '../../harness/cli.js';
 import { arenaExecPlan } from '../../main/cli/arena-exec.js';
-import { activeAllocator, allocatorChoice, findJemalloc, JEMALLOC_CONF } from '../../main/cli/allocator.js';
+import {
+  activeAllocator,
+  allocatorChoice,
+  EXEC_MARK,
+  execEnv,
+  findJemalloc,
+  JEMALLOC_CONF,
+  restoreEnvAfterExec,
+} from '../../main/cli/allocator.js';
 
 const HEAP = 64 << 20;
 
@@ -41,11 +49,14 @@ function environ(pid: number): Map<string, string> {
   return out;
 }
 
+/** The plan's environment without the exec mark (checked on its own below). */
+const unmarked = (env: string[]): string[] => env.filter((kv) => !kv.startsWith(`${EXEC_MARK}=`));
+
 test('the re-exec plan: the cap on Linux unless MALLOC_ARENA_MAX is set, the cap is off or this is a forked node', () => {
   const plan = arenaExecPlan({ PATH: '/bin', MALLOC_ARENA_MAX: '' }, 'linux', false, null);
   assert.ok('cap' in plan);
   assert.equal(plan.cap, 2);
-  assert.deepEqual(plan.env, ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
+  assert.deepEqual(unmarked(plan.env), ['PATH=/bin', 'MALLOC_ARENA_MAX=2']);
   const four = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '4' }, 'linux', false, null);
   assert.ok('cap' in four && four.cap === 4);
   const set = arenaExecPlan({ MALLOC_ARENA_MAX: '8' }, 'linux', false, null);
@@ -62,30 +73,48 @@ test('the re-exec plan: jemalloc goes first in LD_PRELOAD, with MALLOC_CONF unle
   // ELRT_ALLOCATOR=glibc: the library is not looked for.
   const byDefault = arenaExecPlan({ PATH: '/bin', ELRT_ALLOCATOR: 'glibc' }, 'linux', false);
   assert.ok(!('skip' in byDefault) && byDefault.preload === undefined, JSON.stringify(byDefault));
-  assert.deepEqual(byDefault.env, ['PATH=/bin', 'ELRT_ALLOCATOR=glibc', 'MALLOC_ARENA_MAX=2']);
-  const plan = arenaExecPlan({ PATH: '/bin', LD_PRELOAD: '/opt/mine.so' }, 'linux', false, JEMALLOC);
+  assert.deepEqual(unmarked(byDefault.env), ['PATH=/bin', 'ELRT_ALLOCATOR=glibc', 'MALLOC_ARENA_MAX=2']);
+  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_CONF: '' }, 'linux', false, JEMALLOC);
   assert.ok(!('skip' in plan));
   assert.equal(plan.preload, JEMALLOC);
   assert.deepEqual(plan.env, [
     'PATH=/bin',
     'MALLOC_ARENA_MAX=2',
-    `LD_PRELOAD=${JEMALLOC}:/opt/mine.so`,
+    `LD_PRELOAD=${JEMALLOC}`,
     `MALLOC_CONF=${JEMALLOC_CONF}`,
+    `${EXEC_MARK}={"LD_PRELOAD":null,"MALLOC_CONF":""}`,
   ]);
   const theirConf = arenaExecPlan({ MALLOC_CONF: 'narenas:1' }, 'linux', false, JEMALLOC);
   assert.ok(!('skip' in theirConf));
   assert.ok(theirConf.env.includes('MALLOC_CONF=narenas:1') && !theirConf.env.includes(`MALLOC_CONF=${JEMALLOC_CONF}`));
-  // The image the exec started finds both in its environment: no second exec.
-  const again = arenaExecPlan(
-    Object.fromEntries(plan.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
-    'linux',
-    false,
-    JEMALLOC,
-  );
-  assert.ok('skip' in again, JSON.stringify(again));
-  // The arena cap alone still execs for jemalloc; glibc's own limit with jemalloc found execs for the preload.
+  // A user's LD_PRELOAD wins (another malloc, heaptrack's hooks): the cap alone.
+  const theirs = arenaExecPlan({ LD_PRELOAD: '/opt/tcmalloc.so' }, 'linux', false, JEMALLOC);
+  assert.ok(!('skip' in theirs) && theirs.preload === undefined && theirs.cap === 2);
+  assert.ok(theirs.env.includes('LD_PRELOAD=/opt/tcmalloc.so'));
+  // The image the exec started finds the mark: no second exec, even where the loader dropped LD_PRELOAD
+  // (secure-execution mode) and so the preload looks missing again.
+  const after = Object.fromEntries(plan.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  assert.match(String((arenaExecPlan(after, 'linux', false, JEMALLOC) as { skip: string }).skip), /already/);
+  delete after['LD_PRELOAD'];
+  assert.ok('skip' in arenaExecPlan(after, 'linux', false, JEMALLOC));
+  // glibc's own limit with jemalloc found execs for the preload alone.
   const preloadOnly = arenaExecPlan({ ELRT_MALLOC_ARENA_MAX: '0' }, 'linux', false, JEMALLOC);
   assert.ok(!('skip' in preloadOnly) && preloadOnly.cap === undefined && preloadOnly.preload === JEMALLOC);
+});
+
+test("after the exec the node's children get the user's LD_PRELOAD and MALLOC_CONF back; the arena cap stays", () => {
+  const plan = arenaExecPlan({ PATH: '/bin', MALLOC_CONF: 'narenas:1' }, 'linux', false, JEMALLOC);
+  assert.ok(!('skip' in plan));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    plan.env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  assert.equal(env['LD_PRELOAD'], JEMALLOC);
+  restoreEnvAfterExec(env);
+  assert.deepEqual(env, { PATH: '/bin', MALLOC_CONF: 'narenas:1', MALLOC_ARENA_MAX: '2' });
+  // Not re-executed (no mark): nothing changes.
+  const untouched: NodeJS.ProcessEnv = { LD_PRELOAD: '/x.so' };
+  restoreEnvAfterExec(untouched);
+  assert.deepEqual(untouched, { LD_PRELOAD: '/x.so' });
 });
 
 test('ELRT_ALLOCATOR: auto by default, jemalloc or glibc, anything else refused; the library is looked for', () => {
@@ -101,17 +130,51 @@ test('ELRT_ALLOCATOR: auto by default, jemalloc or glibc, anything else refused;
     findJemalloc(() => false),
     undefined,
   );
+  const maps = `7f00-7f10 r-xp 0 08:01 12 ${JEMALLOC}\n`;
   assert.equal(
-    activeAllocator(() => `7f00-7f10 r-xp 0 08:01 12 ${JEMALLOC}\n`),
+    activeAllocator(
+      () => maps,
+      () => `PATH=/bin\0LD_PRELOAD=${JEMALLOC}\0`,
+    ),
     'jemalloc',
   );
+  // Mapped, but behind another preloaded malloc, or not preloaded at all: that library or glibc serves malloc.
   assert.equal(
-    activeAllocator(() => '7f00-7f10 r-xp 0 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n'),
+    activeAllocator(
+      () => maps,
+      () => `LD_PRELOAD=/opt/tcmalloc.so:${JEMALLOC}\0`,
+    ),
     'libc',
+  );
+  assert.equal(
+    activeAllocator(
+      () => maps,
+      () => 'PATH=/bin\0',
+    ),
+    'libc',
+  );
+  const libcMaps = '7f00-7f10 r-xp 0 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n';
+  assert.equal(
+    activeAllocator(
+      () => libcMaps,
+      () => `LD_PRELOAD=${JEMALLOC}\0`,
+    ),
+    'libc',
+  );
+  assert.equal(
+    execEnv('MALLOC_CONF', () => 'A=1\0MALLOC_CONF=narenas:1\0'),
+    'narenas:1',
+  );
+  assert.equal(
+    execEnv('MALLOC_CONF', () => 'A=1\0'),
+    '',
   );
 });
 
-async function startNode(t: TestContext, env: Record<string, string>): Promise<ReturnType<typeof startCli>> {
+async function startNode(
+  t: TestContext,
+  env: Record<string, string>,
+): Promise<ReturnType<typeof startCli> & { root: string }> {
   const root = mkdtempSync(join(tmpdir(), 'elrt-arena-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const node = startCli(['start', join(REPO, 'test/fixtures/start-node.al'), '--root', root], env);
@@ -122,14 +185,14 @@ async function startNode(t: TestContext, env: Record<string, string>): Promise<R
   await node.waitForStdout(/control: .*edgelake-rt\.sock/);
   const status = await runCli(['cmd', '--root', root, 'get status']);
   assert.equal(status.stdout, 'clinode@127.0.0.1 running\n', status.stderr);
-  return node;
+  return Object.assign(node, { root });
 }
 
 test(
   'start runs as the same pid with MALLOC_ARENA_MAX=2 from exec: one thread arena',
   { skip: process.platform !== 'linux' },
   async (t) => {
-    const node = await startNode(t, { MALLOC_ARENA_MAX: '', ELRT_ALLOCATOR: 'glibc' });
+    const node = await startNode(t, { MALLOC_ARENA_MAX: '', LD_PRELOAD: '', ELRT_ALLOCATOR: 'glibc' });
     const pid = node.child.pid!;
     assert.equal(environ(pid).get('MALLOC_ARENA_MAX'), '2');
     // The main arena plus one: Node's platform threads, the workers and libsql's threads share them.
@@ -145,7 +208,12 @@ test(
   'ELRT_MALLOC_ARENA_MAX=0: no re-exec, and glibc gives the threads arenas of their own',
   { skip: process.platform !== 'linux' },
   async (t) => {
-    const node = await startNode(t, { MALLOC_ARENA_MAX: '', ELRT_MALLOC_ARENA_MAX: '0', ELRT_ALLOCATOR: 'glibc' });
+    const node = await startNode(t, {
+      MALLOC_ARENA_MAX: '',
+      LD_PRELOAD: '',
+      ELRT_MALLOC_ARENA_MAX: '0',
+      ELRT_ALLOCATOR: 'glibc',
+    });
     const pid = node.child.pid!;
     assert.equal(environ(pid).get('MALLOC_ARENA_MAX') ?? '', '');
     assert.ok(arenaHeaps(pid) > 1, `thread arena heaps: ${arenaHeaps(pid)}`);
@@ -174,13 +242,22 @@ test(
       MALLOC_ARENA_MAX: '',
       LD_PRELOAD: '',
       MALLOC_CONF: '',
-      ELRT_ALLOCATOR: 'jemalloc',
+      ELRT_ALLOCATOR: '',
+      EDGELAKE_RT_ALLOW_SYSTEM: 'true',
     });
     const pid = node.child.pid!;
     assert.ok(mapsJemalloc(pid), 'jemalloc is mapped into the node');
     assert.equal(environ(pid).get('LD_PRELOAD'), jemalloc);
     assert.equal(environ(pid).get('MALLOC_CONF'), JEMALLOC_CONF);
     assert.match(node.stderr(), /allocator: jemalloc/);
+    // Its children do not inherit the preload: a shell the node starts sees the user's (empty) LD_PRELOAD.
+    const child = await runCli([
+      'cmd',
+      '--root',
+      node.root,
+      'system echo "[$LD_PRELOAD][$MALLOC_CONF][$MALLOC_ARENA_MAX]"',
+    ]);
+    assert.equal(child.stdout, '[][][2]\n', child.stderr);
     node.child.kill('SIGTERM');
     assert.deepEqual(await node.exited(), { code: 0, signal: null });
 
