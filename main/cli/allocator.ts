@@ -1,17 +1,17 @@
-// Which malloc the node's process runs on. glibc's keeps every span it has taken and gives back only whole free
-// pages at a trim, so under a steady load the resident part of its arenas creeps up as spans are reused by blocks
-// of other sizes (bench/README.md soak: no allocation site grows, the arenas' resident share does). jemalloc sorts
-// blocks by size class into their own pages and hands back pages left unused for `dirty_decay_ms` (10 s) from a
-// background thread. Where the system has it (Debian and Ubuntu: libjemalloc2; Redis depends on it), `start` runs
-// the node on it: the re-exec that sets glibc's arena cap (arena-exec.ts) also puts the library in LD_PRELOAD, which
-// the dynamic loader reads only at exec. Measured side by side on this project's 2-core machine (bench/README.md,
-// "The allocator"), with the settings below: `ingest-sqlite` 0.93 of raw libsql against 0.78 on glibc in three
-// alternating rounds each (both sides on the same malloc; 0.90 in the figures of record), idle 106 MB against 104. jemalloc's own defaults (an arena per four cores' threads, 10 s
-// decay) held 116 MB idle, over the 110 MB target.
-// `ELRT_ALLOCATOR`: `auto` (the default: jemalloc when found, else glibc), `jemalloc` (the same, and a warning when it
-// is not found), `glibc` (never preload). An LD_PRELOAD the user set wins: nothing is preloaded then (their library
-// may be another malloc, or heaptrack's hooks). A MALLOC_CONF the user set replaces ours. The node's own children
-// (`system` commands, a child node) get the environment the user gave it back (`restoreEnvAfterExec`).
+// Which malloc the node's process runs on. glibc's keeps every span it has taken and gives back only whole free pages
+// at a trim, so under a steady load the resident part of its arenas creeps up as spans are reused by blocks of other
+// sizes (bench/README.md soak: no allocation site grows, the arenas' resident share does). jemalloc sorts blocks by
+// size class into their own pages and hands back pages left unused for `dirty_decay_ms` (10 s) from a background
+// thread. Where the system has it (Debian and Ubuntu: libjemalloc2; Redis depends on it), `start` runs the node on it:
+// the re-exec that sets glibc's arena cap (arena-exec.ts) also puts the library in LD_PRELOAD, which the dynamic loader
+// reads only at exec. Measured side by side on this project's 2-core machine (bench/README.md, "The allocator"), with
+// the settings below: `ingest-sqlite` 0.93 of raw libsql against 0.78 on glibc in three alternating rounds each (both
+// sides on the same malloc; 0.90 in the figures of record), idle 106 MB against 104. jemalloc's own defaults (an arena
+// per four cores' threads, 10 s decay) held 116 MB idle, over the 110 MB target.
+// `ELRT_ALLOCATOR`: `auto` (the default: jemalloc when found, else glibc), `jemalloc` (the same, and a warning when
+// it is not found), `glibc` (never preload). An LD_PRELOAD the user set wins: nothing is preloaded then (their
+// library may be another malloc, or heaptrack's hooks). A MALLOC_CONF the user set replaces ours. The node's own
+// children (`system` commands, a child node) get the environment the user gave it back (`restoreEnvAfterExec`).
 import { existsSync, readFileSync } from 'node:fs';
 
 export type AllocatorChoice = 'auto' | 'jemalloc' | 'glibc';
@@ -44,11 +44,6 @@ export function allocatorChoice(env: NodeJS.ProcessEnv = process.env): Allocator
 /** The first jemalloc library that exists, or undefined. */
 export function findJemalloc(exists: (path: string) => boolean = existsSync): string | undefined {
   return JEMALLOC_PATHS.find((p) => exists(p));
-}
-
-/** Whether `path` is already among LD_PRELOAD's entries (separated by colons or spaces, ld.so(8)). */
-export function preloads(env: NodeJS.ProcessEnv, path: string): boolean {
-  return (env['LD_PRELOAD'] ?? '').split(/[: ]/).includes(path);
 }
 
 /**

@@ -1,13 +1,14 @@
 // The arena cap from the process's first instruction. glibc reads MALLOC_ARENA_MAX once, at exec, and Node's first
 // threads (V8's platform workers, the main thread) take their arenas before any JavaScript runs, so the CLI's
-// `mallopt(M_ARENA_MAX)` caps only the arenas made after it: a soak's node had six (gdb `malloc_stats`,
-// bench/README.md soak). `start` therefore execs itself once more, before it loads anything else, with
-// MALLOC_ARENA_MAX in its environment: execve(2) keeps the pid (users, service managers and the kill -9 tests signal
-// the process they started), the open descriptors that are not close-on-exec, the arguments and Node's own flags.
-// Node marks stdin, stdout and stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on
-// by clearing the flag just before the call. A forked Node (an IPC channel to its parent) is not re-executed. When the call fails, `start` goes on in this process and the late mallopt is the fallback
-// (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the calls, as it does malloc_trim's. The same exec puts
-// jemalloc in LD_PRELOAD where the system has it (allocator.ts): the dynamic loader reads that only at exec too.
+// `mallopt(M_ARENA_MAX)` caps only the arenas made after it: a soak's node had six (gdb `malloc_stats`, bench/README.md
+// soak). `start` therefore execs itself once more, before it loads anything else, with MALLOC_ARENA_MAX in its
+// environment: execve(2) keeps the pid (users, service managers and the kill -9 tests signal the process they started),
+// the open descriptors that are not close-on-exec, the arguments and Node's own flags. Node marks stdin, stdout and
+// stderr close-on-exec at its start (node.cc PlatformInit); those three are handed on by clearing the flag just before
+// the call. A forked Node (an IPC channel to its parent) is not re-executed. When the call fails, `start` goes on in
+// this process and the late mallopt is the fallback (malloc-trim.ts `limitArenas`). koffi (a prebuilt FFI) makes the
+// calls, as it does malloc_trim's. The same exec puts jemalloc in LD_PRELOAD where the system has it (allocator.ts):
+// the dynamic loader reads that only at exec too.
 import type { Logger } from '../../base/log.js';
 import { errorMessage } from '../../base/errors.js';
 import { allocatorChoice, EXEC_MARK, execMark, findJemalloc, JEMALLOC_CONF } from './allocator.js';
@@ -62,8 +63,8 @@ type Fcntl = (fd: number, cmd: number, arg: number) => number;
 type Execve = (path: string, argv: (string | null)[], envp: (string | null)[]) => number;
 
 /**
- * Replaces this process with the same command and the plan's environment (MALLOC_ARENA_MAX, LD_PRELOAD). Returns only when it was not done: why (to
- * log once the logger exists), or undefined when the plan said to skip.
+ * Replaces this process with the same command and the plan's environment (MALLOC_ARENA_MAX, LD_PRELOAD). Returns
+ * only when it was not done: why (to log once the logger exists), or undefined when the plan said to skip.
  */
 export async function execWithArenaCap(plan: ArenaExecPlan = arenaExecPlan()): Promise<string | undefined> {
   if ('skip' in plan) return undefined;

@@ -6,8 +6,8 @@
 // soak; 167 MB in use of 261 MB held). glibc has no setting that trims on its own, so the node calls
 // malloc_trim(0) itself (on a thread of libuv's pool) every `ELRT_MALLOC_TRIM_MS` (10 s; 0 = never): glibc walks
 // every arena (malloc.c `__malloc_trim`) and madvises their free pages away, in about a millisecond for a busy
-// node's heaps with an arena per thread, 50-100 ms with the two arenas of the cap below. koffi (a prebuilt FFI, no compiler at install) calls it; on a system without glibc
-// (musl, macOS) the trimmer is off and says so once.
+// node's heaps with an arena per thread, 50-100 ms with the two arenas of the cap below. koffi (a prebuilt FFI, no
+// compiler at install) calls it; on a system without glibc (musl, macOS) the trimmer is off and says so once.
 // malloc_trim does not reach two things (malloc.c `mtrim`): the top chunk of a thread's arena (only the main
 // arena's is trimmed) and blocks glibc serves from an arena because its mmap threshold rose. glibc raises the
 // threshold to the size of each large mmapped block freed (up to 32 MB) and the top's trim threshold to twice that,

@@ -50,19 +50,17 @@ export async function runStart(
   logArenaExecFailure(execFailure, memoryLog);
   // glibc's settings and trims are for glibc's malloc; under jemalloc (allocator.ts) its background thread gives
   // unused pages back, and glibc's arenas hold next to nothing.
-  const allocator = activeAllocator();
-  if (allocator === 'jemalloc')
-    memoryLog.info('allocator: jemalloc (preloaded)', { MALLOC_CONF: execEnv('MALLOC_CONF') });
+  const onLibc = activeAllocator() === 'libc';
+  if (!onLibc) memoryLog.info('allocator: jemalloc (preloaded)', { MALLOC_CONF: execEnv('MALLOC_CONF') });
   else
     memoryLog.info("allocator: the C library's malloc", {
       MALLOC_ARENA_MAX: process.env['MALLOC_ARENA_MAX'] ?? arenas ?? 'glibc default',
       trimEveryMs: trimEvery,
     });
-  if (allocator !== 'jemalloc' && allocatorChoice() === 'jemalloc')
+  if (onLibc && allocatorChoice() === 'jemalloc')
     memoryLog.warn('ELRT_ALLOCATOR=jemalloc, but jemalloc is not loaded: running on glibc', {
       looked: JEMALLOC_PATHS.join(' '),
     });
-  const onLibc = allocator === 'libc';
   // Before any worker starts: every thread's large blocks are then mmapped and given back when freed (malloc-trim.ts).
   if (onLibc && mmapThreshold !== undefined) await fixMmapThreshold(mmapThreshold, memoryLog);
   if (onLibc && arenas !== undefined) await limitArenas(arenas, memoryLog);
