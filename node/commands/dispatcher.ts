@@ -14,14 +14,12 @@ import { maskSecrets } from '../../base/mask.js';
 import { mirrorLedger, policyIds } from './builtin/tables.js';
 import { CommandSyntaxError, tokenize, type Token } from '../../protocols/command/lexer.js';
 import { parseWhere } from '../../protocols/command/where.js';
-import { splitIf, type RunEnv } from '../../protocols/command/interpreter.js';
+import { splitIf, WrongMethodError, type RunEnv } from '../../protocols/command/interpreter.js';
 import type { CommandSpec, Invocation, NodeApi } from '../service.js';
 import { Status } from '../../base/status.js';
 import { startsWithCommandKey } from '../../protocols/command/edgelake-commands.js';
 
 export interface DispatchEnv extends RunEnv {
-  /** Set by the REST server: EdgeLake refuses state-changing commands sent by GET. */
-  method?: 'GET' | 'POST';
   /** Set for a command from a TCP peer: the address its message header gives for answers (EdgeLake's events use it). */
   peer?: { ip: string; port: number };
   /** Who sent it from outside: a REST client or a TCP peer; undefined for the node's owner (control socket, scripts). */
@@ -38,12 +36,7 @@ export interface DispatchEnv extends RunEnv {
   answerWithinMs?: number;
 }
 
-/** EdgeLake error 156: the REST verb does not fit the command. */
-export class WrongMethodError extends CommandError {
-  constructor() {
-    super('Wrong HTTP method used', { code: Status.WrongHttpMethod });
-  }
-}
+export { WrongMethodError };
 
 const words = (tokens: Token[]): string[] => tokens.map((t) => (t.kind === 'word' ? t.text.toLowerCase() : `\u0000`));
 
@@ -121,11 +114,18 @@ export class Dispatcher {
   /**
    * A GET never changes state (EdgeLake http_server.py gates its commands by verb): besides the commands marked
    * `post`, it refuses the forms the interpreter handles itself: assignments (`x = 1`, `$VAR = y`), `set`, `process`
-   * and `thread` (they run scripts), and an `if ... then <command>` whose command is refused.
+   * and `thread` (they run scripts), and an `if ... then <command>` whose command is refused, a `do` or `else` body
+   * included (`if c then do process f`). The interpreter and the dispatcher refuse the same again where they run them,
+   * so a form this check does not see is refused all the same, only later.
    */
   private checkGet(text: string): void {
     const first = text.trimStart().split(/\s+/, 1)[0]!.toLowerCase();
     if (first === 'process' || first === 'thread' || first === 'set') throw new WrongMethodError();
+    if (first === 'do' || first === 'else') {
+      const body = text.trimStart().slice(first.length);
+      if (body.trim() !== '') this.checkGet(body);
+      return;
+    }
     if (first === 'if') {
       const { then } = splitIf(text);
       if (then !== undefined && then.trim() !== '') this.checkGet(then);

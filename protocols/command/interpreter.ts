@@ -20,6 +20,11 @@ import { Status } from '../../base/status.js';
 export interface RunEnv {
   /** Where the command came from, for method gating and logs. */
   source: string;
+  /**
+   * The REST verb that sent it (EdgeLake refuses state-changing commands sent by GET). The interpreter refuses
+   * `process` and `thread` under GET wherever they stand (`if ... then do process f`), the command runner the rest.
+   */
+  method?: 'GET' | 'POST';
   file?: string;
   line?: number;
   signal?: AbortSignal;
@@ -43,6 +48,13 @@ export interface ScriptOutcome {
   end: ScriptEnd;
   /** Replies of the commands, in order (non-empty ones). */
   output: string[];
+}
+
+/** EdgeLake error 156: the REST verb does not fit the command. */
+export class WrongMethodError extends CommandError {
+  constructor() {
+    super('Wrong HTTP method used', { code: Status.WrongHttpMethod });
+  }
 }
 
 /** Error codes that end a script even under `on error goto|call` (EdgeLake). */
@@ -180,6 +192,8 @@ export class Interpreter {
       frame.lastIf = result;
       return flow;
     }
+    // Scripts change state (and `process` reads a file): never by GET, however the command reached here.
+    if ((w === 'process' || w === 'thread') && env.method === 'GET') throw new WrongMethodError();
     if (w === 'process') {
       const inner = await this.processFile(restAfter(text, 1), env);
       output.push(...inner.output);

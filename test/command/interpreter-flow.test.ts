@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Dictionary } from '../../protocols/command/dictionary.js';
-import { Interpreter, ScriptError, type InterpreterHost } from '../../protocols/command/interpreter.js';
+import {
+  Interpreter,
+  ScriptError,
+  WrongMethodError,
+  type InterpreterHost,
+} from '../../protocols/command/interpreter.js';
 import { CommandError } from '../../base/errors.js';
 
 const script = (...lines: string[]): string => lines.join('\n');
@@ -201,4 +206,36 @@ test('calls nested without return stop at a bounded depth with a typed error', a
     interp.runScript(script(':a:', 'call a'), 'deep.al', { source: 'test' }),
     (e: unknown) => e instanceof ScriptError && /nested deeper than 1000/.test(e.message),
   );
+});
+
+test('under GET, process and thread are refused wherever they stand; the file is never read', async () => {
+  const reads: string[] = [];
+  const { interp, ran } = recorder({ 's.al': 'x = 1' });
+  const host = (interp as unknown as { host: InterpreterHost }).host;
+  const readFile = host.readFile.bind(host);
+  host.readFile = async (p) => {
+    reads.push(p);
+    return readFile(p);
+  };
+  let spawned = 0;
+  host.spawnScript = () => void spawned++;
+  const env = { source: 'rest', method: 'GET' as const };
+  for (const text of [
+    'process s.al',
+    'thread s.al',
+    'if 1 == 1 then process s.al',
+    'if 1 == 1 then do process s.al',
+    'if 1 == 1 then do thread s.al',
+    'if 1 == 1 then do do process s.al',
+  ])
+    await assert.rejects(interp.command(text, env), WrongMethodError, text);
+  assert.deepEqual(reads, []);
+  assert.equal(spawned, 0);
+  assert.deepEqual(ran, []);
+  // By POST (and from the node's own console, no method) the same run.
+  await interp.command('if 1 == 1 then do process s.al', { source: 'rest', method: 'POST' });
+  await interp.command('thread s.al', { source: 'console' });
+  assert.deepEqual(reads, ['s.al']);
+  assert.deepEqual(ran, ['x = 1']);
+  assert.equal(spawned, 1);
 });

@@ -108,6 +108,13 @@ test('a GET changes no state: every state-changing form is refused with 400 Wron
     'schedule time = 1 minute and name = t task x = 3',
     'if 1 == 1 then x = 4',
     'if 1 == 1 then process /etc/passwd',
+    // A `do` or `else` body is the same command (the interpreter runs it): refused the same.
+    `if 1 == 1 then do thread ${script}`,
+    `if 1 == 1 then do process ${script}`,
+    'if 1 == 1 then do process /etc/passwd',
+    `if 1 == 2 then else process ${script}`,
+    'if 1 == 1 then do x = 5',
+    'if 1 == 1 then do do set x = 6',
     'blockchain insert where policy = !p and local = true',
   ];
   for (const form of forms) {
