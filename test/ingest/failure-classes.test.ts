@@ -31,6 +31,9 @@ test('SQLite: a lock is transient, SQL errors are permanent, and the busy timeou
     await a.close();
     await b.close();
   });
+  // The default busy timeout is 5 s, given to SQLite in milliseconds (it was once 5, meant as seconds: 5 ms).
+  assert.deepEqual((await a.select('SELECT * FROM pragma_busy_timeout')).rows, [[5000]]);
+  assert.deepEqual((await b.select('SELECT * FROM pragma_busy_timeout')).rows, [[300]]);
   await a.execDDL(['CREATE TABLE t (a INTEGER NOT NULL)']);
   // `a` holds the write lock inside a transaction that waits on `b`'s attempt.
   await a.modify('BEGIN IMMEDIATE', []);

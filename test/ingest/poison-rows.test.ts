@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REST_NODE, http, startTestNode, until, type TestNode } from '../../harness/test-node.js';
 import { Journal } from '../../storage/journal/journal.js';
+import { parsePrometheusText, valueOf } from '../observe/prom-text.js';
 
 const PUT = { type: 'json', dbms: 'test', mode: 'streaming' };
 
@@ -115,6 +116,12 @@ test('a poison batch goes to the error dir with a reason after bounded attempts;
   assert.equal(ok3.status, 200);
   await until(async () => (await count(n, 'p')) === 3);
   assert.match(await n.cmd('get operator retry'), /No table waits for a retry/);
+  // Nothing is left to retry: the journal's periodic pass finds no entry unapplied (a poison entry retried for ever,
+  // as before, stayed unapplied and was read again every second).
+  await until(async () => {
+    const m = parsePrometheusText((await http(n.port, 'GET', {}, undefined, '/metrics')).body);
+    return valueOf(m, 'edgelake_rt_journal_unapplied_entries') === 0;
+  }, 10_000);
   // Idle: the retry loop is over, so the whole process (main thread and every worker) sleeps.
   // (after a settle: the 100,000-deep row left garbage for the collectors of several threads)
   await new Promise((r) => setTimeout(r, 3000));
