@@ -4,7 +4,10 @@
 // members the node sends are declared here (as node/notices.ts does for other services).
 import { AskTimeoutError, DbmsError, EdgeRtError, errorMessage } from '../base/errors.js';
 import { Status } from '../base/status.js';
-import { actorAddress, type Ask } from '../runtime/address.js';
+import { actorAddress, type Ask, type AskMessage, type ReplyOf } from '../runtime/address.js';
+import type { QueryPlan } from '../protocols/sql/plan.js';
+import type { Consolidated } from './query/consolidate.js';
+import type { RowsPart } from './query/network-query.js';
 import type { ConnectionConfig } from '../storage/dbms/types.js';
 import type { NodeApi, ServiceInstance } from './service.js';
 
@@ -32,7 +35,19 @@ export type QueryRun = Ask<
 export const QUERY_POOL_KIND = 'query-pool';
 export const QUERY_WORKER_KIND = 'query-worker';
 
-export const queryWorkerAt = (id: string) => actorAddress<QueryRun>(id);
+/**
+ * What the node asks a query worker besides a query: the second pass of a network query (`consolidate`, pure: the
+ * plan and the operators' answers in, the consolidated rows out), within `timeoutMs` from `askedAt`.
+ */
+export type QueryConsolidate = Ask<
+  { type: 'query.consolidate'; plan: QueryPlan; parts: RowsPart[]; timeoutMs: number; askedAt: number },
+  Consolidated
+>;
+
+/** Every ask the node sends a query worker. */
+export type QueryAsk = QueryRun | QueryConsolidate;
+
+export const queryWorkerAt = (id: string) => actorAddress<QueryAsk>(id);
 
 /**
  * Time the node waits beyond a query's own timeout for its worker's answer (the worker interrupts it first). Past it
@@ -117,6 +132,49 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     throw new DbmsError(`dbms '${q.dbms}' is not connected (use 'connect dbms ${q.dbms} where type = sqlite')`, {
       code: Status.DbmsNotOpened,
     });
+  const label = `sql ${q.dbms}`;
+  const worker = await pickWorker(node, label);
+  const poolMs = Number(worker.config['timeout'] ?? 30) * 1000;
+  const timeoutMs = Math.min(
+    q.timeoutMs === undefined ? poolMs : q.fromOutside ? Math.min(q.timeoutMs, poolMs) : q.timeoutMs,
+    MAX_TIMER_MS,
+  );
+  return askWorker(
+    node,
+    worker,
+    label,
+    { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt },
+    askedAt,
+    timeoutMs,
+  );
+}
+
+/**
+ * The second pass of a network query (node/query/network-query.ts `consolidate`: the operators' rows into an
+ * in-memory SQLite table, the plan's local query over it) on a query worker, not on the node's thread: a large
+ * answer or a costly local query holds a worker, never the control socket. Its time is the pool's query timeout,
+ * from when it is asked (the query's own timeout is the peers': the time they have to answer).
+ */
+export async function consolidateInPool(node: NodeApi, plan: QueryPlan, parts: RowsPart[]): Promise<Consolidated> {
+  const label = 'run client: query consolidation';
+  const worker = await pickWorker(node, label);
+  const timeoutMs = Math.min(Number(worker.config['timeout'] ?? 30) * 1000, MAX_TIMER_MS);
+  const askedAt = Date.now();
+  return askWorker(
+    node,
+    worker,
+    label,
+    { type: 'query.consolidate', plan, parts, timeoutMs, askedAt },
+    askedAt,
+    timeoutMs,
+  );
+}
+
+/**
+ * The running worker with the fewest messages waiting, started when none runs (the pool's first worker starts at
+ * the first query) and a new one when all are busy and the pool has room.
+ */
+async function pickWorker(node: NodeApi, label: string): Promise<ServiceInstance> {
   let all = queryWorkers(node);
   let running = all.filter((w) => w.status === 'running');
   // `starting`: a concurrent first query is starting it (startHelper then waits for the same start).
@@ -125,7 +183,7 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     // The pool's first worker starts at the first query (actors/query-pool/service.ts `lazy`); the node's thread
     // only creates the worker and waits for its `ready` message, so the control socket keeps answering.
     await node.startHelper(idle.id, idle.id).catch((err: unknown) => {
-      throw new DbmsError(`sql ${q.dbms}: the query pool's worker did not start: ${errorMessage(err)}`, {
+      throw new DbmsError(`${label}: the query pool's worker did not start: ${errorMessage(err)}`, {
         code: Status.ProcessFailure,
         cause: err,
         retriable: true,
@@ -142,35 +200,41 @@ export async function runQuery(node: NodeApi, q: QueryRequest): Promise<QueryRes
     );
   let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
   if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
-  const poolMs = Number(worker.config['timeout'] ?? 30) * 1000;
-  const timeoutMs = Math.min(
-    q.timeoutMs === undefined ? poolMs : q.fromOutside ? Math.min(q.timeoutMs, poolMs) : q.timeoutMs,
-    MAX_TIMER_MS,
-  );
+  // Counted in flight at once, in the same turn as the choice: a query picked next sees this one (askWorker ends it).
+  const flights = inFlight.get(node) ?? new Map<string, number>();
+  inFlight.set(node, flights);
+  flights.set(worker.id, (flights.get(worker.id) ?? 0) + 1);
+  return worker;
+}
+
+/**
+ * Asks `worker` (counted in flight by `pickWorker`; no longer once answered); its failures as the caller's errors
+ * (timeout 26, crash 100).
+ */
+async function askWorker<T extends QueryAsk['type']>(
+  node: NodeApi,
+  worker: ServiceInstance,
+  label: string,
+  msg: AskMessage<QueryAsk, T>,
+  askedAt: number,
+  timeoutMs: number,
+): Promise<ReplyOf<QueryAsk, T>> {
   const flights = inFlight.get(node) ?? new Map<string, number>();
   inFlight.set(node, flights);
   const id = worker.id;
-  flights.set(id, (flights.get(id) ?? 0) + 1);
   return node
-    .ask(
-      queryWorkerAt(worker.id),
-      { type: 'query.run', dbms: q.dbms, config: entry.config, sql: q.sql, timeoutMs, askedAt },
-      Math.max(0, askedAt + timeoutMs - Date.now()) + ANSWER_GRACE_MS,
-    )
+    .ask(queryWorkerAt(worker.id), msg, Math.max(0, askedAt + timeoutMs - Date.now()) + ANSWER_GRACE_MS)
     .catch((err: unknown) => {
       if (err instanceof EdgeRtError && err.code !== undefined) throw err;
       // The worker did not answer in time: busy with another query (this one is answered unrun when its turn
       // comes, its answer dropped), or stuck in an interrupt.
       if (err instanceof AskTimeoutError)
-        throw new DbmsError(
-          `sql ${q.dbms}: no answer within the query timeout (${timeoutMs} ms): ${worker.id} is busy`,
-          {
-            code: Status.Timeout,
-            cause: err,
-          },
-        );
+        throw new DbmsError(`${label}: no answer within the query timeout (${timeoutMs} ms): ${worker.id} is busy`, {
+          code: Status.Timeout,
+          cause: err,
+        });
       // The worker crashed, stopped or did not answer: the query fails with the reason, the pool replaces it.
-      throw new DbmsError(`sql ${q.dbms}: ${worker.id}: ${errorMessage(err)}`, {
+      throw new DbmsError(`${label}: ${worker.id}: ${errorMessage(err)}`, {
         code: Status.ProcessFailure,
         cause: err,
         retriable: true,

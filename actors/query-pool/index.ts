@@ -15,6 +15,7 @@ import { queryWorkerSchema, type QueryWorkerConfig } from './config.js';
 import type { QueryWorkerIn, QueryWorkerInfo } from './messages.js';
 import { CollectSchedule } from './release.js';
 import { sandboxedCatalog, withPartitions } from '../../storage/dbms/partition-query.js';
+import { consolidate } from '../../node/query/network-query.js';
 
 /** This isolate's `gc` (workers start with it exposed: runtime/spawn-host.ts); undefined elsewhere. */
 const gc = isolateGc();
@@ -117,6 +118,27 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
             setImmediate(() => gc?.({ type: 'minor' }));
             state.collect.afterQuery();
           }
+        }
+      }
+      case 'query.consolidate': {
+        // The operators' rows into an in-memory SQLite table and the plan's local query over it: synchronous, so
+        // this worker is busy until it ends (the node answers the caller at the timeout, then this answer is dropped).
+        if (Date.now() - msg.askedAt >= msg.timeoutMs)
+          throw new DbmsError(
+            `run client: query consolidation not run: it waited ${Date.now() - msg.askedAt} ms for a busy query worker, past the timeout of ${msg.timeoutMs} ms`,
+            { code: Status.Timeout },
+          );
+        try {
+          const out = consolidate(msg.plan, msg.parts);
+          state.handled++;
+          return out;
+        } catch (err) {
+          state.failed++;
+          throw err;
+        } finally {
+          // The in-memory database is closed; its statements go with the next collections (as a query's).
+          setImmediate(() => gc?.({ type: 'minor' }));
+          state.collect.afterQuery();
         }
       }
       case 'query.info':

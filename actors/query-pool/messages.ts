@@ -1,10 +1,12 @@
 // A query worker's mailbox (`query-pool` is worker 1, `query-worker-<n>` the others). `query.run` is declared in
 // node/query.ts, where the node that sends it can see it.
 import { actorAddress, type Ask } from '../../runtime/address.js';
-import type { QueryRun } from '../../node/query.js';
+import type { QueryConsolidate, QueryRun } from '../../node/query.js';
 
 export type QueryWorkerIn =
   | QueryRun
+  /** The second pass of a network query (node/query/network-query.ts `consolidate`). */
+  | QueryConsolidate
   /** Counters for `get query pool`. */
   | Ask<{ type: 'query.info' }, QueryWorkerInfo>
   /** Its own: a full collection is due after SQLite queries (release.ts). */

@@ -26,6 +26,7 @@ import { sendFile } from '../../peer/file-send.js';
 import { signFnOf } from '../../peer/sign.js';
 import { Status } from '../../base/status.js';
 import { timedQuery } from '../metrics/query.js';
+import { consolidateInPool } from '../query.js';
 import { commandPath } from '../files/confine.js';
 
 export const DEFAULT_TIMEOUT_S = 20;
@@ -124,7 +125,13 @@ async function runQuery(
   } else clusters = dest.targets.map((t) => [t]);
   // Counted whole: outcome (a failure unless `subset` covers it), latency, and a timeout when a peer was late.
   return timedQuery(node.metrics, 'network', (timedOut) =>
-    runNetworkQuery(peers, q, clusters, { timeoutMs, subset: dest.subset, onTimeout: timedOut }),
+    runNetworkQuery(peers, q, clusters, {
+      timeoutMs,
+      subset: dest.subset,
+      onTimeout: timedOut,
+      // The second pass runs on a query worker (node/query.ts), never on this thread.
+      consolidate: (plan, parts) => consolidateInPool(node, plan, parts),
+    }),
   );
 }
 

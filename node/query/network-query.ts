@@ -104,12 +104,25 @@ function needsColumns(plan: QueryPlan): boolean {
   return plan.star && plan.create.length === plan.extend.length;
 }
 
-/** Consolidates the answers of the operators (a pure step: no node state). */
-export function consolidate(q: NetworkQuery, outcomes: readonly Outcome[]): Consolidated {
-  let plan = q.plan;
+/** One operator's answer for the second pass: its JSON texts, and whether an edgelake-rt node sent it. */
+export interface RowsPart {
+  rows: string[];
+  rt: boolean;
+}
+
+/** The answers that are rows, for the second pass. */
+export function rowsParts(outcomes: readonly Outcome[]): RowsPart[] {
+  return outcomes.flatMap((o) => (o.kind === 'rows' ? [{ rows: o.rows, rt: o.rt }] : []));
+}
+
+/**
+ * Consolidates the answers of the operators: a pure step (no node state), run by a query worker
+ * (node/query.ts `consolidateInPool`), never on the node's thread.
+ */
+export function consolidate(queryPlan: QueryPlan, parts: readonly RowsPart[]): Consolidated {
+  let plan = queryPlan;
   const parsed: { rows: unknown[][]; rt: boolean }[] = [];
-  for (const o of outcomes) {
-    if (o.kind !== 'rows') continue;
+  for (const o of parts) {
     const rows: unknown[][] = [];
     for (const text of o.rows) {
       const obj = JSON.parse(text) as { Query?: Record<string, unknown>[] };
@@ -214,7 +227,13 @@ export async function runNetworkQuery(
   peers: PeerNetwork,
   q: NetworkQuery,
   clusters: readonly (readonly Target[])[],
-  opts: { timeoutMs: number; subset: boolean; onTimeout?: () => void },
+  opts: {
+    timeoutMs: number;
+    subset: boolean;
+    onTimeout?: () => void;
+    /** Runs the second pass (`consolidate`) where queries run: node/query.ts `consolidateInPool`. */
+    consolidate: (plan: QueryPlan, parts: RowsPart[]) => Promise<Consolidated>;
+  },
 ): Promise<string> {
   const t0 = performance.now();
   const wire = wireText(q);
@@ -254,6 +273,6 @@ export async function runNetworkQuery(
       code: f.code,
     });
   }
-  const result = consolidate(q, finals);
+  const result = await opts.consolidate(q.plan, rowsParts(finals));
   return formatResult(result, q.format, q.stat, clusters.length, performance.now() - t0, failures);
 }

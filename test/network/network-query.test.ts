@@ -155,6 +155,8 @@ test(
       const got = await network(q, sql);
       assert.deepEqual(round(got.rows), round(local(direct ?? sql)), sql);
     }
+    // Each second pass ran on one of the query node's query workers (one call each), not on its main thread.
+    assert.match(await q.client.cmd('get query pool'), new RegExp(`\\(${same.length}\\)$`));
 
     // The other metadata destinations give the same answer.
     const total = [[TOTAL]];
