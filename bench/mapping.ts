@@ -3,13 +3,12 @@
 // objects, so JSON.parse (the same cost for both) does not hide the mapping cost. The two run in
 // alternating 100 ms slices, after a 1 s warm-up, for ~5 s each: on a shared noisy machine the ratio is
 // the figure that counts. Prints one JSON line.
-import { execSync } from 'node:child_process';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { compileTopic } from '../protocols/mapping/compile.js';
 import { normalizeName } from '../protocols/mapping/names.js';
 import type { MapResult } from '../protocols/mapping/result.js';
 import { formatNow } from '../protocols/mapping/timestamp.js';
+import { jsonLine } from './lib/report.js';
 
 const WARMUP_MS = 1000;
 const MEASURE_MS = 5000;
@@ -95,25 +94,8 @@ for (let t = 0; t < MEASURE_MS; t += SLICE_MS) {
 const rate = (x: number[]): number => Math.round((x[0]! / x[1]!) * 1000);
 const value = rate(totals.mapper);
 const baseline = rate(totals.baseline);
-let git = 'unknown';
-try {
-  git = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
-    .toString()
-    .trim();
-} catch (err) {
-  // Not a git checkout (or no git): the line says so instead of failing the benchmark.
-  process.stderr.write(`bench/mapping: git sha unavailable (${err instanceof Error ? err.message : String(err)})\n`);
-}
 if (sink === 0) throw new Error('benchmark produced no rows');
-console.log(
-  JSON.stringify({
-    bench: 'mapping',
-    value,
-    unit: 'msg/s',
-    baseline,
-    ratio: Math.round((value / baseline) * 1000) / 1000,
-    cores: os.availableParallelism(),
-    node: process.version,
-    git,
-  }),
-);
+jsonLine('mapping', value, 'msg/s', baseline, {
+  baselineIs:
+    'a hand-written function doing the same extraction (same checks, name rule and now text), alternating slices',
+});
