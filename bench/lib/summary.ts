@@ -39,7 +39,11 @@ const TARGETS: Record<string, Target> = {
     met: (f) => f.ratio >= 0.75,
     why: "the operator's one SQLite writer, with the other threads' CPU beside it (Profile); the ratio moves with the machine, raw libsql's CPU per row more than the node's (Figures of record, December 7 midday)",
   },
-  'ingest-pg': { text: 'ratio ≥ 0.6 (raw COPY)', met: (f) => f.ratio >= 0.6 },
+  'ingest-pg': {
+    text: 'ratio ≥ 0.6 (raw COPY)',
+    met: (f) => f.ratio >= 0.6,
+    why: 'straddles its target from run to run, on either allocator (Figures of record, December 8 (night))',
+  },
   'ingest-files': { text: 'ratio ≥ 0.6 (raw libsql)', met: (f) => f.ratio >= 0.6 },
   // Issue 14: durable REST -> SQLite ingest at 12x EdgeLake 1.4 on the same PUTs (1 in flight, as measured there).
   // The line carries its ceiling: raw libsql fed the same PUTs in the same run, as a multiple of EdgeLake.
