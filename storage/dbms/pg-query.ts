@@ -1,7 +1,9 @@
 // The `sql` command on PostgreSQL (storage/dbms/query.ts). Each query runs in a READ ONLY transaction with a
 // `statement_timeout`: past it, the server cancels the query itself (PostgreSQL's query cancel, SQLSTATE 57014).
 // Before it runs, the planner's own rendering of it (EXPLAIN VERBOSE, which executes nothing) is checked for the
-// functions that reach the server's files, programs or other sessions: refused even for a superuser role. Run the
+// functions that reach the server's files, programs or other sessions, or that show its configuration files (the
+// views pg_hba_file_rules, pg_file_settings, pg_ident_file_mappings, pg_config are function scans in the plan):
+// refused even for a superuser role. Run the
 // node as a non-superuser role (without pg_read_server_files, pg_write_server_files, pg_execute_server_program):
 // then PostgreSQL itself refuses those functions and COPY to or from files as well.
 // A query's temporary files (sorts, hashes past work_mem) are bounded by the server's `temp_file_limit`, which only a
@@ -15,7 +17,7 @@ import { ResultBudget, timeoutError, type QueryConnection } from './query.js';
 import type { ConnectionConfig, SelectResult } from './types.js';
 
 const REFUSED =
-  /\b(pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|lo_read|loread|lo_from_bytea|pg_file_\w+|dblink\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_sleep\w*|set_config|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*|schema_to_xml\w*|database_to_xml\w*|pg_logical_\w+|pg_replication_\w+|pg_create_\w+|pg_drop_\w+|pg_switch_wal|pg_backup_\w+|pg_advisory_\w+|pg_notify|currval|nextval|setval)\s*\(/i;
+  /\b(pg_read_file|pg_read_binary_file|pg_ls_\w+|pg_stat_file|lo_import|lo_export|lo_get|lo_open|lo_read|loread|lo_from_bytea|pg_file_\w+|dblink\w*|pg_terminate_backend|pg_cancel_backend|pg_reload_conf|pg_rotate_logfile|pg_promote|pg_sleep\w*|set_config|query_to_xml\w*|cursor_to_xml\w*|table_to_xml\w*|schema_to_xml\w*|database_to_xml\w*|pg_logical_\w+|pg_replication_\w+|pg_create_\w+|pg_drop_\w+|pg_switch_wal|pg_backup_\w+|pg_advisory_\w+|pg_notify|currval|nextval|setval|pg_hba_file_rules|pg_ident_file_mappings|pg_show_all_file_settings|pg_current_logfile|pg_config)\s*\(/i;
 
 /** The first refused function named in EXPLAIN (FORMAT JSON)'s plan, if any. */
 export function refusedFunction(plan: unknown): string | undefined {

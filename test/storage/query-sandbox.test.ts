@@ -127,6 +127,12 @@ test(
       "select * from pg_ls_dir('/etc') as f",
       "select PG_CATALOG.pg_read_binary_file('/etc/passwd')",
       "select lo_export(0, '/tmp/x')",
+      // The server's configuration files, through the views over them.
+      'select * from pg_hba_file_rules',
+      'select * from pg_file_settings',
+      'select * from pg_ident_file_mappings',
+      'select * from pg_config',
+      'select pg_current_logfile()',
     ])
       await assert.rejects(q.run(sql, 5000), (err: unknown) => {
         assert.ok(err instanceof DbmsError, sql);
