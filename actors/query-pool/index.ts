@@ -6,7 +6,7 @@
 // whole process when a thread ends while the library works for it.
 import { defineActor } from '../../runtime/actor.js';
 import { isolateGc } from '../../runtime/gc.js';
-import { DbmsError, assertNever, errorMessage } from '../../base/errors.js';
+import { DbmsError, EdgeRtError, assertNever, errorMessage } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { openQuery, type QueryConnection } from '../../storage/dbms/query.js';
 import type { SelectResult } from '../../storage/dbms/types.js';
@@ -134,7 +134,13 @@ export default defineActor<QueryWorkerConfig, State, QueryWorkerIn>({
           return out;
         } catch (err) {
           state.failed++;
-          throw err;
+          // A peer's answer or the local query failed: that query's error, never this worker's crash (an untyped
+          // error would end the worker and every query waiting in its mailbox).
+          if (err instanceof EdgeRtError && err.code !== undefined) throw err;
+          throw new DbmsError(`run client: query consolidation: ${errorMessage(err)}`, {
+            code: Status.SqlFailure,
+            cause: err,
+          });
         } finally {
           // The in-memory database is closed; its statements go with the next collections (as a query's).
           setImmediate(() => gc?.({ type: 'minor' }));

@@ -68,9 +68,28 @@ export function withDestination(text: string, h: Headers): string {
   return `run client (${dest}${extra}) ${text}`;
 }
 
+/**
+ * Why the `destination`, `subset` or `timeout` header cannot go into the `run client (...)` wrapper, if it cannot:
+ * they are pasted into it, so a parenthesis or a quote in them would end the destination and add a command of the
+ * client's to it (`destination: 10.0.0.1:32048) set x = 1 (`), past the GET check of the `command` header.
+ */
+export function destinationProblem(h: Headers): string | undefined {
+  const dest = h['destination']?.trim();
+  if (!dest || dest.toLowerCase() === 'local') return undefined;
+  if (/[()"\r\n]/.test(dest))
+    return `destination: parentheses, quotes and line breaks are not allowed (${dest.slice(0, 80)})`;
+  if (h['subset'] !== undefined && !/^\s*(true|false)\s*$/i.test(h['subset']))
+    return `subset: true or false (got ${h['subset'].slice(0, 40)})`;
+  if (h['timeout'] !== undefined && !/^\s*\d+(\.\d+)?\s*$/.test(h['timeout']))
+    return `timeout: a number of seconds (got ${h['timeout'].slice(0, 40)})`;
+  return undefined;
+}
+
 const KNOWN = new Set(['anylog', 'grafana']);
 
 function commandAction(cmd: string, h: Headers, method: 'GET' | 'POST'): RequestAction {
+  const problem = destinationProblem(h);
+  if (problem !== undefined) return { k: 'bad', status: 400, code: Status.CommandStructure, text: problem };
   const text = withDestination(cmd, h);
   return text === cmd ? { k: 'command', text, method } : { k: 'command', text, method, inner: cmd };
 }

@@ -115,20 +115,22 @@ export class Dispatcher {
    * A GET never changes state (EdgeLake http_server.py gates its commands by verb): besides the commands marked
    * `post`, it refuses the forms the interpreter handles itself: assignments (`x = 1`, `$VAR = y`), `set`, `process`
    * and `thread` (they run scripts), and an `if ... then <command>` whose command is refused, a `do` or `else` body
-   * included (`if c then do process f`). The interpreter and the dispatcher refuse the same again where they run them,
-   * so a form this check does not see is refused all the same, only later.
+   * included (`if c then do process f`), and a body whose command is `post` (`if c then exit node`). The interpreter
+   * and the dispatcher refuse the same again where they run them locally; for the command a `destination` header
+   * sends to peers (which run it with no method), this check is the only gate.
    */
   private checkGet(text: string): void {
     const first = text.trimStart().split(/\s+/, 1)[0]!.toLowerCase();
     if (first === 'process' || first === 'thread' || first === 'set') throw new WrongMethodError();
+    // A `do`, `else` or `then` body is a command like any other: the whole check (its spec's method too).
     if (first === 'do' || first === 'else') {
       const body = text.trimStart().slice(first.length);
-      if (body.trim() !== '') this.checkGet(body);
+      if (body.trim() !== '') this.checkMethod(body, 'GET');
       return;
     }
     if (first === 'if') {
       const { then } = splitIf(text);
-      if (then !== undefined && then.trim() !== '') this.checkGet(then);
+      if (then !== undefined && then.trim() !== '') this.checkMethod(then, 'GET');
       return;
     }
     const tokens = tokenize(text);

@@ -6,7 +6,7 @@
 //   options forwarded to the operators: extend, committed, include (theirs to apply); kept here: format, stat
 //   output: {"Query":[..],"Statistics":[{"Count","Time","Nodes"}]} (golden rest_network_sql_query.txt) or a
 //   table; a failed operator with `subset = true` is named in Statistics ("Errors": [{"node","code","error"}])
-import { assertNever, CommandError, PeerError } from '../../base/errors.js';
+import { assertNever, CommandError, errorMessage, PeerError } from '../../base/errors.js';
 import { Status } from '../../base/status.js';
 import { formatTable, pyJson, type Cell } from '../../protocols/format/table.js';
 import { listOption, parseSqlCommand, type SqlCommand } from '../../protocols/sql/command.js';
@@ -115,6 +115,24 @@ export function rowsParts(outcomes: readonly Outcome[]): RowsPart[] {
   return outcomes.flatMap((o) => (o.kind === 'rows' ? [{ rows: o.rows, rt: o.rt }] : []));
 }
 
+/** The rows of one operator's JSON answer (`{"Query": [{...}, ...]}`); a malformed answer is the peer's error. */
+function answerRows(text: string): Record<string, unknown>[] {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (err) {
+    throw new PeerError(`run client: an operator's answer is not JSON: ${errorMessage(err)}`, { code: Status.Network });
+  }
+  // No `Query` (another kind of answer, as before): no rows.
+  const rows = obj !== null && typeof obj === 'object' ? (obj as { Query?: unknown }).Query : undefined;
+  if (rows === undefined) return [];
+  if (!Array.isArray(rows) || !rows.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r)))
+    throw new PeerError(`run client: an operator's answer is not a query result: ${text.slice(0, 120)}`, {
+      code: Status.Network,
+    });
+  return rows as Record<string, unknown>[];
+}
+
 /**
  * Consolidates the answers of the operators: a pure step (no node state), run by a query worker
  * (node/query.ts `consolidateInPool`), never on the node's thread.
@@ -125,8 +143,7 @@ export function consolidate(queryPlan: QueryPlan, parts: readonly RowsPart[]): C
   for (const o of parts) {
     const rows: unknown[][] = [];
     for (const text of o.rows) {
-      const obj = JSON.parse(text) as { Query?: Record<string, unknown>[] };
-      for (const r of obj.Query ?? []) {
+      for (const r of answerRows(text)) {
         if (needsColumns(plan)) plan = starPlan(plan, r, o.rt);
         rows.push(rowValues(r, o.rt));
       }

@@ -59,15 +59,15 @@ test(
     const db = `elrt_down_${process.pid}_${Date.now() % 100000}`;
     const proxy = new Proxy();
     await proxy.up();
+    t.after(() => proxy.down());
     const n = await startTestNode(
       `node:\n  name: pg-down\ndbms:\n  pgt:\n    type: psql\n    ip: 127.0.0.1\n    port: ${proxy.port}\n    user: postgres\n    database: ${db}\nservices:\n  rest_server:\n    internal_ip: 127.0.0.1\n    internal_port: 0\n  streamer: {}\n  operator: {}\n`,
     );
+    t.after(() => n.stop());
     const admin = pgClient();
     await admin.connect();
     t.after(async () => {
-      await n.stop();
-      await proxy.down();
-      await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
+      await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
       await admin.end();
     });
     const body = (first: number, k: number): string =>
@@ -119,22 +119,26 @@ test(
         await new Promise((r) => setTimeout(r, 50));
       }
     });
-    await new Promise((r) => setTimeout(r, 1000));
-    await proxy.down();
-    down = true;
-    // While it is down the table waits for a retry, with the connection's error, in `get operator`.
     let shown = '';
-    const until = Date.now() + 3000;
-    while (Date.now() < until) {
-      const out = await n.cmd('get operator retry');
-      if (/readings/.test(out)) shown = out;
-      await new Promise((r) => setTimeout(r, 200));
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      await proxy.down();
+      down = true;
+      // While it is down the table waits for a retry, with the connection's error, in `get operator`.
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        const out = await n.cmd('get operator retry');
+        if (/readings/.test(out)) shown = out;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      down = false;
+      await proxy.up();
+      await new Promise((r) => setTimeout(r, 1000));
+    } finally {
+      // The clients stop whatever happened above (else their loops outlive the test).
+      sending = false;
+      await Promise.all(clients);
     }
-    down = false;
-    await proxy.up();
-    await new Promise((r) => setTimeout(r, 1000));
-    sending = false;
-    await Promise.all(clients);
     assert.match(shown, /pgt\s*\|\s*readings/, `get operator retry during the outage:\n${shown}`);
     assert.ok(duringOutage > 0, 'PUTs were acknowledged while PostgreSQL was down');
 

@@ -141,6 +141,36 @@ test('a GET changes no state: every state-changing form is refused with 400 Wron
   assert.equal(dict.get('x'), '1');
 });
 
+test('a GET with a destination changes no state on the peer: its headers cannot add a command, the command is checked whole', async (t) => {
+  const n = await restNode(t);
+  // The peer is this node itself, over its own TCP port: a command that got through would run here.
+  const self = n.running.node.connections.get('TCP')!.external;
+  for (const headers of [
+    { destination: `${self}) x = 1 (`, command: 'get status' },
+    { destination: self, timeout: '5) x = 2 #(', command: 'get status' },
+    { destination: self, subset: 'true) x = 3 (', command: 'get status' },
+  ]) {
+    const r = await http(n.port, 'GET', { ...AGENT, ...headers });
+    assert.equal(r.status, 400, `${JSON.stringify(headers)}: ${r.status} ${r.body}`);
+  }
+  for (const command of [
+    'if 1 == 1 then exit node',
+    'if 1 == 1 then do x = 4',
+    'if 1 == 1 then connect dbms other where type = sqlite',
+    `if 1 == 1 then run client (${self}) x = 5`,
+  ]) {
+    const r = await http(n.port, 'GET', { ...AGENT, destination: self, command });
+    assert.equal(r.status, 400, `${command}: ${r.status} ${r.body}`);
+    assert.equal(JSON.parse(r.body).err_code, 156, command);
+  }
+  assert.equal(n.running.node.dict.get('x'), undefined);
+  assert.equal(n.running.node.dbms.has('other'), false);
+  // A read still goes to the peer by GET.
+  const ok = await http(n.port, 'GET', { ...AGENT, destination: self, command: 'get status' });
+  assert.equal(ok.status, 200, ok.body);
+  assert.match(ok.body, /running/);
+});
+
 test('no error reply quotes a file: process /etc/passwd by POST says where the script ended, not the line', async (t) => {
   const n = await restNode(t);
   const r = await http(n.port, 'POST', { ...AGENT, command: 'process /etc/passwd' });
