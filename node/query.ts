@@ -119,6 +119,12 @@ async function grow(node: NodeApi, started: ServiceInstance[]): Promise<ServiceI
  */
 const inFlight = new WeakMap<NodeApi, Map<string, number>>();
 
+function flightsOf(node: NodeApi): Map<string, number> {
+  let flights = inFlight.get(node);
+  if (!flights) inFlight.set(node, (flights = new Map()));
+  return flights;
+}
+
 function load(node: NodeApi, w: ServiceInstance): number {
   return Math.max(w.mailboxDepth ?? 0, inFlight.get(node)?.get(w.id) ?? 0);
 }
@@ -201,8 +207,7 @@ async function pickWorker(node: NodeApi, label: string): Promise<ServiceInstance
   let worker = running.reduce((a, b) => (load(node, b) < load(node, a) ? b : a));
   if (load(node, worker) > 0) worker = (await grow(node, all)) ?? worker;
   // Counted in flight at once, in the same turn as the choice: a query picked next sees this one (askWorker ends it).
-  const flights = inFlight.get(node) ?? new Map<string, number>();
-  inFlight.set(node, flights);
+  const flights = flightsOf(node);
   flights.set(worker.id, (flights.get(worker.id) ?? 0) + 1);
   return worker;
 }
@@ -219,8 +224,7 @@ async function askWorker<T extends QueryAsk['type']>(
   askedAt: number,
   timeoutMs: number,
 ): Promise<ReplyOf<QueryAsk, T>> {
-  const flights = inFlight.get(node) ?? new Map<string, number>();
-  inFlight.set(node, flights);
+  const flights = flightsOf(node);
   const id = worker.id;
   return node
     .ask(queryWorkerAt(worker.id), msg, Math.max(0, askedAt + timeoutMs - Date.now()) + ANSWER_GRACE_MS)

@@ -36,8 +36,6 @@ export interface DispatchEnv extends RunEnv {
   answerWithinMs?: number;
 }
 
-export { WrongMethodError };
-
 const words = (tokens: Token[]): string[] => tokens.map((t) => (t.kind === 'word' ? t.text.toLowerCase() : `\u0000`));
 
 export class Dispatcher {

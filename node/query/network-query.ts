@@ -111,7 +111,7 @@ export interface RowsPart {
 }
 
 /** The answers that are rows, for the second pass. */
-export function rowsParts(outcomes: readonly Outcome[]): RowsPart[] {
+function rowsParts(outcomes: readonly Outcome[]): RowsPart[] {
   return outcomes.flatMap((o) => (o.kind === 'rows' ? [{ rows: o.rows, rt: o.rt }] : []));
 }
 
